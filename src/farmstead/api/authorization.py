@@ -1,0 +1,43 @@
+"""Who may call what: the administrator everything; anyone else by membership level (semantics.md §10).
+
+Levels VIEWER < CONTRIBUTOR < MANAGER < OWNER. A membership on a farm applies to its queues, fleets
+and jobs; on a queue to its jobs; the highest level held on the resource or an ancestor counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api.context import Caller
+from farmstead.protocol.errors import access_denied
+from farmstead.store import memberships
+
+LEVELS = ("VIEWER", "CONTRIBUTOR", "MANAGER", "OWNER")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+# Input members that name a resource a membership can be held on, outermost first.
+_SCOPE_MEMBERS = ("farmId", "queueId", "fleetId", "jobId")
+
+
+def highest_level(conn, caller: Caller, resource_ids: list[str]) -> str | None:
+    levels = memberships.levels_on(conn, caller.principal_id, resource_ids)
+    return max(levels, key=_RANK.__getitem__) if levels else None
+
+
+def level_at_least(level: str | None, needed: str) -> bool:
+    return level is not None and _RANK[level] >= _RANK[needed]
+
+
+def authorize(conn, caller: Caller, operation: str, access: str, params: dict[str, Any]) -> None:
+    """Raise AccessDeniedException unless the caller may run this operation on these resources."""
+    if caller.is_admin or access == "AUTHENTICATED":
+        return
+    if access == "ADMIN":
+        raise _denied(caller, operation)
+    resource_ids = [params[m] for m in _SCOPE_MEMBERS if isinstance(params.get(m), str)]
+    if not resource_ids or not level_at_least(highest_level(conn, caller, resource_ids), access):
+        raise _denied(caller, operation)
+
+
+def _denied(caller: Caller, operation: str):
+    return access_denied(f"User: {caller.arn} is not authorized to perform: deadline:{operation} on this resource.")

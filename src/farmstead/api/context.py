@@ -1,0 +1,53 @@
+"""What a handler is given besides its input: the transaction, the caller, the time, and paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from farmstead.config import Settings
+from farmstead.ids import Arns
+from farmstead.protocol.pagination import DEFAULT_MAX_RESULTS, TokenCodec
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal_id: str
+    name: str
+    is_admin: bool
+    arn: str
+    #: Temporary credentials are limited to what they were minted for (a worker's farm/fleet, a queue).
+    scope: dict[str, Any] | None = None
+
+
+@dataclass
+class Context:
+    conn: Connection
+    caller: Caller
+    now: datetime
+    settings: Settings
+    arns: Arns
+    tokens: TokenCodec
+    operation: str
+    params: dict[str, Any]
+
+    @property
+    def who(self) -> str:
+        """The createdBy/updatedBy value for this caller."""
+        return self.caller.arn
+
+    def page_request(self) -> tuple[Any, int]:
+        """(position after which to continue or None, page size) from nextToken/maxResults."""
+        token = self.params.get("nextToken")
+        position = self.tokens.decode(token, self.operation, self.params) if token else None
+        return position, int(self.params.get("maxResults") or DEFAULT_MAX_RESULTS)
+
+    def page(self, key: str, rows: list[Any], limit: int, to_item, position) -> dict[str, Any]:
+        """`{key: [to_item(row)...], nextToken?}`; the store was asked for limit + 1 rows to know if more remain."""
+        result: dict[str, Any] = {key: [to_item(row) for row in rows[:limit]]}
+        if len(rows) > limit:
+            result["nextToken"] = self.tokens.encode(self.operation, self.params, position(rows[limit - 1]))
+        return result

@@ -1,0 +1,109 @@
+"""The use-case side of the pipeline: who is calling, and running one handler in one transaction.
+
+Owns: resolving an access key to a Caller (with a short cache, since keys change rarely and the
+lookup is on every request), authorization, clientToken idempotency, and the transaction around
+each handler (a write transaction for writers: committed before the response is sent).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from typing import Any
+
+import orjson
+
+from farmstead.api import registry
+from farmstead.api.authorization import authorize
+from farmstead.api.context import Caller, Context
+from farmstead.clock import Clock
+from farmstead.config import Settings
+from farmstead.ids import Arns
+from farmstead.protocol import signing
+from farmstead.protocol.errors import ServiceError, conflict
+from farmstead.protocol.model import OperationInfo
+from farmstead.protocol.pagination import TokenCodec
+from farmstead.protocol.serialization import encode_json
+from farmstead.store import identity, idempotency
+from farmstead.store.engine import Store
+
+KEY_CACHE_SECONDS = 2.0
+
+
+class Executor:
+    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.arns = Arns(settings.region, settings.account_id)
+        with store.write() as conn:
+            secret = identity.get_or_create_secret(conn, "pagination_secret")
+        self.tokens = TokenCodec(bytes.fromhex(secret))
+        self._keys: dict[str, tuple[float, signing.Credential | None, Caller | None]] = {}
+        self._handlers = registry.handlers()
+
+    # --- authentication -------------------------------------------------------------------------
+
+    def authenticate(self, request: signing.IncomingRequest) -> Caller:
+        credential = signing.verify(request, self._credential, self.clock.now())
+        return self._keys[credential.access_key_id][2]
+
+    def _credential(self, access_key_id: str) -> signing.Credential | None:
+        cached = self._keys.get(access_key_id)
+        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+            return cached[1]
+        with self.store.read() as conn:
+            record = identity.find_key(conn, access_key_id)
+        if record is None:
+            self._keys[access_key_id] = (time.monotonic(), None, None)
+            return None
+        credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,
+                                        record.session_token, record.expires_at)
+        caller = Caller(record.principal_id, record.principal_name, record.is_admin,
+                        f"arn:aws:iam::{self.settings.account_id}:user/{record.principal_name}", record.scope)
+        self._keys[access_key_id] = (time.monotonic(), credential, caller)
+        return credential
+
+    # --- execution --------------------------------------------------------------------------------
+
+    def execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any], request_id: str) -> dict | None:
+        handler = self._handlers.get(info.name)
+        if handler is None:
+            raise ServiceError("NotImplemented", f"Farmstead does not implement {info.name} yet.")
+        token_member = _idempotency_member(info)
+        token = params.get(token_member) if token_member else None
+        transaction = self.store.write() if handler.write else self.store.read()
+        with transaction as conn:
+            authorize(conn, caller, info.name, handler.access, params)
+            request_hash = None
+            if token and handler.write:
+                request_hash = _request_hash(params, token_member)
+                earlier = idempotency.find(conn, info.name, caller.principal_id, token)
+                if earlier is not None:
+                    if earlier[0] != request_hash:
+                        raise conflict("CONFLICT_EXCEPTION", "clientToken", token,
+                                       "The clientToken was already used with different parameters.")
+                    return earlier[1]
+            ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params)
+            output = handler.fn(ctx, params)
+            if request_hash is not None:
+                idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
+                                 orjson.loads(encode_json(output or {})), ctx.now)
+        return output
+
+
+@functools.cache
+def _idempotency_member(info: OperationInfo) -> str | None:
+    shape = info.model.input_shape
+    if shape is None:
+        return None
+    for name, member in shape.members.items():
+        if member.metadata.get("idempotencyToken"):
+            return name
+    return None
+
+
+def _request_hash(params: dict[str, Any], token_member: str) -> str:
+    rest = {k: v for k, v in params.items() if k != token_member}
+    return hashlib.sha256(orjson.dumps(rest, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()

@@ -1,0 +1,81 @@
+"""Farms: CreateFarm, GetFarm, UpdateFarm, DeleteFarm, ListFarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.resources import audit_fields, require_farm
+from farmstead.ids import new_id
+from farmstead.protocol.errors import conflict
+from farmstead.store import farms, memberships, tags
+from farmstead.store.paging import position_of
+
+
+def farm_output(row) -> dict[str, Any]:
+    return {
+        "farmId": row.farm_id,
+        "displayName": row.display_name,
+        "description": row.description,
+        "kmsKeyArn": row.kms_key_arn,
+        "costScaleFactor": row.cost_scale_factor,
+        **audit_fields(row),
+    }
+
+
+@operation("CreateFarm", write=True, access="ADMIN")
+def create_farm(ctx: Context, params: dict) -> dict:
+    farm_id = new_id("farm")
+    farms.insert(ctx.conn, farm_id=farm_id, display_name=params["displayName"],
+                 description=params.get("description"), kms_key_arn=params.get("kmsKeyArn"),
+                 cost_scale_factor=params.get("costScaleFactor", 1.0),
+                 created_at=ctx.now, created_by=ctx.who)
+    tags.put(ctx.conn, ctx.arns.farm(farm_id), params.get("tags") or {})
+    return {"farmId": farm_id}
+
+
+@operation("GetFarm")
+def get_farm(ctx: Context, params: dict) -> dict:
+    return farm_output(require_farm(ctx, params["farmId"]))
+
+
+@operation("UpdateFarm", write=True, access="OWNER")
+def update_farm(ctx: Context, params: dict) -> dict:
+    require_farm(ctx, params["farmId"])
+    changes = {column: params[member] for member, column in (
+        ("displayName", "display_name"), ("description", "description"), ("costScaleFactor", "cost_scale_factor"))
+        if member in params}
+    farms.update(ctx.conn, params["farmId"], **changes, updated_at=ctx.now, updated_by=ctx.who)
+    return {}
+
+
+@operation("DeleteFarm", write=True, access="ADMIN")
+def delete_farm(ctx: Context, params: dict) -> dict:
+    farm_id = params["farmId"]
+    require_farm(ctx, farm_id)
+    if farms.holds_queues_or_fleets(ctx.conn, farm_id):
+        raise conflict("RESOURCE_IN_USE", "farm", farm_id,
+                       "The farm still holds queues or fleets; delete them first.")
+    memberships.delete_all_for_farm(ctx.conn, farm_id)
+    tags.delete_all(ctx.conn, ctx.arns.farm(farm_id))
+    farms.delete(ctx.conn, farm_id)
+    return {}
+
+
+@operation("ListFarms", access="AUTHENTICATED")
+def list_farms(ctx: Context, params: dict) -> dict:
+    after, limit = ctx.page_request()
+    only = None
+    if not ctx.caller.is_admin:
+        only = memberships.farm_ids_of(ctx.conn, ctx.caller.principal_id)
+    if params.get("principalId"):
+        member_farms = memberships.farm_ids_of(ctx.conn, params["principalId"])
+        only = member_farms if only is None else only & member_farms
+    rows = farms.page(ctx.conn, after, limit, only)
+
+    def summary(row) -> dict[str, Any]:
+        return {"farmId": row.farm_id, "displayName": row.display_name, "kmsKeyArn": row.kms_key_arn,
+                **audit_fields(row)}
+
+    return ctx.page("farms", rows, limit, summary, lambda r: position_of(r.created_at, r.farm_id))

@@ -1,0 +1,1 @@
+"""The `farmstead` command line: one module per noun."""

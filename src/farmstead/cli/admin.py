@@ -1,0 +1,131 @@
+"""Administration commands that work on the store directly: users, keys, migrations, coverage."""
+
+from __future__ import annotations
+
+import re
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.clock import SystemClock
+from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access_key
+from farmstead.store import identity
+from farmstead.store.engine import Store
+
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
+
+
+def _open(data_dir, database_url) -> Store:
+    settings = settings_from(data_dir, database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings.database_url)
+
+
+@click.group()
+def users() -> None:
+    """Principals who may call the API."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Make an administrator (may do everything).")
+@data_dir_option
+@database_url_option
+def users_create(name: str, admin: bool, data_dir, database_url) -> None:
+    """Create a user; its id is what farm/queue/fleet/job memberships name as principalId."""
+    if not _USER_NAME.fullmatch(name):
+        raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NAME")
+    store = _open(data_dir, database_url)
+    with store.write() as conn:
+        if identity.find_principal(conn, name) is not None:
+            raise click.ClickException(f"user {name} already exists")
+        record = identity.create_principal(conn, new_principal_id(), name, admin, SystemClock().now())
+    click.echo(f"{record.name}\t{record.principal_id}")
+
+
+@users.command("list")
+@data_dir_option
+@database_url_option
+def users_list(data_dir, database_url) -> None:
+    store = _open(data_dir, database_url)
+    with store.read() as conn:
+        rows = identity.list_principals(conn)
+    table = Table("name", "principalId", "admin")
+    for row in rows:
+        table.add_row(row.name, row.principal_id, "yes" if row.is_admin else "")
+    Console().print(table)
+
+
+@click.group()
+def keys() -> None:
+    """Access key pairs (SigV4) of users."""
+
+
+@keys.command("create")
+@click.argument("user")
+@data_dir_option
+@database_url_option
+def keys_create(user: str, data_dir, database_url) -> None:
+    """Create an access key pair for USER (name or principal id); the secret is shown once."""
+    store = _open(data_dir, database_url)
+    with store.write() as conn:
+        principal = identity.find_principal(conn, user)
+        if principal is None:
+            raise click.ClickException(f"no user {user}")
+        key_id, secret = new_access_key_id(), new_secret_access_key()
+        identity.add_key(conn, key_id, secret, principal.principal_id, SystemClock().now())
+    click.echo(f"[{principal.name}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}")
+
+
+@keys.command("list")
+@data_dir_option
+@database_url_option
+def keys_list(data_dir, database_url) -> None:
+    store = _open(data_dir, database_url)
+    with store.read() as conn:
+        rows = identity.list_keys(conn)
+    table = Table("accessKeyId", "user", "created")
+    for row in rows:
+        table.add_row(row.access_key_id, row.principal_name, row.created_at.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+@keys.command("delete")
+@click.argument("key_id")
+@data_dir_option
+@database_url_option
+def keys_delete(key_id: str, data_dir, database_url) -> None:
+    store = _open(data_dir, database_url)
+    with store.write() as conn:
+        if not identity.delete_key(conn, key_id):
+            raise click.ClickException(f"no access key {key_id}")
+    click.echo(f"deleted {key_id}")
+
+
+@click.group()
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@data_dir_option
+@database_url_option
+def db_upgrade(data_dir, database_url) -> None:
+    """Apply pending migrations (the server also does this on start)."""
+    _open(data_dir, database_url)
+    click.echo("store is at the newest schema")
+
+
+@click.command()
+def coverage() -> None:
+    """List the model's operations and whether Farmstead implements them."""
+    from farmstead.api.registry import handlers
+    from farmstead.protocol.model import operations
+
+    implemented = handlers()
+    names = sorted(operations())
+    for name in names:
+        click.echo(f"{'yes' if name in implemented else 'no '}  {name}")
+    click.echo(f"{sum(n in implemented for n in names)} of {len(names)} operations implemented")

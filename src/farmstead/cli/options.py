@@ -1,0 +1,20 @@
+"""Options shared by the commands that open the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from farmstead.config import Settings
+
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                               default=Path("farmstead-data"), show_default=True, envvar="FARMSTEAD_DATA_DIR",
+                               help="Where the embedded store and the generated credentials live.")
+database_url_option = click.option("--database-url", default=None, envvar="FARMSTEAD_DATABASE_URL",
+                                   help="SQLAlchemy URL; default sqlite in DATA_DIR. "
+                                        "PostgreSQL: postgresql+psycopg://user@host/db")
+
+
+def settings_from(data_dir: Path, database_url: str | None, **overrides) -> Settings:
+    return Settings.from_env(data_dir, database_url, **overrides)

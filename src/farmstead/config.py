@@ -1,0 +1,39 @@
+"""Settings: everything a server process is configured with, loaded once at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8245
+    #: ARNs and AssumeRole answers name this region and account; no cloud account is involved.
+    region: str = "us-west-2"
+    account_id: str = "000000000000"
+    #: A per-job ceiling on materialized tasks (ServiceQuotaExceededException beyond it).
+    max_tasks_per_job: int = 1_000_000
+    admin_access_key_id: str | None = field(default=None, repr=False)
+    admin_secret_access_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides) -> Settings:
+        data_dir = Path(data_dir).resolve()
+        url = database_url or os.environ.get("FARMSTEAD_DATABASE_URL") or f"sqlite:///{data_dir / 'farmstead.db'}"
+        env = os.environ
+        values = dict(
+            data_dir=data_dir,
+            database_url=url,
+            region=env.get("FARMSTEAD_REGION", "us-west-2"),
+            account_id=env.get("FARMSTEAD_ACCOUNT_ID", "000000000000"),
+            max_tasks_per_job=int(env.get("FARMSTEAD_MAX_TASKS_PER_JOB", "1000000")),
+            admin_access_key_id=env.get("FARMSTEAD_ADMIN_ACCESS_KEY_ID") or None,
+            admin_secret_access_key=env.get("FARMSTEAD_ADMIN_SECRET_ACCESS_KEY") or None,
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

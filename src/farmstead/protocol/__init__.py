@@ -1,0 +1,1 @@
+"""The protocol edge: HTTP <-> (operation, dict), driven only by botocore's deadline model."""

@@ -1,0 +1,49 @@
+"""The ASGI application: the API pipeline under /2023-10-12/, a health route, and the store's lifetime.
+
+The API path skips Starlette's router on purpose: it is the hot path, and the pipeline does its own
+model-driven routing (baseline.md: Starlette costs 15-25 us per request).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from farmstead import __version__
+from farmstead.api.executor import Executor
+from farmstead.clock import Clock, SystemClock
+from farmstead.config import Settings
+from farmstead.protocol.model import API_VERSION
+from farmstead.protocol.pipeline import ApiPipeline
+from farmstead.store.engine import Store
+
+log = logging.getLogger("farmstead.server")
+_API_PREFIX = f"/{API_VERSION}/"
+
+
+class FarmsteadApp:
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.executor = Executor(store, settings, self.clock)
+        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute)
+        self.site = Starlette(routes=[Route("/health", self._health)])
+
+    async def _health(self, request):
+        return JSONResponse({"status": "ok", "version": __version__, "store": self.store.dialect})
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
+            await self.api(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database_url)
+    return FarmsteadApp(settings, store, clock)

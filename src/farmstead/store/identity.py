@@ -1,0 +1,97 @@
+"""Principals, their access keys, and server settings kept in the store (the pagination secret)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from farmstead.store.schema import access_keys, principals, settings
+
+
+@dataclass(frozen=True)
+class PrincipalRecord:
+    principal_id: str
+    name: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    access_key_id: str
+    secret_access_key: str
+    principal_id: str
+    principal_name: str
+    is_admin: bool
+    session_token: str | None
+    expires_at: datetime | None
+    scope: dict | None
+    created_at: datetime
+
+
+def get_or_create_secret(conn: Connection, key: str) -> str:
+    row = conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).first()
+    if row is not None:
+        return row.value
+    value = secrets.token_hex(32)
+    conn.execute(settings.insert().values(key=key, value=value))
+    return value
+
+
+def create_principal(conn: Connection, principal_id: str, name: str, is_admin: bool, now: datetime) -> PrincipalRecord:
+    conn.execute(principals.insert().values(principal_id=principal_id, name=name, is_admin=is_admin, created_at=now))
+    return PrincipalRecord(principal_id, name, is_admin)
+
+
+def find_principal(conn: Connection, name_or_id: str) -> PrincipalRecord | None:
+    row = conn.execute(
+        sa.select(principals.c.principal_id, principals.c.name, principals.c.is_admin).where(
+            sa.or_(principals.c.name == name_or_id, principals.c.principal_id == name_or_id))
+    ).first()
+    return PrincipalRecord(row.principal_id, row.name, row.is_admin) if row else None
+
+
+def list_principals(conn: Connection) -> list[PrincipalRecord]:
+    rows = conn.execute(sa.select(principals.c.principal_id, principals.c.name, principals.c.is_admin)
+                        .order_by(principals.c.created_at, principals.c.name))
+    return [PrincipalRecord(r.principal_id, r.name, r.is_admin) for r in rows]
+
+
+def add_key(conn: Connection, access_key_id: str, secret_access_key: str, principal_id: str, now: datetime,
+            *, session_token: str | None = None, expires_at: datetime | None = None, scope: dict | None = None) -> None:
+    conn.execute(access_keys.insert().values(
+        access_key_id=access_key_id, secret_access_key=secret_access_key, principal_id=principal_id,
+        session_token=session_token, expires_at=expires_at, scope=scope, created_at=now))
+
+
+def _key_query():
+    return sa.select(access_keys, principals.c.name, principals.c.is_admin).join(
+        principals, principals.c.principal_id == access_keys.c.principal_id)
+
+
+def _key_record(row) -> KeyRecord:
+    return KeyRecord(row.access_key_id, row.secret_access_key, row.principal_id, row.name, row.is_admin,
+                     row.session_token, row.expires_at, row.scope, row.created_at)
+
+
+def find_key(conn: Connection, access_key_id: str) -> KeyRecord | None:
+    row = conn.execute(_key_query().where(access_keys.c.access_key_id == access_key_id)).first()
+    return _key_record(row) if row else None
+
+
+def list_keys(conn: Connection, *, include_temporary: bool = False) -> list[KeyRecord]:
+    query = _key_query().order_by(access_keys.c.created_at)
+    if not include_temporary:
+        query = query.where(access_keys.c.session_token.is_(None))
+    return [_key_record(r) for r in conn.execute(query)]
+
+
+def delete_key(conn: Connection, access_key_id: str) -> bool:
+    return conn.execute(access_keys.delete().where(access_keys.c.access_key_id == access_key_id)).rowcount > 0
+
+
+def delete_expired_keys(conn: Connection, now: datetime) -> int:
+    return conn.execute(access_keys.delete().where(access_keys.c.expires_at < now)).rowcount

@@ -1,0 +1,1 @@
+"""Alembic migrations: one dialect-neutral version tree, run on server start."""

@@ -1,0 +1,244 @@
+"""Every table of the store, in one MetaData.
+
+Owns: table definitions and the indexes named for the query they serve. Nested configuration that the
+API stores and returns as given (job attachment settings, fleet configuration, budget actions, ...)
+lives in JSON columns; anything we filter, join, count or constrain on is a real column.
+Must not: hold queries (those live in the repository modules beside it).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from farmstead.store.types import Json, UtcDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+def _audit() -> list[sa.Column]:
+    """createdAt/createdBy/updatedAt/updatedBy, as nearly every resource reports them."""
+    return [
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(256), nullable=False),
+        sa.Column("updated_at", UtcDateTime()),
+        sa.Column("updated_by", sa.String(256)),
+    ]
+
+
+# --- identity: who may call, with which key -------------------------------------------------------
+
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+)
+
+principals = sa.Table(
+    "principals", metadata,
+    sa.Column("principal_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("is_admin", sa.Boolean(), nullable=False, default=False),
+    sa.Column("password_hash", sa.String(256)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+access_keys = sa.Table(
+    "access_keys", metadata,
+    sa.Column("access_key_id", sa.String(128), primary_key=True),
+    sa.Column("secret_access_key", sa.String(128), nullable=False),
+    sa.Column("principal_id", sa.String(64), sa.ForeignKey("principals.principal_id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    # Temporary credentials (AssumeRole-style operations) carry a token, an expiry and a scope.
+    sa.Column("session_token", sa.Text()),
+    sa.Column("expires_at", UtcDateTime()),
+    sa.Column("scope", Json),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records", metadata,
+    sa.Column("operation", sa.String(64), primary_key=True),
+    sa.Column("principal_id", sa.String(64), primary_key=True),
+    sa.Column("client_token", sa.String(64), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("response", Json, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# --- farm-level resources ------------------------------------------------------------------------
+
+farms = sa.Table(
+    "farms", metadata,
+    sa.Column("farm_id", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(100)),
+    sa.Column("kms_key_arn", sa.String(2048)),
+    sa.Column("cost_scale_factor", sa.Float(), nullable=False),
+    *_audit(),
+)
+
+queues = sa.Table(
+    "queues", metadata,
+    sa.Column("queue_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(100)),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("blocked_reason", sa.String(64)),
+    sa.Column("default_budget_action", sa.String(64), nullable=False),
+    sa.Column("role_arn", sa.String(2048)),
+    # jobAttachmentSettings, jobRunAsUser, requiredFileSystemLocationNames, allowedStorageProfileIds,
+    # schedulingConfiguration: returned as given, read as a whole by the scheduler.
+    sa.Column("attributes", Json, nullable=False),
+    *_audit(),
+)
+
+fleets = sa.Table(
+    "fleets", metadata,
+    sa.Column("fleet_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(100)),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_message", sa.String(1024)),
+    sa.Column("role_arn", sa.String(2048), nullable=False),
+    sa.Column("min_worker_count", sa.Integer(), nullable=False),
+    sa.Column("max_worker_count", sa.Integer(), nullable=False),
+    sa.Column("configuration", Json, nullable=False),
+    sa.Column("host_configuration", Json),
+    *_audit(),
+)
+
+queue_fleet_associations = sa.Table(
+    "queue_fleet_associations", metadata,
+    sa.Column("queue_id", sa.String(64), sa.ForeignKey("queues.queue_id"), primary_key=True),
+    sa.Column("fleet_id", sa.String(64), sa.ForeignKey("fleets.fleet_id"), primary_key=True, index=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("status", sa.String(64), nullable=False),
+    *_audit(),
+)
+
+storage_profiles = sa.Table(
+    "storage_profiles", metadata,
+    sa.Column("storage_profile_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("os_family", sa.String(16), nullable=False),
+    sa.Column("file_system_locations", Json, nullable=False),
+    *_audit(),
+)
+
+queue_environments = sa.Table(
+    "queue_environments", metadata,
+    sa.Column("queue_environment_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False),
+    sa.Column("queue_id", sa.String(64), sa.ForeignKey("queues.queue_id"), nullable=False, index=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("priority", sa.Integer(), nullable=False),
+    sa.Column("template_type", sa.String(8), nullable=False),
+    sa.Column("template", sa.Text(), nullable=False),
+    *_audit(),
+    sa.UniqueConstraint("queue_id", "name"),
+)
+
+limits = sa.Table(
+    "limits", metadata,
+    sa.Column("limit_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(100)),
+    sa.Column("amount_requirement_name", sa.String(1024), nullable=False),
+    sa.Column("max_count", sa.Integer(), nullable=False),
+    # Kept up to date by dispatch (later issue); the limit's holders are its session actions.
+    sa.Column("current_count", sa.Integer(), nullable=False, default=0),
+    *_audit(),
+)
+
+queue_limit_associations = sa.Table(
+    "queue_limit_associations", metadata,
+    sa.Column("queue_id", sa.String(64), sa.ForeignKey("queues.queue_id"), primary_key=True),
+    sa.Column("limit_id", sa.String(64), sa.ForeignKey("limits.limit_id"), primary_key=True, index=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("status", sa.String(64), nullable=False),
+    *_audit(),
+)
+
+budgets = sa.Table(
+    "budgets", metadata,
+    sa.Column("budget_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(100)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("approximate_dollar_limit", sa.Float(), nullable=False),
+    sa.Column("usage_tracking_resource", Json, nullable=False),
+    sa.Column("schedule", Json, nullable=False),
+    sa.Column("actions", Json, nullable=False),
+    sa.Column("queue_stopped_at", UtcDateTime()),
+    *_audit(),
+)
+
+# One row per (resource, principal): farm, queue, fleet and job memberships alike.
+memberships = sa.Table(
+    "memberships", metadata,
+    sa.Column("resource_id", sa.String(64), primary_key=True),
+    sa.Column("principal_id", sa.String(64), primary_key=True, index=True),
+    sa.Column("resource_type", sa.String(8), nullable=False),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    sa.Column("queue_id", sa.String(64)),
+    sa.Column("fleet_id", sa.String(64)),
+    sa.Column("job_id", sa.String(64)),
+    sa.Column("principal_type", sa.String(8), nullable=False),
+    sa.Column("identity_store_id", sa.String(64), nullable=False),
+    sa.Column("membership_level", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+tags = sa.Table(
+    "tags", metadata,
+    sa.Column("resource_arn", sa.String(2048), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+# --- account-level resources ---------------------------------------------------------------------
+
+monitors = sa.Table(
+    "monitors", metadata,
+    sa.Column("monitor_id", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("subdomain", sa.String(64), nullable=False, unique=True),
+    sa.Column("role_arn", sa.String(2048), nullable=False),
+    sa.Column("identity_center_instance_arn", sa.String(2048), nullable=False),
+    sa.Column("identity_center_region", sa.String(64)),
+    sa.Column("identity_center_application_arn", sa.String(2048), nullable=False),
+    sa.Column("settings", Json, nullable=False),
+    *_audit(),
+)
+
+license_endpoints = sa.Table(
+    "license_endpoints", metadata,
+    sa.Column("license_endpoint_id", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_message", sa.String(1024), nullable=False),
+    sa.Column("vpc_id", sa.String(32), nullable=False),
+    sa.Column("dns_name", sa.String(1024)),
+    sa.Column("subnet_ids", Json, nullable=False),
+    sa.Column("security_group_ids", Json, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+metered_products = sa.Table(
+    "metered_products", metadata,
+    sa.Column("license_endpoint_id", sa.String(64),
+              sa.ForeignKey("license_endpoints.license_endpoint_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("product_id", sa.String(64), primary_key=True),
+)

@@ -1,0 +1,34 @@
+"""Fixtures: one real server per test process, admin and user boto3 clients."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from support.live_server import LiveServer
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> LiveServer:
+    live = LiveServer(tmp_path_factory.mktemp("server")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def deadline(server):
+    """A boto3 `deadline` client signed with the administrator's key."""
+    return server.client()
+
+
+@pytest.fixture
+def farm_id(deadline) -> str:
+    return deadline.create_farm(displayName=f"farm {next(_names)}")["farmId"]
+
+
+@pytest.fixture
+def unique_name():
+    return lambda prefix="name": f"{prefix}-{next(_names)}"

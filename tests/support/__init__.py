@@ -1,0 +1,1 @@
+"""Test support: starting real servers, making real clients, reaching PostgreSQL."""

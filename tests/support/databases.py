@@ -1,0 +1,46 @@
+"""Which stores the tests run on: SQLite always, PostgreSQL when one answers (a fresh database per use)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import sqlalchemy as sa
+
+ADMIN_URL = os.environ.get("FARMSTEAD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL can be used, else the reason it can't (said in the skip)."""
+    url = sa.engine.make_url(ADMIN_URL)
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
+            pass
+    except OSError as exc:
+        return f"no PostgreSQL on {url.host}:{url.port} ({exc}); set FARMSTEAD_TEST_DATABASE_URL to test that store"
+    try:
+        engine = sa.create_engine(ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
+        return f"PostgreSQL at {url.host}:{url.port} refused us: {exc}"
+    return None
+
+
+def create_postgres_database() -> str:
+    name = f"farmstead_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return str(sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+def drop_postgres_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()

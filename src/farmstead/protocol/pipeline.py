@@ -62,7 +62,8 @@ class ApiPipeline:
             info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
             params, errors = parsing.parse_request(info.model, labels, query_string, headers, body)
             shape = info.model.input_shape
-            errors += validate(shape, params)
+            converted_badly = {e.name for e in errors}
+            errors += [e for e in validate(shape, params) if e.name not in converted_badly]
             if errors:
                 raise validation_error(
                     "Validation failed: " + "; ".join(f"{e.name}: {e.message}" for e in errors[:5]),

@@ -1,0 +1,25 @@
+"""Store tests run on every store: SQLite always, PostgreSQL when one answers (else skipped, saying why)."""
+
+from __future__ import annotations
+
+import pytest
+
+from farmstead.store.engine import Store
+from support.databases import create_postgres_database, drop_postgres_database, postgres_available
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        opened = Store.open(f"sqlite:///{tmp_path / 'farmstead.db'}")
+        yield opened
+        opened.dispose()
+        return
+    reason = postgres_available()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    opened = Store.open(url)
+    yield opened
+    opened.dispose()
+    drop_postgres_database(url)

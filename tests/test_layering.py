@@ -1,0 +1,48 @@
+"""The rooms' import rules (architecture.md): imports point one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "farmstead"
+
+FORBIDDEN = {
+    "domain": ("farmstead.store", "farmstead.protocol", "farmstead.api", "sqlalchemy", "botocore", "starlette"),
+    "protocol": ("farmstead.store", "farmstead.domain", "farmstead.api", "sqlalchemy"),
+    "api": ("starlette",),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_room_does_not_import_what_it_must_not(room):
+    offenders = []
+    for path in sorted((SRC / room).rglob("*.py")):
+        for name in _imports(path):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[room]):
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offenders == []
+
+
+def test_only_the_store_imports_sqlalchemy():
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC)
+        if relative.parts[0] == "store":
+            continue
+        if any(n == "sqlalchemy" or n.startswith("sqlalchemy.") for n in _imports(path)):
+            offenders.append(str(relative))
+    # The api layer passes Connections through (type hints) but writes no SQL; it may name the type.
+    assert [o for o in offenders if not o.startswith("api/context.py")] == []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from hashlib import sha256
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import botocore.auth
 import botocore.session
@@ -22,6 +23,7 @@ from botocore.utils import percent_encode, percent_encode_sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from farmstead.protocol import signing
 from farmstead.protocol.signing import Credential, IncomingRequest, SignatureError, verify
 
 SIGNED_AT = datetime(2026, 11, 29, 12, 0, 0, tzinfo=timezone.utc)
@@ -53,9 +55,10 @@ def boto_creds(cred: Credential, secret: str | None = None) -> Credentials:
 def on_the_wire(prepared) -> IncomingRequest:
     """What the server would receive for a botocore-prepared request."""
     parts = urlsplit(prepared.url)
-    # A real client hands over bytes; the server decodes them as UTF-8, as botocore did to sign.
+    # A real client hands over bytes; the pipeline reads them as latin-1, as ASGI bytes.
     headers = {
-        k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in prepared.headers.items()
+        k.lower(): v.decode("latin-1") if isinstance(v, bytes) else v
+        for k, v in prepared.headers.items()
     }
     headers.setdefault("host", parts.netloc)  # http.client adds Host from the URL
     body = prepared.body or b""
@@ -65,8 +68,10 @@ def on_the_wire(prepared) -> IncomingRequest:
 
 
 def sign(method="GET", url=ENDPOINT + "/2023-10-12/farms", *, body=b"", headers=None,
-         cred=ALICE, secret=None, region="us-west-2", service="deadline", presign=None, params=None):
-    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}), params=params)
+         cred=ALICE, secret=None, region="us-west-2", service="deadline", presign=None,
+         params=None) -> IncomingRequest:
+    """Sign with botocore (header form, or query form when `presign` seconds are given)."""
+    request = AWSRequest(method, url, data=body, headers=dict(headers or {}), params=params)
     if presign is None:
         SigV4Auth(boto_creds(cred, secret), service, region).add_auth(request)
     else:
@@ -174,8 +179,7 @@ def test_a_tuple_of_services_widens_what_the_scope_may_name():
 
 def test_explicit_content_sha256_header_matching_the_body_is_accepted():
     body = b'{"a": 1}'
-    import hashlib
-    request = sign("POST", body=body, headers={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()})
+    request = sign("POST", body=body, headers={"X-Amz-Content-SHA256": sha256(body).hexdigest()})
     assert check(request) is ALICE
 
 
@@ -191,8 +195,9 @@ class _Raw:
         lambda c: c.list_tags_for_resource(resourceArn=FARM_ARN),
         lambda c: c.update_farm(farmId="farm-0123456789abcdef0123456789abcdef", displayName="ö ✓"),
         lambda c: c.tag_resource(resourceArn=FARM_ARN, tags={"k": "v w"}),
+        lambda c: c.create_farm(displayName="f", clientToken="tök-☃-" + "0" * 30),
     ],
-    ids=["list_farms", "list_tags_for_resource", "update_farm", "tag_resource"],
+    ids=["list_farms", "list_tags_for_resource", "update_farm", "tag_resource", "utf8-header"],
 )
 def test_requests_from_a_real_deadline_client_are_accepted(call):
     seen = []
@@ -212,11 +217,30 @@ def test_requests_from_a_real_deadline_client_are_accepted(call):
 
 
 @settings(max_examples=200, deadline=None)
-@given(label=st.text(min_size=1, max_size=30), value=st.text(max_size=30), key=st.text(min_size=1, max_size=8))
-def test_any_label_and_query_text_botocore_encodes_is_accepted(label, value, key):
+@given(st.text(min_size=1, max_size=30), st.text(min_size=1, max_size=8), st.text(max_size=30))
+def test_any_label_and_query_text_botocore_encodes_is_accepted(label, key, value):
     query = percent_encode_sequence([(key, value), ("maxResults", "5")])
     url = f"{ENDPOINT}/2023-10-12/tags/{percent_encode(label, safe='')}/x?{query}"
     assert check(sign(url=url)) is ALICE
+
+
+def _round_trip(raw: str) -> str:
+    # `raw` is what the pipeline hands over: wire bytes read as latin-1.
+    return quote(unquote_to_bytes(raw.replace("+", " ").encode("latin-1")), safe="-_.~")
+
+
+_ESCAPES = [f"%{b:02X}" for b in range(256)] + [f"%{b:02x}" for b in range(256)]
+
+
+def test_query_fast_path_agrees_with_decoding_and_re_encoding_for_every_escape():
+    for escape in _ESCAPES:
+        assert signing._encode_component(f"a{escape}b") == _round_trip(f"a{escape}b"), escape
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"%+~-_.aZ09/ é", *_ESCAPES])).map("".join))
+def test_query_fast_path_agrees_with_decoding_and_re_encoding(raw):
+    assert signing._encode_component(raw) == _round_trip(raw)
 
 
 # --- refused -------------------------------------------------------------------------------
@@ -248,9 +272,8 @@ def test_tampered_body_is_refused_as_signature_mismatch():
 
 
 def test_body_not_matching_its_content_sha256_header_is_refused():
-    import hashlib
     body = b'{"a": 1}'
-    request = sign("POST", body=body, headers={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()})
+    request = sign("POST", body=body, headers={"X-Amz-Content-SHA256": sha256(body).hexdigest()})
     error = refusal(with_(request, body=b'{"a": 2}'))
     assert error.code == "InvalidSignatureException" and "x-amz-content-sha256" in error.message
 
@@ -267,7 +290,8 @@ def test_tampered_query_is_refused_as_signature_mismatch():
 
 def test_tampered_path_is_refused_as_signature_mismatch():
     request = sign(url=ENDPOINT + "/2023-10-12/farms/farm-a")
-    assert refusal(with_(request, raw_path="/2023-10-12/farms/farm-b")).code == "InvalidSignatureException"
+    tampered = with_(request, raw_path="/2023-10-12/farms/farm-b")
+    assert refusal(tampered).code == "InvalidSignatureException"
 
 
 def test_stale_date_is_refused_with_signature_expired():
@@ -317,6 +341,11 @@ def test_wrong_session_token_is_refused_as_unrecognized_client():
     assert refusal(sign(cred=impostor)).code == "UnrecognizedClientException"
 
 
+def test_session_token_on_a_long_term_key_is_refused_as_unrecognized_client():
+    with_token = dataclasses.replace(ALICE, session_token="stray-token-from-the-environment")
+    assert refusal(sign(cred=with_token)).code == "UnrecognizedClientException"
+
+
 def test_expired_temporary_credential_is_refused_with_expired_token():
     error = refusal(sign(cred=TEMP), TEMP.expires_at + timedelta(seconds=1))
     assert (error.code, error.status) == ("ExpiredTokenException", 403)
@@ -358,7 +387,8 @@ def test_missing_date_is_refused_as_incomplete_signature():
 
 def test_presigned_url_missing_its_credential_is_refused_as_incomplete_signature():
     request = sign(presign=300)
-    query = "&".join(p for p in request.query_string.split("&") if not p.startswith("X-Amz-Credential"))
+    pairs = request.query_string.split("&")
+    query = "&".join(p for p in pairs if not p.startswith("X-Amz-Credential"))
     error = refusal(with_(request, query_string=query))
     assert (error.code, error.status) == ("IncompleteSignatureException", 400)
 

@@ -74,14 +74,13 @@ class ApiPipeline:
                 self._check_output(info, output)
             return serialization.success(info, output)
         except ServiceError as err:
-            return serialization.error(err, request_id)
+            return serialization.error(err)
         except SignatureError as err:
-            return serialization.error(ServiceError(err.code, err.message), request_id)
+            return serialization.error(ServiceError(err.code, err.message))
         except Exception:
             log.exception("internal error %s", request_id)
             return serialization.error(
-                ServiceError("InternalServerErrorException", f"Internal server error (request {request_id})."),
-                request_id)
+                ServiceError("InternalServerErrorException", f"Internal server error (request {request_id})."))
 
     def _match(self, method: str, path: str) -> tuple[OperationInfo, dict[str, str]]:
         try:

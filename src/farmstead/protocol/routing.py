@@ -59,7 +59,8 @@ class Router:
         node = self._root
         for segment in _segments(raw_path):
             child = node.literals.get(segment)
-            if child is None and node.label is not None and segment:
+            # An empty label still routes, so validation can say what is wrong with it.
+            if child is None and node.label is not None:
                 name, child = node.label
                 labels[name] = unquote(segment)
             if child is None:
@@ -74,7 +75,8 @@ class Router:
 
 
 def _segments(path: str) -> list[str]:
-    return path.strip("/").split("/")
+    # Only the leading slash goes: a trailing one is an empty last label (`/tags/` with an empty ARN).
+    return path[1:].split("/") if path.startswith("/") else path.split("/")
 
 
 _router: Router | None = None

@@ -39,12 +39,11 @@ def success(info: OperationInfo, output: dict[str, Any] | None) -> tuple[int, li
     return status, [(b"content-type", _JSON.encode())], encode_json(output or {})
 
 
-def error(err: ServiceError, request_id: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def error(err: ServiceError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     body = err.body()
     headers = [
         (b"content-type", _JSON.encode()),
         (b"x-amzn-errortype", err.code.encode()),
-        (b"x-amzn-requestid", request_id.encode()),
     ]
     retry_after = body.pop("retryAfterSeconds", None)
     if retry_after is not None:

@@ -78,8 +78,11 @@ def test_same_client_token_returns_first_farm(deadline):
     assert first == again
 
 
-def test_same_client_token_with_other_input_is_conflict(deadline):
+def test_same_client_token_with_other_input_is_refused_with_a_modelled_error(deadline):
+    # CreateFarm models no ConflictException, so a reused token is a ValidationException naming it.
     deadline.create_farm(displayName="first", clientToken="token-farm-conflict")
     with pytest.raises(ClientError) as caught:
         deadline.create_farm(displayName="second", clientToken="token-farm-conflict")
-    assert caught.value.response["Error"]["Code"] == "ConflictException"
+    error = caught.value.response
+    assert error["Error"]["Code"] == "ValidationException"
+    assert [f["name"] for f in error["fieldList"]] == ["clientToken"]

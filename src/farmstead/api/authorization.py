@@ -19,8 +19,9 @@ _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _SCOPE_MEMBERS = ("farmId", "queueId", "fleetId", "jobId")
 
 
-def highest_level(conn, caller: Caller, resource_ids: list[str]) -> str | None:
-    levels = memberships.levels_on(conn, caller.principal_id, resource_ids)
+def highest_level(conn, caller: Caller, resource_ids: list[str], farm_id: str | None = None) -> str | None:
+    """The caller's highest level on these resources; with `farm_id`, counting only memberships in that farm."""
+    levels = memberships.levels_on(conn, caller.principal_id, resource_ids, farm_id)
     return max(levels, key=_RANK.__getitem__) if levels else None
 
 
@@ -35,7 +36,10 @@ def authorize(conn, caller: Caller, operation: str, access: str, params: dict[st
     if access == "ADMIN":
         raise _denied(caller, operation)
     resource_ids = [params[m] for m in _SCOPE_MEMBERS if isinstance(params.get(m), str)]
-    if not resource_ids or not level_at_least(highest_level(conn, caller, resource_ids), access):
+    # A membership only counts inside its own farm: otherwise a queue member could name that queue
+    # under another farm's id and pass this check (the handler would then report that farm's existence).
+    farm_id = params["farmId"] if isinstance(params.get("farmId"), str) else None
+    if not resource_ids or not level_at_least(highest_level(conn, caller, resource_ids, farm_id), access):
         raise _denied(caller, operation)
 
 

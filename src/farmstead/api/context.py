@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,13 @@ class Caller:
     scope: dict[str, Any] | None = None
 
 
+class Signals:
+    """Hooks the server wires to its background threads; each is a cheap wake-up, safe to call anytime."""
+
+    def job_created(self) -> None:
+        """A job is waiting to be materialized."""
+
+
 @dataclass
 class Context:
     conn: Connection
@@ -33,6 +41,9 @@ class Context:
     tokens: TokenCodec
     operation: str
     params: dict[str, Any]
+    #: Called after the transaction commits (to wake background work about what was just written).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    signals: Signals | None = None
 
     @property
     def who(self) -> str:
@@ -51,3 +62,8 @@ class Context:
         if len(rows) > limit:
             result["nextToken"] = self.tokens.encode(self.operation, self.params, position(rows[limit - 1]))
         return result
+
+    def signal(self, name: str) -> None:
+        """Wake background work once this request's transaction has committed."""
+        if self.signals is not None:
+            self.after_commit.append(getattr(self.signals, name))

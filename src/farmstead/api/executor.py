@@ -16,12 +16,12 @@ import orjson
 
 from farmstead.api import registry
 from farmstead.api.authorization import authorize
-from farmstead.api.context import Caller, Context
+from farmstead.api.context import Caller, Context, Signals
 from farmstead.clock import Clock
 from farmstead.config import Settings
 from farmstead.ids import Arns
 from farmstead.protocol import signing
-from farmstead.protocol.errors import ServiceError, conflict
+from farmstead.protocol.errors import ServiceError, conflict, validation_error
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
@@ -32,7 +32,8 @@ KEY_CACHE_SECONDS = 2.0
 
 
 class Executor:
-    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, signals: Signals | None = None) -> None:
+        self.signals = signals or Signals()
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -82,14 +83,16 @@ class Executor:
                 earlier = idempotency.find(conn, info.name, caller.principal_id, token)
                 if earlier is not None:
                     if earlier[0] != request_hash:
-                        raise conflict("CONFLICT_EXCEPTION", "clientToken", token,
-                                       "The clientToken was already used with different parameters.")
+                        raise _token_reused(info, token)
                     return earlier[1]
-            ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params)
+            ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
+                          signals=self.signals)
             output = handler.fn(ctx, params)
             if request_hash is not None:
                 idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
                                  orjson.loads(encode_json(output or {})), ctx.now)
+        for hook in ctx.after_commit:
+            hook()
         return output
 
 
@@ -102,6 +105,14 @@ def _idempotency_member(info: OperationInfo) -> str | None:
         if member.metadata.get("idempotencyToken"):
             return name
     return None
+
+
+def _token_reused(info: OperationInfo, token: str) -> ServiceError:
+    """A clientToken reused with other input: ConflictException where the operation models it."""
+    message = "The clientToken was already used with different parameters."
+    if any(shape.name == "ConflictException" for shape in info.model.error_shapes):
+        return conflict("CONFLICT_EXCEPTION", "clientToken", token, message)
+    return validation_error(message, [{"name": "clientToken", "message": message}])
 
 
 def _request_hash(params: dict[str, Any], token_member: str) -> str:

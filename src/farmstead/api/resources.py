@@ -6,7 +6,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.protocol.errors import not_found
-from farmstead.store import farms
+from farmstead.store import farms, fleets, queues
 
 
 def audit_fields(row) -> dict[str, Any]:
@@ -18,4 +18,21 @@ def require_farm(ctx: Context, farm_id: str):
     row = farms.get(ctx.conn, farm_id)
     if row is None:
         raise not_found("farm", farm_id)
+    return row
+
+
+def require_queue(ctx: Context, farm_id: str, queue_id: str):
+    """The queue, after the farm: an unknown farm is reported as the farm, not the queue."""
+    require_farm(ctx, farm_id)
+    row = queues.get(ctx.conn, farm_id, queue_id)
+    if row is None:
+        raise not_found("queue", queue_id)
+    return row
+
+
+def require_fleet(ctx: Context, farm_id: str, fleet_id: str):
+    require_farm(ctx, farm_id)
+    row = fleets.get(ctx.conn, farm_id, fleet_id)
+    if row is None:
+        raise not_found("fleet", fleet_id)
     return row

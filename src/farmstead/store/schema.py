@@ -91,8 +91,8 @@ queues = sa.Table(
     sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
     sa.Column("display_name", sa.String(100), nullable=False),
     sa.Column("description", sa.String(100)),
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("blocked_reason", sa.String(64)),
+    # No status column: IDLE/SCHEDULING/SCHEDULING_BLOCKED is derived on every read from the queue's
+    # budgets and jobs (store/queues.py `status_columns`), so it can never go stale.
     sa.Column("default_budget_action", sa.String(64), nullable=False),
     sa.Column("role_arn", sa.String(2048)),
     # jobAttachmentSettings, jobRunAsUser, requiredFileSystemLocationNames, allowedStorageProfileIds,
@@ -177,10 +177,17 @@ budgets = sa.Table(
     sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
     sa.Column("display_name", sa.String(100), nullable=False),
     sa.Column("description", sa.String(100)),
+    # The status the budget was given (UpdateBudget may set INACTIVE); what is reported is this AND
+    # the schedule window holding now (store/budgets.py `effective_status`).
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("approximate_dollar_limit", sa.Float(), nullable=False),
     sa.Column("usage_tracking_resource", Json, nullable=False),
+    # The tracked queue, from usage_tracking_resource: budgets are looked up by queue.
+    sa.Column("queue_id", sa.String(64), index=True),
     sa.Column("schedule", Json, nullable=False),
+    # The schedule's window [starts_at, ends_at), from schedule.fixed: the status is filtered on it.
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
     sa.Column("actions", Json, nullable=False),
     sa.Column("queue_stopped_at", UtcDateTime()),
     *_audit(),
@@ -215,7 +222,7 @@ monitors = sa.Table(
     "monitors", metadata,
     sa.Column("monitor_id", sa.String(64), primary_key=True),
     sa.Column("display_name", sa.String(100), nullable=False),
-    sa.Column("subdomain", sa.String(64), nullable=False, unique=True),
+    sa.Column("subdomain", sa.String(100), nullable=False, unique=True),
     sa.Column("role_arn", sa.String(2048), nullable=False),
     sa.Column("identity_center_instance_arn", sa.String(2048), nullable=False),
     sa.Column("identity_center_region", sa.String(64)),
@@ -241,4 +248,106 @@ metered_products = sa.Table(
     sa.Column("license_endpoint_id", sa.String(64),
               sa.ForeignKey("license_endpoints.license_endpoint_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("product_id", sa.String(64), primary_key=True),
+)
+
+# --- jobs, steps, tasks --------------------------------------------------------------------------
+# Jobs and steps carry their task counts per status as columns, kept up to date in the same
+# transaction as every task change, so GetJob reads one row whatever the job's size.
+
+TASK_RUN_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "INTERRUPTING", "RUNNING",
+                     "SUSPENDED", "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+
+
+def count_column_name(status: str) -> str:
+    return f"count_{status.lower()}"
+
+
+def _status_counts() -> list[sa.Column]:
+    return [sa.Column(count_column_name(s), sa.Integer(), nullable=False, default=0) for s in TASK_RUN_STATUSES]
+
+
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("job_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False),
+    sa.Column("queue_id", sa.String(64), sa.ForeignKey("queues.queue_id"), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("priority", sa.Integer(), nullable=False),
+    sa.Column("lifecycle_status", sa.String(32), nullable=False),
+    sa.Column("lifecycle_status_message", sa.Text(), nullable=False),
+    sa.Column("task_run_status", sa.String(32), nullable=False),
+    sa.Column("target_task_run_status", sa.String(32)),
+    sa.Column("storage_profile_id", sa.String(64)),
+    sa.Column("max_failed_tasks_count", sa.Integer(), nullable=False),
+    sa.Column("max_retries_per_task", sa.Integer(), nullable=False),
+    sa.Column("max_worker_count", sa.Integer()),
+    sa.Column("source_job_id", sa.String(64)),
+    sa.Column("template", sa.Text(), nullable=False),
+    sa.Column("template_type", sa.String(8), nullable=False),
+    sa.Column("parameters", Json, nullable=False),
+    sa.Column("parameter_definitions", Json, nullable=False),
+    # The queue environments as they were at submission: the job keeps running with these.
+    sa.Column("queue_environments", Json, nullable=False),
+    sa.Column("attachments", Json),
+    sa.Column("task_count", sa.Integer(), nullable=False),
+    sa.Column("task_failure_retry_count", sa.Integer(), nullable=False, default=0),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("ended_at", UtcDateTime()),
+    *_status_counts(),
+    *_audit(),
+    sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
+    sa.Index("ix_jobs_lifecycle", "lifecycle_status"),
+)
+
+steps = sa.Table(
+    "steps", metadata,
+    sa.Column("step_id", sa.String(64), primary_key=True),
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("step_index", sa.Integer(), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("lifecycle_status", sa.String(32), nullable=False),
+    sa.Column("lifecycle_status_message", sa.Text()),
+    sa.Column("task_run_status", sa.String(32), nullable=False),
+    sa.Column("target_task_run_status", sa.String(32)),
+    sa.Column("template", Json, nullable=False),
+    sa.Column("host_requirements", Json),
+    sa.Column("parameter_space", Json),
+    sa.Column("task_count", sa.Integer(), nullable=False),
+    sa.Column("task_failure_retry_count", sa.Integer(), nullable=False, default=0),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("ended_at", UtcDateTime()),
+    *_status_counts(),
+    *_audit(),
+    sa.UniqueConstraint("job_id", "step_index"),
+)
+
+step_dependencies = sa.Table(
+    "step_dependencies", metadata,
+    sa.Column("step_id", sa.String(64), sa.ForeignKey("steps.step_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("upstream_step_id", sa.String(64), sa.ForeignKey("steps.step_id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+    sa.Column("job_id", sa.String(64), nullable=False, index=True),
+)
+
+tasks = sa.Table(
+    "tasks", metadata,
+    sa.Column("task_id", sa.String(80), primary_key=True),
+    sa.Column("step_id", sa.String(64), sa.ForeignKey("steps.step_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("job_id", sa.String(64), nullable=False),
+    sa.Column("task_index", sa.Integer(), nullable=False),
+    sa.Column("run_status", sa.String(32), nullable=False),
+    sa.Column("target_run_status", sa.String(32)),
+    sa.Column("failure_retry_count", sa.Integer(), nullable=False, default=0),
+    sa.Column("parameters", Json),
+    sa.Column("latest_session_action_id", sa.String(80)),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("ended_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("updated_by", sa.String(256)),
+    # Paging a step's tasks in order, and the per-status moves of UpdateJob/UpdateStep fan-out.
+    sa.Index("ix_tasks_step_index", "step_id", "task_index", unique=True),
+    sa.Index("ix_tasks_step_status", "step_id", "run_status"),
+    sa.Index("ix_tasks_job_status", "job_id", "run_status"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:03:50.137638
+Create Date: 2026-11-30 00:16:05.700197
 """
 from alembic import op
 import sqlalchemy as sa
@@ -56,7 +56,7 @@ def upgrade() -> None:
     op.create_table('monitors',
     sa.Column('monitor_id', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=100), nullable=False),
-    sa.Column('subdomain', sa.String(length=64), nullable=False),
+    sa.Column('subdomain', sa.String(length=100), nullable=False),
     sa.Column('role_arn', sa.String(length=2048), nullable=False),
     sa.Column('identity_center_instance_arn', sa.String(length=2048), nullable=False),
     sa.Column('identity_center_region', sa.String(length=64), nullable=True),
@@ -111,7 +111,10 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('approximate_dollar_limit', sa.Float(), nullable=False),
     sa.Column('usage_tracking_resource', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('queue_id', sa.String(length=64), nullable=True),
     sa.Column('schedule', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('starts_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('actions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('queue_stopped_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
@@ -123,6 +126,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('budgets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budgets_farm_id'), ['farm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_budgets_queue_id'), ['queue_id'], unique=False)
 
     op.create_table('fleets',
     sa.Column('fleet_id', sa.String(length=64), nullable=False),
@@ -194,8 +198,6 @@ def upgrade() -> None:
     sa.Column('farm_id', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=100), nullable=False),
     sa.Column('description', sa.String(length=100), nullable=True),
-    sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('blocked_reason', sa.String(length=64), nullable=True),
     sa.Column('default_budget_action', sa.String(length=64), nullable=False),
     sa.Column('role_arn', sa.String(length=2048), nullable=True),
     sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
@@ -224,6 +226,56 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('storage_profiles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_storage_profiles_farm_id'), ['farm_id'], unique=False)
+
+    op.create_table('jobs',
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('farm_id', sa.String(length=64), nullable=False),
+    sa.Column('queue_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=512), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('lifecycle_status', sa.String(length=32), nullable=False),
+    sa.Column('lifecycle_status_message', sa.Text(), nullable=False),
+    sa.Column('task_run_status', sa.String(length=32), nullable=False),
+    sa.Column('target_task_run_status', sa.String(length=32), nullable=True),
+    sa.Column('storage_profile_id', sa.String(length=64), nullable=True),
+    sa.Column('max_failed_tasks_count', sa.Integer(), nullable=False),
+    sa.Column('max_retries_per_task', sa.Integer(), nullable=False),
+    sa.Column('max_worker_count', sa.Integer(), nullable=True),
+    sa.Column('source_job_id', sa.String(length=64), nullable=True),
+    sa.Column('template', sa.Text(), nullable=False),
+    sa.Column('template_type', sa.String(length=8), nullable=False),
+    sa.Column('parameters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('parameter_definitions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('queue_environments', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('attachments', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('task_count', sa.Integer(), nullable=False),
+    sa.Column('task_failure_retry_count', sa.Integer(), nullable=False),
+    sa.Column('started_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('count_pending', sa.Integer(), nullable=False),
+    sa.Column('count_ready', sa.Integer(), nullable=False),
+    sa.Column('count_assigned', sa.Integer(), nullable=False),
+    sa.Column('count_starting', sa.Integer(), nullable=False),
+    sa.Column('count_scheduled', sa.Integer(), nullable=False),
+    sa.Column('count_interrupting', sa.Integer(), nullable=False),
+    sa.Column('count_running', sa.Integer(), nullable=False),
+    sa.Column('count_suspended', sa.Integer(), nullable=False),
+    sa.Column('count_canceled', sa.Integer(), nullable=False),
+    sa.Column('count_failed', sa.Integer(), nullable=False),
+    sa.Column('count_succeeded', sa.Integer(), nullable=False),
+    sa.Column('count_not_compatible', sa.Integer(), nullable=False),
+    sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=256), nullable=False),
+    sa.Column('updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=256), nullable=True),
+    sa.ForeignKeyConstraint(['farm_id'], ['farms.farm_id'], name=op.f('fk_jobs_farm_id_farms')),
+    sa.ForeignKeyConstraint(['queue_id'], ['queues.queue_id'], name=op.f('fk_jobs_queue_id_queues')),
+    sa.PrimaryKeyConstraint('job_id', name=op.f('pk_jobs'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_lifecycle', ['lifecycle_status'], unique=False)
+        batch_op.create_index('ix_jobs_queue_created', ['queue_id', 'created_at', 'job_id'], unique=False)
 
     op.create_table('queue_environments',
     sa.Column('queue_environment_id', sa.String(length=64), nullable=False),
@@ -281,11 +333,94 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_queue_limit_associations_farm_id'), ['farm_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_queue_limit_associations_limit_id'), ['limit_id'], unique=False)
 
+    op.create_table('steps',
+    sa.Column('step_id', sa.String(length=64), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('step_index', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('lifecycle_status', sa.String(length=32), nullable=False),
+    sa.Column('lifecycle_status_message', sa.Text(), nullable=True),
+    sa.Column('task_run_status', sa.String(length=32), nullable=False),
+    sa.Column('target_task_run_status', sa.String(length=32), nullable=True),
+    sa.Column('template', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('host_requirements', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('parameter_space', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('task_count', sa.Integer(), nullable=False),
+    sa.Column('task_failure_retry_count', sa.Integer(), nullable=False),
+    sa.Column('started_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('count_pending', sa.Integer(), nullable=False),
+    sa.Column('count_ready', sa.Integer(), nullable=False),
+    sa.Column('count_assigned', sa.Integer(), nullable=False),
+    sa.Column('count_starting', sa.Integer(), nullable=False),
+    sa.Column('count_scheduled', sa.Integer(), nullable=False),
+    sa.Column('count_interrupting', sa.Integer(), nullable=False),
+    sa.Column('count_running', sa.Integer(), nullable=False),
+    sa.Column('count_suspended', sa.Integer(), nullable=False),
+    sa.Column('count_canceled', sa.Integer(), nullable=False),
+    sa.Column('count_failed', sa.Integer(), nullable=False),
+    sa.Column('count_succeeded', sa.Integer(), nullable=False),
+    sa.Column('count_not_compatible', sa.Integer(), nullable=False),
+    sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=256), nullable=False),
+    sa.Column('updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=256), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.job_id'], name=op.f('fk_steps_job_id_jobs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('step_id', name=op.f('pk_steps')),
+    sa.UniqueConstraint('job_id', 'step_index', name=op.f('uq_steps_job_id_step_index'))
+    )
+    op.create_table('step_dependencies',
+    sa.Column('step_id', sa.String(length=64), nullable=False),
+    sa.Column('upstream_step_id', sa.String(length=64), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['step_id'], ['steps.step_id'], name=op.f('fk_step_dependencies_step_id_steps'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['upstream_step_id'], ['steps.step_id'], name=op.f('fk_step_dependencies_upstream_step_id_steps'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('step_id', 'upstream_step_id', name=op.f('pk_step_dependencies'))
+    )
+    with op.batch_alter_table('step_dependencies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_step_dependencies_job_id'), ['job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_step_dependencies_upstream_step_id'), ['upstream_step_id'], unique=False)
+
+    op.create_table('tasks',
+    sa.Column('task_id', sa.String(length=80), nullable=False),
+    sa.Column('step_id', sa.String(length=64), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('task_index', sa.Integer(), nullable=False),
+    sa.Column('run_status', sa.String(length=32), nullable=False),
+    sa.Column('target_run_status', sa.String(length=32), nullable=True),
+    sa.Column('failure_retry_count', sa.Integer(), nullable=False),
+    sa.Column('parameters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('latest_session_action_id', sa.String(length=80), nullable=True),
+    sa.Column('started_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=256), nullable=True),
+    sa.ForeignKeyConstraint(['step_id'], ['steps.step_id'], name=op.f('fk_tasks_step_id_steps'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('task_id', name=op.f('pk_tasks'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_tasks_job_status', ['job_id', 'run_status'], unique=False)
+        batch_op.create_index('ix_tasks_step_index', ['step_id', 'task_index'], unique=True)
+        batch_op.create_index('ix_tasks_step_status', ['step_id', 'run_status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_tasks_step_status')
+        batch_op.drop_index('ix_tasks_step_index')
+        batch_op.drop_index('ix_tasks_job_status')
+
+    op.drop_table('tasks')
+    with op.batch_alter_table('step_dependencies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_step_dependencies_upstream_step_id'))
+        batch_op.drop_index(batch_op.f('ix_step_dependencies_job_id'))
+
+    op.drop_table('step_dependencies')
+    op.drop_table('steps')
     with op.batch_alter_table('queue_limit_associations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_queue_limit_associations_limit_id'))
         batch_op.drop_index(batch_op.f('ix_queue_limit_associations_farm_id'))
@@ -300,6 +435,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_queue_environments_queue_id'))
 
     op.drop_table('queue_environments')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_jobs_queue_created')
+        batch_op.drop_index('ix_jobs_lifecycle')
+
+    op.drop_table('jobs')
     with op.batch_alter_table('storage_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_storage_profiles_farm_id'))
 
@@ -323,6 +463,7 @@ def downgrade() -> None:
 
     op.drop_table('fleets')
     with op.batch_alter_table('budgets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_budgets_queue_id'))
         batch_op.drop_index(batch_op.f('ix_budgets_farm_id'))
 
     op.drop_table('budgets')

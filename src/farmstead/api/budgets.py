@@ -1,0 +1,159 @@
+"""Budgets: CreateBudget, GetBudget, UpdateBudget, DeleteBudget, ListBudgets.
+
+Owns: the budget's rules (a queue of the farm to track, a schedule window that ends after it
+starts, budget actions identified by type and threshold). Must not: write SQL, or account costs: a
+self-hosted farm has no price list, so usage stays 0.0 and no threshold is ever reached
+(docs/fleets.md). The reported status comes from the store (given status AND schedule window).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.ids import new_id
+from farmstead.protocol.errors import not_found, validation_error
+from farmstead.store import budgets, tags
+from farmstead.store.paging import position_of
+
+MAX_ACTIONS = 10  # BudgetActionsToAdd / ResponseBudgetActionList: at most 10
+# No cost accounting on a self-hosted farm: nothing is ever charged against a budget.
+NO_USAGE = {"approximateDollarUsage": 0.0}
+
+
+def _refuse(field: str, message: str):
+    return validation_error(message, [{"name": field, "message": message}])
+
+
+def _window(schedule: dict[str, Any]) -> tuple[Any, Any]:
+    fixed = schedule["fixed"]  # the BudgetSchedule union's only member
+    if fixed["endTime"] <= fixed["startTime"]:
+        raise _refuse("schedule.fixed.endTime", "endTime must be after startTime.")
+    return fixed["startTime"], fixed["endTime"]
+
+
+def _stored_schedule(starts_at, ends_at) -> dict[str, Any]:
+    return {"fixed": {"startTime": starts_at.isoformat(), "endTime": ends_at.isoformat()}}
+
+
+def _action_key(action: dict[str, Any]) -> tuple[str, float]:
+    # Actions have no id: a type and a threshold name one (that is what actionsToRemove gives).
+    return action["type"], float(action["thresholdPercentage"])
+
+
+def _stored_action(action: dict[str, Any]) -> dict[str, Any]:
+    stored = {"type": action["type"], "thresholdPercentage": float(action["thresholdPercentage"])}
+    if action.get("description") is not None:
+        stored["description"] = action["description"]
+    return stored
+
+
+def _added(current: list[dict[str, Any]], to_add: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    actions = list(current)
+    keys = {_action_key(a) for a in actions}
+    for i, action in enumerate(to_add):
+        if _action_key(action) in keys:
+            raise _refuse(f"{field}[{i}]", f"The budget already has a {action['type']} action at "
+                                           f"{action['thresholdPercentage']}%.")
+        keys.add(_action_key(action))
+        actions.append(_stored_action(action))
+    if len(actions) > MAX_ACTIONS:
+        raise _refuse(field, f"A budget has at most {MAX_ACTIONS} actions.")
+    return actions
+
+
+def _summary_fields(row) -> dict[str, Any]:
+    return {
+        "budgetId": row.budget_id,
+        "usageTrackingResource": row.usage_tracking_resource,
+        "status": row.effective_status,
+        "displayName": row.display_name,
+        "description": row.description,
+        "approximateDollarLimit": row.approximate_dollar_limit,
+        "usages": NO_USAGE,
+        **audit_fields(row),
+    }
+
+
+def _require_budget(ctx: Context, farm_id: str, budget_id: str):
+    require_farm(ctx, farm_id)
+    row = budgets.get(ctx.conn, farm_id, budget_id, ctx.now)
+    if row is None:
+        raise not_found("budget", budget_id)
+    return row
+
+
+@operation("CreateBudget", write=True, access="OWNER")
+def create_budget(ctx: Context, params: dict) -> dict:
+    farm_id = params["farmId"]
+    require_farm(ctx, farm_id)
+    queue_id = params["usageTrackingResource"]["queueId"]  # the union's only member
+    require_queue(ctx, farm_id, queue_id)
+    starts_at, ends_at = _window(params["schedule"])
+    budget_id = new_id("budget")
+    budgets.insert(ctx.conn, budget_id=budget_id, farm_id=farm_id, display_name=params["displayName"],
+                   description=params.get("description"), status="ACTIVE",
+                   approximate_dollar_limit=params["approximateDollarLimit"],
+                   usage_tracking_resource={"queueId": queue_id}, queue_id=queue_id,
+                   schedule=_stored_schedule(starts_at, ends_at), starts_at=starts_at, ends_at=ends_at,
+                   actions=_added([], params["actions"], "actions"), created_at=ctx.now, created_by=ctx.who)
+    tags.put(ctx.conn, ctx.arns.budget(farm_id, budget_id), params.get("tags") or {})
+    return {"budgetId": budget_id}
+
+
+@operation("GetBudget", access="OWNER")
+def get_budget(ctx: Context, params: dict) -> dict:
+    row = _require_budget(ctx, params["farmId"], params["budgetId"])
+    return {
+        **_summary_fields(row),
+        "actions": row.actions,
+        "schedule": {"fixed": {"startTime": row.starts_at, "endTime": row.ends_at}},
+        "queueStoppedAt": row.queue_stopped_at,
+    }
+
+
+@operation("UpdateBudget", write=True, access="OWNER")
+def update_budget(ctx: Context, params: dict) -> dict:
+    row = _require_budget(ctx, params["farmId"], params["budgetId"])
+    changes: dict[str, Any] = {column: params[member] for member, column in (
+        ("displayName", "display_name"), ("description", "description"), ("status", "status"),
+        ("approximateDollarLimit", "approximate_dollar_limit")) if member in params}
+    if "schedule" in params:
+        starts_at, ends_at = _window(params["schedule"])
+        changes.update(schedule=_stored_schedule(starts_at, ends_at), starts_at=starts_at, ends_at=ends_at)
+    if "actionsToAdd" in params or "actionsToRemove" in params:
+        changes["actions"] = _added(_removed(row.actions, params.get("actionsToRemove") or []),
+                                    params.get("actionsToAdd") or [], "actionsToAdd")
+    budgets.update(ctx.conn, row.budget_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
+    return {}
+
+
+def _removed(current: list[dict[str, Any]], to_remove: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    actions = list(current)
+    for i, action in enumerate(to_remove):
+        match = next((a for a in actions if _action_key(a) == _action_key(action)), None)
+        if match is None:
+            raise _refuse(f"actionsToRemove[{i}]", f"The budget has no {action['type']} action at "
+                                                   f"{action['thresholdPercentage']}%.")
+        actions.remove(match)
+    return actions
+
+
+@operation("DeleteBudget", write=True, access="OWNER")
+def delete_budget(ctx: Context, params: dict) -> dict:
+    farm_id = params["farmId"]
+    row = _require_budget(ctx, farm_id, params["budgetId"])
+    tags.delete_all(ctx.conn, ctx.arns.budget(farm_id, row.budget_id))
+    budgets.delete(ctx.conn, row.budget_id)
+    return {}
+
+
+@operation("ListBudgets", access="OWNER")
+def list_budgets(ctx: Context, params: dict) -> dict:
+    farm_id = params["farmId"]
+    require_farm(ctx, farm_id)
+    after, limit = ctx.page_request()
+    rows = budgets.page(ctx.conn, farm_id, after, limit, ctx.now, status=params.get("status"))
+    return ctx.page("budgets", rows, limit, _summary_fields, lambda r: position_of(r.created_at, r.budget_id))

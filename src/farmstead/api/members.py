@@ -1,0 +1,168 @@
+"""Members: AssociateMemberTo{Farm,Queue,Fleet}, DisassociateMemberFrom{Farm,Queue,Fleet},
+List{Farm,Queue,Fleet}Members and ListMemberships.
+
+Owns: membership handlers and the "who may grant OWNER" check the registry's minimum level cannot
+express. Job memberships (AssociateMemberToJob, DisassociateMemberFromJob, ListJobMembers) wait for the
+jobs table and stay unregistered (501 NotImplemented) until then.
+Must not: hold SQL (store/memberships.py) or reinterpret levels (api/authorization.py does that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api.authorization import highest_level
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.resources import require_farm, require_fleet, require_queue
+from farmstead.domain.memberships import may_change_membership
+from farmstead.protocol.errors import access_denied, not_found, validation_error
+from farmstead.store import identity, memberships
+from farmstead.store.paging import position_of
+
+# Which id columns a membership of each resource type fills in (the rest stay NULL).
+_SCOPE_COLUMNS = {"FARM": ("farm_id",), "QUEUE": ("farm_id", "queue_id"), "FLEET": ("farm_id", "fleet_id"),
+                  "JOB": ("farm_id", "queue_id", "job_id")}
+_MEMBER_KEYS = {"farm_id": "farmId", "queue_id": "queueId", "fleet_id": "fleetId", "job_id": "jobId"}
+
+
+def member_output(row) -> dict[str, Any]:
+    """FarmMember / QueueMember / FleetMember / JobMember, by the row's resource type."""
+    ids = {_MEMBER_KEYS[c]: getattr(row, c) for c in _SCOPE_COLUMNS[row.resource_type]}
+    return {**ids, "principalId": row.principal_id, "principalType": row.principal_type,
+            "identityStoreId": row.identity_store_id, "membershipLevel": row.membership_level}
+
+
+def _caller_level(ctx: Context, params: dict, resource_id: str) -> str | None:
+    if ctx.caller.is_admin:
+        return "OWNER"  # an administrator may do whatever an owner may
+    return highest_level(ctx.conn, ctx.caller, [params["farmId"], resource_id], params["farmId"])
+
+
+def _require_principal(ctx: Context, principal_id: str) -> None:
+    # find_principal also matches user names; a user may be *named* like somebody else's id.
+    principal = identity.find_principal(ctx.conn, principal_id)
+    if principal is None or principal.principal_id != principal_id:
+        raise not_found("principal", principal_id, f"No user with principalId {principal_id} exists on this server.")
+
+
+def _require_change_allowed(ctx: Context, params: dict, resource_id: str, *, granted: str | None,
+                            current: str | None) -> None:
+    if not may_change_membership(_caller_level(ctx, params, resource_id), granted=granted, current=current):
+        raise access_denied(f"User: {ctx.caller.arn} is not authorized to perform: deadline:{ctx.operation}:"
+                            " only an OWNER may grant, change or remove an OWNER membership.")
+
+
+def _associate(ctx: Context, params: dict, resource_type: str, resource_id: str) -> dict:
+    principal_id = params["principalId"]
+    if params["principalType"] != "USER":
+        # Farmstead's principals are users only (`farmstead users create`); it has no groups to expand.
+        raise validation_error("Farmstead has no groups: principalType must be USER.",
+                               [{"name": "principalType", "message": "Only USER principals exist on this server"}])
+    _require_principal(ctx, principal_id)
+    existing = memberships.get(ctx.conn, resource_id, principal_id)
+    _require_change_allowed(ctx, params, resource_id, granted=params["membershipLevel"],
+                            current=existing.membership_level if existing else None)
+    memberships.put(ctx.conn, resource_id=resource_id, principal_id=principal_id, resource_type=resource_type,
+                    farm_id=params["farmId"], queue_id=params.get("queueId"), fleet_id=params.get("fleetId"),
+                    job_id=params.get("jobId"), principal_type=params["principalType"],
+                    identity_store_id=params["identityStoreId"], membership_level=params["membershipLevel"],
+                    created_at=ctx.now)
+    return {}
+
+
+def _disassociate(ctx: Context, params: dict, resource_type: str, resource_id: str) -> dict:
+    principal_id = params["principalId"]
+    existing = memberships.get(ctx.conn, resource_id, principal_id)
+    if existing is None:
+        raise not_found("member", principal_id,
+                        f"Principal {principal_id} is no member of {resource_type.lower()} {resource_id}.")
+    _require_change_allowed(ctx, params, resource_id, granted=None, current=existing.membership_level)
+    memberships.delete(ctx.conn, resource_id, principal_id)
+    return {}
+
+
+def _list_members(ctx: Context, resource_id: str) -> dict:
+    after, limit = ctx.page_request()
+    rows = memberships.page_of_resource(ctx.conn, resource_id, after, limit)
+    return ctx.page("members", rows, limit, member_output, lambda r: position_of(r.created_at, r.principal_id))
+
+
+# --- farms ----------------------------------------------------------------------------------------
+
+@operation("AssociateMemberToFarm", write=True, access="MANAGER")
+def associate_member_to_farm(ctx: Context, params: dict) -> dict:
+    require_farm(ctx, params["farmId"])
+    return _associate(ctx, params, "FARM", params["farmId"])
+
+
+@operation("DisassociateMemberFromFarm", write=True, access="MANAGER")
+def disassociate_member_from_farm(ctx: Context, params: dict) -> dict:
+    require_farm(ctx, params["farmId"])
+    return _disassociate(ctx, params, "FARM", params["farmId"])
+
+
+@operation("ListFarmMembers", access="MANAGER")
+def list_farm_members(ctx: Context, params: dict) -> dict:
+    require_farm(ctx, params["farmId"])
+    return _list_members(ctx, params["farmId"])
+
+
+# --- queues ---------------------------------------------------------------------------------------
+
+@operation("AssociateMemberToQueue", write=True, access="MANAGER")
+def associate_member_to_queue(ctx: Context, params: dict) -> dict:
+    require_queue(ctx, params["farmId"], params["queueId"])
+    return _associate(ctx, params, "QUEUE", params["queueId"])
+
+
+@operation("DisassociateMemberFromQueue", write=True, access="MANAGER")
+def disassociate_member_from_queue(ctx: Context, params: dict) -> dict:
+    require_queue(ctx, params["farmId"], params["queueId"])
+    return _disassociate(ctx, params, "QUEUE", params["queueId"])
+
+
+@operation("ListQueueMembers", access="MANAGER")
+def list_queue_members(ctx: Context, params: dict) -> dict:
+    require_queue(ctx, params["farmId"], params["queueId"])
+    return _list_members(ctx, params["queueId"])
+
+
+# --- fleets ---------------------------------------------------------------------------------------
+
+@operation("AssociateMemberToFleet", write=True, access="MANAGER")
+def associate_member_to_fleet(ctx: Context, params: dict) -> dict:
+    require_fleet(ctx, params["farmId"], params["fleetId"])
+    return _associate(ctx, params, "FLEET", params["fleetId"])
+
+
+@operation("DisassociateMemberFromFleet", write=True, access="MANAGER")
+def disassociate_member_from_fleet(ctx: Context, params: dict) -> dict:
+    require_fleet(ctx, params["farmId"], params["fleetId"])
+    return _disassociate(ctx, params, "FLEET", params["fleetId"])
+
+
+@operation("ListFleetMembers", access="MANAGER")
+def list_fleet_members(ctx: Context, params: dict) -> dict:
+    require_fleet(ctx, params["farmId"], params["fleetId"])
+    return _list_members(ctx, params["fleetId"])
+
+
+# --- one principal's memberships ------------------------------------------------------------------
+
+@operation("ListMemberships", access="AUTHENTICATED")
+def list_memberships(ctx: Context, params: dict) -> dict:
+    principal_id = params["principalId"]
+    # Anyone may list their own memberships; only an administrator someone else's (managers see the
+    # members of their own resources through List*Members instead).
+    if not ctx.caller.is_admin and principal_id != ctx.caller.principal_id:
+        raise access_denied(f"User: {ctx.caller.arn} is not authorized to perform: deadline:ListMemberships"
+                            f" for principal {principal_id}.")
+    _require_principal(ctx, principal_id)
+    after, limit = ctx.page_request()
+    rows = memberships.page_of_principal(ctx.conn, principal_id, params.get("resourceTypes"), after, limit)
+
+    def summary(row) -> dict[str, Any]:
+        return {row.resource_type.lower(): member_output(row)}
+
+    return ctx.page("memberships", rows, limit, summary, lambda r: position_of(r.created_at, r.resource_id))

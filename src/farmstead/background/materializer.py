@@ -1,0 +1,75 @@
+"""Materializing large jobs' tasks after CreateJob has answered.
+
+A job with more tasks than api.job_creation.INLINE_TASK_LIMIT is stored CREATE_IN_PROGRESS; this
+thread inserts its tasks in short transactions (so API writes interleave) and then completes it.
+On start it resumes every job still CREATE_IN_PROGRESS (a killed server loses no job): partial task
+rows from the interrupted attempt are deleted first, so the result is the same as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from farmstead.api import job_creation
+from farmstead.clock import Clock
+from farmstead.domain import job_templates
+from farmstead.store import jobs, tasks
+from farmstead.store.engine import Store
+
+log = logging.getLogger("farmstead.materializer")
+
+
+class Materializer:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="farmstead-materializer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=5.0)
+            self._wake.clear()
+            try:
+                with self._store.read() as conn:
+                    pending = jobs.ids_in_lifecycle(conn, "CREATE_IN_PROGRESS")
+                for job_id in pending:
+                    if self._stop.is_set():
+                        return
+                    self.materialize(job_id)
+            except Exception:  # noqa: BLE001 - keep the thread alive; the next wake retries
+                log.exception("materializer pass failed")
+
+    def materialize(self, job_id: str) -> None:
+        with self._store.write() as conn:
+            row = jobs.get_by_id(conn, job_id)
+            if row is None or row.lifecycle_status != "CREATE_IN_PROGRESS":
+                return
+            tasks.delete_for_job(conn, job_id)
+        try:
+            plan = job_creation.replan(row)
+            with self._store.read() as conn:
+                batches = list(job_creation.step_rows_for(conn, job_id))
+            for step_row in batches:
+                for batch in job_creation.task_batches_for_step(step_row, plan):
+                    with self._store.write() as conn:
+                        tasks.insert_many(conn, batch)
+            with self._store.write() as conn:
+                job_creation.complete_job(conn, job_id, self._clock.now())
+        except (job_templates.TemplateError, job_templates.ParameterError, job_templates.TaskQuotaExceeded) as exc:
+            with self._store.write() as conn:
+                job_creation.fail_job(conn, job_id, str(exc))

@@ -1,0 +1,1 @@
+"""Pure rules: no SQL, no HTTP, no botocore; plain values in, plain values out."""

@@ -1,0 +1,71 @@
+"""Fleets: rows in, rows out.
+
+Owns: the fleets table, and the few reads about a fleet's surroundings its handlers need (its
+workers' count, the fleets naming a storage profile, who holds memberships on it).
+Must not: decide anything (the api layer judges; this module only reads and writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.paging import keyset_page
+from farmstead.store.schema import fleets, memberships
+
+
+def insert(conn: Connection, **values: Any) -> None:
+    conn.execute(fleets.insert().values(**values))
+
+
+def get(conn: Connection, farm_id: str, fleet_id: str) -> Row | None:
+    return conn.execute(sa.select(fleets).where(fleets.c.fleet_id == fleet_id, fleets.c.farm_id == farm_id)).first()
+
+
+def update(conn: Connection, fleet_id: str, **values: Any) -> None:
+    conn.execute(fleets.update().where(fleets.c.fleet_id == fleet_id).values(**values))
+
+
+def delete(conn: Connection, fleet_id: str) -> None:
+    conn.execute(fleets.delete().where(fleets.c.fleet_id == fleet_id))
+
+
+def page(conn: Connection, farm_id: str, after: Any, limit: int, *, display_name: str | None = None,
+         status: str | None = None, only: set[str] | None = None) -> list[Row]:
+    query = sa.select(fleets).where(fleets.c.farm_id == farm_id)
+    if display_name is not None:
+        query = query.where(fleets.c.display_name == display_name)
+    if status is not None:
+        query = query.where(fleets.c.status == status)
+    if only is not None:
+        query = query.where(fleets.c.fleet_id.in_(only))
+    return list(conn.execute(keyset_page(query, fleets.c.created_at, fleets.c.fleet_id, after, limit)))
+
+
+def worker_counts(conn: Connection, fleet_ids: Iterable[str]) -> dict[str, int]:
+    """How many workers each fleet has.
+
+    There is no workers table yet: every fleet has 0. The workers issue fills this in with one
+    grouped count over its table; every caller already goes through here.
+    """
+    return {fleet_id: 0 for fleet_id in fleet_ids}
+
+
+def using_storage_profile(conn: Connection, farm_id: str, storage_profile_id: str) -> list[str]:
+    """Ids of the farm's fleets whose configuration names this storage profile (for DeleteStorageProfile)."""
+    rows = conn.execute(sa.select(fleets.c.fleet_id, fleets.c.configuration).where(fleets.c.farm_id == farm_id))
+    # The reference sits inside the JSON configuration; a farm has few fleets, so read them all
+    # rather than write JSON path SQL twice (SQLite and PostgreSQL spell it differently).
+    return [r.fleet_id for r in rows
+            if (r.configuration.get("customerManaged") or {}).get("storageProfileId") == storage_profile_id]
+
+
+def ids_with_membership(conn: Connection, farm_id: str, principal_id: str) -> set[str]:
+    """Fleets of the farm on which the principal holds a fleet membership of its own."""
+    rows = conn.execute(sa.select(memberships.c.fleet_id).where(
+        memberships.c.farm_id == farm_id, memberships.c.principal_id == principal_id,
+        memberships.c.resource_type == "FLEET"))
+    return {r.fleet_id for r in rows if r.fleet_id}

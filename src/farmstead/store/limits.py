@@ -1,0 +1,103 @@
+"""Limits and queue-limit associations: rows in, rows out.
+
+Owns: the limits and queue_limit_associations tables, and the question whether a queue's sessions
+still hold units of a limit (what a stopping association waits for).
+Must not: decide status transitions or validity (api/limits.py does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.paging import keyset_page
+from farmstead.store.schema import limits
+from farmstead.store.schema import queue_limit_associations as qla
+
+# Keyset paging wants one unique key after created_at; the pair, joined, is one.
+_PAIR_KEY = qla.c.queue_id.concat(":").concat(qla.c.limit_id)
+
+
+def pair_key(queue_id: str, limit_id: str) -> str:
+    """The paging key of one association (matches `_PAIR_KEY`)."""
+    return f"{queue_id}:{limit_id}"
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+def insert(conn: Connection, **values: Any) -> None:
+    conn.execute(limits.insert().values(**values))
+
+
+def get(conn: Connection, farm_id: str, limit_id: str) -> Row | None:
+    return conn.execute(sa.select(limits).where(limits.c.limit_id == limit_id, limits.c.farm_id == farm_id)).first()
+
+
+def update(conn: Connection, limit_id: str, **values: Any) -> None:
+    conn.execute(limits.update().where(limits.c.limit_id == limit_id).values(**values))
+
+
+def delete(conn: Connection, limit_id: str) -> None:
+    conn.execute(limits.delete().where(limits.c.limit_id == limit_id))
+
+
+def page(conn: Connection, farm_id: str, after: Any, limit: int) -> list[Row]:
+    query = sa.select(limits).where(limits.c.farm_id == farm_id)
+    return list(conn.execute(keyset_page(query, limits.c.created_at, limits.c.limit_id, after, limit)))
+
+
+def delete_all_for_farm(conn: Connection, farm_id: str) -> None:
+    """Every limit of the farm and its associations (for DeleteFarm: they would block the farm row)."""
+    conn.execute(qla.delete().where(qla.c.farm_id == farm_id))
+    conn.execute(limits.delete().where(limits.c.farm_id == farm_id))
+
+
+# --- queue-limit associations ----------------------------------------------------------------------
+
+def insert_association(conn: Connection, **values: Any) -> None:
+    conn.execute(qla.insert().values(**values))
+
+
+def get_association(conn: Connection, farm_id: str, queue_id: str, limit_id: str) -> Row | None:
+    return conn.execute(sa.select(qla).where(
+        qla.c.farm_id == farm_id, qla.c.queue_id == queue_id, qla.c.limit_id == limit_id)).first()
+
+
+def update_association(conn: Connection, queue_id: str, limit_id: str, **values: Any) -> None:
+    conn.execute(qla.update().where(qla.c.queue_id == queue_id, qla.c.limit_id == limit_id).values(**values))
+
+
+def delete_association(conn: Connection, queue_id: str, limit_id: str) -> None:
+    conn.execute(qla.delete().where(qla.c.queue_id == queue_id, qla.c.limit_id == limit_id))
+
+
+def page_associations(conn: Connection, farm_id: str, after: Any, limit: int, *, queue_id: str | None = None,
+                      limit_id: str | None = None) -> list[Row]:
+    query = sa.select(qla).where(qla.c.farm_id == farm_id)
+    if queue_id is not None:
+        query = query.where(qla.c.queue_id == queue_id)
+    if limit_id is not None:
+        query = query.where(qla.c.limit_id == limit_id)
+    return list(conn.execute(keyset_page(query, qla.c.created_at, _PAIR_KEY, after, limit)))
+
+
+def has_associations(conn: Connection, limit_id: str) -> bool:
+    return conn.execute(sa.select(qla.c.queue_id).where(qla.c.limit_id == limit_id).limit(1)).first() is not None
+
+
+def associated_limit_with_amount(conn: Connection, queue_id: str, amount_requirement_name: str) -> str | None:
+    """The id of a limit associated with the queue under this amountRequirementName, if any."""
+    return conn.execute(sa.select(limits.c.limit_id).join(qla, qla.c.limit_id == limits.c.limit_id).where(
+        qla.c.queue_id == queue_id, limits.c.amount_requirement_name == amount_requirement_name,
+    ).limit(1)).scalar_one_or_none()
+
+
+def queue_holds_limit(conn: Connection, queue_id: str, limit_id: str) -> bool:
+    """Do sessions of the queue's jobs still hold units of the limit?
+
+    Nothing runs yet, so no: a stopping association is STOPPED at once. The scheduling issue fills
+    this in from the acquired limits of running session actions.
+    """
+    return False

@@ -86,3 +86,21 @@ def test_same_client_token_with_other_input_is_refused_with_a_modelled_error(dea
     error = caught.value.response
     assert error["Error"]["Code"] == "ValidationException"
     assert [f["name"] for f in error["fieldList"]] == ["clientToken"]
+
+
+def test_delete_farm_takes_its_storage_profiles_and_limits_along(deadline, farm_id):
+    deadline.create_storage_profile(farmId=farm_id, displayName="linux", osFamily="LINUX")
+    deadline.create_limit(farmId=farm_id, displayName="licences", amountRequirementName="amount.licence.nuke",
+                          maxCount=5)
+    deadline.delete_farm(farmId=farm_id)
+    with pytest.raises(deadline.exceptions.ResourceNotFoundException):
+        deadline.get_farm(farmId=farm_id)
+
+
+def test_delete_farm_that_holds_a_queue_is_conflict_resource_in_use(deadline, farm_id):
+    deadline.create_queue(farmId=farm_id, displayName="q")
+    with pytest.raises(ClientError) as caught:
+        deadline.delete_farm(farmId=farm_id)
+    error = caught.value.response
+    assert error["Error"]["Code"] == "ConflictException" and error["reason"] == "RESOURCE_IN_USE"
+    assert deadline.get_farm(farmId=farm_id)["farmId"] == farm_id

@@ -76,7 +76,7 @@ ASSOCIATION = template([step(
     {"name": "Lens", "type": "FLOAT", "range": [24, 50.5]}, {"name": "Out", "type": "PATH", "range": ["/o/a", "/o/b"]},
     combination="(Frame, Camera) * (Lens, Out)")])
 
-CHUNKED = template([step("Render", chunked("1-95", 10))], extensions=["TASK_CHUNKING"])
+CHUNKED = template([step("Render", chunked("1-100", 10))], extensions=["TASK_CHUNKING"])
 
 ENVIRONMENTS = template(
     [step("Render", int_param("Frame", "1-2"),
@@ -246,11 +246,15 @@ def test_task_counts_equal_the_tasks_iteration_produces(document):
 
 
 def test_contiguous_chunks_give_one_task_per_chunk_as_a_range_expression():
-    chunks = [t["Frame"]["chunkInt"] for t in tasks(plan_job(CHUNKED, {}).steps[0])]
-    # openjd-model spreads 95 frames evenly over ceil(95 / 10) = 10 chunks.
-    assert chunks == ["1-10", "11-20", "21-30", "31-40", "41-50", "51-60", "61-70", "71-80", "81-90", "91-95"][:0] \
-        or (len(chunks) == 10 and chunks[0].startswith("1-") and chunks[-1].endswith("-95"))
-    assert all("-" in c and "," not in c for c in chunks)
+    # The documented example: 100 frames in chunks of 10 are 1-10, 11-20, ...
+    assert [t["Frame"]["chunkInt"] for t in tasks(plan_job(CHUNKED, {}).steps[0])] == [
+        f"{first}-{first + 9}" for first in range(1, 100, 10)]
+
+
+def test_chunk_sizes_are_spread_evenly_when_the_range_does_not_divide():
+    uneven = plan_job(template([step("R", chunked("1-95", 10))], extensions=["TASK_CHUNKING"]), {}).steps[0]
+    assert [t["Frame"]["chunkInt"] for t in tasks(uneven)] == [
+        "1-10", "11-19", "20-29", "30-38", "39-48", "49-57", "58-67", "68-76", "77-86", "87-95"]
 
 
 def test_contiguous_chunks_never_span_a_gap_and_noncontiguous_ones_may():
@@ -318,12 +322,12 @@ def test_the_quota_counts_every_step_and_allows_exactly_the_limit():
 
 
 def test_a_huge_chunked_range_counts_quickly_and_an_absurd_one_is_refused():
-    many = template([step("R", chunked("1-5000000", 10))], extensions=["TASK_CHUNKING"])
+    many = template([step("R", chunked("1-1000000", 2))], extensions=["TASK_CHUNKING"])
     started = time.perf_counter()
     assert plan_job(many, {}).task_count == 500_000
     assert time.perf_counter() - started < 1.0
     absurd = template([step("R", chunked("1-1000000000", 1_000_000_000))], extensions=["TASK_CHUNKING"])
-    with pytest.raises(TemplateError, match="at most 10,000,000 can be chunked"):
+    with pytest.raises(TemplateError, match="has 1,000,000,000 values; at most 1,000,000 can be chunked"):
         plan_job(absurd, {})
 
 
@@ -396,6 +400,8 @@ def test_expr_defaults_are_written_as_api_strings():
     ({"Denoise": {"bool": "maybe"}}, "parameters[Denoise]"),
     ({"Frames": {"rangeExpr": "1-x"}}, "parameters[Frames]"),
     ({"Layers": {"intList": ["one"]}}, "parameters[Layers]"),
+    ({"Layers": {"intList": "1,2"}}, "parameters[Layers]"),
+    ({"Scales": {"floatList": ["1.5", "x"]}}, "parameters[Scales]"),
     ({"Layers": {"int": "1"}}, "parameters[Layers]"),
 ])
 def test_bad_expr_values_are_parameter_errors(parameters, field_name):
@@ -420,8 +426,9 @@ def test_queue_environment_parameters_merge_with_the_job_templates():
 def test_a_queue_environment_parameter_without_default_is_required():
     env = copy.deepcopy(QUEUE_ENVIRONMENT)
     env["parameterDefinitions"].append({"name": "License", "type": "STRING"})
-    with pytest.raises(ParameterError, match="required job parameters: License"):
+    with pytest.raises(ParameterError, match="required job parameters: Quality, License") as raised:
         plan_job(PIPELINE, {}, queue_environment_templates=[env])
+    assert raised.value.field_name == "parameters[Quality]"
 
 
 def test_conflicting_definitions_between_queue_and_job_are_a_template_error():
@@ -446,7 +453,7 @@ def test_an_invalid_queue_environment_template_is_a_template_error_naming_it():
     (template([step("A", depends_on=["B"]), step("B", depends_on=["A"])]), "Step dependencies form a cycle: A -> B -> A"),
     (template([step("A", depends_on=["Z"])]), "Unknown step 'Z'"),
     (template([step("A", depends_on=["A"])]), "cannot depend upon itself"),
-    (template([step("A"), step("A")]), "name"),
+    (template([step("A"), step("A")]), "Duplicate values for name are not allowed"),
     (template([step("A")], extensions=["TELEPORTATION"]), "Unsupported extension names: TELEPORTATION"),
     (template([step("A", int_param("F", "{{Param.Nope}}"))]), "Param.Nope does not exist"),
     (["not", "a", "mapping"], "must be a mapping"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_queue
 from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found, validation_error
@@ -99,7 +100,7 @@ def create_budget(ctx: Context, params: dict) -> dict:
                    usage_tracking_resource={"queueId": queue_id}, queue_id=queue_id,
                    schedule=_stored_schedule(starts_at, ends_at), starts_at=starts_at, ends_at=ends_at,
                    actions=_added([], params["actions"], "actions"), created_at=ctx.now, created_by=ctx.who)
-    tags.put(ctx.conn, ctx.arns.budget(farm_id, budget_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.budget(farm_id, budget_id), params.get("tags"))
     return {"budgetId": budget_id}
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm
 from farmstead.ids import new_id
 from farmstead.protocol.errors import conflict
-from farmstead.store import farms, memberships, tags
+from farmstead.store import budgets, farms, limits, memberships, storage_profiles, tags
 from farmstead.store.paging import position_of
 
 
@@ -31,7 +32,7 @@ def create_farm(ctx: Context, params: dict) -> dict:
                  description=params.get("description"), kms_key_arn=params.get("kmsKeyArn"),
                  cost_scale_factor=params.get("costScaleFactor", 1.0),
                  created_at=ctx.now, created_by=ctx.who)
-    tags.put(ctx.conn, ctx.arns.farm(farm_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.farm(farm_id), params.get("tags"))
     return {"farmId": farm_id}
 
 
@@ -57,6 +58,11 @@ def delete_farm(ctx: Context, params: dict) -> dict:
     if farms.holds_queues_or_fleets(ctx.conn, farm_id):
         raise conflict("RESOURCE_IN_USE", "farm", farm_id,
                        "The farm still holds queues or fleets; delete them first.")
+    # What only configures the farm goes with it: storage profiles, limits, budgets, memberships.
+    storage_profiles.delete_all_for_farm(ctx.conn, farm_id)
+    limits.delete_all_for_farm(ctx.conn, farm_id)
+    for budget_id in budgets.delete_all_for_farm(ctx.conn, farm_id):
+        tags.delete_all(ctx.conn, ctx.arns.budget(farm_id, budget_id))
     memberships.delete_all_for_farm(ctx.conn, farm_id)
     tags.delete_all(ctx.conn, ctx.arns.farm(farm_id))
     farms.delete(ctx.conn, farm_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_fleet
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 from farmstead.domain.fleet_run_as import run_as_problem
@@ -104,7 +105,7 @@ def create_fleet(ctx: Context, params: dict) -> dict:
                   min_worker_count=min_count, max_worker_count=params["maxWorkerCount"],
                   configuration=configuration, host_configuration=_host_configuration(params.get("hostConfiguration")),
                   created_at=ctx.now, created_by=ctx.who)
-    tags.put(ctx.conn, ctx.arns.fleet(farm_id, fleet_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.fleet(farm_id, fleet_id), params.get("tags"))
     return {"fleetId": fleet_id}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.tags import check_tags
 from farmstead.domain import metered_products
 from farmstead.ids import new_id
@@ -47,7 +48,7 @@ def create_license_endpoint(ctx: Context, params: dict) -> dict:
         security_group_ids=list(params["securityGroupIds"]),
         dns_name=f"{license_endpoint_id}.license-endpoint.{ctx.arns.region}.farmstead.invalid",
         created_at=ctx.now)
-    tags.put(ctx.conn, ctx.arns.license_endpoint(license_endpoint_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.license_endpoint(license_endpoint_id), params.get("tags"))
     return {"licenseEndpointId": license_endpoint_id}
 
 

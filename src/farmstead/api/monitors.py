@@ -15,6 +15,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields
 from farmstead.api.tags import check_tags
 from farmstead.config import Settings
@@ -87,7 +88,7 @@ def create_monitor(ctx: Context, params: dict) -> dict:
                     identity_center_region=params.get("identityCenterRegion"),
                     identity_center_application_arn=application_arn, settings={},
                     created_at=ctx.now, created_by=ctx.who)
-    tags.put(ctx.conn, ctx.arns.monitor(monitor_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.monitor(monitor_id), params.get("tags"))
     return {"monitorId": monitor_id, "identityCenterApplicationArn": application_arn}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from farmstead.api.authorization import highest_level
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_queue
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.queue_settings import (
@@ -101,7 +102,7 @@ def create_queue(ctx: Context, params: dict) -> dict:
                   description=params.get("description"),
                   default_budget_action=params.get("defaultBudgetAction", DEFAULT_BUDGET_ACTION),
                   role_arn=params.get("roleArn"), attributes=attributes, created_at=ctx.now, created_by=ctx.who)
-    tags.put(ctx.conn, ctx.arns.queue(farm_id, queue_id), params.get("tags") or {})
+    tag_new_resource(ctx, ctx.arns.queue(farm_id, queue_id), params.get("tags"))
     return {"queueId": queue_id}
 
 

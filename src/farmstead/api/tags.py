@@ -80,3 +80,9 @@ def list_tags_for_resource(ctx: Context, params: dict) -> dict:
     arn = params["resourceArn"]
     _resolve(ctx, arn, "VIEWER")
     return {"tags": tags.of(ctx.conn, arn)}
+
+
+def tag_new_resource(ctx: Context, arn: str, resource_tags: Mapping[str, str] | None) -> None:
+    """The `tags` of a Create* request, held to the same rules as TagResource."""
+    check_tags(resource_tags)
+    tags.put(ctx.conn, arn, dict(resource_tags or {}))

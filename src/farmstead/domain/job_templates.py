@@ -37,8 +37,9 @@ SUPPORTED_EXTENSIONS = frozenset(extension.value for extension in v2023_09.Exten
 """Every OpenJD extension the installed openjd-model implements; plan_job accepts a narrower set."""
 
 # Values in one CHUNK[INT] range. openjd-model lists every value of a chunked range before it cuts
-# chunks, so a huge range would exhaust memory even when it makes few tasks.
-MAX_CHUNKED_VALUES = 10_000_000
+# chunks (about 85 MB per million values), so a huge range would exhaust memory even when it makes
+# few tasks.
+MAX_CHUNKED_VALUES = 1_000_000
 
 # JobParameter union member -> the OpenJD job parameter type it carries (bool, rangeExpr and the
 # lists belong to the EXPR extension, which openjd-model implements).
@@ -116,20 +117,18 @@ def parse_template(text: str, template_type: str) -> dict:
         document_type = DocumentType(template_type)
     except ValueError:
         raise TemplateError(f"templateType must be JSON or YAML, not {template_type!r}.") from None
-    # Every JSON document is also YAML, so a YAML parser alone would never notice the mix-up.
-    if document_type is DocumentType.YAML and _is_json_mapping(text):
-        raise TemplateError("The template is a JSON document but templateType is YAML; send templateType JSON.")
     try:
-        return document_string_to_object(document=text, document_type=document_type)
+        document = document_string_to_object(document=text, document_type=document_type)
     except DecodeValidationError as exc:
         raise TemplateError(str(exc)) from None
-
-
-def _is_json_mapping(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
+    # Every JSON document is also YAML, so the YAML parser alone never notices the mix-up.
+    if document_type is DocumentType.YAML and text.lstrip().startswith("{"):
+        try:
+            json.loads(text)
+        except ValueError:
+            return document
+        raise TemplateError("The template is a JSON document but templateType is YAML; send templateType JSON.")
+    return document
 
 
 def plan_job(
@@ -227,15 +226,12 @@ def _whole_template_errors(template: dict, extensions: list[str]) -> str:
         v2023_09.JobTemplate.model_validate(
             template, context=v2023_09.ModelParsingContext(supported_extensions=extensions))
     except ValueError as exc:  # pydantic's ValidationError is a ValueError with .errors()
-        if not hasattr(exc, "errors"):
-            return str(exc)
         lines = []
-        for error in exc.errors():
+        for error in exc.errors() if hasattr(exc, "errors") else ():
             cause = error.get("ctx", {}).get("error")
             message = str(cause) if error["type"] == "value_error" and cause else error["msg"]
-            location = " -> ".join(str(part) for part in error["loc"]) or "JobTemplate"
-            lines.append(f"{location}: {message}")
-        return "\n".join(lines)
+            lines.append(f"{' -> '.join(map(str, error['loc'])) or 'JobTemplate'}: {message}")
+        return "\n".join(lines) or str(exc)
     return "The job template is not valid."
 
 
@@ -277,7 +273,7 @@ def _openjd_parameter_values(parameters: dict[str, dict], definitions: list[Any]
             check = getattr(definition, "_check_constraints", None)
             if check is not None:
                 check(value)
-        except (ValueError, TypeError, InvalidOperation) as exc:
+        except (ValueError, TypeError) as exc:
             raise ParameterError(field_name, str(exc) or f"Job parameter {name} has an invalid value.") from None
         values[name] = value
     missing = [d.name for d in definitions if d.default is None and d.name not in values]
@@ -296,12 +292,20 @@ def _openjd_value(openjd_type: str, raw: Any) -> Any:
         raise TypeError(f"A {openjd_type} value is a list, not {type(raw).__name__}.")
     # openjd-model wants native numbers in numeric lists; the API sends every item as a string.
     if openjd_type == "LIST[INT]":
-        return [int(item) for item in raw]
+        return [_number(int, item, openjd_type) for item in raw]
     if openjd_type == "LIST[FLOAT]":
-        return [Decimal(item) for item in raw]
+        return [_number(Decimal, item, openjd_type) for item in raw]
     if openjd_type == "LIST[LIST[INT]]":
-        return [[int(item) for item in inner] for inner in raw]
+        return [[_number(int, item, openjd_type) for item in inner] for inner in raw]
     return list(raw)
+
+
+def _number(kind: type, item: Any, openjd_type: str) -> Any:
+    try:
+        return kind(item)
+    except (ValueError, TypeError, InvalidOperation):
+        kind_name = "an integer" if kind is int else "a number"
+        raise ValueError(f"{item!r} in a {openjd_type} value is not {kind_name}.") from None
 
 
 def _api_parameters(resolved: dict[str, Any], submitted: dict[str, dict]) -> dict[str, dict]:
@@ -375,8 +379,8 @@ def _chunk_parameter(space: Any) -> tuple[str, Any] | None:
 
 
 def _fixed_chunk_size(space: Any) -> int | None:
-    """Chunks are cut once, at defaultTaskCount: passing it as the override turns off openjd's
-    adaptive chunking (targetRuntimeSeconds), which the RFC lets a scheduler ignore (§4.3)."""
+    # Chunks are cut once, at defaultTaskCount: as the override it turns off openjd's adaptive
+    # chunking (targetRuntimeSeconds), which the RFC lets a scheduler ignore (§4.3).
     chunked = _chunk_parameter(space)
     return int(chunked[1].chunks.defaultTaskCount) if chunked else None
 

@@ -24,16 +24,17 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import budgets as budget_store
 from farmstead.store.paging import keyset_page
-from farmstead.store.schema import budgets, memberships, queues
+from farmstead.store.schema import budgets, jobs, memberships, queues
 
 
 def _has_active_jobs(queue_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """Whether the queue holds active jobs (jobs the scheduler may still hand out work from).
 
-    There is no jobs table yet, so no queue has any: the jobs issue replaces this with an EXISTS
-    over its jobs table. Everything that reports or filters on status goes through here.
+    Everything that reports or filters on status goes through here.
     """
-    return sa.false()
+    active = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
+    return sa.exists().where(jobs.c.queue_id == queue_id, jobs.c.task_run_status.in_(active),
+                             jobs.c.lifecycle_status != "ARCHIVED")
 
 
 def status_columns(now: datetime) -> tuple[sa.ColumnElement, sa.ColumnElement]:

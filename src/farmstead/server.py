@@ -13,7 +13,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from farmstead import __version__
+from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
+from farmstead.background.materializer import Materializer
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.protocol.model import API_VERSION
@@ -29,9 +31,16 @@ class FarmsteadApp:
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
-        self.executor = Executor(store, settings, self.clock)
+        self.materializer = Materializer(store, self.clock)
+        self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute)
         self.site = Starlette(routes=[Route("/health", self._health)])
+
+    def start_background(self) -> None:
+        self.materializer.start()
+
+    def stop_background(self) -> None:
+        self.materializer.stop()
 
     async def _health(self, request):
         return JSONResponse({"status": "ok", "version": __version__, "store": self.store.dialect})
@@ -41,6 +50,14 @@ class FarmsteadApp:
             await self.api(scope, receive, send)
         else:
             await self.site(scope, receive, send)
+
+
+class _ServerSignals(Signals):
+    def __init__(self, app: FarmsteadApp) -> None:
+        self._app = app
+
+    def job_created(self) -> None:
+        self._app.materializer.wake()
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from itertools import islice
@@ -294,6 +295,12 @@ def test_iteration_streams_a_million_task_step_lazily():
     started = time.perf_counter()
     assert list(islice(iter_task_parameters(big), 2)) == [{"Frame": {"int": "1"}}, {"Frame": {"int": "2"}}]
     assert time.perf_counter() - started < 0.5
+
+
+def test_a_step_plan_without_its_resolved_space_refuses_to_iterate_rather_than_invent_one_task():
+    render = plan_job(RENDER, SCENE).steps[0]
+    with pytest.raises(ValueError, match="plan its job again"):
+        next(iter_task_parameters(dataclasses.replace(render, resolved_space=None)))
 
 
 # ----- the task quota -----

@@ -44,3 +44,13 @@ def drop_postgres_database(url: str) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     engine.dispose()
+
+
+if __name__ == "__main__":
+    # `python tests/support/databases.py`: exit 0 when PostgreSQL can be used, else print why not.
+    import sys
+
+    problem = postgres_available()
+    if problem:
+        print(problem)
+    sys.exit(1 if problem else 0)

@@ -26,4 +26,8 @@ def server(host: str, port: int, data_dir, database_url, log_level: str) -> None
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")
     click.echo(f"  export AWS_ENDPOINT_URL_DEADLINE=http://{host}:{port} AWS_DISABLE_HOST_PREFIX_INJECTION=true")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    app.start_background()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    finally:
+        app.stop_background()

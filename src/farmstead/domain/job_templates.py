@@ -190,6 +190,8 @@ def iter_task_parameters(step: StepPlan) -> Iterator[dict[str, dict]]:
     """Each task's parameters in the API's TaskParameterValue union form ({"Frame": {"int": "7"}},
     a chunk as {"chunkInt": "1-10"}), in OpenJD iteration order, lazily."""
     space = step.resolved_space
+    if space is None and step.parameter_space is not None:
+        raise ValueError(f"Step {step.name} carries no resolved parameter space; plan its job again.")
     tasks = StepParameterSpaceIterator(space=space, chunks_task_count_override=_fixed_chunk_size(space))
     members = tuple((name, _TASK_MEMBERS[definition.type.value])
                     for name, definition in (space.taskParameterDefinitions.items() if space else ()))

@@ -101,3 +101,10 @@ def queue_holds_limit(conn: Connection, queue_id: str, limit_id: str) -> bool:
     this in from the acquired limits of running session actions.
     """
     return False
+
+
+def amount_names_for_queue(conn: Connection, queue_id: str) -> list[str]:
+    """The amount names of the limits associated with the queue: steps ask for these, fleets don't offer them."""
+    query = sa.select(limits.c.amount_requirement_name).join(qla, qla.c.limit_id == limits.c.limit_id).where(
+        qla.c.queue_id == queue_id)
+    return list(conn.execute(query).scalars())

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.paging import keyset_page
+from farmstead.store.schema import fleets
 from farmstead.store.schema import queue_fleet_associations as qfa
 
 # Keyset paging wants one unique key after created_at; the pair, joined, is one.
@@ -66,3 +67,12 @@ def fleet_holds_sessions_for_queue(conn: Connection, queue_id: str, fleet_id: st
     this in from its sessions table, and then completes STOP_* -> STOPPED when the last one ends.
     """
     return False
+
+
+def active_fleet_capabilities(conn: Connection, queue_id: str) -> list[dict]:
+    """The declared worker capabilities of every fleet associated ACTIVE with the queue (job compatibility)."""
+    query = (sa.select(fleets.c.configuration)
+             .join(qfa, qfa.c.fleet_id == fleets.c.fleet_id)
+             .where(qfa.c.queue_id == queue_id, qfa.c.status == "ACTIVE", fleets.c.status == "ACTIVE"))
+    return [(configuration.get("customerManaged") or {}).get("workerCapabilities") or {}
+            for configuration in conn.execute(query).scalars()]

@@ -1,0 +1,138 @@
+"""Turning a CreateJob request into stored job, steps and (for small jobs, at once) tasks.
+
+Owns: the use case of job submission on top of the pure planner (domain.job_templates) and the
+store: which fleets the job's steps fit, the initial status of each step's tasks, the job row, and
+materializing tasks in batches. Large jobs are materialized by background/materializer.py with the
+same `materialize_tasks` function, so both paths store exactly the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from farmstead.domain import job_templates, task_states
+from farmstead.domain.capabilities import fleet_capabilities
+from farmstead.domain.host_requirements import step_fits_fleet
+from farmstead.domain import rollup
+from farmstead.domain.rollup import empty_counts, status_from_counts
+from farmstead.ids import new_id
+from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
+
+#: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
+INLINE_TASK_LIMIT = 2_000
+#: Tasks inserted per transaction while materializing, so API writes interleave with a big job.
+TASK_BATCH = 5_000
+
+CREATED_MESSAGE = "Job creation completed successfully"
+
+
+def queue_environment_templates(conn: Connection, queue_id: str) -> list[dict]:
+    """The queue's environments in entering order (priority, then creation), as template dicts."""
+    result = []
+    for row in queue_environments.in_entering_order(conn, queue_id):
+        result.append(job_templates.parse_template(row.template, row.template_type))
+    return result
+
+
+def incompatible_steps(conn: Connection, queue_id: str, plan: job_templates.JobPlan) -> list[str]:
+    """Names of the steps no ACTIVE fleet associated with the queue can run (semantics.md §5.3)."""
+    capabilities = [fleet_capabilities(declared)
+                    for declared in queue_fleet_associations.active_fleet_capabilities(conn, queue_id)]
+    limit_names = limits.amount_names_for_queue(conn, queue_id)
+    return [step.name for step in plan.steps
+            if not any(step_fits_fleet(step.host_requirements, c, limit_amount_names=limit_names)
+                       for c in capabilities)]
+
+
+def initial_task_status(step: job_templates.StepPlan, *, suspended: bool, incompatible: list[str]) -> str:
+    return str(task_states.initial_status("SUSPENDED" if suspended else "READY",
+                                          dependencies_met=not step.dependencies,
+                                          step_compatible=step.name not in incompatible,
+                                          job_compatible=not incompatible))
+
+
+def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templates.JobPlan,
+              incompatible: list[str], suspended: bool, now: datetime, who: str) -> None:
+    """Insert the job (CREATE_IN_PROGRESS) and its steps; tasks come from materialize_tasks."""
+    job_id = job_values["job_id"]
+    step_ids = {step.name: new_id("step") for step in plan.steps}
+    step_rows = []
+    for step in plan.steps:
+        status = initial_task_status(step, suspended=suspended, incompatible=incompatible)
+        step_rows.append({
+            "step_id": step_ids[step.name], "job_id": job_id, "step_index": step.index, "name": step.name,
+            "description": step.description, "lifecycle_status": "CREATE_COMPLETE",
+            "lifecycle_status_message": None, "task_run_status": status, "target_task_run_status": None,
+            "template": step.template, "host_requirements": step.host_requirements,
+            "parameter_space": step.parameter_space, "task_count": step.task_count,
+            "task_failure_retry_count": 0, **jobs.count_values({}), "created_at": now, "created_by": who,
+        })
+    jobs.insert(conn, **job_values, lifecycle_status="CREATE_IN_PROGRESS",
+                lifecycle_status_message="Job creation in progress", task_run_status="PENDING",
+                task_count=plan.task_count, task_failure_retry_count=0, **jobs.count_values({}),
+                created_at=now, created_by=who)
+    steps.insert_many(conn, step_rows)
+    steps.insert_dependencies(conn, [
+        {"step_id": step_ids[step.name], "upstream_step_id": step_ids[upstream], "job_id": job_id}
+        for step in plan.steps for upstream in step.dependencies])
+
+
+def step_rows_for(conn: Connection, job_id: str) -> list:
+    return steps.of_job(conn, job_id)
+
+
+def task_batches_for_step(row, plan: job_templates.JobPlan) -> Iterator[list[dict[str, Any]]]:
+    """Task rows of one stored step, TASK_BATCH at a time, in OpenJD iteration order."""
+    step = next(s for s in plan.steps if s.name == row.name)
+    prefix = "task-" + row.step_id.split("-", 1)[1] + "-"
+    batch: list[dict[str, Any]] = []
+    for index, parameters in enumerate(job_templates.iter_task_parameters(step)):
+        batch.append({"task_id": f"{prefix}{index}", "step_id": row.step_id, "job_id": row.job_id,
+                      "task_index": index, "run_status": row.task_run_status, "failure_retry_count": 0,
+                      "parameters": parameters or None})
+        if len(batch) >= TASK_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def materialize_inline(conn: Connection, job_id: str, plan: job_templates.JobPlan, now: datetime) -> None:
+    """A small job's tasks, inside the CreateJob transaction, then its counters and statuses."""
+    for row in steps.of_job(conn, job_id):
+        for batch in task_batches_for_step(row, plan):
+            tasks.insert_many(conn, batch)
+    complete_job(conn, job_id, now)
+
+
+def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
+    """All tasks are in: set every counter and status from the tasks, and mark the job created."""
+    job_counts = empty_counts()
+    for row in steps.of_job(conn, job_id):
+        counts = {**empty_counts(), row.task_run_status: row.task_count}
+        steps.update(conn, row.step_id, **jobs.count_values(counts),
+                     task_run_status=str(status_from_counts(counts)),
+                     ended_at=now if rollup.is_terminal(status_from_counts(counts)) else None)
+        job_counts[row.task_run_status] += row.task_count
+    status = status_from_counts(job_counts)
+    # A job that starts out finished (all NOT_COMPATIBLE/CANCELED, or SUSPENDED) has ended at creation.
+    jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=str(status),
+                lifecycle_status="CREATE_COMPLETE", lifecycle_status_message=CREATED_MESSAGE,
+                ended_at=now if rollup.is_terminal(status) else None)
+
+
+def fail_job(conn: Connection, job_id: str, message: str) -> None:
+    tasks.delete_for_job(conn, job_id)
+    jobs.update(conn, job_id, lifecycle_status="CREATE_FAILED", lifecycle_status_message=message[:2048])
+
+
+def replan(row) -> job_templates.JobPlan:
+    """The plan of a stored job, from what it was submitted with (its queue environments included)."""
+    template = job_templates.parse_template(row.template, row.template_type)
+    return job_templates.plan_job(template, row.parameters, queue_environment_templates=row.queue_environments,
+                                  name_override=row.name, description_override=row.description,
+                                  max_tasks=max(row.task_count, 1))

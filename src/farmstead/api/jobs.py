@@ -1,0 +1,242 @@
+"""Jobs: CreateJob, GetJob, ListJobs, BatchGetJob, UpdateJob, BatchUpdateJob, ListJobParameterDefinitions, CopyJobTemplate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api import job_creation, task_updates
+from farmstead.api.authorization import authorize
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.resources import audit_fields, require_queue
+from farmstead.domain import job_templates
+from farmstead.ids import new_id
+from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, validation_error
+from farmstead.store import jobs, memberships, tags
+from farmstead.store.paging import position_of
+
+#: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
+DEFAULT_MAX_FAILED_TASKS = 20
+DEFAULT_MAX_RETRIES_PER_TASK = 5
+TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE")
+UPDATABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_SUCCEEDED")
+
+
+def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str):
+    require_queue(ctx, farm_id, queue_id)
+    row = jobs.get(ctx.conn, farm_id, queue_id, job_id)
+    if row is None:
+        raise not_found("job", job_id)
+    return row
+
+
+def job_summary(row) -> dict[str, Any]:
+    return {
+        "jobId": row.job_id, "name": row.name, "lifecycleStatus": row.lifecycle_status,
+        "lifecycleStatusMessage": row.lifecycle_status_message, "priority": row.priority,
+        **audit_fields(row), "startedAt": row.started_at, "endedAt": row.ended_at,
+        "taskRunStatus": row.task_run_status, "targetTaskRunStatus": row.target_task_run_status,
+        "taskRunStatusCounts": jobs.counts_of(row), "taskFailureRetryCount": row.task_failure_retry_count,
+        "maxFailedTasksCount": row.max_failed_tasks_count, "maxRetriesPerTask": row.max_retries_per_task,
+        "maxWorkerCount": row.max_worker_count, "sourceJobId": row.source_job_id,
+    }
+
+
+def job_output(row) -> dict[str, Any]:
+    return {**job_summary(row), "storageProfileId": row.storage_profile_id, "parameters": row.parameters,
+            "attachments": row.attachments, "description": row.description}
+
+
+# --- CreateJob ---------------------------------------------------------------------------------------
+
+@operation("CreateJob", write=True, access="CONTRIBUTOR")
+def create_job(ctx: Context, params: dict) -> dict:
+    farm_id, queue_id = params["farmId"], params["queueId"]
+    queue = require_queue(ctx, farm_id, queue_id)
+    source = None
+    if "sourceJobId" in params:
+        source = jobs.get(ctx.conn, farm_id, queue_id, params["sourceJobId"])
+        if source is None:
+            raise not_found("job", params["sourceJobId"])
+    template_text, template_type = params.get("template"), params.get("templateType")
+    if template_text is None and source is None:
+        raise validation_error("Either template or sourceJobId must be given.",
+                               [{"name": "template", "message": "Missing required member"}])
+    if template_text is not None and template_type is None:
+        raise validation_error("templateType is required with template.",
+                               [{"name": "templateType", "message": "Missing required member"}])
+    if template_text is None:
+        template_text, template_type = source.template, source.template_type
+    if params.get("maxWorkerCount") == 0:
+        raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
+                               [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
+    storage_profile_id = params.get("storageProfileId", source.storage_profile_id if source else None)
+    allowed = (queue.attributes or {}).get("allowedStorageProfileIds") or []
+    if storage_profile_id is not None and storage_profile_id not in allowed:
+        raise validation_error(f"Storage profile {storage_profile_id} is not allowed by queue {queue_id}.",
+                               [{"name": "storageProfileId", "message": "Not one of the queue's allowed storage profiles"}])
+    try:
+        template = job_templates.parse_template(template_text, template_type)
+    except job_templates.TemplateError as exc:
+        raise validation_error(f"Invalid job template: {exc}", [{"name": "template", "message": str(exc)}]) from None
+    environments = job_creation.queue_environment_templates(ctx.conn, queue_id)
+    parameters = params.get("parameters")
+    if parameters is None and source is not None:
+        parameters = _submitted_parameters(source)
+    try:
+        plan = job_templates.plan_job(template, parameters or {}, queue_environment_templates=environments,
+                                      name_override=params.get("nameOverride"),
+                                      description_override=params.get("descriptionOverride"),
+                                      max_tasks=ctx.settings.max_tasks_per_job)
+    except job_templates.TemplateError as exc:
+        raise validation_error(f"Invalid job template: {exc}", [{"name": "template", "message": str(exc)}]) from None
+    except job_templates.ParameterError as exc:
+        raise validation_error(f"Invalid job parameters: {exc}",
+                               [{"name": exc.field_name, "message": str(exc)}]) from None
+    except job_templates.TaskQuotaExceeded as exc:
+        raise quota_exceeded("job", f"The job would have {exc.task_count} tasks; the quota is {exc.limit} per job.",
+                             "deadline-tasks-per-job") from None
+    incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan)
+    job_id = new_id("job")
+    target = params.get("targetTaskRunStatus", "READY")
+    job_values = {
+        "job_id": job_id, "farm_id": farm_id, "queue_id": queue_id, "name": plan.name,
+        "description": plan.description, "priority": params["priority"], "target_task_run_status": target,
+        "storage_profile_id": storage_profile_id,
+        "max_failed_tasks_count": params.get("maxFailedTasksCount", DEFAULT_MAX_FAILED_TASKS),
+        "max_retries_per_task": params.get("maxRetriesPerTask", DEFAULT_MAX_RETRIES_PER_TASK),
+        "max_worker_count": params.get("maxWorkerCount"), "source_job_id": params.get("sourceJobId"),
+        "template": template_text, "template_type": template_type, "parameters": plan.parameters,
+        "parameter_definitions": plan.parameter_definitions, "queue_environments": environments,
+        "attachments": params.get("attachments", source.attachments if source else None),
+    }
+    job_creation.store_job(ctx.conn, job_values=job_values, plan=plan, incompatible=incompatible,
+                           suspended=target == "SUSPENDED", now=ctx.now, who=ctx.who)
+    if plan.task_count <= job_creation.INLINE_TASK_LIMIT:
+        job_creation.materialize_inline(ctx.conn, job_id, plan, ctx.now)
+    else:
+        ctx.signal("job_created")
+    tags.put(ctx.conn, ctx.arns.job(farm_id, queue_id, job_id), params.get("tags") or {})
+    return {"jobId": job_id}
+
+
+def _submitted_parameters(source) -> dict:
+    """A copied job reuses the source's values (defaults were resolved into them at submission)."""
+    return dict(source.parameters or {})
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+@operation("GetJob")
+def get_job(ctx: Context, params: dict) -> dict:
+    return job_output(require_job(ctx, params["farmId"], params["queueId"], params["jobId"]))
+
+
+@operation("ListJobs")
+def list_jobs(ctx: Context, params: dict) -> dict:
+    require_queue(ctx, params["farmId"], params["queueId"])
+    after, limit = ctx.page_request()
+    created_by = None
+    if params.get("principalId"):
+        # "Only jobs this member can see": a farm/queue member sees the queue's jobs; otherwise none.
+        levels = memberships.levels_on(ctx.conn, params["principalId"], [params["farmId"], params["queueId"]])
+        if not levels:
+            return {"jobs": []}
+    rows = jobs.page(ctx.conn, params["queueId"], after, limit, created_by)
+    return ctx.page("jobs", rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
+
+
+@operation("BatchGetJob", access="AUTHENTICATED")
+def batch_get_job(ctx: Context, params: dict) -> dict:
+    found, errors = [], []
+    for ident in params["identifiers"]:
+        key = {"farmId": ident["farmId"], "queueId": ident["queueId"], "jobId": ident["jobId"]}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchGetJob", "VIEWER", key)
+            row = require_job(ctx, **_ids(key))
+        except ServiceError as err:
+            errors.append({**key, "code": err.code, "message": err.message})
+            continue
+        found.append({"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)})
+    return {"jobs": found, "errors": errors}
+
+
+def _ids(key: dict) -> dict:
+    return {"farm_id": key["farmId"], "queue_id": key["queueId"], "job_id": key["jobId"]}
+
+
+@operation("ListJobParameterDefinitions")
+def list_job_parameter_definitions(ctx: Context, params: dict) -> dict:
+    row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
+    after, limit = ctx.page_request()
+    start = int(after or 0)
+    definitions = list(row.parameter_definitions or [])[start:start + limit + 1]
+    return ctx.page("jobParameterDefinitions", definitions, limit, lambda d: d,
+                    lambda _d: start + limit)
+
+
+@operation("CopyJobTemplate")
+def copy_job_template(ctx: Context, params: dict) -> dict:
+    row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
+    raise validation_error(
+        "CopyJobTemplate needs job attachment storage (an S3-compatible endpoint), which this server "
+        f"is not configured with; read the template of {row.job_id} with GetJob's sourceJobId copies instead.",
+        [{"name": "targetS3Location", "message": "No S3 storage is configured on this server"}], reason="OTHER")
+
+
+# --- updates ---------------------------------------------------------------------------------------
+
+@operation("UpdateJob", write=True, access="MANAGER")
+def update_job(ctx: Context, params: dict) -> dict:
+    row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
+    apply_job_update(ctx, row, params)
+    return {}
+
+
+def apply_job_update(ctx: Context, row, params: dict) -> None:
+    if row.lifecycle_status == "ARCHIVED" or row.lifecycle_status not in UPDATABLE_LIFECYCLES:
+        raise conflict("STATUS_CONFLICT", "job", row.job_id,
+                       f"Job {row.job_id} is {row.lifecycle_status} and can't be updated.",
+                       {"status": row.lifecycle_status})
+    if params.get("maxWorkerCount") == 0:
+        raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
+                               [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
+    changes: dict[str, Any] = {}
+    for member, column in (("priority", "priority"), ("maxFailedTasksCount", "max_failed_tasks_count"),
+                           ("maxRetriesPerTask", "max_retries_per_task"), ("maxWorkerCount", "max_worker_count"),
+                           ("name", "name"), ("description", "description")):
+        if member in params:
+            changes[column] = params[member]
+    target = params.get("targetTaskRunStatus")
+    archive = params.get("lifecycleStatus") == "ARCHIVED"
+    if archive and target is None and row.task_run_status not in TERMINAL:
+        raise conflict("STATUS_CONFLICT", "job", row.job_id,
+                       f"Only a job that is {', '.join(TERMINAL)} can be archived; this one is {row.task_run_status}.",
+                       {"status": row.task_run_status})
+    jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
+                lifecycle_status="UPDATE_SUCCEEDED", lifecycle_status_message="Job update completed successfully")
+    if target is not None:
+        jobs.update(ctx.conn, row.job_id, target_task_run_status=target)
+        task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who)
+    if archive:
+        status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
+        if status not in TERMINAL:
+            raise conflict("STATUS_CONFLICT", "job", row.job_id,
+                           f"Only a finished or suspended job can be archived; this one is {status}.",
+                           {"status": status})
+        jobs.update(ctx.conn, row.job_id, lifecycle_status="ARCHIVED", lifecycle_status_message="Job archived")
+
+
+@operation("BatchUpdateJob", write=True, access="AUTHENTICATED")
+def batch_update_job(ctx: Context, params: dict) -> dict:
+    errors = []
+    for item in params["jobs"]:
+        key = {"farmId": item["farmId"], "queueId": item["queueId"], "jobId": item["jobId"]}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchUpdateJob", "MANAGER", key)
+            row = require_job(ctx, **_ids(key))
+            with ctx.conn.begin_nested():
+                apply_job_update(ctx, row, item)
+        except ServiceError as err:
+            errors.append({**key, "code": err.code, "message": err.message})
+    return {"errors": errors}

@@ -1,0 +1,166 @@
+"""Applying status targets (UpdateJob/UpdateStep/UpdateTask) to tasks, and rolling the change up.
+
+Owns: turning the pure state machine's fan-out table into a few set-based task moves per step,
+keeping the per-status counters of step and job exact in the same transaction, re-deriving step and
+job status and times from the counters, and releasing or cancelling dependent steps.
+Must not: decide which transition is legal (domain.task_states does) or hold SQL (store does).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from farmstead.domain import rollup, task_states
+from farmstead.domain.statuses import TaskRunStatus
+from farmstead.store import jobs, steps, tasks
+
+# A task's endedAt is set on entering these and cleared on leaving them (SUSPENDED counts as ended).
+_TERMINAL_TASK = {str(s) for s in rollup.TERMINAL}
+_REQUEUE = {"READY", "PENDING"}
+
+
+def dependencies_met(conn: Connection, step_id: str) -> bool:
+    return all(up.task_run_status == "SUCCEEDED" for up in steps.upstream_of(conn, step_id))
+
+
+def _move(conn: Connection, job_row, step_row, mapping: dict, now: datetime, who: str | None,
+          target: str | None) -> dict[str, int]:
+    """Move every task of the step by the mapping; returns the counter delta."""
+    delta: dict[str, int] = defaultdict(int)
+    for source, dest in mapping.items():
+        source, dest = str(source), str(dest)
+        values = {"updated_at": now, "updated_by": who} if who else {}
+        if dest in _TERMINAL_TASK:
+            values["ended_at"] = now
+        elif dest in _REQUEUE:
+            values["ended_at"] = None
+        if target is not None:
+            values["target_run_status"] = target
+        # A task that has used up its retries can't be requeued until maxRetriesPerTask grows.
+        below = job_row.max_retries_per_task if (source == "FAILED" and dest in _REQUEUE) else None
+        moved = tasks.move(conn, step_row.step_id, source, dest, values=values, retry_count_below=below)
+        if moved:
+            delta[source] -= moved
+            delta[dest] += moved
+    if delta:
+        steps.add_counts(conn, step_row.step_id, delta)
+        jobs.add_counts(conn, job_row.job_id, delta)
+    return delta
+
+
+def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime) -> None:
+    row = steps.get(conn, job_id, step_id)
+    status = rollup.status_from_counts(steps.counts_of(row))
+    started_at, ended_at = rollup.times_after_change(
+        TaskRunStatus(row.task_run_status), status, row.started_at, row.ended_at, now,
+        any_task_started=row.started_at is not None)
+    if (str(status), started_at, ended_at) != (row.task_run_status, row.started_at, row.ended_at):
+        steps.update(conn, step_id, task_run_status=str(status), started_at=started_at, ended_at=ended_at)
+
+
+def refresh_job(conn: Connection, job_id: str, now: datetime) -> None:
+    row = jobs.get_by_id(conn, job_id)
+    status = rollup.status_from_counts(jobs.counts_of(row))
+    started_at, ended_at = rollup.times_after_change(
+        TaskRunStatus(row.task_run_status), status, row.started_at, row.ended_at, now,
+        any_task_started=row.started_at is not None)
+    if (str(status), started_at, ended_at) != (row.task_run_status, row.started_at, row.ended_at):
+        jobs.update(conn, job_id, task_run_status=str(status), started_at=started_at, ended_at=ended_at)
+
+
+def _topological(conn: Connection, job_id: str) -> list:
+    rows = steps.of_job(conn, job_id)
+    upstream: dict[str, set[str]] = {r.step_id: set() for r in rows}
+    for edge in steps.edges_of_job(conn, job_id):
+        upstream[edge.step_id].add(edge.upstream_step_id)
+    ordered, done = [], set()
+    while len(ordered) < len(rows):
+        for row in rows:
+            if row.step_id not in done and upstream[row.step_id] <= done:
+                ordered.append(row)
+                done.add(row.step_id)
+    return ordered
+
+
+def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, now: datetime, who: str,
+                      *, settle: bool = True) -> None:
+    job_row = jobs.get_by_id(conn, job_id)
+    step_row = steps.get(conn, job_id, step_id)
+    mapping = task_states.target_fan_out(TaskRunStatus(target), dependencies_met=dependencies_met(conn, step_id))
+    _move(conn, job_row, step_row, mapping, now, who, target)
+    steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
+    refresh_step(conn, step_id, job_id, now)
+    if target in _REQUEUE:
+        _restore_consumers(conn, job_row, step_id, now)
+    if settle:
+        settle_dependencies(conn, job_id, now)
+        refresh_job(conn, job_id, now)
+
+
+def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, who: str) -> None:
+    for step_row in _topological(conn, job_id):
+        apply_step_target(conn, job_id, step_row.step_id, target, now, who, settle=False)
+    settle_dependencies(conn, job_id, now)
+    refresh_job(conn, job_id, now)
+
+
+def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -> None:
+    """A requeued step's downstream steps come back from the CANCELED their dependency caused [I]."""
+    seen: set[str] = set()
+    frontier = [step_id]
+    while frontier:
+        for consumer in steps.consumers_of(conn, frontier.pop()):
+            if consumer.step_id in seen:
+                continue
+            seen.add(consumer.step_id)
+            row = steps.get(conn, job_row.job_id, consumer.step_id)
+            _move(conn, job_row, row, {"CANCELED": "PENDING"}, now, None, None)
+            refresh_step(conn, consumer.step_id, job_row.job_id, now)
+            frontier.append(consumer.step_id)
+
+
+def settle_dependencies(conn: Connection, job_id: str, now: datetime) -> None:
+    """Release PENDING tasks whose upstream steps all succeeded; cancel those whose upstream failed."""
+    job_row = jobs.get_by_id(conn, job_id)
+    for step_row in _topological(conn, job_id):
+        upstream = steps.upstream_of(conn, step_row.step_id)
+        if not upstream:
+            continue
+        statuses = {u.task_run_status for u in upstream}
+        if statuses == {"SUCCEEDED"}:
+            mapping = {"PENDING": "READY"}
+        elif statuses & {"FAILED", "CANCELED", "NOT_COMPATIBLE"}:
+            mapping = {"PENDING": "CANCELED", "READY": "CANCELED"}
+        else:
+            continue
+        if _move(conn, job_row, steps.get(conn, job_id, step_row.step_id), mapping, now, None, None):
+            refresh_step(conn, step_row.step_id, job_id, now)
+
+
+def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,
+                      who: str) -> None:
+    """UpdateTask: one task through the state machine (IllegalTransition propagates to the handler)."""
+    job_row = jobs.get_by_id(conn, job_id)
+    transition = task_states.apply(
+        TaskRunStatus(task_row.run_status), task_states.event_for_target(target),
+        dependencies_met=dependencies_met(conn, step_id), failure_retry_count=task_row.failure_retry_count,
+        max_retries_per_task=job_row.max_retries_per_task, target=TaskRunStatus(target))
+    new = str(transition.new_status)
+    values = {"updated_at": now, "updated_by": who, "run_status": new, "target_run_status": target}
+    if new in _TERMINAL_TASK:
+        values["ended_at"] = now
+    elif new in _REQUEUE:
+        values["ended_at"] = None
+    tasks.update(conn, task_row.task_id, **values)
+    if new != task_row.run_status:
+        delta = {task_row.run_status: -1, new: 1}
+        steps.add_counts(conn, step_id, delta)
+        jobs.add_counts(conn, job_id, delta)
+    refresh_step(conn, step_id, job_id, now)
+    if new in _REQUEUE:
+        _restore_consumers(conn, job_row, step_id, now)
+    settle_dependencies(conn, job_id, now)
+    refresh_job(conn, job_id, now)

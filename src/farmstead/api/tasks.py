@@ -1,0 +1,98 @@
+"""Tasks: GetTask, ListTasks, BatchGetTask, UpdateTask, BatchUpdateTask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api import task_updates
+from farmstead.api.authorization import authorize
+from farmstead.api.context import Context
+from farmstead.api.jobs import UPDATABLE_LIFECYCLES
+from farmstead.api.registry import operation
+from farmstead.api.steps import require_step
+from farmstead.domain.task_states import IllegalTransition
+from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.store import tasks
+
+
+def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str):
+    job, step = require_step(ctx, farm_id, queue_id, job_id, step_id)
+    row = tasks.get(ctx.conn, step_id, task_id)
+    if row is None:
+        raise not_found("task", task_id)
+    return job, step, row
+
+
+def task_output(step, row) -> dict[str, Any]:
+    # Tasks are created with their step: they share its creation time and creator.
+    return {
+        "taskId": row.task_id, "createdAt": step.created_at, "createdBy": step.created_by,
+        "runStatus": row.run_status, "targetRunStatus": row.target_run_status,
+        "failureRetryCount": row.failure_retry_count, "startedAt": row.started_at, "endedAt": row.ended_at,
+        "updatedAt": row.updated_at, "updatedBy": row.updated_by, "latestSessionActionId": row.latest_session_action_id,
+        "parameters": row.parameters,
+    }
+
+
+@operation("GetTask")
+def get_task(ctx: Context, params: dict) -> dict:
+    _, step, row = require_task(ctx, *(params[k] for k in ("farmId", "queueId", "jobId", "stepId", "taskId")))
+    return task_output(step, row)
+
+
+@operation("ListTasks")
+def list_tasks(ctx: Context, params: dict) -> dict:
+    _, step = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
+    after, limit = ctx.page_request()
+    rows = tasks.page(ctx.conn, step.step_id, after, limit)
+    return ctx.page("tasks", rows, limit, lambda r: task_output(step, r), lambda r: r.task_index)
+
+
+_KEYS = ("farmId", "queueId", "jobId", "stepId", "taskId")
+
+
+@operation("BatchGetTask", access="AUTHENTICATED")
+def batch_get_task(ctx: Context, params: dict) -> dict:
+    found, errors = [], []
+    for ident in params["identifiers"]:
+        key = {k: ident[k] for k in _KEYS}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchGetTask", "VIEWER", key)
+            _, step, row = require_task(ctx, *key.values())
+        except ServiceError as err:
+            errors.append({**key, "code": err.code, "message": err.message})
+            continue
+        found.append({**{k: key[k] for k in _KEYS[:4]}, **task_output(step, row)})
+    return {"tasks": found, "errors": errors}
+
+
+def _update(ctx: Context, key: dict, target: str) -> None:
+    job, step, row = require_task(ctx, *(key[k] for k in _KEYS))
+    if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
+        raise conflict("STATUS_CONFLICT", "job", job.job_id,
+                       f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
+                       {"status": job.lifecycle_status})
+    try:
+        task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)
+    except IllegalTransition as exc:
+        raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
+
+
+@operation("UpdateTask", write=True, access="MANAGER")
+def update_task(ctx: Context, params: dict) -> dict:
+    _update(ctx, params, params["targetRunStatus"])
+    return {}
+
+
+@operation("BatchUpdateTask", write=True, access="AUTHENTICATED")
+def batch_update_task(ctx: Context, params: dict) -> dict:
+    errors = []
+    for item in params["tasks"]:
+        key = {k: item[k] for k in _KEYS}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchUpdateTask", "MANAGER", key)
+            with ctx.conn.begin_nested():
+                _update(ctx, key, item["targetRunStatus"])
+        except ServiceError as err:
+            errors.append({**key, "code": err.code, "message": err.message})
+    return {"errors": errors}

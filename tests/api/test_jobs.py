@@ -219,3 +219,18 @@ def test_large_job_is_accepted_at_once_and_completes_in_the_background(deadline,
     waiter.wait(farmId=farm_id, queueId=compatible_queue_id, jobId=job_id, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     job = deadline.get_job(farmId=farm_id, queueId=compatible_queue_id, jobId=job_id)
     assert job["taskRunStatusCounts"]["READY"] == 20000
+
+
+def test_deleting_a_queue_deletes_its_jobs(deadline, farm_id, queue_id):
+    job_id = submit(deadline, farm_id, queue_id)
+    deadline.delete_queue(farmId=farm_id, queueId=queue_id)
+    with pytest.raises(ClientError) as caught:
+        deadline.get_job(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_queue_with_an_active_job_is_scheduling(deadline, farm_id, compatible_queue_id):
+    assert deadline.get_queue(farmId=farm_id, queueId=compatible_queue_id)["status"] == "IDLE"
+    submit(deadline, farm_id, compatible_queue_id)
+    deadline.get_waiter("queue_scheduling").wait(farmId=farm_id, queueId=compatible_queue_id,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 3})

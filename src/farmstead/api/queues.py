@@ -25,7 +25,7 @@ from farmstead.domain.queue_settings import (
 )
 from farmstead.ids import new_id
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
-from farmstead.store import fleets, limits, memberships, queue_environments, queues, storage_profiles, tags
+from farmstead.store import fleets, jobs, limits, memberships, queue_environments, queues, storage_profiles, tags
 from farmstead.store import queue_fleet_associations as qfas
 from farmstead.store.paging import position_of
 
@@ -162,7 +162,9 @@ def delete_queue(ctx: Context, params: dict) -> dict:
     if held:
         raise conflict("RESOURCE_IN_USE", "queue", queue_id,
                        f"The queue still has {' and '.join(held)}; delete them first.")
-    # "Deleting the queue also deletes the jobs in that queue": the jobs issue deletes them here.
+    # "Deleting the queue also deletes the jobs in that queue" (their steps and tasks cascade).
+    jobs.delete_for_queue(ctx.conn, queue_id)
+    tags.delete_all_under(ctx.conn, ctx.arns.queue(farm_id, queue_id) + "/job/")
     queue_environments.delete_all_for_queue(ctx.conn, queue_id)
     tags.delete_all(ctx.conn, ctx.arns.queue(farm_id, queue_id))
     queues.delete(ctx.conn, queue_id)

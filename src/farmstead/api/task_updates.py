@@ -17,8 +17,6 @@ from farmstead.domain import rollup, task_states
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.store import jobs, steps, tasks
 
-# A task's endedAt is set on entering these and cleared on leaving them (SUSPENDED counts as ended).
-_TERMINAL_TASK = {str(s) for s in rollup.TERMINAL}
 _REQUEUE = {"READY", "PENDING"}
 
 
@@ -26,29 +24,35 @@ def dependencies_met(conn: Connection, step_id: str) -> bool:
     return all(up.task_run_status == "SUCCEEDED" for up in steps.upstream_of(conn, step_id))
 
 
-def _move(conn: Connection, job_row, step_row, mapping: dict, now: datetime, who: str | None,
+def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: datetime, who: str | None,
           target: str | None) -> dict[str, int]:
-    """Move every task of the step by the mapping; returns the counter delta."""
+    """Move every task of the step as the fan-out says, one UPDATE per source; returns the counter delta."""
     delta: dict[str, int] = defaultdict(int)
-    for source, dest in mapping.items():
-        source, dest = str(source), str(dest)
-        values = {"updated_at": now, "updated_by": who} if who else {}
-        if dest in _TERMINAL_TASK:
+    for source, transition in fan.transitions.items():
+        if transition.new_status == source:
+            continue  # identity entries change nothing a reader sees (pending targets come with workers)
+        values: dict = {"updated_at": now, "updated_by": who} if who else {}
+        if transition.sets_ended_at:
             values["ended_at"] = now
-        elif dest in _REQUEUE:
+        elif transition.clears_ended_at:
             values["ended_at"] = None
         if target is not None:
             values["target_run_status"] = target
         # A task that has used up its retries can't be requeued until maxRetriesPerTask grows.
-        below = job_row.max_retries_per_task if (source == "FAILED" and dest in _REQUEUE) else None
-        moved = tasks.move(conn, step_row.step_id, source, dest, values=values, retry_count_below=below)
+        below = job_row.max_retries_per_task if source in fan.retry_guarded else None
+        moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
+                           retry_count_below=below)
         if moved:
-            delta[source] -= moved
-            delta[dest] += moved
+            delta[str(source)] -= moved
+            delta[str(transition.new_status)] += moved
     if delta:
         steps.add_counts(conn, step_row.step_id, delta)
         jobs.add_counts(conn, job_row.job_id, delta)
     return delta
+
+
+def _fan(event: task_states.Event, dependencies_met: bool = True) -> task_states.FanOut:
+    return task_states.fan_out(event, dependencies_met=dependencies_met)
 
 
 def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime) -> None:
@@ -89,8 +93,8 @@ def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, 
                       *, settle: bool = True) -> None:
     job_row = jobs.get_by_id(conn, job_id)
     step_row = steps.get(conn, job_id, step_id)
-    mapping = task_states.target_fan_out(TaskRunStatus(target), dependencies_met=dependencies_met(conn, step_id))
-    _move(conn, job_row, step_row, mapping, now, who, target)
+    fan = _fan(task_states.event_for_target(target), dependencies_met(conn, step_id))
+    _move(conn, job_row, step_row, fan, now, who, target)
     steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
     refresh_step(conn, step_id, job_id, now)
     if target in _REQUEUE:
@@ -117,7 +121,7 @@ def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -
                 continue
             seen.add(consumer.step_id)
             row = steps.get(conn, job_row.job_id, consumer.step_id)
-            _move(conn, job_row, row, {"CANCELED": "PENDING"}, now, None, None)
+            _move(conn, job_row, row, _fan(task_states.Event.UPSTREAM_REQUEUED), now, None, None)
             refresh_step(conn, consumer.step_id, job_row.job_id, now)
             frontier.append(consumer.step_id)
 
@@ -131,12 +135,12 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime) -> None:
             continue
         statuses = {u.task_run_status for u in upstream}
         if statuses == {"SUCCEEDED"}:
-            mapping = {"PENDING": "READY"}
+            fan = _fan(task_states.Event.DEPENDENCIES_MET)
         elif statuses & {"FAILED", "CANCELED", "NOT_COMPATIBLE"}:
-            mapping = {"PENDING": "CANCELED", "READY": "CANCELED"}
+            fan = _fan(task_states.Event.UPSTREAM_FAILED_OR_CANCELED)
         else:
             continue
-        if _move(conn, job_row, steps.get(conn, job_id, step_row.step_id), mapping, now, None, None):
+        if _move(conn, job_row, steps.get(conn, job_id, step_row.step_id), fan, now, None, None):
             refresh_step(conn, step_row.step_id, job_id, now)
 
 
@@ -150,9 +154,9 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         max_retries_per_task=job_row.max_retries_per_task, target=TaskRunStatus(target))
     new = str(transition.new_status)
     values = {"updated_at": now, "updated_by": who, "run_status": new, "target_run_status": target}
-    if new in _TERMINAL_TASK:
+    if transition.sets_ended_at:
         values["ended_at"] = now
-    elif new in _REQUEUE:
+    elif transition.clears_ended_at:
         values["ended_at"] = None
     tasks.update(conn, task_row.task_id, **values)
     if new != task_row.run_status:

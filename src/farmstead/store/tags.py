@@ -56,3 +56,8 @@ def resource_exists(conn: Connection, path: Sequence[tuple[str, str]]) -> bool:
         if parent_column in table.c:
             query = query.where(table.c[parent_column] == parent_id)
     return conn.execute(query.limit(1)).first() is not None
+
+
+def delete_all_under(conn: Connection, arn_prefix: str) -> None:
+    """Tags of every resource whose ARN starts with the prefix (a deleted queue's jobs)."""
+    conn.execute(tags.delete().where(tags.c.resource_arn.startswith(arn_prefix, autoescape=True)))

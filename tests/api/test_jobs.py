@@ -234,3 +234,19 @@ def test_queue_with_an_active_job_is_scheduling(deadline, farm_id, compatible_qu
     submit(deadline, farm_id, compatible_queue_id)
     deadline.get_waiter("queue_scheduling").wait(farmId=farm_id, queueId=compatible_queue_id,
                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 3})
+
+
+def test_requeue_checks_fleet_compatibility_again(deadline, farm_id, queue_id):
+    job_id = submit(deadline, farm_id, queue_id)
+    ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
+    assert deadline.get_job(**ids)["taskRunStatus"] == "NOT_COMPATIBLE"
+    deadline.update_job(**ids, targetTaskRunStatus="READY")
+    assert deadline.get_job(**ids)["taskRunStatus"] == "NOT_COMPATIBLE"
+    fleet_id = deadline.create_fleet(
+        farmId=farm_id, displayName="late", roleArn="arn:aws:iam::000000000000:role/fleet", maxWorkerCount=1,
+        configuration={"customerManaged": {"mode": "NO_SCALING", "workerCapabilities": {
+            "vCpuCount": {"min": 1}, "memoryMiB": {"min": 1024}, "osFamily": "LINUX",
+            "cpuArchitectureType": "x86_64"}}})["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    deadline.update_job(**ids, targetTaskRunStatus="READY")
+    assert deadline.get_job(**ids)["taskRunStatus"] == "READY"

@@ -38,12 +38,16 @@ def queue_environment_templates(conn: Connection, queue_id: str) -> list[dict]:
     return result
 
 
-def incompatible_steps(conn: Connection, queue_id: str, plan: job_templates.JobPlan) -> list[str]:
-    """Names of the steps no ACTIVE fleet associated with the queue can run (semantics.md §5.3)."""
+def incompatible_steps(conn: Connection, queue_id: str, steps_with_requirements) -> list[str]:
+    """Names of the steps no ACTIVE fleet associated with the queue can run (semantics.md §5.3).
+
+    Takes anything with `.name` and `.host_requirements`: planned steps at submission, stored step
+    rows when a requeue checks again.
+    """
     capabilities = [fleet_capabilities(declared)
                     for declared in queue_fleet_associations.active_fleet_capabilities(conn, queue_id)]
     limit_names = limits.amount_names_for_queue(conn, queue_id)
-    return [step.name for step in plan.steps
+    return [step.name for step in steps_with_requirements
             if not any(step_fits_fleet(step.host_requirements, c, limit_amount_names=limit_names)
                        for c in capabilities)]
 

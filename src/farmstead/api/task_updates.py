@@ -168,3 +168,14 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         _restore_consumers(conn, job_row, step_id, now)
     settle_dependencies(conn, job_id, now)
     refresh_job(conn, job_id, now)
+
+
+def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime) -> None:
+    """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (semantics.md §5.3)."""
+    job_row = jobs.get_by_id(conn, job_id)
+    for step_row in steps.of_job(conn, job_id):
+        event = (task_states.Event.FOUND_NOT_COMPATIBLE if step_row.name in incompatible
+                 else task_states.Event.OTHER_STEP_NOT_COMPATIBLE)
+        _move(conn, job_row, step_row, _fan(event), now, None, None)
+        refresh_step(conn, step_row.step_id, job_id, now)
+    refresh_job(conn, job_id, now)

@@ -36,3 +36,7 @@ coverage: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+
+# Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
+bench: install
+	$(BIN)/python -m bench all

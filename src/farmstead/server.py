@@ -6,6 +6,7 @@ model-driven routing (baseline.md: Starlette costs 15-25 us per request).
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from starlette.applications import Starlette
@@ -18,6 +19,8 @@ from farmstead.api.executor import Executor
 from farmstead.background.materializer import Materializer
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
+from farmstead.logs.executor import LogsExecutor
+from farmstead.protocol.json_rpc import JsonRpcPipeline
 from farmstead.protocol.model import API_VERSION
 from farmstead.protocol.pipeline import ApiPipeline
 from farmstead.store.engine import Store
@@ -34,6 +37,12 @@ class FarmsteadApp:
         self.materializer = Materializer(store, self.clock)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute)
+        # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
+        logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
+        self.logs_api = JsonRpcPipeline(
+            "logs", functools.partial(self.executor.authenticate, service="logs"), logs.execute,
+            implemented=logs.operations, validation_error_code="InvalidParameterException",
+            internal_error_code="ServiceUnavailableException")
         self.site = Starlette(routes=[Route("/health", self._health)])
 
     def start_background(self) -> None:
@@ -48,8 +57,18 @@ class FarmsteadApp:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
             await self.api(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == "/" and self.logs_api.handles(_target(scope)):
+            # JSON-protocol services are told apart by X-Amz-Target, not by path (docs/logs.md).
+            await self.logs_api(scope, receive, send)
         else:
             await self.site(scope, receive, send)
+
+
+def _target(scope) -> str:
+    for name, value in scope["headers"]:
+        if name.lower() == b"x-amz-target":
+            return value.decode("latin-1")
+    return ""
 
 
 class _ServerSignals(Signals):

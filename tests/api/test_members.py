@@ -252,9 +252,3 @@ def test_list_memberships_of_unknown_principal_is_resource_not_found(deadline):
     with pytest.raises(ClientError) as caught:
         deadline.list_memberships(principalId=UNKNOWN_PRINCIPAL)
     assert (error_of(caught)["resourceType"], error_of(caught)["resourceId"]) == ("principal", UNKNOWN_PRINCIPAL)
-
-
-def test_job_memberships_wait_for_jobs(deadline, farm_id, users):
-    with pytest.raises(ClientError) as caught:
-        deadline.list_job_members(farmId=farm_id, queueId="queue-" + "0" * 32, jobId="job-" + "0" * 32)
-    assert error_of(caught)["ResponseMetadata"]["HTTPStatusCode"] == 501

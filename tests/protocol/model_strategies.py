@@ -40,11 +40,12 @@ def _string(shape: Shape) -> st.SearchStrategy:
     lo, hi = md.get("min", 0), md.get("max")
     if "pattern" in md:
         base = st.from_regex(compile_pattern(md["pattern"]), fullmatch=True)
-        return base.filter(lambda s: lo <= len(s) and (hi is None or len(s) <= hi))
+        return base.filter(lambda s: lo <= len(s) and (hi is None or len(s) <= hi) and "\x00" not in s)
     # HTTP header values cannot carry arbitrary text (and lose surrounding blanks): keep them to
     # visible ASCII so the same values survive a trip through a real server.
     header = shape.serialization.get("location") == "header"
-    alphabet = _HEADER_CHARS if header else st.characters(codec="utf-8")
+    # NUL is refused everywhere (validation.py), so valid values never carry it.
+    alphabet = _HEADER_CHARS if header else st.characters(codec="utf-8", blacklist_characters="\x00")
     return st.text(alphabet, min_size=lo, max_size=_upper(lo, hi, _EXTRA_CHARS))
 
 

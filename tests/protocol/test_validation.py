@@ -394,3 +394,11 @@ def test_mutated_inputs_name_the_mutated_field(op_name, data):
         container[key] = new
     errors = validate(op.input_shape, value)
     assert name in {e.name for e in errors}, errors
+
+
+def test_nul_character_in_a_string_is_refused_on_every_store():
+    from farmstead.protocol.model import service_model
+
+    shape = service_model().operation_model("CreateFarm").input_shape
+    errors = validate(shape, {"displayName": "bad\x00name"})
+    assert [(e.name, e.message) for e in errors] == [("displayName", "Member must not contain the NUL character")]

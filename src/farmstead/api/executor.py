@@ -46,8 +46,10 @@ class Executor:
 
     # --- authentication -------------------------------------------------------------------------
 
-    def authenticate(self, request: signing.IncomingRequest) -> Caller:
-        credential = signing.verify(request, self._credential, self.clock.now())
+    def authenticate(self, request: signing.IncomingRequest, *, service: str = "deadline") -> Caller:
+        """The caller who signed `request`; `service` is the SigV4 signing name it must be scoped to
+        (the same keys sign `deadline` and `logs` requests)."""
+        credential = signing.verify(request, self._credential, self.clock.now(), service=service)
         return self._keys[credential.access_key_id][2]
 
     def _credential(self, access_key_id: str) -> signing.Credential | None:

@@ -2,8 +2,8 @@
 List{Farm,Queue,Fleet}Members and ListMemberships.
 
 Owns: membership handlers and the "who may grant OWNER" check the registry's minimum level cannot
-express. Job memberships (AssociateMemberToJob, DisassociateMemberFromJob, ListJobMembers) wait for the
-jobs table and stay unregistered (501 NotImplemented) until then.
+express. Job memberships (AssociateMemberToJob, DisassociateMemberFromJob, ListJobMembers) are
+registered in api/job_members.py and reuse the helpers below.
 Must not: hold SQL (store/memberships.py) or reinterpret levels (api/authorization.py does that).
 """
 
@@ -36,7 +36,9 @@ def member_output(row) -> dict[str, Any]:
 def _caller_level(ctx: Context, params: dict, resource_id: str) -> str | None:
     if ctx.caller.is_admin:
         return "OWNER"  # an administrator may do whatever an owner may
-    return highest_level(ctx.conn, ctx.caller, [params["farmId"], resource_id], params["farmId"])
+    # A job's queue counts too: a queue MANAGER manages the members of that queue's jobs.
+    return highest_level(ctx.conn, ctx.caller, [params["farmId"], params.get("queueId"), resource_id],
+                         params["farmId"])
 
 
 def _require_principal(ctx: Context, principal_id: str) -> None:

@@ -46,7 +46,7 @@ def search_tasks(ctx: Context, params: dict) -> dict:
 
 @operation("SearchWorkers", access="AUTHENTICATED")
 def search_workers(ctx: Context, params: dict) -> dict:
-    _query(ctx, Resource.WORKERS, params)
+    _query(Resource.WORKERS, params)
     farm_id, fleet_ids = params["farmId"], list(dict.fromkeys(params["fleetIds"]))
     for fleet_id in fleet_ids:
         authorize(ctx.conn, ctx.caller, ctx.operation, "VIEWER", {"farmId": farm_id, "fleetId": fleet_id})
@@ -59,8 +59,9 @@ def search_workers(ctx: Context, params: dict) -> dict:
 # --- the shared path ---------------------------------------------------------------------------------
 
 def _search(ctx: Context, params: dict, resource: Resource, to_item) -> dict:
-    query = _query(ctx, resource, params)
+    query = _query(resource, params)
     scope = _scope(ctx, params)
+    query = domain.identify_creators(query, lambda user: _created_by_values(ctx, user))
     offset, size = params["itemOffset"], params.get("pageSize", DEFAULT_PAGE_SIZE)
     rows, total = store.search(ctx.conn, resource, scope, query, offset, size)
     result: dict[str, Any] = {resource.value: [to_item(row) for row in rows], "totalResults": total}
@@ -70,13 +71,12 @@ def _search(ctx: Context, params: dict, resource: Resource, to_item) -> dict:
     return result
 
 
-def _query(ctx: Context, resource: Resource, params: dict) -> SearchQuery:
+def _query(resource: Resource, params: dict) -> SearchQuery:
     try:
-        query = domain.parse(resource, params.get("filterExpressions"), params.get("sortExpressions"))
+        return domain.parse(resource, params.get("filterExpressions"), params.get("sortExpressions"))
     except SearchRefused as refused:
         raise validation_error(f"The search can't be run: {refused}",
                                [{"name": name, "message": message} for name, message in refused.problems]) from None
-    return domain.identify_creators(query, lambda user: _created_by_values(ctx, user))
 
 
 def _created_by_values(ctx: Context, user_identity_id: str) -> tuple[str, ...]:

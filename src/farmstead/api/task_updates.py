@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from farmstead.domain import rollup, task_states
 from farmstead.domain.statuses import TaskRunStatus
-from farmstead.store import jobs, steps, tasks
+from farmstead.store import jobs, sessions, steps, tasks
 
 _REQUEUE = {"READY", "PENDING"}
 
@@ -42,6 +42,11 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
         below = job_row.max_retries_per_task if source in fan.retry_guarded else None
         moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
                            retry_count_below=below)
+        if moved and transition.cancel_running_action:
+            # Tasks on workers: their taskRun actions go to CANCELING and reach the worker as cancels.
+            pending = transition.pending_target or target
+            sessions.request_cancel_for_tasks(conn, step_row.step_id, str(transition.new_status),
+                                              str(pending) if pending else None)
         if moved:
             delta[str(source)] -= moved
             delta[str(transition.new_status)] += moved
@@ -159,6 +164,9 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     elif transition.clears_ended_at:
         values["ended_at"] = None
     tasks.update(conn, task_row.task_id, **values)
+    if transition.cancel_running_action:
+        pending = transition.pending_target or target
+        sessions.request_cancel_for_task(conn, task_row.task_id, str(pending) if pending else None)
     if new != task_row.run_status:
         delta = {task_row.run_status: -1, new: 1}
         steps.add_counts(conn, step_id, delta)
@@ -176,6 +184,15 @@ def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], no
     for step_row in steps.of_job(conn, job_id):
         event = (task_states.Event.FOUND_NOT_COMPATIBLE if step_row.name in incompatible
                  else task_states.Event.OTHER_STEP_NOT_COMPATIBLE)
+        _move(conn, job_row, step_row, _fan(event), now, None, None)
+        refresh_step(conn, step_row.step_id, job_id, now)
+    refresh_job(conn, job_id, now)
+
+
+def apply_job_event(conn: Connection, job_id: str, event: task_states.Event, now: datetime) -> None:
+    """A bulk event over every step of the job (the failure limit), running tasks asked to stop."""
+    job_row = jobs.get_by_id(conn, job_id)
+    for step_row in steps.of_job(conn, job_id):
         _move(conn, job_row, step_row, _fan(event), now, None, None)
         refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)

@@ -250,7 +250,8 @@ def _field_test(resource: Resource, kind: str, body: dict, path: str, problems: 
         return None
     if kind == "dateTimeFilter":
         if field.kind is not Kind.DATETIME:
-            problems.append((f"{path}.name", f"{field.name} is no date-time field; use stringFilter or stringListFilter"))
+            problems.append((f"{path}.name",
+                             f"{field.name} is no date-time field; use stringFilter or stringListFilter"))
             return None
         if not isinstance(body["dateTime"], datetime) or body["dateTime"].tzinfo is None:
             problems.append((f"{path}.dateTime", "Must be a timestamp"))

@@ -60,11 +60,38 @@ _POSIX = {"Lower": "a-z", "Upper": "A-Z", "Alpha": "a-zA-Z", "Digit": "0-9", "Al
           "XDigit": "0-9a-fA-F", "Space": " \\t\\n\\x0b\\f\\r", "Punct": "!-/:-@\\[-`{-~"}
 
 
+@functools.cache
+def _unicode_category(name: str) -> str | None:
+    """A general category (`L`, `Lu`, `N`, `Z`, ...) as class ranges, or None if `name` is not one.
+
+    Built once per category on first use (a scan of every code point, ~0.4 s): only models that
+    use categories pay for it. Ranges are explicit code points, so re.ASCII does not narrow them.
+    """
+    if not (1 <= len(name) <= 2 and name[0] in "LMNPSZC" and name.isalpha()):
+        return None
+    import sys
+    import unicodedata
+
+    ranges: list[str] = []
+    start = None
+    for cp in range(sys.maxunicode + 2):  # one past the end closes a trailing run
+        inside = cp <= sys.maxunicode and unicodedata.category(chr(cp)).startswith(name)
+        if inside and start is None:
+            start = cp
+        elif not inside and start is not None:
+            last = cp - 1
+            ranges.append(f"\\U{start:08x}" if start == last else f"\\U{start:08x}-\\U{last:08x}")
+            start = None
+    return "".join(ranges) or None
+
+
 def translate_pattern(pattern: str) -> str:
     """Rewrite a Java/ECMA regex into an equivalent Python one (to be compiled with re.ASCII).
 
-    Constructs Python lacks and that are not translated here (\\Q..\\E, (?<name>..), \\h,
-    Unicode \\p{L}) make re.compile raise, so a new model cannot slip through unnoticed.
+    Unicode general categories (\\p{L}, \\p{N}, \\p{Z}, \\p{Lu}, ...; the CloudWatch Logs model uses them
+    for tags) become explicit code point ranges. Constructs Python lacks and that are not translated
+    here (\\Q..\\E, (?<name>..), \\h, negated categories inside a class) make re.compile raise, so a
+    new model cannot slip through unnoticed.
     """
     out: list[str] = []
     i, n, in_class, opened = 0, len(pattern), False, 0
@@ -75,9 +102,9 @@ def translate_pattern(pattern: str) -> str:
             if nxt in ("p", "P") and pattern[i + 2:i + 3] == "{":
                 end = pattern.index("}", i)
                 name = pattern[i + 3:end]
-                if name not in _POSIX or (in_class and nxt == "P"):
+                body = _POSIX.get(name) or _unicode_category(name)
+                if body is None or (in_class and nxt == "P"):
                     raise ValueError(f"unsupported character class \\{nxt}{{{name}}} in {pattern!r}")
-                body = _POSIX[name]
                 out.append(body if in_class else f"[{'^' if nxt == 'P' else ''}{body}]")
                 i = end + 1
                 continue
@@ -147,6 +174,9 @@ class _String(_Node):
         if not isinstance(v, str):
             _add(errs, path, "Expected string")
             return
+        if "\x00" in v:
+            # No store keeps it (PostgreSQL text refuses NUL), so no store is asked to: same answer on both.
+            _add(errs, path, f"{subject} must not contain the NUL character")
         if self.lo is not None or self.hi is not None:
             _bounds(errs, path, len(v), self.lo, self.hi, "length", subject)
         if self.regex is not None and self.regex.fullmatch(v) is None:

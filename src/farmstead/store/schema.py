@@ -346,8 +346,123 @@ tasks = sa.Table(
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("updated_by", sa.String(256)),
-    # Paging a step's tasks in order, and the per-status moves of UpdateJob/UpdateStep fan-out.
+    # Paging a step's tasks in order; per-status moves of UpdateJob/UpdateStep fan-out; and dispatch's
+    # "first READY task of this step" without a sort.
     sa.Index("ix_tasks_step_index", "step_id", "task_index", unique=True),
-    sa.Index("ix_tasks_step_status", "step_id", "run_status"),
+    sa.Index("ix_tasks_step_status", "step_id", "run_status", "task_index"),
     sa.Index("ix_tasks_job_status", "job_id", "run_status"),
+)
+
+# --- workers, sessions, session actions ----------------------------------------------------------
+
+workers = sa.Table(
+    "workers", metadata,
+    sa.Column("worker_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False),
+    sa.Column("fleet_id", sa.String(64), sa.ForeignKey("fleets.fleet_id"), nullable=False, index=True),
+    # CREATED, STARTED, STOPPING, STOPPED, NOT_RESPONDING, NOT_COMPATIBLE; RUNNING/IDLE are derived on read.
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("host_properties", Json),
+    sa.Column("capabilities", Json),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    #: The principal whose bootstrap credentials created it (the agent's "worker for these credentials").
+    sa.Column("bootstrap_principal_id", sa.String(64)),
+    *_audit(),
+    # The liveness sweep: started workers by how long they have been silent.
+    sa.Index("ix_workers_status_seen", "status", "last_seen_at"),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), nullable=False),
+    sa.Column("queue_id", sa.String(64), nullable=False),
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("fleet_id", sa.String(64), nullable=False),
+    sa.Column("worker_id", sa.String(64), sa.ForeignKey("workers.worker_id", ondelete="CASCADE"), nullable=False),
+    #: The step whose tasks this session runs (its step environments are entered).
+    sa.Column("step_id", sa.String(64)),
+    sa.Column("lifecycle_status", sa.String(32), nullable=False),
+    sa.Column("target_lifecycle_status", sa.String(16)),
+    sa.Column("host_properties", Json),
+    sa.Column("next_action_index", sa.Integer(), nullable=False, default=0),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Column("updated_by", sa.String(256)),
+    # A worker's open sessions, on every UpdateWorkerSchedule.
+    sa.Index("ix_sessions_worker_open", "worker_id", "ended_at"),
+)
+
+session_actions = sa.Table(
+    "session_actions", metadata,
+    sa.Column("session_action_id", sa.String(80), primary_key=True),
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.session_id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("job_id", sa.String(64), nullable=False, index=True),
+    sa.Column("action_index", sa.Integer(), nullable=False),
+    # envEnter | envExit | taskRun | syncInputJobAttachments (the definition union's member names)
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("environment_id", sa.String(1024)),
+    sa.Column("step_id", sa.String(64)),
+    sa.Column("task_id", sa.String(80), index=True),
+    sa.Column("parameters", Json),
+    sa.Column("status", sa.String(32), nullable=False),
+    #: Set while the worker is asked to cancel it; the target the cancel serves (a user target or READY).
+    sa.Column("cancel_target", sa.String(32)),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("ended_at", UtcDateTime()),
+    sa.Column("worker_updated_at", UtcDateTime()),
+    sa.Column("progress_percent", sa.Float()),
+    sa.Column("progress_message", sa.Text()),
+    sa.Column("process_exit_code", sa.Integer()),
+    sa.Column("manifests", Json),
+    sa.Column("acquired_limits", Json),
+    sa.UniqueConstraint("session_id", "action_index"),
+)
+
+# --- CloudWatch Logs subset (farmstead/logs): groups, streams, events ----------------------------
+# Surrogate integer keys: names are up to 512 characters and every event row carries its stream's
+# key. On SQLite the key must be spelled INTEGER to become the rowid (and autoincrement).
+_LogKey = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# Names sort byte-wise ("ASCII-sorted", as DescribeLogGroups documents); SQLite's default already is.
+_LogName = sa.String(512).with_variant(sa.String(512, collation="C"), "postgresql")
+
+log_groups = sa.Table(
+    "log_groups", metadata,
+    sa.Column("group_key", _LogKey, primary_key=True, autoincrement=True),
+    sa.Column("name", _LogName, nullable=False, unique=True),
+    sa.Column("creation_time", sa.BigInteger(), nullable=False),  # epoch milliseconds, as the API speaks
+    sa.Column("log_group_class", sa.String(32), nullable=False),
+    sa.Column("deletion_protection", sa.Boolean(), nullable=False, default=False),
+    sa.Column("retention_in_days", sa.Integer()),  # None: events never expire (the default)
+    sa.Column("tags", Json),
+)
+
+log_streams = sa.Table(
+    "log_streams", metadata,
+    sa.Column("stream_key", _LogKey, primary_key=True, autoincrement=True),
+    sa.Column("group_key", _LogKey, sa.ForeignKey("log_groups.group_key", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", _LogName, nullable=False),
+    sa.Column("creation_time", sa.BigInteger(), nullable=False),
+    sa.Column("first_event_timestamp", sa.BigInteger()),
+    sa.Column("last_event_timestamp", sa.BigInteger()),
+    sa.Column("last_ingestion_time", sa.BigInteger()),
+    sa.Column("stored_bytes", sa.BigInteger(), nullable=False, default=0),
+    sa.Column("upload_sequence", sa.BigInteger(), nullable=False, default=0),  # for nextSequenceToken
+    # DescribeLogStreams by name (and prefix) within a group.
+    sa.UniqueConstraint("group_key", "name"),
+)
+
+log_events = sa.Table(
+    "log_events", metadata,
+    sa.Column("event_key", _LogKey, primary_key=True, autoincrement=True),  # ingestion order breaks ties
+    sa.Column("stream_key", _LogKey, sa.ForeignKey("log_streams.stream_key", ondelete="CASCADE"), nullable=False),
+    sa.Column("group_key", _LogKey, sa.ForeignKey("log_groups.group_key", ondelete="CASCADE"), nullable=False),
+    sa.Column("timestamp", sa.BigInteger(), nullable=False),
+    sa.Column("ingestion_time", sa.BigInteger(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    # GetLogEvents pages one stream by (timestamp, event_key); FilterLogEvents a whole group.
+    sa.Index("ix_log_events_stream_time", "stream_key", "timestamp", "event_key"),
+    sa.Index("ix_log_events_group_time", "group_key", "timestamp", "event_key"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:16:05.700197
+Create Date: 2026-11-30 00:30:11.822267
 """
 from alembic import op
 import sqlalchemy as sa
@@ -52,6 +52,17 @@ def upgrade() -> None:
     sa.Column('security_group_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('license_endpoint_id', name=op.f('pk_license_endpoints'))
+    )
+    op.create_table('log_groups',
+    sa.Column('group_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=512).with_variant(sa.String(length=512, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('creation_time', sa.BigInteger(), nullable=False),
+    sa.Column('log_group_class', sa.String(length=32), nullable=False),
+    sa.Column('deletion_protection', sa.Boolean(), nullable=False),
+    sa.Column('retention_in_days', sa.Integer(), nullable=True),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.PrimaryKeyConstraint('group_key', name=op.f('pk_log_groups')),
+    sa.UniqueConstraint('name', name=op.f('uq_log_groups_name'))
     )
     op.create_table('monitors',
     sa.Column('monitor_id', sa.String(length=64), nullable=False),
@@ -168,6 +179,20 @@ def upgrade() -> None:
     with op.batch_alter_table('limits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_limits_farm_id'), ['farm_id'], unique=False)
 
+    op.create_table('log_streams',
+    sa.Column('stream_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('group_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=512).with_variant(sa.String(length=512, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('creation_time', sa.BigInteger(), nullable=False),
+    sa.Column('first_event_timestamp', sa.BigInteger(), nullable=True),
+    sa.Column('last_event_timestamp', sa.BigInteger(), nullable=True),
+    sa.Column('last_ingestion_time', sa.BigInteger(), nullable=True),
+    sa.Column('stored_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('upload_sequence', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['group_key'], ['log_groups.group_key'], name=op.f('fk_log_streams_group_key_log_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('stream_key', name=op.f('pk_log_streams')),
+    sa.UniqueConstraint('group_key', 'name', name=op.f('uq_log_streams_group_key_name'))
+    )
     op.create_table('memberships',
     sa.Column('resource_id', sa.String(length=64), nullable=False),
     sa.Column('principal_id', sa.String(length=64), nullable=False),
@@ -277,6 +302,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_jobs_lifecycle', ['lifecycle_status'], unique=False)
         batch_op.create_index('ix_jobs_queue_created', ['queue_id', 'created_at', 'job_id'], unique=False)
 
+    op.create_table('log_events',
+    sa.Column('event_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('stream_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('group_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('timestamp', sa.BigInteger(), nullable=False),
+    sa.Column('ingestion_time', sa.BigInteger(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['group_key'], ['log_groups.group_key'], name=op.f('fk_log_events_group_key_log_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stream_key'], ['log_streams.stream_key'], name=op.f('fk_log_events_stream_key_log_streams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_key', name=op.f('pk_log_events'))
+    )
+    with op.batch_alter_table('log_events', schema=None) as batch_op:
+        batch_op.create_index('ix_log_events_group_time', ['group_key', 'timestamp', 'event_key'], unique=False)
+        batch_op.create_index('ix_log_events_stream_time', ['stream_key', 'timestamp', 'event_key'], unique=False)
+
     op.create_table('queue_environments',
     sa.Column('queue_environment_id', sa.String(length=64), nullable=False),
     sa.Column('farm_id', sa.String(length=64), nullable=False),
@@ -333,6 +373,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_queue_limit_associations_farm_id'), ['farm_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_queue_limit_associations_limit_id'), ['limit_id'], unique=False)
 
+    op.create_table('workers',
+    sa.Column('worker_id', sa.String(length=64), nullable=False),
+    sa.Column('farm_id', sa.String(length=64), nullable=False),
+    sa.Column('fleet_id', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('host_properties', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('capabilities', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('last_seen_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('bootstrap_principal_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=256), nullable=False),
+    sa.Column('updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=256), nullable=True),
+    sa.ForeignKeyConstraint(['farm_id'], ['farms.farm_id'], name=op.f('fk_workers_farm_id_farms')),
+    sa.ForeignKeyConstraint(['fleet_id'], ['fleets.fleet_id'], name=op.f('fk_workers_fleet_id_fleets')),
+    sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_workers'))
+    )
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workers_fleet_id'), ['fleet_id'], unique=False)
+        batch_op.create_index('ix_workers_status_seen', ['status', 'last_seen_at'], unique=False)
+
+    op.create_table('sessions',
+    sa.Column('session_id', sa.String(length=64), nullable=False),
+    sa.Column('farm_id', sa.String(length=64), nullable=False),
+    sa.Column('queue_id', sa.String(length=64), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('fleet_id', sa.String(length=64), nullable=False),
+    sa.Column('worker_id', sa.String(length=64), nullable=False),
+    sa.Column('step_id', sa.String(length=64), nullable=True),
+    sa.Column('lifecycle_status', sa.String(length=32), nullable=False),
+    sa.Column('target_lifecycle_status', sa.String(length=16), nullable=True),
+    sa.Column('host_properties', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('next_action_index', sa.Integer(), nullable=False),
+    sa.Column('started_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=256), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.job_id'], name=op.f('fk_sessions_job_id_jobs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.worker_id'], name=op.f('fk_sessions_worker_id_workers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_sessions'))
+    )
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sessions_job_id'), ['job_id'], unique=False)
+        batch_op.create_index('ix_sessions_worker_open', ['worker_id', 'ended_at'], unique=False)
+
     op.create_table('steps',
     sa.Column('step_id', sa.String(length=64), nullable=False),
     sa.Column('job_id', sa.String(length=64), nullable=False),
@@ -370,6 +455,34 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('step_id', name=op.f('pk_steps')),
     sa.UniqueConstraint('job_id', 'step_index', name=op.f('uq_steps_job_id_step_index'))
     )
+    op.create_table('session_actions',
+    sa.Column('session_action_id', sa.String(length=80), nullable=False),
+    sa.Column('session_id', sa.String(length=64), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('action_index', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('environment_id', sa.String(length=1024), nullable=True),
+    sa.Column('step_id', sa.String(length=64), nullable=True),
+    sa.Column('task_id', sa.String(length=80), nullable=True),
+    sa.Column('parameters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('cancel_target', sa.String(length=32), nullable=True),
+    sa.Column('started_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('worker_updated_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('progress_percent', sa.Float(), nullable=True),
+    sa.Column('progress_message', sa.Text(), nullable=True),
+    sa.Column('process_exit_code', sa.Integer(), nullable=True),
+    sa.Column('manifests', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('acquired_limits', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.ForeignKeyConstraint(['session_id'], ['sessions.session_id'], name=op.f('fk_session_actions_session_id_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_action_id', name=op.f('pk_session_actions')),
+    sa.UniqueConstraint('session_id', 'action_index', name=op.f('uq_session_actions_session_id_action_index'))
+    )
+    with op.batch_alter_table('session_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_actions_job_id'), ['job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_session_actions_task_id'), ['task_id'], unique=False)
+
     op.create_table('step_dependencies',
     sa.Column('step_id', sa.String(length=64), nullable=False),
     sa.Column('upstream_step_id', sa.String(length=64), nullable=False),
@@ -402,7 +515,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_job_status', ['job_id', 'run_status'], unique=False)
         batch_op.create_index('ix_tasks_step_index', ['step_id', 'task_index'], unique=True)
-        batch_op.create_index('ix_tasks_step_status', ['step_id', 'run_status'], unique=False)
+        batch_op.create_index('ix_tasks_step_status', ['step_id', 'run_status', 'task_index'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -420,7 +533,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_step_dependencies_job_id'))
 
     op.drop_table('step_dependencies')
+    with op.batch_alter_table('session_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_actions_task_id'))
+        batch_op.drop_index(batch_op.f('ix_session_actions_job_id'))
+
+    op.drop_table('session_actions')
     op.drop_table('steps')
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_sessions_worker_open')
+        batch_op.drop_index(batch_op.f('ix_sessions_job_id'))
+
+    op.drop_table('sessions')
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_index('ix_workers_status_seen')
+        batch_op.drop_index(batch_op.f('ix_workers_fleet_id'))
+
+    op.drop_table('workers')
     with op.batch_alter_table('queue_limit_associations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_queue_limit_associations_limit_id'))
         batch_op.drop_index(batch_op.f('ix_queue_limit_associations_farm_id'))
@@ -435,6 +563,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_queue_environments_queue_id'))
 
     op.drop_table('queue_environments')
+    with op.batch_alter_table('log_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_log_events_stream_time')
+        batch_op.drop_index('ix_log_events_group_time')
+
+    op.drop_table('log_events')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_queue_created')
         batch_op.drop_index('ix_jobs_lifecycle')
@@ -454,6 +587,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_memberships_farm_id'))
 
     op.drop_table('memberships')
+    op.drop_table('log_streams')
     with op.batch_alter_table('limits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_limits_farm_id'))
 
@@ -475,6 +609,7 @@ def downgrade() -> None:
     op.drop_table('settings')
     op.drop_table('principals')
     op.drop_table('monitors')
+    op.drop_table('log_groups')
     op.drop_table('license_endpoints')
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_records_created_at'))

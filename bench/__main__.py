@@ -1,0 +1,52 @@
+"""`python -m bench all` runs every benchmark; `python -m bench NAME` runs one.
+
+Owns: the command line, the machine line printed before any figure, and the order of benchmarks.
+Must not: hold a benchmark's logic (each lives in its own module with `DESCRIPTION` and `run(args)`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import create_job_scaling, get_job_flatness
+from bench.machine import describe, wrk_version
+
+BENCHMARKS = {
+    "create_job_scaling": create_job_scaling,
+    "get_job_flatness": get_job_flatness,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    listing = "\n".join(f"  {name:<20} {module.DESCRIPTION}" for name, module in BENCHMARKS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Benchmarks of a real `farmstead server` on loopback, each on its own fresh server "
+                    "and temp data dir. Ratios measured side by side in one run are the figures; "
+                    "absolute numbers depend on the machine and its noise.",
+        epilog=f"benchmarks:\n{listing}")
+    parser.add_argument("name", choices=["all", *BENCHMARKS], help="a benchmark, or all of them")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                        help="load generator: wrk when installed (auto), or the Python asyncio client")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes and fewer, shorter rounds: a smoke run, not figures to quote")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    names = list(BENCHMARKS) if args.name == "all" else [args.name]
+    print(f"machine: {describe()}")
+    print(f"wrk: {wrk_version() or 'not installed (the Python client is used)'}\n", flush=True)
+    for name in names:
+        started = time.monotonic()
+        print(f"== {name}: {BENCHMARKS[name].DESCRIPTION}", flush=True)
+        BENCHMARKS[name].run(args)
+        print(f"== {name} took {time.monotonic() - started:.0f} s\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""get_job_flatness: GetJob on a 100,000-task job costs what it costs on a 1-task job (target ratio <= 1.2).
+
+Owns: one server with a 1-task job, a 100,000-task job and, as the baseline, the cheapest signed
+route (GetFarm); three pre-signed requests replayed in rounds, the three routes back to back in a
+rotating order in each round, so drift and noise hit all three alike. Ratios are taken within a
+round (paired) and the median over rounds is the figure. Two load shapes: saturated (32 keep-alive
+connections: throughput, and latency that is mostly queueing) and one connection (the latency of
+one request on an otherwise idle server). Server CPU per request, from /proc, is printed as well:
+it is the least noisy cost figure on a shared machine.
+Must not: create more than the two jobs, or run past its rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+from bench.farm_setup import Farm, new_farm
+from bench.figures import median, spread, table
+from bench.launcher import ProcessStats, running_server
+from bench.lean_client import Connection, SignedRequest
+from bench.load import LoadGenerator, LoadResult
+
+BIG_JOB_TASKS = 100_000
+TARGET = 1.2
+DESCRIPTION = "GetJob p50/p99/req/s on a 100,000-task job / a 1-task job, and / GetFarm (target <= 1.2)"
+
+
+def _check(request: SignedRequest, expect_tasks: int | None) -> None:
+    """One replay of each request before measuring: signed right, and the job is what we think."""
+    connection = Connection(request.netloc)
+    try:
+        answer = connection.json(request)
+        connection.json(request)  # the identical request again: replay is accepted
+    finally:
+        connection.close()
+    if expect_tasks is not None:
+        counted = sum(answer["taskRunStatusCounts"].values())
+        if answer["lifecycleStatus"] != "CREATE_COMPLETE" or counted != expect_tasks:
+            raise RuntimeError(f"{request.label}: {answer['lifecycleStatus']} with {counted} tasks")
+
+
+def _requests(farm: Farm) -> list[SignedRequest]:
+    small = farm.create_job(1)
+    big = farm.create_job(BIG_JOB_TASKS)
+    farm.wait_created(small, timeout=30)
+    farm.wait_created(big, timeout=120)
+    requests = [farm.sign("GetFarm", {"farmId": farm.farm_id}, label="GetFarm"),
+                farm.get_job_request(small, "GetJob 1 task"),
+                farm.get_job_request(big, f"GetJob {BIG_JOB_TASKS:,} tasks")]
+    for request, tasks in zip(requests, (None, 1, BIG_JOB_TASKS)):
+        _check(request, tasks)
+    return requests
+
+
+def _rounds(load: LoadGenerator, stats: ProcessStats, requests: list[SignedRequest], rounds: int,
+            seconds: float, connections: int) -> list[dict[str, LoadResult]]:
+    results = []
+    for index in range(rounds):
+        order = requests[index % len(requests):] + requests[:index % len(requests)]
+        measured = {}
+        for request in order:
+            cpu_before = stats.cpu_seconds()
+            result = load.run(request, seconds, connections=connections)
+            result.server_cpu_s = stats.cpu_seconds() - cpu_before
+            if result.failures:
+                raise RuntimeError(f"{request.label}: {result.failures} failed requests of {result.requests}")
+            measured[request.label] = result
+        results.append(measured)
+        print(f"    round {index + 1}/{rounds}: " + ", ".join(
+            f"{label} {r.rps:,.0f}/s p50 {r.p50_ms:.2f} ms" for label, r in measured.items()), flush=True)
+    return results
+
+
+def _report(title: str, labels: list[str], rounds: list[dict[str, LoadResult]]) -> dict[str, float]:
+    print(f"\n  {title}: median of {len(rounds)} rounds (min-max in brackets)")
+    rows = []
+    for label in labels:
+        per = [r[label] for r in rounds]
+        rows.append([label, f"{median([p.rps for p in per]):,.0f}", f"{median([p.p50_ms for p in per]):.2f}",
+                     f"{median([p.p99_ms for p in per]):.2f}", f"{median([p.server_cpu_us for p in per]):.0f}",
+                     f"{sum(p.requests for p in per):,}"])
+    print(table(["route", "req/s", "p50 ms", "p99 ms", "server CPU us/req", "requests"], rows))
+    baseline, small, big = labels
+    pairs = [(big, small, "100k-task GetJob / 1-task GetJob"), (small, baseline, "1-task GetJob / GetFarm"),
+             (big, baseline, "100k-task GetJob / GetFarm")]
+    ratio_rows, flatness = [], {}
+    for numerator, denominator, name in pairs:
+        ratios = defaultdict(list)
+        for r in rounds:
+            a, b = r[numerator], r[denominator]
+            ratios["p50"].append(a.p50_ms / b.p50_ms)
+            ratios["p99"].append(a.p99_ms / b.p99_ms)
+            ratios["time per request"].append(b.rps / a.rps)  # = (1/rps_a) / (1/rps_b)
+            ratios["server CPU"].append(a.server_cpu_us / b.server_cpu_us)
+        ratio_rows.append([name] + [f"{median(v):.2f} ({spread(v)})" for v in ratios.values()])
+        if numerator == big and denominator == small:
+            flatness = {k: median(v) for k, v in ratios.items()}
+    print("\n  cost ratios (>1 means the first route costs more; throughput as 1/req/s):")
+    print(table(["ratio", "p50", "p99", "time per request", "server CPU/req"], ratio_rows))
+    return flatness
+
+
+def run(args: argparse.Namespace) -> None:
+    rounds, seconds = (2, 1.0) if args.quick else (5, 3.0)
+    load = LoadGenerator(prefer=args.client, connections=32)
+    try:
+        with running_server() as server:
+            farm = new_farm(server)
+            stats = ProcessStats(server.process.pid)
+            print(f"  client: {load.tool}; creating a 1-task and a {BIG_JOB_TASKS:,}-task job ...", flush=True)
+            requests = _requests(farm)
+            labels = [r.label for r in requests]
+            for request in requests:  # warm-up: connections, caches, the key lookup
+                load.run(request, 1.0, connections=load.connections)
+            print(f"  saturated: {load.connections} connections, {rounds} rounds x 3 routes x {seconds:.0f} s")
+            saturated = _rounds(load, stats, requests, rounds, seconds, load.connections)
+            idle_rounds = max(2, rounds - 2)
+            print(f"  one connection: {idle_rounds} rounds x 3 routes x {seconds:.0f} s")
+            single = _rounds(load, stats, requests, idle_rounds, seconds, 1)
+            flat_saturated = _report(f"saturated, {load.connections} connections", labels, saturated)
+            flat_single = _report("one connection", labels, single)
+    finally:
+        load.close()
+    worst = max(flat_saturated["p50"], flat_saturated["p99"], flat_saturated["time per request"],
+                flat_single["p50"])
+    verdict = "meets" if worst <= TARGET else "MISSES"
+    print(f"\n  flatness: worst of p50/p99/time-per-request (saturated) and p50 (one connection) "
+          f"= {worst:.2f}; {verdict} the target <= {TARGET}")

@@ -1,0 +1,108 @@
+"""A fresh `farmstead server` process for one benchmark, and what /proc says about it.
+
+Owns: starting the server on a temporary data dir (through the tests' LiveServer, so benchmarks and
+tests start servers the same way), removing the dir afterwards, and reading the process's memory
+and CPU time. Output-shape checking (a tests-only cost) is turned off so it isn't measured.
+Must not: reach into the server's store or code; everything else goes through the API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+_TESTS = Path(__file__).resolve().parent.parent / "tests"
+if str(_TESTS) not in sys.path:
+    sys.path.insert(0, str(_TESTS))
+
+from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer  # noqa: E402
+
+__all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
+           "ProcessStats", "RssSampler"]
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[LiveServer]:
+    data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
+    server = LiveServer(data_dir, extra_env={"FARMSTEAD_STRICT_OUTPUT": "0"})
+    try:
+        server.start()
+        yield server
+    except BaseException:
+        tail = server.log_text()[-3000:]
+        if tail:
+            print(f"--- server log (tail) ---\n{tail}", file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def store_name(server: LiveServer) -> str:
+    with urllib.request.urlopen(f"{server.endpoint}/health", timeout=5) as response:
+        return json.load(response).get("store", "unknown")
+
+
+class ProcessStats:
+    """Memory and CPU time of one process, read from /proc/<pid>."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def _status_kib(self, field: str) -> int:
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
+    def rss_mib(self) -> float:
+        return self._status_kib("VmRSS") / 1024
+
+    def peak_rss_mib(self) -> float:
+        """VmHWM: the highest RSS since the process started (so a fresh process per measurement)."""
+        return self._status_kib("VmHWM") / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every thread of the process so far."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            # Field 2 (comm) may contain spaces; everything after its closing parenthesis is fixed.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class RssSampler:
+    """VmRSS every `interval` seconds in a thread, to show the shape of memory over time (VmHWM is the peak)."""
+
+    def __init__(self, stats: ProcessStats, interval: float = 0.05) -> None:
+        self._stats = stats
+        self._interval = interval
+        self._stop = threading.Event()
+        self.samples: list[float] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.samples.append(self._stats.rss_mib())
+            except OSError:
+                return
+            self._stop.wait(self._interval)

@@ -1,0 +1,107 @@
+"""BatchGetJobEntity: what a worker needs to run the actions it was given.
+
+Entities carry exactly the fields the official agent accepts (worker-agent.md §5.4): its validator
+rejects unknown keys, so `extensions` and `resolvedSymbolTable` are never sent, `dependencies` is
+always sent, and `jobRunAsUser.posix` is left out when jobs run as the agent's own user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.workers import WORKER_ACCESS, require_worker
+from farmstead.domain import job_templates
+from farmstead.store import dispatch, jobs, sessions, steps
+
+SCHEMA = "jobtemplate-2023-09"
+_JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
+
+
+class _EntityError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@operation("BatchGetJobEntity", access=WORKER_ACCESS)
+def batch_get_job_entity(ctx: Context, params: dict) -> dict:
+    worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
+    assigned_jobs = {s.job_id for s in sessions.open_for_worker(ctx.conn, worker.worker_id)}
+    entities, errors = [], []
+    for identifier in params["identifiers"]:
+        (kind, key), = identifier.items()
+        try:
+            if key["jobId"] not in assigned_jobs:
+                raise _EntityError("AccessDeniedException",
+                                   "The worker must have an assignment on a job to fetch its details.")
+            job = jobs.get_by_id(ctx.conn, key["jobId"])
+            if job is None:
+                raise _EntityError("ResourceNotFoundException", f"Job {key['jobId']} does not exist.")
+            entities.append({kind: _ENTITY[kind](ctx, job, key)})
+        except _EntityError as err:
+            errors.append({kind: {**key, "code": err.code, "message": err.message}})
+    return {"entities": entities, "errors": errors}
+
+
+def _job_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+    queue = dispatch.queue_row(ctx.conn, job.queue_id)
+    attributes = queue.attributes or {}
+    details: dict[str, Any] = {
+        "jobId": job.job_id, "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}", "schemaVersion": SCHEMA,
+        "parameters": {name: value for name, value in (job.parameters or {}).items()
+                       if len(value) == 1 and next(iter(value)) in _JOB_PARAMETER_TYPES},
+    }
+    run_as = attributes.get("jobRunAsUser")
+    if run_as:
+        if run_as.get("runAs") == "WORKER_AGENT_USER":
+            run_as = {"runAs": "WORKER_AGENT_USER"}
+        details["jobRunAsUser"] = run_as
+    if attributes.get("jobAttachmentSettings"):
+        details["jobAttachmentSettings"] = attributes["jobAttachmentSettings"]
+    if queue.role_arn:
+        details["queueRoleArn"] = queue.role_arn
+    return details
+
+
+def _step_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+    step = steps.get(ctx.conn, job.job_id, key["stepId"])
+    if step is None:
+        raise _EntityError("ResourceNotFoundException", f"Step {key['stepId']} does not exist.")
+    return {"jobId": job.job_id, "stepId": step.step_id, "schemaVersion": SCHEMA, "template": step.template,
+            "dependencies": [u.step_id for u in steps.upstream_of(ctx.conn, step.step_id)]}
+
+
+def _environment_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+    environment_id = key["environmentId"]
+    for candidate_id, template, schema in environments(job, steps.of_job(ctx.conn, job.job_id)):
+        if candidate_id == environment_id:
+            return {"jobId": job.job_id, "environmentId": environment_id, "schemaVersion": schema,
+                    "template": template}
+    raise _EntityError("ResourceNotFoundException", f"Environment {environment_id} does not exist in {job.job_id}.")
+
+
+def environments(job, step_rows):
+    """(environmentId, template, schemaVersion) of the job's environments, in entering order: queue
+    environments, job environments, then each given step's environments."""
+    for queue_environment in job.queue_environments or []:
+        environment = queue_environment.get("environment", queue_environment)
+        yield f"JOB:{job.job_id}:{environment.get('name')}", environment, "environment-2023-09"
+    template = job_templates.parse_template(job.template, job.template_type)
+    for environment in template.get("jobEnvironments") or []:
+        yield f"JOB:{job.job_id}:{environment['name']}", environment, SCHEMA
+    for step in step_rows:
+        for environment in (step.template or {}).get("stepEnvironments") or []:
+            yield f"STEP:{step.step_id}:{environment['name']}", environment, SCHEMA
+
+
+def _attachment_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+    if not job.attachments:
+        raise _EntityError("ResourceNotFoundException", f"Job {job.job_id} has no attachments.")
+    return {"jobId": job.job_id, "attachments": job.attachments}
+
+
+_ENTITY = {"jobDetails": _job_details, "stepDetails": _step_details,
+           "environmentDetails": _environment_details, "jobAttachmentDetails": _attachment_details}

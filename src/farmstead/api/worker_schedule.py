@@ -1,0 +1,301 @@
+"""UpdateWorkerSchedule: a worker's reports in, its sessions and their actions out.
+
+Owns the use case behind the heartbeat (worker-agent.md §5, semantics.md §6):
+1. apply the reported session-action updates (task transitions through the state machine, retries,
+   the job's failure limit), tolerating duplicate and late reports;
+2. move every open session on: keep its queued actions listed, give an idle session the next READY
+   task of its step, or wind it down (envExits in reverse order of entering) and end it;
+3. start a session when the worker is free, from the best candidate dispatch finds;
+4. answer with assignedSessions, cancelSessionActions and updateIntervalSeconds.
+Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (domain.task_states).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from farmstead.api import job_entities, task_updates
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.workers import WORKER_ACCESS, require_worker
+from farmstead.domain import scheduling, task_states
+from farmstead.domain.statuses import TaskRunStatus
+from farmstead.ids import new_id
+from farmstead.protocol.errors import conflict
+from farmstead.store import dispatch, jobs, limits, sessions, steps, tasks, workers
+
+#: How often workers call back; idle workers pick up new work within this many seconds.
+UPDATE_INTERVAL_SECONDS = 2
+
+_REPORT_EVENTS = {
+    "SUCCEEDED": task_states.Event.RUN_SUCCEEDED,
+    "FAILED": task_states.Event.RUN_FAILED,
+    "INTERRUPTED": task_states.Event.RUN_INTERRUPTED,
+    "NEVER_ATTEMPTED": task_states.Event.RUN_NEVER_ATTEMPTED,
+    "CANCELED": task_states.Event.RUN_CANCELED,
+}
+_ENV_KINDS = ("envEnter", "envExit", "syncInputJobAttachments")
+
+
+@operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
+def update_worker_schedule(ctx: Context, params: dict) -> dict:
+    worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
+    if worker.status not in ("STARTED", "STOPPING"):
+        raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
+                       f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
+                       {"status": worker.status})
+    workers.update(ctx.conn, worker.worker_id, last_seen_at=ctx.now)
+    for action_id, report in (params.get("updatedSessionActions") or {}).items():
+        apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now)
+    open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id)
+    for session in open_sessions:
+        advance_session(ctx.conn, session, worker, ctx.now)
+    if worker.status == "STARTED" and not sessions.open_for_worker(ctx.conn, worker.worker_id):
+        start_session(ctx.conn, worker, ctx.now)
+    return schedule_output(ctx.conn, worker)
+
+
+# --- 1. reports ----------------------------------------------------------------------------------
+
+def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict, now: datetime) -> None:
+    action = sessions.get_action(conn, action_id)
+    if action is None or action.status in sessions.FINISHED:
+        return  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
+    session = sessions.get(conn, action.session_id)
+    if session is None or session.worker_id != worker_id:
+        return
+    values: dict[str, Any] = {"worker_updated_at": report.get("updatedAt") or now}
+    for member, column in (("startedAt", "started_at"), ("progressMessage", "progress_message"),
+                           ("progressPercent", "progress_percent"), ("processExitCode", "process_exit_code"),
+                           ("manifests", "manifests")):
+        if member in report:
+            values[column] = report[member]
+    completed = report.get("completedStatus")
+    if completed is None:
+        if action.status in ("ASSIGNED", "SCHEDULED"):
+            values["status"] = "RUNNING"
+        sessions.update_action(conn, action_id, **values)
+        if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
+            _task_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"))
+        return
+    values.update(status=completed, ended_at=report.get("endedAt") or now)
+    sessions.update_action(conn, action_id, **values)
+    if action.kind == "taskRun":
+        event = _REPORT_EVENTS[completed]
+        if completed == "NEVER_ATTEMPTED" and _session_setup_failed(conn, action.session_id):
+            # The environment or input sync this task waited on failed: that is the task's failure,
+            # or a broken environment would requeue it forever.
+            event = task_states.Event.RUN_FAILED
+        if action.started_at is None and report.get("startedAt") is not None and completed != "NEVER_ATTEMPTED":
+            _task_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"))
+        _task_event(conn, action, event, now, target=action.cancel_target)
+
+
+def _session_setup_failed(conn: Connection, session_id: str) -> bool:
+    return any(a.kind in ("envEnter", "syncInputJobAttachments") and a.status == "FAILED"
+               for a in sessions.actions_of(conn, session_id))
+
+
+def _task_event(conn: Connection, action, event: task_states.Event, now: datetime, *,
+                started_at: datetime | None = None, target: str | None = None) -> None:
+    job = jobs.get_by_id(conn, action.job_id)
+    task = tasks.get(conn, action.step_id, action.task_id)
+    if job is None or task is None:
+        return
+    transition = task_states.apply(
+        TaskRunStatus(task.run_status), event, dependencies_met=task_updates.dependencies_met(conn, action.step_id),
+        failure_retry_count=task.failure_retry_count, max_retries_per_task=job.max_retries_per_task,
+        target=TaskRunStatus(target) if target else None)
+    new = str(transition.new_status)
+    values: dict[str, Any] = {"run_status": new, "latest_session_action_id": action.session_action_id}
+    if transition.retry_increment:
+        values["failure_retry_count"] = task.failure_retry_count + transition.retry_increment
+    if transition.sets_started_at and task.started_at is None:
+        values["started_at"] = started_at or now
+    if transition.sets_ended_at:
+        values["ended_at"] = now
+    elif transition.clears_ended_at:
+        values["ended_at"] = None
+    tasks.update(conn, task.task_id, **values)
+    delta = {task.run_status: -1, new: 1} if new != task.run_status else {}
+    steps.add_counts(conn, action.step_id, delta, retries=transition.retry_increment)
+    jobs.add_counts(conn, job.job_id, delta, retries=transition.retry_increment)
+    if transition.sets_started_at:
+        _stamp_started(conn, job, action.step_id, started_at or now)
+    task_updates.refresh_step(conn, action.step_id, job.job_id, now)
+    if new == "FAILED" and new != task.run_status:
+        failed = jobs.get_by_id(conn, job.job_id).count_failed
+        if failed > job.max_failed_tasks_count:
+            task_updates.apply_job_event(conn, job.job_id, task_states.Event.JOB_FAILURE_LIMIT_REACHED, now)
+    if new != task.run_status:
+        task_updates.settle_dependencies(conn, job.job_id, now)
+    task_updates.refresh_job(conn, job.job_id, now)
+
+
+def _stamp_started(conn: Connection, job, step_id: str, at: datetime) -> None:
+    """startedAt of step and job: the first task start, never changed after (requeue included)."""
+    step = steps.get(conn, job.job_id, step_id)
+    if step.started_at is None:
+        steps.update(conn, step_id, started_at=at)
+    if job.started_at is None:
+        jobs.update(conn, job.job_id, started_at=at)
+
+
+# --- 2. sessions ---------------------------------------------------------------------------------
+
+def advance_session(conn: Connection, session, worker, now: datetime) -> None:
+    actions = sessions.actions_of(conn, session.session_id)
+    _resolve_queued_cancels(conn, actions, now)
+    actions = sessions.actions_of(conn, session.session_id)
+    pending = [a for a in actions if a.status in sessions.PENDING]
+    if any(a.kind != "envExit" for a in pending):
+        return
+    winding_down = any(a.kind == "envExit" for a in actions) or session.target_lifecycle_status == "ENDED" \
+        or any(a.status in ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED") for a in actions) \
+        or worker.status != "STARTED"
+    if not winding_down and _next_task(conn, session, worker, now):
+        return
+    if not any(a.kind == "envExit" for a in actions):
+        _queue_env_exits(conn, session, actions)
+    if not [a for a in sessions.actions_of(conn, session.session_id) if a.status in sessions.PENDING]:
+        sessions.end(conn, session.session_id, now)
+
+
+def _resolve_queued_cancels(conn: Connection, actions, now: datetime) -> None:
+    """A CANCELING action the worker never started is dropped from the list and settled here:
+    the agent reports nothing for actions it was not running (worker-agent.md §5.3)."""
+    first_pending = next((a for a in actions if a.status in sessions.PENDING), None)
+    for action in actions:
+        if action.status == "CANCELING" and action.started_at is None and action is not first_pending:
+            sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
+            if action.kind == "taskRun":
+                _task_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target)
+
+
+def _next_task(conn: Connection, session, worker, now: datetime) -> bool:
+    """Give an idle, healthy session the next READY task of its step (environments stay entered)."""
+    if not dispatch.job_claimable(conn, session.job_id) or not dispatch.association_active(
+            conn, session.queue_id, session.fleet_id):
+        return False
+    task = dispatch.claim_ready_task(conn, session.step_id)
+    if task is None:
+        return False
+    _assign_task(conn, session, task, now)
+    return True
+
+
+def _assign_task(conn: Connection, session, task, now: datetime) -> None:
+    sessions.add_action(conn, session, kind="taskRun", step_id=task.step_id, task_id=task.task_id,
+                        parameters=task.parameters)
+    delta = {"READY": -1, "ASSIGNED": 1}
+    steps.add_counts(conn, task.step_id, delta)
+    jobs.add_counts(conn, task.job_id, delta)
+    task_updates.refresh_step(conn, task.step_id, task.job_id, now)
+    task_updates.refresh_job(conn, task.job_id, now)
+
+
+def _queue_env_exits(conn: Connection, session, actions) -> None:
+    """envExit for every environment whose envEnter was attempted, innermost first."""
+    for action in reversed(actions):
+        if action.kind == "envEnter" and action.status not in ("ASSIGNED", "NEVER_ATTEMPTED", "CANCELING"):
+            sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id)
+
+
+def start_session(conn: Connection, worker, now: datetime) -> None:
+    candidates = [scheduling.Candidate(
+        job_id=row.job_id, step_id=row.step_id, queue_id=row.queue_id, priority=row.priority,
+        submitted_at=row.created_at, workers_on_job=row.open_sessions, max_worker_count=row.max_worker_count,
+        host_requirements=row.host_requirements, failed_runs=row.task_failure_retry_count + row.count_failed,
+        rendering_tasks=row.count_running, step_index=row.step_index)
+        for row in dispatch.candidate_steps(conn, worker.fleet_id)]
+    if not candidates:
+        return
+    configurations = {c.queue_id: None for c in candidates}
+    for queue_id in configurations:
+        queue = dispatch.queue_row(conn, queue_id)
+        configurations[queue_id] = (queue.attributes or {}).get("schedulingConfiguration")
+    limit_names = {q: limits.amount_names_for_queue(conn, q) for q in configurations}
+    for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
+                                       scheduling=configurations, now=now):
+        if not scheduling.eligible(candidate, worker.capabilities, limit_names[candidate.queue_id]):
+            continue
+        task = dispatch.claim_ready_task(conn, candidate.step_id)
+        if task is None:
+            continue
+        _open_session(conn, worker, candidate, task, now)
+        return
+
+
+def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, task, now: datetime) -> None:
+    job = jobs.get_by_id(conn, candidate.job_id)
+    step = steps.get(conn, job.job_id, candidate.step_id)
+    session_id = new_id("session")
+    sessions.insert(conn, session_id=session_id, farm_id=job.farm_id, queue_id=job.queue_id, job_id=job.job_id,
+                    fleet_id=worker.fleet_id, worker_id=worker.worker_id, step_id=step.step_id,
+                    lifecycle_status="STARTED", host_properties=worker.host_properties, next_action_index=0,
+                    started_at=now)
+    session = sessions.get(conn, session_id)
+    if job.attachments:
+        sessions.add_action(conn, session, kind="syncInputJobAttachments")
+    for environment_id in environment_ids(job, step):
+        sessions.add_action(conn, session, kind="envEnter", environment_id=environment_id)
+    _assign_task(conn, session, task, now)
+
+
+def environment_ids(job, step) -> list[str]:
+    """Queue environments, then job environments, then the step's: the entering order."""
+    return [environment_id for environment_id, _, _ in job_entities.environments(job, [step])]
+
+
+def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> None:
+    """The worker will report nothing more: its unfinished actions end and their tasks go back to READY."""
+    for session in sessions.open_for_worker(conn, worker_id):
+        for action in sessions.actions_of(conn, session.session_id):
+            if action.status not in sessions.PENDING:
+                continue
+            sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
+            if action.kind == "taskRun":
+                _task_event(conn, action, task_states.Event.WORKER_LOST, now, target=action.cancel_target)
+        sessions.end(conn, session.session_id, now)
+
+
+# --- 4. the answer -------------------------------------------------------------------------------
+
+def schedule_output(conn: Connection, worker) -> dict[str, Any]:
+    assigned: dict[str, Any] = {}
+    cancel: dict[str, list[str]] = {}
+    for session in sessions.open_for_worker(conn, worker.worker_id):
+        listed = []
+        for action in sessions.actions_of(conn, session.session_id):
+            if action.status not in sessions.PENDING:
+                continue
+            if action.status == "CANCELING":
+                cancel.setdefault(session.session_id, []).append(action.session_action_id)
+            listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
+        assigned[session.session_id] = {
+            "queueId": session.queue_id, "jobId": session.job_id, "sessionActions": listed,
+            "logConfiguration": session_log(session)}
+    output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
+                              "updateIntervalSeconds": UPDATE_INTERVAL_SECONDS}
+    if worker.status == "STOPPING" and not assigned:
+        output["desiredWorkerStatus"] = "STOPPED"
+    return output
+
+
+def definition(action) -> dict[str, Any]:
+    if action.kind == "taskRun":
+        return {"taskRun": {"stepId": action.step_id, "taskId": action.task_id,
+                            "parameters": action.parameters or {}}}
+    if action.kind == "syncInputJobAttachments":
+        return {"syncInputJobAttachments": {"stepId": action.step_id} if action.step_id else {}}
+    return {action.kind: {"environmentId": action.environment_id}}
+
+
+def session_log(session) -> dict[str, Any]:
+    return {"logDriver": "awslogs",
+            "options": {"logGroupName": f"/aws/deadline/{session.farm_id}/{session.queue_id}",
+                        "logStreamName": session.session_id},
+            "parameters": {"interval": "15"}}

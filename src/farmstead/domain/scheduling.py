@@ -1,0 +1,87 @@
+"""Choosing what a worker runs next, from candidates the store hands in (semantics.md §5.2).
+
+Owns: the eligibility of a candidate step for one worker (host requirements against the worker's
+own capabilities, the job's maxWorkerCount) and the order among eligible ones by each queue's
+scheduling configuration. Must not: query anything; the store found the candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from farmstead.domain.host_requirements import worker_satisfies
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A step of a job with READY tasks, as dispatch sees it."""
+
+    job_id: str
+    step_id: str
+    queue_id: str
+    priority: int
+    submitted_at: datetime
+    #: Workers holding an open session on the job right now.
+    workers_on_job: int
+    #: None or -1: no maximum.
+    max_worker_count: int | None
+    host_requirements: dict | None
+    #: The job's failed runs so far (retries plus FAILED tasks), for weightedBalanced's error term.
+    failed_runs: int
+    #: Tasks of the job running now, for weightedBalanced's rendering-task term.
+    rendering_tasks: int
+    step_index: int = 0
+
+
+def eligible(candidate: Candidate, worker_capabilities: dict | None, limit_amount_names=()) -> bool:
+    if candidate.max_worker_count not in (None, -1) and candidate.workers_on_job >= candidate.max_worker_count:
+        return False
+    return worker_satisfies(candidate.host_requirements, worker_capabilities or {"amounts": [], "attributes": []},
+                            limit_amount_names=limit_amount_names)
+
+
+def _mode(configuration: dict | None) -> tuple[str, dict]:
+    configuration = configuration or {"priorityFifo": {}}
+    for mode in ("weightedBalanced", "priorityBalanced", "priorityFifo"):
+        if mode in configuration:
+            return mode, configuration[mode] or {}
+    return "priorityFifo", {}
+
+
+def weight(candidate: Candidate, settings: dict, now: datetime, *, current_job_id: str | None = None) -> float:
+    """weightedBalanced's formula with the model's documented defaults."""
+    buffer = settings.get("renderingTaskBuffer", 1) if candidate.job_id == current_job_id else 0
+    return (candidate.priority * settings.get("priorityWeight", 100.0)
+            + candidate.failed_runs * settings.get("errorWeight", -10.0)
+            + (now - candidate.submitted_at).total_seconds() * settings.get("submissionTimeWeight", 3.0)
+            + (candidate.rendering_tasks - buffer) * settings.get("renderingTaskWeight", -100.0))
+
+
+def _key(candidate: Candidate, configuration: dict | None, now: datetime, current_job_id: str | None) -> tuple:
+    mode, settings = _mode(configuration)
+    submitted = candidate.submitted_at.timestamp()
+    if mode == "weightedBalanced":
+        override = 0
+        if candidate.priority == 100 and "alwaysScheduleFirst" in (settings.get("maxPriorityOverride") or {}):
+            override = -1
+        if candidate.priority == 0 and "alwaysScheduleLast" in (settings.get("minPriorityOverride") or {}):
+            override = 1
+        return (override, -weight(candidate, settings, now, current_job_id=current_job_id), 0, submitted,
+                candidate.step_index, candidate.job_id)
+    if mode == "priorityBalanced":
+        # Spread workers over the highest-priority jobs: fewest workers first; the job a worker is on
+        # keeps it unless another has fewer by more than the buffer.
+        workers = candidate.workers_on_job
+        if candidate.job_id == current_job_id:
+            workers -= 1 + settings.get("renderingTaskBuffer", 1)
+        return (0, -candidate.priority, workers, submitted, candidate.step_index, candidate.job_id)
+    return (0, -candidate.priority, 0, submitted, candidate.step_index, candidate.job_id)
+
+
+def choose(candidates: list[Candidate], *, worker_capabilities: dict | None, scheduling: dict[str, dict | None],
+           now: datetime, current_job_id: str | None = None, limit_amount_names=()) -> list[Candidate]:
+    """Eligible candidates, best first. Queues keep their own rule; across queues the keys compare as
+    tuples, which orders mixed fifo/balanced queues by priority first (weighted queues by weight)."""
+    usable = [c for c in candidates if eligible(c, worker_capabilities, limit_amount_names)]
+    return sorted(usable, key=lambda c: _key(c, scheduling.get(c.queue_id), now, current_job_id))

@@ -1,0 +1,95 @@
+"""Sessions and session actions: what each worker is doing, action by action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.schema import session_actions, sessions, tasks
+
+#: Actions the worker may still run or report: they are listed to it until they finish.
+PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
+FINISHED = ("SUCCEEDED", "FAILED", "INTERRUPTED", "CANCELED", "NEVER_ATTEMPTED", "RECLAIMED")
+
+
+def insert(conn: Connection, **values: Any) -> None:
+    conn.execute(sessions.insert().values(**values))
+
+
+def get(conn: Connection, session_id: str) -> Row | None:
+    return conn.execute(sa.select(sessions).where(sessions.c.session_id == session_id)).first()
+
+
+def update(conn: Connection, session_id: str, **values: Any) -> None:
+    conn.execute(sessions.update().where(sessions.c.session_id == session_id).values(**values))
+
+
+def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
+    query = (sa.select(sessions).where(sessions.c.worker_id == worker_id, sessions.c.ended_at.is_(None))
+             .order_by(sessions.c.started_at))
+    return list(conn.execute(query))
+
+
+def open_count_for_job(conn: Connection, job_id: str) -> int:
+    query = sa.select(sa.func.count()).select_from(sessions).where(sessions.c.job_id == job_id,
+                                                                  sessions.c.ended_at.is_(None))
+    return conn.execute(query).scalar_one()
+
+
+def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
+               **values: Any) -> str:
+    """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
+    index = conn.execute(sa.select(sessions.c.next_action_index).where(
+        sessions.c.session_id == session_row.session_id)).scalar_one()
+    action_id = f"sessionaction-{session_row.session_id.split('-', 1)[1]}-{index}"
+    conn.execute(session_actions.insert().values(
+        session_action_id=action_id, session_id=session_row.session_id, job_id=session_row.job_id,
+        action_index=index, kind=kind, status=status, **values))
+    update(conn, session_row.session_id, next_action_index=index + 1)
+    return action_id
+
+
+def actions_of(conn: Connection, session_id: str) -> list[Row]:
+    query = (sa.select(session_actions).where(session_actions.c.session_id == session_id)
+             .order_by(session_actions.c.action_index))
+    return list(conn.execute(query))
+
+
+def get_action(conn: Connection, session_action_id: str) -> Row | None:
+    return conn.execute(sa.select(session_actions).where(
+        session_actions.c.session_action_id == session_action_id)).first()
+
+
+def update_action(conn: Connection, session_action_id: str, **values: Any) -> None:
+    conn.execute(session_actions.update().where(
+        session_actions.c.session_action_id == session_action_id).values(**values))
+
+
+def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
+    """Ask workers to stop the unfinished taskRun actions of the step's tasks now in `task_status`."""
+    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    query = (session_actions.update()
+             .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
+                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]),
+                    session_actions.c.task_id.in_(interrupting))
+             .values(status="CANCELING", cancel_target=target))
+    return conn.execute(query).rowcount
+
+
+def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
+    query = (session_actions.update()
+             .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
+                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
+             .values(status="CANCELING", cancel_target=target))
+    return conn.execute(query).rowcount
+
+
+def open_sessions_of_workers_silent_since(conn: Connection, worker_id: str) -> list[Row]:
+    return open_for_worker(conn, worker_id)
+
+
+def end(conn: Connection, session_id: str, now: datetime) -> None:
+    update(conn, session_id, lifecycle_status="ENDED", ended_at=now)

@@ -1,0 +1,64 @@
+"""Workers: rows in, rows out, and the liveness queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.paging import keyset_page
+from farmstead.store.schema import sessions, workers
+
+ONLINE = ("CREATED", "STARTED", "STOPPING")
+
+
+def insert(conn: Connection, **values: Any) -> None:
+    conn.execute(workers.insert().values(**values))
+
+
+def get(conn: Connection, farm_id: str, fleet_id: str, worker_id: str) -> Row | None:
+    return conn.execute(sa.select(workers).where(
+        workers.c.worker_id == worker_id, workers.c.fleet_id == fleet_id, workers.c.farm_id == farm_id)).first()
+
+
+def get_by_id(conn: Connection, worker_id: str) -> Row | None:
+    return conn.execute(sa.select(workers).where(workers.c.worker_id == worker_id)).first()
+
+
+def update(conn: Connection, worker_id: str, **values: Any) -> None:
+    conn.execute(workers.update().where(workers.c.worker_id == worker_id).values(**values))
+
+
+def delete(conn: Connection, worker_id: str) -> None:
+    conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
+
+
+def page(conn: Connection, fleet_id: str, after: Any, limit: int) -> list[Row]:
+    query = sa.select(workers).where(workers.c.fleet_id == fleet_id)
+    return list(conn.execute(keyset_page(query, workers.c.created_at, workers.c.worker_id, after, limit)))
+
+
+def busy_worker_ids(conn: Connection, worker_ids: list[str]) -> set[str]:
+    """Which of these workers hold an open session (RUNNING rather than IDLE)."""
+    if not worker_ids:
+        return set()
+    query = sa.select(sessions.c.worker_id).where(sessions.c.worker_id.in_(worker_ids),
+                                                  sessions.c.ended_at.is_(None)).distinct()
+    return set(conn.execute(query).scalars())
+
+
+def silent_since(conn: Connection, cutoff: datetime, limit: int = 100) -> list[Row]:
+    """Online workers whose last call is older than the cutoff."""
+    query = sa.select(workers).where(workers.c.status.in_(["STARTED", "STOPPING", "CREATED"]),
+                                     workers.c.last_seen_at < cutoff).limit(limit)
+    return list(conn.execute(query))
+
+
+def count_by_fleet(conn: Connection, fleet_ids: list[str]) -> dict[str, int]:
+    if not fleet_ids:
+        return {}
+    query = (sa.select(workers.c.fleet_id, sa.func.count()).where(workers.c.fleet_id.in_(fleet_ids))
+             .group_by(workers.c.fleet_id))
+    return {fleet_id: n for fleet_id, n in conn.execute(query)}

@@ -1,0 +1,192 @@
+"""The worker side of the API, driven by scripted workers through UpdateWorkerSchedule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+
+ROLE = "arn:aws:iam::000000000000:role/fleet"
+
+
+def frames_template(frames: str, *, with_env: bool = False, second_step: bool = False) -> str:
+    template = {
+        "specificationVersion": "jobtemplate-2023-09", "name": "frames",
+        "steps": [{"name": "Render",
+                   "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
+                   "script": {"actions": {"onRun": {"command": "echo", "args": ["{{Task.Param.Frame}}"]}}}}],
+    }
+    if with_env:
+        template["jobEnvironments"] = [{"name": "Setup", "script": {"actions": {"onEnter": {"command": "true"}}}}]
+    if second_step:
+        template["steps"].append({"name": "Encode", "dependencies": [{"dependsOn": "Render"}],
+                                  "script": {"actions": {"onRun": {"command": "true"}}}})
+    return json.dumps(template)
+
+
+@pytest.fixture
+def farm(deadline, farm_id):
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn=ROLE, maxWorkerCount=10,
+                                     configuration=LINUX_FLEET)["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    return {"farm_id": farm_id, "queue_id": queue_id, "fleet_id": fleet_id}
+
+
+def submit(deadline, farm, template: str, **kwargs) -> str:
+    return deadline.create_job(farmId=farm["farm_id"], queueId=farm["queue_id"], priority=kwargs.pop("priority", 50),
+                               templateType="JSON", template=template, **kwargs)["jobId"]
+
+
+def job(deadline, farm, job_id):
+    return deadline.get_job(farmId=farm["farm_id"], queueId=farm["queue_id"], jobId=job_id)
+
+
+def test_started_worker_gets_the_awslogs_configuration(deadline, farm):
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    assert worker.log["logDriver"] == "awslogs"
+    assert worker.log["options"]["logStreamName"] == worker.worker_id
+    status = deadline.get_worker(**worker.ids)["status"]
+    assert status == "IDLE"
+
+
+def test_idle_worker_gets_an_empty_schedule(deadline, farm):
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    response = worker.poll()
+    assert response["assignedSessions"] == {} and response["cancelSessionActions"] == {}
+    assert response["updateIntervalSeconds"] > 0
+
+
+def test_a_scripted_worker_runs_a_job_to_success(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-3", with_env=True))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.run()
+    kinds = [next(iter(a["definition"])) for a in worker.ran]
+    assert kinds == ["envEnter", "taskRun", "taskRun", "taskRun", "envExit"]
+    frames = [a["definition"]["taskRun"]["parameters"]["Frame"]["int"] for a in worker.ran if "taskRun" in a["definition"]]
+    assert frames == ["1", "2", "3"]
+    finished = job(deadline, farm, job_id)
+    assert finished["taskRunStatus"] == "SUCCEEDED"
+    assert finished["taskRunStatusCounts"]["SUCCEEDED"] == 3
+    assert "startedAt" in finished and "endedAt" in finished
+
+
+def test_failed_task_is_retried_then_fails_the_job(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1"), maxRetriesPerTask=2, maxFailedTasksCount=0)
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.run(outcome=lambda action: "FAILED")
+    assert sum("taskRun" in a["definition"] for a in worker.ran) == 3  # one run plus two retries
+    finished = job(deadline, farm, job_id)
+    assert finished["taskRunStatus"] == "FAILED"
+    assert finished["taskFailureRetryCount"] == 2
+
+
+def test_failure_limit_cancels_the_rest_of_the_job(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-5"), maxRetriesPerTask=0, maxFailedTasksCount=0)
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.run(outcome=lambda action: "FAILED")
+    finished = job(deadline, farm, job_id)
+    assert finished["taskRunStatus"] == "FAILED"
+    assert finished["taskRunStatusCounts"]["FAILED"] == 1 and finished["taskRunStatusCounts"]["CANCELED"] == 4
+
+
+def test_dependencies_release_the_next_step(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-2", second_step=True))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.run()
+    assert job(deadline, farm, job_id)["taskRunStatusCounts"]["SUCCEEDED"] == 3
+
+
+def test_higher_priority_job_runs_first(deadline, farm):
+    low = submit(deadline, farm, frames_template("1-1"), priority=10)
+    high = submit(deadline, farm, frames_template("1-1"), priority=90)
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    first = worker.poll()
+    (session,) = first["assignedSessions"].values()
+    assert session["jobId"] == high
+    worker.run()
+    assert job(deadline, farm, low)["taskRunStatus"] == "SUCCEEDED"
+
+
+def test_max_worker_count_keeps_a_second_worker_off_the_job(deadline, farm):
+    submit(deadline, farm, frames_template("1-4"), maxWorkerCount=1)
+    first = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    second = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    assert first.poll()["assignedSessions"]
+    assert second.poll()["assignedSessions"] == {}
+
+
+def test_two_workers_never_get_the_same_task(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-6"))
+    workers = [ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"]) for _ in range(3)]
+    seen: list[str] = []
+    for _ in range(20):
+        for worker in workers:
+            for _, action in worker.pending_actions(worker.poll()):
+                if "taskRun" in action["definition"] and action["sessionActionId"] not in worker.reports:
+                    seen.append(action["definition"]["taskRun"]["taskId"])
+                    worker.reports[action["sessionActionId"]] = {"completedStatus": "SUCCEEDED",
+                                                                 "startedAt": "2026-01-01T00:00:00Z",
+                                                                 "endedAt": "2026-01-01T00:00:01Z"}
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 6
+    assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"
+
+
+def test_canceling_a_running_job_reaches_the_worker(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-3"))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    response = worker.poll()
+    (session_id, action), = worker.pending_actions(response)
+    worker.reports[action["sessionActionId"]] = {"startedAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:01Z"}
+    worker.poll()
+    assert job(deadline, farm, job_id)["taskRunStatusCounts"]["RUNNING"] == 1
+    deadline.update_job(farmId=farm["farm_id"], queueId=farm["queue_id"], jobId=job_id, targetTaskRunStatus="CANCELED")
+    response = worker.poll()
+    assert response["cancelSessionActions"] == {session_id: [action["sessionActionId"]]}
+    worker.reports[action["sessionActionId"]] = {"completedStatus": "CANCELED", "startedAt": "2026-01-01T00:00:00Z",
+                                                 "endedAt": "2026-01-01T00:00:02Z", "processExitCode": -9}
+    worker.poll()
+    finished = job(deadline, farm, job_id)
+    assert finished["taskRunStatus"] == "CANCELED" and finished["taskRunStatusCounts"]["CANCELED"] == 3
+
+
+def test_duplicate_and_unknown_reports_are_tolerated(deadline, farm):
+    submit(deadline, farm, frames_template("1-1"))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    (_, action), = worker.pending_actions(worker.poll())
+    done = {"completedStatus": "SUCCEEDED", "startedAt": "2026-01-01T00:00:00Z", "endedAt": "2026-01-01T00:00:01Z"}
+    worker.reports = {action["sessionActionId"]: done}
+    worker.poll()
+    worker.reports = {action["sessionActionId"]: done, "sessionaction-" + "0" * 32 + "-0": done}
+    worker.poll()
+
+
+def test_stopped_worker_schedule_call_is_status_conflict(deadline, farm):
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    deadline.update_worker(**worker.ids, status="STOPPED")
+    with pytest.raises(ClientError) as caught:
+        worker.poll()
+    error = caught.value.response
+    assert error["reason"] == "STATUS_CONFLICT" and error["resourceId"] == worker.worker_id
+    assert error["context"]["status"] == "STOPPED"
+
+
+def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1", with_env=True))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    actions = [a for _, a in worker.pending_actions(worker.poll())]
+    env_id = actions[0]["definition"]["envEnter"]["environmentId"]
+    step_id = actions[1]["definition"]["taskRun"]["stepId"]
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"jobDetails": {"jobId": job_id}}, {"stepDetails": {"jobId": job_id, "stepId": step_id}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": env_id}}])
+    assert answer["errors"] == []
+    job_details, step_details, env_details = (next(iter(e.values())) for e in answer["entities"])
+    assert set(job_details) <= {"jobId", "logGroupName", "schemaVersion", "parameters", "jobRunAsUser",
+                                "jobAttachmentSettings", "queueRoleArn", "pathMappingRules"}
+    assert job_details["schemaVersion"] == "jobtemplate-2023-09"
+    assert step_details["dependencies"] == [] and step_details["template"]["name"] == "Render"
+    assert env_details["template"]["name"] == "Setup"

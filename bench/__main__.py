@@ -11,7 +11,10 @@ import sys
 import time
 
 from bench import create_job_scaling, get_job_flatness
-from bench.machine import describe, wrk_version
+from bench.machine import busy_share, describe, server_source, wrk_version
+
+#: Other work using more than this share of the CPUs before a run makes its timings unreliable.
+BUSY_WARNING = 0.2
 
 BENCHMARKS = {
     "create_job_scaling": create_job_scaling,
@@ -38,7 +41,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
-    print(f"machine: {describe()}")
+    busy = busy_share()
+    print(f"machine: {describe(busy)}")
+    if busy > BUSY_WARNING:
+        print(f"WARNING: more than {BUSY_WARNING:.0%} of the CPU is busy with other work; latency and "
+              "throughput figures will be noisy (server CPU per request much less so)")
+    print(f"server: {server_source()}")
     print(f"wrk: {wrk_version() or 'not installed (the Python client is used)'}\n", flush=True)
     for name in names:
         started = time.monotonic()

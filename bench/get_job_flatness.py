@@ -127,3 +127,5 @@ def run(args: argparse.Namespace) -> None:
     verdict = "meets" if worst <= TARGET else "MISSES"
     print(f"\n  flatness: worst of p50/p99/time-per-request (saturated) and p50 (one connection) "
           f"= {worst:.2f}; {verdict} the target <= {TARGET}")
+    print(f"  server CPU per request, 100k-task / 1-task: {flat_saturated['server CPU']:.2f} (saturated), "
+          f"{flat_single['server CPU']:.2f} (one connection): the figure least disturbed by other load")

@@ -1,6 +1,6 @@
 """A fresh `farmstead server` process for one benchmark, and what /proc says about it.
 
-Owns: starting the server on a temporary data dir (through the tests' LiveServer, so benchmarks and
+Owns: starting the server on a temporary data dir with the embedded SQLite store (through the tests' LiveServer, so benchmarks and
 tests start servers the same way), removing the dir afterwards, and reading the process's memory
 and CPU time. Output-shape checking (a tests-only cost) is turned off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
@@ -34,9 +34,13 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 @contextlib.contextmanager
 def running_server() -> Iterator[LiveServer]:
     data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
-    server = LiveServer(data_dir, extra_env={"FARMSTEAD_STRICT_OUTPUT": "0"})
+    # Always the embedded store in the temp dir: an inherited FARMSTEAD_DATABASE_URL would make every
+    # benchmark share (and fill) one PostgreSQL database. An empty value falls back to SQLite.
+    server = LiveServer(data_dir, extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": ""})
     try:
         server.start()
+        if store_name(server) != "sqlite":
+            raise RuntimeError(f"expected the embedded SQLite store, the server says {store_name(server)}")
         yield server
     except BaseException:
         tail = server.log_text()[-3000:]

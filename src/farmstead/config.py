@@ -18,6 +18,10 @@ class Settings:
     account_id: str = "000000000000"
     #: A per-job ceiling on materialized tasks (ServiceQuotaExceededException beyond it).
     max_tasks_per_job: int = 1_000_000
+    #: A worker silent this long becomes NOT_RESPONDING and its work goes back to READY.
+    worker_timeout_seconds: int = 60
+    #: How often workers are told to call UpdateWorkerSchedule (idle workers pick up work this fast).
+    update_interval_seconds: int = 2
     admin_access_key_id: str | None = field(default=None, repr=False)
     admin_secret_access_key: str | None = field(default=None, repr=False)
 
@@ -32,6 +36,8 @@ class Settings:
             region=env.get("FARMSTEAD_REGION", "us-west-2"),
             account_id=env.get("FARMSTEAD_ACCOUNT_ID", "000000000000"),
             max_tasks_per_job=int(env.get("FARMSTEAD_MAX_TASKS_PER_JOB", "1000000")),
+            worker_timeout_seconds=int(env.get("FARMSTEAD_WORKER_TIMEOUT_SECONDS", "60")),
+            update_interval_seconds=int(env.get("FARMSTEAD_UPDATE_INTERVAL_SECONDS", "2")),
             admin_access_key_id=env.get("FARMSTEAD_ADMIN_ACCESS_KEY_ID") or None,
             admin_secret_access_key=env.get("FARMSTEAD_ADMIN_SECRET_ACCESS_KEY") or None,
         )

@@ -26,6 +26,11 @@ def new_secret_access_key() -> str:
     return secrets.token_urlsafe(30)[:40]
 
 
+def new_session_token() -> str:
+    """The session token of temporary credentials: opaque to clients, only ever compared by the server."""
+    return secrets.token_urlsafe(96)
+
+
 class Arns:
     """ARN building and parsing for one configured partition, region and account."""
 

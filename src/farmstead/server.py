@@ -17,6 +17,7 @@ from farmstead import __version__
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
 from farmstead.background.materializer import Materializer
+from farmstead.background.sweeper import Sweeper
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
@@ -27,6 +28,7 @@ from farmstead.store.engine import Store
 
 log = logging.getLogger("farmstead.server")
 _API_PREFIX = f"/{API_VERSION}/"
+_TELEMETRY_PATH = f"/{API_VERSION}/telemetry"
 
 
 class FarmsteadApp:
@@ -35,6 +37,7 @@ class FarmsteadApp:
         self.store = store
         self.clock = clock or SystemClock()
         self.materializer = Materializer(store, self.clock)
+        self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
@@ -43,19 +46,29 @@ class FarmsteadApp:
             "logs", functools.partial(self.executor.authenticate, service="logs"), logs.execute,
             implemented=logs.operations, validation_error_code="InvalidParameterException",
             internal_error_code="ServiceUnavailableException")
-        self.site = Starlette(routes=[Route("/health", self._health)])
+        self.site = Starlette(routes=[Route("/health", self._health),
+                                      Route(_TELEMETRY_PATH, self._telemetry, methods=["POST"])])
 
     def start_background(self) -> None:
         self.materializer.start()
+        self.sweeper.start()
 
     def stop_background(self) -> None:
+        self.sweeper.stop()
         self.materializer.stop()
+
+    async def _telemetry(self, request):
+        """AWS clients post usage telemetry here unsigned unless opted out; it is accepted and dropped."""
+        await request.body()
+        return JSONResponse({})
 
     async def _health(self, request):
         return JSONResponse({"status": "ok", "version": __version__, "store": self.store.dialect})
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
+        if scope["type"] == "http" and scope["path"] == _TELEMETRY_PATH:
+            await self.site(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
             await self.api(scope, receive, send)
         elif scope["type"] == "http" and scope["path"] == "/" and self.logs_api.handles(_target(scope)):
             # JSON-protocol services are told apart by X-Amz-Target, not by path (docs/logs.md).

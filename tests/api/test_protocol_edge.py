@@ -68,3 +68,9 @@ def test_max_results_outside_model_range_is_a_validation_error(deadline):
 def test_error_response_carries_request_id_header(server):
     status, headers, _ = signed_request(server.endpoint, "GET", "/2023-10-12/no-such-thing")
     assert headers["x-amzn-requestid"]
+
+
+def test_client_telemetry_post_is_accepted_unsigned(server):
+    status, _, body = signed_request(server.endpoint, "POST", "/2023-10-12/telemetry", body={"events": []},
+                                     sign=False)
+    assert status == 200 and body == {}

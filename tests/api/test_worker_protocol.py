@@ -190,3 +190,36 @@ def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
     assert job_details["schemaVersion"] == "jobtemplate-2023-09"
     assert step_details["dependencies"] == [] and step_details["template"]["name"] == "Render"
     assert env_details["template"]["name"] == "Setup"
+
+
+def test_a_limit_is_never_over_subscribed(deadline, farm):
+    limit_id = deadline.create_limit(farmId=farm["farm_id"], displayName="nuke", maxCount=1,
+                                     amountRequirementName="amount.licence.nuke")["limitId"]
+    deadline.create_queue_limit_association(farmId=farm["farm_id"], queueId=farm["queue_id"], limitId=limit_id)
+    template = json.loads(frames_template("1-4"))
+    template["steps"][0]["hostRequirements"] = {"amounts": [{"name": "amount.licence.nuke", "min": 1}]}
+    job_id = submit(deadline, farm, json.dumps(template))
+    first = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    second = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    assert first.poll()["assignedSessions"]
+    assert second.poll()["assignedSessions"] == {}
+    assert deadline.get_limit(farmId=farm["farm_id"], limitId=limit_id)["currentCount"] == 1
+    first.run()
+    second.run()
+    assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"
+    assert deadline.get_limit(farmId=farm["farm_id"], limitId=limit_id)["currentCount"] == 0
+
+
+def test_step_whose_requirements_the_worker_lacks_is_not_given_to_it(deadline, farm):
+    template = json.loads(frames_template("1-1"))
+    # The fleet declares x86_64, so the job is compatible; this one worker reports arm64.
+    template["steps"][0]["hostRequirements"] = {"attributes": [{"name": "attr.worker.cpu.arch",
+                                                                "anyOf": ["x86_64"]}]}
+    submit(deadline, farm, json.dumps(template))
+    arm = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"], capabilities={
+        "amounts": [{"name": "amount.worker.vcpu", "value": 4.0}, {"name": "amount.worker.memory", "value": 8192.0}],
+        "attributes": [{"name": "attr.worker.os.family", "values": ["linux"]},
+                       {"name": "attr.worker.cpu.arch", "values": ["arm64"]}]})
+    assert arm.poll()["assignedSessions"] == {}
+    big = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    assert big.poll()["assignedSessions"]

@@ -69,3 +69,17 @@ def test_keyset_pages_cover_every_farm_once(store):
             break
         after = position_of(rows[2].created_at, rows[2].farm_id)
     assert seen == ids
+
+
+def test_a_write_blocked_past_the_busy_timeout_is_store_busy(tmp_path, monkeypatch):
+    from farmstead.store import engine as engine_module
+    from farmstead.store.engine import Store, StoreBusy
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    first = Store.open(f"sqlite:///{tmp_path / 'busy.db'}")
+    second = Store.open(f"sqlite:///{tmp_path / 'busy.db'}", migrate=False)
+    with first.write():
+        with pytest.raises(StoreBusy):
+            with second.write() as conn:
+                farms.insert(conn, farm_id="farm-" + "3" * 32, display_name="f", cost_scale_factor=1.0,
+                             created_at=NOW, created_by="me")

@@ -2,6 +2,12 @@
 
 Levels VIEWER < CONTRIBUTOR < MANAGER < OWNER. A membership on a farm applies to its queues, fleets
 and jobs; on a queue to its jobs; the highest level held on the resource or an ancestor counts.
+
+Temporary credentials (a Caller with a `scope`, minted by api/roles.py) are limited further: only the
+operations their scope allows, on the resources it names (domain/credential_scopes.py), and then
+still by their principal's memberships. This holds for the administrator's temporary keys too. A
+worker's queue keys are the one twist: their principal must still hold the worker access they were
+minted on (on the fleet or farm) instead of a membership on the queue.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from farmstead.api.context import Caller
+from farmstead.domain import credential_scopes
 from farmstead.protocol.errors import access_denied
 from farmstead.store import memberships
 
@@ -30,7 +37,25 @@ def level_at_least(level: str | None, needed: str) -> bool:
 
 
 def authorize(conn, caller: Caller, operation: str, access: str, params: dict[str, Any]) -> None:
-    """Raise AccessDeniedException unless the caller may run this operation on these resources."""
+    """Raise AccessDeniedException unless the caller may run this operation on these resources.
+
+    An AUTHENTICATED handler authorizes the items of a list-shaped request itself, with a level
+    (BatchGetJob, SearchJobs...): the scope then checks each item on that call.
+    """
+    if caller.scope is not None:
+        if not credential_scopes.permits(caller.scope, operation, params,
+                                         items_checked_later=access == "AUTHENTICATED"):
+            raise access_denied(f"User: {caller.arn} is not authorized to perform: deadline:{operation} on this"
+                                f" resource because no session policy allows the deadline:{operation} action.")
+        basis = credential_scopes.membership_basis(caller.scope)
+        if basis is not None:
+            # A worker's queue keys act for the queue by the worker access they were minted on, not
+            # by a membership on the queue (which the worker's principal need not have).
+            resource_ids, needed = basis
+            if caller.is_admin or level_at_least(highest_level(conn, caller, resource_ids, caller.scope["farmId"]),
+                                                 needed):
+                return
+            raise _denied(caller, operation)
     if caller.is_admin or access == "AUTHENTICATED":
         return
     if access == "ADMIN":

@@ -21,12 +21,12 @@ from farmstead.clock import Clock
 from farmstead.config import Settings
 from farmstead.ids import Arns
 from farmstead.protocol import signing
-from farmstead.protocol.errors import ServiceError, conflict, validation_error
+from farmstead.protocol.errors import ServiceError, conflict, throttled, validation_error
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
 from farmstead.store import identity, idempotency
-from farmstead.store.engine import Store
+from farmstead.store.engine import Store, StoreBusy
 
 KEY_CACHE_SECONDS = 2.0
 
@@ -71,6 +71,12 @@ class Executor:
     # --- execution --------------------------------------------------------------------------------
 
     def execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any], request_id: str) -> dict | None:
+        try:
+            return self._execute(info, caller, params)
+        except StoreBusy:
+            raise throttled("The store is busy; retry shortly.", retry_after_seconds=1) from None
+
+    def _execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> dict | None:
         handler = self._handlers.get(info.name)
         if handler is None:
             raise ServiceError("NotImplemented", f"Farmstead does not implement {info.name} yet.")

@@ -162,7 +162,9 @@ def delete_fleet(ctx: Context, params: dict) -> dict:
         raise conflict("RESOURCE_IN_USE", "fleet", fleet_id,
                        "The fleet is still associated with queues; stop and delete its queue-fleet "
                        "associations first.")
-    # Workers: the workers issue refuses (or removes) them here before the fleet goes.
+    if fleets.worker_counts(ctx.conn, [fleet_id])[fleet_id]:
+        raise conflict("RESOURCE_IN_USE", "fleet", fleet_id,
+                       "The fleet still has workers; stop and delete them first.")
     memberships.delete_all_for_resource(ctx.conn, fleet_id)
     tags.delete_all(ctx.conn, ctx.arns.fleet(farm_id, fleet_id))
     fleets.delete(ctx.conn, fleet_id)

@@ -27,9 +27,6 @@ from farmstead.ids import new_id
 from farmstead.protocol.errors import conflict
 from farmstead.store import dispatch, jobs, limits, sessions, steps, tasks, workers
 
-#: How often workers call back; idle workers pick up new work within this many seconds.
-UPDATE_INTERVAL_SECONDS = 2
-
 _REPORT_EVENTS = {
     "SUCCEEDED": task_states.Event.RUN_SUCCEEDED,
     "FAILED": task_states.Event.RUN_FAILED,
@@ -55,7 +52,7 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
         advance_session(ctx.conn, session, worker, ctx.now)
     if worker.status == "STARTED" and not sessions.open_for_worker(ctx.conn, worker.worker_id):
         start_session(ctx.conn, worker, ctx.now)
-    return schedule_output(ctx.conn, worker)
+    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds)
 
 
 # --- 1. reports ----------------------------------------------------------------------------------
@@ -83,6 +80,7 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
         return
     values.update(status=completed, ended_at=report.get("endedAt") or now)
     sessions.update_action(conn, action_id, **values)
+    release_limits(conn, action)
     if action.kind == "taskRun":
         event = _REPORT_EVENTS[completed]
         if completed == "NEVER_ATTEMPTED" and _session_setup_failed(conn, action.session_id):
@@ -171,6 +169,7 @@ def _resolve_queued_cancels(conn: Connection, actions, now: datetime) -> None:
     for action in actions:
         if action.status == "CANCELING" and action.started_at is None and action is not first_pending:
             sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
+            release_limits(conn, action)
             if action.kind == "taskRun":
                 _task_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target)
 
@@ -180,16 +179,49 @@ def _next_task(conn: Connection, session, worker, now: datetime) -> bool:
     if not dispatch.job_claimable(conn, session.job_id) or not dispatch.association_active(
             conn, session.queue_id, session.fleet_id):
         return False
-    task = dispatch.claim_ready_task(conn, session.step_id)
-    if task is None:
-        return False
-    _assign_task(conn, session, task, now)
-    return True
+    step = steps.get(conn, session.job_id, session.step_id)
+    return _claim_with_limits(conn, session.queue_id, step.step_id, step.host_requirements,
+                              lambda task, acquired: _assign_task(conn, session, task, now, acquired))
 
 
-def _assign_task(conn: Connection, session, task, now: datetime) -> None:
+def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requirements: dict | None,
+                       assign) -> bool:
+    """Acquire the step's limits, then claim a READY task; give back what was taken if either fails."""
+    needed = required_limits(host_requirements, limits.active_for_queue(conn, queue_id))
+    acquired = []
+    for limit_id, count in needed:
+        if not limits.acquire(conn, limit_id, count):
+            break
+        acquired.append({"limitId": limit_id, "count": count})
+    if len(acquired) == len(needed):
+        task = dispatch.claim_ready_task(conn, step_id)
+        if task is not None:
+            assign(task, acquired)
+            return True
+    for item in acquired:
+        limits.release(conn, item["limitId"], item["count"])
+    return False
+
+
+def required_limits(host_requirements: dict | None, queue_limits) -> list[tuple[str, int]]:
+    """(limitId, count) for each amount requirement that names one of the queue's limits: its `min`, else 1."""
+    by_name = {row.amount_requirement_name.lower(): row.limit_id for row in queue_limits}
+    needed = []
+    for requirement in (host_requirements or {}).get("amounts") or []:
+        limit_id = by_name.get(requirement["name"].lower())
+        if limit_id is not None:
+            needed.append((limit_id, max(1, int(requirement.get("min") or 1))))
+    return needed
+
+
+def release_limits(conn: Connection, action) -> None:
+    for item in action.acquired_limits or []:
+        limits.release(conn, item["limitId"], item["count"])
+
+
+def _assign_task(conn: Connection, session, task, now: datetime, acquired: list[dict] | None = None) -> None:
     sessions.add_action(conn, session, kind="taskRun", step_id=task.step_id, task_id=task.task_id,
-                        parameters=task.parameters)
+                        parameters=task.parameters, acquired_limits=acquired or None)
     delta = {"READY": -1, "ASSIGNED": 1}
     steps.add_counts(conn, task.step_id, delta)
     jobs.add_counts(conn, task.job_id, delta)
@@ -219,17 +251,14 @@ def start_session(conn: Connection, worker, now: datetime) -> None:
         configurations[queue_id] = (queue.attributes or {}).get("schedulingConfiguration")
     limit_names = {q: limits.amount_names_for_queue(conn, q) for q in configurations}
     for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
-                                       scheduling=configurations, now=now):
-        if not scheduling.eligible(candidate, worker.capabilities, limit_names[candidate.queue_id]):
-            continue
-        task = dispatch.claim_ready_task(conn, candidate.step_id)
-        if task is None:
-            continue
-        _open_session(conn, worker, candidate, task, now)
-        return
+                                       scheduling=configurations, now=now, limit_amount_names=limit_names):
+        if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
+                              lambda task, acquired: _open_session(conn, worker, candidate, task, now, acquired)):
+            return
 
 
-def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, task, now: datetime) -> None:
+def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, task, now: datetime,
+                  acquired: list[dict]) -> None:
     job = jobs.get_by_id(conn, candidate.job_id)
     step = steps.get(conn, job.job_id, candidate.step_id)
     session_id = new_id("session")
@@ -242,7 +271,7 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, tas
         sessions.add_action(conn, session, kind="syncInputJobAttachments")
     for environment_id in environment_ids(job, step):
         sessions.add_action(conn, session, kind="envEnter", environment_id=environment_id)
-    _assign_task(conn, session, task, now)
+    _assign_task(conn, session, task, now, acquired)
 
 
 def environment_ids(job, step) -> list[str]:
@@ -257,14 +286,22 @@ def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> 
             if action.status not in sessions.PENDING:
                 continue
             sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
+            release_limits(conn, action)
             if action.kind == "taskRun":
                 _task_event(conn, action, task_states.Event.WORKER_LOST, now, target=action.cancel_target)
         sessions.end(conn, session.session_id, now)
 
 
+def take_back_task(conn: Connection, action, now: datetime) -> None:
+    """The service takes an unfinished taskRun back (UpdateSession ENDED): the task goes INTERRUPTING
+    and the action CANCELING with target READY, so the worker's final report returns it to READY."""
+    _task_event(conn, action, task_states.Event.SERVICE_INTERRUPT, now)
+    sessions.request_cancel_for_task(conn, action.task_id, "READY")
+
+
 # --- 4. the answer -------------------------------------------------------------------------------
 
-def schedule_output(conn: Connection, worker) -> dict[str, Any]:
+def schedule_output(conn: Connection, worker, update_interval_seconds: int) -> dict[str, Any]:
     assigned: dict[str, Any] = {}
     cancel: dict[str, list[str]] = {}
     for session in sessions.open_for_worker(conn, worker.worker_id):
@@ -279,7 +316,7 @@ def schedule_output(conn: Connection, worker) -> dict[str, Any]:
             "queueId": session.queue_id, "jobId": session.job_id, "sessionActions": listed,
             "logConfiguration": session_log(session)}
     output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
-                              "updateIntervalSeconds": UPDATE_INTERVAL_SECONDS}
+                              "updateIntervalSeconds": update_interval_seconds}
     if worker.status == "STOPPING" and not assigned:
         output["desiredWorkerStatus"] = "STOPPED"
     return output

@@ -17,11 +17,18 @@ from farmstead.server import create_app
 @click.option("--port", default=8245, show_default=True, type=int)
 @data_dir_option
 @database_url_option
+@click.option("--worker-timeout-seconds", type=int, default=None, envvar="FARMSTEAD_WORKER_TIMEOUT_SECONDS",
+              help="A worker silent this long becomes NOT_RESPONDING (default 60).")
+@click.option("--update-interval-seconds", type=int, default=None, envvar="FARMSTEAD_UPDATE_INTERVAL_SECONDS",
+              help="How often workers are told to call back (default 2).")
 @click.option("--log-level", default="info", show_default=True)
-def server(host: str, port: int, data_dir, database_url, log_level: str) -> None:
+def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds, update_interval_seconds,
+           log_level: str) -> None:
     """Serve the Deadline Cloud API."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = settings_from(data_dir, database_url, host=host, port=port)
+    settings = settings_from(data_dir, database_url, host=host, port=port,
+                             worker_timeout_seconds=worker_timeout_seconds,
+                             update_interval_seconds=update_interval_seconds)
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")

@@ -80,8 +80,11 @@ def _key(candidate: Candidate, configuration: dict | None, now: datetime, curren
 
 
 def choose(candidates: list[Candidate], *, worker_capabilities: dict | None, scheduling: dict[str, dict | None],
-           now: datetime, current_job_id: str | None = None, limit_amount_names=()) -> list[Candidate]:
+           now: datetime, current_job_id: str | None = None,
+           limit_amount_names: dict[str, list[str]] | None = None) -> list[Candidate]:
     """Eligible candidates, best first. Queues keep their own rule; across queues the keys compare as
-    tuples, which orders mixed fifo/balanced queues by priority first (weighted queues by weight)."""
-    usable = [c for c in candidates if eligible(c, worker_capabilities, limit_amount_names)]
+    tuples, which orders mixed fifo/balanced queues by priority first (weighted queues by weight).
+    `limit_amount_names` per queue: amounts a queue's limits count, which workers don't offer."""
+    names = limit_amount_names or {}
+    usable = [c for c in candidates if eligible(c, worker_capabilities, names.get(c.queue_id, ()))]
     return sorted(usable, key=lambda c: _key(c, scheduling.get(c.queue_id), now, current_job_id))

@@ -19,6 +19,26 @@ from sqlalchemy.engine import Connection, Engine
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+class StoreBusy(Exception):
+    """The store could not take this transaction now (lock timeout, serialization failure, deadlock).
+
+    The API answers it with ThrottlingException: the caller retries, and the official worker agent
+    retries a 429 where it would give up on a 500.
+    """
+
+
+# SQLite: "database is locked"/"busy"; PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_BUSY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _is_busy(error: sa.exc.DBAPIError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'farmstead.db'}"
 
@@ -67,16 +87,26 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except sa.exc.DBAPIError as error:
+            if _is_busy(error):
+                raise StoreBusy(str(error.orig)) from error
+            raise
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction, committed before the block returns (nothing accepted is lost)."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(farmstead_write=True)
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(farmstead_write=True)
+                with conn.begin():
+                    yield conn
+        except sa.exc.DBAPIError as error:
+            if _is_busy(error):
+                raise StoreBusy(str(error.orig)) from error
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

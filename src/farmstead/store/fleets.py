@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.paging import keyset_page
-from farmstead.store.schema import fleets, memberships
+from farmstead.store.schema import fleets, memberships, workers
 
 
 def insert(conn: Connection, **values: Any) -> None:
@@ -46,12 +46,14 @@ def page(conn: Connection, farm_id: str, after: Any, limit: int, *, display_name
 
 
 def worker_counts(conn: Connection, fleet_ids: Iterable[str]) -> dict[str, int]:
-    """How many workers each fleet has.
-
-    There is no workers table yet: every fleet has 0. The workers issue fills this in with one
-    grouped count over its table; every caller already goes through here.
-    """
-    return {fleet_id: 0 for fleet_id in fleet_ids}
+    """How many workers each fleet has (one grouped count)."""
+    ids = list(fleet_ids)
+    counted: dict[str, int] = {}
+    if ids:
+        query = (sa.select(workers.c.fleet_id, sa.func.count()).where(workers.c.fleet_id.in_(ids))
+                 .group_by(workers.c.fleet_id))
+        counted = {fleet_id: n for fleet_id, n in conn.execute(query)}
+    return {fleet_id: counted.get(fleet_id, 0) for fleet_id in ids}
 
 
 def using_storage_profile(conn: Connection, farm_id: str, storage_profile_id: str) -> list[str]:

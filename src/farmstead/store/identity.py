@@ -1,14 +1,20 @@
-"""Principals, their access keys, and server settings kept in the store (the pagination secret)."""
+"""Principals, their access keys, and server settings kept in the store (the pagination secret).
+
+Access keys are long-term (made by the CLI) or temporary: minted by the Assume*Role operations with a
+session token, an expiry and a scope (domain/credential_scopes.py says what a scope allows), and
+deleted once expired.
+"""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from farmstead.ids import new_access_key_id, new_secret_access_key, new_session_token
 from farmstead.store.schema import access_keys, principals, settings
 
 
@@ -30,6 +36,14 @@ class KeyRecord:
     expires_at: datetime | None
     scope: dict | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class TemporaryKey:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: datetime
 
 
 def get_or_create_secret(conn: Connection, key: str) -> str:
@@ -93,5 +107,23 @@ def delete_key(conn: Connection, access_key_id: str) -> bool:
     return conn.execute(access_keys.delete().where(access_keys.c.access_key_id == access_key_id)).rowcount > 0
 
 
-def delete_expired_keys(conn: Connection, now: datetime) -> int:
-    return conn.execute(access_keys.delete().where(access_keys.c.expires_at < now)).rowcount
+def mint_temporary_key(conn: Connection, principal_id: str, scope: dict, now: datetime,
+                       lifetime: timedelta) -> TemporaryKey:
+    """A new temporary key of the principal, limited to `scope`, valid until now + lifetime."""
+    key = TemporaryKey(new_access_key_id(temporary=True), new_secret_access_key(), new_session_token(),
+                       now + lifetime)
+    add_key(conn, key.access_key_id, key.secret_access_key, principal_id, now,
+            session_token=key.session_token, expires_at=key.expires_at, scope=scope)
+    return key
+
+
+def delete_expired_keys(conn: Connection, now: datetime, limit: int | None = None) -> int:
+    """Delete keys that expired before `now`; with `limit`, at most that many (and on PostgreSQL only
+    rows no other transaction holds), so a request can tidy up in passing without waiting on anyone."""
+    if limit is None:
+        return conn.execute(access_keys.delete().where(access_keys.c.expires_at < now)).rowcount
+    expired = sa.select(access_keys.c.access_key_id).where(access_keys.c.expires_at < now).limit(limit)
+    if conn.dialect.name == "postgresql":
+        expired = expired.with_for_update(skip_locked=True)
+    return conn.execute(access_keys.delete().where(access_keys.c.access_key_id.in_(expired.scalar_subquery()))
+                        ).rowcount

@@ -108,3 +108,25 @@ def amount_names_for_queue(conn: Connection, queue_id: str) -> list[str]:
     query = sa.select(limits.c.amount_requirement_name).join(qla, qla.c.limit_id == limits.c.limit_id).where(
         qla.c.queue_id == queue_id)
     return list(conn.execute(query).scalars())
+
+
+def active_for_queue(conn: Connection, queue_id: str) -> list[Row]:
+    """Limits whose queue association is ACTIVE: only those are acquired for new work."""
+    query = sa.select(limits.c.limit_id, limits.c.amount_requirement_name, limits.c.max_count).join(
+        qla, qla.c.limit_id == limits.c.limit_id).where(qla.c.queue_id == queue_id, qla.c.status == "ACTIVE")
+    return list(conn.execute(query))
+
+
+def acquire(conn: Connection, limit_id: str, count: int) -> bool:
+    """Take `count` of the limit unless that would exceed maxCount (-1: no maximum); atomic on both stores."""
+    query = limits.update().where(
+        limits.c.limit_id == limit_id,
+        sa.or_(limits.c.max_count == -1, limits.c.current_count + count <= limits.c.max_count),
+    ).values(current_count=limits.c.current_count + count)
+    return conn.execute(query).rowcount == 1
+
+
+def release(conn: Connection, limit_id: str, count: int) -> None:
+    conn.execute(limits.update().where(limits.c.limit_id == limit_id)
+                 .values(current_count=sa.func.max(limits.c.current_count - count, 0)
+                         if conn.dialect.name == "sqlite" else sa.func.greatest(limits.c.current_count - count, 0)))

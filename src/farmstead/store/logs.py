@@ -26,7 +26,10 @@ _MAX_CHUNK = 1024
 def _insert_new(conn: Connection, table: sa.Table, values: dict[str, Any]) -> bool:
     """Insert unless the row's unique name is taken; True if inserted (no race between check and insert)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+    # RETURNING, not rowcount: with psycopg an INSERT … RETURNING reports rowcount -1.
+    key = table.primary_key.columns.values()[0]
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
 
 
 def _contains(conn: Connection, column, text: str):

@@ -466,3 +466,22 @@ log_events = sa.Table(
     sa.Index("ix_log_events_stream_time", "stream_key", "timestamp", "event_key"),
     sa.Index("ix_log_events_group_time", "group_key", "timestamp", "event_key"),
 )
+
+# --- sessions statistics aggregations ------------------------------------------------------------
+# StartSessionsStatisticsAggregation computes its answer at once; Get reads it back for an hour.
+
+session_statistics_aggregations = sa.Table(
+    "session_statistics_aggregations", metadata,
+    sa.Column("aggregation_id", sa.String(32), primary_key=True),
+    sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    #: The queues or fleets aggregated over: Get asks for OWNER on each, as Start did.
+    sa.Column("resource_type", sa.String(8), nullable=False),  # queue | fleet
+    sa.Column("resource_ids", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_message", sa.Text()),
+    #: The Statistics items in answer order, timestamps as ISO strings.
+    sa.Column("statistics", Json, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("created_by", sa.String(256), nullable=False),
+)

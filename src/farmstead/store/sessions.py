@@ -93,3 +93,14 @@ def open_sessions_of_workers_silent_since(conn: Connection, worker_id: str) -> l
 
 def end(conn: Connection, session_id: str, now: datetime) -> None:
     update(conn, session_id, lifecycle_status="ENDED", ended_at=now)
+
+
+def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
+    """Ask the worker to stop the session's unfinished envEnter and syncInputJobAttachments actions
+    (UpdateSession ENDED; taskRuns go through `request_cancel_for_task`, envExits are left to run)."""
+    query = (session_actions.update()
+             .where(session_actions.c.session_id == session_id,
+                    session_actions.c.kind.in_(["envEnter", "syncInputJobAttachments"]),
+                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
+             .values(status="CANCELING"))
+    return conn.execute(query).rowcount

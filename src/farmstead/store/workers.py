@@ -54,11 +54,3 @@ def silent_since(conn: Connection, cutoff: datetime, limit: int = 100) -> list[R
     query = sa.select(workers).where(workers.c.status.in_(["STARTED", "STOPPING", "CREATED"]),
                                      workers.c.last_seen_at < cutoff).limit(limit)
     return list(conn.execute(query))
-
-
-def count_by_fleet(conn: Connection, fleet_ids: list[str]) -> dict[str, int]:
-    if not fleet_ids:
-        return {}
-    query = (sa.select(workers.c.fleet_id, sa.func.count()).where(workers.c.fleet_id.in_(fleet_ids))
-             .group_by(workers.c.fleet_id))
-    return {fleet_id: n for fleet_id, n in conn.execute(query)}

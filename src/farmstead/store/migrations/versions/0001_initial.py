@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:30:11.822267
+Create Date: 2026-11-30 00:33:40.059052
 """
 from alembic import op
 import sqlalchemy as sa
@@ -235,6 +235,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('queues', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_queues_farm_id'), ['farm_id'], unique=False)
+
+    op.create_table('session_statistics_aggregations',
+    sa.Column('aggregation_id', sa.String(length=32), nullable=False),
+    sa.Column('farm_id', sa.String(length=64), nullable=False),
+    sa.Column('resource_type', sa.String(length=8), nullable=False),
+    sa.Column('resource_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_message', sa.Text(), nullable=True),
+    sa.Column('statistics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', farmstead.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=256), nullable=False),
+    sa.ForeignKeyConstraint(['farm_id'], ['farms.farm_id'], name=op.f('fk_session_statistics_aggregations_farm_id_farms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('aggregation_id', name=op.f('pk_session_statistics_aggregations'))
+    )
+    with op.batch_alter_table('session_statistics_aggregations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_statistics_aggregations_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_session_statistics_aggregations_farm_id'), ['farm_id'], unique=False)
 
     op.create_table('storage_profiles',
     sa.Column('storage_profile_id', sa.String(length=64), nullable=False),
@@ -577,6 +594,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_storage_profiles_farm_id'))
 
     op.drop_table('storage_profiles')
+    with op.batch_alter_table('session_statistics_aggregations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_statistics_aggregations_farm_id'))
+        batch_op.drop_index(batch_op.f('ix_session_statistics_aggregations_created_at'))
+
+    op.drop_table('session_statistics_aggregations')
     with op.batch_alter_table('queues', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_queues_farm_id'))
 

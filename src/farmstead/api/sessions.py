@@ -1,0 +1,182 @@
+"""Sessions and session actions: GetSession, ListSessions, ListSessionsForWorker, BatchGetSession,
+UpdateSession, GetSessionAction, ListSessionActions, BatchGetSessionAction.
+
+Owns: the read shapes of sessions and actions (semantics.md §7) and UpdateSession(ENDED), which
+records the target and asks the worker to stop what the session still has to do; the worker's
+reports and UpdateWorkerSchedule's wind-down (envExits, then ENDED) finish the job.
+Must not: write SQL (store.session_reads/sessions do) or move tasks itself (worker_schedule and the
+task state machine do).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farmstead.api import worker_schedule
+from farmstead.api.authorization import authorize
+from farmstead.api.context import Context
+from farmstead.api.jobs import require_job
+from farmstead.api.registry import operation
+from farmstead.api.workers import require_worker, worker_log
+from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.store import session_reads, sessions
+from farmstead.store.paging import position_of
+
+#: Not-yet-finished actions UpdateSession takes back (CANCELING ones already are being stopped).
+_UNFINISHED = ("ASSIGNED", "SCHEDULED", "RUNNING")
+
+
+def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str):
+    require_job(ctx, farm_id, queue_id, job_id)
+    row = session_reads.session_in_job(ctx.conn, job_id, session_id)
+    if row is None:
+        raise not_found("session", session_id)
+    return row
+
+
+def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_action_id: str):
+    require_job(ctx, farm_id, queue_id, job_id)
+    row = session_reads.action_in_job(ctx.conn, job_id, session_action_id)
+    if row is None:
+        raise not_found("session-action", session_action_id)
+    return row
+
+
+# --- output shapes -------------------------------------------------------------------------------
+
+def session_summary(row) -> dict[str, Any]:
+    return {"sessionId": row.session_id, "fleetId": row.fleet_id, "workerId": row.worker_id,
+            "startedAt": row.started_at, "lifecycleStatus": row.lifecycle_status, "endedAt": row.ended_at,
+            "targetLifecycleStatus": row.target_lifecycle_status, "updatedAt": row.updated_at,
+            "updatedBy": row.updated_by}
+
+
+def session_output(row) -> dict[str, Any]:
+    # The session row carries farm, fleet and worker ids: the worker's own log configuration follows.
+    return {**session_summary(row), "log": worker_schedule.session_log(row), "hostProperties": row.host_properties,
+            "workerLog": worker_log(row)}
+
+
+def worker_session_summary(row) -> dict[str, Any]:
+    return {"sessionId": row.session_id, "queueId": row.queue_id, "jobId": row.job_id, "startedAt": row.started_at,
+            "lifecycleStatus": row.lifecycle_status, "endedAt": row.ended_at,
+            "targetLifecycleStatus": row.target_lifecycle_status}
+
+
+def action_summary(row) -> dict[str, Any]:
+    return {"sessionActionId": row.session_action_id, "status": row.status, "startedAt": row.started_at,
+            "endedAt": row.ended_at, "workerUpdatedAt": row.worker_updated_at,
+            "progressPercent": row.progress_percent, "manifests": row.manifests,
+            "definition": worker_schedule.definition(row)}
+
+
+def action_output(row) -> dict[str, Any]:
+    return {**action_summary(row), "sessionId": row.session_id, "processExitCode": row.process_exit_code,
+            "progressMessage": row.progress_message, "acquiredLimits": row.acquired_limits}
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+_SESSION_KEYS = ("farmId", "queueId", "jobId", "sessionId")
+_ACTION_KEYS = ("farmId", "queueId", "jobId", "sessionActionId")
+
+
+@operation("GetSession")
+def get_session(ctx: Context, params: dict) -> dict:
+    return session_output(require_session(ctx, *(params[k] for k in _SESSION_KEYS)))
+
+
+@operation("ListSessions")
+def list_sessions(ctx: Context, params: dict) -> dict:
+    require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
+    after, limit = ctx.page_request()
+    rows = session_reads.sessions_of_job(ctx.conn, params["jobId"], after, limit)
+    return ctx.page("sessions", rows, limit, session_summary, lambda r: position_of(r.started_at, r.session_id))
+
+
+@operation("ListSessionsForWorker")
+def list_sessions_for_worker(ctx: Context, params: dict) -> dict:
+    worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
+    after, limit = ctx.page_request()
+    rows = session_reads.sessions_of_worker(ctx.conn, worker.worker_id, after, limit)
+    return ctx.page("sessions", rows, limit, worker_session_summary,
+                    lambda r: position_of(r.started_at, r.session_id))
+
+
+def _batch_error(err: ServiceError, resource_type: str, resource_id: str) -> tuple[str, str]:
+    """The batch's error codes list no AccessDeniedException: an item the caller may not view is
+    answered as not found, which tells nothing about what exists."""
+    if err.code == "AccessDeniedException":
+        return "ResourceNotFoundException", f"Resource of type {resource_type} with id {resource_id} does not exist."
+    return err.code, err.message
+
+
+@operation("BatchGetSession", access="AUTHENTICATED")
+def batch_get_session(ctx: Context, params: dict) -> dict:
+    found, errors = [], []
+    for ident in params["identifiers"]:
+        key = {k: ident[k] for k in _SESSION_KEYS}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchGetSession", "VIEWER", key)
+            row = require_session(ctx, *key.values())
+        except ServiceError as err:
+            code, message = _batch_error(err, "session", key["sessionId"])
+            errors.append({**key, "code": code, "message": message})
+            continue
+        found.append({**key, **session_output(row)})
+    return {"sessions": found, "errors": errors}
+
+
+@operation("UpdateSession", write=True, access="MANAGER")
+def update_session(ctx: Context, params: dict) -> dict:
+    row = require_session(ctx, *(params[k] for k in _SESSION_KEYS))
+    if row.lifecycle_status == "ENDED":
+        raise conflict("STATUS_CONFLICT", "session", row.session_id,
+                       f"Session {row.session_id} has already ended.", {"status": row.lifecycle_status})
+    if row.target_lifecycle_status == "ENDED":
+        return {}  # already winding down: asking again changes nothing
+    sessions.update(ctx.conn, row.session_id, target_lifecycle_status=params["targetLifecycleStatus"],
+                    lifecycle_status="UPDATE_IN_PROGRESS", updated_at=ctx.now, updated_by=ctx.who)
+    # No new task is given to a session with this target (worker_schedule.advance_session winds it
+    # down); what it still has is cancelled here, envExits excepted so entered environments are left.
+    for action in sessions.actions_of(ctx.conn, row.session_id):
+        if action.kind == "taskRun" and action.status in _UNFINISHED:
+            worker_schedule.take_back_task(ctx.conn, action, ctx.now)
+    sessions.request_cancel_for_session_setup(ctx.conn, row.session_id)
+    return {}
+
+
+# --- session actions -----------------------------------------------------------------------------
+
+@operation("GetSessionAction")
+def get_session_action(ctx: Context, params: dict) -> dict:
+    return action_output(require_action(ctx, *(params[k] for k in _ACTION_KEYS)))
+
+
+@operation("ListSessionActions")
+def list_session_actions(ctx: Context, params: dict) -> dict:
+    job = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
+    session_id, task_id = params.get("sessionId"), params.get("taskId")
+    if session_id is not None and session_reads.session_in_job(ctx.conn, job.job_id, session_id) is None:
+        raise not_found("session", session_id)
+    if task_id is not None and not session_reads.task_in_job(ctx.conn, job.job_id, task_id):
+        raise not_found("task", task_id)
+    after, limit = ctx.page_request()
+    rows = session_reads.actions_of_job(ctx.conn, job.job_id, after, limit, session_id=session_id, task_id=task_id)
+    return ctx.page("sessionActions", rows, limit, action_summary, session_reads.action_position)
+
+
+@operation("BatchGetSessionAction", access="AUTHENTICATED")
+def batch_get_session_action(ctx: Context, params: dict) -> dict:
+    found, errors = [], []
+    for ident in params["identifiers"]:
+        key = {k: ident[k] for k in _ACTION_KEYS}
+        try:
+            authorize(ctx.conn, ctx.caller, "BatchGetSessionAction", "VIEWER", key)
+            row = require_action(ctx, *key.values())
+        except ServiceError as err:
+            code, message = _batch_error(err, "session-action", key["sessionActionId"])
+            errors.append({**key, "code": code, "message": message})
+            continue
+        found.append({**key, **action_output(row)})
+    return {"sessionActions": found, "errors": errors}

@@ -1,0 +1,61 @@
+"""Liveness and housekeeping: silent workers become NOT_RESPONDING and their work goes back to READY.
+
+Every few seconds: each STARTED/STOPPING/CREATED worker whose last call is older than the
+configured timeout is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
+tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
+Expired temporary credentials and day-old idempotency records are removed. On PostgreSQL an
+advisory lock makes one replica do a pass at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from farmstead.api.worker_schedule import release_worker_sessions
+from farmstead.clock import Clock
+from farmstead.store import housekeeping, workers
+from farmstead.store.engine import Store
+
+log = logging.getLogger("farmstead.sweeper")
+
+
+class Sweeper:
+    def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int) -> None:
+        self._store = store
+        self._clock = clock
+        self._timeout = timedelta(seconds=worker_timeout_seconds)
+        self._interval = max(0.5, min(5.0, worker_timeout_seconds / 4))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="farmstead-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - keep sweeping; the next pass retries
+                log.exception("sweep failed")
+
+    def sweep(self) -> int:
+        now = self._clock.now()
+        lost = 0
+        with self._store.write() as conn:
+            if not housekeeping.try_lock(conn, "sweeper"):
+                return 0
+            for worker in workers.silent_since(conn, now - self._timeout):
+                workers.update(conn, worker.worker_id, status="NOT_RESPONDING", updated_at=now,
+                               updated_by="farmstead:liveness")
+                release_worker_sessions(conn, worker.worker_id, now)
+                lost += 1
+            housekeeping.forget_expired(conn, now)
+        if lost:
+            log.warning("%d worker(s) became NOT_RESPONDING", lost)
+        return lost

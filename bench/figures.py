@@ -6,15 +6,21 @@ Owns: percentiles, medians and aligned table printing. Must not: measure anythin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
-def percentile(ordered: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile of already sorted values (NaN when there are none)."""
-    if not ordered:
+def histogram_percentile(histogram: Mapping[int, int], pct: float) -> float:
+    """Nearest-rank percentile of a value -> count histogram (NaN when it is empty)."""
+    total = sum(histogram.values())
+    if not total:
         return float("nan")
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
+    rank = max(1, math.ceil(pct / 100 * total))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return float(value)
+    return float(max(histogram))
 
 
 def median(values: Sequence[float]) -> float:

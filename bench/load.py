@@ -20,9 +20,10 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from dataclasses import dataclass
 
-from bench.figures import percentile
+from bench.figures import histogram_percentile
 from bench.lean_client import SignedRequest
 from bench.machine import wrk_version
 
@@ -32,10 +33,17 @@ class LoadResult:
     label: str
     requests: int
     seconds: float
-    p50_ms: float
-    p99_ms: float
+    latency_us: Counter  # latency in whole microseconds -> how many requests took it
     failures: int  # non-2xx answers and socket errors
     server_cpu_s: float = float("nan")  # filled in by the caller, who can see the server process
+
+    @property
+    def p50_ms(self) -> float:
+        return histogram_percentile(self.latency_us, 50) / 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return histogram_percentile(self.latency_us, 99) / 1000
 
     @property
     def rps(self) -> float:
@@ -88,12 +96,17 @@ class LoadGenerator:
         command = [self._wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                    "-s", script, f"http://{request.netloc}"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-        line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
-        if line is None:
+        lines = {ln.split(" ", 1)[0]: ln.split(" ", 1)[1] for ln in done.stdout.splitlines()
+                 if ln.startswith(("WRKJSON ", "WRKHIST "))}
+        if "WRKJSON" not in lines:
             raise RuntimeError(f"wrk gave no summary: {done.stdout}\n{done.stderr}")
-        figures = json.loads(line[len("WRKJSON "):])
-        return LoadResult(request.label, figures["requests"], figures["duration_us"] / 1e6,
-                          figures["p50_us"] / 1000, figures["p99_us"] / 1000, figures["failures"])
+        figures = json.loads(lines["WRKJSON"])
+        histogram = Counter()
+        for pair in lines.get("WRKHIST", "").split():
+            value, count = pair.split(":")
+            histogram[int(value)] = int(count)
+        return LoadResult(request.label, figures["requests"], figures["duration_us"] / 1e6, histogram,
+                          figures["failures"])
 
     # --- Python ----------------------------------------------------------------------------------------
 
@@ -108,14 +121,14 @@ class LoadGenerator:
         futures = [self._pool.submit(_drive_process, request.wire(), host, int(port), share, seconds, cap)
                    for share, cap in zip(shares, caps) if share]
         results = [future.result() for future in futures]
-        latencies = array.array("d")
+        histogram = Counter()
         for _count, _elapsed, raw, _failures in results:
+            latencies = array.array("d")
             latencies.frombytes(raw)
-        ordered = sorted(latencies)
+            histogram.update(int(latency * 1e6) for latency in latencies)
         rps = sum(count / elapsed for count, elapsed, _raw, _f in results if elapsed)
         requests = sum(r[0] for r in results)
-        return LoadResult(request.label, requests, requests / rps if rps else 0.0,
-                          percentile(ordered, 50) * 1000, percentile(ordered, 99) * 1000,
+        return LoadResult(request.label, requests, requests / rps if rps else 0.0, histogram,
                           sum(r[3] for r in results))
 
 
@@ -128,13 +141,20 @@ def _wrk_script(request: SignedRequest) -> str:
     if request.body:
         lines.append(f"wrk.body = {_lua_string(request.body.decode())}")
     lines += [f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}" for name, value in request.headers]
+    # The whole latency histogram, so that rounds can be pooled into one distribution per route
+    # instead of taking medians of per-round percentiles. In wrk 4, #latency is the number of distinct
+    # latencies (in us) and latency(i) gives the i-th one and how many requests took it.
     lines.append("""
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests": %.0f, "duration_us": %.0f, "p50_us": %.0f, "p99_us": %.0f, "failures": %.0f}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status + e.connect + e.read + e.write + e.timeout))
+  io.write(string.format('WRKJSON {"requests": %.0f, "duration_us": %.0f, "failures": %.0f}\\n',
+    summary.requests, summary.duration, e.status + e.connect + e.read + e.write + e.timeout))
+  local parts = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    parts[#parts + 1] = string.format("%.0f:%.0f", value, count)
+  end
+  io.write("WRKHIST " .. table.concat(parts, " ") .. "\\n")
 end
 """)
     return "\n".join(lines)

@@ -25,7 +25,9 @@ TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "o
 @pytest.fixture(scope="module")
 def users(server):
     made = {}
-    for name in ("worker", "viewer", "contributor", "queuemember", "stranger"):
+    # Three users cover every case (each costs two CLI runs): the worker's principal has no membership
+    # on the queues, the queue contributor none on the fleet.
+    for name in ("worker", "viewer", "contributor"):
         principal_id, key_id, secret = server.new_user(f"roles-{name}")
         made[name] = SimpleNamespace(id=principal_id, client=server.client(key_id=key_id, secret=secret))
     return SimpleNamespace(**made)
@@ -146,7 +148,7 @@ def test_refresh_signed_with_the_fleet_keys_mints_new_ones(server, users, farm):
 
 def test_fleet_role_for_worker_needs_worker_access_on_the_fleet(users, farm):
     worker = new_worker(users.worker.client, farm)
-    for who in (users.viewer, users.stranger, users.contributor):
+    for who in (users.viewer, users.contributor):
         assert code(who.client.assume_fleet_role_for_worker, **worker) == "AccessDeniedException"
 
 
@@ -226,8 +228,8 @@ def test_queue_without_a_role_gives_no_credentials(server, deadline, users, farm
 
 def test_a_queue_membership_does_not_stand_in_for_worker_access(server, deadline, users, farm):
     worker, _ = fleet_keys(server, users, farm)
-    member(deadline, farm.farm_id, users.queuemember.id, "OWNER", queueId=farm.queue_id)
-    assert code(users.queuemember.client.assume_queue_role_for_worker, **worker,
+    member(deadline, farm.farm_id, users.contributor.id, "OWNER", queueId=farm.queue_id)
+    assert code(users.contributor.client.assume_queue_role_for_worker, **worker,
                 queueId=farm.queue_id) == "AccessDeniedException"
 
 
@@ -277,9 +279,9 @@ def test_queue_role_for_read_reads_that_queue_only(server, deadline, users, farm
 
 
 def test_read_roles_need_viewer_and_an_existing_resource(users, farm):
-    assert code(users.stranger.client.assume_queue_role_for_read, farmId=farm.farm_id,
+    assert code(users.worker.client.assume_queue_role_for_read, farmId=farm.farm_id,
                 queueId=farm.queue_id) == "AccessDeniedException"
-    assert code(users.stranger.client.assume_fleet_role_for_read, farmId=farm.farm_id,
+    assert code(users.contributor.client.assume_fleet_role_for_read, farmId=farm.farm_id,
                 fleetId=farm.fleet_id) == "AccessDeniedException"
     missing = "queue-" + "2" * 32
     error = refused(users.viewer.client.assume_queue_role_for_read, farmId=farm.farm_id, queueId=missing)
@@ -345,4 +347,13 @@ def test_minted_keys_are_stored_with_their_scope_and_expiry(server, users, farm,
         record = identity.find_key(conn, credentials["accessKeyId"])
     assert record.principal_id == users.worker.id and record.expires_at == credentials["expiration"]
     assert record.scope == credential_scopes.fleet_worker(farm.farm_id, farm.fleet_id, worker["workerId"],
-                                                          [farm.queue_id])
+                                                          [farm.queue_id], "CONTRIBUTOR")
+
+
+def test_worker_queue_keys_stop_working_with_the_worker_access_they_stand_on(server, deadline, users, farm):
+    worker, fleet = fleet_keys(server, users, farm)
+    queue = temporary(server, fleet.assume_queue_role_for_worker(**worker, queueId=farm.queue_id)["credentials"])
+    assert queue.get_queue(farmId=farm.farm_id, queueId=farm.queue_id)["queueId"] == farm.queue_id
+    deadline.disassociate_member_from_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, principalId=users.worker.id)
+    assert code(queue.get_queue, farmId=farm.farm_id, queueId=farm.queue_id) == "AccessDeniedException"
+    assert code(fleet.get_worker, **worker) == "AccessDeniedException"

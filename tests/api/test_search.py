@@ -1,4 +1,5 @@
-"""SearchJobs, SearchSteps, SearchTasks and SearchWorkers through real boto3 clients."""
+"""SearchJobs, SearchSteps, SearchTasks and SearchWorkers' checks through real boto3 clients (SearchWorkers over real
+workers: test_search_workers.py), and DeleteQueue dropping the memberships held on its jobs."""
 
 from __future__ import annotations
 
@@ -337,9 +338,9 @@ def test_search_tasks_by_task_run_status(deadline, farm_id, queue_id):
     assert answer["totalResults"] == 1 and answer["tasks"][0]["runStatus"] == "PENDING"
 
 
-# --- SearchWorkers -----------------------------------------------------------------------------------
+# --- SearchWorkers: its checks; searches over real workers are in test_search_workers.py ------------
 
-def test_search_workers_answers_empty_for_a_fleet_of_the_farm(deadline, farm_id):
+def test_search_workers_answers_empty_for_a_fleet_without_workers(deadline, farm_id):
     fleet_id = new_fleet(deadline, farm_id)
     answer = deadline.search_workers(farmId=farm_id, fleetIds=[fleet_id], itemOffset=0, pageSize=5)
     assert (answer["workers"], answer["totalResults"]) == ([], 0) and "nextItemOffset" not in answer
@@ -358,3 +359,37 @@ def test_search_workers_checks_field_names(deadline, farm_id):
         deadline.search_workers(farmId=farm_id, fleetIds=[fleet_id], itemOffset=0, filterExpressions={
             "filters": [string_filter("PRIORITY", "1")], "operator": "AND"})
     assert [f["name"] for f in error_of(caught)["fieldList"]] == ["filterExpressions.filters[0].stringFilter.name"]
+
+
+def test_unknown_worker_status_is_validation_exception_naming_the_value(deadline, farm_id):
+    fleet_id = new_fleet(deadline, farm_id)
+    with pytest.raises(ClientError) as caught:
+        deadline.search_workers(farmId=farm_id, fleetIds=[fleet_id], itemOffset=0, filterExpressions={
+            "filters": [{"stringListFilter": {"name": "STATUS", "operator": "ANY_EQUALS", "values": ["IDLE", "BUSY"]}}],
+            "operator": "AND"})
+    error = error_of(caught)
+    assert (error["Error"]["Code"], error["reason"]) == ("ValidationException", "FIELD_VALIDATION_FAILED")
+    assert [f["name"] for f in error["fieldList"]] == ["filterExpressions.filters[0].stringListFilter.values[1]"]
+
+
+# --- DeleteQueue takes the memberships held on its jobs ----------------------------------------------
+# (store/queues.delete removes memberships whose queue_id is the queue; job memberships carry it.)
+
+def test_deleting_a_queue_removes_memberships_on_it_and_its_jobs_but_not_the_farms(deadline, farm_id, users):
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="doomed")["queueId"]
+    job_id = submit(deadline, farm_id, queue_id)
+    member = {"principalId": users.submitter.id, "principalType": "USER", "identityStoreId": STORE}
+    deadline.associate_member_to_job(farmId=farm_id, queueId=queue_id, jobId=job_id, membershipLevel="MANAGER",
+                                     **member)
+    deadline.associate_member_to_queue(farmId=farm_id, queueId=queue_id, membershipLevel="VIEWER", **member)
+    deadline.associate_member_to_farm(farmId=farm_id, membershipLevel="VIEWER", **member)
+
+    def held() -> list[dict]:
+        return [m for m in users.submitter.client.list_memberships(principalId=users.submitter.id)["memberships"]
+                if farm_id in json.dumps(m)]
+
+    assert {next(iter(m)) for m in held()} == {"job", "queue", "farm"}
+    deadline.delete_queue(farmId=farm_id, queueId=queue_id)
+    assert [next(iter(m)) for m in held()] == ["farm"]
+    jobs_held = deadline.list_memberships(principalId=users.submitter.id, resourceTypes=["JOB"])["memberships"]
+    assert job_id not in [m["job"]["jobId"] for m in jobs_held]

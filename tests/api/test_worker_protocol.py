@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -223,3 +224,18 @@ def test_step_whose_requirements_the_worker_lacks_is_not_given_to_it(deadline, f
     assert arm.poll()["assignedSessions"] == {}
     big = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
     assert big.poll()["assignedSessions"]
+
+
+def test_session_log_stream_exists_before_the_worker_writes(deadline, farm, server):
+    submit(deadline, farm, frames_template("1-1"))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    (session_id, session), = worker.poll()["assignedSessions"].items()
+    group = session["logConfiguration"]["options"]["logGroupName"]
+    logs = server.client("logs")
+    logs.put_log_events(logGroupName=group, logStreamName=session_id,
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "frame 1 done"}])
+    events = logs.get_log_events(logGroupName=group, logStreamName=session_id, startFromHead=True)["events"]
+    assert [e["message"] for e in events] == ["frame 1 done"]
+    worker_group = worker.log["options"]["logGroupName"]
+    streams = logs.describe_log_streams(logGroupName=worker_group)["logStreams"]
+    assert worker.worker_id in [s["logStreamName"] for s in streams]

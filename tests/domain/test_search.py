@@ -191,6 +191,26 @@ def test_user_jobs_first_is_refused_for_workers():
         "sortExpressions[0].userJobsFirst")
 
 
+def test_worker_status_takes_the_shown_values_running_and_idle_and_refuses_others():
+    query = parse(Resource.WORKERS, one({"stringListFilter": {
+        "name": "STATUS", "operator": "ANY_EQUALS", "values": ["RUNNING", "IDLE", "STOPPED"]}}), None)
+    assert query.where.members == (FieldTest("STATUS", "ANY_EQUALS", ("RUNNING", "IDLE", "STOPPED")),)
+    [(name, message)] = problems_of(Resource.WORKERS, one(string("STATUS", "BUSY")))
+    assert name == "filterExpressions.filters[0].stringFilter.value" and "RUNNING" in message
+
+
+def test_workers_are_searched_by_host_name_and_have_no_parameters():
+    query = parse(Resource.WORKERS, one(string("HOST_NAME", "render-01")),
+                  [{"fieldSort": {"name": "HOST_NAME", "sortOrder": "DESCENDING"}}])
+    assert query.where.members == (FieldTest("HOST_NAME", "EQUAL", ("render-01",)),)
+    assert query.order == (FieldOrder("HOST_NAME", True),)
+    problems = problems_of(Resource.WORKERS, one({"parameterFilter": {"name": "Frame", "operator": "EQUAL",
+                                                                      "value": "1"}}),
+                           [{"fieldSort": {"name": "NAME", "sortOrder": "ASCENDING"}}])
+    assert [p[0] for p in problems] == ["filterExpressions.filters[0].parameterFilter.name",
+                                        "sortExpressions[0].fieldSort.name"]
+
+
 def test_every_problem_is_reported_at_once_including_nested_groups():
     problems = problems_of(Resource.JOBS, one(string("A", "x"), {"groupFilter": one(string("B", "y"))}),
                            [{"fieldSort": {"name": "C", "sortOrder": "ASCENDING"}}])

@@ -1,18 +1,20 @@
-"""Search queries over jobs, steps and tasks give the same answers on SQLite and PostgreSQL."""
+"""Search queries over jobs, steps, tasks and workers give the same answers on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from farmstead.domain.search import VOCABULARY, Resource, identify_creators, parse
 from farmstead.store import search
-from farmstead.store.schema import farms, jobs, queues, steps, tasks
+from farmstead.store.schema import farms, fleets, jobs, queues, sessions, steps, tasks, workers
 
 T0 = datetime(2026, 2, 1, 9, 0, 0, 123456, tzinfo=timezone.utc)
 FARM, OTHER_FARM = "farm-" + "a" * 32, "farm-" + "b" * 32
 Q1, Q2, Q3 = ("queue-" + c * 32 for c in "123")
+F1, F2, F3 = ("fleet-" + c * 32 for c in "123")
 
 
 def job_id(n: int) -> str:
@@ -51,6 +53,29 @@ def insert_tasks(conn, job: int, index: int, parameters: list[dict | None], **va
     return [r["task_id"] for r in rows]
 
 
+def worker_id(n: int) -> str:
+    return f"worker-{n:032x}"
+
+
+def insert_worker(conn, n: int, fleet_id: str = F1, farm_id: str = FARM, status: str = "STARTED",
+                  host: str | None = None) -> str:
+    conn.execute(workers.insert(), dict(
+        worker_id=worker_id(n), farm_id=farm_id, fleet_id=fleet_id, status=status,
+        host_properties={"hostName": host} if host is not None else None, last_seen_at=T0,
+        created_at=T0 + timedelta(minutes=n), created_by="me"))
+    return worker_id(n)
+
+
+def insert_session(conn, worker: int, n: int, *, ended: bool = False) -> None:
+    """A session of `worker` (on a job made for the purpose), open unless `ended`."""
+    if conn.execute(sa.select(jobs.c.job_id).where(jobs.c.job_id == job_id(1000))).first() is None:
+        insert_job(conn, 1000)
+    conn.execute(sessions.insert(), dict(
+        session_id=f"session-{n:032x}", farm_id=FARM, queue_id=Q1, job_id=job_id(1000), fleet_id=F1,
+        worker_id=worker_id(worker), lifecycle_status="ENDED" if ended else "STARTED", next_action_index=0,
+        started_at=T0, ended_at=T0 if ended else None))
+
+
 @pytest.fixture
 def db(store):
     with store.write() as conn:
@@ -61,15 +86,22 @@ def db(store):
             conn.execute(queues.insert(), dict(queue_id=queue_id, farm_id=farm_id, display_name="q",
                                                default_budget_action="NONE", attributes={}, created_at=T0,
                                                created_by="me"))
+        for fleet_id, farm_id in ((F1, FARM), (F2, FARM), (F3, OTHER_FARM)):
+            conn.execute(fleets.insert(), dict(fleet_id=fleet_id, farm_id=farm_id, display_name="f", status="ACTIVE",
+                                               role_arn="arn:aws:iam::000000000000:role/f", min_worker_count=0,
+                                               max_worker_count=1, configuration={}, created_at=T0, created_by="me"))
     return store
 
 
-def run(store, resource, filters=None, sorts=None, *, queue_ids=(Q1,), job=None, offset=0, limit=100,
-        creators=lambda user: (user,)):
+def run(store, resource, filters=None, sorts=None, *, queue_ids=(Q1,), job=None, fleet_ids=(F1,), offset=0,
+        limit=100, creators=lambda user: (user,)):
     query = identify_creators(parse(resource, filters, sorts), creators)
+    scope = search.Scope(FARM, fleet_ids=tuple(fleet_ids)) if resource is Resource.WORKERS else search.Scope(
+        FARM, tuple(queue_ids), job)
     with store.read() as conn:
-        rows, total = search.search(conn, resource, search.Scope(FARM, tuple(queue_ids), job), query, offset, limit)
-    key = {Resource.JOBS: "job_id", Resource.STEPS: "step_id", Resource.TASKS: "task_id"}[resource]
+        rows, total = search.search(conn, resource, scope, query, offset, limit)
+    key = {Resource.JOBS: "job_id", Resource.STEPS: "step_id", Resource.TASKS: "task_id",
+           Resource.WORKERS: "worker_id"}[resource]
     return [getattr(r, key) for r in rows], total
 
 
@@ -329,6 +361,65 @@ def test_total_stops_counting_at_the_cap_and_no_page_goes_past_it(db, monkeypatc
     assert run(db, Resource.JOBS, offset=4) == ([], 4)
 
 
+# --- workers -----------------------------------------------------------------------------------------
+
+def test_workers_are_searched_only_in_the_named_fleets_of_the_farm(db):
+    with db.write() as conn:
+        insert_worker(conn, 1, F1)
+        insert_worker(conn, 2, F2)
+        insert_worker(conn, 3, F3, farm_id=OTHER_FARM)
+    assert run(db, Resource.WORKERS) == ([worker_id(1)], 1)
+    assert run(db, Resource.WORKERS, fleet_ids=(F2, F1)) == ([worker_id(1), worker_id(2)], 2)
+    assert run(db, Resource.WORKERS, fleet_ids=(F3,)) == ([], 0)
+
+
+def test_worker_status_is_the_shown_one_running_only_with_an_open_session(db):
+    with db.write() as conn:
+        insert_worker(conn, 1)                      # STARTED, open session: RUNNING
+        insert_worker(conn, 2)                      # STARTED, its only session ended: IDLE
+        insert_worker(conn, 3)                      # STARTED, no session: IDLE
+        insert_worker(conn, 4, status="STOPPING")   # an open session doesn't make it RUNNING
+        insert_worker(conn, 5, status="STOPPED")
+        insert_session(conn, 1, 1)
+        insert_session(conn, 1, 2, ended=True)
+        insert_session(conn, 2, 3, ended=True)
+        insert_session(conn, 4, 4)
+    status = lambda value, operator="EQUAL": where(string("STATUS", value, operator))  # noqa: E731
+    assert run(db, Resource.WORKERS, status("RUNNING"))[0] == [worker_id(1)]
+    assert run(db, Resource.WORKERS, status("IDLE"))[0] == [worker_id(2), worker_id(3)]
+    assert run(db, Resource.WORKERS, status("STOPPING"))[0] == [worker_id(4)]
+    assert run(db, Resource.WORKERS, status("STARTED")) == ([], 0)
+    assert run(db, Resource.WORKERS, status("IDLE", "NOT_EQUAL"))[0] == [worker_id(n) for n in (1, 4, 5)]
+    # Shown statuses sort alphabetically: IDLE, RUNNING, STOPPED, STOPPING.
+    assert run(db, Resource.WORKERS, sorts=[sort("STATUS")])[0] == [worker_id(n) for n in (2, 3, 1, 5, 4)]
+
+
+def test_host_name_filters_sorts_and_is_searched_with_the_worker_id(db):
+    with db.write() as conn:
+        insert_worker(conn, 1, host="render-b")
+        insert_worker(conn, 2)                      # no host properties at all
+        insert_worker(conn, 3, host="Render-A")
+        insert_worker(conn, 4, host="render-a")
+    assert run(db, Resource.WORKERS, where(string("HOST_NAME", "render-a")))[0] == [worker_id(4)]
+    assert run(db, Resource.WORKERS, where(string("HOST_NAME", "render-a", "NOT_EQUAL")))[0] == [
+        worker_id(n) for n in (1, 2, 3)]
+    assert run(db, Resource.WORKERS, sorts=[sort("HOST_NAME")])[0] == [worker_id(n) for n in (3, 4, 1, 2)]
+    assert run(db, Resource.WORKERS, sorts=[sort("HOST_NAME", True)])[0] == [worker_id(n) for n in (1, 4, 3, 2)]
+    assert run(db, Resource.WORKERS, where({"searchTermFilter": {"searchTerm": "RENDER a"}}))[0] == [
+        worker_id(3), worker_id(4)]
+    by_id = where({"searchTermFilter": {"searchTerm": worker_id(2)[-5:], "matchType": "CONTAINS"}})
+    assert run(db, Resource.WORKERS, by_id)[0] == [worker_id(2)]
+
+
+def test_workers_default_to_creation_order_and_page(db):
+    with db.write() as conn:
+        for n in (3, 1, 2):
+            insert_worker(conn, n)
+    assert run(db, Resource.WORKERS, limit=2) == ([worker_id(1), worker_id(2)], 3)
+    assert run(db, Resource.WORKERS, offset=2, limit=2) == ([worker_id(3)], 3)
+    assert run(db, Resource.WORKERS, sorts=[sort("CREATED_AT", True)])[0] == [worker_id(n) for n in (3, 2, 1)]
+
+
 def test_every_field_of_the_vocabulary_has_a_column():
-    for resource in (Resource.JOBS, Resource.STEPS, Resource.TASKS):
+    for resource in Resource:
         assert set(search.columns_of(resource)) == set(VOCABULARY[resource]), resource

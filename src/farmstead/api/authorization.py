@@ -6,8 +6,9 @@ and jobs; on a queue to its jobs; the highest level held on the resource or an a
 Temporary credentials (a Caller with a `scope`, minted by api/roles.py) are limited further: only the
 operations their scope allows, on the resources it names (domain/credential_scopes.py), and then
 still by their principal's memberships. This holds for the administrator's temporary keys too. A
-worker's queue keys are the one twist: their principal must still hold the worker access they were
-minted on (on the fleet or farm) instead of a membership on the queue.
+worker's keys are the one twist: their principal must still hold the worker access they were minted
+on (on the fleet or farm), and that stands in for the level each operation would need, so a
+worker's queue keys read a queue its principal holds no membership on.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def authorize(conn, caller: Caller, operation: str, access: str, params: dict[st
                                 f" resource because no session policy allows the deadline:{operation} action.")
         basis = credential_scopes.membership_basis(caller.scope)
         if basis is not None:
-            # A worker's queue keys act for the queue by the worker access they were minted on, not
-            # by a membership on the queue (which the worker's principal need not have).
+            # A worker's keys act by the worker access they were minted on, also on its queues, where
+            # the worker's principal need not hold any membership.
             resource_ids, needed = basis
             if caller.is_admin or level_at_least(highest_level(conn, caller, resource_ids, caller.scope["farmId"]),
                                                  needed):

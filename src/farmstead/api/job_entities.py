@@ -1,8 +1,10 @@
 """BatchGetJobEntity: what a worker needs to run the actions it was given.
 
 Entities carry exactly the fields the official agent accepts (worker-agent.md §5.4): its validator
-rejects unknown keys, so `extensions` and `resolvedSymbolTable` are never sent, `dependencies` is
-always sent, and `jobRunAsUser.posix` is left out when jobs run as the agent's own user.
+rejects unknown keys, `dependencies` is always sent, and `jobRunAsUser.posix` is left out when jobs
+run as the agent's own user. `extensions` go out only for a template that enables some (agents from
+0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it).
+`resolvedSymbolTable` is never sent.
 """
 
 from __future__ import annotations
@@ -63,15 +65,26 @@ def _job_details(ctx: Context, job, key: dict) -> dict[str, Any]:
         details["jobAttachmentSettings"] = attributes["jobAttachmentSettings"]
     if queue.role_arn:
         details["queueRoleArn"] = queue.role_arn
+    extensions = _extensions(job)
+    if extensions:
+        details["extensions"] = extensions
     return details
+
+
+def _extensions(job) -> list[str]:
+    return list(job_templates.parse_template(job.template, job.template_type).get("extensions") or [])
 
 
 def _step_details(ctx: Context, job, key: dict) -> dict[str, Any]:
     step = steps.get(ctx.conn, job.job_id, key["stepId"])
     if step is None:
         raise _EntityError("ResourceNotFoundException", f"Step {key['stepId']} does not exist.")
-    return {"jobId": job.job_id, "stepId": step.step_id, "schemaVersion": SCHEMA, "template": step.template,
-            "dependencies": [u.step_id for u in steps.upstream_of(ctx.conn, step.step_id)]}
+    details = {"jobId": job.job_id, "stepId": step.step_id, "schemaVersion": SCHEMA, "template": step.template,
+               "dependencies": [u.step_id for u in steps.upstream_of(ctx.conn, step.step_id)]}
+    extensions = _extensions(job)
+    if extensions:
+        details["extensions"] = extensions
+    return details
 
 
 def _environment_details(ctx: Context, job, key: dict) -> dict[str, Any]:

@@ -45,7 +45,8 @@ def assume_fleet_role_for_worker(ctx: Context, params: dict) -> dict:
     # restart before it says STARTED again (STOPPED, NOT_RESPONDING).
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     queue_ids = queue_fleet_associations.queue_ids_of_fleet(ctx.conn, worker.fleet_id)
-    return _mint(ctx, credential_scopes.fleet_worker(worker.farm_id, worker.fleet_id, worker.worker_id, queue_ids))
+    return _mint(ctx, credential_scopes.fleet_worker(worker.farm_id, worker.fleet_id, worker.worker_id, queue_ids,
+                                                     WORKER_ACCESS))
 
 
 @operation("AssumeQueueRoleForWorker", write=True, access="AUTHENTICATED")

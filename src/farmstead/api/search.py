@@ -12,18 +12,23 @@ of a single queue, whom AWS's queue-level managed policy lets search.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.jobs import job_summary
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_farm, require_fleet
+from farmstead.api.workers import worker_output
 from farmstead.domain import search as domain
 from farmstead.domain.search import Resource, SearchQuery, SearchRefused
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import identity, jobs, queues, steps
 from farmstead.store import search as store
+from farmstead.store import workers as worker_store
 from farmstead.store.search import Scope
 
 DEFAULT_PAGE_SIZE = 100
@@ -31,40 +36,36 @@ DEFAULT_PAGE_SIZE = 100
 
 @operation("SearchJobs", access="AUTHENTICATED")
 def search_jobs(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.JOBS, _job_item)
+    return _search(ctx, params, Resource.JOBS, _each(_job_item))
 
 
 @operation("SearchSteps", access="AUTHENTICATED")
 def search_steps(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.STEPS, _step_item)
+    return _search(ctx, params, Resource.STEPS, _each(_step_item))
 
 
 @operation("SearchTasks", access="AUTHENTICATED")
 def search_tasks(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.TASKS, _task_item)
+    return _search(ctx, params, Resource.TASKS, _each(_task_item))
 
 
 @operation("SearchWorkers", access="AUTHENTICATED")
 def search_workers(ctx: Context, params: dict) -> dict:
-    _query(Resource.WORKERS, params)
-    farm_id, fleet_ids = params["farmId"], list(dict.fromkeys(params["fleetIds"]))
-    for fleet_id in fleet_ids:
-        authorize(ctx.conn, ctx.caller, ctx.operation, "VIEWER", {"farmId": farm_id, "fleetId": fleet_id})
-    for fleet_id in fleet_ids:
-        require_fleet(ctx, farm_id, fleet_id)
-    # No workers exist yet: the workers issue adds their table and fills this answer in from it.
-    return {"workers": [], "totalResults": 0}
+    return _search(ctx, params, Resource.WORKERS, _worker_items)
 
 
 # --- the shared path ---------------------------------------------------------------------------------
 
-def _search(ctx: Context, params: dict, resource: Resource, to_item) -> dict:
+Items = Callable[[Context, list[Row]], list[dict[str, Any]]]
+
+
+def _search(ctx: Context, params: dict, resource: Resource, to_items: Items) -> dict:
     query = _query(resource, params)
-    scope = _scope(ctx, params)
+    scope = _fleet_scope(ctx, params) if resource is Resource.WORKERS else _scope(ctx, params)
     query = domain.identify_creators(query, lambda user: _created_by_values(ctx, user))
     offset, size = params["itemOffset"], params.get("pageSize", DEFAULT_PAGE_SIZE)
     rows, total = store.search(ctx.conn, resource, scope, query, offset, size)
-    result: dict[str, Any] = {resource.value: [to_item(row) for row in rows], "totalResults": total}
+    result: dict[str, Any] = {resource.value: to_items(ctx, rows), "totalResults": total}
     following = offset + len(rows)
     if rows and following < total:
         result["nextItemOffset"] = following
@@ -109,7 +110,22 @@ def _scope(ctx: Context, params: dict) -> Scope:
     return Scope(farm_id, queue_ids, job_id)
 
 
-# --- summaries: exactly the members of JobSearchSummary, StepSearchSummary, TaskSearchSummary ---------
+def _fleet_scope(ctx: Context, params: dict) -> Scope:
+    """The fleets to search, once the caller may view each and each exists in the farm (access first)."""
+    farm_id, fleet_ids = params["farmId"], tuple(dict.fromkeys(params["fleetIds"]))
+    for fleet_id in fleet_ids:
+        authorize(ctx.conn, ctx.caller, ctx.operation, "VIEWER", {"farmId": farm_id, "fleetId": fleet_id})
+    for fleet_id in fleet_ids:
+        require_fleet(ctx, farm_id, fleet_id)
+    return Scope(farm_id, fleet_ids=fleet_ids)
+
+
+# --- summaries: exactly the members of JobSearchSummary, StepSearchSummary, TaskSearchSummary,
+# --- WorkerSearchSummary -----------------------------------------------------------------------------
+
+def _each(to_item: Callable[[Row], dict[str, Any]]) -> Items:
+    return lambda ctx, rows: [to_item(row) for row in rows]
+
 
 def _job_item(row) -> dict[str, Any]:
     return {**job_summary(row), "queueId": row.queue_id, "jobParameters": row.parameters}
@@ -133,3 +149,16 @@ def _task_item(row) -> dict[str, Any]:
         "failureRetryCount": row.failure_retry_count, "startedAt": row.started_at, "endedAt": row.ended_at,
         "updatedAt": row.updated_at, "updatedBy": row.updated_by, "latestSessionActionId": row.latest_session_action_id,
     }
+
+
+#: WorkerSearchSummary's members: GetWorker's output without farmId and log.
+_WORKER_SUMMARY_KEYS = ("fleetId", "workerId", "status", "hostProperties",
+                        "createdBy", "createdAt", "updatedBy", "updatedAt")
+
+
+def _worker_items(ctx: Context, rows: list[Row]) -> list[dict[str, Any]]:
+    # GetWorker's own output and status, read in the same transaction as the search, so an item's
+    # status is the one its STATUS filter matched (store/search.py derives it the same way in SQL).
+    busy = worker_store.busy_worker_ids(ctx.conn, [row.worker_id for row in rows])
+    return [{key: value for key, value in worker_output(row, busy).items() if key in _WORKER_SUMMARY_KEYS}
+            for row in rows]

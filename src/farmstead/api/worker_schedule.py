@@ -25,7 +25,7 @@ from farmstead.domain import scheduling, task_states
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.ids import new_id
 from farmstead.protocol.errors import conflict
-from farmstead.store import dispatch, jobs, limits, sessions, steps, tasks, workers
+from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, tasks, workers
 
 _REPORT_EVENTS = {
     "SUCCEEDED": task_states.Event.RUN_SUCCEEDED,
@@ -267,6 +267,9 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, tas
                     lifecycle_status="STARTED", host_properties=worker.host_properties, next_action_index=0,
                     started_at=now)
     session = sessions.get(conn, session_id)
+    log = session_log(session)
+    logs.ensure_stream(conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
+                       int(now.timestamp() * 1000))
     if job.attachments:
         sessions.add_action(conn, session, kind="syncInputJobAttachments")
     for environment_id in environment_ids(job, step):

@@ -15,7 +15,7 @@ from farmstead.api.resources import audit_fields, require_fleet
 from farmstead.api.tags import tag_new_resource
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found
-from farmstead.store import workers
+from farmstead.store import logs, workers
 from farmstead.store.paging import position_of
 
 #: Who may act as a worker: the administrator, or a principal with this level on the fleet (or farm).
@@ -90,7 +90,9 @@ def batch_get_worker(ctx: Context, params: dict) -> dict:
             authorize(ctx.conn, ctx.caller, "BatchGetWorker", "VIEWER", key)
             row = require_worker(ctx, *key.values())
         except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
+            # The model lists no AccessDenied for these items: a worker you may not see is one you can't find.
+            code = "ResourceNotFoundException" if err.code == "AccessDeniedException" else err.code
+            errors.append({**key, "code": code, "message": err.message})
             continue
         found.append(worker_output(row, workers.busy_worker_ids(ctx.conn, [row.worker_id])))
     return {"workers": found, "errors": errors}
@@ -126,7 +128,13 @@ def update_worker(ctx: Context, params: dict) -> dict:
             # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
             release_worker_sessions(ctx.conn, row.worker_id, ctx.now)
     workers.update(ctx.conn, row.worker_id, **changes)
-    return {"log": worker_log(row)} if status == "STARTED" else {}
+    if status != "STARTED":
+        return {}
+    log = worker_log(row)
+    # The agent only ever calls PutLogEvents: the service makes the group and stream for it.
+    logs.ensure_stream(ctx.conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
+                       int(ctx.now.timestamp() * 1000))
+    return {"log": log}
 
 
 @operation("DeleteWorker", write=True, access="MANAGER")

@@ -32,7 +32,9 @@ def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds,
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")
-    click.echo(f"  export AWS_ENDPOINT_URL_DEADLINE=http://{host}:{port} AWS_DISABLE_HOST_PREFIX_INJECTION=true")
+    click.echo(f"  export AWS_ENDPOINT_URL=http://{host}:{port} AWS_DISABLE_HOST_PREFIX_INJECTION=true")
+    click.echo("  (AWS_ENDPOINT_URL_DEADLINE alone is enough for the deadline API; the worker agent also"
+               " uploads logs to the same endpoint)")
     app.start_background()
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")

@@ -50,10 +50,11 @@ _QUEUE_READ_OPERATIONS = frozenset({
     "GetQueueEnvironment", "ListQueueEnvironments", "GetStorageProfileForQueue", "ListStorageProfilesForQueue",
     "GetQueueFleetAssociation", "ListQueueFleetAssociations", "GetQueueLimitAssociation",
     "ListQueueLimitAssociations",
-    "BatchGetJob", "BatchGetStep", "BatchGetTask", "SearchJobs", "SearchSteps", "SearchTasks",
+    "BatchGetJob", "BatchGetStep", "BatchGetTask", "BatchGetSession", "BatchGetSessionAction",
+    "SearchJobs", "SearchSteps", "SearchTasks",
 })
-_QUEUE_PER_ITEM = frozenset({"BatchGetJob", "BatchGetStep", "BatchGetTask", "SearchJobs", "SearchSteps",
-                             "SearchTasks"})
+_QUEUE_PER_ITEM = frozenset({"BatchGetJob", "BatchGetStep", "BatchGetTask", "BatchGetSession",
+                             "BatchGetSessionAction", "SearchJobs", "SearchSteps", "SearchTasks"})
 
 KINDS: dict[str, Kind] = {
     # The official agent's own calls (worker-agent.md §2), on its own worker only, plus reading its
@@ -102,12 +103,16 @@ KINDS: dict[str, Kind] = {
 
 # --- building scopes ----------------------------------------------------------------------------------
 
-def fleet_worker(farm_id: str, fleet_id: str, worker_id: str, queue_ids: list[str]) -> dict[str, Any]:
+def fleet_worker(farm_id: str, fleet_id: str, worker_id: str, queue_ids: list[str],
+                 worker_level: str) -> dict[str, Any]:
     """The agent's fleet keys: its own log group, and the session log groups of the queues the fleet
-    serves when they are minted (a refresh, at most 45 min later for the agent, picks up new ones)."""
+    serves when they are minted (a refresh, at most 45 min later for the agent, picks up new ones).
+    They stand on the worker's `worker_level` membership on the fleet (or farm) throughout, also
+    for the queues' log groups, where the worker's principal may hold no membership."""
     groups = [log_names.worker_log_group(farm_id, fleet_id)]
     groups += [log_names.session_log_group(farm_id, queue_id) for queue_id in sorted(set(queue_ids))]
     return {"version": VERSION, "kind": FLEET_WORKER, "farmId": farm_id, "fleetId": fleet_id, "workerId": worker_id,
+            "membership": {"resourceIds": [farm_id, fleet_id], "level": worker_level},
             "logs": {"read": groups, "write": groups}}
 
 

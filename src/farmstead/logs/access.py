@@ -14,7 +14,7 @@ which groups or streams exist.
 from __future__ import annotations
 
 from farmstead.api.authorization import highest_level, level_at_least
-from farmstead.domain import log_names
+from farmstead.domain import credential_scopes, log_names
 from farmstead.logs.executor import LogsContext
 from farmstead.protocol.errors import access_denied
 
@@ -24,6 +24,17 @@ ADMIN = None  # no membership level suffices
 
 
 def allowed(ctx: LogsContext, log_group_name: str, needed: str | None) -> bool:
+    scope = ctx.caller.scope
+    if scope is not None:
+        # Temporary keys (docs/credentials.md): the scope names the groups; a worker's keys stand on
+        # the worker access they were minted on, re-checked here, not on queue memberships.
+        if not credential_scopes.permits_logs(scope, ctx.operation, log_group_name):
+            return False
+        basis = credential_scopes.membership_basis(scope)
+        if basis is not None:
+            resource_ids, level = basis
+            return ctx.caller.is_admin or level_at_least(
+                highest_level(ctx.conn, ctx.caller, resource_ids, scope.get("farmId")), level)
     if ctx.caller.is_admin:
         return True
     owner = log_names.deadline_resource(log_group_name)

@@ -392,6 +392,8 @@ sessions = sa.Table(
     sa.Column("updated_by", sa.String(256)),
     # A worker's open sessions, on every UpdateWorkerSchedule.
     sa.Index("ix_sessions_worker_open", "worker_id", "ended_at"),
+    # Statistics aggregation over a farm's sessions in a time window.
+    sa.Index("ix_sessions_farm_started", "farm_id", "started_at"),
 )
 
 session_actions = sa.Table(

@@ -1,9 +1,11 @@
-"""Search queries over jobs, steps and tasks: a domain `SearchQuery` turned into SQLAlchemy Core.
+"""Search queries over jobs, steps, tasks and workers: a domain `SearchQuery` turned into SQLAlchemy Core.
 
-Owns: which column each search field reads, the SQL for every filter and sort (parameter values
-are read from the JSON `parameters` columns with SQLAlchemy's portable JSON paths), the count of
-`totalResults` (capped at MAX_RESULTS) and the offset page. Both dialects give the same answers:
-absent values sort last in either direction, text sorts case-insensitively and then byte-wise.
+Owns: which column each search field reads (a worker's STATUS is the status GetWorker shows,
+derived here in SQL from the stored status and its open sessions), the SQL for every filter and
+sort (parameter values are read from the JSON `parameters` columns with SQLAlchemy's portable JSON
+paths), the count of `totalResults` (capped at MAX_RESULTS) and the offset page. Both dialects
+give the same answers: absent values sort last in either direction, text sorts case-insensitively
+and then byte-wise.
 Must not: decide which fields or operators exist (domain/search.py), or check access and
 existence (api/search.py does before calling).
 """
@@ -28,7 +30,7 @@ from farmstead.domain.search import (
     TermTest,
     VOCABULARY,
 )
-from farmstead.store.schema import jobs, steps, tasks
+from farmstead.store.schema import jobs, sessions, steps, tasks, workers
 
 #: Search answers reach at most this far: totalResults stops counting here and no page goes past it.
 MAX_RESULTS = 10_000
@@ -36,11 +38,12 @@ MAX_RESULTS = 10_000
 
 @dataclass(frozen=True)
 class Scope:
-    """Where to look: these queues of the farm, optionally one job of them."""
+    """Where to look: these queues of the farm, optionally one job of them; or (workers) these fleets."""
 
     farm_id: str
-    queue_ids: tuple[str, ...]
+    queue_ids: tuple[str, ...] = ()
     job_id: str | None = None
+    fleet_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,18 +51,38 @@ class _Source:
     """How one resource is searched: its rows, field columns, searched texts, parameters and order."""
 
     select: Callable[[], sa.Select]
+    within: Callable[[sa.Select, Scope], sa.Select]
     columns: dict[str, sa.ColumnElement]
     texts: tuple[sa.ColumnElement, ...]
     parameters: sa.Column | None
-    creator: sa.ColumnElement
+    creator: sa.ColumnElement | None  # whose job it is, for userJobsFirst (workers have none)
     natural: tuple[sa.ColumnElement, ...]
 
 
 _AUDIT = ("created_at", "created_by", "updated_at", "updated_by")
 
+
+def _in_queues(select: sa.Select, scope: Scope) -> sa.Select:
+    select = select.where(jobs.c.farm_id == scope.farm_id, jobs.c.queue_id.in_(scope.queue_ids))
+    return select if scope.job_id is None else select.where(jobs.c.job_id == scope.job_id)
+
+
+def _in_fleets(select: sa.Select, scope: Scope) -> sa.Select:
+    return select.where(workers.c.farm_id == scope.farm_id, workers.c.fleet_id.in_(scope.fleet_ids))
+
+
+# The status GetWorker shows (api/workers.py `shown_status`): a STARTED worker is RUNNING while it
+# holds an open session and IDLE otherwise; every other stored status is shown as it is. Filters and
+# sorts read this, so a search for RUNNING finds exactly the workers GetWorker calls RUNNING.
+_HOLDS_SESSION = sa.exists().where(sessions.c.worker_id == workers.c.worker_id, sessions.c.ended_at.is_(None))
+_SHOWN_STATUS = sa.case((workers.c.status != "STARTED", workers.c.status),
+                        (_HOLDS_SESSION, sa.literal("RUNNING")), else_=sa.literal("IDLE"))
+_HOST_NAME = workers.c.host_properties["hostName"].as_string()
+
 _SOURCES: dict[Resource, _Source] = {
     Resource.JOBS: _Source(
         select=lambda: sa.select(jobs),
+        within=_in_queues,
         columns={"JOB_ID": jobs.c.job_id, "QUEUE_ID": jobs.c.queue_id, "NAME": jobs.c.name,
                  "PRIORITY": jobs.c.priority, "LIFECYCLE_STATUS": jobs.c.lifecycle_status,
                  "TASK_RUN_STATUS": jobs.c.task_run_status, "TARGET_TASK_RUN_STATUS": jobs.c.target_task_run_status,
@@ -75,6 +98,7 @@ _SOURCES: dict[Resource, _Source] = {
     ),
     Resource.STEPS: _Source(
         select=lambda: sa.select(steps, jobs.c.queue_id).join(jobs, jobs.c.job_id == steps.c.job_id),
+        within=_in_queues,
         columns={"STEP_ID": steps.c.step_id, "JOB_ID": steps.c.job_id, "QUEUE_ID": jobs.c.queue_id,
                  "NAME": steps.c.name, "LIFECYCLE_STATUS": steps.c.lifecycle_status,
                  "TASK_RUN_STATUS": steps.c.task_run_status, "TARGET_TASK_RUN_STATUS": steps.c.target_task_run_status,
@@ -90,6 +114,7 @@ _SOURCES: dict[Resource, _Source] = {
         select=lambda: (sa.select(tasks, jobs.c.queue_id)
                         .join(steps, steps.c.step_id == tasks.c.step_id)
                         .join(jobs, jobs.c.job_id == tasks.c.job_id)),
+        within=_in_queues,
         columns={"TASK_ID": tasks.c.task_id, "STEP_ID": tasks.c.step_id, "JOB_ID": tasks.c.job_id,
                  "QUEUE_ID": jobs.c.queue_id, "RUN_STATUS": tasks.c.run_status,
                  "TARGET_RUN_STATUS": tasks.c.target_run_status, "FAILURE_RETRY_COUNT": tasks.c.failure_retry_count,
@@ -101,6 +126,16 @@ _SOURCES: dict[Resource, _Source] = {
         parameters=tasks.c.parameters,
         creator=jobs.c.created_by,
         natural=(jobs.c.created_at, jobs.c.job_id, steps.c.step_index, tasks.c.task_index),
+    ),
+    Resource.WORKERS: _Source(
+        select=lambda: sa.select(workers),
+        within=_in_fleets,
+        columns={"WORKER_ID": workers.c.worker_id, "FLEET_ID": workers.c.fleet_id, "STATUS": _SHOWN_STATUS,
+                 "HOST_NAME": _HOST_NAME, **{c.upper(): workers.c[c] for c in _AUDIT}},
+        texts=(workers.c.worker_id, _HOST_NAME),
+        parameters=None,
+        creator=None,
+        natural=(workers.c.created_at, workers.c.worker_id),  # ListWorkers' order
     ),
 }
 
@@ -118,9 +153,7 @@ def search(conn: Connection, resource: Resource, scope: Scope, query: SearchQuer
            offset: int, limit: int) -> tuple[list[Row], int]:
     """(the rows at positions offset..offset+limit-1, totalResults capped at MAX_RESULTS)."""
     source = _SOURCES[resource]
-    filtered = source.select().where(jobs.c.farm_id == scope.farm_id, jobs.c.queue_id.in_(scope.queue_ids))
-    if scope.job_id is not None:
-        filtered = filtered.where(jobs.c.job_id == scope.job_id)
+    filtered = source.within(source.select(), scope)
     if query.where is not None:
         filtered = filtered.where(_condition(source, query.where))
     counted = filtered.with_only_columns(sa.literal(1), maintain_column_froms=True).limit(MAX_RESULTS).subquery()
@@ -218,7 +251,7 @@ def _order_keys(conn: Connection, resource: Resource, query: SearchQuery) -> lis
             keys.append(_absent_last(text))
             keys += _directed(conn, number, order.descending)
             keys += _directed(conn, text, order.descending, text=True)
-        elif isinstance(order, CreatorFirst) and order.created_by:
+        elif isinstance(order, CreatorFirst) and order.created_by and source.creator is not None:
             keys.append(sa.case((source.creator.in_(order.created_by), 0), else_=1))
     # The resource's own order settles ties, so pages never overlap or skip.
     return keys + list(source.natural)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:33:40.059052
+Create Date: 2026-11-30 00:45:27.380274
 """
 from alembic import op
 import sqlalchemy as sa
@@ -432,6 +432,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('session_id', name=op.f('pk_sessions'))
     )
     with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_sessions_farm_started', ['farm_id', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_sessions_job_id'), ['job_id'], unique=False)
         batch_op.create_index('ix_sessions_worker_open', ['worker_id', 'ended_at'], unique=False)
 
@@ -559,6 +560,7 @@ def downgrade() -> None:
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_sessions_worker_open')
         batch_op.drop_index(batch_op.f('ix_sessions_job_id'))
+        batch_op.drop_index('ix_sessions_farm_started')
 
     op.drop_table('sessions')
     with op.batch_alter_table('workers', schema=None) as batch_op:

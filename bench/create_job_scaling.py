@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.farm_setup import new_farm
 from bench.figures import table
 from bench.launcher import ProcessStats, RssSampler, running_server
+from bench.machine import OtherLoad
 
 SIZES = (10_000, 100_000, 1_000_000)
 DESCRIPTION = "CreateJob of 10^4/10^5/10^6 tasks: seconds to CREATE_COMPLETE and peak server RSS"
@@ -33,6 +34,7 @@ class SizeResult:
     db_mib: float
     wal_mib: float
     status: str
+    other_load: float  # share of the machine other processes used meanwhile
 
     @property
     def us_per_task(self) -> float:
@@ -59,7 +61,7 @@ def measure(tasks: int) -> SizeResult:
         stats = ProcessStats(server.process.pid)
         rss_before = stats.rss_mib()
         cpu_before = stats.cpu_seconds()
-        with RssSampler(stats):
+        with RssSampler(stats), OtherLoad() as other:
             started = time.monotonic()
             job_id = farm.create_job(tasks)
             answered = time.monotonic()
@@ -72,9 +74,10 @@ def measure(tasks: int) -> SizeResult:
                     raise RuntimeError(f"{tasks} tasks: job ended {status} with {counted} tasks counted")
             except TimeoutError:
                 complete_s, status = None, f"not complete after {_timeout_for(tasks):.0f} s"
-        return SizeResult(tasks, (answered - started) * 1000, complete_s, stats.cpu_seconds() - cpu_before,
+        server_cpu = stats.cpu_seconds() - cpu_before
+        return SizeResult(tasks, (answered - started) * 1000, complete_s, server_cpu,
                           rss_before, stats.peak_rss_mib(), _file_mib(server.data_dir / "farmstead.db"),
-                          _file_mib(server.data_dir / "farmstead.db-wal"), status)
+                          _file_mib(server.data_dir / "farmstead.db-wal"), status, other.share(server_cpu))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -90,9 +93,9 @@ def run(args: argparse.Namespace) -> None:
                      f"{r.us_per_task:.1f}" if done else "-", f"{r.tasks / r.complete_s:,.0f}" if done else "-",
                      f"{r.server_cpu_s:.2f}", f"{r.cpu_us_per_task:.1f}", f"{r.rss_before_mib:.0f}",
                      f"{r.peak_rss_mib:.0f}", f"{r.peak_rss_mib - r.rss_before_mib:+.0f}",
-                     f"{r.db_mib:.0f} / {r.wal_mib:.0f}"])
+                     f"{r.db_mib:.0f} / {r.wal_mib:.0f}", f"{r.other_load:.0%}"])
     print(table(["tasks", "CreateJob ms", "to COMPLETE s", "us/task", "tasks/s", "server CPU s", "CPU us/task",
-                 "RSS idle MiB", "peak RSS MiB", "peak-idle", "db / wal MiB"], rows))
+                 "RSS idle MiB", "peak RSS MiB", "peak-idle", "db / wal MiB", "others' load"], rows))
     print("\n  growth between sizes (x10 tasks each; linear = 10.0x time and CPU, 1.0x peak RSS):")
     growth = []
     for small, big in zip(results, results[1:]):

@@ -15,6 +15,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -35,7 +36,9 @@ class LoadResult:
     seconds: float
     latency_us: Counter  # latency in whole microseconds -> how many requests took it
     failures: int  # non-2xx answers and socket errors
+    client_cpu_s: float  # the load generator's own CPU
     server_cpu_s: float = float("nan")  # filled in by the caller, who can see the server process
+    other_load: float = float("nan")  # share of the machine others used meanwhile (caller fills it in)
 
     @property
     def p50_ms(self) -> float:
@@ -95,7 +98,10 @@ class LoadGenerator:
         # wrk is bounded by -d; at the request rates of this server that bounds the request count too.
         command = [self._wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                    "-s", script, f"http://{request.netloc}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         lines = {ln.split(" ", 1)[0]: ln.split(" ", 1)[1] for ln in done.stdout.splitlines()
                  if ln.startswith(("WRKJSON ", "WRKHIST "))}
         if "WRKJSON" not in lines:
@@ -106,7 +112,7 @@ class LoadGenerator:
             value, count = pair.split(":")
             histogram[int(value)] = int(count)
         return LoadResult(request.label, figures["requests"], figures["duration_us"] / 1e6, histogram,
-                          figures["failures"])
+                          figures["failures"], client_cpu)
 
     # --- Python ----------------------------------------------------------------------------------------
 
@@ -122,14 +128,14 @@ class LoadGenerator:
                    for share, cap in zip(shares, caps) if share]
         results = [future.result() for future in futures]
         histogram = Counter()
-        for _count, _elapsed, raw, _failures in results:
+        for _count, _elapsed, raw, _failures, _cpu in results:
             latencies = array.array("d")
             latencies.frombytes(raw)
             histogram.update(int(latency * 1e6) for latency in latencies)
-        rps = sum(count / elapsed for count, elapsed, _raw, _f in results if elapsed)
+        rps = sum(result[0] / result[1] for result in results if result[1])
         requests = sum(r[0] for r in results)
         return LoadResult(request.label, requests, requests / rps if rps else 0.0, histogram,
-                          sum(r[3] for r in results))
+                          sum(r[3] for r in results), sum(r[4] for r in results))
 
 
 def _lua_string(text: str) -> str:
@@ -161,14 +167,19 @@ end
 
 
 def _drive_process(wire: bytes, host: str, port: int, connections: int, seconds: float,
-                   cap: int) -> tuple[int, float, bytes, int]:
-    """One worker process: `connections` keep-alive sockets replaying `wire` until time or cap runs out."""
+                   cap: int) -> tuple[int, float, bytes, int, float]:
+    """One worker process: `connections` keep-alive sockets replaying `wire` until time or cap runs out.
+
+    Returns (requests, seconds, latencies as array('d') bytes, failures, this process's CPU seconds).
+    """
     try:
         import uvloop
         runner = uvloop.run
     except ImportError:
         runner = asyncio.run
-    return runner(_drive(wire, host, port, connections, seconds, cap))
+    cpu_before = time.process_time()
+    count, elapsed, raw, failures = runner(_drive(wire, host, port, connections, seconds, cap))
+    return count, elapsed, raw, failures, time.process_time() - cpu_before
 
 
 async def _drive(wire: bytes, host: str, port: int, connections: int, seconds: float,

@@ -50,17 +50,47 @@ def wrk_version() -> str | None:
     return first[0].split(" [")[0] if first else "wrk"
 
 
+_HZ = os.sysconf("SC_CLK_TCK")
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, summed over its CPUs (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:8]]  # user .. softirq; guest is inside user
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / _HZ, sum(values) / _HZ
+
+
 def busy_share(seconds: float = 1.0) -> float:
-    """Share of all CPUs busy over `seconds` (from /proc/stat): others' load on a shared machine."""
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat") as stat:
-            values = [int(v) for v in stat.readline().split()[1:]]
-        idle = values[3] + values[4]  # idle + iowait
-        return sum(values) - idle, sum(values)
-    busy_before, total_before = sample()
+    """Share of all CPUs busy over `seconds`: others' load on a shared machine."""
+    busy_before, total_before = machine_cpu_seconds()
     time.sleep(seconds)
-    busy_after, total_after = sample()
-    return (busy_after - busy_before) / max(1, total_after - total_before)
+    busy_after, total_after = machine_cpu_seconds()
+    return (busy_after - busy_before) / max(1e-9, total_after - total_before)
+
+
+class OtherLoad:
+    """How much of the machine went to processes other than ours while a measurement ran.
+
+    Ours are the server (its CPU is passed in), the load generator (passed in) and this process.
+    A share above a few percent means the figures of that measurement were disturbed.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        self._busy = machine_cpu_seconds()[0]
+        self._own = time.process_time()
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._busy = machine_cpu_seconds()[0] - self._busy
+        self._own = time.process_time() - self._own
+        self._wall = time.monotonic() - self._started
+
+    def share(self, server_cpu_s: float, client_cpu_s: float = 0.0) -> float:
+        others = self._busy - self._own - server_cpu_s - client_cpu_s
+        return max(0.0, others) / (self._wall * CPUS)
 
 
 def server_source() -> str:
@@ -81,9 +111,8 @@ def server_source() -> str:
 
 def describe(busy: float, store: str = "sqlite") -> str:
     """The machine line; `busy` is busy_share() measured just before, so others' load is on record."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     store_text = f"SQLite {sqlite3.sqlite_version} (WAL)" if store == "sqlite" else store
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; nproc {cores}; "
+    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; nproc {CPUS}; "
             f"{_cpu_model()}; {_memory_gib():.1f} GiB RAM; Python {platform.python_version()}; "
             f"store {store_text}; {platform.system()} {platform.release()}; "
             f"load average {os.getloadavg()[0]:.2f}, {busy:.0%} of CPU busy before start")

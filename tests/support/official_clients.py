@@ -1,0 +1,36 @@
+"""The official AWS clients, installed from PyPI into virtual environments of their own.
+
+Their pins never fight ours: each gets a venv under `.e2e-venvs/` (kept between runs, rebuilt when
+the pinned version changes). When PyPI can't be reached the tests that need them skip, saying why.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2] / ".e2e-venvs"
+WORKER_AGENT = "deadline-cloud-worker-agent==0.33.6"
+
+
+def client_venv(name: str, requirement: str) -> tuple[Path | None, str | None]:
+    """(bin directory, None) once `requirement` is installed in its own venv; (None, reason) if it can't be."""
+    home = ROOT / name
+    stamp = home / "installed.txt"
+    if stamp.exists() and stamp.read_text() == requirement:
+        return home / "bin", None
+    if home.exists():
+        subprocess.run(["rm", "-rf", str(home)], check=True)
+    venv.EnvBuilder(with_pip=True).create(home)
+    done = subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", requirement],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        return None, f"could not install {requirement} from PyPI: {done.stderr.strip()[-500:]}"
+    stamp.write_text(requirement)
+    return home / "bin", None
+
+
+if __name__ == "__main__":
+    print(client_venv(sys.argv[1], sys.argv[2]))

@@ -239,3 +239,36 @@ def test_session_log_stream_exists_before_the_worker_writes(deadline, farm, serv
     worker_group = worker.log["options"]["logGroupName"]
     streams = logs.describe_log_streams(logGroupName=worker_group)["logStreams"]
     assert worker.worker_id in [s["logStreamName"] for s in streams]
+
+
+def test_many_concurrent_workers_never_share_a_task(deadline, farm, server):
+    import threading
+
+    job_id = submit(deadline, farm, frames_template("1-40"))
+    seen: list[str] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            client = server.client()
+            worker = ScriptedWorker(client, farm["farm_id"], farm["fleet_id"])
+
+            def outcome(action):
+                if "taskRun" in action["definition"]:
+                    with lock:
+                        seen.append(action["definition"]["taskRun"]["taskId"])
+                return "SUCCEEDED"
+
+            worker.run(outcome=outcome, max_polls=400)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert len(seen) == 40 and len(set(seen)) == 40
+    assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.farm_setup import new_farm
 from bench.figures import table
-from bench.launcher import ProcessStats, RssSampler, running_server
+from bench.launcher import ProcessStats, running_server
 from bench.machine import OtherLoad
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -61,7 +61,7 @@ def measure(tasks: int) -> SizeResult:
         stats = ProcessStats(server.process.pid)
         rss_before = stats.rss_mib()
         cpu_before = stats.cpu_seconds()
-        with RssSampler(stats), OtherLoad() as other:
+        with OtherLoad() as other:
             started = time.monotonic()
             job_id = farm.create_job(tasks)
             answered = time.monotonic()

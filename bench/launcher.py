@@ -1,8 +1,9 @@
 """A fresh `farmstead server` process for one benchmark, and what /proc says about it.
 
-Owns: starting the server on a temporary data dir with the embedded SQLite store (through the tests' LiveServer, so benchmarks and
-tests start servers the same way), removing the dir afterwards, and reading the process's memory
-and CPU time. Output-shape checking (a tests-only cost) is turned off so it isn't measured.
+Owns: starting the server on a temporary data dir with the embedded SQLite store (through the
+tests' LiveServer, so benchmarks and tests start servers the same way), removing the dir afterwards,
+and reading the process's memory and CPU time. Output-shape checking (a tests-only cost) is turned
+off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
 """
 
@@ -14,7 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +26,7 @@ if str(_TESTS) not in sys.path:
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer  # noqa: E402
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
-           "ProcessStats", "RssSampler"]
+           "ProcessStats"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -83,30 +83,3 @@ class ProcessStats:
             # Field 2 (comm) may contain spaces; everything after its closing parenthesis is fixed.
             fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-class RssSampler:
-    """VmRSS every `interval` seconds in a thread, to show the shape of memory over time (VmHWM is the peak)."""
-
-    def __init__(self, stats: ProcessStats, interval: float = 0.05) -> None:
-        self._stats = stats
-        self._interval = interval
-        self._stop = threading.Event()
-        self.samples: list[float] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.samples.append(self._stats.rss_mib())
-            except OSError:
-                return
-            self._stop.wait(self._interval)

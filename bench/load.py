@@ -22,7 +22,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.figures import histogram_percentile
 from bench.lean_client import SignedRequest
@@ -34,7 +34,7 @@ class LoadResult:
     label: str
     requests: int
     seconds: float
-    latency_us: Counter  # latency in whole microseconds -> how many requests took it
+    latency_us: Counter = field(repr=False)  # latency in whole microseconds -> how many requests took it
     failures: int  # non-2xx answers and socket errors
     client_cpu_s: float  # the load generator's own CPU
     server_cpu_s: float = float("nan")  # filled in by the caller, who can see the server process
@@ -77,7 +77,7 @@ class LoadGenerator:
         return f"Python asyncio client, {self._processes} processes"
 
     def run(self, request: SignedRequest, seconds: float, *, connections: int | None = None,
-            max_requests: int = 200_000) -> LoadResult:
+            max_requests: int = 50_000) -> LoadResult:
         connections = connections or self.connections
         if self._wrk:
             return self._run_wrk(request, seconds, connections)

@@ -1,8 +1,10 @@
-"""The one-line description of the machine a benchmark ran on, printed before its figures.
+"""The machine a benchmark runs on: its description line, and how much of it others are using.
 
-Owns: reading nproc, the CPU model, memory, Python and store versions, the date, how busy the
-machine already is, and which farmstead source (git commit, local changes) the server will run.
-Must not: start anything; it only reads /proc and the interpreter.
+Owns: reading nproc, the CPU model, memory, Python and SQLite versions (the server runs on this same
+interpreter), the date, which farmstead source (git commit, local changes) the server will run, and
+the CPU other processes use before and during a measurement (a shared machine is noisy; that share
+says how much a figure can be trusted).
+Must not: start servers or load; it reads /proc and asks only `git` and `wrk -v`.
 """
 
 from __future__ import annotations
@@ -100,7 +102,10 @@ def server_source() -> str:
         return "farmstead not importable"
     package = Path(spec.origin).parent
     git = ["git", "-C", str(package)]
-    head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    try:
+        head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    except OSError:  # no git on this machine
+        return f"farmstead from {package}"
     if head.returncode != 0:
         return f"farmstead from {package} (not a git checkout)"
     changed = subprocess.run(git + ["status", "--porcelain", "--", "."], capture_output=True, text=True)
@@ -109,10 +114,9 @@ def server_source() -> str:
     return f"farmstead from {package} at {head.stdout.strip()} ({state})"
 
 
-def describe(busy: float, store: str = "sqlite") -> str:
+def describe(busy: float) -> str:
     """The machine line; `busy` is busy_share() measured just before, so others' load is on record."""
-    store_text = f"SQLite {sqlite3.sqlite_version} (WAL)" if store == "sqlite" else store
     return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; nproc {CPUS}; "
             f"{_cpu_model()}; {_memory_gib():.1f} GiB RAM; Python {platform.python_version()}; "
-            f"store {store_text}; {platform.system()} {platform.release()}; "
+            f"store SQLite {sqlite3.sqlite_version} (WAL); {platform.system()} {platform.release()}; "
             f"load average {os.getloadavg()[0]:.2f}, {busy:.0%} of CPU busy before start")

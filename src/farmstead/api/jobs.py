@@ -23,9 +23,11 @@ UPDATABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED"
 
 
 def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str):
-    require_queue(ctx, farm_id, queue_id)
+    # One query on the hit path (the job row carries its farm and queue); only a miss looks at the
+    # parents, to name the outermost thing that is missing.
     row = jobs.get(ctx.conn, farm_id, queue_id, job_id)
     if row is None:
+        require_queue(ctx, farm_id, queue_id)
         raise not_found("job", job_id)
     return row
 

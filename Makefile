@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= ./farmstead-data
 HOST ?= 127.0.0.1
 PORT ?= 8245
+WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: install up test bench clean coverage
@@ -20,8 +21,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The server, $(WORKERS) local workers and a ready farm (docs/up.md); Ctrl-C stops them all.
 up: install
-	$(BIN)/farmstead server --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+	$(BIN)/farmstead up --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) --workers $(WORKERS)
 
 # The whole suite on the embedded store, then the API suite again on PostgreSQL when one answers.
 test: install

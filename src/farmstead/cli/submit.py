@@ -1,0 +1,194 @@
+"""`farmstead submit`: a job from a template file or a job bundle, optionally watched to its end.
+
+Owns: choosing the farm and queue (flags, then DATA_DIR/up.json, then the `deadline` CLI's
+defaults), building CreateJob from what job_bundles.py read, and `--wait`'s live progress bar and
+exit code (0 when the job SUCCEEDED, 1 when it FAILED, was CANCELED or is NOT_COMPATIBLE).
+Must not: validate templates or parameter constraints (the server does; its message is printed).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import yaml
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from farmstead.cli import job_bundles
+from farmstead.cli.local_farm import Connection, connect, deadline_cli_default, explain
+from farmstead.cli.options import data_dir_option
+
+DEFAULT_PRIORITY = 50
+ENDED = {"SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE"}
+
+
+def connection_options(command):
+    """--profile and --endpoint-url, shared with `farmstead status`."""
+    command = click.option("--endpoint-url", default=None,
+                           help="Farmstead's URL; default: the profile's, else DATA_DIR/up.json's.")(command)
+    return click.option("--profile", default=None,
+                        help="AWS profile; default `farmstead` unless AWS_PROFILE/AWS_ACCESS_KEY_ID is set.")(command)
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-p", "--parameter", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="A job parameter value (repeatable); typed by the template's definition.")
+@click.option("--wait", is_flag=True, help="Show progress until the job ends; exit 1 unless it SUCCEEDED.")
+@click.option("--priority", type=click.IntRange(0, 100), default=None,
+              help=f"Job priority (default: the bundle's deadline:priority, else {DEFAULT_PRIORITY}).")
+@click.option("--farm-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
+@click.option("--queue-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
+@connection_options
+@data_dir_option
+def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int | None, farm_id: str | None,
+           queue_id: str | None, profile: str | None, endpoint_url: str | None, data_dir: Path) -> None:
+    """Submit SOURCE: an OpenJD job template (.json/.yaml) or a job bundle directory."""
+    try:
+        submission = job_bundles.load(source)
+        overrides = [job_bundles.split_assignment(text) for text in assignments]
+    except job_bundles.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    for note in submission.notes:
+        click.echo(f"note: {note}", err=True)
+    connection = connect(profile, endpoint_url, data_dir)
+    client = connection.client()
+    farm_id, queue_id = _queue(connection, farm_id, queue_id)
+    try:
+        parameters = _parameters(client, farm_id, queue_id, submission, overrides)
+        request = {"farmId": farm_id, "queueId": queue_id, "template": submission.template_text,
+                   "templateType": submission.template_type, "parameters": parameters,
+                   **submission.settings}
+        request["priority"] = priority if priority is not None else submission.settings.get("priority",
+                                                                                           DEFAULT_PRIORITY)
+        job_id = client.create_job(**request)["jobId"]
+    except job_bundles.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise click.ClickException(f"the job was not submitted.\n{explain(exc, connection)}") from None
+    click.echo(f"Submitted {job_id} to queue {queue_id} (farm {farm_id}).")
+    if not wait:
+        click.echo("Follow it with `farmstead status` (or submit with --wait).")
+        return
+    try:
+        job = wait_for_job(client, {"farmId": farm_id, "queueId": queue_id, "jobId": job_id})
+    except KeyboardInterrupt:
+        click.echo(f"\nStopped waiting; {job_id} keeps running.", err=True)
+        click.get_current_context().exit(130)
+    except (ClientError, BotoCoreError) as exc:
+        raise click.ClickException(f"lost track of {job_id}: {explain(exc, connection)}") from None
+    click.get_current_context().exit(_report(job))
+
+
+def _queue(connection: Connection, farm_id: str | None, queue_id: str | None) -> tuple[str, str]:
+    local = connection.local
+    farm_id = farm_id or (local.farmId if local else None)
+    queue_id = queue_id or (local.queueId if local and farm_id == local.farmId else None)
+    if farm_id is None:
+        farm_id = deadline_cli_default("defaults.farm_id")
+    if queue_id is None and farm_id is not None:
+        queue_id = deadline_cli_default("defaults.queue_id")
+    if not farm_id or not queue_id:
+        raise click.ClickException("which queue? Give --farm-id and --queue-id, or run where `farmstead up` "
+                                   "keeps its data (or pass --data-dir)")
+    return farm_id, queue_id
+
+
+def _parameters(client, farm_id: str, queue_id: str, submission: job_bundles.Submission,
+                overrides: list[tuple[str, str]]) -> dict[str, dict]:
+    definitions = dict(submission.definitions)
+    wanted = [(name, value, submission.base_dir) for name, value in submission.bundle_values.items()]
+    wanted += [(name, value, Path.cwd()) for name, value in overrides]
+    if any(name not in definitions for name, _, _ in wanted):
+        # Queue environments may define parameters too; the server merges them with the template's.
+        definitions = {**_queue_environment_definitions(client, farm_id, queue_id), **definitions}
+    unknown = sorted({name for name, _, _ in wanted if name not in definitions})
+    if unknown:
+        known = ", ".join(sorted(definitions)) or "none"
+        raise job_bundles.BundleError(f"unknown parameter{'s' if len(unknown) > 1 else ''} "
+                                      f"{', '.join(unknown)} (this template defines: {known})")
+    parameters = {name: job_bundles.api_value(name, value, definitions[name], base)
+                  for name, value, base in wanted}
+    # A relative PATH default means "next to the template" (as the deadline CLI reads it); the server
+    # has no template directory, so the submitter resolves it.
+    for name, definition in submission.definitions.items():
+        default = definition.get("default")
+        if (name not in parameters and str(definition.get("type", "")).upper() == "PATH"
+                and isinstance(default, str) and default and not Path(default).is_absolute()
+                and "://" not in default):
+            parameters[name] = job_bundles.api_value(name, default, definition, submission.base_dir)
+    return parameters
+
+
+def _queue_environment_definitions(client, farm_id: str, queue_id: str) -> dict[str, dict]:
+    definitions: dict[str, dict] = {}
+    ids = {"farmId": farm_id, "queueId": queue_id}
+    for page in client.get_paginator("list_queue_environments").paginate(**ids):
+        for summary in page["environments"]:
+            environment = client.get_queue_environment(**ids, queueEnvironmentId=summary["queueEnvironmentId"])
+            try:
+                document = yaml.safe_load(environment["template"])  # JSON is YAML too
+            except yaml.YAMLError:
+                continue
+            for definition in (document or {}).get("parameterDefinitions") or ():
+                definitions.setdefault(str(definition.get("name")), definition)
+    return definitions
+
+
+# ----- --wait -----
+
+def wait_for_job(client, ids: dict, poll_seconds: float = 1.0, console: Console | None = None) -> dict:
+    """Polls GetJob until it ends, with a live bar on a terminal and a line per change elsewhere."""
+    console = console or Console()
+    columns = (TextColumn("{task.fields[name]} [bold]{task.fields[status]}"), BarColumn(),
+               MofNCompleteColumn(), TextColumn("tasks done{task.fields[failures]}"), TimeElapsedColumn())
+    last_line = None
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
+        bar = progress.add_task("job", total=None, name=ids["jobId"], status="", failures="")
+        while True:
+            job = client.get_job(**ids)
+            status, done, total, failed = _progress(job)
+            failures = f", [red]{failed} failed[/red]" if failed else ""
+            progress.update(bar, total=total or None, completed=done, name=job.get("name", ids["jobId"]),
+                            status=status, failures=failures)
+            if not console.is_terminal:
+                line = f"{status}: {done}/{total} tasks done" + (f", {failed} failed" if failed else "")
+                if line != last_line:
+                    console.print(line, highlight=False)
+                    last_line = line
+            if _ended(job):
+                return job
+            time.sleep(poll_seconds)
+
+
+def _progress(job: dict) -> tuple[str, int, int, int]:
+    counts = job.get("taskRunStatusCounts") or {}
+    status = job.get("taskRunStatus") or job.get("lifecycleStatus", "")
+    if job.get("lifecycleStatus") in ("CREATE_IN_PROGRESS", "CREATE_FAILED"):
+        status = job["lifecycleStatus"]
+    return status, counts.get("SUCCEEDED", 0), sum(counts.values()), counts.get("FAILED", 0)
+
+
+def _ended(job: dict) -> bool:
+    if job.get("lifecycleStatus") == "CREATE_FAILED":
+        return True
+    return job.get("lifecycleStatus") != "CREATE_IN_PROGRESS" and job.get("taskRunStatus") in ENDED
+
+
+def _report(job: dict) -> int:
+    status, done, total, failed = _progress(job)
+    elapsed = ""
+    if job.get("startedAt") and job.get("endedAt"):
+        seconds = (job["endedAt"] - job["startedAt"]).total_seconds()
+        elapsed = f" in {seconds:.1f}s" if seconds < 10 else f" in {seconds:.0f}s"
+    click.echo(f"{job['jobId']} {status}: {done}/{total} tasks succeeded"
+               + (f", {failed} failed" if failed else "") + elapsed)
+    if status == "SUCCEEDED":
+        return 0
+    if job.get("lifecycleStatusMessage"):
+        click.echo(job["lifecycleStatusMessage"], err=True)
+    click.echo(f"Session logs: farmstead logs --job-id {job['jobId']}", err=True)
+    return 1

@@ -1,0 +1,309 @@
+"""The worker's life: its identity, its fleet credentials, the STARTED handshake, the loop, a clean stop.
+
+Owns: the work directory (an exclusive lock so two workers never share an identity, `worker.json`
+with the workerId so a restarted worker resumes it, `logs/`, `sessions/`, `worker.log`);
+CreateWorker or resuming the saved identity (a worker the server no longer knows is created afresh);
+AssumeFleetRoleForWorker (credentials.py refreshes it); UpdateWorker STARTED with host properties
+and capabilities (after a STATUS_CONFLICT it says STOPPED first, then STARTED again); running the
+Scheduler, and starting over when the server has marked the worker lost; and shutdown: on SIGTERM or
+SIGINT, UpdateWorker STOPPING (when sessions run), the running actions interrupted and reported,
+queued ones NEVER_ATTEMPTED, UpdateWorker STOPPED, exit 0. A second signal kills running actions at
+once. Must not: run actions or interpret schedules itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+from openjd.sessions import LOG as OPENJD_LOG
+
+from farmstead.worker import credentials, host, retries
+from farmstead.worker.schedule import Scheduler, WorkerLost
+from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
+
+log = logging.getLogger("farmstead.worker")
+
+IDENTITY_FILE = "worker.json"
+#: Calls made while stopping get this long each: a dead server must not hold the exit hostage.
+STOP_CALL_SECONDS = 10.0
+#: A second stop signal at least this long after the first kills running actions at once.
+HURRY_AFTER_SECONDS = 1.0
+
+
+class AgentError(Exception):
+    """A failure the worker can't ride out (bad ids, refused credentials, a locked work dir)."""
+
+
+@dataclass
+class WorkerOptions:
+    farm_id: str
+    fleet_id: str
+    work_dir: Path
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    custom: host.Custom = field(default_factory=host.Custom)
+    #: How long a running action may take to stop on SIGTERM before it is killed.
+    shutdown_grace: float = 10.0
+
+
+class Agent:
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        self.work_dir = options.work_dir.resolve()
+        self.stop = threading.Event()
+        self.hurry = threading.Event()
+        self.signal_name = "a stop request"
+        self._lock_file: Any = None
+        self._shipper: LogShipper | None = None
+        self._agent_log: StreamHandler | None = None
+        self._router = SessionLogRouter()
+        self._scheduler: Scheduler | None = None
+        self._worker_log_config: dict[str, Any] = {}
+        self._renewal: tuple[credentials.Clients, dict[str, str]] | None = None
+        self._renewed_at = float("-inf")
+
+    # --- entry point -----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        self._prepare_work_dir()
+        bootstrap = credentials.bootstrap_clients(self.options.profile, self.options.region, self.options.endpoint_url)
+        detected = host.detect(self.work_dir)
+        capabilities = host.capabilities(detected, self.options.custom)
+        properties = host.host_properties()
+        scheduler: Scheduler | None = None
+        outcome = "signal"
+        try:
+            while not self.stop.is_set():
+                worker_id, fleet = self._identity(bootstrap, properties)
+                ids = self._ids(worker_id)
+                clients = fleet.clients()
+                deadline_client = clients.client("deadline")
+                if not self._start(deadline_client, ids, capabilities, properties):
+                    self._forget_identity()
+                    continue
+                log.info("worker %s STARTED on fleet %s (%s, %d vCPU, %d MiB)", worker_id, self.options.fleet_id,
+                         detected.os_family, detected.vcpus, detected.memory_mib)
+                self._renewal = (bootstrap, ids)
+                if self._shipper is None:
+                    self._shipper = LogShipper(clients.client("logs"), on_denied=self._renew_log_credentials).start()
+                else:
+                    self._shipper.client = clients.client("logs")  # a new identity signs with its own role
+                self._upload_agent_log(ids)
+                scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop)
+                self._scheduler = scheduler
+                if self.stop.is_set():
+                    break
+                try:
+                    outcome = scheduler.run()
+                    break
+                except WorkerLost as lost:
+                    log.warning("the server no longer counts this worker as started (%s); starting again", lost)
+                    scheduler.abandon()
+                    if lost.deleted:
+                        self._forget_identity()
+                    self.stop.wait(1.0)  # an operator stopping it again and again must not make this spin
+        except retries.Stopped:
+            pass
+        if scheduler is not None:
+            self._shut_down(scheduler, deadline_client, ids, outcome)
+        elif self._shipper is not None:
+            self._shipper.stop(timeout=5)
+        log.info("worker stopped")
+        return 0
+
+    def _ids(self, worker_id: str) -> dict[str, str]:
+        return {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id, "workerId": worker_id}
+
+    # --- signals ---------------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        first_at: list[float] = []
+
+        def handler(signum: int, _frame: Any) -> None:
+            if self.stop.is_set():
+                # Ctrl-C under a supervisor delivers SIGINT from the terminal and SIGTERM from the
+                # supervisor together: only a signal that comes later is a request to hurry.
+                if time.monotonic() - first_at[0] >= HURRY_AFTER_SECONDS:
+                    self.hurry.set()
+                return
+            first_at.append(time.monotonic())
+            self.signal_name = f"signal {signum} ({signal.Signals(signum).name})"
+            self.stop.set()
+            if self._scheduler is not None:
+                self._scheduler.wake.set()  # don't sleep out the rest of the interval
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    # --- work dir and identity -------------------------------------------------------------------
+
+    def _prepare_work_dir(self) -> None:
+        for sub in ("logs", "sessions"):
+            (self.work_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.work_dir / "worker.lock", "a+")
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; one worker per work dir is on the user
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise AgentError(f"another worker is running with work dir {self.work_dir}") from None
+        file_handler = logging.FileHandler(self.work_dir / "worker.log", encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(file_handler)
+        OPENJD_LOG.addHandler(self._router)
+        OPENJD_LOG.setLevel(logging.INFO)
+        OPENJD_LOG.propagate = False  # session output goes to session logs, not the worker's stderr
+
+    def _saved_identity(self) -> str | None:
+        path = self.work_dir / IDENTITY_FILE
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if saved.get("farmId") != self.options.farm_id or saved.get("fleetId") != self.options.fleet_id:
+            log.warning("%s belongs to another fleet (%s/%s); creating a new worker", path, saved.get("farmId"),
+                        saved.get("fleetId"))
+            return None
+        return saved.get("workerId")
+
+    def _save_identity(self, worker_id: str) -> None:
+        path = self.work_dir / IDENTITY_FILE
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"workerId": worker_id, "farmId": self.options.farm_id,
+                                         "fleetId": self.options.fleet_id}, indent=2) + "\n")
+        os.replace(temporary, path)
+
+    def _forget_identity(self) -> None:
+        (self.work_dir / IDENTITY_FILE).unlink(missing_ok=True)
+
+    def _identity(self, bootstrap: credentials.Clients, properties: dict) -> tuple[str, credentials.FleetRole]:
+        client = bootstrap.client("deadline")
+        fleet_ids = {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id}
+        worker_id = self._saved_identity()
+        if worker_id is not None:
+            try:
+                return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile, self.stop)
+            except ClientError as error:
+                if retries.error_code(error) != "ResourceNotFoundException":
+                    raise AgentError(f"AssumeFleetRoleForWorker: {retries.describe(error)}") from error
+                log.warning("the server does not know worker %s any more; creating a new one", worker_id)
+                self._forget_identity()
+        while True:
+            try:
+                worker_id = retries.call(lambda: client.create_worker(**fleet_ids, hostProperties=properties),
+                                         "CreateWorker", stop=self.stop)["workerId"]
+                break
+            except ClientError as error:
+                if retries.error_reason(error) == "STATUS_CONFLICT" and \
+                        (error.response.get("context") or {}).get("status") == "CREATE_IN_PROGRESS":
+                    self.stop.wait(5)
+                    continue
+                raise AgentError(f"CreateWorker: {retries.describe(error)}") from error
+        self._save_identity(worker_id)
+        log.info("created worker %s", worker_id)
+        try:
+            return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile, self.stop)
+        except ClientError as error:
+            raise AgentError(f"AssumeFleetRoleForWorker: {retries.describe(error)}") from error
+
+    # --- status ----------------------------------------------------------------------------------
+
+    def _start(self, client: Any, ids: dict[str, str], capabilities: dict, properties: dict) -> bool:
+        """UpdateWorker STARTED; False when the server no longer knows the worker."""
+        for _ in range(3):
+            try:
+                answer = retries.call(lambda: client.update_worker(**ids, status="STARTED", capabilities=capabilities,
+                                                                   hostProperties=properties),
+                                      "UpdateWorker STARTED", stop=self.stop)
+                self._worker_log_config = answer.get("log") or {}
+                return True
+            except ClientError as error:
+                code, reason = retries.error_code(error), retries.error_reason(error)
+                if code == "ResourceNotFoundException":
+                    return False
+                if code == "ConflictException" and reason == "STATUS_CONFLICT":
+                    # e.g. STOPPING from a run that died mid-drain: finish that stop, then start again.
+                    log.info("worker is %s on the server; stopping it before starting again",
+                             (error.response.get("context") or {}).get("status"))
+                    retries.call(lambda: client.update_worker(**ids, status="STOPPED"), "UpdateWorker STOPPED",
+                                 stop=self.stop)
+                    continue
+                raise AgentError(f"UpdateWorker STARTED: {retries.describe(error)}") from error
+        raise AgentError("UpdateWorker STARTED kept conflicting with the worker's status")
+
+    def _upload_agent_log(self, ids: dict[str, str]) -> None:
+        """Upload the worker's own log to the stream UpdateWorker(STARTED) named (a new one after a new identity)."""
+        options = self._worker_log_config.get("options") or {}
+        if self._shipper is None or not options.get("logGroupName"):
+            return
+        target = (options["logGroupName"], options.get("logStreamName") or ids["workerId"])
+        if self._agent_log is not None:
+            if self._agent_log.target == target:
+                return
+            log.removeHandler(self._agent_log)
+            self._agent_log.close_stream()
+        self._agent_log = StreamHandler(self._shipper.open(*target))
+        log.addHandler(self._agent_log)
+
+    def _renew_log_credentials(self) -> None:
+        """Fresh fleet keys for log uploads (they cover queues associated since the last ones); once a minute at most."""
+        if self._renewal is None or self._shipper is None or time.monotonic() - self._renewed_at < 60:
+            return
+        self._renewed_at = time.monotonic()
+        bootstrap, ids = self._renewal
+        try:
+            fleet = credentials.FleetRole(bootstrap, ids, self.options.profile, self.stop)
+        except Exception as error:  # noqa: BLE001 - the lines wait; the next denial tries again
+            log.warning("could not renew the fleet credentials for log uploads: %s", retries.describe(error))
+            return
+        self._shipper.client = fleet.clients().client("logs")
+        log.info("log uploads were denied; renewed the fleet credentials they use")
+
+    def _update_status(self, client: Any, ids: dict[str, str], status: str) -> None:
+        try:
+            retries.call(lambda: client.update_worker(**ids, status=status), f"UpdateWorker {status}",
+                         deadline=time.monotonic() + STOP_CALL_SECONDS)
+        except Exception as error:  # noqa: BLE001 - stopping goes on; the liveness sweep covers the server
+            log.warning("UpdateWorker %s failed: %s", status, retries.describe(error))
+
+    def _shut_down(self, scheduler: Scheduler, client: Any, ids: dict[str, str], outcome: str) -> None:
+        if outcome == "service":
+            log.info("the server asked this worker to stop")
+        else:
+            log.info("stopping on %s", self.signal_name)
+        if scheduler.busy:
+            self._update_status(client, ids, "STOPPING")
+        message = f"Farmstead worker received {self.signal_name}" if outcome == "signal" \
+            else "The service stopped the worker"
+        scheduler.drain(message, timedelta(seconds=self.options.shutdown_grace), self.hurry)
+        if len(scheduler.reports):
+            scheduler.sync(deadline=time.monotonic() + STOP_CALL_SECONDS, apply=False)
+        self._update_status(client, ids, "STOPPED")
+        log.info("worker %s STOPPED", ids["workerId"])
+        if self._agent_log is not None:
+            log.removeHandler(self._agent_log)
+        if self._shipper is not None:
+            self._shipper.stop(timeout=5)
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False

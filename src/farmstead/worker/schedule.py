@@ -1,0 +1,195 @@
+"""The UpdateWorkerSchedule loop: report what happened, take what the server assigns, wait, repeat.
+
+Owns: one heartbeat per `updateIntervalSeconds` (sooner when a session goes idle, so a finished
+action is reported at once and the next task follows without waiting a full interval); applying
+`assignedSessions` (worker-agent.md §5.3): new sessions start a runner, listed actions replace a
+runner's queue, `cancelSessionActions` cancel the running action, sessions that disappear end;
+retrying through outages (retries.py) without losing a report; and the final drain at shutdown.
+Must not: run actions (actions.py) or manage the worker's status (agent.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError, ParamValidationError
+
+from farmstead.worker import retries
+from farmstead.worker.actions import Action, SessionRunner
+from farmstead.worker.entities import JobEntities
+from farmstead.worker.reports import ActionReports
+from farmstead.worker.session_logs import LogShipper, SessionLog, SessionLogRouter
+
+log = logging.getLogger("farmstead.worker")
+
+#: Never poll faster than this, whatever the server says (an interval of 0 would spin).
+MIN_INTERVAL = 0.2
+
+
+class WorkerLost(Exception):
+    """The server no longer has this worker STARTED (it was marked NOT_RESPONDING, stopped or deleted)."""
+
+    def __init__(self, message: str, *, deleted: bool) -> None:
+        super().__init__(message)
+        self.deleted = deleted
+
+
+class Scheduler:
+    def __init__(self, client: Any, ids: dict[str, str], work_dir: Path, shipper: LogShipper | None,
+                 router: SessionLogRouter, stop: threading.Event) -> None:
+        self._client = client
+        self._ids = ids  # farmId fleetId workerId
+        self._work_dir = work_dir
+        self._shipper = shipper
+        self._router = router
+        self._stop = stop
+        self.wake = threading.Event()
+        self.reports = ActionReports()
+        self.entities = JobEntities(
+            lambda batch: client.batch_get_job_entity(**ids, identifiers=batch), stop=stop)
+        self._runners: dict[str, SessionRunner] = {}
+        self._ending: list[SessionRunner] = []
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._runners)
+
+    def run(self) -> str:
+        """Loop until the worker is asked to stop ("signal") or the server says STOPPED ("service")."""
+        while not self._stop.is_set():
+            self.wake.clear()
+            response = self.sync(stop=self._stop)
+            self._reap()
+            if response is None:
+                continue
+            if response.get("desiredWorkerStatus") == "STOPPED":
+                return "service"
+            interval = max(MIN_INTERVAL, float(response.get("updateIntervalSeconds") or 0))
+            self.wake.wait(interval)
+        return "signal"
+
+    def sync(self, *, stop: threading.Event | None = None, deadline: float | None = None,
+             apply: bool = True) -> dict[str, Any] | None:
+        """One UpdateWorkerSchedule call; None when it could not be made (the caller tries again)."""
+        sent = self.reports.snapshot()
+        try:
+            response = retries.call(
+                lambda: self._client.update_worker_schedule(**self._ids, updatedSessionActions=sent),
+                "UpdateWorkerSchedule", stop=stop, deadline=deadline)
+        except retries.Stopped:
+            return None
+        except ClientError as error:
+            return self._refused(error, sent, stop)
+        except ParamValidationError as error:
+            log.error("reports not sendable (%s); dropping them: %s", error, sorted(sent))
+            self.reports.commit(sent)
+            return None
+        except Exception as error:  # noqa: BLE001 - past the deadline: the caller decides
+            if deadline is not None:
+                log.warning("UpdateWorkerSchedule failed: %s", retries.describe(error))
+                return None
+            raise
+        self.reports.commit(sent)
+        if apply:
+            self.apply(response)
+        return response
+
+    def _refused(self, error: ClientError, sent: dict, stop: threading.Event | None) -> None:
+        code, reason = retries.error_code(error), retries.error_reason(error)
+        if code == "ResourceNotFoundException":
+            raise WorkerLost(retries.describe(error), deleted=True) from error
+        if code == "ConflictException" and reason == "STATUS_CONFLICT":
+            raise WorkerLost(retries.describe(error), deleted=False) from error
+        if code == "AccessDeniedException":
+            raise error
+        if code == "ValidationException":
+            # A report the server can't take would be resent forever: drop this batch, keep working.
+            log.error("UpdateWorkerSchedule refused the reports (%s); dropping them: %s",
+                      retries.describe(error), sorted(sent))
+            self.reports.commit(sent)
+            return None
+        log.error("UpdateWorkerSchedule failed: %s", retries.describe(error))
+        if stop is not None:
+            stop.wait(retries.MAX_DELAY / 3)
+        return None
+
+    def apply(self, response: dict[str, Any]) -> None:
+        assigned = response.get("assignedSessions") or {}
+        cancels = response.get("cancelSessionActions") or {}
+        for session_id in [s for s in self._runners if s not in assigned]:
+            runner = self._runners.pop(session_id)
+            runner.stop()  # the server has ended it: wind down without reporting
+            self._ending.append(runner)
+            log.info("session %s ended", session_id)
+        for session_id, session in assigned.items():
+            actions = [Action.from_assigned(item) for item in session.get("sessionActions") or []]
+            runner = self._runners.get(session_id)
+            if runner is None:
+                if self._stop.is_set():
+                    continue  # stopping: UpdateWorker STOPPED hands it back untouched
+                runner = self._new_runner(session_id, session)
+                runner.replace_queue(actions)
+                runner.start()
+                continue
+            if cancels.get(session_id):
+                runner.cancel(set(cancels[session_id]))
+            runner.replace_queue(actions)
+
+    def _new_runner(self, session_id: str, session: dict[str, Any]) -> SessionRunner:
+        queue_id, job_id = session["queueId"], session["jobId"]
+        log.info("session %s started for job %s", session_id, job_id)
+        sink = SessionLog(self._work_dir / "logs" / queue_id / f"{session_id}.log",
+                          self._upload_stream(session_id, session.get("logConfiguration") or {}))
+        self._router.register(session_id, sink)
+        ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
+        runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set)
+        self._runners[session_id] = runner
+        return runner
+
+    def _upload_stream(self, session_id: str, config: dict[str, Any]):
+        options = config.get("options") or {}
+        if self._shipper is None or config.get("error") or config.get("logDriver") != "awslogs" \
+                or not options.get("logGroupName") or not options.get("logStreamName"):
+            if config.get("error"):
+                log.warning("session %s: no log upload (%s)", session_id, config["error"])
+            return None
+        return self._shipper.open(options["logGroupName"], options["logStreamName"])
+
+    def _reap(self) -> None:
+        for runner in [r for r in self._ending if r.ended.is_set()]:
+            self._ending.remove(runner)
+            self._router.unregister(runner.session_id)
+            if not any(r.ids["jobId"] == runner.ids["jobId"] for r in self._runners.values()):
+                self.entities.forget_job(runner.ids["jobId"])
+
+    def drain(self, message: str, grace: timedelta, hurry: threading.Event) -> None:
+        """Interrupt every session, wait for the runners to report and wind down (bounded)."""
+        runners = list(self._runners.values())
+        for runner in runners:
+            runner.stop(message, grace)
+        give_up = time.monotonic() + grace.total_seconds() * 2 + 30
+        hurried = False
+        for runner in runners + self._ending:
+            while not runner.ended.wait(0.2):
+                if hurry.is_set() and not hurried:
+                    hurried = True
+                    for each in runners:
+                        each.hurry()
+                if time.monotonic() > give_up:
+                    log.warning("session %s did not wind down in time", runner.session_id)
+                    break
+        self._ending.extend(self._runners.values())
+        self._runners.clear()
+
+    def abandon(self) -> None:
+        """The server has taken this worker's sessions back: stop them all, report nothing."""
+        for runner in self._runners.values():
+            runner.stop()
+            self._ending.append(runner)
+        self._runners.clear()
+        self.reports.commit(self.reports.snapshot())

@@ -1,0 +1,25 @@
+"""The worker and its CLI talk to the server through boto3 only: no server room is imported."""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "farmstead"
+SERVER_ROOMS = ("farmstead.store", "farmstead.api", "farmstead.protocol", "farmstead.domain", "farmstead.logs",
+                "farmstead.background", "sqlalchemy", "starlette")
+
+
+def imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_worker_and_its_commands_import_no_server_code():
+    paths = sorted((SRC / "worker").rglob("*.py")) + [SRC / "cli" / "worker.py", SRC / "cli" / "logs.py"]
+    offenders = [f"{path.relative_to(SRC)} imports {name}" for path in paths for name in imports(path)
+                 if any(name == room or name.startswith(room + ".") for room in SERVER_ROOMS)]
+    assert offenders == []

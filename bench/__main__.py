@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from bench import create_job_scaling, get_job_flatness
+from bench import create_job_scaling, dispatch, get_job_flatness
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.
@@ -19,6 +19,7 @@ BUSY_WARNING = 0.2
 BENCHMARKS = {
     "create_job_scaling": create_job_scaling,
     "get_job_flatness": get_job_flatness,
+    "dispatch": dispatch,
 }
 
 

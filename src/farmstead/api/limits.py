@@ -2,9 +2,11 @@
 Create/Get/Update/Delete/ListQueueLimitAssociations.
 
 Owns: maxCount rules (-1 unlimited, never 0), amountRequirementName rules, the one-limit-per-amount-
-name-per-queue rule, and the association's status machine (only a STOPPED association may be
-deleted; a limit only once it has none). Must not: write SQL, or count usage (currentCount is kept
-by dispatch in the scheduling issue).
+name-per-queue rule, deleting a limit only once it has no associations, and what makes a queue-limit
+association one kind of association (names, STOP_LIMIT_USAGE_* statuses, store functions; the status
+machine it shares with queue-fleet associations, delete only when STOPPED included, is
+api/associations.py). Must not: write SQL, or count usage (currentCount is kept by dispatch in the
+scheduling issue).
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from farmstead.api import associations
+from farmstead.api.associations import AssociationKind
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.resources import audit_fields, require_farm
 from farmstead.domain.capabilities import RESERVED_AMOUNT_PREFIX
+from farmstead.domain.statuses import QueueLimitAssociationStatus as Status
 from farmstead.ids import new_id
-from farmstead.protocol.errors import conflict, not_found, validation_error
-from farmstead.store import limits, queues
+from farmstead.protocol.errors import not_found, validation_error
+from farmstead.store import limits
 from farmstead.store.paging import position_of
 
-ASSOCIATION_TYPE = "queue-limit-association"
 # What a step can name in hostRequirements.amounts (OpenJD AmountCapabilityName, as the model's
 # FleetAmountCapability name pattern spells it): a limit under any other name could never be used.
 _AMOUNT_NAME = re.compile(r"([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\.[a-zA-Z][a-zA-Z0-9]{0,63})+")
@@ -123,83 +127,43 @@ def list_limits(ctx: Context, params: dict) -> dict:
 
 # --- queue-limit associations ----------------------------------------------------------------------
 
-def association_id(queue_id: str, limit_id: str) -> str:
-    """How errors name an association: the two ids as they appear in its URL."""
-    return f"{queue_id}/{limit_id}"
+QUEUE_LIMIT = AssociationKind(
+    resource_type="queue-limit-association", other_type="limit", other_member="limitId", other_column="limit_id",
+    list_key="queueLimitAssociations",
+    already_associated="Limit {other_id} is already associated with queue {queue_id}.",
+    stop_statuses=(Status.STOP_LIMIT_USAGE_AND_COMPLETE_TASKS, Status.STOP_LIMIT_USAGE_AND_CANCEL_TASKS),
+    get_other=limits.get, get=limits.get_association, insert=limits.insert_association,
+    update=limits.update_association, delete=limits.delete_association, page=limits.page_associations,
+    pair_key=limits.pair_key, still_held=limits.queue_holds_limit)
 
 
-def _association_output(row) -> dict[str, Any]:
-    return {"queueId": row.queue_id, "limitId": row.limit_id, "status": row.status, **audit_fields(row)}
-
-
-def _require_association(ctx: Context, farm_id: str, queue_id: str, limit_id: str):
-    """The association; a missing one is reported as its missing queue or limit when that is the cause."""
-    require_farm(ctx, farm_id)
-    row = limits.get_association(ctx.conn, farm_id, queue_id, limit_id)
-    if row is not None:
-        return row
-    if queues.get(ctx.conn, farm_id, queue_id) is None:
-        raise not_found("queue", queue_id)
-    if limits.get(ctx.conn, farm_id, limit_id) is None:
-        raise not_found("limit", limit_id)
-    raise not_found(ASSOCIATION_TYPE, association_id(queue_id, limit_id))
+def _check_one_limit_per_amount(ctx: Context, queue, limit) -> None:
+    other = limits.associated_limit_with_amount(ctx.conn, queue.queue_id, limit.amount_requirement_name)
+    if other is not None:
+        raise _refuse("limitId", f"Queue {queue.queue_id} is already associated with limit {other}, which has the "
+                                 f"same amountRequirementName {limit.amount_requirement_name}.")
 
 
 @operation("CreateQueueLimitAssociation", write=True, access="ADMIN")
 def create_queue_limit_association(ctx: Context, params: dict) -> dict:
-    farm_id, queue_id, limit_id = params["farmId"], params["queueId"], params["limitId"]
-    require_queue(ctx, farm_id, queue_id)
-    limit = _require_limit(ctx, farm_id, limit_id)
-    if limits.get_association(ctx.conn, farm_id, queue_id, limit_id) is not None:
-        raise conflict("RESOURCE_ALREADY_EXISTS", ASSOCIATION_TYPE, association_id(queue_id, limit_id),
-                       f"Limit {limit_id} is already associated with queue {queue_id}.")
-    other = limits.associated_limit_with_amount(ctx.conn, queue_id, limit.amount_requirement_name)
-    if other is not None:
-        raise _refuse("limitId", f"Queue {queue_id} is already associated with limit {other}, which has the same "
-                                 f"amountRequirementName {limit.amount_requirement_name}.")
-    limits.insert_association(ctx.conn, farm_id=farm_id, queue_id=queue_id, limit_id=limit_id, status="ACTIVE",
-                              created_at=ctx.now, created_by=ctx.who)
-    return {}
+    return associations.create(ctx, QUEUE_LIMIT, params, _check_one_limit_per_amount)
 
 
 @operation("GetQueueLimitAssociation")
 def get_queue_limit_association(ctx: Context, params: dict) -> dict:
-    return _association_output(_require_association(ctx, params["farmId"], params["queueId"], params["limitId"]))
+    return associations.get(ctx, QUEUE_LIMIT, params)
 
 
 @operation("UpdateQueueLimitAssociation", write=True, access="ADMIN")
 def update_queue_limit_association(ctx: Context, params: dict) -> dict:
-    farm_id, queue_id, limit_id, wanted = params["farmId"], params["queueId"], params["limitId"], params["status"]
-    row = _require_association(ctx, farm_id, queue_id, limit_id)
-    status = wanted
-    if wanted != "ACTIVE":
-        if row.status == "STOPPED":
-            status = "STOPPED"  # already stopped: nothing left to complete or cancel
-        elif not limits.queue_holds_limit(ctx.conn, queue_id, limit_id):
-            status = "STOPPED"  # no units held: the stop is complete at once
-    limits.update_association(ctx.conn, queue_id, limit_id, status=status, updated_at=ctx.now, updated_by=ctx.who)
-    return {}
+    return associations.update(ctx, QUEUE_LIMIT, params)
 
 
 @operation("DeleteQueueLimitAssociation", write=True, access="ADMIN")
 def delete_queue_limit_association(ctx: Context, params: dict) -> dict:
-    farm_id, queue_id, limit_id = params["farmId"], params["queueId"], params["limitId"]
-    row = _require_association(ctx, farm_id, queue_id, limit_id)
-    if row.status != "STOPPED":
-        raise conflict("STATUS_CONFLICT", ASSOCIATION_TYPE, association_id(queue_id, limit_id),
-                       f"The association is {row.status}; set it to STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or "
-                       "STOP_LIMIT_USAGE_AND_CANCEL_TASKS and wait for STOPPED before deleting it.",
-                       context={"status": row.status})
-    limits.delete_association(ctx.conn, queue_id, limit_id)
-    return {}
+    return associations.delete(ctx, QUEUE_LIMIT, params)
 
 
 @operation("ListQueueLimitAssociations")
 def list_queue_limit_associations(ctx: Context, params: dict) -> dict:
-    farm_id = params["farmId"]
-    require_farm(ctx, farm_id)
-    after, limit = ctx.page_request()
-    rows = limits.page_associations(ctx.conn, farm_id, after, limit, queue_id=params.get("queueId"),
-                                    limit_id=params.get("limitId"))
-    return ctx.page("queueLimitAssociations", rows, limit, _association_output,
-                    lambda r: position_of(r.created_at, limits.pair_key(r.queue_id, r.limit_id)))
+    return associations.list_page(ctx, QUEUE_LIMIT, params)

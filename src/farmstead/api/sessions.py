@@ -111,19 +111,28 @@ def _batch_error(err: ServiceError, resource_type: str, resource_id: str) -> tup
     return err.code, err.message
 
 
-@operation("BatchGetSession", access="AUTHENTICATED")
-def batch_get_session(ctx: Context, params: dict) -> dict:
+def _batch_get(ctx: Context, params: dict, keys: tuple[str, ...], require, to_output,
+               resource_type: str) -> tuple[list[dict], list[dict]]:
+    """(found, errors) for a BatchGet's identifiers: each is authorized as a VIEWER on its own ids and
+    looked up on its own, so one that fails is listed under errors instead of failing the call.
+    The last of `keys` is the item's own id."""
     found, errors = [], []
     for ident in params["identifiers"]:
-        key = {k: ident[k] for k in _SESSION_KEYS}
+        key = {k: ident[k] for k in keys}
         try:
-            authorize(ctx.conn, ctx.caller, "BatchGetSession", "VIEWER", key)
-            row = require_session(ctx, *key.values())
+            authorize(ctx.conn, ctx.caller, ctx.operation, "VIEWER", key)
+            row = require(ctx, *key.values())
         except ServiceError as err:
-            code, message = _batch_error(err, "session", key["sessionId"])
+            code, message = _batch_error(err, resource_type, key[keys[-1]])
             errors.append({**key, "code": code, "message": message})
             continue
-        found.append({**key, **session_output(row)})
+        found.append({**key, **to_output(row)})
+    return found, errors
+
+
+@operation("BatchGetSession", access="AUTHENTICATED")
+def batch_get_session(ctx: Context, params: dict) -> dict:
+    found, errors = _batch_get(ctx, params, _SESSION_KEYS, require_session, session_output, "session")
     return {"sessions": found, "errors": errors}
 
 
@@ -139,7 +148,7 @@ def update_session(ctx: Context, params: dict) -> dict:
                     lifecycle_status="UPDATE_IN_PROGRESS", updated_at=ctx.now, updated_by=ctx.who)
     # No new task is given to a session with this target (worker_schedule.advance_session winds it
     # down); what it still has is cancelled here, envExits excepted so entered environments are left.
-    for action in sessions.actions_of(ctx.conn, row.session_id):
+    for action in sessions.pending_actions(ctx.conn, row.session_id):
         if action.kind == "taskRun" and action.status in _UNFINISHED:
             worker_schedule.take_back_task(ctx.conn, action, ctx.now)
     sessions.request_cancel_for_session_setup(ctx.conn, row.session_id)
@@ -168,15 +177,5 @@ def list_session_actions(ctx: Context, params: dict) -> dict:
 
 @operation("BatchGetSessionAction", access="AUTHENTICATED")
 def batch_get_session_action(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in _ACTION_KEYS}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetSessionAction", "VIEWER", key)
-            row = require_action(ctx, *key.values())
-        except ServiceError as err:
-            code, message = _batch_error(err, "session-action", key["sessionActionId"])
-            errors.append({**key, "code": code, "message": message})
-            continue
-        found.append({**key, **action_output(row)})
+    found, errors = _batch_get(ctx, params, _ACTION_KEYS, require_action, action_output, "session-action")
     return {"sessionActions": found, "errors": errors}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -60,24 +61,30 @@ def _fan(event: task_states.Event, dependencies_met: bool = True) -> task_states
     return task_states.fan_out(event, dependencies_met=dependencies_met)
 
 
-def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime) -> None:
-    row = steps.get(conn, job_id, step_id)
-    status = rollup.status_from_counts(steps.counts_of(row))
+def _rolled_up(row, counts: dict[str, int], now: datetime) -> dict[str, Any] | None:
+    """The taskRunStatus and start/end times a step or job row should have after its task counts
+    changed, as column values; None when the row already has them."""
+    status = rollup.status_from_counts(counts)
     started_at, ended_at = rollup.times_after_change(
         TaskRunStatus(row.task_run_status), status, row.started_at, row.ended_at, now,
         any_task_started=row.started_at is not None)
-    if (str(status), started_at, ended_at) != (row.task_run_status, row.started_at, row.ended_at):
-        steps.update(conn, step_id, task_run_status=str(status), started_at=started_at, ended_at=ended_at)
+    if (str(status), started_at, ended_at) == (row.task_run_status, row.started_at, row.ended_at):
+        return None
+    return {"task_run_status": str(status), "started_at": started_at, "ended_at": ended_at}
+
+
+def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime) -> None:
+    row = steps.get(conn, job_id, step_id)
+    changes = _rolled_up(row, steps.counts_of(row), now)
+    if changes is not None:
+        steps.update(conn, step_id, **changes)
 
 
 def refresh_job(conn: Connection, job_id: str, now: datetime) -> None:
     row = jobs.get_by_id(conn, job_id)
-    status = rollup.status_from_counts(jobs.counts_of(row))
-    started_at, ended_at = rollup.times_after_change(
-        TaskRunStatus(row.task_run_status), status, row.started_at, row.ended_at, now,
-        any_task_started=row.started_at is not None)
-    if (str(status), started_at, ended_at) != (row.task_run_status, row.started_at, row.ended_at):
-        jobs.update(conn, job_id, task_run_status=str(status), started_at=started_at, ended_at=ended_at)
+    changes = _rolled_up(row, jobs.counts_of(row), now)
+    if changes is not None:
+        jobs.update(conn, job_id, **changes)
 
 
 def _topological(conn: Connection, job_id: str) -> list:
@@ -133,6 +140,8 @@ def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -
 
 def settle_dependencies(conn: Connection, job_id: str, now: datetime) -> None:
     """Release PENDING tasks whose upstream steps all succeeded; cancel those whose upstream failed."""
+    if not steps.edges_of_job(conn, job_id):
+        return  # a job without dependencies has nothing to settle (the common, hot case)
     job_row = jobs.get_by_id(conn, job_id)
     for step_row in _topological(conn, job_id):
         upstream = steps.upstream_of(conn, step_row.step_id)

@@ -87,41 +87,59 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
             # The environment or input sync this task waited on failed: that is the task's failure,
             # or a broken environment would requeue it forever.
             event = task_states.Event.RUN_FAILED
+        events = [event]
         if action.started_at is None and report.get("startedAt") is not None and completed != "NEVER_ATTEMPTED":
-            _task_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"))
-        _task_event(conn, action, event, now, target=action.cancel_target)
+            events.insert(0, task_states.Event.RUN_STARTED)
+        _task_events(conn, action, events, now, started_at=report.get("startedAt"), target=action.cancel_target)
 
 
 def _session_setup_failed(conn: Connection, session_id: str) -> bool:
-    return any(a.kind in ("envEnter", "syncInputJobAttachments") and a.status == "FAILED"
-               for a in sessions.actions_of(conn, session_id))
+    return sessions.has_action(conn, session_id, kinds=("envEnter", "syncInputJobAttachments"),
+                               statuses=("FAILED",))
 
 
 def _task_event(conn: Connection, action, event: task_states.Event, now: datetime, *,
                 started_at: datetime | None = None, target: str | None = None) -> None:
+    _task_events(conn, action, [event], now, started_at=started_at, target=target)
+
+
+def _task_events(conn: Connection, action, events: list[task_states.Event], now: datetime, *,
+                 started_at: datetime | None = None, target: str | None = None) -> None:
+    """Walk the task through the state machine for each event in turn, then write the outcome once
+    (a report that says "started and finished" is one task update and one roll-up, not two)."""
     job = jobs.get_by_id(conn, action.job_id)
     task = tasks.get(conn, action.step_id, action.task_id)
     if job is None or task is None:
         return
-    transition = task_states.apply(
-        TaskRunStatus(task.run_status), event, dependencies_met=task_updates.dependencies_met(conn, action.step_id),
-        failure_retry_count=task.failure_retry_count, max_retries_per_task=job.max_retries_per_task,
-        target=TaskRunStatus(target) if target else None)
-    new = str(transition.new_status)
+    dependencies_met = task_updates.dependencies_met(conn, action.step_id)
+    status, retries, sets_started = TaskRunStatus(task.run_status), 0, False
+    ended_effect = None
+    for event in events:
+        transition = task_states.apply(
+            status, event, dependencies_met=dependencies_met, failure_retry_count=task.failure_retry_count + retries,
+            max_retries_per_task=job.max_retries_per_task, target=TaskRunStatus(target) if target else None)
+        status = transition.new_status
+        retries += transition.retry_increment
+        sets_started = sets_started or transition.sets_started_at
+        if transition.sets_ended_at:
+            ended_effect = "set"
+        elif transition.clears_ended_at:
+            ended_effect = "clear"
+    new = str(status)
     values: dict[str, Any] = {"run_status": new, "latest_session_action_id": action.session_action_id}
-    if transition.retry_increment:
-        values["failure_retry_count"] = task.failure_retry_count + transition.retry_increment
-    if transition.sets_started_at and task.started_at is None:
+    if retries:
+        values["failure_retry_count"] = task.failure_retry_count + retries
+    if sets_started and task.started_at is None:
         values["started_at"] = started_at or now
-    if transition.sets_ended_at:
+    if ended_effect == "set":
         values["ended_at"] = now
-    elif transition.clears_ended_at:
+    elif ended_effect == "clear":
         values["ended_at"] = None
     tasks.update(conn, task.task_id, **values)
     delta = {task.run_status: -1, new: 1} if new != task.run_status else {}
-    steps.add_counts(conn, action.step_id, delta, retries=transition.retry_increment)
-    jobs.add_counts(conn, job.job_id, delta, retries=transition.retry_increment)
-    if transition.sets_started_at:
+    steps.add_counts(conn, action.step_id, delta, retries=retries)
+    jobs.add_counts(conn, job.job_id, delta, retries=retries)
+    if sets_started:
         _stamp_started(conn, job, action.step_id, started_at or now)
     task_updates.refresh_step(conn, action.step_id, job.job_id, now)
     if new == "FAILED" and new != task.run_status:
@@ -144,34 +162,41 @@ def _stamp_started(conn: Connection, job, step_id: str, at: datetime) -> None:
 
 # --- 2. sessions ---------------------------------------------------------------------------------
 
+#: A session with an action that ended like this winds down instead of taking more tasks.
+_ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED")
+
+
 def advance_session(conn: Connection, session, worker, now: datetime) -> None:
-    actions = sessions.actions_of(conn, session.session_id)
-    _resolve_queued_cancels(conn, actions, now)
-    actions = sessions.actions_of(conn, session.session_id)
-    pending = [a for a in actions if a.status in sessions.PENDING]
+    session_id = session.session_id
+    pending = sessions.pending_actions(conn, session_id)
+    if _resolve_queued_cancels(conn, pending, now):
+        pending = sessions.pending_actions(conn, session_id)
     if any(a.kind != "envExit" for a in pending):
         return
-    winding_down = any(a.kind == "envExit" for a in actions) or session.target_lifecycle_status == "ENDED" \
-        or any(a.status in ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED") for a in actions) \
-        or worker.status != "STARTED"
+    has_exits = sessions.has_action(conn, session_id, kind="envExit")
+    winding_down = (has_exits or session.target_lifecycle_status == "ENDED" or worker.status != "STARTED"
+                    or sessions.has_action(conn, session_id, statuses=_ENDED_BADLY))
     if not winding_down and _next_task(conn, session, worker, now):
         return
-    if not any(a.kind == "envExit" for a in actions):
-        _queue_env_exits(conn, session, actions)
-    if not [a for a in sessions.actions_of(conn, session.session_id) if a.status in sessions.PENDING]:
-        sessions.end(conn, session.session_id, now)
+    if not has_exits:
+        _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"))
+    if not sessions.pending_actions(conn, session_id):
+        sessions.end(conn, session_id, now)
 
 
-def _resolve_queued_cancels(conn: Connection, actions, now: datetime) -> None:
+def _resolve_queued_cancels(conn: Connection, pending, now: datetime) -> bool:
     """A CANCELING action the worker never started is dropped from the list and settled here:
-    the agent reports nothing for actions it was not running (worker-agent.md §5.3)."""
-    first_pending = next((a for a in actions if a.status in sessions.PENDING), None)
-    for action in actions:
-        if action.status == "CANCELING" and action.started_at is None and action is not first_pending:
+    the agent reports nothing for actions it was not running (worker-agent.md §5.3).
+    Returns whether any was settled."""
+    settled = False
+    for position, action in enumerate(pending):
+        if action.status == "CANCELING" and action.started_at is None and position > 0:
             sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
                 _task_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target)
+            settled = True
+    return settled
 
 
 def _next_task(conn: Connection, session, worker, now: datetime) -> bool:
@@ -229,10 +254,10 @@ def _assign_task(conn: Connection, session, task, now: datetime, acquired: list[
     task_updates.refresh_job(conn, task.job_id, now)
 
 
-def _queue_env_exits(conn: Connection, session, actions) -> None:
+def _queue_env_exits(conn: Connection, session, env_enters) -> None:
     """envExit for every environment whose envEnter was attempted, innermost first."""
-    for action in reversed(actions):
-        if action.kind == "envEnter" and action.status not in ("ASSIGNED", "NEVER_ATTEMPTED", "CANCELING"):
+    for action in reversed(env_enters):
+        if action.status not in ("ASSIGNED", "NEVER_ATTEMPTED", "CANCELING"):
             sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id)
 
 
@@ -285,9 +310,7 @@ def environment_ids(job, step) -> list[str]:
 def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> None:
     """The worker will report nothing more: its unfinished actions end and their tasks go back to READY."""
     for session in sessions.open_for_worker(conn, worker_id):
-        for action in sessions.actions_of(conn, session.session_id):
-            if action.status not in sessions.PENDING:
-                continue
+        for action in sessions.pending_actions(conn, session.session_id):
             sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
@@ -309,9 +332,7 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int) -> d
     cancel: dict[str, list[str]] = {}
     for session in sessions.open_for_worker(conn, worker.worker_id):
         listed = []
-        for action in sessions.actions_of(conn, session.session_id):
-            if action.status not in sessions.PENDING:
-                continue
+        for action in sessions.pending_actions(conn, session.session_id):
             if action.status == "CANCELING":
                 cancel.setdefault(session.session_id, []).append(action.session_action_id)
             listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})

@@ -16,7 +16,6 @@ import functools
 import logging
 import os
 import re
-import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ import botocore.session
 import orjson
 from botocore.model import OperationModel, ServiceModel
 
-from farmstead.protocol import parsing
+from farmstead.protocol import asgi, parsing
 from farmstead.protocol.errors import ServiceError
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 from farmstead.protocol.validation import FieldError, validate
@@ -100,23 +99,11 @@ class JsonRpcPipeline:
         return target.startswith(self.service.target_prefix + ".")
 
     async def __call__(self, scope, receive, send) -> None:
-        body = await _read_body(receive)
-        request_id = str(uuid.uuid4())
-        status, headers, payload = self.handle(scope, body, request_id)
-        headers.append((b"x-amzn-requestid", request_id.encode()))
-        headers.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
-            raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-            query_string = scope.get("query_string", b"").decode("latin-1")
-            headers: dict[str, str] = {}
-            for key, value in scope["headers"]:
-                name = key.decode("latin-1").lower()
-                text = value.decode("latin-1")
-                headers[name] = f"{headers[name]},{text}" if name in headers else text
+            raw_path, query_string, headers = asgi.request_parts(scope)
             if len(body) > MAX_BODY_BYTES:
                 raise ServiceError("SerializationException", "Request body is too large.")
             principal = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
@@ -197,15 +184,3 @@ def _to_wire(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode()
     return value
-
-
-async def _read_body(receive) -> bytes:
-    chunks = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)

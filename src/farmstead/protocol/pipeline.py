@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from farmstead.protocol import parsing, serialization
+from farmstead.protocol import asgi, parsing, serialization
 from farmstead.protocol.errors import ServiceError, validation_error
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.routing import MethodNotAllowed, RouteNotFound, router
@@ -38,23 +37,11 @@ class ApiPipeline:
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     async def __call__(self, scope, receive, send) -> None:
-        body = await _read_body(receive)
-        request_id = str(uuid.uuid4())
-        status, headers, payload = self.handle(scope, body, request_id)
-        headers.append((b"x-amzn-requestid", request_id.encode()))
-        headers.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
-            raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-            query_string = scope.get("query_string", b"").decode("latin-1")
-            headers: dict[str, str] = {}
-            for key, value in scope["headers"]:
-                name = key.decode("latin-1").lower()
-                text = value.decode("latin-1")
-                headers[name] = f"{headers[name]},{text}" if name in headers else text
+            raw_path, query_string, headers = asgi.request_parts(scope)
             if len(body) > MAX_BODY_BYTES:
                 raise validation_error("Request body is too large.", reason="OTHER")
             principal = self._authenticate(
@@ -95,15 +82,3 @@ class ApiPipeline:
         problems = validate(info.model.output_shape, wire)
         if problems:
             raise RuntimeError(f"{info.name} answered outside its output shape: {problems}")
-
-
-async def _read_body(receive) -> bytes:
-    chunks = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Connection
 from farmstead.store import identity, idempotency
 
 IDEMPOTENCY_KEEP = timedelta(hours=24)
+#: Expired temporary keys stay a while, so a late caller hears "expired" rather than "unknown key".
+EXPIRED_KEY_KEEP = timedelta(hours=1)
 
 
 def try_lock(conn: Connection, name: str) -> bool:
@@ -22,5 +24,5 @@ def try_lock(conn: Connection, name: str) -> bool:
 
 
 def forget_expired(conn: Connection, now: datetime) -> None:
-    identity.delete_expired_keys(conn, now)
+    identity.delete_expired_keys(conn, now - EXPIRED_KEY_KEEP)
     idempotency.forget_older_than(conn, now - IDEMPOTENCY_KEEP)

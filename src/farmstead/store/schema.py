@@ -421,6 +421,10 @@ session_actions = sa.Table(
     sa.Column("manifests", Json),
     sa.Column("acquired_limits", Json),
     sa.UniqueConstraint("session_id", "action_index"),
+    # The heartbeat reads a session's unfinished actions and asks whether it has an envExit or a
+    # failure: both by index, whatever the number of finished actions behind them.
+    sa.Index("ix_session_actions_session_status", "session_id", "status"),
+    sa.Index("ix_session_actions_session_kind", "session_id", "kind"),
 )
 
 # --- CloudWatch Logs subset (farmstead/logs): groups, streams, events ----------------------------

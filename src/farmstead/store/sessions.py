@@ -58,6 +58,34 @@ def actions_of(conn: Connection, session_id: str) -> list[Row]:
     return list(conn.execute(query))
 
 
+def pending_actions(conn: Connection, session_id: str) -> list[Row]:
+    """The session's unfinished actions in order: what the worker is still told about (a long session
+    has thousands of finished ones; the heartbeat must not read them)."""
+    query = (sa.select(session_actions).where(session_actions.c.session_id == session_id,
+                                              session_actions.c.status.in_(PENDING))
+             .order_by(session_actions.c.action_index))
+    return list(conn.execute(query))
+
+
+def actions_of_kind(conn: Connection, session_id: str, kind: str) -> list[Row]:
+    query = (sa.select(session_actions).where(session_actions.c.session_id == session_id,
+                                              session_actions.c.kind == kind)
+             .order_by(session_actions.c.action_index))
+    return list(conn.execute(query))
+
+
+def has_action(conn: Connection, session_id: str, *, kind: str | None = None,
+               statuses: tuple[str, ...] | None = None, kinds: tuple[str, ...] | None = None) -> bool:
+    query = sa.select(session_actions.c.session_action_id).where(session_actions.c.session_id == session_id)
+    if kind is not None:
+        query = query.where(session_actions.c.kind == kind)
+    if kinds is not None:
+        query = query.where(session_actions.c.kind.in_(kinds))
+    if statuses is not None:
+        query = query.where(session_actions.c.status.in_(statuses))
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def get_action(conn: Connection, session_action_id: str) -> Row | None:
     return conn.execute(sa.select(session_actions).where(
         session_actions.c.session_action_id == session_action_id)).first()

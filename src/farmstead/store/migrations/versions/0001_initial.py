@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:45:27.380274
+Create Date: 2026-11-30 01:34:14.192084
 """
 from alembic import op
 import sqlalchemy as sa
@@ -499,6 +499,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('session_actions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_actions_job_id'), ['job_id'], unique=False)
+        batch_op.create_index('ix_session_actions_session_kind', ['session_id', 'kind'], unique=False)
+        batch_op.create_index('ix_session_actions_session_status', ['session_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_actions_task_id'), ['task_id'], unique=False)
 
     op.create_table('step_dependencies',
@@ -553,6 +555,8 @@ def downgrade() -> None:
     op.drop_table('step_dependencies')
     with op.batch_alter_table('session_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_actions_task_id'))
+        batch_op.drop_index('ix_session_actions_session_status')
+        batch_op.drop_index('ix_session_actions_session_kind')
         batch_op.drop_index(batch_op.f('ix_session_actions_job_id'))
 
     op.drop_table('session_actions')

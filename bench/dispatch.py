@@ -1,0 +1,269 @@
+"""dispatch: tasks completed per second by N scripted workers polling UpdateWorkerSchedule back to back.
+
+Owns: for each store (SQLite; PostgreSQL when one answers on 127.0.0.1:5432, a fresh database per
+measurement) and each N in WORKER_COUNTS, a fresh server with a farm, a queue, a Linux fleet, their
+association and N workers created and STARTED with boto3, one job of TASKS trivial tasks (one step,
+`Frame` 1-TASKS) at CREATE_COMPLETE; then N lean workers (bench.worker_swarm, 2 processes) each
+report their action SUCCEEDED and take the next in the same call, until the job has run out of
+work or SECONDS are up. Figures: tasks/s from GetJob's SUCCEEDED count over the window, p50/p99
+latency of UpdateWorkerSchedule, server CPU per task (and the PostgreSQL backends' CPU per task),
+the client's CPU, others' load, and an exactly-once check (no taskId handed out twice, SUCCEEDED
+count == reports the server acknowledged, == TASKS when the job finished).
+Must not: change the server, or run past its time bounds (the whole run is ~2.5 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench.fake_schedule import client_capacity
+from bench.farm_setup import Farm, frame_template
+from bench.figures import table
+from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, ProcessStats, store_name
+from bench.machine import CPUS, OtherLoad
+from bench.sigv4 import signing_cost_us
+from bench.worker_swarm import Swarm, SwarmResult
+
+# bench.launcher put tests/ on sys.path: setup reuses the tests' scripted worker (boto3) and databases.
+from support import databases  # noqa: E402
+from support.scripted_worker import LINUX_FLEET, ScriptedWorker  # noqa: E402
+
+DESCRIPTION = "tasks/s by 2/8/32 scripted workers on UpdateWorkerSchedule, SQLite and PostgreSQL (target >= 1,000/s)"
+TARGET = 1000.0
+WORKER_COUNTS = (2, 8, 32)
+TASKS = 20_000
+SECONDS = 20.0
+PROCESSES = 2
+#: A client process busier than this share of one core may be slowing the workers down.
+CLIENT_BUSY_WARNING = 0.5
+
+
+@dataclass
+class Measurement:
+    store: str
+    workers: int
+    succeeded: int
+    seconds: float
+    result: SwarmResult
+    process_cpu: list[float]
+    server_cpu_s: float
+    database_cpu_s: float | None
+    other_load: float
+    job_done: bool
+    check: str
+    start: float  # time.monotonic() when the clock started
+
+    def quarter_rates(self) -> tuple[float, float]:
+        """Tasks/s in the first and in the last quarter of the window: does the rate hold up?"""
+        quarter = self.seconds / 4
+        if quarter <= 0:
+            return float("nan"), float("nan")
+        acks = self.result.ack_array()
+        first = sum(1 for t in acks if t - self.start <= quarter)
+        last = sum(1 for t in acks if t - self.start > 3 * quarter)
+        return first / quarter, last / quarter
+
+    @property
+    def tasks_per_s(self) -> float:
+        return self.succeeded / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, pct: float) -> float:
+        ordered = sorted(self.result.latency_array())
+        if not ordered:
+            return float("nan")
+        return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1] * 1000  # nearest rank
+
+
+@contextlib.contextmanager
+def _server(store: str) -> Iterator[tuple[LiveServer, str | None]]:
+    """A fresh server on SQLite in a temp dir, or on a fresh PostgreSQL database (dropped after)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
+    url = databases.create_postgres_database() if store == "postgresql" else None
+    # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
+    server = LiveServer(data_dir, database_url=url,
+                        extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or ""})
+    try:
+        server.start()
+        if store_name(server) != store:
+            raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
+        yield server, url
+    except BaseException:
+        print(f"--- server log (tail) ---\n{server.log_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if url:
+            databases.drop_postgres_database(url)
+
+
+def _backend_cpu_s(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database` (its ps title names it)."""
+    found = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                title = handle.read()
+            if not title.startswith(b"postgres:") or f" {database} ".encode() not in title:
+                continue
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def _backend_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    # A backend that appeared meanwhile spent all its CPU inside the window.
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> str:
+    seen = Counter(result.seen_task_ids)
+    twice = [task for task, count in seen.items() if count > 1]
+    problems = []
+    if twice:
+        problems.append(f"{len(twice)} taskIds handed out more than once, e.g. {twice[0]}")
+    if len(set(result.succeeded_task_ids)) != len(result.succeeded_task_ids):
+        problems.append("a task was reported SUCCEEDED twice")
+    if succeeded != len(result.succeeded_task_ids):
+        problems.append(f"GetJob says {succeeded} SUCCEEDED, the server acknowledged "
+                        f"{len(result.succeeded_task_ids)} reports")
+    if job_done and (succeeded != tasks or len(seen) != tasks):
+        problems.append(f"job finished with {succeeded} SUCCEEDED and {len(seen)} distinct taskIds seen, "
+                        f"of {tasks} tasks")
+    if result.failures:
+        problems.append(f"{len(result.failures)} failed calls, first: {result.failures[0]}")
+    if problems:
+        return "NO: " + "; ".join(problems)
+    return "yes (all tasks)" if job_done else "yes"
+
+
+def measure(store: str, workers: int, tasks: int, seconds: float) -> Measurement:
+    with _server(store) as (server, url):
+        client = server.client()
+        farm_id = client.create_farm(displayName="bench")["farmId"]
+        queue_id = client.create_queue(farmId=farm_id, displayName="bench")["queueId"]
+        fleet_id = client.create_fleet(farmId=farm_id, displayName="bench", maxWorkerCount=workers,
+                                       roleArn="arn:aws:iam::000000000000:role/fleet",
+                                       configuration=LINUX_FLEET)["fleetId"]
+        client.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+        ids = [(farm_id, fleet_id, ScriptedWorker(client, farm_id, fleet_id).worker_id) for _ in range(workers)]
+        farm = Farm(server, farm_id, queue_id, client)
+        job_id = client.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
+                                   template=frame_template(tasks))["jobId"]
+        created = farm.wait_created(job_id)
+        if created["lifecycleStatus"] != "CREATE_COMPLETE":
+            raise RuntimeError(f"job did not materialize: {created['lifecycleStatus']}")
+
+        swarm = Swarm("127.0.0.1", server.port, (ADMIN_KEY_ID, ADMIN_SECRET, REGION), ids, PROCESSES)
+        swarm.warm_up(seconds)
+        stats = ProcessStats(server.process.pid)
+        database = make_url(url).database if url else None
+        with OtherLoad() as other:
+            server_before = stats.cpu_seconds()
+            backends_before = _backend_cpu_s(database) if database else {}
+            start = swarm.go()
+            result, process_cpu = swarm.join()
+            server_cpu = stats.cpu_seconds() - server_before
+            database_cpu = _backend_delta(backends_before, _backend_cpu_s(database)) if database else None
+        job = client.get_job(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    succeeded = job["taskRunStatusCounts"].get("SUCCEEDED", 0)
+    job_done = job["taskRunStatus"] == "SUCCEEDED"
+    window = max(0.0, result.last_ack - start)
+    return Measurement(store, workers, succeeded, window, result, process_cpu, server_cpu, database_cpu,
+                       other.share(server_cpu + (database_cpu or 0.0), sum(process_cpu)), job_done,
+                       _check(result, succeeded, job_done, tasks), start)
+
+
+def _row(m: Measurement) -> list[object]:
+    per_task = m.server_cpu_s / m.succeeded * 1e6 if m.succeeded else float("nan")
+    database = (f"{m.database_cpu_s / m.succeeded * 1e6:,.0f} µs" if m.database_cpu_s is not None and m.succeeded
+                else "-")
+    client = "/".join(f"{cpu / m.seconds:.0%}" for cpu in m.process_cpu) if m.seconds else "-"
+    client_call = sum(m.process_cpu) / m.result.calls * 1e6 if m.result.calls else float("nan")
+    first, last = m.quarter_rates()
+    return [m.store, m.workers, f"{m.succeeded:,}", f"{m.seconds:.1f}", f"{m.tasks_per_s:,.0f}",
+            f"{first:,.0f} → {last:,.0f}",
+            f"{m.percentile_ms(50):.2f}", f"{m.percentile_ms(99):.2f}", f"{per_task:,.0f} µs", database,
+            f"{m.server_cpu_s / m.seconds:.0%}" if m.seconds else "-", client, f"{client_call:.0f} µs",
+            m.result.retried, f"{m.other_load:.0%}", m.check]
+
+
+HEADERS = ["store", "workers", "tasks done", "s", "tasks/s", "first → last ¼", "p50 ms", "p99 ms", "server CPU/task",
+           "PG backends CPU/task", "server busy", "client CPU (per process)", "client CPU/call", "429/503",
+           "others' load", "each task exactly once"]
+
+
+def _print_client_figures() -> None:
+    """Signing cost both ways, and what the client does alone: so a reader can rule the client out."""
+    netloc, hex32 = "127.0.0.1:8245", "0" * 32
+    path = f"/2023-10-12/farms/farm-{hex32}/fleets/fleet-{hex32}/workers/worker-{hex32}/schedule"
+    body = (f'{{"updatedSessionActions":{{"sessionaction-{hex32}-0":{{"startedAt":"2026-11-30T00:00:00.000000Z",'
+            '"completedStatus":"SUCCEEDED","processExitCode":0,"endedAt":"2026-11-30T00:00:00.000001Z"}}}').encode()
+    ours, botocore_us = signing_cost_us(ADMIN_KEY_ID, ADMIN_SECRET, REGION, netloc, path, body)
+    print(f"signing each UpdateWorkerSchedule request: bench.sigv4 {ours:.1f} µs of CPU, botocore SigV4Auth "
+          f"{botocore_us:.1f} µs (new AWSRequest + add_auth + prepare); the workers use bench.sigv4")
+    most = max(WORKER_COUNTS)
+    rate, per_call, _ = client_capacity(most, 2.0, PROCESSES)
+    paced, paced_per_call, cores = client_capacity(most, 2.0, PROCESSES, service_s=1 / TARGET)
+    print(f"the client alone, {most} workers against a stand-in server on this machine: {rate:,.0f} calls/s "
+          f"answering at once ({per_call:.0f} µs of client CPU per call); {paced:,.0f} calls/s when each "
+          f"answer takes {1e3 / TARGET:.0f} ms of CPU in turn, the target's pace ({paced_per_call:.0f} µs per "
+          f"call, {cores:.0%} of one core: the client's CPU per call grows as the rate falls, it is per wake-up)",
+          flush=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    tasks = 3_000 if args.quick else TASKS
+    seconds = 5.0 if args.quick else SECONDS
+    print(f"{tasks:,} tasks per job, at most {seconds:.0f} s per measurement, workers in {PROCESSES} "
+          f"processes (asyncio, uvloop when installed), one keep-alive connection per worker, admin key; "
+          f"{CPUS} CPUs shared by server, database and client")
+    _print_client_figures()
+    print()
+    measurements = []
+    for store in ("sqlite", "postgresql"):
+        if store == "postgresql":
+            reason = databases.postgres_available()
+            if reason:
+                print(f"PostgreSQL skipped: {reason}")
+                continue
+        for workers in WORKER_COUNTS:
+            started = time.monotonic()
+            m = measure(store, workers, tasks, seconds)
+            measurements.append(m)
+            print(f"  {store}, {workers} workers: {m.tasks_per_s:,.0f} tasks/s ({m.succeeded:,} tasks in "
+                  f"{m.seconds:.1f} s; {time.monotonic() - started:.0f} s with setup); exactly once: {m.check}",
+                  flush=True)
+    print()
+    print(table(HEADERS, [_row(m) for m in measurements]))
+    best = {}
+    for m in measurements:
+        best[m.store] = max(best.get(m.store, 0.0), m.tasks_per_s)
+    for store, rate in best.items():
+        verdict = "met" if rate >= TARGET else "NOT met"
+        print(f"{store}: best {rate:,.0f} tasks/s; target {TARGET:,.0f} tasks/s {verdict} ({rate / TARGET:.2f}×)")
+    busy = [m for m in measurements if m.seconds and max(m.process_cpu) / m.seconds > CLIENT_BUSY_WARNING]
+    if busy:
+        print(f"WARNING: a client process used more than {CLIENT_BUSY_WARNING:.0%} of a core in "
+              f"{len(busy)} measurement(s): the client may be part of the limit there")
+    if any(not m.check.startswith("yes") for m in measurements):
+        raise SystemExit("dispatch: a task ran other than exactly once (see the table)")

@@ -127,7 +127,8 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     assert association["status"] == "ACTIVE"
     assert calls.read_text().splitlines() == ["config set defaults.aws_profile_name farmstead",
                                               f"config set defaults.farm_id {ids['farmId']}",
-                                              f"config set defaults.queue_id {ids['queueId']}"]
+                                              f"config set defaults.queue_id {ids['queueId']}",
+                                              "config set settings.deadline_regions us-west-2"]
     # One up per data dir.
     second = subprocess.run([sys.executable, "-m", "farmstead", "up", "--workers", "0", "--data-dir",
                              str(first.data_dir), "--port", str(free_port())],

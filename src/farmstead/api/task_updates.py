@@ -21,7 +21,10 @@ from farmstead.store import jobs, sessions, steps, tasks
 _REQUEUE = {"READY", "PENDING"}
 
 
-def dependencies_met(conn: Connection, step_id: str) -> bool:
+def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = None) -> bool:
+    """`job_edges`: the job's dependency edges when the caller has read them; a step with none is free."""
+    if job_edges is not None and not any(edge.step_id == step_id for edge in job_edges):
+        return True
     return all(up.task_run_status == "SUCCEEDED" for up in steps.upstream_of(conn, step_id))
 
 
@@ -73,15 +76,19 @@ def _rolled_up(row, counts: dict[str, int], now: datetime) -> dict[str, Any] | N
     return {"task_run_status": str(status), "started_at": started_at, "ended_at": ended_at}
 
 
-def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime) -> None:
-    row = steps.get(conn, job_id, step_id)
+def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime, row=None) -> None:
+    """`row`: the step row as it is now, when the caller has it (e.g. from add_counts); else it is read."""
+    if row is None:
+        row = steps.get(conn, job_id, step_id)
     changes = _rolled_up(row, steps.counts_of(row), now)
     if changes is not None:
         steps.update(conn, step_id, **changes)
 
 
-def refresh_job(conn: Connection, job_id: str, now: datetime) -> None:
-    row = jobs.get_by_id(conn, job_id)
+def refresh_job(conn: Connection, job_id: str, now: datetime, row=None) -> None:
+    """`row`: the job row as it is now, when the caller has it (e.g. from add_counts); else it is read."""
+    if row is None:
+        row = jobs.get_by_id(conn, job_id)
     changes = _rolled_up(row, jobs.counts_of(row), now)
     if changes is not None:
         jobs.update(conn, job_id, **changes)
@@ -138,10 +145,13 @@ def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -
             frontier.append(consumer.step_id)
 
 
-def settle_dependencies(conn: Connection, job_id: str, now: datetime) -> None:
-    """Release PENDING tasks whose upstream steps all succeeded; cancel those whose upstream failed."""
-    if not steps.edges_of_job(conn, job_id):
-        return  # a job without dependencies has nothing to settle (the common, hot case)
+def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges: list | None = None) -> bool:
+    """Release PENDING tasks whose upstream steps all succeeded; cancel those whose upstream failed.
+    Returns whether any task moved (when not, the job row and its counters are as they were).
+    `job_edges`: the job's dependency edges when the caller has read them."""
+    if not (job_edges if job_edges is not None else steps.edges_of_job(conn, job_id)):
+        return False  # a job without dependencies has nothing to settle (the common, hot case)
+    moved = False
     job_row = jobs.get_by_id(conn, job_id)
     for step_row in _topological(conn, job_id):
         upstream = steps.upstream_of(conn, step_row.step_id)
@@ -156,6 +166,8 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime) -> None:
             continue
         if _move(conn, job_row, steps.get(conn, job_id, step_row.step_id), fan, now, None, None):
             refresh_step(conn, step_row.step_id, job_id, now)
+            moved = True
+    return moved
 
 
 def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,

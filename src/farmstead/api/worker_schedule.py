@@ -47,10 +47,9 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
     workers.update(ctx.conn, worker.worker_id, last_seen_at=ctx.now)
     for action_id, report in (params.get("updatedSessionActions") or {}).items():
         apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now)
-    open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id)
-    for session in open_sessions:
-        advance_session(ctx.conn, session, worker, ctx.now)
-    if worker.status == "STARTED" and not sessions.open_for_worker(ctx.conn, worker.worker_id):
+    still_open = [advance_session(ctx.conn, session, worker, ctx.now)
+                  for session in sessions.open_for_worker(ctx.conn, worker.worker_id)]
+    if worker.status == "STARTED" and not any(still_open):
         start_session(ctx.conn, worker, ctx.now)
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds)
 
@@ -58,11 +57,10 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
 # --- 1. reports ----------------------------------------------------------------------------------
 
 def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict, now: datetime) -> None:
-    action = sessions.get_action(conn, action_id)
+    action = sessions.get_action_of_worker(conn, action_id)
     if action is None or action.status in sessions.FINISHED:
         return  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
-    session = sessions.get(conn, action.session_id)
-    if session is None or session.worker_id != worker_id:
+    if action.session_worker_id != worker_id:
         return
     values: dict[str, Any] = {"worker_updated_at": report.get("updatedAt") or now}
     for member, column in (("startedAt", "started_at"), ("progressMessage", "progress_message"),
@@ -107,11 +105,11 @@ def _task_events(conn: Connection, action, events: list[task_states.Event], now:
                  started_at: datetime | None = None, target: str | None = None) -> None:
     """Walk the task through the state machine for each event in turn, then write the outcome once
     (a report that says "started and finished" is one task update and one roll-up, not two)."""
-    job = jobs.get_by_id(conn, action.job_id)
-    task = tasks.get(conn, action.step_id, action.task_id)
-    if job is None or task is None:
+    task = job = tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
+    if task is None:
         return
-    dependencies_met = task_updates.dependencies_met(conn, action.step_id)
+    edges = steps.edges_of_job(conn, job.job_id)  # read once: for dependencies_met and settling
+    dependencies_met = task_updates.dependencies_met(conn, action.step_id, edges)
     status, retries, sets_started = TaskRunStatus(task.run_status), 0, False
     ended_effect = None
     for event in events:
@@ -137,27 +135,21 @@ def _task_events(conn: Connection, action, events: list[task_states.Event], now:
         values["ended_at"] = None
     tasks.update(conn, task.task_id, **values)
     delta = {task.run_status: -1, new: 1} if new != task.run_status else {}
-    steps.add_counts(conn, action.step_id, delta, retries=retries)
-    jobs.add_counts(conn, job.job_id, delta, retries=retries)
-    if sets_started:
-        _stamp_started(conn, job, action.step_id, started_at or now)
-    task_updates.refresh_step(conn, action.step_id, job.job_id, now)
+    # startedAt of step and job: the first task start, never changed after (requeue included).
+    stamp = (started_at or now) if sets_started else None
+    # The counter UPDATEs return the rows as changed, so the roll-ups below need not read them again.
+    step_row = steps.add_counts(conn, action.step_id, delta, retries=retries, started_at=stamp)
+    job_row = jobs.add_counts(conn, job.job_id, delta, retries=retries, started_at=stamp)
+    task_updates.refresh_step(conn, action.step_id, job.job_id, now, row=step_row)
+    job_changed = False
     if new == "FAILED" and new != task.run_status:
-        failed = jobs.get_by_id(conn, job.job_id).count_failed
+        failed = (job_row or jobs.get_by_id(conn, job.job_id)).count_failed
         if failed > job.max_failed_tasks_count:
             task_updates.apply_job_event(conn, job.job_id, task_states.Event.JOB_FAILURE_LIMIT_REACHED, now)
+            job_changed = True
     if new != task.run_status:
-        task_updates.settle_dependencies(conn, job.job_id, now)
-    task_updates.refresh_job(conn, job.job_id, now)
-
-
-def _stamp_started(conn: Connection, job, step_id: str, at: datetime) -> None:
-    """startedAt of step and job: the first task start, never changed after (requeue included)."""
-    step = steps.get(conn, job.job_id, step_id)
-    if step.started_at is None:
-        steps.update(conn, step_id, started_at=at)
-    if job.started_at is None:
-        jobs.update(conn, job.job_id, started_at=at)
+        job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges) or job_changed
+    task_updates.refresh_job(conn, job.job_id, now, row=None if job_changed else job_row)
 
 
 # --- 2. sessions ---------------------------------------------------------------------------------
@@ -166,22 +158,25 @@ def _stamp_started(conn: Connection, job, step_id: str, at: datetime) -> None:
 _ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED")
 
 
-def advance_session(conn: Connection, session, worker, now: datetime) -> None:
+def advance_session(conn: Connection, session, worker, now: datetime) -> bool:
+    """Returns whether the session is still open afterwards (only this step ends one)."""
     session_id = session.session_id
     pending = sessions.pending_actions(conn, session_id)
     if _resolve_queued_cancels(conn, pending, now):
         pending = sessions.pending_actions(conn, session_id)
     if any(a.kind != "envExit" for a in pending):
-        return
-    has_exits = sessions.has_action(conn, session_id, kind="envExit")
+        return True
+    has_exits, ended_badly = sessions.winding_down_marks(conn, session_id, _ENDED_BADLY)
     winding_down = (has_exits or session.target_lifecycle_status == "ENDED" or worker.status != "STARTED"
-                    or sessions.has_action(conn, session_id, statuses=_ENDED_BADLY))
+                    or ended_badly)
     if not winding_down and _next_task(conn, session, worker, now):
-        return
+        return True
     if not has_exits:
         _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"))
     if not sessions.pending_actions(conn, session_id):
         sessions.end(conn, session_id, now)
+        return False
+    return True
 
 
 def _resolve_queued_cancels(conn: Connection, pending, now: datetime) -> bool:
@@ -204,7 +199,7 @@ def _next_task(conn: Connection, session, worker, now: datetime) -> bool:
     if not dispatch.job_claimable(conn, session.job_id) or not dispatch.association_active(
             conn, session.queue_id, session.fleet_id):
         return False
-    step = steps.get(conn, session.job_id, session.step_id)
+    step = steps.host_requirements_of(conn, session.job_id, session.step_id)
     return _claim_with_limits(conn, session.queue_id, step.step_id, step.host_requirements,
                               lambda task, acquired: _assign_task(conn, session, task, now, acquired))
 
@@ -248,10 +243,10 @@ def _assign_task(conn: Connection, session, task, now: datetime, acquired: list[
     sessions.add_action(conn, session, kind="taskRun", step_id=task.step_id, task_id=task.task_id,
                         parameters=task.parameters, acquired_limits=acquired or None)
     delta = {"READY": -1, "ASSIGNED": 1}
-    steps.add_counts(conn, task.step_id, delta)
-    jobs.add_counts(conn, task.job_id, delta)
-    task_updates.refresh_step(conn, task.step_id, task.job_id, now)
-    task_updates.refresh_job(conn, task.job_id, now)
+    step_row = steps.add_counts(conn, task.step_id, delta)
+    job_row = jobs.add_counts(conn, task.job_id, delta)
+    task_updates.refresh_step(conn, task.step_id, task.job_id, now, row=step_row)
+    task_updates.refresh_job(conn, task.job_id, now, row=job_row)
 
 
 def _queue_env_exits(conn: Connection, session, env_enters) -> None:

@@ -266,9 +266,13 @@ def _set_deadline_cli_defaults(local: LocalFarm) -> str:
     executable = shutil.which("deadline")
     if executable is None:
         return "not installed (`pip install deadline` for `deadline bundle submit`)"
-    # Farm and queue defaults are stored per profile, so the profile is set first.
-    for setting, value in (("defaults.aws_profile_name", PROFILE), ("defaults.farm_id", local.farmId),
-                           ("defaults.queue_id", local.queueId)):
+    # Farm and queue defaults are stored per profile, so the profile is set first. Since 0.60 the
+    # CLI asks ten regions unless told which (docs/deadline-cli.md): Farmstead answers all alike.
+    settings = [("defaults.aws_profile_name", PROFILE), ("defaults.farm_id", local.farmId),
+                ("defaults.queue_id", local.queueId)]
+    if local.region:
+        settings.append(("settings.deadline_regions", local.region))
+    for setting, value in settings:
         try:
             done = subprocess.run([executable, "config", "set", setting, value], capture_output=True,
                                   text=True, timeout=120)

@@ -39,8 +39,26 @@ def candidate_steps(conn: Connection, fleet_id: str, limit: int = 200) -> list[R
     return list(conn.execute(query))
 
 
+_FIRST_READY = (sa.select(tasks.c.task_id)
+                .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == "READY")
+                .order_by(tasks.c.task_index).limit(1).scalar_subquery())
+#: Built once, as the statements below: run on every dispatch, where building and cache-keying a
+#: fresh statement costs more than the database running it.
+_SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id == _FIRST_READY, tasks.c.run_status == "READY")
+                 .values(run_status="ASSIGNED")
+                 .returning(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
+                            tasks.c.failure_retry_count))
+_ASSOCIATION_STATUS = sa.select(queue_fleet_associations.c.status).where(
+    queue_fleet_associations.c.queue_id == sa.bindparam("b_queue_id"),
+    queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))
+_JOB_LIFECYCLE = sa.select(jobs.c.lifecycle_status).where(jobs.c.job_id == sa.bindparam("b_job_id"))
+
+
 def claim_ready_task(conn: Connection, step_id: str) -> Row | None:
     """Take the step's first READY task: READY -> ASSIGNED, guarded so two workers never get one task."""
+    if conn.dialect.name == "sqlite":
+        # One writer at a time on SQLite: select-and-claim in one UPDATE ... RETURNING (SQLite >= 3.35).
+        return conn.execute(_SQLITE_CLAIM, {"b_step_id": step_id}).first()
     for _ in range(5):
         query = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
                            tasks.c.failure_retry_count)
@@ -63,10 +81,8 @@ def queue_row(conn: Connection, queue_id: str) -> Row | None:
 
 
 def association_active(conn: Connection, queue_id: str, fleet_id: str) -> bool:
-    query = sa.select(queue_fleet_associations.c.status).where(
-        queue_fleet_associations.c.queue_id == queue_id, queue_fleet_associations.c.fleet_id == fleet_id)
-    return conn.execute(query).scalar() == "ACTIVE"
+    return conn.execute(_ASSOCIATION_STATUS, {"b_queue_id": queue_id, "b_fleet_id": fleet_id}).scalar() == "ACTIVE"
 
 
 def job_claimable(conn: Connection, job_id: str) -> Any:
-    return conn.execute(sa.select(jobs.c.lifecycle_status).where(jobs.c.job_id == job_id)).scalar() in CLAIMABLE_LIFECYCLES
+    return conn.execute(_JOB_LIFECYCLE, {"b_job_id": job_id}).scalar() in CLAIMABLE_LIFECYCLES

@@ -27,10 +27,30 @@ def update(conn: Connection, session_id: str, **values: Any) -> None:
     conn.execute(sessions.update().where(sessions.c.session_id == session_id).values(**values))
 
 
+def _status_in(statuses: tuple[str, ...]):
+    """`status IN (...)` with the (constant, code-defined) statuses inlined: an expanding bind
+    parameter would make SQLAlchemy re-render the statement on every execution."""
+    return sa.or_(*(session_actions.c.status == sa.literal_column(f"'{status}'") for status in statuses))
+
+
+# The heartbeat's statements, built once (a fresh one would be rebuilt and cache-keyed on every call).
+_OPEN_FOR_WORKER = (sa.select(sessions).where(sessions.c.worker_id == sa.bindparam("b_worker_id"),
+                                              sessions.c.ended_at.is_(None))
+                    .order_by(sessions.c.started_at))
+_PENDING = (sa.select(session_actions).where(session_actions.c.session_id == sa.bindparam("b_session_id"),
+                                             _status_in(PENDING))
+            .order_by(session_actions.c.action_index))
+_ACTION_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
+                     .join(sessions, sessions.c.session_id == session_actions.c.session_id)
+                     .where(session_actions.c.session_action_id == sa.bindparam("b_action_id")))
+_TAKE_ACTION_INDEX = (sessions.update().where(sessions.c.session_id == sa.bindparam("b_session_id"))
+                      .values(next_action_index=sessions.c.next_action_index + 1)
+                      .returning(sessions.c.next_action_index))
+_WINDING_DOWN_MARKS: dict[tuple[str, ...], Any] = {}
+
+
 def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
-    query = (sa.select(sessions).where(sessions.c.worker_id == worker_id, sessions.c.ended_at.is_(None))
-             .order_by(sessions.c.started_at))
-    return list(conn.execute(query))
+    return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
 def open_count_for_job(conn: Connection, job_id: str) -> int:
@@ -42,13 +62,12 @@ def open_count_for_job(conn: Connection, job_id: str) -> int:
 def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    index = conn.execute(sa.select(sessions.c.next_action_index).where(
-        sessions.c.session_id == session_row.session_id)).scalar_one()
+    # Take the index and move the counter on in one statement.
+    index = conn.execute(_TAKE_ACTION_INDEX, {"b_session_id": session_row.session_id}).scalar_one() - 1
     action_id = f"sessionaction-{session_row.session_id.split('-', 1)[1]}-{index}"
     conn.execute(session_actions.insert().values(
         session_action_id=action_id, session_id=session_row.session_id, job_id=session_row.job_id,
         action_index=index, kind=kind, status=status, **values))
-    update(conn, session_row.session_id, next_action_index=index + 1)
     return action_id
 
 
@@ -61,10 +80,7 @@ def actions_of(conn: Connection, session_id: str) -> list[Row]:
 def pending_actions(conn: Connection, session_id: str) -> list[Row]:
     """The session's unfinished actions in order: what the worker is still told about (a long session
     has thousands of finished ones; the heartbeat must not read them)."""
-    query = (sa.select(session_actions).where(session_actions.c.session_id == session_id,
-                                              session_actions.c.status.in_(PENDING))
-             .order_by(session_actions.c.action_index))
-    return list(conn.execute(query))
+    return list(conn.execute(_PENDING, {"b_session_id": session_id}))
 
 
 def actions_of_kind(conn: Connection, session_id: str, kind: str) -> list[Row]:
@@ -84,6 +100,24 @@ def has_action(conn: Connection, session_id: str, *, kind: str | None = None,
     if statuses is not None:
         query = query.where(session_actions.c.status.in_(statuses))
     return conn.execute(query.limit(1)).first() is not None
+
+
+def get_action_of_worker(conn: Connection, session_action_id: str) -> Row | None:
+    """The action with its session's `worker_id` (as `session_worker_id`), in one read; None when
+    either is missing."""
+    return conn.execute(_ACTION_OF_WORKER, {"b_action_id": session_action_id}).first()
+
+
+def winding_down_marks(conn: Connection, session_id: str, ended_badly: tuple[str, ...]) -> tuple[bool, bool]:
+    """(has an envExit, has an action that ended in one of `ended_badly`) in one statement."""
+    query = _WINDING_DOWN_MARKS.get(ended_badly)
+    if query is None:
+        def exists(condition):
+            return sa.exists().where(session_actions.c.session_id == sa.bindparam("b_session_id"), condition)
+        query = sa.select(exists(session_actions.c.kind == "envExit"), exists(_status_in(ended_badly)))
+        _WINDING_DOWN_MARKS[ended_badly] = query
+    has_exits, badly = conn.execute(query, {"b_session_id": session_id}).one()
+    return bool(has_exits), bool(badly)
 
 
 def get_action(conn: Connection, session_action_id: str) -> Row | None:

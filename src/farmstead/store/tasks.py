@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.store.schema import tasks
+from farmstead.store.schema import jobs, tasks
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -24,8 +24,25 @@ def count_for_step(conn: Connection, step_id: str) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(tasks).where(tasks.c.step_id == step_id)).scalar_one()
 
 
+#: Built once: read on every task report (a fresh select would be rebuilt and cache-keyed each time).
+_GET = sa.select(tasks).where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.step_id == sa.bindparam("b_step_id"))
+
+
 def get(conn: Connection, step_id: str, task_id: str) -> Row | None:
-    return conn.execute(sa.select(tasks).where(tasks.c.task_id == task_id, tasks.c.step_id == step_id)).first()
+    return conn.execute(_GET, {"b_task_id": task_id, "b_step_id": step_id}).first()
+
+
+#: A task report's one read: the task's state and its job's retry and failure limits (not the JSON
+#: columns of either, which would be decoded for nothing).
+_FOR_REPORT = (sa.select(tasks.c.task_id, tasks.c.run_status, tasks.c.failure_retry_count, tasks.c.started_at,
+                         jobs.c.job_id, jobs.c.max_retries_per_task, jobs.c.max_failed_tasks_count)
+               .join(jobs, jobs.c.job_id == sa.bindparam("b_job_id"))
+               .where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.step_id == sa.bindparam("b_step_id")))
+
+
+def get_for_report(conn: Connection, job_id: str, step_id: str, task_id: str) -> Row | None:
+    """The task with the limits of job `job_id` (the session's); None when either is missing."""
+    return conn.execute(_FOR_REPORT, {"b_task_id": task_id, "b_step_id": step_id, "b_job_id": job_id}).first()
 
 
 def page(conn: Connection, step_id: str, after: int | None, limit: int) -> list[Row]:

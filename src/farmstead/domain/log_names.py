@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 
 DEADLINE_PREFIX = "/aws/deadline/"
-_DEADLINE_GROUP = re.compile(rf"/aws/deadline/(?P<farm>farm-[0-9a-f]{{32}})/(?P<resource>(?:queue|fleet)-[0-9a-f]{{32}})")
+_DEADLINE_GROUP = re.compile(r"/aws/deadline/(?P<farm>farm-[0-9a-f]{32})/(?P<resource>(?:queue|fleet)-[0-9a-f]{32})")
 _ARN = re.compile(r"arn:aws:logs:(?P<region>[^:]*):(?P<account>[^:]*):log-group:(?P<name>[^:]+)(?::\*)?")
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.store.schema import TASK_RUN_STATUSES, count_column_name, step_dependencies, steps
+from farmstead.store import counters
+from farmstead.store.schema import step_dependencies, steps
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -54,50 +55,12 @@ def update(conn: Connection, step_id: str, **values: Any) -> None:
 
 def add_counts(conn: Connection, step_id: str, delta: dict[str, int], retries: int = 0,
                started_at: Any = None) -> Row | None:
-    """Move the counters by a delta in place (atomic on both dialects: no read-modify-write in Python).
-
-    `started_at`, when given, is stamped only if the row has none yet (the first task start).
-    Returns the row's counters, status and times as they are after the change (UPDATE ... RETURNING,
-    so callers rolling the counters up need not read it again), or None when there was nothing to change."""
-    params = {f"d_{count_column_name(s)}": n for s, n in delta.items() if n}
-    if retries:
-        params["d_task_failure_retry_count"] = retries
-    if started_at is not None:
-        params["b_started_at"] = started_at
-    if not params:
-        return None
-    params["b_key"] = step_id
-    return conn.execute(_counter_update(tuple(sorted(params))), params).first()
-
-
-#: The counter UPDATEs, built once per set of columns they move: the hot path of every task report,
-#: where building and cache-keying a fresh statement costs more than SQLite running it.
-_COUNTER_UPDATES: dict[tuple[str, ...], Any] = {}
-
-
-#: What a roll-up needs back from a counter UPDATE (not the JSON columns, costly to decode).
-_ROLLUP_COLUMNS = [steps.c.step_id, steps.c.task_run_status, steps.c.started_at, steps.c.ended_at,
-                   steps.c.task_failure_retry_count, *(steps.c[count_column_name(s)] for s in TASK_RUN_STATUSES)]
-
-
-def _counter_update(names: tuple[str, ...]):
-    statement = _COUNTER_UPDATES.get(names)
-    if statement is None:
-        values = {}
-        for name in names:
-            if name.startswith("d_"):
-                values[name[2:]] = steps.c[name[2:]] + sa.bindparam(name, type_=sa.Integer())
-        if "b_started_at" in names:
-            values["started_at"] = sa.func.coalesce(
-                steps.c.started_at, sa.bindparam("b_started_at", type_=steps.c.started_at.type))
-        statement = (steps.update().where(steps.c.step_id == sa.bindparam("b_key")).values(**values)
-                     .returning(*_ROLLUP_COLUMNS))
-        _COUNTER_UPDATES[names] = statement
-    return statement
+    """The counters moved in place (store/counters.py); returns what a roll-up needs, or None."""
+    return counters.add(conn, steps, "step_id", step_id, delta, retries, started_at)
 
 
 def counts_of(row: Row) -> dict[str, int]:
-    return {status: getattr(row, count_column_name(status)) for status in TASK_RUN_STATUSES}
+    return counters.counts_of(row)
 
 
 _UPSTREAM = (sa.select(steps.c.step_id, steps.c.task_run_status, steps.c.step_index)

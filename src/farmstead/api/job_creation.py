@@ -85,10 +85,6 @@ def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templat
         for step in plan.steps for upstream in step.dependencies])
 
 
-def step_rows_for(conn: Connection, job_id: str) -> list:
-    return steps.of_job(conn, job_id)
-
-
 def task_batches_for_step(row, plan: job_templates.JobPlan) -> Iterator[list[dict[str, Any]]]:
     """Task rows of one stored step, TASK_BATCH at a time, in OpenJD iteration order."""
     step = next(s for s in plan.steps if s.name == row.name)

@@ -14,7 +14,7 @@ import threading
 from farmstead.api import job_creation
 from farmstead.clock import Clock
 from farmstead.domain import job_templates
-from farmstead.store import jobs, tasks
+from farmstead.store import jobs, steps, tasks
 from farmstead.store.engine import Store
 
 log = logging.getLogger("farmstead.materializer")
@@ -63,8 +63,8 @@ class Materializer:
         try:
             plan = job_creation.replan(row)
             with self._store.read() as conn:
-                batches = list(job_creation.step_rows_for(conn, job_id))
-            for step_row in batches:
+                step_rows = steps.of_job(conn, job_id)
+            for step_row in step_rows:
                 for batch in job_creation.task_batches_for_step(step_row, plan):
                     with self._store.write() as conn:
                         tasks.insert_many(conn, batch)

@@ -67,12 +67,5 @@ def add_counts(conn: Connection, job_id: str, delta: dict[str, int], retries: in
     return counters.add(conn, jobs, "job_id", job_id, delta, retries, started_at)
 
 
-def has_active_jobs(conn: Connection, queue_id: str) -> bool:
-    active = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
-    query = sa.select(jobs.c.job_id).where(jobs.c.queue_id == queue_id, jobs.c.task_run_status.in_(active),
-                                           jobs.c.lifecycle_status != "ARCHIVED").limit(1)
-    return conn.execute(query).first() is not None
-
-
 def delete_for_queue(conn: Connection, queue_id: str) -> None:
     conn.execute(jobs.delete().where(jobs.c.queue_id == queue_id))

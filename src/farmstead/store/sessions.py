@@ -53,12 +53,6 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def open_count_for_job(conn: Connection, job_id: str) -> int:
-    query = sa.select(sa.func.count()).select_from(sessions).where(sessions.c.job_id == job_id,
-                                                                  sessions.c.ended_at.is_(None))
-    return conn.execute(query).scalar_one()
-
-
 def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
@@ -69,12 +63,6 @@ def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "
         session_action_id=action_id, session_id=session_row.session_id, job_id=session_row.job_id,
         action_index=index, kind=kind, status=status, **values))
     return action_id
-
-
-def actions_of(conn: Connection, session_id: str) -> list[Row]:
-    query = (sa.select(session_actions).where(session_actions.c.session_id == session_id)
-             .order_by(session_actions.c.action_index))
-    return list(conn.execute(query))
 
 
 def pending_actions(conn: Connection, session_id: str) -> list[Row]:
@@ -147,10 +135,6 @@ def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) 
                     session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
              .values(status="CANCELING", cancel_target=target))
     return conn.execute(query).rowcount
-
-
-def open_sessions_of_workers_silent_since(conn: Connection, worker_id: str) -> list[Row]:
-    return open_for_worker(conn, worker_id)
 
 
 def end(conn: Connection, session_id: str, now: datetime) -> None:

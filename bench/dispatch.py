@@ -1,16 +1,17 @@
 """dispatch: tasks completed per second by N scripted workers polling UpdateWorkerSchedule back to back.
 
-Owns: for each store (SQLite; PostgreSQL when one answers on 127.0.0.1:5432, a fresh database per
-measurement) and each N in WORKER_COUNTS, a fresh server with a farm, a queue, a Linux fleet, their
-association and N workers created and STARTED with boto3, one job of TASKS trivial tasks (one step,
-`Frame` 1-TASKS) at CREATE_COMPLETE; then N lean workers (bench.worker_swarm, 2 processes) each
-report their action SUCCEEDED and take the next in the same call, until the job has run out of
-work or SECONDS are up. Figures: tasks/s from GetJob's SUCCEEDED count over the window, p50/p99
-latency of UpdateWorkerSchedule, server CPU per task (and the PostgreSQL backends' CPU per task),
-the client's CPU, others' load, and an exactly-once check (no taskId handed out twice, SUCCEEDED
-count == reports the server acknowledged, == TASKS when the job finished).
-Must not: change the server, or run past its time bounds (the whole run is ~2.5 minutes).
-"""
+Owns: for each setup in SETUPS (SQLite; PostgreSQL with 1 and with 2 API replicas on one database,
+when one answers on 127.0.0.1:5432, a fresh database per measurement) and each N in WORKER_COUNTS,
+fresh servers with a farm, a queue, a Linux fleet, their association and N workers created and
+STARTED with boto3, one job of TASKS trivial tasks (one step, `Frame` 1-TASKS) at CREATE_COMPLETE;
+then N lean workers (bench.worker_swarm, 2 processes, split between the replicas) each report every
+action they hold SUCCEEDED (zero-length tasks: the tasks queued ahead ran too) and take the next ones
+in the same call, until the job has run out of work or SECONDS are up. Figures: tasks/s from
+GetJob's SUCCEEDED count over the window, p50/p99 latency of UpdateWorkerSchedule, server CPU per
+task (and the PostgreSQL backends' CPU per task), the client's CPU, others' load, and an
+exactly-once check (no taskId handed out twice, SUCCEEDED count == reports the server acknowledged,
+== TASKS when the job finished).
+Must not: change the server, or run past its time bounds (the whole run is ~3 minutes)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,12 @@ from bench.worker_swarm import Swarm, SwarmResult
 from support import databases  # noqa: E402
 from support.scripted_worker import LINUX_FLEET, ScriptedWorker  # noqa: E402
 
-DESCRIPTION = "tasks/s by 2/8/32 scripted workers on UpdateWorkerSchedule, SQLite and PostgreSQL (target >= 1,000/s)"
+DESCRIPTION = ("tasks/s by 1/4/16 scripted workers on UpdateWorkerSchedule, SQLite, and PostgreSQL with 1 and 2 "
+               "API replicas (target >= 1,000/s on SQLite)")
 TARGET = 1000.0
-WORKER_COUNTS = (2, 8, 32)
+WORKER_COUNTS = (1, 4, 16)
+#: (store, API replicas): replicas share one PostgreSQL database; the workers are split between them.
+SETUPS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
 TASKS = 20_000
 SECONDS = 20.0
 PROCESSES = 2
@@ -54,6 +58,7 @@ CLIENT_BUSY_WARNING = 0.5
 @dataclass
 class Measurement:
     store: str
+    replicas: int
     workers: int
     succeeded: int
     seconds: float
@@ -88,24 +93,32 @@ class Measurement:
 
 
 @contextlib.contextmanager
-def _server(store: str) -> Iterator[tuple[LiveServer, str | None]]:
-    """A fresh server on SQLite in a temp dir, or on a fresh PostgreSQL database (dropped after)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
+def _servers(store: str, replicas: int = 1) -> Iterator[tuple[list[LiveServer], str | None]]:
+    """Fresh servers on SQLite in a temp dir (one), or `replicas` servers on one fresh PostgreSQL
+    database (dropped after)."""
     url = databases.create_postgres_database() if store == "postgresql" else None
-    # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
-    server = LiveServer(data_dir, database_url=url,
-                        extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or ""})
+    servers, dirs = [], []
     try:
-        server.start()
-        if store_name(server) != store:
-            raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
-        yield server, url
+        for _ in range(replicas):
+            data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
+            dirs.append(data_dir)
+            # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
+            server = LiveServer(data_dir, database_url=url,
+                                extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or ""})
+            servers.append(server)
+            server.start()
+            if store_name(server) != store:
+                raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
+        yield servers, url
     except BaseException:
-        print(f"--- server log (tail) ---\n{server.log_text()[-3000:]}", file=sys.stderr)
+        for server in servers:
+            print(f"--- server log (tail) ---\n{server.log_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        for server in servers:
+            server.stop()
+        for data_dir in dirs:
+            shutil.rmtree(data_dir, ignore_errors=True)
         if url:
             databases.drop_postgres_database(url)
 
@@ -156,8 +169,9 @@ def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> s
     return "yes (all tasks)" if job_done else "yes"
 
 
-def measure(store: str, workers: int, tasks: int, seconds: float) -> Measurement:
-    with _server(store) as (server, url):
+def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int = 1) -> Measurement:
+    with _servers(store, replicas) as (servers, url):
+        server = servers[0]
         client = server.client()
         farm_id = client.create_farm(displayName="bench")["farmId"]
         queue_id = client.create_queue(farmId=farm_id, displayName="bench")["queueId"]
@@ -173,22 +187,23 @@ def measure(store: str, workers: int, tasks: int, seconds: float) -> Measurement
         if created["lifecycleStatus"] != "CREATE_COMPLETE":
             raise RuntimeError(f"job did not materialize: {created['lifecycleStatus']}")
 
-        swarm = Swarm("127.0.0.1", server.port, (ADMIN_KEY_ID, ADMIN_SECRET, REGION), ids, PROCESSES)
+        swarm = Swarm("127.0.0.1", [s.port for s in servers], (ADMIN_KEY_ID, ADMIN_SECRET, REGION), ids,
+                      max(PROCESSES, replicas))
         swarm.warm_up(seconds)
-        stats = ProcessStats(server.process.pid)
+        stats = [ProcessStats(s.process.pid) for s in servers]
         database = make_url(url).database if url else None
         with OtherLoad() as other:
-            server_before = stats.cpu_seconds()
+            server_before = sum(each.cpu_seconds() for each in stats)
             backends_before = _backend_cpu_s(database) if database else {}
             start = swarm.go()
             result, process_cpu = swarm.join()
-            server_cpu = stats.cpu_seconds() - server_before
+            server_cpu = sum(each.cpu_seconds() for each in stats) - server_before
             database_cpu = _backend_delta(backends_before, _backend_cpu_s(database)) if database else None
         job = client.get_job(farmId=farm_id, queueId=queue_id, jobId=job_id)
     succeeded = job["taskRunStatusCounts"].get("SUCCEEDED", 0)
     job_done = job["taskRunStatus"] == "SUCCEEDED"
     window = max(0.0, result.last_ack - start)
-    return Measurement(store, workers, succeeded, window, result, process_cpu, server_cpu, database_cpu,
+    return Measurement(store, replicas, workers, succeeded, window, result, process_cpu, server_cpu, database_cpu,
                        other.share(server_cpu + (database_cpu or 0.0), sum(process_cpu)), job_done,
                        _check(result, succeeded, job_done, tasks), start)
 
@@ -200,14 +215,14 @@ def _row(m: Measurement) -> list[object]:
     client = "/".join(f"{cpu / m.seconds:.0%}" for cpu in m.process_cpu) if m.seconds else "-"
     client_call = sum(m.process_cpu) / m.result.calls * 1e6 if m.result.calls else float("nan")
     first, last = m.quarter_rates()
-    return [m.store, m.workers, f"{m.succeeded:,}", f"{m.seconds:.1f}", f"{m.tasks_per_s:,.0f}",
+    return [m.store, m.replicas, m.workers, f"{m.succeeded:,}", f"{m.seconds:.1f}", f"{m.tasks_per_s:,.0f}",
             f"{first:,.0f} → {last:,.0f}",
             f"{m.percentile_ms(50):.2f}", f"{m.percentile_ms(99):.2f}", f"{per_task:,.0f} µs", database,
-            f"{m.server_cpu_s / m.seconds:.0%}" if m.seconds else "-", client, f"{client_call:.0f} µs",
+            f"{m.server_cpu_s / m.seconds / m.replicas:.0%}" if m.seconds else "-", client, f"{client_call:.0f} µs",
             m.result.retried, f"{m.other_load:.0%}", m.check]
 
 
-HEADERS = ["store", "workers", "tasks done", "s", "tasks/s", "first → last ¼", "p50 ms", "p99 ms", "server CPU/task",
+HEADERS = ["store", "replicas", "workers", "tasks done", "s", "tasks/s", "first → last ¼", "p50 ms", "p99 ms", "server CPU/task",
            "PG backends CPU/task", "server busy", "client CPU (per process)", "client CPU/call", "429/503",
            "others' load", "each task exactly once"]
 
@@ -240,24 +255,27 @@ def run(args: argparse.Namespace) -> None:
     _print_client_figures()
     print()
     measurements = []
-    for store in ("sqlite", "postgresql"):
-        if store == "postgresql":
-            reason = databases.postgres_available()
-            if reason:
-                print(f"PostgreSQL skipped: {reason}")
-                continue
+    postgres_missing = databases.postgres_available()
+    if postgres_missing:
+        print(f"PostgreSQL skipped: {postgres_missing}")
+    for store, replicas in SETUPS:
+        if store == "postgresql" and postgres_missing:
+            continue
         for workers in WORKER_COUNTS:
+            if workers < replicas:
+                continue
             started = time.monotonic()
-            m = measure(store, workers, tasks, seconds)
+            m = measure(store, workers, tasks, seconds, replicas)
             measurements.append(m)
-            print(f"  {store}, {workers} workers: {m.tasks_per_s:,.0f} tasks/s ({m.succeeded:,} tasks in "
-                  f"{m.seconds:.1f} s; {time.monotonic() - started:.0f} s with setup); exactly once: {m.check}",
+            print(f"  {store} ×{replicas}, {workers} workers: {m.tasks_per_s:,.0f} tasks/s ({m.succeeded:,} tasks "
+                  f"in {m.seconds:.1f} s; {time.monotonic() - started:.0f} s with setup); exactly once: {m.check}",
                   flush=True)
     print()
     print(table(HEADERS, [_row(m) for m in measurements]))
-    best = {}
+    best: dict[str, float] = {}
     for m in measurements:
-        best[m.store] = max(best.get(m.store, 0.0), m.tasks_per_s)
+        key = f"{m.store} ×{m.replicas}"
+        best[key] = max(best.get(key, 0.0), m.tasks_per_s)
     for store, rate in best.items():
         verdict = "met" if rate >= TARGET else "NOT met"
         print(f"{store}: best {rate:,.0f} tasks/s; target {TARGET:,.0f} tasks/s {verdict} ({rate / TARGET:.2f}×)")

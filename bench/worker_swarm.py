@@ -1,7 +1,7 @@
 """Scripted workers without boto3: many asyncio workers per process, each on its own keep-alive socket.
 
 Owns: driving already-STARTED workers through UpdateWorkerSchedule as fast as the server answers.
-Each worker reports the action it holds as SUCCEEDED (startedAt, endedAt, completedStatus,
+Each worker reports every action it holds (tasks queued ahead included) as SUCCEEDED (startedAt, endedAt, completedStatus,
 processExitCode 0 in one report, as the agent sends a finished action) and takes its next action
 from the same answer; a worker stops when the time is up or when an answer assigns it nothing.
 Every request is signed anew (bench.sigv4), because its body changes every call. Workers run in
@@ -83,7 +83,7 @@ class _Worker:
         self.latencies = latencies
         self.acks = acks
         self.done: set[str] = set()  # action ids finished here: an answer listing one again is not new work
-        self.held: tuple[str, str | None, float] | None = None  # (action id, task id, received at)
+        self.held: list[tuple[str, str | None, float]] = []  # (action id, task id, received at), in order
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -111,7 +111,9 @@ class _Worker:
             return None
 
     def _take(self, answer: dict) -> bool:
-        """Hold the first new action of the answer; False when nothing new is assigned."""
+        """Hold every new action of the answer, in order (tasks queued ahead included: the agent runs
+        them back to back); False when nothing new is assigned."""
+        took = False
         for session in answer["assignedSessions"].values():
             for action in session["sessionActions"]:
                 action_id = action["sessionActionId"]
@@ -120,9 +122,9 @@ class _Worker:
                 task_id = action["definition"].get("taskRun", {}).get("taskId")
                 if task_id is not None:
                     self.result.seen_task_ids.append(task_id)
-                self.held = (action_id, task_id, time.time())
-                return True
-        return False
+                self.held.append((action_id, task_id, time.time()))
+                took = True
+        return took
 
     async def warm_up(self) -> None:
         answer = await self._call({}, measured=False)
@@ -131,22 +133,22 @@ class _Worker:
 
     async def run(self, end: float) -> None:
         while time.monotonic() < end:
+            # Zero-length tasks: everything held ran, one after the other, since the last answer.
             reports = {}
-            if self.held is not None:
-                action_id, _, received = self.held
+            for action_id, _, received in self.held:
                 reports[action_id] = {"startedAt": _iso(received), "completedStatus": "SUCCEEDED",
                                       "processExitCode": 0, "endedAt": _iso(time.time())}
             answer = await self._call(reports, measured=True)
             if answer is None:
                 return
-            if self.held is not None:
-                action_id, task_id, _ = self.held
-                self.done.add(action_id)
-                self.held = None
+            if self.held:
                 self.result.last_ack = time.monotonic()
+            for action_id, task_id, _ in self.held:
+                self.done.add(action_id)
                 if task_id is not None:
                     self.result.succeeded_task_ids.append(task_id)
                     self.acks.append(self.result.last_ack)
+            self.held = []
             # A session still listed with nothing new in it: poll again (with nothing to report).
             if not self._take(answer) and not answer["assignedSessions"]:
                 self.result.out_of_work += 1
@@ -201,15 +203,17 @@ def _process_main(host, port, credentials, worker_ids, ready, go, start, seconds
 
 
 class Swarm:
-    """`processes` processes sharing `worker_ids` ((farmId, fleetId, workerId) triples) round-robin."""
+    """`processes` processes sharing `worker_ids` ((farmId, fleetId, workerId) triples) round-robin;
+    with several ports (API replicas), process i talks to ports[i % len(ports)]."""
 
-    def __init__(self, host: str, port: int, credentials: tuple[str, str, str], worker_ids: list,
+    def __init__(self, host: str, port: int | list[int], credentials: tuple[str, str, str], worker_ids: list,
                  processes: int = 2) -> None:
         context = multiprocessing.get_context("fork")
         self._ready = context.Queue()
         self._go = context.Event()
         self._start = context.Value("d", 0.0)
-        self._host, self._port, self._credentials = host, port, credentials
+        self._host, self._credentials = host, credentials
+        self._ports = port if isinstance(port, list) else [port]
         self._shares = [worker_ids[i::processes] for i in range(processes) if worker_ids[i::processes]]
         self._context = context
         self._processes: list = []
@@ -217,11 +221,11 @@ class Swarm:
 
     def warm_up(self, seconds: float) -> None:
         """Start the processes; returns when every worker holds its first action (or failed)."""
-        for share in self._shares:
+        for index, share in enumerate(self._shares):
             receiving, sending = self._context.Pipe(duplex=False)
             process = self._context.Process(
                 target=_process_main, daemon=True,
-                args=(self._host, self._port, self._credentials, share, self._ready, self._go, self._start,
+                args=(self._host, self._ports[index % len(self._ports)], self._credentials, share, self._ready, self._go, self._start,
                       seconds, sending))
             process.start()
             sending.close()

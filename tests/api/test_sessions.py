@@ -222,7 +222,8 @@ def test_update_session_ended_cancels_the_running_task_then_ends_after_the_worke
     ended = deadline.get_session(**key, sessionId=session_id)
     assert ended["lifecycleStatus"] == "ENDED" and "endedAt" in ended
     statuses = [a["status"] for a in deadline.list_session_actions(**key, sessionId=session_id)["sessionActions"]]
-    assert statuses == ["SUCCEEDED", "CANCELED", "SUCCEEDED"]
+    # envEnter, the running task, the task queued behind it (given back unstarted), envExit.
+    assert statuses == ["SUCCEEDED", "CANCELED", "NEVER_ATTEMPTED", "SUCCEEDED"]
     assert deadline.get_job(**key)["taskFailureRetryCount"] == 0
 
 

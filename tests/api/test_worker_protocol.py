@@ -193,6 +193,26 @@ def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
     assert env_details["template"]["name"] == "Setup"
 
 
+def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fleet(deadline, farm):
+    windows = deadline.create_storage_profile(farmId=farm["farm_id"], displayName="artists", osFamily="WINDOWS",
+                                              fileSystemLocations=[{"name": "Assets", "path": "Z:\\assets",
+                                                                    "type": "SHARED"}])["storageProfileId"]
+    linux = deadline.create_storage_profile(farmId=farm["farm_id"], displayName="render nodes", osFamily="LINUX",
+                                            fileSystemLocations=[{"name": "Assets", "path": "/mnt/assets",
+                                                                  "type": "SHARED"}])["storageProfileId"]
+    configuration = {"customerManaged": {**LINUX_FLEET["customerManaged"], "storageProfileId": linux}}
+    fleet_id = deadline.create_fleet(farmId=farm["farm_id"], displayName="mapped", roleArn=ROLE, maxWorkerCount=1,
+                                     configuration=configuration)["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm["farm_id"], queueId=farm["queue_id"], fleetId=fleet_id)
+    deadline.update_queue(farmId=farm["farm_id"], queueId=farm["queue_id"], allowedStorageProfileIdsToAdd=[windows])
+    job_id = submit(deadline, farm, frames_template("1-1"), storageProfileId=windows)
+    worker = ScriptedWorker(deadline, farm["farm_id"], fleet_id)
+    worker.poll()
+    (entity,) = deadline.batch_get_job_entity(**worker.ids, identifiers=[{"jobDetails": {"jobId": job_id}}])["entities"]
+    assert entity["jobDetails"]["pathMappingRules"] == [
+        {"sourcePathFormat": "windows", "sourcePath": "Z:\\assets", "destinationPath": "/mnt/assets"}]
+
+
 def test_a_limit_is_never_over_subscribed(deadline, farm):
     limit_id = deadline.create_limit(farmId=farm["farm_id"], displayName="nuke", maxCount=1,
                                      amountRequirementName="amount.licence.nuke")["limitId"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from farmstead.domain import scheduling
 from farmstead.domain.scheduling import Candidate, choose, eligible, weight
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -78,3 +79,10 @@ def test_limit_amounts_are_not_asked_of_the_worker():
     licensed = candidate("nuke", requirements={"amounts": [{"name": "amount.licence.nuke", "min": 1}]})
     assert order([licensed]) == []
     assert order([licensed], limit_amount_names={"q": ["amount.licence.nuke"]}) == ["nuke"]
+
+
+def test_queue_depth_follows_the_mean_run_time_within_its_bounds():
+    assert scheduling.queue_depth([]) == scheduling.QUEUE_DEPTH
+    assert scheduling.queue_depth([0.5, 0.5]) == 4  # two seconds of work
+    assert scheduling.queue_depth([30.0]) == scheduling.QUEUE_DEPTH
+    assert scheduling.queue_depth([0.0, 0.0]) == scheduling.MAX_QUEUE_DEPTH

@@ -14,8 +14,8 @@ from typing import Any
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import job_templates
-from farmstead.store import dispatch, jobs, sessions, steps
+from farmstead.domain import job_templates, path_mapping
+from farmstead.store import dispatch, fleets, jobs, sessions, steps, storage_profiles
 
 SCHEMA = "jobtemplate-2023-09"
 _JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
@@ -42,13 +42,13 @@ def batch_get_job_entity(ctx: Context, params: dict) -> dict:
             job = jobs.get_by_id(ctx.conn, key["jobId"])
             if job is None:
                 raise _EntityError("ResourceNotFoundException", f"Job {key['jobId']} does not exist.")
-            entities.append({kind: _ENTITY[kind](ctx, job, key)})
+            entities.append({kind: _ENTITY[kind](ctx, job, key, worker)})
         except _EntityError as err:
             errors.append({kind: {**key, "code": err.code, "message": err.message}})
     return {"entities": entities, "errors": errors}
 
 
-def _job_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+def _job_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     queue = dispatch.queue_row(ctx.conn, job.queue_id)
     attributes = queue.attributes or {}
     details: dict[str, Any] = {
@@ -68,14 +68,34 @@ def _job_details(ctx: Context, job, key: dict) -> dict[str, Any]:
     extensions = _extensions(job)
     if extensions:
         details["extensions"] = extensions
+    mapping = _path_mapping_rules(ctx, job, worker)
+    if mapping:
+        details["pathMappingRules"] = mapping
     return details
+
+
+def _path_mapping_rules(ctx: Context, job, worker) -> list[dict[str, str]]:
+    """From the job's storage profile (the submitting host's) to the worker's fleet's, when both exist."""
+    if not job.storage_profile_id:
+        return []
+    fleet = fleets.get(ctx.conn, job.farm_id, worker.fleet_id)
+    fleet_profile_id = ((fleet.configuration or {}).get("customerManaged") or {}).get("storageProfileId") \
+        if fleet is not None else None
+    if not fleet_profile_id or fleet_profile_id == job.storage_profile_id:
+        return []
+    source = storage_profiles.get(ctx.conn, job.farm_id, job.storage_profile_id)
+    destination = storage_profiles.get(ctx.conn, job.farm_id, fleet_profile_id)
+    if source is None or destination is None:
+        return []
+    return path_mapping.rules(source.os_family, source.file_system_locations or [],
+                              destination.os_family, destination.file_system_locations or [])
 
 
 def _extensions(job) -> list[str]:
     return list(job_templates.parse_template(job.template, job.template_type).get("extensions") or [])
 
 
-def _step_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+def _step_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     step = steps.get(ctx.conn, job.job_id, key["stepId"])
     if step is None:
         raise _EntityError("ResourceNotFoundException", f"Step {key['stepId']} does not exist.")
@@ -87,7 +107,7 @@ def _step_details(ctx: Context, job, key: dict) -> dict[str, Any]:
     return details
 
 
-def _environment_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+def _environment_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     environment_id = key["environmentId"]
     for candidate_id, template, schema in environments(job, steps.of_job(ctx.conn, job.job_id)):
         if candidate_id == environment_id:
@@ -110,7 +130,7 @@ def environments(job, step_rows):
             yield f"STEP:{step.step_id}:{environment['name']}", environment, SCHEMA
 
 
-def _attachment_details(ctx: Context, job, key: dict) -> dict[str, Any]:
+def _attachment_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     if not job.attachments:
         raise _EntityError("ResourceNotFoundException", f"Job {job.job_id} has no attachments.")
     return {"jobId": job.job_id, "attachments": job.attachments}

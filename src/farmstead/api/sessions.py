@@ -151,6 +151,8 @@ def update_session(ctx: Context, params: dict) -> dict:
     for action in sessions.pending_actions(ctx.conn, row.session_id):
         if action.kind == "taskRun" and action.status in _UNFINISHED:
             worker_schedule.take_back_task(ctx.conn, action, ctx.now)
+    # Tasks queued behind the running action go back to READY now: the worker never started them.
+    worker_schedule.settle_queued_cancels(ctx.conn, sessions.pending_actions(ctx.conn, row.session_id), ctx.now)
     sessions.request_cancel_for_session_setup(ctx.conn, row.session_id)
     return {}
 

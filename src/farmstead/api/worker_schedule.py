@@ -17,15 +17,16 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import job_entities, task_updates
+from farmstead.api import job_entities, task_runs
+from farmstead.api.task_changes import TaskChanges
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import scheduling, task_states
-from farmstead.domain.statuses import TaskRunStatus
+from farmstead.domain.scheduling import QUEUE_DEPTH, queue_depth
 from farmstead.ids import new_id
 from farmstead.protocol.errors import conflict
-from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, tasks, workers
+from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
 
 _REPORT_EVENTS = {
     "SUCCEEDED": task_states.Event.RUN_SUCCEEDED,
@@ -37,6 +38,7 @@ _REPORT_EVENTS = {
 _ENV_KINDS = ("envEnter", "envExit", "syncInputJobAttachments")
 
 
+
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
 def update_worker_schedule(ctx: Context, params: dict) -> dict:
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
@@ -45,10 +47,21 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
                        {"status": worker.status})
     workers.update(ctx.conn, worker.worker_id, last_seen_at=ctx.now)
-    for action_id, report in (params.get("updatedSessionActions") or {}).items():
-        apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now)
-    still_open = [advance_session(ctx.conn, session, worker, ctx.now)
+    run_seconds: dict[str, list[float]] = {}
+    batch = TaskChanges(ctx.now)  # the rows and counters this call changes, written together
+    reports = params.get("updatedSessionActions") or {}
+    if reports:
+        batch.prefetch(ctx.conn, list(reports))
+    for action_id, report in reports.items():
+        ran = apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now, batch)
+        if ran is not None:
+            run_seconds.setdefault(ran[0], []).append(ran[1])
+    batch.flush(ctx.conn)  # the sessions below read their actions' statuses
+    still_open = [advance_session(ctx.conn, session, worker, ctx.now,
+                                  depth=queue_depth(run_seconds.get(session.session_id, [])),
+                                  batch=batch)
                   for session in sessions.open_for_worker(ctx.conn, worker.worker_id)]
+    batch.flush(ctx.conn)  # before dispatch reads the counters to choose a new session
     if worker.status == "STARTED" and not any(still_open):
         start_session(ctx.conn, worker, ctx.now)
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds)
@@ -56,12 +69,16 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
 
 # --- 1. reports ----------------------------------------------------------------------------------
 
-def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict, now: datetime) -> None:
-    action = sessions.get_action_of_worker(conn, action_id)
+def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict, now: datetime,
+                 batch: TaskChanges) -> tuple[str, float] | None:
+    """Applies one action's report; returns (session id, seconds it ran) when it says a taskRun
+    succeeded (the session's queue depth follows its tasks' run times), else None. Its writes go to
+    `batch`, which the caller flushes."""
+    action = batch.action(conn, action_id)
     if action is None or action.status in sessions.FINISHED:
-        return  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
+        return None  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
     if action.session_worker_id != worker_id:
-        return
+        return None
     values: dict[str, Any] = {"worker_updated_at": report.get("updatedAt") or now}
     for member, column in (("startedAt", "started_at"), ("progressMessage", "progress_message"),
                            ("progressPercent", "progress_percent"), ("processExitCode", "process_exit_code"),
@@ -72,15 +89,18 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
     if completed is None:
         if action.status in ("ASSIGNED", "SCHEDULED"):
             values["status"] = "RUNNING"
-        sessions.update_action(conn, action_id, **values)
+        batch.write_action(action_id, values)
         if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
-            _task_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"))
-        return
+            task_runs.apply_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"),
+                        batch=batch)
+        return None
     values.update(status=completed, ended_at=report.get("endedAt") or now)
-    sessions.update_action(conn, action_id, **values)
+    batch.write_action(action_id, values)
     release_limits(conn, action)
     if action.kind == "taskRun":
         event = _REPORT_EVENTS[completed]
+        if completed == "NEVER_ATTEMPTED":
+            batch.flush(conn)  # the same call may have reported the session's setup FAILED
         if completed == "NEVER_ATTEMPTED" and _session_setup_failed(conn, action.session_id):
             # The environment or input sync this task waited on failed: that is the task's failure,
             # or a broken environment would requeue it forever.
@@ -88,68 +108,17 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
         events = [event]
         if action.started_at is None and report.get("startedAt") is not None and completed != "NEVER_ATTEMPTED":
             events.insert(0, task_states.Event.RUN_STARTED)
-        _task_events(conn, action, events, now, started_at=report.get("startedAt"), target=action.cancel_target)
+        task_runs.apply_events(conn, action, events, now, started_at=report.get("startedAt"), target=action.cancel_target,
+                     batch=batch)
+        started, ended = report.get("startedAt") or action.started_at, report.get("endedAt")
+        if completed == "SUCCEEDED" and started is not None and ended is not None:
+            return action.session_id, max(0.0, (ended - started).total_seconds())
+    return None
 
 
 def _session_setup_failed(conn: Connection, session_id: str) -> bool:
     return sessions.has_action(conn, session_id, kinds=("envEnter", "syncInputJobAttachments"),
                                statuses=("FAILED",))
-
-
-def _task_event(conn: Connection, action, event: task_states.Event, now: datetime, *,
-                started_at: datetime | None = None, target: str | None = None) -> None:
-    _task_events(conn, action, [event], now, started_at=started_at, target=target)
-
-
-def _task_events(conn: Connection, action, events: list[task_states.Event], now: datetime, *,
-                 started_at: datetime | None = None, target: str | None = None) -> None:
-    """Walk the task through the state machine for each event in turn, then write the outcome once
-    (a report that says "started and finished" is one task update and one roll-up, not two)."""
-    task = job = tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
-    if task is None:
-        return
-    edges = steps.edges_of_job(conn, job.job_id)  # read once: for dependencies_met and settling
-    dependencies_met = task_updates.dependencies_met(conn, action.step_id, edges)
-    status, retries, sets_started = TaskRunStatus(task.run_status), 0, False
-    ended_effect = None
-    for event in events:
-        transition = task_states.apply(
-            status, event, dependencies_met=dependencies_met, failure_retry_count=task.failure_retry_count + retries,
-            max_retries_per_task=job.max_retries_per_task, target=TaskRunStatus(target) if target else None)
-        status = transition.new_status
-        retries += transition.retry_increment
-        sets_started = sets_started or transition.sets_started_at
-        if transition.sets_ended_at:
-            ended_effect = "set"
-        elif transition.clears_ended_at:
-            ended_effect = "clear"
-    new = str(status)
-    values: dict[str, Any] = {"run_status": new, "latest_session_action_id": action.session_action_id}
-    if retries:
-        values["failure_retry_count"] = task.failure_retry_count + retries
-    if sets_started and task.started_at is None:
-        values["started_at"] = started_at or now
-    if ended_effect == "set":
-        values["ended_at"] = now
-    elif ended_effect == "clear":
-        values["ended_at"] = None
-    tasks.update(conn, task.task_id, **values)
-    delta = {task.run_status: -1, new: 1} if new != task.run_status else {}
-    # startedAt of step and job: the first task start, never changed after (requeue included).
-    stamp = (started_at or now) if sets_started else None
-    # The counter UPDATEs return the rows as changed, so the roll-ups below need not read them again.
-    step_row = steps.add_counts(conn, action.step_id, delta, retries=retries, started_at=stamp)
-    job_row = jobs.add_counts(conn, job.job_id, delta, retries=retries, started_at=stamp)
-    task_updates.refresh_step(conn, action.step_id, job.job_id, now, row=step_row)
-    job_changed = False
-    if new == "FAILED" and new != task.run_status:
-        failed = (job_row or jobs.get_by_id(conn, job.job_id)).count_failed
-        if failed > job.max_failed_tasks_count:
-            task_updates.apply_job_event(conn, job.job_id, task_states.Event.JOB_FAILURE_LIMIT_REACHED, now)
-            job_changed = True
-    if new != task.run_status:
-        job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges) or job_changed
-    task_updates.refresh_job(conn, job.job_id, now, row=None if job_changed else job_row)
 
 
 # --- 2. sessions ---------------------------------------------------------------------------------
@@ -158,19 +127,29 @@ def _task_events(conn: Connection, action, events: list[task_states.Event], now:
 _ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED")
 
 
-def advance_session(conn: Connection, session, worker, now: datetime) -> bool:
-    """Returns whether the session is still open afterwards (only this step ends one)."""
+def advance_session(conn: Connection, session, worker, now: datetime, depth: int = QUEUE_DEPTH,
+                    batch: TaskChanges | None = None) -> bool:
+    """Returns whether the session is still open afterwards (only this step ends one).
+
+    A healthy session is topped up to `depth` unfinished taskRuns of its step; one that is winding
+    down (ended, failed, canceled, its worker stopping) gets its envExits once nothing else is left."""
     session_id = session.session_id
     pending = sessions.pending_actions(conn, session_id)
-    if _resolve_queued_cancels(conn, pending, now):
+    if settle_queued_cancels(conn, pending, now, batch):
         pending = sessions.pending_actions(conn, session_id)
-    if any(a.kind != "envExit" for a in pending):
-        return True
+    if any(a.kind == "envExit" for a in pending):
+        return True  # already winding down: the exits run, then the session ends
+    busy = [a for a in pending if a.kind != "envExit"]
+    queued_runs = sum(1 for a in busy if a.kind == "taskRun" and a.status != "CANCELING")
+    if len(busy) > queued_runs or queued_runs >= depth:
+        return True  # setting up, canceling, or full: nothing to add this time
     has_exits, ended_badly = sessions.winding_down_marks(conn, session_id, _ENDED_BADLY)
     winding_down = (has_exits or session.target_lifecycle_status == "ENDED" or worker.status != "STARTED"
                     or ended_badly)
-    if not winding_down and _next_task(conn, session, worker, now):
+    if not winding_down and _next_tasks(conn, session, now, depth - queued_runs, queued_runs, batch):
         return True
+    if busy:
+        return True  # the listed tasks finish first; the exits follow them
     if not has_exits:
         _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"))
     if not sessions.pending_actions(conn, session_id):
@@ -179,7 +158,7 @@ def advance_session(conn: Connection, session, worker, now: datetime) -> bool:
     return True
 
 
-def _resolve_queued_cancels(conn: Connection, pending, now: datetime) -> bool:
+def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskChanges | None = None) -> bool:
     """A CANCELING action the worker never started is dropped from the list and settled here:
     the agent reports nothing for actions it was not running (worker-agent.md §5.3).
     Returns whether any was settled."""
@@ -189,34 +168,53 @@ def _resolve_queued_cancels(conn: Connection, pending, now: datetime) -> bool:
             sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
-                _task_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target)
+                task_runs.apply_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target,
+                            batch=batch)
             settled = True
     return settled
 
 
-def _next_task(conn: Connection, session, worker, now: datetime) -> bool:
-    """Give an idle, healthy session the next READY task of its step (environments stay entered)."""
-    if not dispatch.job_claimable(conn, session.job_id) or not dispatch.association_active(
-            conn, session.queue_id, session.fleet_id):
+def _next_tasks(conn: Connection, session, now: datetime, wanted: int, queued: int,
+                batch: TaskChanges | None = None) -> bool:
+    """Give a healthy session up to `wanted` more READY tasks of its step (environments stay entered).
+
+    Tasks beyond the one a session works on are queued ahead only while the step has more READY
+    tasks than the fleet has started workers: a few tasks must spread over idle workers, not wait
+    behind another worker's. A step that takes limits gets one task at a time, when the session has
+    none: a task queued ahead would hold a limit that a free worker could use."""
+    step = dispatch.session_step(conn, session.job_id, session.step_id, session.fleet_id)
+    if step is None or not step.claimable:
         return False
-    step = steps.host_requirements_of(conn, session.job_id, session.step_id)
+    if queued or wanted > 1:
+        plenty = step.count_ready > workers.started_in_fleet(conn, session.fleet_id)
+        if not plenty:
+            if queued:
+                return False
+            wanted = 1
     return _claim_with_limits(conn, session.queue_id, step.step_id, step.host_requirements,
-                              lambda task, acquired: _assign_task(conn, session, task, now, acquired))
+                              lambda claimed, acquired: _assign_tasks(conn, session, claimed, now, acquired,
+                                                                      batch=batch),
+                              count=wanted, queued=queued)
 
 
 def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requirements: dict | None,
-                       assign) -> bool:
-    """Acquire the step's limits, then claim a READY task; give back what was taken if either fails."""
-    needed = required_limits(host_requirements, limits.active_for_queue(conn, queue_id))
+                       assign, count: int = 1, queued: int = 0) -> bool:
+    """Acquire the step's limits, then claim READY tasks; give back what was taken if either fails."""
+    needed = required_limits(host_requirements, limits.active_for_queue(conn, queue_id)) if (
+        host_requirements and host_requirements.get("amounts")) else []
+    if needed:
+        if queued:
+            return False
+        count = 1
     acquired = []
-    for limit_id, count in needed:
-        if not limits.acquire(conn, limit_id, count):
+    for limit_id, amount in needed:
+        if not limits.acquire(conn, limit_id, amount):
             break
-        acquired.append({"limitId": limit_id, "count": count})
+        acquired.append({"limitId": limit_id, "count": amount})
     if len(acquired) == len(needed):
-        task = dispatch.claim_ready_task(conn, step_id)
-        if task is not None:
-            assign(task, acquired)
+        claimed = dispatch.claim_ready_tasks(conn, step_id, count)
+        if claimed:
+            assign(claimed, acquired)
             return True
     for item in acquired:
         limits.release(conn, item["limitId"], item["count"])
@@ -239,14 +237,16 @@ def release_limits(conn: Connection, action) -> None:
         limits.release(conn, item["limitId"], item["count"])
 
 
-def _assign_task(conn: Connection, session, task, now: datetime, acquired: list[dict] | None = None) -> None:
-    sessions.add_action(conn, session, kind="taskRun", step_id=task.step_id, task_id=task.task_id,
-                        parameters=task.parameters, acquired_limits=acquired or None)
-    delta = {"READY": -1, "ASSIGNED": 1}
-    step_row = steps.add_counts(conn, task.step_id, delta)
-    job_row = jobs.add_counts(conn, task.job_id, delta)
-    task_updates.refresh_step(conn, task.step_id, task.job_id, now, row=step_row)
-    task_updates.refresh_job(conn, task.job_id, now, row=job_row)
+def _assign_tasks(conn: Connection, session, claimed: list, now: datetime, acquired: list[dict] | None = None,
+                  setup: list[dict] | None = None, batch: TaskChanges | None = None) -> None:
+    """Queue the claimed tasks in the session (after `setup` actions, if any) and count them ASSIGNED."""
+    runs = [{"kind": "taskRun", "step_id": task.step_id, "task_id": task.task_id, "parameters": task.parameters,
+             "acquired_limits": acquired or None} for task in claimed]
+    sessions.add_actions(conn, session, (setup or []) + runs)
+    moves = batch or TaskChanges(now)
+    moves.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
+    if batch is None:
+        moves.flush(conn)
 
 
 def _queue_env_exits(conn: Connection, session, env_enters) -> None:
@@ -273,11 +273,11 @@ def start_session(conn: Connection, worker, now: datetime) -> None:
     for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
                                        scheduling=configurations, now=now, limit_amount_names=limit_names):
         if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
-                              lambda task, acquired: _open_session(conn, worker, candidate, task, now, acquired)):
+                              lambda claimed, acquired: _open_session(conn, worker, candidate, claimed, now, acquired)):
             return
 
 
-def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, task, now: datetime,
+def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, claimed: list, now: datetime,
                   acquired: list[dict]) -> None:
     job = jobs.get_by_id(conn, candidate.job_id)
     step = steps.get(conn, job.job_id, candidate.step_id)
@@ -290,11 +290,9 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, tas
     log = session_log(session)
     logs.ensure_stream(conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
                        int(now.timestamp() * 1000))
-    if job.attachments:
-        sessions.add_action(conn, session, kind="syncInputJobAttachments")
-    for environment_id in environment_ids(job, step):
-        sessions.add_action(conn, session, kind="envEnter", environment_id=environment_id)
-    _assign_task(conn, session, task, now, acquired)
+    setup = [{"kind": "syncInputJobAttachments"}] if job.attachments else []
+    setup += [{"kind": "envEnter", "environment_id": environment_id} for environment_id in environment_ids(job, step)]
+    _assign_tasks(conn, session, claimed, now, acquired, setup=setup)
 
 
 def environment_ids(job, step) -> list[str]:
@@ -309,14 +307,14 @@ def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> 
             sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
-                _task_event(conn, action, task_states.Event.WORKER_LOST, now, target=action.cancel_target)
+                task_runs.apply_event(conn, action, task_states.Event.WORKER_LOST, now, target=action.cancel_target)
         sessions.end(conn, session.session_id, now)
 
 
 def take_back_task(conn: Connection, action, now: datetime) -> None:
     """The service takes an unfinished taskRun back (UpdateSession ENDED): the task goes INTERRUPTING
     and the action CANCELING with target READY, so the worker's final report returns it to READY."""
-    _task_event(conn, action, task_states.Event.SERVICE_INTERRUPT, now)
+    task_runs.apply_event(conn, action, task_states.Event.SERVICE_INTERRUPT, now)
     sessions.request_cancel_for_task(conn, action.task_id, "READY")
 
 

@@ -25,9 +25,10 @@ LOG_UPLOAD_INTERVAL = "15"
 
 
 def require_worker(ctx: Context, farm_id: str, fleet_id: str, worker_id: str):
-    require_fleet(ctx, farm_id, fleet_id)
+    # One read on the heartbeat's path: a worker row names its farm and fleet, which exist while it does.
     row = workers.get(ctx.conn, farm_id, fleet_id, worker_id)
     if row is None:
+        require_fleet(ctx, farm_id, fleet_id)  # an unknown farm or fleet is reported as that
         raise not_found("worker", worker_id)
     return row
 

@@ -88,3 +88,21 @@ def choose(candidates: list[Candidate], *, worker_capabilities: dict | None, sch
     names = limit_amount_names or {}
     usable = [c for c in candidates if eligible(c, worker_capabilities, names.get(c.queue_id, ()))]
     return sorted(usable, key=lambda c: _key(c, scheduling.get(c.queue_id), now, current_job_id))
+
+
+#: Tasks a session holds at once: the one it runs and the next, so that a worker goes from one task
+#: to the next without waiting for a heartbeat (the agent runs listed actions in order).
+QUEUE_DEPTH = 2
+#: When the worker reports tasks of the session that ran short, about this much work is queued
+#: (by their mean run time), up to MAX_QUEUE_DEPTH tasks: otherwise a worker of sub-second tasks
+#: spends much of its time asking for work. Kept short so the tail of a job still spreads out.
+LOOKAHEAD_SECONDS = 2.0
+MAX_QUEUE_DEPTH = 32
+
+
+def queue_depth(run_seconds: list[float]) -> int:
+    """How many unfinished tasks a session may hold, from the run times of its tasks just reported."""
+    if not run_seconds:
+        return QUEUE_DEPTH
+    mean = max(sum(run_seconds) / len(run_seconds), LOOKAHEAD_SECONDS / MAX_QUEUE_DEPTH)
+    return max(QUEUE_DEPTH, min(MAX_QUEUE_DEPTH, int(LOOKAHEAD_SECONDS / mean)))

@@ -6,7 +6,7 @@ tasks), and the claim reads one row through the (step_id, run_status, task_index
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -39,50 +39,69 @@ def candidate_steps(conn: Connection, fleet_id: str, limit: int = 200) -> list[R
     return list(conn.execute(query))
 
 
+_CLAIMED_COLUMNS = (tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
+                    tasks.c.failure_retry_count, tasks.c.task_index)
 _FIRST_READY = (sa.select(tasks.c.task_id)
                 .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == "READY")
-                .order_by(tasks.c.task_index).limit(1).scalar_subquery())
+                .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")))
 #: Built once, as the statements below: run on every dispatch, where building and cache-keying a
 #: fresh statement costs more than the database running it.
-_SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id == _FIRST_READY, tasks.c.run_status == "READY")
-                 .values(run_status="ASSIGNED")
-                 .returning(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
-                            tasks.c.failure_retry_count))
-_ASSOCIATION_STATUS = sa.select(queue_fleet_associations.c.status).where(
-    queue_fleet_associations.c.queue_id == sa.bindparam("b_queue_id"),
-    queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))
-_JOB_LIFECYCLE = sa.select(jobs.c.lifecycle_status).where(jobs.c.job_id == sa.bindparam("b_job_id"))
-
+_SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id.in_(_FIRST_READY), tasks.c.run_status == "READY")
+                 .values(run_status="ASSIGNED").returning(*_CLAIMED_COLUMNS))
+_PG_PICK = (sa.select(*_CLAIMED_COLUMNS)
+            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == "READY")
+            .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")).with_for_update(skip_locked=True))
+_PG_TAKE = (tasks.update().where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True)),
+                                 tasks.c.run_status == "READY")
+            .values(run_status="ASSIGNED").returning(tasks.c.task_id))
+#: What topping up a session needs, in one read: may its job hand out work, is its queue still
+#: associated ACTIVE with its fleet, and its step's host requirements and READY count.
+_SESSION_STEP = (sa.select(jobs.c.lifecycle_status, queue_fleet_associations.c.status.label("association_status"),
+                           steps.c.step_id, steps.c.host_requirements, steps.c.count_ready)
+                 .select_from(steps.join(jobs, jobs.c.job_id == steps.c.job_id)
+                              .outerjoin(queue_fleet_associations,
+                                         sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
+                                                 queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
+                 .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
 
 def claim_ready_task(conn: Connection, step_id: str) -> Row | None:
     """Take the step's first READY task: READY -> ASSIGNED, guarded so two workers never get one task."""
+    claimed = claim_ready_tasks(conn, step_id, 1)
+    return claimed[0] if claimed else None
+
+
+def claim_ready_tasks(conn: Connection, step_id: str, count: int) -> list[Row]:
+    """Take up to `count` of the step's first READY tasks (READY -> ASSIGNED), in task order, guarded
+    so that two workers never get one task."""
     if conn.dialect.name == "sqlite":
         # One writer at a time on SQLite: select-and-claim in one UPDATE ... RETURNING (SQLite >= 3.35).
-        return conn.execute(_SQLITE_CLAIM, {"b_step_id": step_id}).first()
-    for _ in range(5):
-        query = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
-                           tasks.c.failure_retry_count)
-                 .where(tasks.c.step_id == step_id, tasks.c.run_status == "READY")
-                 .order_by(tasks.c.task_index).limit(1))
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = conn.execute(query).first()
-        if row is None:
-            return None
-        claimed = conn.execute(tasks.update().where(tasks.c.task_id == row.task_id, tasks.c.run_status == "READY")
-                               .values(run_status="ASSIGNED")).rowcount
-        if claimed:
-            return row
-    return None
+        rows = conn.execute(_SQLITE_CLAIM, {"b_step_id": step_id, "b_count": count}).all()
+        return sorted(rows, key=lambda row: row.task_index)
+    # PostgreSQL: rows another replica holds are skipped, not waited on; the guarded UPDATE keeps a
+    # task that changed meanwhile (e.g. canceled) from being taken.
+    picked = conn.execute(_PG_PICK, {"b_step_id": step_id, "b_count": count}).all()
+    if not picked:
+        return []
+    taken = set(conn.execute(_PG_TAKE, {"b_task_ids": [row.task_id for row in picked]}).scalars())
+    return [row for row in picked if row.task_id in taken]
 
 
 def queue_row(conn: Connection, queue_id: str) -> Row | None:
     return conn.execute(sa.select(queues).where(queues.c.queue_id == queue_id)).first()
 
 
-def association_active(conn: Connection, queue_id: str, fleet_id: str) -> bool:
-    return conn.execute(_ASSOCIATION_STATUS, {"b_queue_id": queue_id, "b_fleet_id": fleet_id}).scalar() == "ACTIVE"
+class SessionStep(NamedTuple):
+    step_id: str
+    host_requirements: Any
+    count_ready: int
+    claimable: bool
 
 
-def job_claimable(conn: Connection, job_id: str) -> Any:
-    return conn.execute(_JOB_LIFECYCLE, {"b_job_id": job_id}).scalar() in CLAIMABLE_LIFECYCLES
+def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str) -> SessionStep | None:
+    """The step of a session with `claimable` (its job may hand out work and its queue is associated
+    ACTIVE with the fleet), host_requirements and count_ready; None when the step is gone."""
+    row = conn.execute(_SESSION_STEP, {"b_job_id": job_id, "b_step_id": step_id, "b_fleet_id": fleet_id}).first()
+    if row is None:
+        return None
+    return SessionStep(row.step_id, row.host_requirements, row.count_ready,
+                        row.lifecycle_status in CLAIMABLE_LIFECYCLES and row.association_status == "ACTIVE")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 from farmstead.store import counters
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import jobs
+from farmstead.store.statements import update_by_key
 
 
 def insert(conn: Connection, **values: Any) -> None:
@@ -38,7 +39,7 @@ def lock(conn: Connection, job_id: str) -> Row | None:
 
 
 def update(conn: Connection, job_id: str, **values: Any) -> None:
-    conn.execute(jobs.update().where(jobs.c.job_id == job_id).values(**values))
+    update_by_key(conn, jobs, "job_id", job_id, values)
 
 
 def page(conn: Connection, queue_id: str, after: Any, limit: int, created_by: str | None = None) -> list[Row]:

@@ -359,7 +359,7 @@ workers = sa.Table(
     "workers", metadata,
     sa.Column("worker_id", sa.String(64), primary_key=True),
     sa.Column("farm_id", sa.String(64), sa.ForeignKey("farms.farm_id"), nullable=False),
-    sa.Column("fleet_id", sa.String(64), sa.ForeignKey("fleets.fleet_id"), nullable=False, index=True),
+    sa.Column("fleet_id", sa.String(64), sa.ForeignKey("fleets.fleet_id"), nullable=False),
     # CREATED, STARTED, STOPPING, STOPPED, NOT_RESPONDING, NOT_COMPATIBLE; RUNNING/IDLE are derived on read.
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("host_properties", Json),
@@ -370,6 +370,8 @@ workers = sa.Table(
     *_audit(),
     # The liveness sweep: started workers by how long they have been silent.
     sa.Index("ix_workers_status_seen", "status", "last_seen_at"),
+    # A fleet's workers, and dispatch's count of those STARTED, from the index alone.
+    sa.Index("ix_workers_fleet_status", "fleet_id", "status"),
 )
 
 sessions = sa.Table(

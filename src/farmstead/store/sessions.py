@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import session_actions, sessions, tasks
+from farmstead.store.statements import update_by_key, update_many_by_key
 
 #: Actions the worker may still run or report: they are listed to it until they finish.
 PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
@@ -24,7 +25,7 @@ def get(conn: Connection, session_id: str) -> Row | None:
 
 
 def update(conn: Connection, session_id: str, **values: Any) -> None:
-    conn.execute(sessions.update().where(sessions.c.session_id == session_id).values(**values))
+    update_by_key(conn, sessions, "session_id", session_id, values)
 
 
 def _status_in(statuses: tuple[str, ...]):
@@ -43,9 +44,13 @@ _PENDING = (sa.select(session_actions).where(session_actions.c.session_id == sa.
 _ACTION_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
                      .join(sessions, sessions.c.session_id == session_actions.c.session_id)
                      .where(session_actions.c.session_action_id == sa.bindparam("b_action_id")))
-_TAKE_ACTION_INDEX = (sessions.update().where(sessions.c.session_id == sa.bindparam("b_session_id"))
-                      .values(next_action_index=sessions.c.next_action_index + 1)
-                      .returning(sessions.c.next_action_index))
+_ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
+                      .join(sessions, sessions.c.session_id == session_actions.c.session_id)
+                      .where(session_actions.c.session_action_id.in_(sa.bindparam("b_action_ids", expanding=True))))
+_TAKE_ACTION_INDEXES = (sessions.update().where(sessions.c.session_id == sa.bindparam("b_session_id"))
+                        .values(next_action_index=sessions.c.next_action_index + sa.bindparam("b_count"))
+                        .returning(sessions.c.next_action_index))
+_INSERT_ACTION = session_actions.insert()
 _WINDING_DOWN_MARKS: dict[tuple[str, ...], Any] = {}
 
 
@@ -56,13 +61,32 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
 def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    # Take the index and move the counter on in one statement.
-    index = conn.execute(_TAKE_ACTION_INDEX, {"b_session_id": session_row.session_id}).scalar_one() - 1
-    action_id = f"sessionaction-{session_row.session_id.split('-', 1)[1]}-{index}"
-    conn.execute(session_actions.insert().values(
-        session_action_id=action_id, session_id=session_row.session_id, job_id=session_row.job_id,
-        action_index=index, kind=kind, status=status, **values))
-    return action_id
+    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}])[0]
+
+
+def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]]) -> list[str]:
+    """Append several actions in order (each a dict of columns with at least `kind`); returns their ids.
+
+    Takes the indexes and moves the session's counter on in one statement, then inserts all rows in
+    one executemany: a session queued several tasks ahead costs two statements, not two per task."""
+    end = conn.execute(_TAKE_ACTION_INDEXES, {"b_session_id": session_row.session_id,
+                                              "b_count": len(actions)}).scalar_one()
+    first = end - len(actions)
+    hex_part = session_row.session_id.split("-", 1)[1]
+    # One executemany per set of columns given (a JSON column given None would store JSON null).
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    ids = []
+    for offset, action in enumerate(actions):
+        index = first + offset
+        action_id = f"sessionaction-{hex_part}-{index}"
+        ids.append(action_id)
+        row = {"status": "ASSIGNED", **{k: v for k, v in action.items() if v is not None},
+               "session_action_id": action_id, "session_id": session_row.session_id,
+               "job_id": session_row.job_id, "action_index": index}
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for rows in by_columns.values():
+        conn.execute(_INSERT_ACTION, rows)
+    return ids
 
 
 def pending_actions(conn: Connection, session_id: str) -> list[Row]:
@@ -96,6 +120,19 @@ def get_action_of_worker(conn: Connection, session_action_id: str) -> Row | None
     return conn.execute(_ACTION_OF_WORKER, {"b_action_id": session_action_id}).first()
 
 
+def actions_of_worker_by_id(conn: Connection, session_action_ids: list[str]) -> dict[str, Row]:
+    """`get_action_of_worker` for several actions in one read, by id (missing ones are left out)."""
+    if not session_action_ids:
+        return {}
+    rows = conn.execute(_ACTIONS_OF_WORKER, {"b_action_ids": list(session_action_ids)})
+    return {row.session_action_id: row for row in rows}
+
+
+def update_actions(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """(session_action_id, values) pairs, written with one executemany per set of columns."""
+    update_many_by_key(conn, session_actions, "session_action_id", changes)
+
+
 def winding_down_marks(conn: Connection, session_id: str, ended_badly: tuple[str, ...]) -> tuple[bool, bool]:
     """(has an envExit, has an action that ended in one of `ended_badly`) in one statement."""
     query = _WINDING_DOWN_MARKS.get(ended_badly)
@@ -114,8 +151,7 @@ def get_action(conn: Connection, session_action_id: str) -> Row | None:
 
 
 def update_action(conn: Connection, session_action_id: str, **values: Any) -> None:
-    conn.execute(session_actions.update().where(
-        session_actions.c.session_action_id == session_action_id).values(**values))
+    update_by_key(conn, session_actions, "session_action_id", session_action_id, values)
 
 
 def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:

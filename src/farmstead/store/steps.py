@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import counters
 from farmstead.store.schema import step_dependencies, steps
+from farmstead.store.statements import update_by_key
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -23,15 +24,6 @@ def insert_dependencies(conn: Connection, edges: list[dict[str, str]]) -> None:
 
 #: Built once: read on every dispatch (a fresh select would be rebuilt and cache-keyed each time).
 _GET = sa.select(steps).where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id"))
-
-
-_HOST_REQUIREMENTS = sa.select(steps.c.step_id, steps.c.host_requirements).where(
-    steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id"))
-
-
-def host_requirements_of(conn: Connection, job_id: str, step_id: str) -> Row | None:
-    """step_id and host_requirements only: what dispatching the next task of a step needs."""
-    return conn.execute(_HOST_REQUIREMENTS, {"b_step_id": step_id, "b_job_id": job_id}).first()
 
 
 def get(conn: Connection, job_id: str, step_id: str) -> Row | None:
@@ -50,7 +42,7 @@ def page(conn: Connection, job_id: str, after: int | None, limit: int) -> list[R
 
 
 def update(conn: Connection, step_id: str, **values: Any) -> None:
-    conn.execute(steps.update().where(steps.c.step_id == step_id).values(**values))
+    update_by_key(conn, steps, "step_id", step_id, values)
 
 
 def add_counts(conn: Connection, step_id: str, delta: dict[str, int], retries: int = 0,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import jobs, tasks
+from farmstead.store.statements import update_by_key, update_many_by_key
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -40,6 +41,24 @@ _FOR_REPORT = (sa.select(tasks.c.task_id, tasks.c.run_status, tasks.c.failure_re
                .where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.step_id == sa.bindparam("b_step_id")))
 
 
+_FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.run_status,
+                          tasks.c.failure_retry_count, tasks.c.started_at, jobs.c.max_retries_per_task,
+                          jobs.c.max_failed_tasks_count)
+                .join(jobs, jobs.c.job_id == tasks.c.job_id)
+                .where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True))))
+
+
+def for_reports(conn: Connection, task_ids: list[str]) -> dict[str, Row]:
+    """`get_for_report` for several tasks in one read, by task id, each with its own job's limits
+    (and its step_id and job_id, for the caller to check against the action's)."""
+    return {row.task_id: row for row in conn.execute(_FOR_REPORTS, {"b_task_ids": list(task_ids)})}
+
+
+def update_many(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """(task_id, values) pairs, written with one executemany per set of columns."""
+    update_many_by_key(conn, tasks, "task_id", changes)
+
+
 def get_for_report(conn: Connection, job_id: str, step_id: str, task_id: str) -> Row | None:
     """The task with the limits of job `job_id` (the session's); None when either is missing."""
     return conn.execute(_FOR_REPORT, {"b_task_id": task_id, "b_step_id": step_id, "b_job_id": job_id}).first()
@@ -53,7 +72,7 @@ def page(conn: Connection, step_id: str, after: int | None, limit: int) -> list[
 
 
 def update(conn: Connection, task_id: str, **values: Any) -> None:
-    conn.execute(tasks.update().where(tasks.c.task_id == task_id).values(**values))
+    update_by_key(conn, tasks, "task_id", task_id, values)
 
 
 def status_counts(conn: Connection, step_id: str, statuses: Iterable[str] | None = None,

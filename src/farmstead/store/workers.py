@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import sessions, workers
+from farmstead.store.statements import update_by_key
 
 ONLINE = ("CREATED", "STARTED", "STOPPING")
 
@@ -18,9 +19,13 @@ def insert(conn: Connection, **values: Any) -> None:
     conn.execute(workers.insert().values(**values))
 
 
+_GET = sa.select(workers).where(workers.c.worker_id == sa.bindparam("b_worker_id"),
+                                workers.c.fleet_id == sa.bindparam("b_fleet_id"),
+                                workers.c.farm_id == sa.bindparam("b_farm_id"))
+
+
 def get(conn: Connection, farm_id: str, fleet_id: str, worker_id: str) -> Row | None:
-    return conn.execute(sa.select(workers).where(
-        workers.c.worker_id == worker_id, workers.c.fleet_id == fleet_id, workers.c.farm_id == farm_id)).first()
+    return conn.execute(_GET, {"b_worker_id": worker_id, "b_fleet_id": fleet_id, "b_farm_id": farm_id}).first()
 
 
 def get_by_id(conn: Connection, worker_id: str) -> Row | None:
@@ -28,7 +33,7 @@ def get_by_id(conn: Connection, worker_id: str) -> Row | None:
 
 
 def update(conn: Connection, worker_id: str, **values: Any) -> None:
-    conn.execute(workers.update().where(workers.c.worker_id == worker_id).values(**values))
+    update_by_key(conn, workers, "worker_id", worker_id, values)
 
 
 def delete(conn: Connection, worker_id: str) -> None:
@@ -54,3 +59,11 @@ def silent_since(conn: Connection, cutoff: datetime, limit: int = 100) -> list[R
     query = sa.select(workers).where(workers.c.status.in_(["STARTED", "STOPPING", "CREATED"]),
                                      workers.c.last_seen_at < cutoff).limit(limit)
     return list(conn.execute(query))
+
+
+_STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(
+    workers.c.fleet_id == sa.bindparam("b_fleet_id"), workers.c.status == "STARTED")
+
+
+def started_in_fleet(conn: Connection, fleet_id: str) -> int:
+    return conn.execute(_STARTED_IN_FLEET, {"b_fleet_id": fleet_id}).scalar_one()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 01:34:14.192084
+Create Date: 2026-11-30 02:40:45.201718
 """
 from alembic import op
 import sqlalchemy as sa
@@ -408,7 +408,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_workers'))
     )
     with op.batch_alter_table('workers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_workers_fleet_id'), ['fleet_id'], unique=False)
+        batch_op.create_index('ix_workers_fleet_status', ['fleet_id', 'status'], unique=False)
         batch_op.create_index('ix_workers_status_seen', ['status', 'last_seen_at'], unique=False)
 
     op.create_table('sessions',
@@ -569,7 +569,7 @@ def downgrade() -> None:
     op.drop_table('sessions')
     with op.batch_alter_table('workers', schema=None) as batch_op:
         batch_op.drop_index('ix_workers_status_seen')
-        batch_op.drop_index(batch_op.f('ix_workers_fleet_id'))
+        batch_op.drop_index('ix_workers_fleet_status')
 
     op.drop_table('workers')
     with op.batch_alter_table('queue_limit_associations', schema=None) as batch_op:

@@ -1,0 +1,152 @@
+"""end_to_end: N trivial tasks through 2 local `farmstead worker` processes, against `openjd run`.
+
+Owns: one template (one step, `Frame` 1-N, onRun `true`) run two ways on the same machine, in the
+same run: (a) `openjd run` of openjd-cli (the reference OpenJD runner: every task in one local
+session, no server), installed into its own venv under `.e2e-venvs/` as the tests install the
+official clients; (b) a fresh Farmstead server (embedded store) with WORKERS `farmstead worker`
+processes already STARTED and idle, the job submitted with CreateJob and GetJob polled every 50 ms
+until SUCCEEDED. The figure is (b) / (a), target <= 1.0: a farm on one machine must not be slower
+than running the template by hand. The two run alternately, ROUNDS times, to even out the noise.
+Must not: change the server or the worker; count setup (server start, workers starting) in (b).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.farm_setup import frame_template
+from bench.figures import table
+from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, ProcessStats, running_server
+from bench.machine import OtherLoad
+
+from support.official_clients import client_venv  # noqa: E402 (bench.launcher put tests/ on sys.path)
+from support.scripted_worker import LINUX_FLEET  # noqa: E402
+
+DESCRIPTION = "1,000 trivial tasks: 2 local farmstead workers vs `openjd run` of the same template (target <= 1.0)"
+OPENJD_CLI = "openjd-cli==0.8.0"
+TASKS = 1000
+WORKERS = 2
+ROUNDS = 2
+TARGET = 1.0
+
+
+def _openjd_seconds(openjd: Path, template: Path, work: Path) -> float:
+    started = time.monotonic()
+    done = subprocess.run([str(openjd), "run", str(template)], cwd=work, capture_output=True, text=True,
+                          timeout=1800)
+    elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"openjd run failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+    return elapsed
+
+
+class _LocalFarm:
+    """A server with a farm, a queue, a fleet and WORKERS idle `farmstead worker` processes."""
+
+    def __init__(self, server, work: Path) -> None:
+        self.server, self.work = server, work
+        self.client = server.client()
+        self.farm_id = self.client.create_farm(displayName="e2e bench")["farmId"]
+        self.queue_id = self.client.create_queue(farmId=self.farm_id, displayName="q",
+                                                 jobRunAsUser={"runAs": "WORKER_AGENT_USER"})["queueId"]
+        self.fleet_id = self.client.create_fleet(
+            farmId=self.farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
+            maxWorkerCount=WORKERS, configuration=LINUX_FLEET)["fleetId"]
+        self.client.create_queue_fleet_association(farmId=self.farm_id, queueId=self.queue_id, fleetId=self.fleet_id)
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": ADMIN_KEY_ID, "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET,
+               "AWS_EC2_METADATA_DISABLED": "true"}
+        env.pop("AWS_PROFILE", None)
+        self.workers = []
+        for index in range(WORKERS):
+            work_dir = work / f"worker-{index}"
+            work_dir.mkdir()
+            self.workers.append(subprocess.Popen(
+                [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", server.endpoint,
+                 "--farm-id", self.farm_id, "--fleet-id", self.fleet_id, "--work-dir", str(work_dir)],
+                env=env, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
+        give_up = time.monotonic() + 60
+        while self._idle_workers() < WORKERS:
+            if time.monotonic() > give_up:
+                raise RuntimeError("the workers did not start within 60 s")
+            time.sleep(0.2)
+
+    def _idle_workers(self) -> int:
+        listed = self.client.list_workers(farmId=self.farm_id, fleetId=self.fleet_id)["workers"]
+        return sum(1 for worker in listed if worker["status"] == "IDLE")
+
+    def run_job(self, template: str) -> tuple[float, dict]:
+        started = time.monotonic()
+        job_id = self.client.create_job(farmId=self.farm_id, queueId=self.queue_id, priority=50,
+                                        templateType="JSON", template=template)["jobId"]
+        while True:
+            job = self.client.get_job(farmId=self.farm_id, queueId=self.queue_id, jobId=job_id)
+            if job["taskRunStatus"] in ("SUCCEEDED", "FAILED", "CANCELED"):
+                return time.monotonic() - started, job
+            if time.monotonic() - started > 1800:
+                raise RuntimeError("the job did not finish within 30 minutes")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for process in self.workers:
+            process.terminate()
+        for process in self.workers:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def run(args: argparse.Namespace) -> None:
+    tasks = 100 if args.quick else TASKS
+    rounds = 1 if args.quick else ROUNDS
+    bin_dir, reason = client_venv("openjd-cli", OPENJD_CLI)
+    if bin_dir is None:
+        print(f"end_to_end skipped: {reason}")
+        return
+    work = Path(tempfile.mkdtemp(prefix="farmstead-e2e-bench-"))
+    template = frame_template(tasks)
+    template_path = work / "template.json"
+    template_path.write_text(template)
+    print(f"{tasks:,} tasks (onRun `true`), {WORKERS} farmstead workers, {rounds} round(s), {OPENJD_CLI}; "
+          f"Farmstead's time is CreateJob → GetJob says SUCCEEDED (polled every 50 ms), workers already idle")
+    rows, ratios = [], []
+    try:
+        with running_server() as server:
+            farm = _LocalFarm(server, work)
+            stats = ProcessStats(server.process.pid)
+            try:
+                for round_number in range(1, rounds + 1):
+                    with OtherLoad() as other:
+                        openjd_s = _openjd_seconds(bin_dir / "openjd", template_path, work)
+                    openjd_load = other.share(0.0, 0.0)
+                    cpu_before = stats.cpu_seconds()
+                    with OtherLoad() as other:
+                        farm_s, job = farm.run_job(template)
+                    server_cpu = stats.cpu_seconds() - cpu_before
+                    succeeded = job["taskRunStatusCounts"].get("SUCCEEDED", 0)
+                    if job["taskRunStatus"] != "SUCCEEDED" or succeeded != tasks:
+                        raise RuntimeError(f"the job ended {job['taskRunStatus']} with {succeeded} SUCCEEDED")
+                    ratios.append(farm_s / openjd_s)
+                    rows.append([round_number, f"{openjd_s:.2f}", f"{tasks / openjd_s:,.0f}", f"{farm_s:.2f}",
+                                 f"{tasks / farm_s:,.0f}", f"{farm_s / openjd_s:.2f}",
+                                 f"{server_cpu / tasks * 1e3:.2f} ms", f"{openjd_load:.0%}",
+                                 f"{other.share(server_cpu, 0.0):.0%}"])
+            finally:
+                farm.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(table(["round", "openjd run s", "tasks/s", "farmstead s", "tasks/s", "farmstead / openjd",
+                 "server CPU/task", "machine busy (openjd)", "others' load (farmstead)"], rows))
+    ratio = statistics.median(ratios)
+    verdict = "met" if ratio <= TARGET else "NOT met"
+    print(f"end_to_end: farmstead / openjd run = {ratio:.2f} (median of {len(ratios)}); target <= {TARGET} {verdict}")
+    print(json.dumps({"ratio": round(ratio, 3)}))

@@ -1,0 +1,123 @@
+"""The task changes of one heartbeat, written together: task and action rows by executemany, and the
+counters once per step and once per job.
+
+A heartbeat that reports several finished tasks and takes several new ones touches the same step's
+and job's counters many times and writes one task row and one action row per report. One statement
+per change (an UPDATE ... RETURNING and a roll-up each, for the step and the job) was most of the
+heartbeat's cost. Within one transaction nobody else sees the rows in between, so changes are
+collected here and written by `flush`, which callers run before anything reads them back: the
+pending-action list, dependency settling, the failure limit, dispatch's candidates.
+The rows the reports need are read the same way, all at once (`prefetch`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.api import task_updates
+from farmstead.store import jobs, sessions, steps, tasks
+
+
+@dataclass
+class _Moves:
+    job_id: str
+    delta: Counter = field(default_factory=Counter)
+    retries: int = 0
+    #: The earliest first start among the moved tasks (a row keeps the one it has).
+    started_at: Any = None
+
+    def add(self, delta: dict[str, int], retries: int, started_at: Any) -> None:
+        self.delta.update(delta)
+        self.retries += retries
+        if started_at is not None and (self.started_at is None or started_at < self.started_at):
+            self.started_at = started_at
+
+
+class TaskChanges:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._steps: dict[str, _Moves] = {}
+        self._jobs: dict[str, _Moves] = {}
+        self._edges: dict[str, list] = {}
+        self._task_writes: dict[str, dict[str, Any]] = {}
+        self._action_writes: dict[str, dict[str, Any]] = {}
+        self._actions: dict[str, Row] = {}
+        self._tasks: dict[str, Row] = {}
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def prefetch(self, conn: Connection, action_ids: list[str]) -> None:
+        """Read the reported actions (with their sessions' workers) and their tasks, two statements."""
+        self._actions = sessions.actions_of_worker_by_id(conn, action_ids)
+        task_ids = [a.task_id for a in self._actions.values() if a.kind == "taskRun" and a.task_id]
+        self._tasks = tasks.for_reports(conn, task_ids) if task_ids else {}
+
+    def action(self, conn: Connection, action_id: str) -> Row | None:
+        if action_id in self._actions:
+            return self._actions[action_id]
+        return sessions.get_action_of_worker(conn, action_id)
+
+    def task(self, conn: Connection, action) -> Row | None:
+        """The action's task with its job's limits, as `tasks.get_for_report` gives it."""
+        if action.task_id in self._task_writes:
+            self.flush(conn)  # touched twice in one call: read what the first change wrote
+        row = self._tasks.get(action.task_id)
+        if row is not None and row.step_id == action.step_id and row.job_id == action.job_id:
+            return row
+        return tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
+
+    def forget_reads(self) -> None:
+        """Rows read ahead may be stale after a change that moved other tasks (a failure limit, a
+        dependency settled): read them again when needed."""
+        self._actions, self._tasks = {}, {}
+
+    def edges_of_job(self, conn: Connection, job_id: str) -> list:
+        """The job's dependency edges, read once per request (they never change after CreateJob)."""
+        if job_id not in self._edges:
+            self._edges[job_id] = steps.edges_of_job(conn, job_id)
+        return self._edges[job_id]
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def write_task(self, task_id: str, values: dict[str, Any]) -> None:
+        self._task_writes.setdefault(task_id, {}).update(values)
+        self._tasks.pop(task_id, None)
+
+    def write_action(self, action_id: str, values: dict[str, Any]) -> None:
+        self._action_writes.setdefault(action_id, {}).update(values)
+        self._actions.pop(action_id, None)
+
+    def move(self, job_id: str, step_id: str, delta: dict[str, int], retries: int = 0,
+             started_at: Any = None) -> None:
+        self._steps.setdefault(step_id, _Moves(job_id)).add(delta, retries, started_at)
+        self._jobs.setdefault(job_id, _Moves(job_id)).add(delta, retries, started_at)
+
+    def flush(self, conn: Connection) -> None:
+        """Write the rows, then the summed counter moves and the roll-ups (per step, then per job)."""
+        if self._action_writes:
+            sessions.update_actions(conn, list(self._action_writes.items()))
+            self._action_writes = {}
+        if self._task_writes:
+            tasks.update_many(conn, list(self._task_writes.items()))
+            self._task_writes = {}
+        pending_steps, pending_jobs = self._steps, self._jobs
+        self._steps, self._jobs = {}, {}
+        for step_id, moves in pending_steps.items():
+            row = steps.add_counts(conn, step_id, _nonzero(moves.delta), retries=moves.retries,
+                                   started_at=moves.started_at)
+            if row is not None:
+                task_updates.refresh_step(conn, step_id, moves.job_id, self.now, row=row)
+        for job_id, moves in pending_jobs.items():
+            row = jobs.add_counts(conn, job_id, _nonzero(moves.delta), retries=moves.retries,
+                                  started_at=moves.started_at)
+            if row is not None:
+                task_updates.refresh_job(conn, job_id, self.now, row=row)
+
+
+def _nonzero(delta: Counter) -> dict[str, int]:
+    return {status: n for status, n in delta.items() if n}

@@ -15,7 +15,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import job_templates, path_mapping
-from farmstead.store import dispatch, fleets, jobs, sessions, steps, storage_profiles
+from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
 
 SCHEMA = "jobtemplate-2023-09"
 _JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
@@ -49,7 +49,7 @@ def batch_get_job_entity(ctx: Context, params: dict) -> dict:
 
 
 def _job_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
-    queue = dispatch.queue_row(ctx.conn, job.queue_id)
+    queue = queues.get(ctx.conn, job.farm_id, job.queue_id)
     attributes = queue.attributes or {}
     details: dict[str, Any] = {
         "jobId": job.job_id, "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}", "schemaVersion": SCHEMA,

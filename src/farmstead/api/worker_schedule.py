@@ -257,18 +257,16 @@ def _queue_env_exits(conn: Connection, session, env_enters) -> None:
 
 
 def start_session(conn: Connection, worker, now: datetime) -> None:
+    rows = dispatch.candidate_steps(conn, worker.fleet_id)
+    if not rows:
+        return
     candidates = [scheduling.Candidate(
         job_id=row.job_id, step_id=row.step_id, queue_id=row.queue_id, priority=row.priority,
         submitted_at=row.created_at, workers_on_job=row.open_sessions, max_worker_count=row.max_worker_count,
         host_requirements=row.host_requirements, failed_runs=row.task_failure_retry_count + row.count_failed,
         rendering_tasks=row.count_running, step_index=row.step_index)
-        for row in dispatch.candidate_steps(conn, worker.fleet_id)]
-    if not candidates:
-        return
-    configurations = {c.queue_id: None for c in candidates}
-    for queue_id in configurations:
-        queue = dispatch.queue_row(conn, queue_id)
-        configurations[queue_id] = (queue.attributes or {}).get("schedulingConfiguration")
+        for row in rows]
+    configurations = {row.queue_id: (row.queue_attributes or {}).get("schedulingConfiguration") for row in rows}
     limit_names = {q: limits.amount_names_for_queue(conn, q) for q in configurations}
     for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
                                        scheduling=configurations, now=now, limit_amount_names=limit_names):

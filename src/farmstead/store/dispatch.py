@@ -86,10 +86,6 @@ def claim_ready_tasks(conn: Connection, step_id: str, count: int) -> list[Row]:
     return [row for row in picked if row.task_id in taken]
 
 
-def queue_row(conn: Connection, queue_id: str) -> Row | None:
-    return conn.execute(sa.select(queues).where(queues.c.queue_id == queue_id)).first()
-
-
 class SessionStep(NamedTuple):
     step_id: str
     host_requirements: Any

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain import rollup
 from farmstead.store import budgets as budget_store
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import budgets, jobs, memberships, queues
@@ -32,7 +33,7 @@ def _has_active_jobs(queue_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
 
     Everything that reports or filters on status goes through here.
     """
-    active = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
+    active = sorted(str(status) for status in rollup.ACTIVE)
     return sa.exists().where(jobs.c.queue_id == queue_id, jobs.c.task_run_status.in_(active),
                              jobs.c.lifecycle_status != "ARCHIVED")
 

@@ -48,10 +48,18 @@ _FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, task
                 .where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True))))
 
 
+#: On PostgreSQL the rows are locked until commit: a user's UpdateJob/Step/Task on another replica
+#: waits, then re-checks its WHERE on what the report wrote, so the two never write over each other
+#: (and move the counters twice). SQLite has one writer at a time anyway.
+_FOR_REPORTS_LOCKED = _FOR_REPORTS.order_by(tasks.c.task_id).with_for_update(of=tasks)
+_FOR_REPORT_LOCKED = _FOR_REPORT.with_for_update(of=tasks)
+
+
 def for_reports(conn: Connection, task_ids: list[str]) -> dict[str, Row]:
     """`get_for_report` for several tasks in one read, by task id, each with its own job's limits
     (and its step_id and job_id, for the caller to check against the action's)."""
-    return {row.task_id: row for row in conn.execute(_FOR_REPORTS, {"b_task_ids": list(task_ids)})}
+    statement = _FOR_REPORTS_LOCKED if conn.dialect.name == "postgresql" else _FOR_REPORTS
+    return {row.task_id: row for row in conn.execute(statement, {"b_task_ids": list(task_ids)})}
 
 
 def update_many(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:
@@ -61,7 +69,8 @@ def update_many(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> 
 
 def get_for_report(conn: Connection, job_id: str, step_id: str, task_id: str) -> Row | None:
     """The task with the limits of job `job_id` (the session's); None when either is missing."""
-    return conn.execute(_FOR_REPORT, {"b_task_id": task_id, "b_step_id": step_id, "b_job_id": job_id}).first()
+    statement = _FOR_REPORT_LOCKED if conn.dialect.name == "postgresql" else _FOR_REPORT
+    return conn.execute(statement, {"b_task_id": task_id, "b_step_id": step_id, "b_job_id": job_id}).first()
 
 
 def page(conn: Connection, step_id: str, after: int | None, limit: int) -> list[Row]:

@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test bench clean coverage
+.PHONY: install up test bench bench-slurm clean coverage browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,28 @@ install: $(STAMP)
 up: install
 	$(BIN)/farmstead up --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) --workers $(WORKERS)
 
-# The whole suite on the embedded store, then the API suite again on PostgreSQL when one answers.
-test: install
+# The web monitor's browser tests (tests/web) drive Debian's Chromium: installed here when missing and we
+# are root with apt-get; otherwise those tests skip and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "chromium could not be installed: the browser tests will skip"; \
+	fi
+
+# The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
+# one answers), then every suite whose shared test server uses the store again on PostgreSQL (not
+# `farmstead up` and `db backup`, which are SQLite's). Without a PostgreSQL (127.0.0.1:5432, or
+# FARMSTEAD_TEST_DATABASE_URL) those parts are skipped, and said so.
+PG_TESTS ?= tests/api tests/logs tests/cli --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
+test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python tests/support/databases.py); then \
-		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 tests/api $(PYTEST_ARGS); \
-	else echo "PostgreSQL tests not run: $$reason"; fi
+		echo "== again on PostgreSQL: $(PG_TESTS)"; \
+		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 $(PG_TESTS) $(PYTEST_ARGS); \
+	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the API, logs and CLI suites on PostgreSQL were skipped ($$reason)"; fi
 
 coverage: install
 	$(BIN)/farmstead coverage
@@ -42,3 +57,8 @@ clean:
 # Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
 bench: install
 	$(BIN)/python -m bench all
+
+# The end-to-end benchmark against a Slurm array job too: installs and starts a one-node Slurm (root).
+bench-slurm: install
+	./tools/slurm_local.sh
+	$(BIN)/python -m bench end_to_end --slurm

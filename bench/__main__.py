@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from bench import create_job_scaling, dispatch, get_job_flatness
+from bench import api_rps, create_job_scaling, dispatch, end_to_end, get_job_flatness, heartbeats
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.
@@ -20,6 +20,9 @@ BENCHMARKS = {
     "create_job_scaling": create_job_scaling,
     "get_job_flatness": get_job_flatness,
     "dispatch": dispatch,
+    "heartbeats": heartbeats,
+    "api_rps": api_rps,
+    "end_to_end": end_to_end,
 }
 
 
@@ -36,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="load generator: wrk when installed (auto), or the Python asyncio client")
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes and fewer, shorter rounds: a smoke run, not figures to quote")
+    parser.add_argument("--slurm", action="store_true",
+                        help="end_to_end also runs the tasks as a Slurm array job on the local Slurm "
+                             "(make bench-slurm sets one up; ~7 minutes more for 1,000 tasks)")
     return parser
 
 

@@ -7,6 +7,8 @@ official clients; (b) a fresh Farmstead server (embedded store) with WORKERS `fa
 processes already STARTED and idle, the job submitted with CreateJob and GetJob polled every 50 ms
 until SUCCEEDED. The figure is (b) / (a), target <= 1.0: a farm on one machine must not be slower
 than running the template by hand. The two run alternately, ROUNDS times, to even out the noise.
+With --slurm (make bench-slurm starts a one-node Slurm with tools/slurm_local.sh), (c): the same
+tasks as one Slurm array job (`sbatch --wait --array=1-N --wrap true`) once, and (b) / (c).
 Must not: change the server or the worker; count setup (server start, workers starting) in (b).
 """
 
@@ -37,6 +39,21 @@ TASKS = 1000
 WORKERS = 2
 ROUNDS = 2
 TARGET = 1.0
+
+
+def _slurm_seconds(tasks: int, work: Path) -> float | str:
+    """Seconds for a Slurm array job of `tasks` trivial tasks, or why it could not run."""
+    if shutil.which("sbatch") is None:
+        return "sbatch not installed (make bench-slurm)"
+    if subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True).stdout.strip() not in (
+            "idle", "mixed", "allocated"):
+        return "no Slurm node is up (make bench-slurm)"
+    started = time.monotonic()
+    done = subprocess.run(["sbatch", "--wait", f"--array=1-{tasks}", "--output=/dev/null", "--wrap", "true"],
+                          cwd=work, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        return f"sbatch failed: {done.stderr.strip()[-300:]}"
+    return time.monotonic() - started
 
 
 def _openjd_seconds(openjd: Path, template: Path, work: Path) -> float:
@@ -146,6 +163,14 @@ def run(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(table(["round", "openjd run s", "tasks/s", "farmstead s", "tasks/s", "farmstead / openjd",
                  "server CPU/task", "machine busy (openjd)", "others' load (farmstead)"], rows))
+    if getattr(args, "slurm", False):
+        slurm = _slurm_seconds(tasks, Path(tempfile.gettempdir()))
+        if isinstance(slurm, str):
+            print(f"Slurm: not measured: {slurm}")
+        else:
+            farm_median = statistics.median(float(row[3]) for row in rows)
+            print(f"Slurm array job of {tasks:,} tasks: {slurm:.2f} s ({tasks / slurm:,.0f} tasks/s); "
+                  f"farmstead / slurm = {farm_median / slurm:.2f} (farmstead's median time)")
     ratio = statistics.median(ratios)
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"end_to_end: farmstead / openjd run = {ratio:.2f} (median of {len(ratios)}); target <= {TARGET} {verdict}")

@@ -32,11 +32,13 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[LiveServer]:
+def running_server(settings: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`settings`: more FARMSTEAD_* environment for the server (e.g. its update interval)."""
     data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
     # Always the embedded store in the temp dir: an inherited FARMSTEAD_DATABASE_URL would make every
     # benchmark share (and fill) one PostgreSQL database. An empty value falls back to SQLite.
-    server = LiveServer(data_dir, extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": ""})
+    server = LiveServer(data_dir, extra_env={**(settings or {}), "FARMSTEAD_STRICT_OUTPUT": "0",
+                                             "FARMSTEAD_DATABASE_URL": ""})
     try:
         server.start()
         if store_name(server) != "sqlite":

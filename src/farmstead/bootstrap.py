@@ -13,7 +13,7 @@ from pathlib import Path
 from farmstead.clock import Clock
 from farmstead.config import Settings
 from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access_key
-from farmstead.store import identity
+from farmstead.store import identity, leases
 from farmstead.store.engine import Store
 
 ADMIN_NAME = "admin"
@@ -24,6 +24,7 @@ def ensure_admin(store: Store, settings: Settings, clock: Clock) -> str:
     """Returns a one-line message for stdout saying where the administrator's key is."""
     now = clock.now()
     with store.write() as conn:
+        leases.serialize(conn, "bootstrap")  # replicas starting at once: one creates, the others see it
         admin = identity.find_principal(conn, ADMIN_NAME)
         if admin is None:
             admin = identity.create_principal(conn, new_principal_id(), ADMIN_NAME, True, now)

@@ -22,8 +22,20 @@ class Settings:
     worker_timeout_seconds: int = 60
     #: How often workers are told to call UpdateWorkerSchedule (idle workers pick up work this fast).
     update_interval_seconds: int = 2
+    #: PostgreSQL connections each server process keeps open, and how many more it may open at peaks.
+    #: Size them so replicas x (pool + overflow) stays under the server's max_connections (docs/operations.md).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
     admin_access_key_id: str | None = field(default=None, repr=False)
     admin_secret_access_key: str | None = field(default=None, repr=False)
+    #: Job attachments (docs/attachments.md): the S3-compatible store queues' buckets live in, and
+    #: the key Farmstead asks that store's STS for queue-role credentials with. None: not configured.
+    s3_endpoint_url: str | None = None
+    s3_sts_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_role_arn: str | None = None
+    s3_access_key_id: str | None = field(default=None, repr=False)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides) -> Settings:
@@ -38,8 +50,21 @@ class Settings:
             max_tasks_per_job=int(env.get("FARMSTEAD_MAX_TASKS_PER_JOB", "1000000")),
             worker_timeout_seconds=int(env.get("FARMSTEAD_WORKER_TIMEOUT_SECONDS", "60")),
             update_interval_seconds=int(env.get("FARMSTEAD_UPDATE_INTERVAL_SECONDS", "2")),
+            db_pool_size=int(env.get("FARMSTEAD_DB_POOL_SIZE", "10")),
+            db_max_overflow=int(env.get("FARMSTEAD_DB_MAX_OVERFLOW", "10")),
             admin_access_key_id=env.get("FARMSTEAD_ADMIN_ACCESS_KEY_ID") or None,
             admin_secret_access_key=env.get("FARMSTEAD_ADMIN_SECRET_ACCESS_KEY") or None,
+            s3_endpoint_url=env.get("FARMSTEAD_S3_ENDPOINT_URL") or None,
+            s3_sts_endpoint_url=env.get("FARMSTEAD_S3_STS_ENDPOINT_URL") or None,
+            s3_region=env.get("FARMSTEAD_S3_REGION") or None,
+            s3_role_arn=env.get("FARMSTEAD_S3_ROLE_ARN") or None,
+            s3_access_key_id=env.get("FARMSTEAD_S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=env.get("FARMSTEAD_S3_SECRET_ACCESS_KEY") or None,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def job_attachments_configured(self) -> bool:
+        """Whether queue roles hand out credentials of the S3 store (see attachments/storage_credentials.py)."""
+        return bool(self.s3_endpoint_url or self.s3_role_arn)

@@ -213,6 +213,25 @@ def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fle
         {"sourcePathFormat": "windows", "sourcePath": "Z:\\assets", "destinationPath": "/mnt/assets"}]
 
 
+def test_input_sync_names_the_step_when_it_depends_on_outputs_of_other_steps(deadline, farm):
+    deadline.update_queue(farmId=farm["farm_id"], queueId=farm["queue_id"], roleArn=ROLE,
+                          jobAttachmentSettings={"s3BucketName": "bucket", "rootPrefix": "farm"})
+    job_id = submit(deadline, farm, frames_template("1-1", second_step=True),
+                    attachments={"manifests": [{"rootPath": "/projects/shot", "rootPathFormat": "posix"}],
+                                 "fileSystem": "COPIED"})
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    syncs = []
+    def outcome(action):
+        if "syncInputJobAttachments" in action["definition"]:
+            syncs.append(action["definition"]["syncInputJobAttachments"])
+        return "SUCCEEDED"
+    worker.run(outcome)
+    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(farmId=farm["farm_id"], queueId=farm["queue_id"],
+                                                                   jobId=job_id)["steps"]}
+    assert syncs == [{}, {"stepId": steps["Encode"]}]
+    assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"
+
+
 def test_a_limit_is_never_over_subscribed(deadline, farm):
     limit_id = deadline.create_limit(farmId=farm["farm_id"], displayName="nuke", maxCount=1,
                                      amountRequirementName="amount.licence.nuke")["limitId"]

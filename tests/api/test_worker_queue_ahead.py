@@ -112,3 +112,20 @@ def test_a_step_that_takes_a_limit_never_queues_a_task_ahead(deadline, farm):
     assert len(task_runs(start_first(worker))) == 1
     assert deadline.get_limit(farmId=farm["farmId"], limitId=limit_id)["currentCount"] == 1
 
+
+
+def test_cancelling_one_queued_task_keeps_the_session_taking_tasks(deadline, farm):
+    job_id = submit(deadline, farm, "1-6")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    running, queued = task_runs(start_first(worker))
+    key = {"farmId": farm["farmId"], "queueId": farm["queueId"], "jobId": job_id,
+           "stepId": queued["definition"]["taskRun"]["stepId"]}
+    deadline.update_task(**key, taskId=queued["definition"]["taskRun"]["taskId"], targetRunStatus="CANCELED")
+    for _ in range(3):  # the dropped task is settled a heartbeat later
+        worker.poll()
+    worker.reports = {running["sessionActionId"]: {"startedAt": now(), "endedAt": now(),
+                                                   "completedStatus": "SUCCEEDED", "processExitCode": 0}}
+    response = worker.poll()
+    (session,) = response["assignedSessions"].values()
+    assert [a for a in session["sessionActions"] if "envExit" in a["definition"]] == []
+    assert task_runs(response), "the session goes on with the next READY task"

@@ -112,6 +112,7 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     ids = first.wait_ready()
     assert "created farm, queue, fleet, queue-fleet association" in first.output()
     assert f"http://127.0.0.1:{first.port}" in first.output() and "farmstead submit" in first.output()
+    assert f"Monitor  http://127.0.0.1:{first.port}/" in first.output() and "users passwd admin" in first.output()
     # The profile it wrote reaches the server with the generated administrator key.
     deadline = _profile_client(env, monkeypatch)
     farm = {"farmId": ids["farmId"]}

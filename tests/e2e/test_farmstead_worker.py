@@ -15,17 +15,7 @@ import pytest
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
 from support.scripted_worker import LINUX_FLEET
-
-
-def wait_until(check, timeout: float, what: str, interval: float = 0.2):
-    give_up = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > give_up:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(interval)
+from support.waiting import wait_until
 
 
 class Farm:

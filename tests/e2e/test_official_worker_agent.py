@@ -14,6 +14,9 @@ from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
 from support.official_clients import WORKER_AGENT, client_venv
 from support.scripted_worker import LINUX_FLEET
 
+#: Selected alone with `pytest -m official_clients` (the official clients from PyPI).
+pytestmark = pytest.mark.official_clients
+
 TEMPLATE = {
     "specificationVersion": "jobtemplate-2023-09", "name": "agent job",
     "parameterDefinitions": [{"name": "Exit", "type": "INT", "default": 0}],

@@ -44,6 +44,8 @@ class Context:
     #: Called after the transaction commits (to wake background work about what was just written).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     signals: Signals | None = None
+    #: What a staged handler's prepare stage obtained outside any transaction (api/registry.py).
+    prepared: Any = None
 
     @property
     def who(self) -> str:

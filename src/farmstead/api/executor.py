@@ -2,7 +2,9 @@
 
 Owns: resolving an access key to a Caller (with a short cache, since keys change rarely and the
 lookup is on every request), authorization, clientToken idempotency, and the transaction around
-each handler (a write transaction for writers: committed before the response is sent).
+each handler (a write transaction for writers: committed before the response is sent). A staged
+handler's prepare stage runs before that, in a read transaction, and the call it returns with no
+transaction held (api/registry.py).
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ class Executor:
 
     # --- execution --------------------------------------------------------------------------------
 
+    def is_staged(self, operation: str) -> bool:
+        """Whether the operation's handler may wait on another service (a prepare stage, api/registry.py):
+        the pipeline runs those off the event loop."""
+        handler = self._handlers.get(operation)
+        return handler is not None and handler.prepare is not None
+
     def execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any], request_id: str) -> dict | None:
         try:
             return self._execute(info, caller, params)
@@ -80,6 +88,7 @@ class Executor:
         handler = self._handlers.get(info.name)
         if handler is None:
             raise ServiceError("NotImplemented", f"Farmstead does not implement {info.name} yet.")
+        prepared = self._prepare(handler, info, caller, params) if handler.prepare is not None else None
         token_member = _idempotency_member(info)
         token = params.get(token_member) if token_member else None
         transaction = self.store.write() if handler.write else self.store.read()
@@ -94,7 +103,7 @@ class Executor:
                         raise _token_reused(info, token)
                     return earlier[1]
             ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
-                          signals=self.signals)
+                          signals=self.signals, prepared=prepared)
             output = handler.fn(ctx, params)
             if request_hash is not None:
                 idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
@@ -102,6 +111,16 @@ class Executor:
         for hook in ctx.after_commit:
             hook()
         return output
+
+    def _prepare(self, handler: registry.Handler, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> Any:
+        """A staged handler's first stage: checks and reads in a read transaction, then the call it
+        returned (a network round trip) with no transaction or connection held."""
+        with self.store.read() as conn:
+            authorize(conn, caller, info.name, handler.access, params)
+            ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
+                          signals=self.signals)
+            call = handler.prepare(ctx, params)
+        return call() if call is not None else None
 
 
 @functools.cache

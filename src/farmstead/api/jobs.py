@@ -1,4 +1,5 @@
-"""Jobs: CreateJob, GetJob, ListJobs, BatchGetJob, UpdateJob, BatchUpdateJob, ListJobParameterDefinitions, CopyJobTemplate."""
+"""Jobs: CreateJob, GetJob, ListJobs, BatchGetJob, UpdateJob, BatchUpdateJob, ListJobParameterDefinitions
+(CopyJobTemplate is in job_template_copies.py)."""
 
 from __future__ import annotations
 
@@ -175,15 +176,6 @@ def list_job_parameter_definitions(ctx: Context, params: dict) -> dict:
     definitions = list(row.parameter_definitions or [])[start:start + limit + 1]
     return ctx.page("jobParameterDefinitions", definitions, limit, lambda d: d,
                     lambda _d: start + limit)
-
-
-@operation("CopyJobTemplate")
-def copy_job_template(ctx: Context, params: dict) -> dict:
-    row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
-    raise validation_error(
-        "CopyJobTemplate needs job attachment storage (an S3-compatible endpoint), which this server "
-        f"is not configured with; read the template of {row.job_id} with GetJob's sourceJobId copies instead.",
-        [{"name": "targetS3Location", "message": "No S3 storage is configured on this server"}], reason="OTHER")
 
 
 # --- updates ---------------------------------------------------------------------------------------

@@ -2,6 +2,16 @@
 
 Each entry says whether the handler writes (the pipeline then opens a write transaction and records
 the idempotency token) and which access it needs (authorization.py interprets it).
+
+A handler that must call another service (the S3 store's STS, S3 itself) must not do so inside its
+transaction: on SQLite a write transaction is the database's one write lock, and on PostgreSQL any
+transaction holds a pooled connection. Such a handler is *staged*: its entry names a `prepare`
+function, `prepare(ctx, params) -> Callable[[], Any] | None`. The pipeline runs it first, after
+authorization, in a read transaction of its own: it checks and reads what the call needs and returns
+the call (or None when there is nothing to call). The pipeline runs that call with no transaction or
+connection held and hands its result to the handler as `ctx.prepared`; the handler then runs as any
+other, in its own transaction. What prepare read may have changed by then: the handler checks
+again what it relies on.
 """
 
 from __future__ import annotations
@@ -21,12 +31,15 @@ class Handler:
     fn: Callable[..., dict[str, Any] | None]
     write: bool
     access: str  # "ADMIN", "AUTHENTICATED", or a membership level: VIEWER | CONTRIBUTOR | MANAGER | OWNER
+    #: A staged handler's first stage (see above), or None.
+    prepare: Callable[..., Callable[[], Any] | None] | None = None
 
 
 _handlers: dict[str, Handler] = {}
 
 
-def operation(name: str, *, write: bool = False, access: str = "VIEWER"):
+def operation(name: str, *, write: bool = False, access: str = "VIEWER",
+              prepare: Callable[..., Callable[[], Any] | None] | None = None):
     if name not in operations():
         raise ValueError(f"{name} is no operation of the deadline model")
 
@@ -36,7 +49,7 @@ def operation(name: str, *, write: bool = False, access: str = "VIEWER"):
             raise ValueError(f"handler for {name} must be named {expected}")
         if name in _handlers:
             raise ValueError(f"{name} registered twice")
-        _handlers[name] = Handler(name, fn, write, access)
+        _handlers[name] = Handler(name, fn, write, access, prepare)
         return fn
 
     return register

@@ -151,8 +151,9 @@ def update_session(ctx: Context, params: dict) -> dict:
     for action in sessions.pending_actions(ctx.conn, row.session_id):
         if action.kind == "taskRun" and action.status in _UNFINISHED:
             worker_schedule.take_back_task(ctx.conn, action, ctx.now)
-    # Tasks queued behind the running action go back to READY now: the worker never started them.
-    worker_schedule.settle_queued_cancels(ctx.conn, sessions.pending_actions(ctx.conn, row.session_id), ctx.now)
+    # Tasks queued behind the running action are dropped and settled by the worker's heartbeats
+    # (worker_schedule.settle_queued_cancels), not here: the worker may have finished the running
+    # one and started the next since it last reported, and the task must not be handed out again.
     sessions.request_cancel_for_session_setup(ctx.conn, row.session_id)
     return {}
 

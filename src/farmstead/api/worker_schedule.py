@@ -41,12 +41,16 @@ _ENV_KINDS = ("envEnter", "envExit", "syncInputJobAttachments")
 
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
 def update_worker_schedule(ctx: Context, params: dict) -> dict:
+    # The worker row is locked (by this UPDATE) before it is read: on PostgreSQL the liveness sweep
+    # of another replica may be declaring this worker lost and giving its tasks back right now; read
+    # first, the heartbeat would go on with the status from before and open a session nobody
+    # releases. (A wrong farm or fleet raises below, and the transaction, this UPDATE too, rolls back.)
+    workers.update(ctx.conn, params["workerId"], last_seen_at=ctx.now)
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     if worker.status not in ("STARTED", "STOPPING"):
         raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
                        {"status": worker.status})
-    workers.update(ctx.conn, worker.worker_id, last_seen_at=ctx.now)
     run_seconds: dict[str, list[float]] = {}
     batch = TaskChanges(ctx.now)  # the rows and counters this call changes, written together
     reports = params.get("updatedSessionActions") or {}
@@ -89,6 +93,10 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
     if completed is None:
         if action.status in ("ASSIGNED", "SCHEDULED"):
             values["status"] = "RUNNING"
+        if dropped(action):
+            # It had started after all: an ordinary cancel of a running action from now on.
+            values["ended_at"] = None
+            values.setdefault("started_at", report.get("updatedAt") or now)
         batch.write_action(action_id, values)
         if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
             task_runs.apply_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"),
@@ -124,7 +132,9 @@ def _session_setup_failed(conn: Connection, session_id: str) -> bool:
 # --- 2. sessions ---------------------------------------------------------------------------------
 
 #: A session with an action that ended like this winds down instead of taking more tasks.
-_ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED", "NEVER_ATTEMPTED")
+#: NEVER_ATTEMPTED is not one: the agent reports it only beside one of these, and the service
+#: settles a dropped queued task with it (a user cancelling one queued task must not end a session).
+_ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED")
 
 
 def advance_session(conn: Connection, session, worker, now: datetime, depth: int = QUEUE_DEPTH,
@@ -159,19 +169,31 @@ def advance_session(conn: Connection, session, worker, now: datetime, depth: int
 
 
 def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskChanges | None = None) -> bool:
-    """A CANCELING action the worker never started is dropped from the list and settled here:
-    the agent reports nothing for actions it was not running (worker-agent.md §5.3).
-    Returns whether any was settled."""
-    settled = False
+    """A CANCELING action queued behind another, not reported started, is dropped from the list: the
+    agent reports nothing for a queued action it drops (worker-agent.md §5.3). In two heartbeats,
+    because the worker may have finished the action ahead and started this one since its report:
+    1. it is marked dropped (`ended_at`, status still CANCELING) and the answer leaves it out;
+    2. the next heartbeat, if the worker reported nothing of it, it never ran: NEVER_ATTEMPTED,
+       and its task settles. Had it started, the report says so: it is an ordinary cancel again
+       (listed in cancelSessionActions), and its task settles by the worker's final report.
+    Settled at once, its task could be handed out again (run twice) or, canceled, run on unseen.
+    Called after the heartbeat's reports only. Returns whether any action changed."""
+    changed = False
     for position, action in enumerate(pending):
-        if action.status == "CANCELING" and action.started_at is None and position > 0:
-            sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
-            release_limits(conn, action)
-            if action.kind == "taskRun":
-                task_runs.apply_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target,
-                            batch=batch)
-            settled = True
-    return settled
+        if action.status != "CANCELING" or action.started_at is not None:
+            continue
+        if not dropped(action):
+            if position > 0:  # the first may be running unreported: the worker will report it
+                sessions.update_action(conn, action.session_action_id, ended_at=now)
+                changed = True
+            continue
+        sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
+        release_limits(conn, action)
+        if action.kind == "taskRun":
+            task_runs.apply_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target,
+                                  batch=batch)
+        changed = True
+    return changed
 
 
 def _next_tasks(conn: Connection, session, now: datetime, wanted: int, queued: int,
@@ -288,7 +310,12 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, cla
     log = session_log(session)
     logs.ensure_stream(conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
                        int(now.timestamp() * 1000))
-    setup = [{"kind": "syncInputJobAttachments"}] if job.attachments else []
+    setup = []
+    if job.attachments:
+        # With the step named, the worker also syncs the outputs of the steps it depends on, which
+        # may have run in other sessions.
+        depends = bool(steps.upstream_of(conn, step.step_id))
+        setup.append({"kind": "syncInputJobAttachments", "step_id": step.step_id if depends else None})
     setup += [{"kind": "envEnter", "environment_id": environment_id} for environment_id in environment_ids(job, step)]
     _assign_tasks(conn, session, claimed, now, acquired, setup=setup)
 
@@ -324,6 +351,8 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int) -> d
     for session in sessions.open_for_worker(conn, worker.worker_id):
         listed = []
         for action in sessions.pending_actions(conn, session.session_id):
+            if dropped(action):
+                continue  # off its queue (settle_queued_cancels); had it started, its report says so
             if action.status == "CANCELING":
                 cancel.setdefault(session.session_id, []).append(action.session_action_id)
             listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
@@ -335,6 +364,11 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int) -> d
     if worker.status == "STOPPING" and not assigned:
         output["desiredWorkerStatus"] = "STOPPED"
     return output
+
+
+def dropped(action) -> bool:
+    """A CANCELING action taken off the worker's list, not reported started (settle_queued_cancels)."""
+    return action.status == "CANCELING" and action.started_at is None and action.ended_at is not None
 
 
 def definition(action) -> dict[str, Any]:

@@ -4,6 +4,9 @@ A job with more tasks than api.job_creation.INLINE_TASK_LIMIT is stored CREATE_I
 thread inserts its tasks in short transactions (so API writes interleave) and then completes it.
 On start it resumes every job still CREATE_IN_PROGRESS (a killed server loses no job): partial task
 rows from the interrupted attempt are deleted first, so the result is the same as an uninterrupted run.
+Several replicas on one PostgreSQL database each run this thread: a job is materialized by whichever
+takes its item lock (store/leases.py), the others skip it; the lock dies with a dead replica's
+connection, so another resumes the job on its next pass.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 from farmstead.api import job_creation
 from farmstead.clock import Clock
 from farmstead.domain import job_templates
-from farmstead.store import jobs, steps, tasks
+from farmstead.store import jobs, leases, steps, tasks
 from farmstead.store.engine import Store
 
 log = logging.getLogger("farmstead.materializer")
@@ -55,6 +58,12 @@ class Materializer:
                 log.exception("materializer pass failed")
 
     def materialize(self, job_id: str) -> None:
+        with leases.item_lock(self._store.engine, f"materialize:{job_id}") as mine:
+            if mine:  # else another replica (or thread) is at it now
+                self._materialize(job_id)
+
+    def _materialize(self, job_id: str) -> None:
+        # Checked under the lock: a replica that just finished the job has moved it on.
         with self._store.write() as conn:
             row = jobs.get_by_id(conn, job_id)
             if row is None or row.lifecycle_status != "CREATE_IN_PROGRESS":

@@ -3,22 +3,28 @@
 Every few seconds: each STARTED/STOPPING/CREATED worker whose last call is older than the
 configured timeout is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
 tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
-Expired temporary credentials and day-old idempotency records are removed. On PostgreSQL an
-advisory lock makes one replica do a pass at a time.
+Expired temporary credentials and day-old idempotency records are removed.
+Several replicas on one PostgreSQL database sweep once, not once each: the replica holding the
+`sweeper` lease (store/leases.py) does the passes and renews it on each; if it stops, another takes
+the lease over once it lapses. An advisory lock around the pass also keeps two passes from overlapping.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from datetime import timedelta
 
 from farmstead.api.worker_schedule import release_worker_sessions
 from farmstead.clock import Clock
-from farmstead.store import housekeeping, workers
+from farmstead.store import housekeeping, leases, workers
 from farmstead.store.engine import Store
 
 log = logging.getLogger("farmstead.sweeper")
+LEASE = "sweeper"
 
 
 class Sweeper:
@@ -27,6 +33,9 @@ class Sweeper:
         self._clock = clock
         self._timeout = timedelta(seconds=worker_timeout_seconds)
         self._interval = max(0.5, min(5.0, worker_timeout_seconds / 4))
+        #: Long enough that a live holder always renews in time; short next to the worker timeout.
+        self._lease = timedelta(seconds=max(2.0, self._interval * 4))
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="farmstead-sweeper", daemon=True)
 
@@ -36,6 +45,11 @@ class Sweeper:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        try:
+            with self._store.write() as conn:
+                leases.release(conn, LEASE, self.holder)
+        except Exception:  # noqa: BLE001 - the lease lapses by itself
+            log.warning("could not give up the sweeper lease", exc_info=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -45,7 +59,11 @@ class Sweeper:
                 log.exception("sweep failed")
 
     def sweep(self) -> int:
+        """One pass if this replica holds (or takes) the lease; returns the workers it declared lost."""
         now = self._clock.now()
+        with self._store.write() as conn:
+            if not leases.take(conn, LEASE, self.holder, now, self._lease):
+                return 0
         lost = 0
         with self._store.write() as conn:
             if not housekeeping.try_lock(conn, "sweeper"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -11,7 +13,7 @@ from rich.table import Table
 from farmstead.cli.options import data_dir_option, database_url_option, settings_from
 from farmstead.clock import SystemClock
 from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access_key
-from farmstead.store import identity
+from farmstead.store import backup, identity
 from farmstead.store.engine import Store
 
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
@@ -56,6 +58,32 @@ def users_list(data_dir, database_url) -> None:
     for row in rows:
         table.add_row(row.name, row.principal_id, "yes" if row.is_admin else "")
     Console().print(table)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@data_dir_option
+@database_url_option
+def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
+    """Set NAME's password for signing in to the web monitor (stored as a salted scrypt hash)."""
+    from farmstead.web.passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_LENGTH:
+        raise click.ClickException(f"a password needs at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:  # sign-in refuses longer ones unhashed (web/passwords.py)
+        raise click.ClickException(f"a password may have at most {MAX_LENGTH} characters")
+    store = _open(data_dir, database_url)
+    with store.write() as conn:
+        principal = identity.find_principal(conn, name)
+        if principal is None:
+            raise click.ClickException(f"no user {name}")
+        identity.set_password_hash(conn, principal.principal_id, hash_password(password))
+    click.echo(f"password set for {principal.name}")
 
 
 @click.group()
@@ -116,6 +144,24 @@ def db_upgrade(data_dir, database_url) -> None:
     """Apply pending migrations (the server also does this on start)."""
     _open(data_dir, database_url)
     click.echo("store is at the newest schema")
+
+
+@db.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+@database_url_option
+def db_backup(destination: Path, data_dir, database_url) -> None:
+    """Copy the embedded store to DESTINATION while the server runs (docs/operations.md).
+
+    A consistent copy (SQLite VACUUM INTO: one read transaction, writers go on meanwhile); restore by
+    stopping the server and putting the copy in place of DATA_DIR/farmstead.db. PostgreSQL stores are
+    backed up with pg_dump instead."""
+    settings = settings_from(data_dir, database_url)
+    try:
+        source = backup.backup_sqlite(settings.database_url, destination)
+    except backup.BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"backed up {source} to {destination}")
 
 
 @click.command()

@@ -2,7 +2,8 @@
 
 Owns: finding the template (`template.json|yaml|yml`) and parameter values
 (`parameter_values.json|yaml|yml`, `parameterValues: [{name, value}]`) of a bundle, the
-`deadline:*` submission settings a bundle may carry as parameter values, and typing NAME=VALUE
+`deadline:*` submission settings a bundle may carry as parameter values, its asset_references
+document (read here, used for job attachments by submit.py), and typing NAME=VALUE
 strings into the API's JobParameter union by the template's parameter definitions.
 Must not: call the API, or re-validate what the server validates (constraints, required values,
 the template itself): the server's error names the parameter, and the command prints it.
@@ -49,6 +50,8 @@ class Submission:
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     base_dir: Path = Path(".")
+    #: The bundle's asset_references document (job attachments; docs/attachments.md), if it has one.
+    asset_references: dict[str, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> Submission:
@@ -94,9 +97,12 @@ def _load_bundle(directory: Path) -> Submission:
                 submission.notes.append(f"ignored {name} from {values_file.name} (not a job parameter)")
             else:
                 submission.bundle_values[name] = value
-    if _find(directory, "asset_references") is not None:
-        submission.notes.append("asset_references ignored: Farmstead runs without job attachments; "
-                                "jobs read and write shared paths directly")
+    references = _find(directory, "asset_references")
+    if references is not None:
+        document = _parse(references)
+        if not isinstance(document, dict):
+            raise BundleError(f"{references}: expected `assetReferences: {{inputs: …, outputs: …}}`")
+        submission.asset_references = document
     return submission
 
 

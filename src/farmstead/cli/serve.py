@@ -21,20 +21,33 @@ from farmstead.server import create_app
               help="A worker silent this long becomes NOT_RESPONDING (default 60).")
 @click.option("--update-interval-seconds", type=int, default=None, envvar="FARMSTEAD_UPDATE_INTERVAL_SECONDS",
               help="How often workers are told to call back (default 2).")
+@click.option("--db-pool-size", type=int, default=None, envvar="FARMSTEAD_DB_POOL_SIZE",
+              help="PostgreSQL connections this process keeps open (default 10; docs/operations.md).")
+@click.option("--db-max-overflow", type=int, default=None, envvar="FARMSTEAD_DB_MAX_OVERFLOW",
+              help="Extra PostgreSQL connections it may open at peaks (default 10).")
+@click.option("--s3-endpoint-url", default=None, envvar="FARMSTEAD_S3_ENDPOINT_URL",
+              help="Job attachments: the S3-compatible store (MinIO, ...); omit for AWS S3. Its key comes from "
+                   "FARMSTEAD_S3_ACCESS_KEY_ID / FARMSTEAD_S3_SECRET_ACCESS_KEY (docs/attachments.md).")
+@click.option("--s3-role-arn", default=None, envvar="FARMSTEAD_S3_ROLE_ARN",
+              help="Job attachments: the role queue credentials are assumed from (needed on AWS).")
 @click.option("--log-level", default="info", show_default=True)
 def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds, update_interval_seconds,
-           log_level: str) -> None:
+           db_pool_size, db_max_overflow, s3_endpoint_url, s3_role_arn, log_level: str) -> None:
     """Serve the Deadline Cloud API."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(data_dir, database_url, host=host, port=port,
                              worker_timeout_seconds=worker_timeout_seconds,
-                             update_interval_seconds=update_interval_seconds)
+                             update_interval_seconds=update_interval_seconds,
+                             db_pool_size=db_pool_size, db_max_overflow=db_max_overflow,
+                             s3_endpoint_url=s3_endpoint_url, s3_role_arn=s3_role_arn)
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")
     click.echo(f"  export AWS_ENDPOINT_URL=http://{host}:{port} AWS_DISABLE_HOST_PREFIX_INJECTION=true")
     click.echo("  (AWS_ENDPOINT_URL_DEADLINE alone is enough for the deadline API; the worker agent also"
                " uploads logs to the same endpoint)")
+    click.echo(f"Web monitor on http://{host}:{port}/ (sign in with an access key pair, or a password set with"
+               " `farmstead users passwd NAME`)")
     app.start_background()
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")

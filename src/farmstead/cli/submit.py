@@ -1,8 +1,10 @@
 """`farmstead submit`: a job from a template file or a job bundle, optionally watched to its end.
 
 Owns: choosing the farm and queue (flags, then DATA_DIR/up.json, then the `deadline` CLI's
-defaults), building CreateJob from what job_bundles.py read, and `--wait`'s live progress bar and
-exit code (0 when the job SUCCEEDED, 1 when it FAILED, was CANCELED or is NOT_COMPATIBLE).
+defaults), building CreateJob from what job_bundles.py read (with `--storage-profile-id`, the job's
+storage profile; input files uploaded as job attachments by submit_attachments.py when the queue
+keeps them), and `--wait`'s live progress bar, outputs
+downloaded, and exit code (0 when the job SUCCEEDED, 1 when it FAILED, was CANCELED or is NOT_COMPATIBLE).
 Must not: validate templates or parameter constraints (the server does; its message is printed).
 """
 
@@ -17,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from farmstead.cli import job_bundles
+from farmstead.cli import job_bundles, submit_attachments
 from farmstead.cli.local_farm import Connection, connect, deadline_cli_default, explain
 from farmstead.cli.options import data_dir_option
 
@@ -42,10 +44,14 @@ def connection_options(command):
               help=f"Job priority (default: the bundle's deadline:priority, else {DEFAULT_PRIORITY}).")
 @click.option("--farm-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
 @click.option("--queue-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
+@click.option("--storage-profile-id", default=None,
+              help="The storage profile of this host (one the queue allows): the worker maps its locations' "
+                   "paths, and its LOCAL/SHARED locations decide which files travel as job attachments.")
 @connection_options
 @data_dir_option
 def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int | None, farm_id: str | None,
-           queue_id: str | None, profile: str | None, endpoint_url: str | None, data_dir: Path) -> None:
+           queue_id: str | None, storage_profile_id: str | None, profile: str | None, endpoint_url: str | None,
+           data_dir: Path) -> None:
     """Submit SOURCE: an OpenJD job template (.json/.yaml) or a job bundle directory."""
     try:
         submission = job_bundles.load(source)
@@ -64,6 +70,16 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
                    **submission.settings}
         request["priority"] = priority if priority is not None else submission.settings.get("priority",
                                                                                            DEFAULT_PRIORITY)
+        storage_profile = None
+        if storage_profile_id:
+            # As the deadline CLI: the profile must be one the queue allows (the server says so otherwise).
+            storage_profile = client.get_storage_profile_for_queue(farmId=farm_id, queueId=queue_id,
+                                                                   storageProfileId=storage_profile_id)
+            request["storageProfileId"] = storage_profile_id
+        attachments, attachment_settings = submit_attachments.upload(connection, client, farm_id, queue_id,
+                                                                     submission, parameters, storage_profile)
+        if attachments:
+            request["attachments"] = attachments
         job_id = client.create_job(**request)["jobId"]
     except job_bundles.BundleError as exc:
         raise click.ClickException(str(exc)) from None
@@ -80,7 +96,15 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
         click.get_current_context().exit(130)
     except (ClientError, BotoCoreError) as exc:
         raise click.ClickException(f"lost track of {job_id}: {explain(exc, connection)}") from None
-    click.get_current_context().exit(_report(job))
+    code = _report(job)
+    if code == 0 and attachments:
+        try:
+            submit_attachments.download(connection, client, {"farmId": farm_id, "queueId": queue_id, "jobId": job_id},
+                                        attachment_settings)
+        except (ClientError, BotoCoreError) as exc:
+            raise click.ClickException(f"{job_id} succeeded, but its outputs could not be downloaded: "
+                                       f"{explain(exc, connection)}") from None
+    click.get_current_context().exit(code)
 
 
 def _queue(connection: Connection, farm_id: str | None, queue_id: str | None) -> tuple[str, str]:

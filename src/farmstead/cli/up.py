@@ -295,6 +295,8 @@ def _summary(data_dir: Path, endpoint: str, local: LocalFarm, created: list[str]
     lines = [
         f"Farmstead is up (data in {shown}).",
         f"  API      {endpoint}  (log {shown}/logs/server.log)",
+        f"  Monitor  {endpoint}/  sign in with the key pair in {shown}/credentials, or set a password: "
+        f"{me} users passwd admin --data-dir {shown}",
         f"  Farm     {FARM_NAME} {local.farmId}, queue {QUEUE_NAME} {local.queueId}  [{verb}]",
         f"  Fleet    {FLEET_NAME} {local.fleetId}: {worker_line}",
         f"  Profile  {written}",

@@ -9,15 +9,24 @@ parse or shape an error (the pipelines do); `handle` gets the body and request i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 
 
-async def serve(receive, send, handle: Callable[[bytes, str], tuple[int, list, bytes]]) -> None:
-    """Read the body, answer with `handle(body, request_id)`, stamped with the request id and length."""
+async def serve(receive, send, handle: Callable[[bytes, str], tuple[int, list, bytes]], *,
+                in_thread: bool = False) -> None:
+    """Read the body, answer with `handle(body, request_id)`, stamped with the request id and length.
+
+    `handle` runs on the event loop: requests are short and the loop serves them one after another.
+    With `in_thread`, for a request that may wait on another service, it runs in a worker thread so
+    the loop goes on serving meanwhile."""
     body = await _read_body(receive)
     request_id = str(uuid.uuid4())
-    status, headers, payload = handle(body, request_id)
+    if in_thread:
+        status, headers, payload = await asyncio.to_thread(handle, body, request_id)
+    else:
+        status, headers, payload = handle(body, request_id)
     headers.append((b"x-amzn-requestid", request_id.encode()))
     headers.append((b"content-length", str(len(payload)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -29,15 +29,30 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 ch
 
 
 class ApiPipeline:
-    def __init__(self, authenticate: Authenticate, execute: Execute) -> None:
+    def __init__(self, authenticate: Authenticate, execute: Execute,
+                 in_thread: Callable[[str], bool] | None = None) -> None:
         self._authenticate = authenticate
         self._execute = execute
+        #: Which operations may wait on another service (the executor's staged handlers): those run in
+        #: a worker thread, so the event loop goes on serving while they wait.
+        self._in_thread = in_thread
         self._router = router()
         # Tests turn this on: every response is validated against the model's output shape.
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
+        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                         in_thread=self._runs_in_thread(scope))
+
+    def _runs_in_thread(self, scope) -> bool:
+        if self._in_thread is None:
+            return False
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        try:
+            info, _labels = self._router.match(scope["method"], raw_path.split("?", 1)[0])
+        except (RouteNotFound, MethodNotAllowed):
+            return False
+        return self._in_thread(info.name)
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:

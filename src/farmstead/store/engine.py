@@ -43,12 +43,13 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'farmstead.db'}"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # Sized per server process: replicas x (pool_size + max_overflow) < max_connections (docs/operations.md).
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -77,8 +78,9 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        store = cls(create_engine(url))
+    def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,
+             max_overflow: int = 10) -> Store:
+        store = cls(create_engine(url, pool_size=pool_size, max_overflow=max_overflow))
         if migrate:
             from farmstead.store.migrations.runner import upgrade
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from farmstead.ids import new_access_key_id, new_secret_access_key, new_session_token
@@ -50,9 +51,10 @@ def get_or_create_secret(conn: Connection, key: str) -> str:
     row = conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).first()
     if row is not None:
         return row.value
-    value = secrets.token_hex(32)
-    conn.execute(settings.insert().values(key=key, value=value))
-    return value
+    # Replicas starting at once on one database: the first insert wins and every replica uses its value.
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(insert(settings).values(key=key, value=secrets.token_hex(32)).on_conflict_do_nothing())
+    return conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).scalar_one()
 
 
 def create_principal(conn: Connection, principal_id: str, name: str, is_admin: bool, now: datetime) -> PrincipalRecord:
@@ -127,3 +129,14 @@ def delete_expired_keys(conn: Connection, now: datetime, limit: int | None = Non
         expired = expired.with_for_update(skip_locked=True)
     return conn.execute(access_keys.delete().where(access_keys.c.access_key_id.in_(expired.scalar_subquery()))
                         ).rowcount
+
+
+def set_password_hash(conn: Connection, principal_id: str, password_hash: str | None) -> None:
+    """Store (or with None, remove) the salted hash a user signs in to the web monitor with."""
+    conn.execute(principals.update().where(principals.c.principal_id == principal_id)
+                 .values(password_hash=password_hash))
+
+
+def password_hash_of(conn: Connection, principal_id: str) -> str | None:
+    return conn.execute(sa.select(principals.c.password_hash)
+                        .where(principals.c.principal_id == principal_id)).scalar()

@@ -266,7 +266,9 @@ def _directed(conn: Connection, expression: sa.ColumnElement, descending: bool,
     """Keys sorting by `expression`, absent values last either way (SQLite and PostgreSQL disagree
     on where NULLs go, so it is spelled out); text case-insensitively, then byte-wise."""
     direction = sa.desc if descending else sa.asc
-    keys = [_absent_last(expression)]
+    # A NOT NULL column has no absent values: without the CASE an index on it can serve the order
+    # (SearchJobs newest first over 100,000 jobs: ~1.5 s with it, a few ms without, on SQLite).
+    keys = [] if isinstance(expression, sa.Column) and not expression.nullable else [_absent_last(expression)]
     if text:
         keys.append(direction(_bytewise(conn, sa.func.lower(expression))))
         keys.append(direction(_bytewise(conn, expression)))

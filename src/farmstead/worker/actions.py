@@ -1,10 +1,10 @@
 """One session on this worker: its openjd-sessions Session, its queue of actions, and the thread that runs them.
 
 Owns: running envEnter / taskRun / envExit / syncInputJobAttachments actions one at a time through
-`openjd.sessions.Session`, turning its callbacks into reports (reports.py), canceling the running
-action with the template's cancelation mode, reporting the queued non-envExit actions
-NEVER_ATTEMPTED after a failure or cancel, and winding the session down (environments exited
-locally, working directory removed). The scheduler thread talks to a runner only through
+`openjd.sessions.Session` (attachment syncs and output uploads through job_attachments.py), turning
+its callbacks into reports (reports.py), canceling the running action with the template's
+cancelation mode, reporting the queued non-envExit actions NEVER_ATTEMPTED after a failure or
+cancel, and winding the session down (environments exited locally, working directory removed). The scheduler thread talks to a runner only through
 `replace_queue`, `cancel` and `stop`. Must not: call UpdateWorkerSchedule.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 from openjd.model import RevisionExtensions, SpecificationRevision
 from openjd.sessions import ActionState, ActionStatus, PosixSessionUser, Session, SessionState
 
-from farmstead.worker import reports, retries, session_inputs
+from farmstead.worker import job_attachments, reports, retries, session_inputs
 from farmstead.worker.entities import JobEntities, identifier
 from farmstead.worker.session_logs import SessionLog
 
@@ -59,7 +59,8 @@ class Action:
 
 class SessionRunner:
     def __init__(self, ids: dict[str, str], entities: JobEntities, action_reports: reports.ActionReports,
-                 sink: SessionLog, session_root: Path, on_idle: Callable[[], None]) -> None:
+                 sink: SessionLog, session_root: Path, on_idle: Callable[[], None],
+                 s3_for_queue: Callable[[str], Any] | None = None) -> None:
         self.ids = ids  # farmId fleetId workerId sessionId queueId jobId
         self.session_id = ids["sessionId"]
         self._entities = entities
@@ -67,6 +68,9 @@ class SessionRunner:
         self._sink = sink
         self._root = session_root
         self._on_idle = on_idle
+        #: queueId -> S3 client with the queue role's keys; None: this worker syncs no attachments.
+        self._s3_for_queue = s3_for_queue
+        self._attachments: job_attachments.SessionAttachments | None = None
         self._cond = threading.Condition()
         self._queue: list[Action] = []
         self._finished: set[str] = set()
@@ -179,10 +183,16 @@ class SessionRunner:
             self._sink.line(decision.note)
         user = PosixSessionUser(decision.user, group=decision.group) if decision.user else None
         self._root.mkdir(parents=True, exist_ok=True)
+        rules = list(details.get("pathMappingRules") or [])
+        self._attachments = job_attachments.for_session(
+            details, lambda: self._entities.attachments(self.ids["jobId"]), self._s3_for_queue, self.ids["queueId"],
+            self._root / f"{self.session_id}-attachments")
+        if self._attachments is not None:
+            rules += self._attachments.path_mapping_rules()
         self._openjd = Session(
             session_id=self.session_id,
             job_parameter_values=session_inputs.parameter_values(details.get("parameters")),
-            path_mapping_rules=session_inputs.path_mapping_rules(details.get("pathMappingRules")),
+            path_mapping_rules=session_inputs.path_mapping_rules(rules),
             user=user, callback=self._callback, os_env_vars=session_inputs.session_env(self.ids),
             session_root_directory=self._root,
             revision_extensions=RevisionExtensions(spec_rev=SpecificationRevision.v2023_09,
@@ -272,18 +282,28 @@ class SessionRunner:
             session.run_task(step_script=template.script, step_name=template.name, os_env_vars=env,
                              task_parameter_values=session_inputs.parameter_values(action.fields.get("parameters")))
         elif action.kind == "syncInputJobAttachments":
-            return self._sync_attachments()
+            return self._sync_attachments(action.fields.get("stepId"))
         else:
             raise ValueError(f"unknown session action kind {action.kind!r}")
         return True
 
-    def _sync_attachments(self) -> dict[str, Any]:
-        attachments = self._entities.attachments(self.ids["jobId"]).get("attachments") or {}
-        if attachments.get("manifests"):
-            return reports.failed(self._started or utcnow(), utcnow(),
-                                  "Job attachments are not supported by the Farmstead worker: it has no S3 to "
-                                  "sync from. Use shared storage and path mapping instead.")
-        return reports.succeeded_without_process(self._started or utcnow(), utcnow())
+    def _sync_attachments(self, step_id: str | None) -> dict[str, Any]:
+        started = self._started or utcnow()
+        if self._attachments is None:
+            attachments = self._entities.attachments(self.ids["jobId"]).get("attachments") or {}
+            if attachments.get("manifests"):
+                return reports.failed(started, utcnow(), "The job has attachments but its queue has no "
+                                      "jobAttachmentSettings (or this worker was started without S3 access).")
+            return reports.succeeded_without_process(started, utcnow())
+        try:
+            # With a stepId the step's inputs include what the steps it depends on wrote.
+            count = self._attachments.sync_step_outputs(self.ids, self._entities.get(identifier(
+                "stepDetails", jobId=self.ids["jobId"], stepId=step_id)).get("dependencies") or []) \
+                if step_id else self._attachments.sync_inputs()
+        except Exception as error:  # noqa: BLE001 - S3 or manifest trouble fails this action only
+            return reports.failed(started, utcnow(), f"Syncing job attachments failed: {error}")
+        self._sink.line(f"Job attachments: {count} file(s) synced into {self._attachments.directory}")
+        return reports.succeeded_without_process(started, utcnow())
 
     def _callback(self, session_id: str, status: ActionStatus) -> None:
         with self._cond:
@@ -314,9 +334,22 @@ class SessionRunner:
             report = reports.interrupted(started, ended, self._interrupt_message, status.exit_code)
         else:
             report = reports.completed(started, ended, status)
+            if action.kind == "taskRun" and report["completedStatus"] == "SUCCEEDED" and self._attachments:
+                report = self._upload_outputs(action, started, report)
         self._finish(action, report)
         if report["completedStatus"] != "SUCCEEDED":
             self._abandon_queue(f"An earlier action of the session ({action.action_id}) did not succeed.")
+
+    def _upload_outputs(self, action: Action, started: datetime, report: dict[str, Any]) -> dict[str, Any]:
+        assert self._attachments is not None
+        ids = {**self.ids, "stepId": action.fields["stepId"], "taskId": action.fields["taskId"]}
+        try:
+            uploaded = self._attachments.upload_outputs(ids, action.action_id, started)
+        except Exception as error:  # noqa: BLE001 - the task's outputs are lost: the task did not succeed
+            return reports.failed(started, utcnow(), f"Uploading job attachment outputs failed: {error}")
+        self._sink.line(f"Job attachments: outputs of {action.action_id} uploaded for "
+                        f"{sum(1 for entry in uploaded if entry)} root(s)")
+        return {**report, "manifests": uploaded}
 
     def _finish(self, action: Action, report: dict[str, Any]) -> None:
         self._reports.put(action.action_id, report)
@@ -373,6 +406,8 @@ class SessionRunner:
                 if not self._exit_locally(session, environment_id):
                     break
             session.cleanup()
+        if self._attachments is not None:
+            shutil.rmtree(self._attachments.directory, ignore_errors=True)
         self._sink.line("Session ended.")
         self._sink.close()
 

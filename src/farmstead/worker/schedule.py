@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
-from farmstead.worker import retries
+from farmstead.worker import job_attachments, retries
 from farmstead.worker.actions import Action, SessionRunner
 from farmstead.worker.entities import JobEntities
 from farmstead.worker.reports import ActionReports
@@ -147,9 +147,14 @@ class Scheduler:
                           self._upload_stream(session_id, session.get("logConfiguration") or {}))
         self._router.register(session_id, sink)
         ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
-        runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set)
+        runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set,
+                               s3_for_queue=self._queue_s3_client)
         self._runners[session_id] = runner
         return runner
+
+    def _queue_s3_client(self, queue_id: str) -> Any:
+        """Job attachments: an S3 client with the queue role's keys (asked for once per session)."""
+        return job_attachments.queue_s3_client(self._client, {**self._ids, "queueId": queue_id}, self._stop)
 
     def _upload_stream(self, session_id: str, config: dict[str, Any]):
         options = config.get("options") or {}

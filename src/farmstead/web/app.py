@@ -1,0 +1,192 @@
+"""The web monitor as one Starlette app, mounted by server.py under `/` beside the API.
+
+Owns: the routes, turning a request into a signed-in `Page` (or a redirect to sign-in), running the
+page's blocking work off the event loop, CSRF checks on every POST, and turning API errors into a
+readable message. What each page shows is in views.py and job_views.py; what each action does is in
+actions.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from farmstead.protocol.errors import ServiceError
+from farmstead.web import actions, job_views, views
+from farmstead.web.calls import Api
+from farmstead.web.page import Page
+from farmstead.web.rendering import Renderer
+from farmstead.web.signin import SESSION_COOKIE, SESSION_SECONDS, SIGNIN_COOKIE, Sessions, SignInError, tokens_match
+from farmstead.web.signin_limits import SignInLimits
+
+log = logging.getLogger("farmstead.web")
+_HERE = Path(__file__).parent
+# Only this site's own script and stylesheet run (progress bars set widths in style attributes); no
+# framing, so the action buttons can't be clickjacked from another site.
+_SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; "
+                                 b"style-src-attr 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
+                                 b"form-action 'self'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+# The monitor's forms are small. Starlette's defaults (1,000 fields of up to 1 MiB) would let anyone, signed
+# in or not, make the server hold about a gigabyte per POST; these bound it to a few hundred KiB before
+# sign-in and a few MiB after (an action form carries at most 100 items and a dozen other fields).
+_SIGNIN_FORM = {"max_files": 0, "max_fields": 20, "max_part_size": 8 * 1024}
+_PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_ITEMS + 40, "max_part_size": 16 * 1024}
+
+
+class WebMonitor:
+    def __init__(self, api: Api, sessions: Sessions) -> None:
+        self.api = api
+        self.sessions = sessions
+        self.limits = SignInLimits()
+        self.render = Renderer(_HERE / "templates")
+        signed_in = self._signed_in
+        self.app = Starlette(routes=[
+            Route("/", signed_in(views.farms)),
+            Route("/signin", self._signin_page, methods=["GET"]),
+            Route("/signin", self._signin, methods=["POST"]),
+            Route("/signout", self._signout, methods=["POST"]),
+            Route("/farms/{farm_id}", signed_in(views.farm)),
+            Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
+            Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}", signed_in(job_views.job)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}", signed_in(job_views.step)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}/tasks/{task_id}",
+                  signed_in(job_views.task)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/sessions/{session_id}",
+                  signed_in(job_views.session)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/sessions/{session_id}/log",
+                  signed_in(job_views.session_log)),
+            Route("/actions", signed_in(actions.perform), methods=["POST"]),
+            Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+        ])
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+            await send(message)
+        await self.app(scope, receive, send_with_headers)
+
+    # --- signed-in pages ----------------------------------------------------------------------------
+
+    def _signed_in(self, view: Callable[..., Response]) -> Callable:
+        @functools.wraps(view)
+        async def endpoint(request: Request) -> Response:
+            session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+            if session is None:
+                return _to_signin(request)
+            page = Page(request, session, self.api, self.render)
+            if request.method == "POST":
+                form = await request.form(**_PAGE_FORM)
+                page.form = {k: v for k, v in form.items() if isinstance(v, str)}
+                page.form_lists = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+                given = page.form.get("csrf") or request.headers.get("x-csrf-token")
+                if not tokens_match(session.csrf, given):
+                    return page.html("error.html", status=403, title="Refused",
+                                     message="This form has expired or did not come from this site. Reload the "
+                                             "page and try again.")
+            try:
+                return await run_in_threadpool(view, page, **request.path_params)
+            except ServiceError as err:
+                return _error_page(page, err)
+            except Exception:  # never a stack trace in the browser; the log has it
+                log.exception("web monitor error on %s", request.url.path)
+                return page.html("error.html", status=500, title="Something went wrong",
+                                 message="The monitor hit an unexpected error; the server log has the details.")
+        return endpoint
+
+    # --- sign-in and sign-out -----------------------------------------------------------------------
+
+    async def _signin_page(self, request: Request) -> Response:
+        return self._signin_form(request)
+
+    def _signin_form(self, request: Request, error: str | None = None, status: int = 200,
+                     headers: dict[str, str] | None = None, next_path: str | None = None) -> Response:
+        """The sign-in page; after a refused attempt it keeps the posted `next`, so a retry still goes back."""
+        nonce = Sessions.new_signin_nonce()
+        body = self.render("signin.html", user=None, csrf=nonce, error=error, notice=None, path="/signin",
+                           next=_safe_next(next_path or request.query_params.get("next")))
+        response = HTMLResponse(body, status_code=status, headers=headers)
+        response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",
+                            secure=_is_https(request))
+        return response
+
+    async def _signin(self, request: Request) -> Response:
+        form = await request.form(**_SIGNIN_FORM)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        if not tokens_match(request.cookies.get(SIGNIN_COOKIE), fields.get("csrf")):
+            return self._signin_form(request, "The sign-in form expired; please try again.", 403,
+                                     next_path=fields.get("next"))
+        by_key = fields.get("method") == "key"
+        account = fields.get("access_key_id" if by_key else "username", "").strip()
+        client = request.client.host if request.client else ""
+        wait, stamp = self.limits.start(client, account)
+        if wait:
+            return self._signin_form(request, f"Too many failed sign-ins; try again in {wait:.0f} seconds.", 429,
+                                     headers={"retry-after": f"{wait:.0f}"}, next_path=fields.get("next"))
+        try:
+            if by_key:
+                cookie = await run_in_threadpool(self.sessions.sign_in_with_key, account,
+                                                 fields.get("secret_access_key", "").strip())
+            else:
+                cookie = await run_in_threadpool(self.sessions.sign_in_with_password, account,
+                                                 fields.get("password", ""))
+        except SignInError as err:
+            return self._signin_form(request, str(err), 401, next_path=fields.get("next"))
+        self.limits.succeeded(client, account, stamp)
+        response = RedirectResponse(_safe_next(fields.get("next")) or "/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, path="/", httponly=True,
+                            samesite="strict", secure=_is_https(request))
+        response.delete_cookie(SIGNIN_COOKIE, path="/signin")
+        return response
+
+    async def _signout(self, request: Request) -> Response:
+        session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+        form = await request.form(**_SIGNIN_FORM)
+        if session is not None and not tokens_match(session.csrf, form.get("csrf")):
+            return HTMLResponse("Refused: the sign-out form did not come from this site.", status_code=403)
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        return response
+
+
+def _to_signin(request: Request) -> Response:
+    if request.headers.get("x-requested-with") == "fetch":
+        return JSONResponse({"signedOut": True}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/signin?" + urllib.parse.urlencode({"next": target}), status_code=303)
+
+
+def _safe_next(value: str | None) -> str | None:
+    """Only a path on this site: never another origin (an open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def _is_https(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+def _error_page(page: Page, err: ServiceError) -> Response:
+    status = err.status if 400 <= err.status < 600 else 500
+    title = {"AccessDeniedException": "Not allowed", "ResourceNotFoundException": "Not found"}.get(
+        err.code, "The API refused this")
+    if page.request.headers.get("x-requested-with") == "fetch":
+        return JSONResponse({"error": err.message, "code": err.code}, status_code=status)
+    return page.html("error.html", status=status, title=title, message=err.message, code=err.code)

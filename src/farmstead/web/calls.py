@@ -1,0 +1,77 @@
+"""The monitor's only way to read or change farm data: the API's own executor, as the signed-in user.
+
+Every call goes through the same steps as a signed HTTP request after its signature is checked:
+the model validates the input, then `Executor.execute` authorizes the caller against the membership
+rules and runs the handler in one transaction. So a VIEWER is refused UpdateJob here exactly as over
+HTTP, and a failure is the API's ServiceError, which the pages show as a readable message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from farmstead.api.context import Caller
+from farmstead.api.executor import Executor
+from farmstead.logs.executor import LogsExecutor
+from farmstead.protocol import parsing
+from farmstead.protocol.errors import validation_error
+from farmstead.protocol.model import operations
+from farmstead.protocol.validation import validate
+from farmstead.store import workers
+
+_request_ids = itertools.count(1)
+
+
+class Api:
+    def __init__(self, executor: Executor, logs: LogsExecutor) -> None:
+        self._executor = executor
+        self._logs = logs
+
+    def call(self, caller: Caller, operation: str, **params: Any) -> dict[str, Any]:
+        """Run `operation` (a `deadline` operation name) with `params` as `caller`; its output dict."""
+        info = operations()[operation]
+        params = {k: v for k, v in params.items() if v is not None}
+        shape = info.model.input_shape
+        if shape is not None:
+            errors = validate(shape, params)
+            if errors:
+                raise validation_error("; ".join(f"{e.name}: {e.message}" for e in errors[:5]),
+                                       [{"name": e.name, "message": e.message} for e in errors])
+            params = parsing.coerce_timestamps(shape, params)
+        output = self._executor.execute(info, caller, params, f"web-{next(_request_ids)}") or {}
+        return _without_none(output)
+
+    def logs(self, caller: Caller, operation: str, **params: Any) -> dict[str, Any]:
+        """Run a CloudWatch-Logs-compatible operation (session logs) as `caller`."""
+        params = {k: v for k, v in params.items() if v is not None}
+        return self._logs.execute(operation, caller, params, f"web-{next(_request_ids)}")
+
+    def all_pages(self, caller: Caller, operation: str, key: str, limit: int = 1000, **params: Any) -> list[dict]:
+        """Follow nextToken until `limit` items: for short lists (a farm's queues, a job's steps)."""
+        items: list[dict] = []
+        token = None
+        while len(items) < limit:
+            page = self.call(caller, operation, nextToken=token, **params)
+            items.extend(page.get(key, []))
+            token = page.get("nextToken")
+            if not token:
+                break
+        return items[:limit]
+
+    def worker_details(self, caller: Caller, farm_id: str, fleet_id: str, limit: int = 500) -> dict[str, dict]:
+        """What the API model has no member for but the monitor shows: each worker's declared capabilities
+        and last heartbeat, by worker id. Read only after ListWorkers let `caller` see this fleet (VIEWER)."""
+        self.call(caller, "ListWorkers", farmId=farm_id, fleetId=fleet_id, maxResults=1)
+        with self._executor.store.read() as conn:
+            rows = workers.page(conn, fleet_id, None, limit)
+        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at} for r in rows}
+
+
+def _without_none(value: Any) -> Any:
+    """The output as it would arrive over HTTP: members that are None are absent (templates test `is defined`)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value

@@ -1,0 +1,179 @@
+"""Pages about one job: the job with its steps and sessions, a step's tasks, a task's attempts, a
+session's actions and its log (with a live tail).
+
+Progress always comes from the job's and steps' counter columns (GetJob, ListSteps), never from
+counting tasks, and task lists are paged by the API's own tokens, so a 100,000-task step costs the
+same per page as a 10-task one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from farmstead.protocol.errors import ServiceError
+from farmstead.web.page import Page
+
+TASK_PAGE_SIZE = 100
+TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
+                 "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+LOG_PAGE_EVENTS = 1000
+
+
+def _crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
+    farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
+    queue_name = page.name_of("GetQueue", queue_id, farmId=farm_id, queueId=queue_id)
+    crumbs = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
+    if job is not None:
+        crumbs.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
+    return crumbs
+
+
+def _job_url(farm_id: str, queue_id: str, job_id: str) -> str:
+    return f"/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}"
+
+
+def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
+    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    info = page.call("GetJob", **ids)
+    etag, same = page.unchanged(info)
+    if same is not None and page.wants_fragment:
+        return same  # nothing moved since the last poll: one GetJob (one row) was all it cost
+    steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
+    sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
+    context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
+                   base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id))
+    if page.wants_fragment:
+        return page.fragment("job_live.html", etag=etag, **context)
+    names = {s["stepId"]: s["name"] for s in steps}
+    depends: dict[str, list[dict]] = {}
+    for item in steps:
+        counts = item.get("dependencyCounts") or {}
+        if counts.get("dependenciesResolved", 0) + counts.get("dependenciesUnresolved", 0):
+            found = page.api.all_pages(page.caller, "ListStepDependencies", "dependencies", stepId=item["stepId"],
+                                       **ids)
+            depends[item["stepId"]] = [{**d, "name": names.get(d["stepId"], d["stepId"])} for d in found]
+    return page.html("job.html", title=info["name"], depends=depends,
+                     crumbs=_crumbs(page, farm_id, queue_id), **context)
+
+
+def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> Response:
+    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    info = page.call("GetStep", stepId=step_id, **ids)
+    etag, same = page.unchanged(info, str(page.request.url.query))
+    if same is not None and page.wants_fragment:
+        return same
+    status = page.request.query_params.get("status", "")
+    token = page.request.query_params.get("token") or None
+    next_link = None
+    if status in TASK_STATUSES:
+        offset = _int(page.request.query_params.get("offset"), 0, 10_000)
+        found = page.call("SearchTasks", farmId=farm_id, queueIds=[queue_id], jobId=job_id, itemOffset=offset,
+                          pageSize=TASK_PAGE_SIZE, filterExpressions={"operator": "AND", "filters": [
+                              {"stringFilter": {"name": "STEP_ID", "operator": "EQUAL", "value": step_id}},
+                              {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": status}}]})
+        tasks = found.get("tasks", [])
+        if found.get("nextItemOffset") is not None:
+            next_link = f"?status={status}&offset={found['nextItemOffset']}"
+    else:
+        status = ""
+        listed = page.call("ListTasks", stepId=step_id, maxResults=TASK_PAGE_SIZE, nextToken=token, **ids)
+        tasks = listed.get("tasks", [])
+        if listed.get("nextToken"):
+            from urllib.parse import quote
+            next_link = f"?token={quote(listed['nextToken'])}"
+    workers = _workers_of(page, ids, tasks)
+    base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
+    context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks, workers=workers,
+                   base=base, status_filter=status, statuses=TASK_STATUSES, next_link=next_link, paged=bool(token),
+                   job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id))
+    if page.wants_fragment:
+        return page.fragment("step_live.html", etag=etag, **context)
+    job_info = page.call("GetJob", **ids)
+    return page.html("step.html", title=info["name"], job=job_info,
+                     crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+
+
+def _workers_of(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[str, dict[str, str]]:
+    """sessionId and workerId of each task's latest attempt: one ListSessions call for the job (a
+    session action id names its session), so a page of tasks costs one call, not one per task."""
+    sessions = {s["sessionId"]: s for s in page.call("ListSessions", maxResults=100, **ids).get("sessions", [])}
+    found: dict[str, dict[str, str]] = {}
+    for item in tasks:
+        action = item.get("latestSessionActionId")
+        if not action:
+            continue
+        session_id = "session-" + action.split("-")[1]
+        found[item["taskId"]] = {"sessionId": session_id, "workerId": sessions.get(session_id, {}).get("workerId", "")}
+    return found
+
+
+def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
+    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    info = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
+    etag, same = page.unchanged(info)
+    if same is not None and page.wants_fragment:
+        return same
+    attempts = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", taskId=task_id, **ids)
+    context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id))
+    if page.wants_fragment:
+        return page.fragment("task_live.html", etag=etag, **context)
+    step_info = page.call("GetStep", stepId=step_id, **ids)
+    job_info = page.call("GetJob", **ids)
+    crumbs = _crumbs(page, farm_id, queue_id, job_info) + [
+        (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
+    return page.html("task.html", title=f"Task {task_id}", step=step_info, job=job_info, farm_id=farm_id,
+                     queue_id=queue_id, job_id=job_id, crumbs=crumbs,
+                     can_manage=page.can_manage(farm_id, queue_id, job_id), **context)
+
+
+def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:
+    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    info = page.call("GetSession", sessionId=session_id, **ids)
+    actions = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", sessionId=session_id, **ids)
+    context = dict(session=info, actions=actions, farm_id=farm_id, job_base=_job_url(farm_id, queue_id, job_id))
+    if page.wants_fragment:
+        return page.fragment("session_live.html", **context)
+    job_info = page.call("GetJob", **ids)
+    try:
+        log = _log_page(page, info, None)
+    except ServiceError as err:
+        # Logs are read by queue membership (docs/logs.md); a member of only the job still sees the session.
+        if err.code != "AccessDeniedException":
+            raise
+        log = {"lines": [], "next": None, "missing": False, "refused": err.message}
+    return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log,
+                     base=f"{_job_url(farm_id, queue_id, job_id)}/sessions/{session_id}", queue_id=queue_id,
+                     job_id=job_id, crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+
+
+def session_log(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:
+    """New log lines after `token` (the previous answer's `next`): the live tail polls this."""
+    info = page.call("GetSession", farmId=farm_id, queueId=queue_id, jobId=job_id, sessionId=session_id)
+    log = _log_page(page, info, page.request.query_params.get("token") or None)
+    return JSONResponse({"lines": log["lines"], "next": log["next"], "ended": "endedAt" in info},
+                        headers={"cache-control": "no-store"})
+
+
+def _log_page(page: Page, info: dict[str, Any], token: str | None) -> dict[str, Any]:
+    options = (info.get("log") or {}).get("options") or {}
+    group, stream = options.get("logGroupName"), options.get("logStreamName")
+    if not group or not stream:
+        return {"lines": [], "next": None, "missing": True}
+    try:
+        answer = page.api.logs(page.caller, "GetLogEvents", logGroupName=group, logStreamName=stream,
+                               startFromHead=True, nextToken=token, limit=LOG_PAGE_EVENTS)
+    except ServiceError as err:
+        if err.code == "ResourceNotFoundException":  # no line written yet: the stream appears with the first
+            return {"lines": [], "next": token, "missing": False}
+        raise
+    lines = [e["message"] for e in answer.get("events", [])]
+    return {"lines": lines, "next": answer.get("nextForwardToken") or token, "missing": False}
+
+
+def _int(text: str | None, low: int, high: int) -> int:
+    try:
+        return max(low, min(int(text or low), high))
+    except ValueError:
+        return low

@@ -1,0 +1,82 @@
+"""Jinja2 templates (autoescaped) and the small filters the pages share: times, durations, users, progress."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+# The statuses a progress bar shows, in the order it stacks them.
+PROGRESS_ORDER = ("SUCCEEDED", "RUNNING", "FAILED", "CANCELED", "SUSPENDED")
+_ACTIVE = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
+
+
+class Renderer:
+    def __init__(self, directory: Path) -> None:
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(directory), autoescape=True,
+                                      trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(when=when, duration=duration, user=user_of, param=parameter_value,
+                                short=short_id)
+        self.env.globals.update(progress=progress, active_statuses=_ACTIVE)
+
+    def __call__(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+
+def when(value: datetime | None) -> str:
+    if not isinstance(value, datetime):
+        return "—"
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(started: datetime | None, ended: datetime | None = None) -> str:
+    if not isinstance(started, datetime):
+        return "—"
+    ended = ended if isinstance(ended, datetime) else None
+    seconds = int(((ended or datetime.now(timezone.utc)) - started).total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def user_of(arn: str | None) -> str:
+    """`arn:aws:iam::123:user/alice` -> `alice`; anything else as it is."""
+    if not isinstance(arn, str) or not arn:
+        return "—"
+    return arn.rsplit("/", 1)[-1] if ":user/" in arn or ":role/" in arn else arn
+
+
+def short_id(value: str | None) -> str:
+    """`job-0123456789abcdef...` shortened for tables; the full id stays in the link and title."""
+    if not isinstance(value, str) or not value:
+        return "—"
+    parts = value.split("-")
+    if len(parts) == 3 and parts[2].isdigit():  # task-<step>-<index>: the index is what tells tasks apart
+        return f"{parts[0]}-{parts[1][:6]}…-{parts[2]}"
+    prefix, _, rest = value.partition("-")
+    return f"{prefix}-{rest[:8]}…" if len(rest) > 10 else value
+
+
+def parameter_value(value: Any) -> str:
+    """A job or task parameter as the API gives it ({"int": "3"}, {"string": "x"}, ...)."""
+    if isinstance(value, dict) and len(value) == 1:
+        return str(next(iter(value.values())))
+    return str(value)
+
+
+def progress(counts: dict[str, int] | None) -> dict[str, Any]:
+    """Done/total and stacked bar segments (percent) from an item's taskRunStatusCounts."""
+    counts = counts if isinstance(counts, dict) else {}
+    total = sum(counts.values())
+    done = counts.get("SUCCEEDED", 0)
+    segments = []
+    for status in PROGRESS_ORDER:
+        n = counts.get(status, 0)
+        if n and total:
+            segments.append({"status": status, "count": n, "percent": round(100 * n / total, 2)})
+    return {"done": done, "total": total, "failed": counts.get("FAILED", 0), "segments": segments,
+            "percent": round(100 * done / total) if total else 0}

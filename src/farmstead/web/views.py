@@ -1,0 +1,139 @@
+"""Pages about farms, queues, fleets and workers: what each shows and which API calls it makes.
+
+Each view runs in a worker thread with a signed-in `Page` and reads through `page.call` (the API
+executor, as that user). A view asked with `?live=1` renders only its live part, which the page's
+script polls: that part is built from the same single cheap call every time, whatever the farm's size.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from starlette.responses import Response
+
+from farmstead.protocol.errors import ServiceError
+from farmstead.web.page import Page
+
+JOB_PAGE_SIZE = 50
+JOB_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
+                "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+JOB_SORTS = {"submitted": "CREATED_AT", "name": "NAME", "status": "TASK_RUN_STATUS", "priority": "PRIORITY",
+             "started": "STARTED_AT", "ended": "ENDED_AT"}
+# A worker silent this long is shown as late even before the sweeper marks it NOT_RESPONDING.
+HEARTBEAT_LATE_SECONDS = 60
+
+
+def farms(page: Page) -> Response:
+    items = page.api.all_pages(page.caller, "ListFarms", "farms")
+    return page.html("farms.html", title="Farms", farms=items, crumbs=[])
+
+
+def farm(page: Page, farm_id: str) -> Response:
+    info = {"farmId": farm_id, "displayName": page.name_of("GetFarm", farm_id, farmId=farm_id)}
+    # A member of only a queue (or only a fleet) may list those and not the others: one refusal empties
+    # its list, both refusals are the page's answer.
+    lists, refusal = {}, None
+    for operation, key in (("ListQueues", "queues"), ("ListFleets", "fleets")):
+        try:
+            lists[key] = page.api.all_pages(page.caller, operation, key, farmId=farm_id)
+        except ServiceError as err:
+            if err.code != "AccessDeniedException" or refusal is not None:
+                raise
+            refusal, lists[key] = err, []
+    queues, fleets = lists["queues"], lists["fleets"]
+    return page.html("farm.html", title=info["displayName"], farm=info, queues=queues, fleets=fleets,
+                     crumbs=[("Farms", "/")])
+
+
+def queue(page: Page, farm_id: str, queue_id: str) -> Response:
+    query = _job_query(page.request.query_params)
+    result = page.call("SearchJobs", farmId=farm_id, queueIds=[queue_id], itemOffset=query["offset"],
+                       pageSize=JOB_PAGE_SIZE, sortExpressions=[{"fieldSort": {
+                           "name": JOB_SORTS[query["sort"]], "sortOrder": query["order"]}}],
+                       filterExpressions=_job_filters(query))
+    base = f"/farms/{farm_id}/queues/{queue_id}"
+    context = dict(farm_id=farm_id, queue_id=queue_id, jobs=result.get("jobs", []), query=query,
+                   total=result.get("totalResults", 0), next_offset=result.get("nextItemOffset"),
+                   page_size=JOB_PAGE_SIZE, base=base, can_manage=page.can_manage(farm_id, queue_id),
+                   statuses=JOB_STATUSES, sorts=JOB_SORTS, link=_link(base, query))
+    if page.wants_fragment:
+        return page.fragment("queue_live.html", **context)
+    info = page.call("GetQueue", farmId=farm_id, queueId=queue_id)
+    farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
+    return page.html("queue.html", title=info["displayName"], queue=info, **context,
+                     crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
+
+
+def _job_query(params) -> dict[str, Any]:
+    status = params.get("status", "")
+    sort = params.get("sort", "submitted")
+    try:
+        offset = max(0, min(int(params.get("offset", "0")), 10_000))
+    except ValueError:
+        offset = 0
+    return {"status": status if status in JOB_STATUSES else "", "q": params.get("q", "").strip()[:200],
+            "sort": sort if sort in JOB_SORTS else "submitted",
+            "order": "ASCENDING" if params.get("order") == "ASCENDING" else "DESCENDING", "offset": offset}
+
+
+def _job_filters(query: dict[str, Any]) -> dict[str, Any] | None:
+    filters: list[dict[str, Any]] = []
+    if query["status"]:
+        filters.append({"stringFilter": {"name": "TASK_RUN_STATUS", "operator": "EQUAL", "value": query["status"]}})
+    if query["q"]:
+        filters.append({"searchTermFilter": {"searchTerm": query["q"], "matchType": "CONTAINS"}})
+    return {"filters": filters, "operator": "AND"} if filters else None
+
+
+def _link(base: str, query: dict[str, Any]):
+    """A URL of this job list with some of its query changed (sorting, paging, filtering)."""
+    from urllib.parse import urlencode
+
+    def link(**changes: Any) -> str:
+        merged = {**query, **changes}
+        kept = {k: v for k, v in merged.items() if v not in ("", None) and not (k == "offset" and v == 0)}
+        return f"{base}?{urlencode(kept)}" if kept else base
+    return link
+
+
+def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
+    workers = page.api.all_pages(page.caller, "ListWorkers", "workers", limit=500, farmId=farm_id, fleetId=fleet_id)
+    details = page.api.worker_details(page.caller, farm_id, fleet_id)
+    now = datetime.now(timezone.utc)
+    rows = []
+    for worker in workers:
+        current = _current_session(page, farm_id, fleet_id, worker) if worker["status"] == "RUNNING" else None
+        extra = details.get(worker["workerId"], {})
+        seen = extra.get("lastSeenAt")
+        rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
+                     "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
+    context = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now,
+                   late_seconds=HEARTBEAT_LATE_SECONDS)
+    if page.wants_fragment:
+        return page.fragment("fleet_live.html", **context)
+    info = page.call("GetFleet", farmId=farm_id, fleetId=fleet_id)
+    farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
+    return page.html("fleet.html", title=info["displayName"], fleet=info, **context,
+                     crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
+
+
+def _current_session(page: Page, farm_id: str, fleet_id: str, worker: dict) -> dict | None:
+    """The worker's open session and the task it is running, if any (only asked of RUNNING workers)."""
+    sessions = page.call("ListSessionsForWorker", farmId=farm_id, fleetId=fleet_id, workerId=worker["workerId"],
+                         maxResults=100).get("sessions", [])
+    open_sessions = [s for s in sessions if "endedAt" not in s]
+    if not open_sessions:
+        return None
+    current = open_sessions[-1]
+    try:
+        actions = page.call("ListSessionActions", farmId=farm_id, queueId=current["queueId"], jobId=current["jobId"],
+                            sessionId=current["sessionId"]).get("sessionActions", [])
+    except ServiceError as err:
+        # A member of only the fleet may see its workers and sessions but not the queue's work (docs/access.md).
+        if err.code != "AccessDeniedException":
+            raise
+        return {**current, "taskId": None, "stepId": None}
+    running = [a for a in actions if a["status"] in ("RUNNING", "ASSIGNED", "SCHEDULED")]
+    task_run = (running[-1]["definition"].get("taskRun") if running else None) or {}
+    return {**current, "taskId": task_run.get("taskId"), "stepId": task_run.get("stepId")}

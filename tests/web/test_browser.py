@@ -1,0 +1,148 @@
+"""The web monitor in a real browser (Debian's Chromium, headless) against a live server and a real
+`farmstead worker`: sign-in, a job followed to SUCCEEDED without a reload, a failed task's log, a cancel
+that stops a running job, a VIEWER without change buttons, and a signed-out visitor sent to sign-in.
+The pages' screenshots go to docs/images/ (the README shows them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.waiting import wait_until
+from web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, bash
+
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+pytestmark = pytest.mark.timeout(240)
+
+
+def sign_in(browser, monitor, name: str, password: str, start: str | None = None):
+    context = browser.new_context(viewport={"width": 1366, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(start or monitor.live.endpoint + "/")
+    assert "/signin" in page.url
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("form:has(input[name=username]) button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def shot(page, name: str) -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture(scope="module")
+def worker(monitor):
+    monitor.start_worker("w1")
+    wait_until(lambda: any(w["status"] in ("IDLE", "RUNNING") for w in monitor.deadline.list_workers(
+        farmId=monitor.farm_id, fleetId=monitor.fleet_id)["workers"]), 30, "the worker to start")
+    return monitor
+
+
+def test_signed_out_visitor_is_sent_to_sign_in_and_comes_back_to_the_page_asked_for(browser, monitor):
+    target = monitor.queue_url()
+    page = sign_in(browser, monitor, "admin", ADMIN_PASSWORD, start=target)
+    assert page.url == target
+    assert page.inner_text("h1") == "Renders"
+    page.context.close()
+
+
+def test_a_job_progresses_to_succeeded_on_the_page_without_reloading(browser, worker):
+    frames = {"name": "Render", "parameterSpace": {"taskParameterDefinitions": [
+        {"name": "Frame", "type": "INT", "range": "1-8"}]},
+        "script": {"actions": {"onRun": bash("echo rendering frame {{Task.Param.Frame}}; sleep 0.5")}}}
+    page = sign_in(browser, worker, "admin", ADMIN_PASSWORD)
+    job_id = worker.submit("shot-0042 beauty", [frames])
+    page.goto(worker.job_url(job_id))
+    first = page.inner_text("[data-live] .facts .status")
+    # Every status the live region shows, as it changes in place (a reload would lose these).
+    page.evaluate("""() => { window.__seen = [];
+        document.addEventListener('farmstead:updated', () =>
+            window.__seen.push(document.querySelector('[data-live] .facts .status').textContent)); }""")
+    try:
+        page.wait_for_function("() => window.__seen.includes('RUNNING')", timeout=20_000)
+        shot(page, "job-running")
+    except Exception:
+        pass  # a fast machine may finish between two polls; SUCCEEDED below is what matters
+    page.wait_for_function("() => window.__seen.includes('SUCCEEDED')", timeout=60_000)
+    live = page.locator("[data-live]")
+    assert first != "SUCCEEDED"
+    assert page.evaluate("window.__seen.length") >= 1
+    assert "8/8" in live.inner_text()
+    shot(page, "job")
+    page.goto(worker.queue_url())
+    page.wait_for_selector(f"tr[data-id='{job_id}']")
+    shot(page, "queue")
+    page.goto(worker.url(f"/fleets/{worker.fleet_id}"))
+    page.wait_for_selector("table.workers tbody tr[data-id]")
+    assert page.locator("table.workers").inner_text().count("IDLE") + \
+        page.locator("table.workers").inner_text().count("RUNNING") >= 1
+    shot(page, "workers")
+    page.context.close()
+
+
+def test_a_failed_task_can_be_opened_and_its_log_read(browser, worker):
+    failing = {"name": "Simulate", "script": {"actions": {"onRun": bash(
+        "echo 'loading cache'; echo 'ERROR: particle cache frame 17 is corrupt' >&2; exit 3")}}}
+    job_id = worker.submit("fx sim", [failing], maxRetriesPerTask=0)
+    wait_until(lambda: worker.job(job_id)["taskRunStatus"] == "FAILED", 45, "the job to fail")
+    page = sign_in(browser, worker, "admin", ADMIN_PASSWORD)
+    page.goto(worker.job_url(job_id))
+    page.click("[data-live] table a:text-is('Simulate')")
+    page.select_option("select[name=status]", "FAILED")
+    page.click("form.filters button[type=submit]")
+    page.locator("table.tasks tbody a").first.click()
+    assert "FAILED" in page.locator(".facts").inner_text()
+    page.click("text=Session log")
+    log = page.locator("pre.log")
+    log.filter(has_text="particle cache frame 17 is corrupt").wait_for(timeout=20_000)
+    shot(page, "session-log")
+    page.context.close()
+
+
+def test_cancel_stops_a_running_job_after_a_confirmation(browser, worker):
+    slow = {"name": "Long", "parameterSpace": {"taskParameterDefinitions": [
+        {"name": "Frame", "type": "INT", "range": "1-3"}]}, "script": {"actions": {"onRun": bash("sleep 60")}}}
+    job_id = worker.submit("long render", [slow])
+    page = sign_in(browser, worker, "admin", ADMIN_PASSWORD)
+    page.goto(worker.job_url(job_id))
+    page.wait_for_function("() => document.querySelector('[data-live] .facts .status').textContent === 'RUNNING'",
+                           timeout=30_000)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("form.toolbar:not(#step-selection) button[value=cancel]")
+    page.wait_for_selector(".notice")
+    assert asked == ["Cancel 1 job?"]
+    assert "1 of 1 job done" in page.inner_text(".notice")
+    page.wait_for_function("() => document.querySelector('[data-live] .facts .status').textContent === 'CANCELED'",
+                           timeout=30_000)
+    assert worker.job(job_id)["taskRunStatus"] == "CANCELED"
+    page.context.close()
+
+
+def test_a_viewer_sees_the_job_but_has_no_cancel_button_and_a_forged_cancel_is_refused(browser, worker):
+    job_id = worker.submit("viewer can look", [{"name": "Quick", "script": {"actions": {"onRun": bash("true")}}}],
+                           targetTaskRunStatus="SUSPENDED")
+    page = sign_in(browser, worker, "viewer", VIEWER_PASSWORD)
+    page.goto(worker.job_url(job_id))
+    assert page.inner_text("h1") == "viewer can look"
+    assert page.locator("button[value=cancel]").count() == 0
+    assert "can view this job but not change it" in page.inner_text("main")
+    # The API decides, not the buttons: a cancel posted by hand comes back as the API's refusal.
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    page.evaluate("""([csrf, farm, queue, job]) => {
+        const form = document.createElement('form'); form.method = 'post'; form.action = '/actions';
+        for (const [k, v] of Object.entries({csrf, farm_id: farm, queue_id: queue, kind: 'job', action: 'cancel',
+                                             item: job, confirmed: '1', back: location.pathname})) {
+            const input = document.createElement('input'); input.type = 'hidden'; input.name = k; input.value = v;
+            form.appendChild(input);
+        }
+        document.body.appendChild(form); form.submit(); }""",
+                  [csrf, worker.farm_id, worker.queue_id, job_id])
+    page.wait_for_selector(".notice.error")
+    assert "0 of 1 job done" in page.inner_text(".notice") and "not authorized" in page.inner_text(".notice")
+    assert worker.job(job_id)["taskRunStatus"] == "SUSPENDED"
+    page.context.close()

@@ -1,0 +1,105 @@
+"""Farmstead's worker side of job attachments, against moto's S3: inputs into the session, outputs back.
+
+The official CLI reads what this writes (tests/e2e/test_job_attachments_official.py); here each
+rule is pinned on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from farmstead.attachments import layout, manifests, transfer
+from farmstead.attachments.submission import AssetReferences, plan, upload
+from farmstead.worker.job_attachments import AttachmentError, SessionAttachments
+from support.s3_store import S3Store
+
+SETTINGS = {"s3BucketName": "worker-unit", "rootPrefix": "Root"}
+
+
+@pytest.fixture
+def ids() -> dict[str, str]:
+    """A job of its own for each test: the tests share one bucket."""
+    return {"farmId": "farm-1", "queueId": "queue-1", "jobId": f"job-{uuid.uuid4().hex}", "stepId": "step-1",
+            "taskId": "task-1-0"}
+
+
+@pytest.fixture(scope="module")
+def s3():
+    store = S3Store.start()
+    store.create_bucket(SETTINGS["s3BucketName"])
+    yield store.client()
+    store.stop()
+
+
+def submitted(s3, tmp_path: Path) -> dict:
+    """A job's `attachments`, as `farmstead submit` uploads them: two inputs and an output directory."""
+    project = tmp_path / "project"
+    (project / "in" / "deep").mkdir(parents=True)
+    (project / "in" / "a.txt").write_text("alpha")
+    (project / "in" / "deep" / "b.txt").write_text("beta")
+    os.utime(project / "in" / "a.txt", ns=(1_600_000_000_000_000_000,) * 2)
+    references = AssetReferences(input_directories={project / "in"}, output_directories={project / "out"})
+    return upload(s3, SETTINGS, "farm-1", "queue-1", plan(references))
+
+
+def test_inputs_land_under_the_roots_session_directory_with_their_mtimes(s3, tmp_path):
+    attachments = submitted(s3, tmp_path)
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    assert session.sync_inputs() == 2
+    (manifest,) = attachments["manifests"]
+    root = tmp_path / "session" / layout.session_root_name(manifest["rootPath"])
+    assert (root / "in" / "a.txt").read_text() == "alpha" and (root / "in" / "deep" / "b.txt").read_text() == "beta"
+    assert (root / "in" / "a.txt").stat().st_mtime_ns == 1_600_000_000_000_000_000
+    assert (root / "out").is_dir()  # output directories exist before the task runs
+    assert session.path_mapping_rules() == [{"sourcePathFormat": "posix", "sourcePath": manifest["rootPath"],
+                                             "destinationPath": str(root)}]
+
+
+def test_only_new_or_changed_output_files_are_uploaded_with_one_manifest_per_root(s3, tmp_path, ids):
+    attachments = submitted(s3, tmp_path)
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    session.sync_inputs()
+    root = session.local_root(attachments["manifests"][0])
+    (root / "out" / "frame.exr").write_bytes(b"pixels")
+    started = datetime(2026, 11, 30, 3, 0, 0, 123456, tzinfo=timezone.utc)
+    (reported,) = session.upload_outputs(ids, "sessionaction-x-1", started)
+    key = layout.manifest_key("Root", reported["outputManifestPath"])
+    assert key.startswith(f"Root/Manifests/farm-1/queue-1/{ids['jobId']}/step-1/task-1-0/"
+                          "2026-11-30T03:00:00.123456Z_sessionaction-x-1/")
+    content, metadata = transfer.get_manifest(s3, transfer.Location.of(SETTINGS), key)
+    assert [p.path for p in content.paths] == ["out/frame.exr"]
+    assert layout.root_from_metadata(metadata) == attachments["manifests"][0]["rootPath"]
+    assert reported["outputManifestHash"] == manifests.hash_bytes(manifests.encode(content))
+    # Nothing new since: the next task of the session reports an empty entry for the root.
+    assert session.upload_outputs(ids, "sessionaction-x-2", started) == [{}]
+
+
+def test_a_dependency_steps_newest_outputs_are_synced_into_the_same_root(s3, tmp_path, ids):
+    attachments = submitted(s3, tmp_path)
+    first = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "first")
+    first.sync_inputs()
+    out = first.local_root(attachments["manifests"][0]) / "out"
+    (out / "frame.exr").write_bytes(b"old")
+    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    (out / "frame.exr").write_bytes(b"retried")
+    first.upload_outputs(ids, "sessionaction-b-1", datetime(2026, 1, 2, tzinfo=timezone.utc))
+
+    second = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "second")
+    assert second.sync_step_outputs(ids, ["step-1"]) == 3
+    assert (second.local_root(attachments["manifests"][0]) / "out" / "frame.exr").read_bytes() == b"retried"
+
+
+def test_an_output_manifest_of_a_root_the_job_never_submitted_is_refused(s3, tmp_path, ids):
+    attachments = submitted(s3, tmp_path)
+    location = transfer.Location.of(SETTINGS)
+    key = layout.output_manifest_key("Root", {**ids, "stepId": "step-9"}, "2026-01-01T00:00:00.000000Z_sa-1",
+                                     "/elsewhere")
+    transfer.put_manifest(s3, location, key, manifests.Manifest(()), layout.root_metadata("/elsewhere"))
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    with pytest.raises(AttachmentError, match="names a root this job did not submit"):
+        session.sync_step_outputs(ids, ["step-9"])

@@ -16,27 +16,31 @@ from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessi
 CLAIMABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_SUCCEEDED", "UPDATE_FAILED")
 
 
+_OPEN_SESSIONS_OF_JOB = (sa.select(sa.func.count()).select_from(sessions)
+                         .where(sessions.c.job_id == jobs.c.job_id, sessions.c.ended_at.is_(None))
+                         .scalar_subquery())
+#: Built once (bind parameters): every idle worker's heartbeat runs it, and building and cache-keying
+#: a statement of this size costs more than SQLite answering it.
+_CANDIDATE_STEPS = (
+    sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
+              steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
+              jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
+              jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
+              _OPEN_SESSIONS_OF_JOB.label("open_sessions"))
+    .join(jobs, jobs.c.job_id == steps.c.job_id)
+    .join(queues, queues.c.queue_id == jobs.c.queue_id)
+    .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
+                                            queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
+    .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
+           jobs.c.lifecycle_status.in_(CLAIMABLE_LIFECYCLES))
+    .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
+    .limit(sa.bindparam("b_limit"))
+)
+
+
 def candidate_steps(conn: Connection, fleet_id: str, limit: int = 200) -> list[Row]:
     """Steps with READY tasks, in jobs of queues associated ACTIVE with the fleet, best-first by priorityFifo."""
-    open_sessions = (sa.select(sa.func.count()).select_from(sessions)
-                     .where(sessions.c.job_id == jobs.c.job_id, sessions.c.ended_at.is_(None))
-                     .scalar_subquery())
-    query = (
-        sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
-                  steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
-                  jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
-                  jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
-                  open_sessions.label("open_sessions"))
-        .join(jobs, jobs.c.job_id == steps.c.job_id)
-        .join(queues, queues.c.queue_id == jobs.c.queue_id)
-        .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
-                                                queue_fleet_associations.c.fleet_id == fleet_id))
-        .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
-               jobs.c.lifecycle_status.in_(CLAIMABLE_LIFECYCLES))
-        .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
-        .limit(limit)
-    )
-    return list(conn.execute(query))
+    return list(conn.execute(_CANDIDATE_STEPS, {"b_fleet_id": fleet_id, "b_limit": limit}))
 
 
 _CLAIMED_COLUMNS = (tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,

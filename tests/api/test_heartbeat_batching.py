@@ -14,39 +14,13 @@ import pytest
 import sqlalchemy as sa
 from botocore.exceptions import ClientError
 
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker, now
-
-ROLE = "arn:aws:iam::000000000000:role/fleet"
-
-
-def template(frames: str, *, second_step: bool = False) -> str:
-    steps = [{"name": "Render",
-              "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
-              "script": {"actions": {"onRun": {"command": "echo", "args": ["{{Task.Param.Frame}}"]}}}}]
-    if second_step:
-        steps.append({"name": "Encode", "dependencies": [{"dependsOn": "Render"}],
-                      "script": {"actions": {"onRun": {"command": "true"}}}})
-    return json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "frames", "steps": steps})
+from support.scripted_worker import ScriptedWorker, now
+from support.worker_jobs import frames_template, served_queue, submit, task_runs
 
 
 @pytest.fixture
 def farm(deadline, farm_id):
-    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
-    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn=ROLE, maxWorkerCount=10,
-                                     configuration=LINUX_FLEET)["fleetId"]
-    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
-    return {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
-
-
-def submit(deadline, farm, frames: str, **kwargs) -> str:
-    return deadline.create_job(farmId=farm["farmId"], queueId=farm["queueId"], priority=50, templateType="JSON",
-                               template=template(frames, second_step=kwargs.pop("second_step", False)),
-                               **kwargs)["jobId"]
-
-
-def task_runs(response) -> list[dict]:
-    return [action for session in response["assignedSessions"].values() for action in session["sessionActions"]
-            if "taskRun" in action["definition"]]
+    return served_queue(deadline, farm_id)
 
 
 def job_key(farm, job_id) -> dict:
@@ -299,7 +273,7 @@ def test_an_environment_entered_while_the_session_was_being_ended_is_still_exite
     before hearing of it. Both environments are exited, the inner one first (the agent enforces LIFO)."""
     environments = [{"name": name, "script": {"actions": {"onEnter": {"command": "true"}}}}
                     for name in ("Outer", "Inner")]
-    document = json.loads(template("1-3"))
+    document = json.loads(frames_template("1-3"))
     document["jobEnvironments"] = environments
     job_id = deadline.create_job(farmId=farm["farmId"], queueId=farm["queueId"], priority=50, templateType="JSON",
                                  template=json.dumps(document))["jobId"]

@@ -3,42 +3,17 @@ while a few tasks still spread over idle workers and limits are never held by a 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker, now
-
-ROLE = "arn:aws:iam::000000000000:role/fleet"
-
-
-def template(frames: str, amounts: list[dict] | None = None) -> str:
-    step = {"name": "Render",
-            "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
-            "script": {"actions": {"onRun": {"command": "echo", "args": ["{{Task.Param.Frame}}"]}}}}
-    if amounts:
-        step["hostRequirements"] = {"amounts": amounts}
-    return json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "frames", "steps": [step]})
+from support.scripted_worker import ScriptedWorker, now
+from support.worker_jobs import served_queue, submit, task_runs
 
 
 @pytest.fixture
 def farm(deadline, farm_id):
-    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
-    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn=ROLE, maxWorkerCount=10,
-                                     configuration=LINUX_FLEET)["fleetId"]
-    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
-    return {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
-
-
-def submit(deadline, farm, frames: str, **kwargs) -> str:
-    return deadline.create_job(farmId=farm["farmId"], queueId=farm["queueId"], priority=50, templateType="JSON",
-                               template=template(frames, kwargs.pop("amounts", None)), **kwargs)["jobId"]
-
-
-def task_runs(response) -> list[dict]:
-    return [action for session in response["assignedSessions"].values() for action in session["sessionActions"]
-            if "taskRun" in action["definition"]]
+    return served_queue(deadline, farm_id)
 
 
 def counts(deadline, farm, job_id) -> dict:

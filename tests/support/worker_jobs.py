@@ -1,0 +1,47 @@
+"""A farm whose queue a Linux fleet serves, and frame-range jobs for scripted workers to take: the
+set-up the worker-protocol tests share (keys as the API spells them: farmId, queueId, fleetId)."""
+
+from __future__ import annotations
+
+import json
+
+from support.scripted_worker import LINUX_FLEET
+
+ROLE = "arn:aws:iam::000000000000:role/fleet"
+
+
+def frames_template(frames: str, *, second_step: bool = False, amounts: list[dict] | None = None) -> str:
+    """Step Render over `Frame` in `frames` (with host requirement `amounts` when given), and with
+    `second_step` a step Encode that depends on it."""
+    render = {"name": "Render",
+              "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
+              "script": {"actions": {"onRun": {"command": "echo", "args": ["{{Task.Param.Frame}}"]}}}}
+    if amounts:
+        render["hostRequirements"] = {"amounts": amounts}
+    steps = [render]
+    if second_step:
+        steps.append({"name": "Encode", "dependencies": [{"dependsOn": "Render"}],
+                      "script": {"actions": {"onRun": {"command": "true"}}}})
+    return json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "frames", "steps": steps})
+
+
+def served_queue(deadline, farm_id: str) -> dict[str, str]:
+    """A queue and a Linux fleet (10 workers at most) associated in the farm."""
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn=ROLE, maxWorkerCount=10,
+                                     configuration=LINUX_FLEET)["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    return {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
+
+
+def submit(deadline, farm: dict, frames: str, *, second_step: bool = False, amounts: list[dict] | None = None,
+           **kwargs) -> str:
+    return deadline.create_job(farmId=farm["farmId"], queueId=farm["queueId"], priority=50, templateType="JSON",
+                               template=frames_template(frames, second_step=second_step, amounts=amounts),
+                               **kwargs)["jobId"]
+
+
+def task_runs(response: dict) -> list[dict]:
+    """The taskRun actions an UpdateWorkerSchedule answer lists, in order."""
+    return [action for session in response["assignedSessions"].values() for action in session["sessionActions"]
+            if "taskRun" in action["definition"]]

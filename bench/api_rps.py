@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from bench.farm_setup import new_farm
 from bench.figures import histogram_percentile, median, spread, table
-from bench.get_job_flatness import _check, _pooled, _quiet, _rounds
+from bench.get_job_flatness import _check, _rounds, _route_table
 from bench.launcher import ProcessStats, running_server
 from bench.load import LoadGenerator
 
@@ -63,17 +63,7 @@ def run(args: argparse.Namespace) -> None:
 
 def _report(title: str, labels: list[str], all_rounds) -> float:
     """Prints the routes and their ratios; returns GetJob's req/s as a share of GetFarm's."""
-    rounds, which = _quiet(all_rounds)
-    print(f"\n  {title}: {which}; req/s is the median round, latency pooled over those rounds")
-    rows, pooled = [], {}
-    for label in labels:
-        per = [r[label] for r in rounds]
-        histogram, cpu_us = pooled[label] = _pooled(per)
-        rows.append([label, f"{median([p.rps for p in per]):,.0f}",
-                     f"{histogram_percentile(histogram, 50) / 1000:.2f}",
-                     f"{histogram_percentile(histogram, 99) / 1000:.2f}", f"{cpu_us:.0f}",
-                     f"{sum(p.requests for p in per):,}"])
-    print(table(["route", "req/s", "p50 ms", "p99 ms", "server CPU us/req", "requests"], rows))
+    rounds, pooled = _route_table(title, labels, all_rounds)
     baseline, job = labels
     per_round = defaultdict(list)
     for r in rounds:

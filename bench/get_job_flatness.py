@@ -97,7 +97,9 @@ def _quiet(rounds: list[dict[str, LoadResult]]) -> tuple[list[dict[str, LoadResu
                     "the machine: NOISY, rerun on a quiet machine")
 
 
-def _report(title: str, labels: list[str], all_rounds: list[dict[str, LoadResult]]) -> dict[str, float]:
+def _route_table(title: str, labels: list[str], all_rounds: list[dict[str, LoadResult]]):
+    """Prints each route's median req/s, pooled p50/p99 and server CPU over the quiet rounds;
+    returns (those rounds, {label: (pooled histogram, CPU us per request)})."""
     rounds, which = _quiet(all_rounds)
     print(f"\n  {title}: {which}; req/s is the median round, latency pooled over those rounds")
     rows, pooled = [], {}
@@ -109,6 +111,11 @@ def _report(title: str, labels: list[str], all_rounds: list[dict[str, LoadResult
                      f"{histogram_percentile(histogram, 99) / 1000:.2f}", f"{cpu_us:.0f}",
                      f"{sum(p.requests for p in per):,}"])
     print(table(["route", "req/s", "p50 ms", "p99 ms", "server CPU us/req", "requests"], rows))
+    return rounds, pooled
+
+
+def _report(title: str, labels: list[str], all_rounds: list[dict[str, LoadResult]]) -> dict[str, float]:
+    rounds, pooled = _route_table(title, labels, all_rounds)
     baseline, small, big = labels
     pairs = [(big, small, "100k-task GetJob / 1-task GetJob"), (small, baseline, "1-task GetJob / GetFarm"),
              (big, baseline, "100k-task GetJob / GetFarm")]

@@ -67,9 +67,9 @@ class TaskChanges:
         if action.task_id in self._task_writes:
             self.flush(conn)  # touched twice in one call: read what the first change wrote
         row = self._tasks.get(action.task_id)
-        if row is not None and row.step_id == action.step_id and row.job_id == action.job_id:
-            return row
-        return tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
+        if row is None:
+            return tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
+        return row if (row.step_id, row.job_id) == (action.step_id, action.job_id) else None
 
     def forget_reads(self) -> None:
         """Rows read ahead may be stale after a change that moved other tasks (a failure limit, a

@@ -41,10 +41,6 @@ _OPEN_FOR_WORKER = (sa.select(sessions).where(sessions.c.worker_id == sa.bindpar
 _PENDING = (sa.select(session_actions).where(session_actions.c.session_id == sa.bindparam("b_session_id"),
                                              _status_in(PENDING))
             .order_by(session_actions.c.action_index))
-_ACTION_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
-                     .join(sessions, sessions.c.session_id == session_actions.c.session_id)
-                     .where(session_actions.c.session_action_id == sa.bindparam("b_action_id")))
-_ACTION_OF_WORKER_LOCKED = _ACTION_OF_WORKER.with_for_update(of=session_actions)
 _ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
                       .join(sessions, sessions.c.session_id == session_actions.c.session_id)
                       .where(session_actions.c.session_action_id.in_(sa.bindparam("b_action_ids", expanding=True))))
@@ -120,12 +116,12 @@ def has_action(conn: Connection, session_id: str, *, kind: str | None = None,
 def get_action_of_worker(conn: Connection, session_action_id: str) -> Row | None:
     """The action with its session's `worker_id` (as `session_worker_id`), in one read; None when
     either is missing."""
-    statement = _ACTION_OF_WORKER_LOCKED if conn.dialect.name == "postgresql" else _ACTION_OF_WORKER
-    return conn.execute(statement, {"b_action_id": session_action_id}).first()
+    return actions_of_worker_by_id(conn, [session_action_id]).get(session_action_id)
 
 
 def actions_of_worker_by_id(conn: Connection, session_action_ids: list[str]) -> dict[str, Row]:
-    """`get_action_of_worker` for several actions in one read, by id (missing ones are left out).
+    """The actions with their sessions' `worker_id` (as `session_worker_id`), in one read, by id
+    (missing ones are left out).
     On PostgreSQL the action rows stay locked until commit (see tasks.for_reports)."""
     if not session_action_ids:
         return {}

@@ -33,14 +33,8 @@ def get(conn: Connection, step_id: str, task_id: str) -> Row | None:
     return conn.execute(_GET, {"b_task_id": task_id, "b_step_id": step_id}).first()
 
 
-#: A task report's one read: the task's state and its job's retry and failure limits (not the JSON
-#: columns of either, which would be decoded for nothing).
-_FOR_REPORT = (sa.select(tasks.c.task_id, tasks.c.run_status, tasks.c.failure_retry_count, tasks.c.started_at,
-                         jobs.c.job_id, jobs.c.max_retries_per_task, jobs.c.max_failed_tasks_count)
-               .join(jobs, jobs.c.job_id == sa.bindparam("b_job_id"))
-               .where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.step_id == sa.bindparam("b_step_id")))
-
-
+#: A task report's read: the task's state and its job's retry and failure limits (not the JSON
+#: columns of either, which would be decoded for nothing), for several tasks at once.
 _FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.run_status,
                           tasks.c.failure_retry_count, tasks.c.started_at, jobs.c.max_retries_per_task,
                           jobs.c.max_failed_tasks_count)
@@ -52,7 +46,6 @@ _FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, task
 #: waits, then re-checks its WHERE on what the report wrote, so the two never write over each other
 #: (and move the counters twice). SQLite has one writer at a time anyway.
 _FOR_REPORTS_LOCKED = _FOR_REPORTS.order_by(tasks.c.task_id).with_for_update(of=tasks)
-_FOR_REPORT_LOCKED = _FOR_REPORT.with_for_update(of=tasks)
 
 
 def for_reports(conn: Connection, task_ids: list[str]) -> dict[str, Row]:
@@ -68,9 +61,9 @@ def update_many(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> 
 
 
 def get_for_report(conn: Connection, job_id: str, step_id: str, task_id: str) -> Row | None:
-    """The task with the limits of job `job_id` (the session's); None when either is missing."""
-    statement = _FOR_REPORT_LOCKED if conn.dialect.name == "postgresql" else _FOR_REPORT
-    return conn.execute(statement, {"b_task_id": task_id, "b_step_id": step_id, "b_job_id": job_id}).first()
+    """The task with its job's limits, when it is a task of that step and job (the session's); else None."""
+    row = for_reports(conn, [task_id]).get(task_id)
+    return row if row is not None and row.step_id == step_id and row.job_id == job_id else None
 
 
 def page(conn: Connection, step_id: str, after: int | None, limit: int) -> list[Row]:

@@ -1,7 +1,7 @@
 """The use-case side of the pipeline: who is calling, and running one handler in one transaction.
 
-Owns: resolving an access key to a Caller (with a short cache, since keys change rarely and the
-lookup is on every request), authorization, clientToken idempotency, and the transaction around
+Owns: resolving an access key to a Caller (through api/key_cache.py: the lookup is on every
+request), authorization, clientToken idempotency, and the transaction around
 each handler (a write transaction for writers: committed before the response is sent). A staged
 handler's prepare stage runs before that, in a read transaction, and the call it returns with no
 transaction held (api/registry.py).
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
 from typing import Any
 
 import orjson
@@ -19,6 +18,7 @@ import orjson
 from farmstead.api import registry
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller, Context, Signals
+from farmstead.api.key_cache import KeyCache, KnownKey
 from farmstead.clock import Clock
 from farmstead.config import Settings
 from farmstead.ids import Arns
@@ -29,8 +29,6 @@ from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
 from farmstead.store import identity, idempotency
 from farmstead.store.engine import Store, StoreBusy
-
-KEY_CACHE_SECONDS = 2.0
 
 
 class Executor:
@@ -43,7 +41,7 @@ class Executor:
         with store.write() as conn:
             secret = identity.get_or_create_secret(conn, "pagination_secret")
         self.tokens = TokenCodec(bytes.fromhex(secret))
-        self._keys: dict[str, tuple[float, signing.Credential | None, Caller | None]] = {}
+        self._keys = KeyCache(self._find_key, wall_clock=clock.now)
         self._handlers = registry.handlers()
 
     # --- authentication -------------------------------------------------------------------------
@@ -51,24 +49,28 @@ class Executor:
     def authenticate(self, request: signing.IncomingRequest, *, service: str = "deadline") -> Caller:
         """The caller who signed `request`; `service` is the SigV4 signing name it must be scoped to
         (the same keys sign `deadline` and `logs` requests)."""
-        credential = signing.verify(request, self._credential, self.clock.now(), service=service)
-        return self._keys[credential.access_key_id][2]
+        known: list[KnownKey] = []
 
-    def _credential(self, access_key_id: str) -> signing.Credential | None:
-        cached = self._keys.get(access_key_id)
-        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
-            return cached[1]
+        def credential_of(access_key_id: str) -> signing.Credential | None:
+            key = self._keys.get(access_key_id)
+            if key is None:
+                return None
+            known.append(key)
+            return key.credential
+
+        signing.verify(request, credential_of, self.clock.now(), service=service)
+        return known[0].caller
+
+    def _find_key(self, access_key_id: str) -> KnownKey | None:
         with self.store.read() as conn:
             record = identity.find_key(conn, access_key_id)
         if record is None:
-            self._keys[access_key_id] = (time.monotonic(), None, None)
             return None
         credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,
                                         record.session_token, record.expires_at)
         caller = Caller(record.principal_id, record.principal_name, record.is_admin,
                         f"arn:aws:iam::{self.settings.account_id}:user/{record.principal_name}", record.scope)
-        self._keys[access_key_id] = (time.monotonic(), credential, caller)
-        return credential
+        return KnownKey(credential, caller)
 
     # --- execution --------------------------------------------------------------------------------
 

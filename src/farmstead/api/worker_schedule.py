@@ -41,12 +41,12 @@ _ENV_KINDS = ("envEnter", "envExit", "syncInputJobAttachments")
 
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
 def update_worker_schedule(ctx: Context, params: dict) -> dict:
-    # The worker row is locked (by this UPDATE) before it is read: on PostgreSQL the liveness sweep
-    # of another replica may be declaring this worker lost and giving its tasks back right now; read
-    # first, the heartbeat would go on with the status from before and open a session nobody
-    # releases. (A wrong farm or fleet raises below, and the transaction, this UPDATE too, rolls back.)
-    workers.update(ctx.conn, params["workerId"], last_seen_at=ctx.now)
-    worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
+    # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
+    # another replica may be declaring this worker lost and giving its tasks back right now; read
+    # first, the heartbeat would go on with the status from before and open a session nobody releases.
+    worker = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
+    if worker is None:
+        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises not found
     if worker.status not in ("STARTED", "STOPPING"):
         raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
@@ -61,14 +61,18 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
         if ran is not None:
             run_seconds.setdefault(ran[0], []).append(ran[1])
     batch.flush(ctx.conn)  # the sessions below read their actions' statuses
+    # Only this worker's heartbeat opens its sessions (and holds its row while it does).
+    open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id) if worker.open_sessions else []
     still_open = [advance_session(ctx.conn, session, worker, ctx.now,
                                   depth=queue_depth(run_seconds.get(session.session_id, [])),
                                   batch=batch)
-                  for session in sessions.open_for_worker(ctx.conn, worker.worker_id)]
+                  for session in open_sessions]
     batch.flush(ctx.conn)  # before dispatch reads the counters to choose a new session
-    if worker.status == "STARTED" and not any(still_open):
-        start_session(ctx.conn, worker, ctx.now)
-    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds)
+    opened = worker.status == "STARTED" and not any(still_open) and start_session(ctx.conn, worker, ctx.now)
+    # An idle worker that got no work has no sessions to list: no need to read them again.
+    idle = not still_open and not opened
+    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
+                           open_sessions=[] if idle else None)
 
 
 # --- 1. reports ----------------------------------------------------------------------------------
@@ -278,10 +282,11 @@ def _queue_env_exits(conn: Connection, session, env_enters) -> None:
             sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id)
 
 
-def start_session(conn: Connection, worker, now: datetime) -> None:
+def start_session(conn: Connection, worker, now: datetime) -> bool:
+    """Opens a session on the best step the worker may take; whether it did."""
     rows = dispatch.candidate_steps(conn, worker.fleet_id)
     if not rows:
-        return
+        return False
     candidates = [scheduling.Candidate(
         job_id=row.job_id, step_id=row.step_id, queue_id=row.queue_id, priority=row.priority,
         submitted_at=row.created_at, workers_on_job=row.open_sessions, max_worker_count=row.max_worker_count,
@@ -294,7 +299,8 @@ def start_session(conn: Connection, worker, now: datetime) -> None:
                                        scheduling=configurations, now=now, limit_amount_names=limit_names):
         if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
                               lambda claimed, acquired: _open_session(conn, worker, candidate, claimed, now, acquired)):
-            return
+            return True
+    return False
 
 
 def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, claimed: list, now: datetime,
@@ -345,10 +351,14 @@ def take_back_task(conn: Connection, action, now: datetime) -> None:
 
 # --- 4. the answer -------------------------------------------------------------------------------
 
-def schedule_output(conn: Connection, worker, update_interval_seconds: int) -> dict[str, Any]:
+def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
+                    open_sessions: list | None = None) -> dict[str, Any]:
+    """The answer; `open_sessions` when the caller knows them (else they are read)."""
     assigned: dict[str, Any] = {}
     cancel: dict[str, list[str]] = {}
-    for session in sessions.open_for_worker(conn, worker.worker_id):
+    if open_sessions is None:
+        open_sessions = sessions.open_for_worker(conn, worker.worker_id)
+    for session in open_sessions:
         listed = []
         for action in sessions.pending_actions(conn, session.session_id):
             if dropped(action):

@@ -169,9 +169,10 @@ def _as_signed(value: str) -> str:
     return value if value.isascii() else _wire_bytes(value).decode("utf-8", "surrogateescape")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16_384)
 def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    # Four HMACs per request would be a third of the budget; the key only changes daily.
+    # Four HMACs per request would be a third of the budget; the key only changes daily. Sized for
+    # a farm's worth of workers, each signing with its own temporary key (a few MB at most).
     key = f"AWS4{secret}".encode()
     for part in (date, region, service, _TERMINATOR):
         key = hmac.digest(key, part.encode(), "sha256")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks
+from farmstead.store.statements import one_of
 
 CLAIMABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_SUCCEEDED", "UPDATE_FAILED")
 
@@ -32,7 +33,7 @@ _CANDIDATE_STEPS = (
     .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
                                             queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
     .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
-           jobs.c.lifecycle_status.in_(CLAIMABLE_LIFECYCLES))
+           one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES))
     .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
     .limit(sa.bindparam("b_limit"))
 )

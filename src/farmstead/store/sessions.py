@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import session_actions, sessions, tasks
-from farmstead.store.statements import update_by_key, update_many_by_key
+from farmstead.store.statements import one_of, update_by_key, update_many_by_key
 
 #: Actions the worker may still run or report: they are listed to it until they finish.
 PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
@@ -29,9 +29,7 @@ def update(conn: Connection, session_id: str, **values: Any) -> None:
 
 
 def _status_in(statuses: tuple[str, ...]):
-    """`status IN (...)` with the (constant, code-defined) statuses inlined: an expanding bind
-    parameter would make SQLAlchemy re-render the statement on every execution."""
-    return sa.or_(*(session_actions.c.status == sa.literal_column(f"'{status}'") for status in statuses))
+    return one_of(session_actions.c.status, statuses)
 
 
 # The heartbeat's statements, built once (a fresh one would be rebuilt and cache-keyed on every call).

@@ -1,0 +1,70 @@
+"""The access keys the server has looked up, so that a request does not pay a read transaction to
+learn who signed it.
+
+Owns: how long a looked-up key may be trusted without reading the store again. A long-term key (a
+user's) can be deleted at any time (`farmstead admin keys delete`), so it is trusted for
+LONG_TERM_SECONDS; every process, every replica, sees a deletion within that. A temporary key (the
+fleet- and queue-role credentials that AssumeFleetRoleForWorker and friends mint) never changes and
+is never deleted before it expires, as STS credentials can't be revoked one by one, so it is trusted
+until it expires: an idle worker's heartbeat every 15 s would otherwise miss any short cache, and
+the lookup was a quarter of that call's cost. An unknown key is remembered for LONG_TERM_SECONDS too
+(a key minted on another replica a moment ago is found once that passes).
+Bounded: past MAX_ENTRIES, lapsed entries are dropped, and if that is not enough, all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import NamedTuple
+
+from farmstead.api.context import Caller
+from farmstead.protocol.signing import Credential
+
+LONG_TERM_SECONDS = 2.0
+MAX_ENTRIES = 100_000
+
+
+class KnownKey(NamedTuple):
+    credential: Credential
+    caller: Caller
+
+
+class _Entry(NamedTuple):
+    trusted_until: float  # time.monotonic()
+    key: KnownKey | None
+
+
+class KeyCache:
+    """`lookup(access_key_id)` reads the store; the cache decides when to call it again."""
+
+    def __init__(self, lookup: Callable[[str], KnownKey | None],
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._lookup = lookup
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._entries: dict[str, _Entry] = {}
+
+    def get(self, access_key_id: str) -> KnownKey | None:
+        now = self._monotonic()
+        entry = self._entries.get(access_key_id)
+        if entry is not None and now < entry.trusted_until:
+            return entry.key
+        key = self._lookup(access_key_id)
+        if len(self._entries) >= MAX_ENTRIES:
+            self._make_room(now)
+        self._entries[access_key_id] = _Entry(now + self._trust_seconds(key), key)
+        return key
+
+    def _trust_seconds(self, key: KnownKey | None) -> float:
+        expires_at = key.credential.expires_at if key is not None else None
+        if expires_at is None or key.credential.session_token is None:
+            return LONG_TERM_SECONDS
+        return max(LONG_TERM_SECONDS, (expires_at - self._wall_clock()).total_seconds())
+
+    def _make_room(self, now: float) -> None:
+        self._entries = {k: e for k, e in self._entries.items() if now < e.trusted_until}
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()

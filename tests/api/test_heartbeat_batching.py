@@ -132,6 +132,48 @@ def test_requeueing_the_job_with_tasks_queued_ahead_keeps_the_counters(deadline,
     assert total["INTERRUPTING"] == 0
 
 
+#: A requeued task: READY, or already handed out again.
+BACK_IN_LINE = ("READY", "ASSIGNED", "SCHEDULED", "RUNNING")
+
+
+def test_a_running_task_canceled_then_requeued_before_its_worker_confirms_lands_ready(deadline, farm):
+    """UpdateTask CANCELED sends the cancel; UpdateTask READY before the worker's answer changes where
+    the task lands once the worker confirms (the latest decision wins), not the cancel itself."""
+    job_id = submit(deadline, farm, "1-6")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    running, _ = start_first(worker)
+    run = running["definition"]["taskRun"]
+    task = {**job_key(farm, job_id), "stepId": run["stepId"], "taskId": run["taskId"]}
+    deadline.update_task(**task, targetRunStatus="CANCELED")
+    deadline.update_task(**task, targetRunStatus="READY")
+    assert deadline.get_task(**task)["runStatus"] == "INTERRUPTING"
+    assert deadline.get_task(**task)["targetRunStatus"] == "READY"
+    worker.reports = {running["sessionActionId"]: finished("CANCELED")}
+    worker.poll()
+    # READY, and possibly handed straight back to the worker by the same call (it comes first).
+    assert deadline.get_task(**task)["runStatus"] in BACK_IN_LINE
+    assert assert_counts_match(deadline, farm, job_id)["CANCELED"] == 0
+
+
+def test_a_step_canceled_then_requeued_before_its_worker_confirms_lands_ready(deadline, farm):
+    job_id = submit(deadline, farm, "1-6")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    running, queued = start_first(worker)
+    step = {**job_key(farm, job_id), "stepId": running["definition"]["taskRun"]["stepId"]}
+    deadline.update_step(**step, targetTaskRunStatus="CANCELED")
+    deadline.update_step(**step, targetTaskRunStatus="READY")
+    task = {**step, "taskId": running["definition"]["taskRun"]["taskId"]}
+    assert (deadline.get_task(**task)["runStatus"], deadline.get_task(**task)["targetRunStatus"]) == (
+        "INTERRUPTING", "READY")
+    # The agent answers both cancels: the running task's, and the queued one's it never started.
+    worker.reports = {running["sessionActionId"]: finished("CANCELED"),
+                      queued["sessionActionId"]: {"endedAt": now(), "completedStatus": "NEVER_ATTEMPTED"}}
+    worker.poll()
+    assert deadline.get_task(**task)["runStatus"] in BACK_IN_LINE
+    total = assert_counts_match(deadline, farm, job_id)
+    assert total["CANCELED"] == 0 and total["INTERRUPTING"] == 0
+
+
 def test_ending_a_session_with_a_task_queued_ahead_keeps_the_counters(deadline, farm):
     job_id = submit(deadline, farm, "1-6")
     worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
@@ -330,3 +372,41 @@ def test_a_heartbeat_racing_the_liveness_sweep_on_another_replica_opens_no_sessi
     sessions = deadline.list_sessions_for_worker(**worker.ids)["sessions"]
     assert all(session["lifecycleStatus"] == "ENDED" for session in sessions)
     assert assert_counts_match(deadline, farm, job_id) == Counter({"READY": 6})
+
+
+def test_a_liveness_sweep_racing_a_heartbeat_on_another_replica_leaves_the_worker_alone(server, deadline, farm):
+    """PostgreSQL: the sweep (another replica) read the worker as silent just as its heartbeat arrived
+    on this one, which holds the worker row while it marks it seen and hands out work. The sweep's
+    update waits for that row; it must then see the new last_seen_at and leave the worker, and the
+    session that heartbeat opened, alone (else the task just handed out would be READY again)."""
+    if not server.database_url:
+        pytest.skip("row locks between replicas: PostgreSQL only")
+    from farmstead.store import workers
+
+    job_id = submit(deadline, farm, "1-6")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    start_first(worker)
+    engine = sa.create_engine(server.database_url)
+    outcome: dict = {}
+
+    def sweep():
+        with engine.begin() as conn:  # as background/sweeper.py does, having read the worker as silent
+            outcome["marked"] = workers.mark_not_responding(conn, worker.worker_id, now() - timedelta(seconds=5),
+                                                            now(), "test:liveness")
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE workers SET last_seen_at = :then WHERE worker_id = :w"),
+                         {"then": now() - timedelta(minutes=5), "w": worker.worker_id})
+        with engine.begin() as conn:  # the heartbeat's transaction on the other replica
+            assert workers.touch(conn, farm["farmId"], farm["fleetId"], worker.worker_id, now()) is not None
+            sweeping = threading.Thread(target=sweep)
+            sweeping.start()
+            time.sleep(1.5)
+            assert sweeping.is_alive(), "the sweep did not wait for the heartbeat's row lock"
+        sweeping.join(30)
+    finally:
+        engine.dispose()
+    assert outcome == {"marked": False}
+    assert deadline.get_worker(**worker.ids)["status"] == "RUNNING"
+    assert assert_counts_match(deadline, farm, job_id)["READY"] < 6

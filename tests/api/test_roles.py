@@ -360,12 +360,3 @@ def test_worker_queue_keys_stop_working_with_the_worker_access_they_stand_on(ser
     assert code(queue.get_queue, farmId=farm.farm_id, queueId=farm.queue_id) == "AccessDeniedException"
     assert code(fleet.get_worker, **worker) == "AccessDeniedException"
 
-
-def test_a_temporary_key_cannot_be_deleted_and_keeps_working_until_it_expires(server, users, farm):
-    # Servers trust a temporary key until its expiry without reading it again (api/key_cache.py):
-    # deleting one would not stop it everywhere, so the CLI refuses and says what does.
-    worker, fleet = fleet_keys(server, users, farm)
-    key_id = fleet._request_signer._credentials.access_key
-    with pytest.raises(RuntimeError, match="is a temporary key: it can't be deleted, it expires at .*delete the worker"):
-        server.cli("keys", "delete", key_id)
-    assert fleet.get_worker(**worker)["status"] == "IDLE"  # STARTED with no session

@@ -1,14 +1,15 @@
 """The access keys the server has looked up, so that a request does not pay a read transaction to
 learn who signed it.
 
-Owns: how long a looked-up key may be trusted without reading the store again. A long-term key (a
-user's) can be deleted at any time (`farmstead admin keys delete`), so it is trusted for
-LONG_TERM_SECONDS; every process, every replica, sees a deletion within that. A temporary key (the
-fleet- and queue-role credentials that AssumeFleetRoleForWorker and friends mint) never changes and
-is never deleted before it expires, as STS credentials can't be revoked one by one, so it is trusted
-until it expires: an idle worker's heartbeat every 15 s would otherwise miss any short cache, and
-the lookup was a quarter of that call's cost. An unknown key is remembered for LONG_TERM_SECONDS too
-(a key minted on another replica a moment ago is found once that passes).
+Owns: how long a looked-up key may be trusted without reading the store again. A user's long-term
+key is trusted for LONG_TERM_SECONDS: `farmstead keys delete` takes effect on every process and
+replica within that. A temporary key (what AssumeFleetRoleForWorker and the other Assume* calls
+mint, valid for an hour) never changes, and is deleted only by an administrator or after it
+expires, so it is trusted for TEMPORARY_SECONDS (never past its expiry): an idle worker signs every
+15-second heartbeat with its own temporary key, and a lookup on each was a quarter of that call's
+cost; now three of four calls skip it, and a deleted temporary key stops working within a minute.
+An unknown key is remembered for LONG_TERM_SECONDS (a key minted on another replica a moment ago is
+found once that passes).
 Bounded: past MAX_ENTRIES, lapsed entries are dropped, and if that is not enough, all of them.
 """
 
@@ -23,6 +24,7 @@ from farmstead.api.context import Caller
 from farmstead.protocol.signing import Credential
 
 LONG_TERM_SECONDS = 2.0
+TEMPORARY_SECONDS = 60.0
 MAX_ENTRIES = 100_000
 
 
@@ -62,7 +64,7 @@ class KeyCache:
         expires_at = key.credential.expires_at if key is not None else None
         if expires_at is None or key.credential.session_token is None:
             return LONG_TERM_SECONDS
-        return max(LONG_TERM_SECONDS, (expires_at - self._wall_clock()).total_seconds())
+        return max(LONG_TERM_SECONDS, min(TEMPORARY_SECONDS, (expires_at - self._wall_clock()).total_seconds()))
 
     def _make_room(self, now: float) -> None:
         self._entries = {k: e for k, e in self._entries.items() if now < e.trusted_until}

@@ -34,7 +34,15 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
     delta: dict[str, int] = defaultdict(int)
     for source, transition in fan.transitions.items():
         if transition.new_status == source:
-            continue  # identity entries change nothing a reader sees (pending targets come with workers)
+            # INTERRUPTING stays so, but where it lands when the worker confirms is the new decision.
+            if transition.pending_target is not None:
+                sessions.retarget_cancels_for_tasks(conn, step_row.step_id, str(source),
+                                                    str(transition.pending_target))
+                if target is not None:  # the tasks keep their status and take the new targetRunStatus
+                    audit = {"updated_at": now, "updated_by": who} if who else {}
+                    tasks.move(conn, step_row.step_id, str(source), str(source),
+                               values={"target_run_status": target, **audit})
+            continue
         values: dict = {"updated_at": now, "updated_by": who} if who else {}
         if transition.sets_ended_at:
             values["ended_at"] = now
@@ -188,6 +196,8 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     if transition.cancel_running_action:
         pending = transition.pending_target or target
         sessions.request_cancel_for_task(conn, task_row.task_id, str(pending) if pending else None)
+    elif new == task_row.run_status == "INTERRUPTING" and transition.pending_target is not None:
+        sessions.retarget_cancel_for_task(conn, task_row.task_id, str(transition.pending_target))
     if new != task_row.run_status:
         delta = {task_row.run_status: -1, new: 1}
         steps.add_counts(conn, step_id, delta)

@@ -112,8 +112,12 @@ _ALLOWED_FROM = {
 def update_worker(ctx: Context, params: dict) -> dict:
     from farmstead.api.worker_schedule import release_worker_sessions
 
-    row = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
-    changes: dict[str, Any] = {"last_seen_at": ctx.now, "updated_at": ctx.now, "updated_by": ctx.who}
+    # Marked seen, and on PostgreSQL locked, before anything is read or released: a heartbeat of the
+    # same worker on another replica (an agent retrying) waits, then sees what this call did.
+    row = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
+    if row is None:
+        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises not found
+    changes: dict[str, Any] = {"updated_at": ctx.now, "updated_by": ctx.who}
     if "capabilities" in params:
         changes["capabilities"] = params["capabilities"]
     if "hostProperties" in params:

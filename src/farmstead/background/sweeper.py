@@ -68,11 +68,11 @@ class Sweeper:
         with self._store.write() as conn:
             if not housekeeping.try_lock(conn, "sweeper"):
                 return 0
-            for worker in workers.silent_since(conn, now - self._timeout):
-                workers.update(conn, worker.worker_id, status="NOT_RESPONDING", updated_at=now,
-                               updated_by="farmstead:liveness")
-                release_worker_sessions(conn, worker.worker_id, now)
-                lost += 1
+            cutoff = now - self._timeout
+            for worker in workers.silent_since(conn, cutoff):
+                if workers.mark_not_responding(conn, worker.worker_id, cutoff, now, "farmstead:liveness"):
+                    release_worker_sessions(conn, worker.worker_id, now)
+                    lost += 1
             housekeeping.forget_expired(conn, now)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)

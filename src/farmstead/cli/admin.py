@@ -127,12 +127,6 @@ def keys_list(data_dir, database_url) -> None:
 def keys_delete(key_id: str, data_dir, database_url) -> None:
     store = _open(data_dir, database_url)
     with store.write() as conn:
-        record = identity.find_key(conn, key_id)
-        if record is not None and record.session_token is not None:
-            # Servers trust a temporary key until it expires (api/key_cache.py), as STS credentials.
-            raise click.ClickException(f"{key_id} is a temporary key: it can't be deleted, it expires at "
-                                       f"{record.expires_at.isoformat(timespec='seconds')}; delete the "
-                                       "worker it was minted for to stop its calls")
         if not identity.delete_key(conn, key_id):
             raise click.ClickException(f"no access key {key_id}")
     click.echo(f"deleted {key_id}")

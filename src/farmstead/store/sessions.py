@@ -173,6 +173,25 @@ def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) 
     return conn.execute(query).rowcount
 
 
+def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
+    """Where the step's tasks in `task_status` (INTERRUPTING) land once their workers confirm the
+    cancel already asked for: the latest decision replaces the remembered one."""
+    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    query = (session_actions.update()
+             .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
+                    session_actions.c.status == "CANCELING", session_actions.c.task_id.in_(interrupting))
+             .values(cancel_target=target))
+    return conn.execute(query).rowcount
+
+
+def retarget_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
+    query = (session_actions.update()
+             .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
+                    session_actions.c.status == "CANCELING")
+             .values(cancel_target=target))
+    return conn.execute(query).rowcount
+
+
 def end(conn: Connection, session_id: str, now: datetime) -> None:
     update(conn, session_id, lifecycle_status="ENDED", ended_at=now)
 

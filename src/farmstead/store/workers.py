@@ -75,9 +75,21 @@ def busy_worker_ids(conn: Connection, worker_ids: list[str]) -> set[str]:
 
 def silent_since(conn: Connection, cutoff: datetime, limit: int = 100) -> list[Row]:
     """Online workers whose last call is older than the cutoff."""
-    query = sa.select(workers).where(workers.c.status.in_(["STARTED", "STOPPING", "CREATED"]),
-                                     workers.c.last_seen_at < cutoff).limit(limit)
+    query = sa.select(workers).where(workers.c.status.in_(ONLINE), workers.c.last_seen_at < cutoff).limit(limit)
     return list(conn.execute(query))
+
+
+def mark_not_responding(conn: Connection, worker_id: str, cutoff: datetime, now: datetime, by: str) -> bool:
+    """NOT_RESPONDING, if the worker is still online and still silent since before `cutoff`; whether it was.
+
+    Guarded, not a plain update of a row read earlier: on PostgreSQL a heartbeat on another replica
+    may hold the row right now; this UPDATE waits for it, then sees its new last_seen_at and leaves
+    the worker (and the session that heartbeat may have just opened) alone."""
+    done = conn.execute(workers.update()
+                        .where(workers.c.worker_id == worker_id, workers.c.status.in_(ONLINE),
+                               workers.c.last_seen_at < cutoff)
+                        .values(status="NOT_RESPONDING", updated_at=now, updated_by=by))
+    return done.rowcount == 1
 
 
 _STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(

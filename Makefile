@@ -36,18 +36,19 @@ browser:
 	fi
 
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
-# one answers), then the API and logs suites again on PostgreSQL. tests/cli passes there too
-# (`make test PG_TESTS="tests/api tests/logs tests/cli --ignore=tests/cli/test_up.py
-# --ignore=tests/cli/test_db.py"`) but would take the run past its 15 minutes on 2 cores. Without a
-# PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) those parts are skipped, and said so.
-PG_TESTS ?= tests/api tests/logs
+# one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
+# the shared one and those a test starts itself, gets a fresh database (tests/support/databases.py).
+# Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL) and the suites
+# that never open a store (domain, protocol, worker, attachments). Without a PostgreSQL (127.0.0.1:5432,
+# or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
+PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web
 test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python tests/support/databases.py); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \
 		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 $(PG_TESTS) $(PYTEST_ARGS); \
-	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the API and logs suites on PostgreSQL were skipped ($$reason)"; fi
+	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the second pass on PostgreSQL were skipped ($$reason)"; fi
 
 coverage: install
 	$(BIN)/farmstead coverage

@@ -22,7 +22,7 @@ def test_db_upgrade_creates_the_schema_in_a_new_data_dir(tmp_path, isolated_env)
 
 
 def test_db_backup_copies_a_running_servers_store(tmp_path, isolated_env):
-    live = LiveServer(tmp_path).start()
+    live = LiveServer(tmp_path, embedded_only=True).start()
     try:
         farm_id = live.client().create_farm(displayName="kept")["farmId"]
         copy = tmp_path / "backup.db"

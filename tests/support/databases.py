@@ -1,10 +1,17 @@
-"""Which stores the tests run on: SQLite always, PostgreSQL when one answers (a fresh database per use)."""
+"""Which stores the tests run on: SQLite always, PostgreSQL when one answers (a fresh database per use).
+
+`FARMSTEAD_TEST_STORE=postgresql` (make test's second pass) puts every server the tests start on
+PostgreSQL: the shared `server` fixture, and each LiveServer a test starts itself (one database per
+data dir, so a server restarted on the same data dir finds its data again).
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -44,6 +51,33 @@ def drop_postgres_database(url: str) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     engine.dispose()
+
+
+def testing_on_postgres() -> bool:
+    return os.environ.get("FARMSTEAD_TEST_STORE") == "postgresql"
+
+
+#: Marks a data dir whose server keeps its data in PostgreSQL: the database's URL.
+_DATABASE_MARK = ".farmstead-test-database-url"
+
+
+def database_for(data_dir: Path) -> str | None:
+    """The PostgreSQL database a server on `data_dir` uses when the tests run on PostgreSQL (made
+    on first use, dropped when the test process ends); None on the embedded store."""
+    if not testing_on_postgres():
+        return None
+    mark = Path(data_dir) / _DATABASE_MARK
+    if mark.exists():
+        return mark.read_text()
+    reason = postgres_available()
+    if reason:
+        import pytest
+
+        pytest.skip(reason)
+    url = create_postgres_database()
+    mark.write_text(url)
+    atexit.register(drop_postgres_database, url)
+    return url
 
 
 if __name__ == "__main__":

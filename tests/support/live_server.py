@@ -1,4 +1,7 @@
-"""A real `farmstead server` process on an ephemeral loopback port, and real boto3 clients for it."""
+"""A real `farmstead server` process on an ephemeral loopback port, and real boto3 clients for it.
+
+It runs on the embedded SQLite store in its data dir, or on PostgreSQL when given a database URL or
+when the tests run on PostgreSQL (support/databases.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
+from support.databases import database_for
 
 ADMIN_KEY_ID = "AKIAFARMSTEADTESTADM"
 ADMIN_SECRET = "farmstead-test-admin-secret-0123456789ab"
@@ -32,6 +37,8 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: On the embedded store even when the tests run on PostgreSQL (a test of the SQLite file itself).
+    embedded_only: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -46,10 +53,14 @@ class LiveServer:
         })
         if self.database_url:
             env["FARMSTEAD_DATABASE_URL"] = self.database_url
+        elif self.embedded_only:
+            env["FARMSTEAD_DATABASE_URL"] = ""  # an empty URL is the embedded store
         env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 30.0) -> LiveServer:
+        if self.database_url is None and not self.embedded_only and "FARMSTEAD_DATABASE_URL" not in self.extra_env:
+            self.database_url = database_for(self.data_dir)  # PostgreSQL in make test's second pass
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "farmstead", "server", "--host", "127.0.0.1", "--port", str(self.port),

@@ -52,7 +52,7 @@ def big(tmp_path_factory):
                != "CREATE_IN_PROGRESS", 300, "the 100,000 tasks to be materialized", interval=1)
     # 100,000 more jobs, written straight into the store as copies of the real one (CreateJob one by one
     # would take far longer than the pages being measured).
-    store = Store.open(f"sqlite:///{live.data_dir}/farmstead.db")
+    store = Store.open(live.database_url or f"sqlite:///{live.data_dir}/farmstead.db", migrate=False)
     with store.write() as conn:
         row = dict(conn.execute(sa.select(schema.jobs).where(schema.jobs.c.job_id == job)).mappings().one())
         statuses = ["SUCCEEDED"] * 8 + ["FAILED", "CANCELED"]

@@ -86,14 +86,7 @@ class MonitorFarm:
 
 
 def admin_command(live: LiveServer, *args: str, stdin: str | None = None):
-    """Run a `farmstead` admin command in this process (the real click command, without a Python start-up
-    per call) against the live server's store."""
-    from click.testing import CliRunner
-
-    from farmstead.cli.main import cli
-
-    database = ["--database-url", live.database_url] if live.database_url else []
-    return CliRunner().invoke(cli, [*args, "--data-dir", str(live.data_dir), *database], input=stdin)
+    return live.admin(*args, stdin=stdin)
 
 
 def set_password(live: LiveServer, name: str, password: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -19,10 +21,16 @@ from farmstead.store.engine import Store
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
 
 
-def _open(data_dir, database_url) -> Store:
+@contextlib.contextmanager
+def _opened(data_dir, database_url) -> Iterator[Store]:
+    """The store (migrated to the newest schema), closed again after the command."""
     settings = settings_from(data_dir, database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.database_url)
+    store = Store.open(settings.database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 @click.group()
@@ -39,8 +47,7 @@ def users_create(name: str, admin: bool, data_dir, database_url) -> None:
     """Create a user; its id is what farm/queue/fleet/job memberships name as principalId."""
     if not _USER_NAME.fullmatch(name):
         raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NAME")
-    store = _open(data_dir, database_url)
-    with store.write() as conn:
+    with _opened(data_dir, database_url) as store, store.write() as conn:
         if identity.find_principal(conn, name) is not None:
             raise click.ClickException(f"user {name} already exists")
         record = identity.create_principal(conn, new_principal_id(), name, admin, SystemClock().now())
@@ -51,8 +58,7 @@ def users_create(name: str, admin: bool, data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def users_list(data_dir, database_url) -> None:
-    store = _open(data_dir, database_url)
-    with store.read() as conn:
+    with _opened(data_dir, database_url) as store, store.read() as conn:
         rows = identity.list_principals(conn)
     table = Table("name", "principalId", "admin")
     for row in rows:
@@ -77,8 +83,7 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
         raise click.ClickException(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:  # sign-in refuses longer ones unhashed (web/passwords.py)
         raise click.ClickException(f"a password may have at most {MAX_LENGTH} characters")
-    store = _open(data_dir, database_url)
-    with store.write() as conn:
+    with _opened(data_dir, database_url) as store, store.write() as conn:
         principal = identity.find_principal(conn, name)
         if principal is None:
             raise click.ClickException(f"no user {name}")
@@ -97,8 +102,7 @@ def keys() -> None:
 @database_url_option
 def keys_create(user: str, data_dir, database_url) -> None:
     """Create an access key pair for USER (name or principal id); the secret is shown once."""
-    store = _open(data_dir, database_url)
-    with store.write() as conn:
+    with _opened(data_dir, database_url) as store, store.write() as conn:
         principal = identity.find_principal(conn, user)
         if principal is None:
             raise click.ClickException(f"no user {user}")
@@ -111,8 +115,7 @@ def keys_create(user: str, data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def keys_list(data_dir, database_url) -> None:
-    store = _open(data_dir, database_url)
-    with store.read() as conn:
+    with _opened(data_dir, database_url) as store, store.read() as conn:
         rows = identity.list_keys(conn)
     table = Table("accessKeyId", "user", "created")
     for row in rows:
@@ -125,8 +128,7 @@ def keys_list(data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def keys_delete(key_id: str, data_dir, database_url) -> None:
-    store = _open(data_dir, database_url)
-    with store.write() as conn:
+    with _opened(data_dir, database_url) as store, store.write() as conn:
         if not identity.delete_key(conn, key_id):
             raise click.ClickException(f"no access key {key_id}")
     click.echo(f"deleted {key_id}")
@@ -142,8 +144,8 @@ def db() -> None:
 @database_url_option
 def db_upgrade(data_dir, database_url) -> None:
     """Apply pending migrations (the server also does this on start)."""
-    _open(data_dir, database_url)
-    click.echo("store is at the newest schema")
+    with _opened(data_dir, database_url):
+        click.echo("store is at the newest schema")
 
 
 @db.command("backup")

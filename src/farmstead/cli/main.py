@@ -1,33 +1,51 @@
-"""`farmstead`: the command group and its nouns."""
+"""`farmstead`: the command group and its nouns.
+
+Each noun's module is imported only when that noun runs: `farmstead users create` has no use for
+the server, the worker or OpenJD, and importing them all took a second of every admin command.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from farmstead import __version__
-from farmstead.cli import admin, logs, serve, worker
+
+#: name -> "module:attribute" of its click command, in the order `--help` lists them.
+COMMANDS = {
+    "server": "farmstead.cli.serve:server",
+    "users": "farmstead.cli.admin:users",
+    "keys": "farmstead.cli.admin:keys",
+    "coverage": "farmstead.cli.admin:coverage",
+    "db": "farmstead.cli.admin:db",
+    "worker": "farmstead.cli.worker:worker",
+    "logs": "farmstead.cli.logs:logs",
+    # The local-farm experience.
+    "up": "farmstead.cli.up:up",
+    "submit": "farmstead.cli.submit:submit",
+    "status": "farmstead.cli.status:status",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when asked for (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="farmstead")
 def cli() -> None:
     """Farmstead: a self-hosted render farm manager that speaks the AWS Deadline Cloud API."""
-
-
-cli.add_command(serve.server)
-cli.add_command(admin.users)
-cli.add_command(admin.keys)
-cli.add_command(admin.coverage)
-cli.add_command(admin.db)
-cli.add_command(worker.worker)
-cli.add_command(logs.logs)
-
-# `farmstead up`, `submit`, `status`: the local-farm experience (issue 5).
-from farmstead.cli import status as _status, submit as _submit, up as _up  # noqa: E402
-
-cli.add_command(_up.up)
-cli.add_command(_submit.submit)
-cli.add_command(_status.status)
 
 
 def main() -> None:

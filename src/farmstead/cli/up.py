@@ -235,17 +235,8 @@ def _write_profile(endpoint: str, region: str, key_id: str, secret: str) -> str:
     return line
 
 
-def _worker_command_available() -> bool:
-    from farmstead.cli.main import cli
-
-    return "worker" in cli.commands
-
-
 def _start_workers(supervisor: Supervisor, count: int, local: LocalFarm, endpoint: str, region: str,
                    key_id: str, secret: str, data_dir: Path) -> int:
-    if count and not _worker_command_available():
-        click.echo("This Farmstead has no `farmstead worker` command yet; starting no workers.", err=True)
-        return 0
     # Local workers run as the operator, who can read DATA_DIR/credentials anyway: they bootstrap
     # with the administrator's key, from the environment (the standard AWS chain).
     env = child_env(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_SESSION_TOKEN=None,

@@ -277,6 +277,9 @@ def run(args: argparse.Namespace) -> None:
         key = f"{m.store} ×{m.replicas}"
         best[key] = max(best.get(key, 0.0), m.tasks_per_s)
     for store, rate in best.items():
+        if not store.startswith("sqlite"):  # the issue sets no target there
+            print(f"{store}: best {rate:,.0f} tasks/s ({rate / TARGET:.2f}× the SQLite target)")
+            continue
         verdict = "met" if rate >= TARGET else "NOT met"
         print(f"{store}: best {rate:,.0f} tasks/s; target {TARGET:,.0f} tasks/s {verdict} ({rate / TARGET:.2f}×)")
     busy = [m for m in measurements if m.seconds and max(m.process_cpu) / m.seconds > CLIENT_BUSY_WARNING]

@@ -37,7 +37,7 @@ DESCRIPTION = "1,000 trivial tasks: 2 local farmstead workers vs `openjd run` of
 OPENJD_CLI = "openjd-cli==0.8.0"
 TASKS = 1000
 WORKERS = 2
-ROUNDS = 2
+ROUNDS = 4
 TARGET = 1.0
 
 

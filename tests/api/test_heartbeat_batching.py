@@ -337,18 +337,24 @@ def test_an_environment_entered_while_the_session_was_being_ended_is_still_exite
     assert_counts_match(deadline, farm, job_id)
 
 
+def running_on_postgres(server, deadline, farm):
+    """(job id, a worker running its first task, an engine on the server's database) for the races
+    between replicas, which need PostgreSQL's row locks."""
+    if not server.database_url:
+        pytest.skip("row locks between replicas: PostgreSQL only")
+    job_id = submit(deadline, farm, "1-6")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    start_first(worker)
+    return job_id, worker, sa.create_engine(server.database_url)
+
+
 def test_a_heartbeat_racing_the_liveness_sweep_on_another_replica_opens_no_session(server, deadline, farm):
     """PostgreSQL: the sweep (another replica) declares the worker lost and gives its tasks back while
     a heartbeat of that worker is under way. The heartbeat waits for the sweep's lock on the worker
     row; it must then see the worker NOT_RESPONDING, not start a session nobody will ever release."""
-    if not server.database_url:
-        pytest.skip("row locks between replicas: PostgreSQL only")
     from farmstead.api.worker_schedule import release_worker_sessions
 
-    job_id = submit(deadline, farm, "1-6")
-    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
-    start_first(worker)
-    engine = sa.create_engine(server.database_url)
+    job_id, worker, engine = running_on_postgres(server, deadline, farm)
     outcome: dict = {}
 
     def heartbeat():
@@ -379,14 +385,9 @@ def test_a_liveness_sweep_racing_a_heartbeat_on_another_replica_leaves_the_worke
     on this one, which holds the worker row while it marks it seen and hands out work. The sweep's
     update waits for that row; it must then see the new last_seen_at and leave the worker, and the
     session that heartbeat opened, alone (else the task just handed out would be READY again)."""
-    if not server.database_url:
-        pytest.skip("row locks between replicas: PostgreSQL only")
     from farmstead.store import workers
 
-    job_id = submit(deadline, farm, "1-6")
-    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
-    start_first(worker)
-    engine = sa.create_engine(server.database_url)
+    job_id, worker, engine = running_on_postgres(server, deadline, farm)
     outcome: dict = {}
 
     def sweep():

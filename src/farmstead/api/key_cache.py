@@ -15,6 +15,7 @@ Bounded: past MAX_ENTRIES, lapsed entries are dropped, and if that is not enough
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -48,6 +49,7 @@ class KeyCache:
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._entries: dict[str, _Entry] = {}
+        self._pruning = threading.Lock()
 
     def get(self, access_key_id: str) -> KnownKey | None:
         now = self._monotonic()
@@ -67,6 +69,8 @@ class KeyCache:
         return max(LONG_TERM_SECONDS, min(TEMPORARY_SECONDS, (expires_at - self._wall_clock()).total_seconds()))
 
     def _make_room(self, now: float) -> None:
-        self._entries = {k: e for k, e in self._entries.items() if now < e.trusted_until}
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()
+        # Staged handlers and the web monitor authenticate on other threads: prune a copy (an entry
+        # another thread adds meanwhile may be lost, which only costs it a lookup).
+        with self._pruning:
+            kept = {k: e for k, e in list(self._entries.items()) if now < e.trusted_until}
+            self._entries = kept if len(kept) < MAX_ENTRIES else {}

@@ -411,3 +411,26 @@ def test_a_liveness_sweep_racing_a_heartbeat_on_another_replica_leaves_the_worke
     assert outcome == {"marked": False}
     assert deadline.get_worker(**worker.ids)["status"] == "RUNNING"
     assert assert_counts_match(deadline, farm, job_id)["READY"] < 6
+
+
+def test_marking_a_worker_seen_counts_its_own_open_sessions_not_the_farms(server, deadline, farm):
+    """The heartbeat's first statement (workers.touch) says how many sessions the worker holds: an idle
+    worker beside a busy one holds none, so its heartbeat reads no sessions."""
+    from farmstead.store import workers
+    from farmstead.store.engine import Store
+
+    submit(deadline, farm, "1-6")
+    busy = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    start_first(busy)
+    elsewhere = served_queue(deadline, farm["farmId"])  # a fleet whose queue has no work
+    idle = ScriptedWorker(deadline, elsewhere["farmId"], elsewhere["fleetId"])
+    idle.poll()
+    store = Store.open(server.database_url or f"sqlite:///{server.data_dir / 'farmstead.db'}", migrate=False)
+    try:
+        with store.write() as conn:
+            assert workers.touch(conn, farm["farmId"], farm["fleetId"], busy.worker_id, now()).open_sessions == 1
+            assert workers.touch(conn, elsewhere["farmId"], elsewhere["fleetId"], idle.worker_id,
+                                 now()).open_sessions == 0
+            assert workers.touch(conn, elsewhere["farmId"], farm["fleetId"], idle.worker_id, now()) is None
+    finally:
+        store.dispose()

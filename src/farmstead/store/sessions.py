@@ -36,9 +36,11 @@ def _status_in(statuses: tuple[str, ...]):
 _OPEN_FOR_WORKER = (sa.select(sessions).where(sessions.c.worker_id == sa.bindparam("b_worker_id"),
                                               sessions.c.ended_at.is_(None))
                     .order_by(sessions.c.started_at))
-_PENDING = (sa.select(session_actions).where(session_actions.c.session_id == sa.bindparam("b_session_id"),
-                                             _status_in(PENDING))
-            .order_by(session_actions.c.action_index))
+# No ORDER BY: with one, SQLite walks the (session_id, action_index) index through every action the
+# session ever had, to skip a sort; without, it seeks (session_id, status) for the few unfinished ones
+# (a 20,000-action session halved one worker's dispatch rate). pending_actions sorts them.
+_PENDING = sa.select(session_actions).where(session_actions.c.session_id == sa.bindparam("b_session_id"),
+                                            _status_in(PENDING))
 _ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
                       .join(sessions, sessions.c.session_id == session_actions.c.session_id)
                       .where(session_actions.c.session_action_id.in_(sa.bindparam("b_action_ids", expanding=True))))
@@ -89,7 +91,7 @@ def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]
 def pending_actions(conn: Connection, session_id: str) -> list[Row]:
     """The session's unfinished actions in order: what the worker is still told about (a long session
     has thousands of finished ones; the heartbeat must not read them)."""
-    return list(conn.execute(_PENDING, {"b_session_id": session_id}))
+    return sorted(conn.execute(_PENDING, {"b_session_id": session_id}), key=lambda row: row.action_index)
 
 
 def actions_of_kind(conn: Connection, session_id: str, kind: str) -> list[Row]:

@@ -28,9 +28,11 @@ def get(conn: Connection, farm_id: str, fleet_id: str, worker_id: str) -> Row | 
     return conn.execute(_GET, {"b_worker_id": worker_id, "b_fleet_id": fleet_id, "b_farm_id": farm_id}).first()
 
 
+# By the bound worker id, not correlated to the updated row: SQLite renders RETURNING's columns
+# unqualified, and `worker_id = worker_id` inside the subquery would count every worker's sessions.
 _OPEN_SESSION_COUNT = (sa.select(sa.func.count()).select_from(sessions)
-                       .where(sessions.c.worker_id == workers.c.worker_id, sessions.c.ended_at.is_(None))
-                       .correlate(workers).scalar_subquery())
+                       .where(sessions.c.worker_id == sa.bindparam("b_worker_id"), sessions.c.ended_at.is_(None))
+                       .scalar_subquery())
 _TOUCH = (workers.update()
           .where(workers.c.worker_id == sa.bindparam("b_worker_id"), workers.c.fleet_id == sa.bindparam("b_fleet_id"),
                  workers.c.farm_id == sa.bindparam("b_farm_id"))

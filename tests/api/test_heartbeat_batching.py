@@ -398,7 +398,7 @@ def test_a_liveness_sweep_racing_a_heartbeat_on_another_replica_leaves_the_worke
     try:
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE workers SET last_seen_at = :then WHERE worker_id = :w"),
-                         {"then": now() - timedelta(minutes=5), "w": worker.worker_id})
+                         {"then": now() - timedelta(seconds=10), "w": worker.worker_id})  # the server's sweeper waits 60 s
         with engine.begin() as conn:  # the heartbeat's transaction on the other replica
             assert workers.touch(conn, farm["farmId"], farm["fleetId"], worker.worker_id, now()) is not None
             sweeping = threading.Thread(target=sweep)
@@ -434,3 +434,34 @@ def test_marking_a_worker_seen_counts_its_own_open_sessions_not_the_farms(server
             assert workers.touch(conn, elsewhere["farmId"], farm["fleetId"], idle.worker_id, now()) is None
     finally:
         store.dispose()
+
+
+def test_a_heartbeat_retried_on_another_replica_counts_the_session_the_first_call_opened(server, deadline, farm):
+    """PostgreSQL: an agent's retry of UpdateWorkerSchedule lands on another replica while the first
+    call still holds the worker row and opens a session. The retry waits for the row; once it has it,
+    it must count that session, or it would open a second one for the same worker."""
+    from farmstead.store import sessions, workers
+
+    job_id, _, engine = running_on_postgres(server, deadline, farm)
+    other = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])  # STARTED, no session yet
+    step_id = deadline.list_steps(**job_key(farm, job_id))["steps"][0]["stepId"]
+    outcome: dict = {}
+
+    def retry():
+        with engine.begin() as conn:
+            outcome["row"] = workers.touch(conn, farm["farmId"], farm["fleetId"], other.worker_id, now())
+
+    try:
+        with engine.begin() as conn:  # the first call, on the other replica
+            workers.touch(conn, farm["farmId"], farm["fleetId"], other.worker_id, now())
+            retrying = threading.Thread(target=retry)
+            retrying.start()
+            time.sleep(1.5)
+            assert retrying.is_alive(), "the retry did not wait for the first call's row lock"
+            sessions.insert(conn, session_id="session-" + "e" * 32, farm_id=farm["farmId"], queue_id=farm["queueId"],
+                            job_id=job_id, fleet_id=farm["fleetId"], worker_id=other.worker_id, step_id=step_id,
+                            lifecycle_status="STARTED", next_action_index=0, started_at=now())
+        retrying.join(30)
+    finally:
+        engine.dispose()
+    assert outcome["row"].open_sessions == 1

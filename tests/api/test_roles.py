@@ -359,4 +359,3 @@ def test_worker_queue_keys_stop_working_with_the_worker_access_they_stand_on(ser
     deadline.disassociate_member_from_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, principalId=users.worker.id)
     assert code(queue.get_queue, farmId=farm.farm_id, queueId=farm.queue_id) == "AccessDeniedException"
     assert code(fleet.get_worker, **worker) == "AccessDeniedException"
-

@@ -192,12 +192,13 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         values["ended_at"] = now
     elif transition.clears_ended_at:
         values["ended_at"] = None
-    tasks.update(conn, task_row.task_id, **values)
+    # The task's action before the task row: the heartbeat locks them in that order (PostgreSQL).
     if transition.cancel_running_action:
         pending = transition.pending_target or target
         sessions.request_cancel_for_task(conn, task_row.task_id, str(pending) if pending else None)
     elif new == task_row.run_status == "INTERRUPTING" and transition.pending_target is not None:
         sessions.retarget_cancel_for_task(conn, task_row.task_id, str(transition.pending_target))
+    tasks.update(conn, task_row.task_id, **values)
     if new != task_row.run_status:
         delta = {task_row.run_status: -1, new: 1}
         steps.add_counts(conn, step_id, delta)

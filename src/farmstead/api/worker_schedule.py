@@ -46,7 +46,8 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
     # first, the heartbeat would go on with the status from before and open a session nobody releases.
     worker = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
     if worker is None:
-        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises not found
+        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
+        raise AssertionError("require_worker found a worker the heartbeat could not mark seen")
     if worker.status not in ("STARTED", "STOPPING"):
         raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",

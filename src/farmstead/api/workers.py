@@ -116,7 +116,8 @@ def update_worker(ctx: Context, params: dict) -> dict:
     # same worker on another replica (an agent retrying) waits, then sees what this call did.
     row = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
     if row is None:
-        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises not found
+        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
+        raise AssertionError("require_worker found a worker UpdateWorker could not mark seen")
     changes: dict[str, Any] = {"updated_at": ctx.now, "updated_by": ctx.who}
     if "capabilities" in params:
         changes["capabilities"] = params["capabilities"]

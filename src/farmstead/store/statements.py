@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
 def one_of(column: sa.ColumnElement, constants: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """`column IN (...)` for code-defined string constants, inlined into the SQL: an IN list would be
-    an "expanding" bind parameter, whose SQL SQLAlchemy re-renders on every execution."""
-    assert all("'" not in constant for constant in constants)
+    """`column IN (...)` for code-defined string constants, inlined into the SQL: an IN list would
+    be an "expanding" bind parameter, whose SQL SQLAlchemy re-renders on every execution."""
+    if any("'" in constant for constant in constants):
+        raise ValueError(f"not a plain constant: {constants}")
     return sa.or_(*(column == sa.literal_column(f"'{constant}'") for constant in constants))
 
 

@@ -33,20 +33,30 @@ def get(conn: Connection, farm_id: str, fleet_id: str, worker_id: str) -> Row | 
 _OPEN_SESSION_COUNT = (sa.select(sa.func.count()).select_from(sessions)
                        .where(sessions.c.worker_id == sa.bindparam("b_worker_id"), sessions.c.ended_at.is_(None))
                        .scalar_subquery())
-_TOUCH = (workers.update()
-          .where(workers.c.worker_id == sa.bindparam("b_worker_id"), workers.c.fleet_id == sa.bindparam("b_fleet_id"),
-                 workers.c.farm_id == sa.bindparam("b_farm_id"))
-          .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type))
-          .returning(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions")))
+_MARK_SEEN = (workers.update()
+              .where(workers.c.worker_id == sa.bindparam("b_worker_id"), workers.c.fleet_id == sa.bindparam("b_fleet_id"),
+                     workers.c.farm_id == sa.bindparam("b_farm_id"))
+              .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type)))
+_TOUCH = _MARK_SEEN.returning(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions"))
+_SEEN = sa.select(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions")).where(
+    workers.c.worker_id == sa.bindparam("b_worker_id"))
 
 
 def touch(conn: Connection, farm_id: str, fleet_id: str, worker_id: str, now: datetime) -> Row | None:
     """Marks the worker seen at `now` and returns its row as written, plus `open_sessions` (how many of
     its sessions have not ended), in one statement: the heartbeat's first. None: no such worker in
     that farm and fleet (nothing written). On PostgreSQL the row stays locked to the end of the
-    transaction, so it is not read before another writer (the liveness sweep) is done with it."""
-    return conn.execute(_TOUCH, {"b_worker_id": worker_id, "b_fleet_id": fleet_id, "b_farm_id": farm_id,
-                                 "b_now": now}).first()
+    transaction, so it is not read before another writer (the liveness sweep) is done with it.
+    On SQLite one statement (BEGIN IMMEDIATE: no other writer is under way). On PostgreSQL two: a
+    statement that waited for the row's lock still counts sessions in the snapshot it started with,
+    and would miss the session a concurrent heartbeat of the same worker (an agent's retry on another
+    replica) opened and committed meanwhile; a statement started after the lock sees it."""
+    params = {"b_worker_id": worker_id, "b_fleet_id": fleet_id, "b_farm_id": farm_id, "b_now": now}
+    if conn.dialect.name != "postgresql":
+        return conn.execute(_TOUCH, params).first()
+    if conn.execute(_MARK_SEEN, params).rowcount != 1:
+        return None
+    return conn.execute(_SEEN, {"b_worker_id": worker_id}).first()
 
 
 def get_by_id(conn: Connection, worker_id: str) -> Row | None:

@@ -99,6 +99,26 @@ def test_failure_limit_reached_by_one_worker_while_another_reports_its_tasks(dea
     assert total["FAILED"] == 1 and total["SUCCEEDED"] == 1 and total["CANCELED"] == 6
 
 
+def test_a_task_requeued_while_running_lands_canceled_when_the_job_then_reaches_its_failure_limit(deadline, farm):
+    """The failure limit's cancel is the latest decision for a task still INTERRUPTING on its way back
+    to READY: it lands CANCELED, not READY in a job that no longer hands out work."""
+    job_id = submit(deadline, farm, "1-8", maxRetriesPerTask=0, maxFailedTasksCount=0)
+    first, second = (ScriptedWorker(deadline, farm["farmId"], farm["fleetId"]) for _ in range(2))
+    first_running, first_queued = start_first(first)
+    second_running, second_queued = start_first(second)
+    run = first_running["definition"]["taskRun"]
+    task = {**job_key(farm, job_id), "stepId": run["stepId"], "taskId": run["taskId"]}
+    deadline.update_task(**task, targetRunStatus="READY")  # requeued while it runs: INTERRUPTING
+    second.reports = {second_running["sessionActionId"]: finished("FAILED", 1),
+                      second_queued["sessionActionId"]: {"completedStatus": "NEVER_ATTEMPTED"}}
+    second.poll()  # the failure limit: the rest of the job is canceled
+    first.reports = {first_running["sessionActionId"]: finished("CANCELED"),
+                     first_queued["sessionActionId"]: {"completedStatus": "NEVER_ATTEMPTED"}}
+    first.poll()
+    assert deadline.get_task(**task)["runStatus"] == "CANCELED"
+    assert assert_counts_match(deadline, farm, job_id) == Counter({"FAILED": 1, "CANCELED": 7})
+
+
 def test_canceling_a_queued_task_settles_it_with_the_counters(deadline, farm):
     job_id = submit(deadline, farm, "1-6")
     worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])

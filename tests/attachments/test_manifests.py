@@ -10,7 +10,7 @@ import pytest
 
 from farmstead.attachments import manifests
 from farmstead.attachments.manifests import Manifest, ManifestError, ManifestPath
-from support.official_clients import client_venv
+from support.official_clients import deadline_cli
 
 
 def test_encoding_sorts_keys_drops_whitespace_and_totals_the_sizes():
@@ -70,9 +70,7 @@ def test_decode_refuses_other_versions_algorithms_and_escaping_paths(document, p
 
 @pytest.mark.official_clients
 def test_encoding_matches_the_official_libraries_byte_for_byte():
-    bin_dir, reason = client_venv("deadline-cli", "deadline==0.60.10")
-    if bin_dir is None:
-        pytest.skip(reason)
+    bin_dir = deadline_cli().parent
     manifest = Manifest((ManifestPath("z/ü.txt", "ff", 3, 7), ManifestPath("\uff21", "aa", 1, 2),
                          ManifestPath("\U0001f600", "bb", 2, 5)))
     program = (

@@ -14,7 +14,7 @@ import pytest
 from farmstead.cli import aws_profile
 from farmstead.cli.local_farm import LocalFarm
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.official_clients import client_venv
+from support.official_clients import deadline_cli
 from support.scripted_worker import ScriptedWorker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -177,19 +177,17 @@ def test_wait_exits_non_zero_when_the_job_fails(api_env, ready_queue, deadline):
 def test_the_examples_also_submit_with_the_official_deadline_cli(isolated_env, ready_queue, deadline, server,
                                                                  monkeypatch):
     """The same bundles through `deadline bundle submit` (from PyPI), with the profile `up` writes."""
-    bin_dir, reason = client_venv("deadline-cli", "deadline==0.60.10")
-    if bin_dir is None:
-        pytest.skip(reason)
+    official = deadline_cli()
+    bin_dir = official.parent
     env = {**isolated_env, "PATH": f"{bin_dir}:{isolated_env['PATH']}", "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true"}
     for key in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.setenv(key, env[key])
     aws_profile.write_profile(server.endpoint, REGION, ADMIN_KEY_ID, ADMIN_SECRET)
-    deadline_cli = str(bin_dir / "deadline")
     for setting, value in (("defaults.aws_profile_name", "farmstead"), ("defaults.farm_id", ready_queue["farmId"]),
                            ("defaults.queue_id", ready_queue["queueId"])):
-        subprocess.run([deadline_cli, "config", "set", setting, value], env=env, check=True, timeout=120)
+        subprocess.run([str(official), "config", "set", setting, value], env=env, check=True, timeout=120)
     for example in ("hello", "multi-step"):
-        done = subprocess.run([deadline_cli, "bundle", "submit", str(REPO / "examples" / example), "--yes"],
+        done = subprocess.run([str(official), "bundle", "submit", str(REPO / "examples" / example), "--yes"],
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         job = deadline.get_job(farmId=ready_queue["farmId"], queueId=ready_queue["queueId"],

@@ -17,13 +17,11 @@ import pytest
 import yaml
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.official_clients import client_venv
 from support.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 #: Selected alone with `pytest -m official_clients` (the official clients from PyPI).
 pytestmark = pytest.mark.official_clients
 
-DEADLINE_CLI = "deadline==0.60.10"
 REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "examples" / "hello"
 ROLE = "arn:aws:iam::000000000000:role/f"
@@ -33,14 +31,6 @@ TWO_TASKS = json.dumps({
                "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": "1-2"}]},
                "script": {"actions": {"onRun": {"command": "echo", "args": ["{{Task.Param.Frame}}"]}}}}],
 })
-
-
-@pytest.fixture(scope="module")
-def cli_bin() -> Path:
-    bin_dir, reason = client_venv("deadline-cli", DEADLINE_CLI)
-    if bin_dir is None:
-        pytest.skip(reason)
-    return bin_dir / "deadline"
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,11 @@ import yaml
 from botocore.config import Config
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.official_clients import client_venv
 from support.s3_store import S3Store
 from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 
-DEADLINE_CLI = "deadline==0.60.10"
 BUCKET = "cli-commands"
 ROOT_PREFIX = "Root"
 TEMPLATE = {
@@ -41,14 +39,6 @@ TEMPLATE = {
         "-c", "echo shouting; mkdir -p '{{Param.OutDir}}'"
               " && tr a-z A-Z < '{{Param.InFile}}' > '{{Param.OutDir}}/shout.txt'"]}}}}],
 }
-
-
-@pytest.fixture(scope="module")
-def cli_bin() -> Path:
-    bin_dir, reason = client_venv("deadline-cli", DEADLINE_CLI)
-    if bin_dir is None:
-        pytest.skip(reason)
-    return bin_dir / "deadline"
 
 
 @pytest.fixture(scope="module")

@@ -15,25 +15,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, free_port
-from support.s3_store import STORE_ACCOUNT, S3Store
+from support.s3_store import STORE_ACCOUNT
 
 BUCKET = "queue-attachments"
 PREFIX = "Root"
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
-
-
-@pytest.fixture(scope="module")
-def live(store, tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("server"), extra_env=store.server_env()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

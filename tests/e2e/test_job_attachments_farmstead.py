@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.s3_store import S3Store
 from support.scripted_worker import LINUX_FLEET
 
 BUCKET = "own-clients"
@@ -32,14 +31,6 @@ TEMPLATE = {
               " && cat '{{Param.Inputs}}'/*.txt | tr a-z A-Z > '{{Param.OutDir}}/upper.txt'"
               " && wc -l < '{{Param.OutDir}}/upper.txt' > '{{Param.OutDir}}/counts/lines.txt'"]}}}}],
 }
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
 
 
 @pytest.fixture

@@ -19,14 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.official_clients import WORKER_AGENT, client_venv
+from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 from support.s3_store import STORE_ACCOUNT, S3Store
 from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 
-DEADLINE_CLI = "deadline==0.60.10"
 BUCKET = "farmstead-attachments"
 ROOT_PREFIX = "DeadlineCloud"
 TEMPLATE = {
@@ -61,38 +59,6 @@ AGENT_TEMPLATE = {
              + "'{{Param.Python}}' '{{Task.File.Probe}}' > '{{Param.OutDir}}/identity.txt'\n"},
             {"name": "Probe", "type": "TEXT", "data": PROBE}]}}],
 }
-
-
-@pytest.fixture(scope="module")
-def cli_bin() -> Path:
-    bin_dir, reason = client_venv("deadline-cli", DEADLINE_CLI)
-    if bin_dir is None:
-        pytest.skip(reason)
-    return bin_dir / "deadline"
-
-
-@pytest.fixture(scope="module")
-def agent_bin() -> Path:
-    bin_dir, reason = client_venv("worker-agent", WORKER_AGENT)
-    if bin_dir is None:
-        pytest.skip(reason)
-    return bin_dir / "deadline-worker-agent"
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
-
-
-@pytest.fixture(scope="module")
-def live(store, tmp_path_factory):
-    """A server configured with the S3 store."""
-    server = LiveServer(tmp_path_factory.mktemp("server"), extra_env=store.server_env()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
@@ -43,14 +42,6 @@ def env_for(live: LiveServer, store: S3Store) -> dict[str, str]:
                 "AWS_ACCESS_KEY_ID": ADMIN_KEY_ID, "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET,
                 "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"})
     return env
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
 
 
 def test_submit_with_a_storage_profile_maps_shared_paths_and_uploads_local_locations(store, tmp_path):

@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from support.live_server import LiveServer
-from support.s3_store import S3Store
 
 BUCKET = "sts-calls"
 PREFIX = "Root"
@@ -56,14 +55,6 @@ class StsRelay:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,6 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import LiveServer
-from support.s3_store import S3Store
-
 BUCKET = "template-copies"
 ATTACHMENTS = {"s3BucketName": BUCKET, "rootPrefix": "JobAttachments"}
 JSON_TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "copied",
@@ -24,21 +21,6 @@ steps:
       onRun:
         command: 'true'
 """
-
-
-@pytest.fixture(scope="module")
-def store():
-    s3 = S3Store.start()
-    s3.create_bucket(BUCKET)
-    yield s3
-    s3.stop()
-
-
-@pytest.fixture(scope="module")
-def live(store, tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("server"), extra_env=store.server_env()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

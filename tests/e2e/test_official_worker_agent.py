@@ -11,7 +11,6 @@ import time
 import pytest
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
-from support.official_clients import WORKER_AGENT, client_venv
 from support.scripted_worker import LINUX_FLEET
 
 #: Selected alone with `pytest -m official_clients` (the official clients from PyPI).
@@ -27,14 +26,6 @@ TEMPLATE = {
                "script": {"actions": {"onRun": {"command": "bash", "args": [
                    "-c", "echo frame {{Task.Param.Frame}}; echo 'openjd_progress: 100'; exit {{Param.Exit}}"]}}}}],
 }
-
-
-@pytest.fixture(scope="module")
-def agent_bin():
-    bin_dir, reason = client_venv("worker-agent", WORKER_AGENT)
-    if bin_dir is None:
-        pytest.skip(reason)
-    return bin_dir
 
 
 @pytest.fixture
@@ -62,7 +53,7 @@ def start_agent(agent_bin, farm) -> subprocess.Popen:
            "AWS_DEFAULT_REGION": "us-west-2", "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true"}
     env.pop("AWS_PROFILE", None)
     return subprocess.Popen(
-        [str(agent_bin / "deadline-worker-agent"), "--farm-id", farm["farmId"], "--fleet-id", farm["fleetId"],
+        [str(agent_bin), "--farm-id", farm["farmId"], "--fleet-id", farm["fleetId"],
          "--run-jobs-as-agent-user", "--no-shutdown", "--no-host-metrics-logging",
          "--persistence-dir", str(work / "persist"), "--logs-dir", str(work / "logs"),
          "--session-root-dir", str(work / "sessions")],

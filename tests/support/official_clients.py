@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / ".e2e-venvs"
 WORKER_AGENT = "deadline-cloud-worker-agent==0.33.6"
+DEADLINE_CLI = "deadline==0.60.10"
 
 
 def client_venv(name: str, requirement: str) -> tuple[Path | None, str | None]:
@@ -30,6 +31,27 @@ def client_venv(name: str, requirement: str) -> tuple[Path | None, str | None]:
         return None, f"could not install {requirement} from PyPI: {done.stderr.strip()[-500:]}"
     stamp.write_text(requirement)
     return home / "bin", None
+
+
+def installed(name: str, requirement: str, executable: str) -> Path:
+    """`executable` from the venv `name` with `requirement` installed; the calling test skips, saying
+    why, when it can't be installed."""
+    bin_dir, reason = client_venv(name, requirement)
+    if bin_dir is None:
+        import pytest
+
+        pytest.skip(reason)
+    return bin_dir / executable
+
+
+def deadline_cli() -> Path:
+    """The official `deadline` command (its venv's python beside it)."""
+    return installed("deadline-cli", DEADLINE_CLI, "deadline")
+
+
+def worker_agent() -> Path:
+    """The official `deadline-worker-agent` command (its venv's python beside it)."""
+    return installed("worker-agent", WORKER_AGENT, "deadline-worker-agent")
 
 
 if __name__ == "__main__":

@@ -236,26 +236,27 @@ def test_static_files_serve_nothing_outside_their_directory(own_server, path):
     assert status in (400, 404) and b"import" not in answer and b"root:" not in answer, answer[:200]
 
 
-def test_a_fleet_only_viewer_sees_the_fleets_running_workers_without_the_queue_details(own_server):
-    import json
-
-    from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+def running_session(server, farm_name: str):
+    """A farm whose one-task job a scripted worker holds a session for:
+    (deadline client, farm ids, job id, worker, session id)."""
+    from support.scripted_worker import ScriptedWorker
     from support.waiting import wait_until
+    from support.worker_jobs import served_queue, submit
+
+    deadline = server.client()
+    farm = served_queue(deadline, deadline.create_farm(displayName=farm_name)["farmId"])
+    job_id = submit(deadline, farm, "1-1")
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    session_id = next(iter(wait_until(lambda: worker.poll()["assignedSessions"], 20, "a session for the worker")))
+    return deadline, farm, job_id, worker, session_id
+
+
+def test_a_fleet_only_viewer_sees_the_fleets_running_workers_without_the_queue_details(own_server):
     from web.conftest import new_user
     from web.test_monitor_http import Browser
 
-    deadline = own_server.client()
-    farm_id = deadline.create_farm(displayName="fleet viewer farm")["farmId"]
-    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
-    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
-                                     maxWorkerCount=2, configuration=LINUX_FLEET)["fleetId"]
-    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
-    template = {"specificationVersion": "jobtemplate-2023-09", "name": "busy",
-                "steps": [{"name": "only", "script": {"actions": {"onRun": {"command": "true"}}}}]}
-    deadline.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
-                        template=json.dumps(template))
-    worker = ScriptedWorker(deadline, farm_id, fleet_id)
-    wait_until(lambda: worker.poll()["assignedSessions"], 20, "a session for the worker")
+    deadline, farm, _, worker, _ = running_session(own_server, "fleet viewer farm")
+    farm_id, fleet_id = farm["farmId"], farm["fleetId"]
     principal = new_user(own_server, "fleet-watcher", "fleet-watcher-pw")
     deadline.associate_member_to_fleet(farmId=farm_id, fleetId=fleet_id, principalId=principal,
                                        principalType="USER", identityStoreId="d-0000000000", membershipLevel="VIEWER")
@@ -269,23 +270,11 @@ def test_a_fleet_only_viewer_sees_the_fleets_running_workers_without_the_queue_d
 def test_a_job_only_viewer_sees_the_session_page_with_the_logs_refusal_in_place_of_the_log(own_server):
     import json
 
-    from support.scripted_worker import LINUX_FLEET, ScriptedWorker
-    from support.waiting import wait_until
     from web.conftest import new_user
     from web.test_monitor_http import Browser
 
-    deadline = own_server.client()
-    farm_id = deadline.create_farm(displayName="job viewer farm")["farmId"]
-    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
-    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
-                                     maxWorkerCount=2, configuration=LINUX_FLEET)["fleetId"]
-    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
-    template = {"specificationVersion": "jobtemplate-2023-09", "name": "watched",
-                "steps": [{"name": "only", "script": {"actions": {"onRun": {"command": "true"}}}}]}
-    job_id = deadline.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
-                                 template=json.dumps(template))["jobId"]
-    worker = ScriptedWorker(deadline, farm_id, fleet_id)
-    session_id = next(iter(wait_until(lambda: worker.poll()["assignedSessions"], 20, "a session for the worker")))
+    deadline, farm, job_id, _, session_id = running_session(own_server, "job viewer farm")
+    farm_id, queue_id = farm["farmId"], farm["queueId"]
     principal = new_user(own_server, "job-watcher", "job-watcher-pw")
     deadline.associate_member_to_job(farmId=farm_id, queueId=queue_id, jobId=job_id, principalId=principal,
                                      principalType="USER", identityStoreId="d-0000000000", membershipLevel="VIEWER")

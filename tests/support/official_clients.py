@@ -6,6 +6,7 @@ the pinned version changes). When PyPI can't be reached the tests that need them
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
 import venv
@@ -18,7 +19,15 @@ DEADLINE_CLI = "deadline==0.60.10"
 
 def client_venv(name: str, requirement: str) -> tuple[Path | None, str | None]:
     """(bin directory, None) once `requirement` is installed in its own venv; (None, reason) if it can't be."""
-    home = ROOT / name
+    ROOT.mkdir(exist_ok=True)
+    # Test processes run side by side (pytest -n): on a clean clone two of them would build the same
+    # venv at once, one removing the other's half-made one. The first builds it; the rest wait.
+    with open(ROOT / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _install(ROOT / name, requirement)
+
+
+def _install(home: Path, requirement: str) -> tuple[Path | None, str | None]:
     stamp = home / "installed.txt"
     if stamp.exists() and stamp.read_text() == requirement:
         return home / "bin", None

@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test bench bench-slurm clean coverage browser
+.PHONY: install up test screenshots bench bench-slurm clean coverage browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install browser
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \
 		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 $(PG_TESTS) $(PYTEST_ARGS); \
 	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the second pass on PostgreSQL were skipped ($$reason)"; fi
+
+# The README's pictures (docs/images/*.png), taken by the browser tests; `make test` never writes them.
+screenshots: install browser
+	FARMSTEAD_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/web/test_browser.py $(PYTEST_ARGS)
 
 coverage: install
 	$(BIN)/farmstead coverage

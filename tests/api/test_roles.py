@@ -14,6 +14,7 @@ from farmstead.domain import credential_scopes
 from farmstead.store import identity
 from farmstead.store.engine import Store
 from support.scripted_worker import CAPABILITIES, LINUX_FLEET
+from support.tampering import altered
 
 STORE = "d-0123456789"
 QUEUE_ROLE = "arn:aws:iam::000000000000:role/queue"
@@ -168,7 +169,7 @@ def test_a_wrong_or_missing_session_token_is_refused(server, users, farm):
     credentials = users.worker.client.assume_fleet_role_for_worker(**new_worker(users.worker.client, farm))[
         "credentials"]
     forged = server.client(key_id=credentials["accessKeyId"], secret=credentials["secretAccessKey"],
-                           session_token="x" + credentials["sessionToken"][1:])
+                           session_token=altered(credentials["sessionToken"]))
     assert code(forged.get_fleet, farmId=farm.farm_id, fleetId=farm.fleet_id) == "UnrecognizedClientException"
     bare = server.client(key_id=credentials["accessKeyId"], secret=credentials["secretAccessKey"])
     assert code(bare.get_fleet, farmId=farm.farm_id, fleetId=farm.fleet_id) == "UnrecognizedClientException"

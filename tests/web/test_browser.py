@@ -1,10 +1,12 @@
 """The web monitor in a real browser (Debian's Chromium, headless) against a live server and a real
 `farmstead worker`: sign-in, a job followed to SUCCEEDED without a reload, a failed task's log, a cancel
 that stops a running job, a VIEWER without change buttons, and a signed-out visitor sent to sign-in.
-The pages' screenshots go to docs/images/ (the README shows them)."""
+`make screenshots` runs them with FARMSTEAD_SCREENSHOTS_DIR=docs/images to refresh the README's pictures;
+`make test` leaves the tracked images alone."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from support.waiting import wait_until
 from web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, bash
 
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+SCREENSHOTS_ENV = "FARMSTEAD_SCREENSHOTS_DIR"
 pytestmark = pytest.mark.timeout(240)
 
 
@@ -30,8 +32,26 @@ def sign_in(browser, monitor, name: str, password: str, start: str | None = None
 
 
 def shot(page, name: str) -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=False)
+    """A screenshot for the docs, only when `make screenshots` asks for them."""
+    directory = os.environ.get(SCREENSHOTS_ENV)
+    if not directory:
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=False)
+
+
+def test_a_test_run_takes_no_screenshot_unless_make_screenshots_asks(tmp_path, monkeypatch):
+    taken = []
+
+    class Page:
+        def screenshot(self, path, full_page):
+            taken.append(path)
+    monkeypatch.delenv(SCREENSHOTS_ENV, raising=False)
+    shot(Page(), "queue")
+    assert taken == []
+    monkeypatch.setenv(SCREENSHOTS_ENV, str(tmp_path / "images"))
+    shot(Page(), "queue")
+    assert taken == [str(tmp_path / "images" / "queue.png")]
 
 
 @pytest.fixture(scope="module")

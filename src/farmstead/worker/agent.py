@@ -2,7 +2,9 @@
 
 Owns: the work directory (an exclusive lock so two workers never share an identity, `worker.json`
 with the workerId so a restarted worker resumes it, `logs/`, `sessions/`, `worker.log`);
-CreateWorker or resuming the saved identity (a worker the server no longer knows is created afresh);
+CreateWorker or resuming the saved identity (a worker the server no longer knows is created afresh),
+and, when starting fails, not leaving that worker CREATED (deleted when it was made by this start and
+the key may delete it, else STOPPED and kept in `worker.json` for the next start to reuse);
 AssumeFleetRoleForWorker (credentials.py refreshes it); UpdateWorker STARTED with host properties
 and capabilities (after a STATUS_CONFLICT it says STOPPED first, then STARTED again); running the
 Scheduler, and starting over when the server has marked the worker lost; and shutdown: on SIGTERM or
@@ -73,6 +75,8 @@ class Agent:
         self._worker_log_config: dict[str, Any] = {}
         self._renewal: tuple[credentials.Clients, dict[str, str]] | None = None
         self._renewed_at = float("-inf")
+        #: The worker this start is bringing up (id, and whether this start created it), until it is STARTED.
+        self._starting: tuple[str, bool] | None = None
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -86,13 +90,20 @@ class Agent:
         outcome = "signal"
         try:
             while not self.stop.is_set():
-                worker_id, fleet = self._identity(bootstrap, properties)
-                ids = self._ids(worker_id)
-                clients = fleet.clients()
-                deadline_client = clients.client("deadline")
-                if not self._start(deadline_client, ids, capabilities, properties):
+                self._starting = None
+                try:
+                    worker_id, fleet = self._identity(bootstrap, properties)
+                    ids = self._ids(worker_id)
+                    clients = fleet.clients()
+                    deadline_client = clients.client("deadline")
+                    started = self._start(deadline_client, ids, capabilities, properties)
+                except BaseException:
+                    self._abandon_start(bootstrap)
+                    raise
+                if not started:
                     self._forget_identity()
                     continue
+                self._starting = None
                 log.info("worker %s STARTED on fleet %s (%s, %d vCPU, %d MiB)", worker_id, self.options.fleet_id,
                          detected.os_family, detected.vcpus, detected.memory_mib)
                 self._renewal = (bootstrap, ids)
@@ -196,6 +207,7 @@ class Agent:
         fleet_ids = {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id}
         worker_id = self._saved_identity()
         if worker_id is not None:
+            self._starting = (worker_id, False)
             try:
                 return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile, self.stop)
             except ClientError as error:
@@ -203,6 +215,7 @@ class Agent:
                     raise AgentError(f"AssumeFleetRoleForWorker: {retries.describe(error)}") from error
                 log.warning("the server does not know worker %s any more; creating a new one", worker_id)
                 self._forget_identity()
+                self._starting = None
         while True:
             try:
                 worker_id = retries.call(lambda: client.create_worker(**fleet_ids, hostProperties=properties),
@@ -215,11 +228,43 @@ class Agent:
                     continue
                 raise AgentError(f"CreateWorker: {retries.describe(error)}") from error
         self._save_identity(worker_id)
+        self._starting = (worker_id, True)
         log.info("created worker %s", worker_id)
         try:
             return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile, self.stop)
         except ClientError as error:
             raise AgentError(f"AssumeFleetRoleForWorker: {retries.describe(error)}") from error
+
+    def _abandon_start(self, bootstrap: credentials.Clients) -> None:
+        """Starting failed (or was stopped) before the worker said STARTED: leave nothing CREATED behind.
+
+        A worker this start created is deleted when the key may (DeleteWorker needs MANAGER; a render
+        node's key is often only a fleet CONTRIBUTOR), and forgotten. Otherwise it is set STOPPED and
+        stays in worker.json, so the next start from this work dir reuses it instead of making another."""
+        if self._starting is None:
+            return
+        worker_id, created = self._starting
+        self._starting = None
+        client = bootstrap.client("deadline")
+        ids = self._ids(worker_id)
+        give_up = time.monotonic() + STOP_CALL_SECONDS
+        if created:
+            try:
+                retries.call(lambda: client.delete_worker(**ids), "DeleteWorker", deadline=give_up)
+            except Exception as error:  # noqa: BLE001 - stopping it instead is as good for the fleet
+                log.info("could not delete worker %s (%s); setting it STOPPED for the next start to reuse",
+                         worker_id, retries.describe(error))
+            else:
+                self._forget_identity()
+                log.warning("deleted worker %s, which never started", worker_id)
+                return
+        try:
+            retries.call(lambda: client.update_worker(**ids, status="STOPPED"), "UpdateWorker STOPPED",
+                         deadline=give_up)
+            log.warning("worker %s did not start; it is STOPPED, and the next start from %s reuses it", worker_id,
+                      self.work_dir)
+        except Exception as error:  # noqa: BLE001 - the start's own error is the one to report
+            log.warning("could not set worker %s STOPPED: %s", worker_id, retries.describe(error))
 
     # --- status ----------------------------------------------------------------------------------
 

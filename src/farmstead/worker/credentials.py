@@ -120,7 +120,9 @@ class FleetRole:
 
     def clients(self) -> Clients:
         core = botocore.session.Session(profile=self._profile)
-        core.get_component("credential_provider").insert_before("env", _FixedProvider(self.credentials))
+        # First in the chain, whatever else is in it: with a profile botocore leaves the `env` provider
+        # out of the chain, so "before env" named a provider that was not there (`--profile` failed).
+        core.get_component("credential_provider").providers.insert(0, _FixedProvider(self.credentials))
         session = boto3.Session(botocore_session=core, region_name=self._bootstrap.session.region_name)
         return Clients(session, self._bootstrap.endpoint_url)
 

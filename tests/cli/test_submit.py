@@ -144,10 +144,15 @@ def test_without_a_queue_the_command_says_how_to_name_one(farmstead, api_env, tm
     assert done.returncode != 0 and "--farm-id and --queue-id" in done.stderr
 
 
-def _wait_with_scripted_worker(api_env, deadline, ids, outcome) -> subprocess.CompletedProcess:
+def _wait_with_scripted_worker(api_env, deadline, ids, outcome, where: list[str] | None = None,
+                               cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`submit examples/hello --wait` (with `where`, else --farm-id/--queue-id) while a scripted worker
+    finishes each task by `outcome`."""
+    where = where if where is not None else ["--farm-id", ids["farmId"], "--queue-id", ids["queueId"]]
     command = [sys.executable, "-m", "farmstead", "submit", str(REPO / "examples" / "hello"), "-p", "Frames=1-3",
-               "--wait", "--farm-id", ids["farmId"], "--queue-id", ids["queueId"]]
-    process = subprocess.Popen(command, env=api_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               "--wait", *where]
+    process = subprocess.Popen(command, env=api_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=cwd)
     give_up = time.monotonic() + 30
     while not _jobs(deadline, ids) and time.monotonic() < give_up:
         time.sleep(0.1)
@@ -167,11 +172,36 @@ def test_wait_follows_the_job_to_success_and_exits_zero(api_env, ready_queue, de
     assert "SUCCEEDED: 3/3 tasks succeeded" in done.stdout
 
 
-def test_wait_exits_non_zero_when_the_job_fails(api_env, ready_queue, deadline):
+def test_wait_exits_non_zero_when_the_job_fails_with_one_verdict_and_a_logs_command(api_env, ready_queue, deadline):
     done = _wait_with_scripted_worker(api_env, deadline, ready_queue, lambda action: "FAILED")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED: 0/3 tasks succeeded, 3 failed" in done.stdout
-    assert "farmstead logs --job-id" in done.stderr
+    verdict = done.stdout.strip().splitlines()[-1]
+    assert "FAILED: 0/3 tasks succeeded, 3 failed" in verdict
+    # Nothing after it reads like another verdict (the job's lifecycle message said "completed successfully").
+    assert "success" not in done.stderr.lower(), done.stderr
+    hint = done.stderr.strip().splitlines()[-1]
+    assert hint.startswith("Session logs: ") and " logs --job-id job-" in hint
+    logs = subprocess.run(hint.removeprefix("Session logs: "), shell=True, env=api_env, capture_output=True,
+                          text=True, timeout=60)
+    assert logs.returncode == 0, logs.stderr
+
+
+def test_the_logs_command_printed_after_a_failure_runs_as_printed_where_up_keeps_its_data(
+        isolated_env, ready_queue, deadline, server, tmp_path, monkeypatch):
+    """As after `make up`: no AWS variables, the `farmstead` profile, and ./farmstead-data/up.json."""
+    for key in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(key, isolated_env[key])
+    aws_profile.write_profile(server.endpoint, REGION, ADMIN_KEY_ID, ADMIN_SECRET)
+    LocalFarm(endpoint=server.endpoint, region=REGION, farmId=ready_queue["farmId"], queueId=ready_queue["queueId"],
+              fleetId=ready_queue["fleetId"]).save((tmp_path / "farmstead-data").mkdir() or tmp_path / "farmstead-data")
+    done = _wait_with_scripted_worker(isolated_env, deadline, ready_queue, lambda action: "FAILED", where=[],
+                                      cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    hint = done.stderr.strip().splitlines()[-1].removeprefix("Session logs: ")
+    assert hint.endswith(" logs --job-id " + _job_id(done.stdout)), hint  # nothing more is needed here
+    logs = subprocess.run(hint, shell=True, env=isolated_env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert logs.returncode == 0, logs.stderr
 
 
 def test_the_examples_also_submit_with_the_official_deadline_cli(isolated_env, ready_queue, deadline, server,

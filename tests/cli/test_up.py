@@ -100,14 +100,7 @@ def _profile_client(env: dict[str, str], monkeypatch):
 
 
 def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, isolated_env, tmp_path, monkeypatch):
-    # A stand-in `deadline` CLI records how up sets its defaults.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "deadline-calls.txt"
-    (bin_dir / "deadline").write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\n')
-    (bin_dir / "deadline").chmod(0o755)
-    env = {**isolated_env, "PATH": f"{bin_dir}{os.pathsep}{isolated_env['PATH']}"}
-
+    env = isolated_env
     first = start_up(env)
     ids = first.wait_ready()
     assert "created farm, queue, fleet, queue-fleet association" in first.output()
@@ -126,10 +119,12 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     assert (fleet["minWorkerCount"], fleet["maxWorkerCount"]) == (0, 1)
     association = deadline.get_queue_fleet_association(**farm, queueId=ids["queueId"], fleetId=ids["fleetId"])
     assert association["status"] == "ACTIVE"
-    assert calls.read_text().splitlines() == ["config set defaults.aws_profile_name farmstead",
-                                              f"config set defaults.farm_id {ids['farmId']}",
-                                              f"config set defaults.queue_id {ids['queueId']}",
-                                              "config set settings.deadline_regions us-west-2"]
+    # The deadline CLI's settings name the farm and queue, though the CLI is not installed (yet).
+    deadline_settings = raw_config_parse(env["DEADLINE_CONFIG_FILE_PATH"])
+    assert deadline_settings["defaults"] == {"aws_profile_name": "farmstead"}
+    assert deadline_settings["profile-farmstead defaults"] == {"farm_id": ids["farmId"]}
+    assert deadline_settings[f"profile-farmstead {ids['farmId']} defaults"] == {"queue_id": ids["queueId"]}
+    assert "defaults.aws_profile_name = farmstead" in first.output()
     # One up per data dir.
     second = subprocess.run([sys.executable, "-m", "farmstead", "up", "--workers", "0", "--data-dir",
                              str(first.data_dir), "--port", str(free_port())],
@@ -200,3 +195,22 @@ def test_up_from_an_empty_data_dir_runs_a_job_to_the_end_with_its_workers(start_
     finally:
         up2.stop()
     assert [w["status"] for w in workers] == ["STOPPED", "STOPPED"]
+
+
+@pytest.mark.official_clients
+def test_the_deadline_cli_installed_after_up_submits_to_the_local_farm(start_up, isolated_env, monkeypatch):
+    """The README's order: `make up` first, `pip install deadline` later. Nothing more to configure."""
+    from support.official_clients import deadline_cli
+
+    up = start_up()  # no `deadline` on PATH while up runs
+    ids = up.wait_ready()
+    official = deadline_cli()
+    env = {**isolated_env, "PATH": f"{official.parent}{os.pathsep}{isolated_env['PATH']}",
+           "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true"}
+    done = subprocess.run([str(official), "bundle", "submit", str(REPO / "examples" / "hello"), "--yes"],
+                          env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    deadline = _profile_client(isolated_env, monkeypatch)
+    jobs = deadline.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"])["jobs"]
+    assert [job["jobId"] for job in jobs] == [done.stdout.split()[-1]]
+    assert up.stop() == 0

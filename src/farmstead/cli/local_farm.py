@@ -1,8 +1,8 @@
 """The local farm `farmstead up` made, and boto3 clients for the commands that talk to a server.
 
 Owns: DATA_DIR/up.json (the ids of the farm, queue and fleet `up` created, the endpoint and region,
-so a second `up` resumes them and `submit`/`status` find them), and choosing the profile, endpoint
-and region of a client for `farmstead submit` and `farmstead status`.
+so a second `up` resumes them and `submit`/`status`/`logs`/`job` find them), and choosing the
+profile, endpoint and region of a client, and the farm and queue, for those commands.
 Must not: create farm resources (up.py does), or write AWS config files (aws_profile.py does).
 
 Client resolution, most explicit first:
@@ -10,6 +10,8 @@ Client resolution, most explicit first:
   else the `farmstead` profile when it exists; else the standard chain.
 - endpoint: --endpoint-url; else whatever the profile/env configures; else up.json's endpoint.
 - region: the profile's; else up.json's; else us-west-2.
+- farm and queue: --farm-id/--queue-id; else DATA_DIR/up.json's; else the deadline CLI's defaults
+  for the profile in use.
 Host prefix injection is always off: Farmstead's own commands always talk to Farmstead.
 """
 
@@ -17,8 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import click
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
+from farmstead.cli import deadline_config
 from farmstead.cli.aws_profile import PROFILE, profile_exists
 
 STATE_FILE = "up.json"
@@ -106,17 +107,20 @@ def connect(profile: str | None, endpoint_url: str | None, data_dir: Path) -> Co
     return Connection(session, endpoint, region, profile, local)
 
 
-def deadline_cli_default(setting: str) -> str | None:
-    """A `deadline config get` value when the deadline CLI is installed (its defaults are per profile)."""
-    executable = shutil.which("deadline")
-    if executable is None:
-        return None
-    try:
-        done = subprocess.run([executable, "config", "get", setting], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
+def resolve_queue(connection: Connection, farm_id: str | None, queue_id: str | None) -> tuple[str, str]:
+    """The farm and queue a command works on: the flags, else up.json's, else the deadline CLI's defaults."""
+    local = connection.local
+    farm_id = farm_id or (local.farmId if local else None)
+    queue_id = queue_id or (local.queueId if local and farm_id == local.farmId else None)
+    if farm_id is None or queue_id is None:
+        default_farm, default_queue = deadline_config.defaults_of(connection.profile)
+        farm_id = farm_id or default_farm
+        if queue_id is None and farm_id == default_farm:
+            queue_id = default_queue
+    if not farm_id or not queue_id:
+        raise click.ClickException("which queue? Give --farm-id and --queue-id, or run where `farmstead up` "
+                                   "keeps its data (or pass --data-dir)")
+    return farm_id, queue_id
 
 
 def explain(error: Exception, connection: Connection) -> str:

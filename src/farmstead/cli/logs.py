@@ -1,6 +1,8 @@
 """`farmstead logs`: print a job's session logs (ListSessions + GetLogEvents), optionally following them.
 
-Owns: finding the job's sessions and each one's log stream (GetSession `log`, else the service's
+Owns: finding the job's sessions (farm, queue and credentials resolved as for `farmstead submit`, so
+`farmstead logs --job-id J` works where `farmstead up` keeps its data) and each one's log stream
+(GetSession `log`, else the service's
 naming convention), paging GetLogEvents forward, and `--follow`: polling for new lines and new
 sessions until the session (or, without `--session-id`, the job and all its sessions) has ended.
 Must not: know how workers write logs.
@@ -10,14 +12,15 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-import boto3
 import click
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-_CONFIG = Config(inject_host_prefix=False, retries={"mode": "standard", "max_attempts": 5})
+from farmstead.cli.local_farm import connect, explain, resolve_queue
+from farmstead.cli.options import connection_options, data_dir_option
+
 _JOB_DONE = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED"}
 POLL_SECONDS = 1.0
 #: Workers upload session logs every few seconds: after the end, wait this long for the last lines.
@@ -71,28 +74,25 @@ def _job_done(deadline: Any, ids: dict[str, str]) -> bool:
 
 
 @click.command("logs")
-@click.option("--endpoint-url", envvar="FARMSTEAD_ENDPOINT_URL", default=None,
-              help="The Farmstead server (default: the AWS configuration's endpoint_url).")
-@click.option("--farm-id", required=True, envvar="FARMSTEAD_FARM_ID")
-@click.option("--queue-id", required=True, envvar="FARMSTEAD_QUEUE_ID")
 @click.option("--job-id", required=True)
+@click.option("--farm-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
+@click.option("--queue-id", default=None, help="Default: DATA_DIR/up.json, else the deadline CLI's default.")
 @click.option("--session-id", default=None, help="Only this session (default: every session of the job).")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until the session (or job) ends.")
-@click.option("--profile", default=None)
-@click.option("--region", default=None)
-def logs(endpoint_url: str | None, farm_id: str, queue_id: str, job_id: str, session_id: str | None, follow: bool,
-         profile: str | None, region: str | None) -> None:
+@connection_options
+@data_dir_option
+def logs(job_id: str, farm_id: str | None, queue_id: str | None, session_id: str | None, follow: bool,
+         profile: str | None, endpoint_url: str | None, data_dir: Path) -> None:
     """Print the session logs of JOB, oldest session first."""
-    session = boto3.Session(profile_name=profile, region_name=region)
-    if session.region_name is None:
-        session = boto3.Session(profile_name=profile, region_name="us-west-2")
-    deadline = session.client("deadline", endpoint_url=endpoint_url, config=_CONFIG)
-    logs_client = session.client("logs", endpoint_url=endpoint_url, config=_CONFIG)
+    connection = connect(profile, endpoint_url, data_dir)
+    farm_id, queue_id = resolve_queue(connection, farm_id, queue_id)
+    deadline = connection.client("deadline")
+    logs_client = connection.client("logs")
     ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
     try:
         _print_logs(deadline, logs_client, ids, session_id, follow)
     except (ClientError, BotoCoreError) as err:
-        click.echo(f"farmstead logs: {err}", err=True)
+        click.echo(f"farmstead logs: {explain(err, connection)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

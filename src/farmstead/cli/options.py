@@ -1,4 +1,4 @@
-"""Options shared by the commands that open the store."""
+"""Options shared by several commands: the store's (data dir, database URL) and a client's (profile, endpoint)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,11 @@ database_url_option = click.option("--database-url", default=None, envvar="FARMS
 
 def settings_from(data_dir: Path, database_url: str | None, **overrides) -> Settings:
     return Settings.from_env(data_dir, database_url, **overrides)
+
+
+def connection_options(command):
+    """--profile and --endpoint-url, for the commands that talk to a server (submit, status, logs, job)."""
+    command = click.option("--endpoint-url", default=None,
+                           help="Farmstead's URL; default: the profile's, else DATA_DIR/up.json's.")(command)
+    return click.option("--profile", default=None,
+                        help="AWS profile; default `farmstead` unless AWS_PROFILE/AWS_ACCESS_KEY_ID is set.")(command)

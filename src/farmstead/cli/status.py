@@ -17,8 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from farmstead.cli.local_farm import connect, explain
-from farmstead.cli.options import data_dir_option
-from farmstead.cli.submit import connection_options
+from farmstead.cli.options import connection_options, data_dir_option
 
 _STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "CANCELED": "yellow", "NOT_COMPATIBLE": "red",
                  "RUNNING": "cyan", "STARTED": "green", "IDLE": "green", "ACTIVE": "green",

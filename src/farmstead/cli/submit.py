@@ -19,20 +19,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from farmstead.cli import job_bundles, submit_attachments
-from farmstead.cli.local_farm import Connection, connect, deadline_cli_default, explain
-from farmstead.cli.options import data_dir_option
+from farmstead.cli import hints, job_bundles, submit_attachments
+from farmstead.cli.local_farm import connect, explain, resolve_queue
+from farmstead.cli.options import connection_options, data_dir_option
 
 DEFAULT_PRIORITY = 50
 ENDED = {"SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE"}
-
-
-def connection_options(command):
-    """--profile and --endpoint-url, shared with `farmstead status`."""
-    command = click.option("--endpoint-url", default=None,
-                           help="Farmstead's URL; default: the profile's, else DATA_DIR/up.json's.")(command)
-    return click.option("--profile", default=None,
-                        help="AWS profile; default `farmstead` unless AWS_PROFILE/AWS_ACCESS_KEY_ID is set.")(command)
 
 
 @click.command()
@@ -62,7 +54,7 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
         click.echo(f"note: {note}", err=True)
     connection = connect(profile, endpoint_url, data_dir)
     client = connection.client()
-    farm_id, queue_id = _queue(connection, farm_id, queue_id)
+    farm_id, queue_id = resolve_queue(connection, farm_id, queue_id)
     try:
         parameters = _parameters(client, farm_id, queue_id, submission, overrides)
         request = {"farmId": farm_id, "queueId": queue_id, "template": submission.template_text,
@@ -87,7 +79,8 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
         raise click.ClickException(f"the job was not submitted.\n{explain(exc, connection)}") from None
     click.echo(f"Submitted {job_id} to queue {queue_id} (farm {farm_id}).")
     if not wait:
-        click.echo("Follow it with `farmstead status` (or submit with --wait).")
+        follow = hints.given_options(click.get_current_context(), "profile", "endpoint_url", "data_dir")
+        click.echo(f"Follow it with `{hints.command('status', *follow)}` (or submit with --wait).")
         return
     try:
         job = wait_for_job(client, {"farmId": farm_id, "queueId": queue_id, "jobId": job_id})
@@ -96,7 +89,9 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
         click.get_current_context().exit(130)
     except (ClientError, BotoCoreError) as exc:
         raise click.ClickException(f"lost track of {job_id}: {explain(exc, connection)}") from None
-    code = _report(job)
+    logs_hint = hints.command("logs", "--job-id", job_id, *hints.given_options(
+        click.get_current_context(), "farm_id", "queue_id", "profile", "endpoint_url", "data_dir"))
+    code = _report(job, logs_hint)
     if code == 0 and attachments:
         try:
             submit_attachments.download(connection, client, {"farmId": farm_id, "queueId": queue_id, "jobId": job_id},
@@ -105,20 +100,6 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
             raise click.ClickException(f"{job_id} succeeded, but its outputs could not be downloaded: "
                                        f"{explain(exc, connection)}") from None
     click.get_current_context().exit(code)
-
-
-def _queue(connection: Connection, farm_id: str | None, queue_id: str | None) -> tuple[str, str]:
-    local = connection.local
-    farm_id = farm_id or (local.farmId if local else None)
-    queue_id = queue_id or (local.queueId if local and farm_id == local.farmId else None)
-    if farm_id is None:
-        farm_id = deadline_cli_default("defaults.farm_id")
-    if queue_id is None and farm_id is not None:
-        queue_id = deadline_cli_default("defaults.queue_id")
-    if not farm_id or not queue_id:
-        raise click.ClickException("which queue? Give --farm-id and --queue-id, or run where `farmstead up` "
-                                   "keeps its data (or pass --data-dir)")
-    return farm_id, queue_id
 
 
 def _parameters(client, farm_id: str, queue_id: str, submission: job_bundles.Submission,
@@ -202,7 +183,9 @@ def _ended(job: dict) -> bool:
     return job.get("lifecycleStatus") != "CREATE_IN_PROGRESS" and job.get("taskRunStatus") in ENDED
 
 
-def _report(job: dict) -> int:
+def _report(job: dict, logs_hint: str) -> int:
+    """The one final verdict: the job's end, its counts and time; for anything but SUCCEEDED, why (when
+    the job could not be created) and the command that prints its session logs."""
     status, done, total, failed = _progress(job)
     elapsed = ""
     if job.get("startedAt") and job.get("endedAt"):
@@ -212,7 +195,10 @@ def _report(job: dict) -> int:
                + (f", {failed} failed" if failed else "") + elapsed)
     if status == "SUCCEEDED":
         return 0
-    if job.get("lifecycleStatusMessage"):
+    # Only a creation failure has a message worth showing: a created job's says "Job creation completed
+    # successfully" (or "Job update completed successfully"), which read like a second, opposite verdict.
+    if job.get("lifecycleStatus") == "CREATE_FAILED" and job.get("lifecycleStatusMessage"):
         click.echo(job["lifecycleStatusMessage"], err=True)
-    click.echo(f"Session logs: farmstead logs --job-id {job['jobId']}", err=True)
+    else:
+        click.echo(f"Session logs: {logs_hint}", err=True)
     return 1

@@ -2,11 +2,12 @@
 
 Owns: the order of things — the server (embedded store) comes up, the administrator's key is read,
 the local farm, queue, fleet and their association are created on first run (resumed from
-DATA_DIR/up.json afterwards), the AWS profile `farmstead` and the `deadline` CLI defaults are
-written, N local workers start, and a few lines say what runs where. Ctrl-C/SIGTERM stop the
-workers, then the server; exit 0.
-Must not: run the processes itself (up_processes.py does), edit AWS files by hand (aws_profile.py),
-or talk to the store directly: everything goes through the API, as any client would.
+DATA_DIR/up.json afterwards), the AWS profile `farmstead` and the `deadline` CLI's defaults for it
+are written, N local workers start, and a few lines say what runs where and what changed in the
+user's files. Ctrl-C/SIGTERM stop the workers, then the server; exit 0.
+Must not: run the processes itself (up_processes.py does), edit the user's AWS or deadline files by
+hand (aws_profile.py, deadline_config.py), or talk to the store directly: everything goes through
+the API, as any client would.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import configparser
 import os
 import platform
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,7 +24,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.bootstrap import PROFILE as CREDENTIALS_PROFILE
+from farmstead.cli import deadline_config
 from farmstead.cli.aws_profile import PROFILE, write_profile
+from farmstead.cli.hints import command, short_path
 from farmstead.cli.local_farm import LocalFarm
 from farmstead.cli.options import data_dir_option, settings_from
 from farmstead.cli.up_processes import Child, Stopping, Supervisor, child_env, farmstead_command, port_in_use
@@ -254,24 +255,23 @@ def _start_workers(supervisor: Supervisor, count: int, local: LocalFarm, endpoin
 
 
 def _set_deadline_cli_defaults(local: LocalFarm) -> str:
-    executable = shutil.which("deadline")
-    if executable is None:
-        return "not installed (`pip install deadline` for `deadline bundle submit`)"
-    # Farm and queue defaults are stored per profile, so the profile is set first. Since 0.60 the
-    # CLI asks ten regions unless told which (docs/deadline-cli.md): Farmstead answers all alike.
-    settings = [("defaults.aws_profile_name", PROFILE), ("defaults.farm_id", local.farmId),
-                ("defaults.queue_id", local.queueId)]
-    if local.region:
-        settings.append(("settings.deadline_regions", local.region))
-    for setting, value in settings:
-        try:
-            done = subprocess.run([executable, "config", "set", setting, value], capture_output=True,
-                                  text=True, timeout=120)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"could not set its defaults ({exc})"
-        if done.returncode != 0:
-            return f"could not set {setting}: {done.stderr.strip()[-300:]}"
-    return f"defaults set: profile {PROFILE}, this farm and queue"
+    """The `deadline` CLI's defaults for the profile, written into its settings file whether or not the
+    CLI is installed yet (installed later, `deadline bundle submit` works at once); the summary's line."""
+    try:
+        written = deadline_config.point_at(PROFILE, local.farmId, local.queueId, local.region)
+    except OSError as exc:
+        return f"defaults not written ({exc}); give --profile {PROFILE} --farm-id … --queue-id …"
+    where = _short(written.path)
+    if written.changes:
+        line = f"set in {where}: " + "; ".join(written.changes)
+        if written.backup is not None:
+            line += f" (original kept as {_short(written.backup)})"
+    else:
+        line = f"{where} already names this farm and queue for profile {PROFILE}"
+    if written.kept_profile is not None:
+        line += (f"; your default profile stays {written.kept_profile!r}, so use "
+                 f"`deadline bundle submit --profile {PROFILE} …` for this farm")
+    return line
 
 
 # ----- what the operator sees -----
@@ -280,38 +280,26 @@ def _summary(data_dir: Path, endpoint: str, local: LocalFarm, created: list[str]
              written: str, cli_note: str) -> None:
     shown = _short(data_dir)
     verb = f"created {', '.join(created)}" if created else "resumed"
-    me = _invocation()
+    # The hints run as printed: a data dir other than the default one is named in them.
+    data_dir_words = [] if data_dir == (Path.cwd() / "farmstead-data").resolve() else ["--data-dir", shown]
     worker_line = (f"{workers} local worker{'s' if workers != 1 else ''} (work dirs {shown}/workers/, "
                    f"logs {shown}/logs/worker-N.log)" if workers else "no local workers (--workers 0)")
     lines = [
         f"Farmstead is up (data in {shown}).",
         f"  API      {endpoint}  (log {shown}/logs/server.log)",
         f"  Monitor  {endpoint}/  sign in with the key pair in {shown}/credentials, or set a password: "
-        f"{me} users passwd admin --data-dir {shown}",
+        f"{command('users', 'passwd', 'admin', '--data-dir', shown)}",
         f"  Farm     {FARM_NAME} {local.farmId}, queue {QUEUE_NAME} {local.queueId}  [{verb}]",
         f"  Fleet    {FLEET_NAME} {local.fleetId}: {worker_line}",
         f"  Profile  {written}",
         f"  deadline CLI  {cli_note}",
-        f"Try:  {me} submit {_example()} --wait      then: {me} status",
-        f"More workers:  {me} worker --endpoint-url {endpoint} --farm-id {local.farmId} "
-        f"--fleet-id {local.fleetId} --profile {PROFILE}",
+        f"Try:  {command('submit', _example(), '--wait', *data_dir_words)}      "
+        f"then: {command('status', *data_dir_words)}",
+        "More workers:  " + command("worker", "--endpoint-url", endpoint, "--farm-id", local.farmId,
+                                    "--fleet-id", local.fleetId, "--profile", PROFILE),
         "Ctrl-C stops the workers, then the server.",
     ]
     click.echo("\n".join(lines))
-
-
-def _invocation() -> str:
-    """How to type `farmstead` here: `make up` runs .venv/bin/farmstead, which may not be on PATH."""
-    argv0 = sys.argv[0] if sys.argv else "farmstead"
-    if argv0.endswith("__main__.py"):
-        return "python -m farmstead"
-    found = shutil.which("farmstead")
-    try:
-        if found and Path(found).samefile(argv0):
-            return "farmstead"
-    except OSError:
-        pass
-    return argv0 if os.sep in argv0 else "farmstead"
 
 
 def _example() -> str:
@@ -323,14 +311,7 @@ def _example() -> str:
 
 
 def _short(path: Path) -> str:
-    path = Path(path)
-    for base, label in ((Path.cwd(), "."), (Path.home(), "~")):
-        try:
-            relative = path.relative_to(base)
-        except ValueError:
-            continue
-        return "." if str(relative) == "." else f"{label}/{relative}"
-    return str(path)
+    return short_path(path)
 
 
 def _client_host(host: str) -> str:

@@ -1,4 +1,5 @@
-"""Administration commands that work on the store directly: users, keys, migrations, coverage."""
+"""Administration commands that work on the store directly: users, keys, migrations, coverage.
+(`users add`/`users remove`, which change memberships, go through the API's executor: memberships.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from farmstead.cli.memberships import users_add, users_remove
 from farmstead.cli.options import data_dir_option, database_url_option, settings_from
 from farmstead.clock import SystemClock
 from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access_key
@@ -35,7 +37,11 @@ def _opened(data_dir, database_url) -> Iterator[Store]:
 
 @click.group()
 def users() -> None:
-    """Principals who may call the API."""
+    """Principals who may call the API, and their memberships."""
+
+
+users.add_command(users_add)
+users.add_command(users_remove)
 
 
 @users.command("create")

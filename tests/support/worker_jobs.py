@@ -45,3 +45,23 @@ def task_runs(response: dict) -> list[dict]:
     """The taskRun actions an UpdateWorkerSchedule answer lists, in order."""
     return [action for session in response["assignedSessions"].values() for action in session["sessionActions"]
             if "taskRun" in action["definition"]]
+
+
+def finish_frames(deadline, farm: dict, failing: set[int] = frozenset(), max_polls: int = 1000):
+    """A scripted worker of the farm's fleet runs every task it is given: frames in `failing` fail (each
+    try), the others succeed. Returns the worker (its `ran` lists every action it was given)."""
+    from support.scripted_worker import ScriptedWorker
+
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+
+    def outcome(action: dict) -> str:
+        run = action["definition"].get("taskRun")
+        return "FAILED" if run and int(run["parameters"]["Frame"]["int"]) in failing else "SUCCEEDED"
+    worker.run(outcome=outcome, max_polls=max_polls)
+    return worker
+
+
+def frames_ran(worker) -> list[int]:
+    """The frames of the taskRun actions `worker` was given, in order."""
+    return [int(a["definition"]["taskRun"]["parameters"]["Frame"]["int"]) for a in worker.ran
+            if "taskRun" in a["definition"]]

@@ -24,6 +24,7 @@ COMMANDS = {
     # The local-farm experience.
     "up": "farmstead.cli.up:up",
     "submit": "farmstead.cli.submit:submit",
+    "job": "farmstead.cli.job:job",
     "status": "farmstead.cli.status:status",
 }
 

@@ -166,3 +166,32 @@ def test_a_viewer_sees_the_job_but_has_no_cancel_button_and_a_forged_cancel_is_r
     assert "0 of 1 job done" in page.inner_text(".notice") and "not authorized" in page.inner_text(".notice")
     assert worker.job(job_id)["taskRunStatus"] == "SUSPENDED"
     page.context.close()
+
+
+def test_requeue_failed_asks_what_it_reruns_and_the_buttons_follow_the_job(browser, worker, tmp_path):
+    fixed = tmp_path / "fixed"
+    frames = {"name": "Render", "parameterSpace": {"taskParameterDefinitions": [
+        {"name": "Frame", "type": "INT", "range": "1-6"}]}, "script": {"actions": {"onRun": bash(
+            f"if [ {{{{Task.Param.Frame}}}} -eq 4 ] && [ ! -e {fixed} ]; then echo 'frame 4: bad cache' >&2; "
+            "exit 2; fi; echo rendered")}}}
+    job_id = worker.submit("requeue the broken frame", [frames], maxRetriesPerTask=0, maxFailedTasksCount=10)
+    wait_until(lambda: worker.job(job_id)["taskRunStatus"] == "FAILED", 60, "the job to fail")
+    page = sign_in(browser, worker, "admin", ADMIN_PASSWORD)
+    page.goto(worker.job_url(job_id))
+    toolbar = page.locator("form[data-applies]")
+    assert toolbar.locator("button[value=resume]").is_hidden()
+    assert toolbar.locator("button[value=requeue_all]").is_visible()
+    fixed.touch()  # the cache is mended: the frame will render now
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    toolbar.locator("button[value=requeue_failed]").click()
+    page.wait_for_selector(".notice")
+    assert asked[0].startswith("Requeue the 1 FAILED task of this job? 5 SUCCEEDED stay as they are."), asked
+    assert "maxRetriesPerTask was raised from 0 to 1" in page.inner_text(".notice")
+    page.wait_for_function("() => document.querySelector('[data-live] .facts .status').textContent === 'SUCCEEDED'",
+                           timeout=60_000)
+    # The toolbar followed the job without a reload: nothing failed is left to requeue.
+    page.wait_for_function("() => document.querySelector('form[data-applies] button[value=requeue_failed]').hidden",
+                           timeout=10_000)
+    assert worker.job(job_id)["taskRunStatusCounts"]["SUCCEEDED"] == 6
+    page.context.close()

@@ -169,10 +169,10 @@ def test_the_api_refusal_of_an_action_is_shown_as_its_message(admin, deadline, f
     deadline.update_job(farmId=farm_id, queueId=queue, jobId=job_id, targetTaskRunStatus="CANCELED")
     deadline.update_job(farmId=farm_id, queueId=queue, jobId=job_id, lifecycleStatus="ARCHIVED")
     page = f"/farms/{farm_id}/queues/{queue}/jobs/{job_id}"
-    admin.request("/actions", {"csrf": admin.csrf(page), "kind": "job", "action": "requeue", "item": job_id,
+    admin.request("/actions", {"csrf": admin.csrf(page), "kind": "job", "action": "requeue_all", "item": job_id,
                                "farm_id": farm_id, "queue_id": queue, "back": page, "confirmed": "1"})
     body = admin.request(page)[2]
-    assert "Requeue: 0 of 1 job done. Refused" in body and "archived" in body.lower()
+    assert "Requeue all: 0 of 1 job done. Refused" in body and "archived" in body.lower()
     assert "Traceback" not in body
 
 

@@ -1,33 +1,50 @@
-"""Changing work from the browser: requeue, suspend, resume, cancel, mark failed or succeeded (a job, a step,
-a task or a selection of several), change a job's priority, archive a finished job.
+"""Changing work from the browser: requeue the failed tasks (and the canceled), requeue everything, resume
+what is suspended, suspend, cancel, mark failed or succeeded (a job, a step, a task or a selection of
+several), change a job's priority, archive a finished job.
 
-Each item is one API call (UpdateJob, UpdateStep or UpdateTask) made as the signed-in user, so the API's
-membership rules and state checks decide; a refusal comes back as the API's own message. Nothing changes
-without confirmation: the page's script asks first, and without the script this answers with a
-confirmation page whose button repeats the request with `confirmed=1`.
+A one-target change is one API call per item (UpdateJob, UpdateStep or UpdateTask). Requeue and resume
+are job_control's: a few calls per job or step (the retries raised where they ran out, then the
+failed or suspended tasks only), said back in a sentence. Every call is made as the signed-in user, so
+the API's membership rules and state checks decide; a refusal comes back as the API's own message.
+Nothing changes without confirmation: the page's script asks first (with the question the page put
+on the button), and without the script this answers with a confirmation page whose button repeats
+the request with `confirmed=1`.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page, set_notice
 
-# action -> (target status, verb shown to the user)
-TARGETS = {
-    "requeue": ("READY", "Requeue"),
-    "resume": ("READY", "Resume"),
-    "suspend": ("SUSPENDED", "Suspend"),
-    "cancel": ("CANCELED", "Cancel"),
-    "fail": ("FAILED", "Mark failed"),
-    "succeed": ("SUCCEEDED", "Mark succeeded"),
+#: action -> the verb shown to the user, for each kind of item.
+VERBS = {
+    "requeue_failed": "Requeue failed",
+    "requeue_failed_canceled": "Requeue failed and canceled",
+    "requeue_all": "Requeue all",
+    "requeue": "Requeue",
+    "resume": "Resume",
+    "suspend": "Suspend",
+    "cancel": "Cancel",
+    "fail": "Mark failed",
+    "succeed": "Mark succeeded",
+    "priority": "Change priority of",
+    "archive": "Archive",
 }
-JOB_ONLY = {"priority": "Change priority of", "archive": "Archive"}
-KINDS = ("job", "step", "task")
+ALLOWED = {
+    "job": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
+            "succeed", "priority", "archive"),
+    "step": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
+             "succeed"),
+    "task": ("requeue", "resume", "suspend", "cancel", "fail", "succeed"),
+}
 MAX_ITEMS = 100
+_TASK_ID = re.compile(r"task-([0-9a-f]{32})-\d+")
 
 
 def perform(page: Page) -> Response:
@@ -35,11 +52,11 @@ def perform(page: Page) -> Response:
     kind, action = form.get("kind", ""), form.get("action", "")
     items = [i for i in page.form_lists.get("item", []) if i][:MAX_ITEMS]
     back = _local(form.get("back")) or "/"
-    if kind not in KINDS or (action not in TARGETS and not (kind == "job" and action in JOB_ONLY)):
+    if action not in ALLOWED.get(kind, ()):
         return set_notice(RedirectResponse(back, 303), "error", "Unknown action.")
     if not items:
         return set_notice(RedirectResponse(back, 303), "error", "Nothing was selected.")
-    verb = TARGETS[action][1] if action in TARGETS else JOB_ONLY[action]
+    verb = VERBS[action]
     what = f"{len(items)} {kind}{'s' if len(items) != 1 else ''}"
     if action == "priority":
         priority = _priority(form.get("priority"))
@@ -48,36 +65,110 @@ def perform(page: Page) -> Response:
         verb = f"Set priority {priority} on"
     if form.get("confirmed") != "1":
         hidden = [(k, v) for k, values in page.form_lists.items() if k not in ("csrf", "confirmed") for v in values]
-        return page.html("confirm.html", title="Confirm", question=f"{verb} {what}?", items=items, kind=kind,
-                         fields=hidden, back=back, crumbs=[])
-    done, refused = 0, []
+        return page.html("confirm.html", title="Confirm", question=question(page, kind, action, items, form),
+                         items=items, kind=kind, fields=hidden, back=back, crumbs=[])
+    if kind == "task" and action in ("requeue", "resume"):
+        text, failed = _change_tasks(page, action, items, form)
+        return set_notice(RedirectResponse(back, 303), "error" if failed else "ok", text)
+    done, refused, said = 0, [], []
     for item in items:
         try:
-            _apply(page, kind, action, item, form)
+            sentence = _apply(page, kind, action, item, form)
             done += 1
+            if sentence:
+                said.append(sentence if len(items) == 1 else f"{item}: {sentence}")
         except ServiceError as err:
             refused.append(f"{item}: {err.message}")
-    text = f"{verb}: {done} of {len(items)} {kind}{'s' if len(items) != 1 else ''} done."
+    text = f"{verb}: {done} of {what} done."
+    if said:
+        text += " " + " ".join(said[:5])
     if refused:
         text += " Refused — " + "; ".join(refused[:5])
     return set_notice(RedirectResponse(back, 303), "error" if refused else "ok", text)
 
 
-def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, Any]) -> None:
-    ids = {"farmId": form.get("farm_id", ""), "queueId": form.get("queue_id", "")}
+def question(page: Page, kind: str, action: str, items: list[str], form: dict[str, Any]) -> str:
+    """What the confirmation asks. A single job or step says what a requeue will rerun and what stays."""
+    what = f"{len(items)} {kind}{'s' if len(items) != 1 else ''}"
+    verb = VERBS[action] if action != "priority" else f"Set priority {_priority(form.get('priority'))} on"
+    if len(items) == 1 and kind in ("job", "step") and action.startswith("requeue"):
+        try:
+            ids = _ids(form, items[0] if kind == "job" else form.get("job_id", ""))
+            item = page.call("GetStep", stepId=items[0], **ids) if kind == "step" else page.call("GetJob", **ids)
+        except ServiceError:
+            return f"{verb} {what}?"
+        return requeue_question(action, kind, item.get("taskRunStatusCounts") or {})
+    return f"{verb} {what}?"
+
+
+def requeue_question(action: str, kind: str, counts: dict[str, int]) -> str:
+    """The question for a requeue of one job or step, from its counts (the pages put it on the button)."""
+    failed, canceled, succeeded = (counts.get(s, 0) for s in ("FAILED", "CANCELED", "SUCCEEDED"))
+    total = sum(counts.values())
+    raise_note = (" Where a task's retries ran out, the job's maxRetriesPerTask is raised as far as that needs."
+                  if failed else "")
+    if action == "requeue_all":
+        rerun = f" {succeeded} SUCCEEDED task{'s' if succeeded != 1 else ''} will run again." if succeeded else ""
+        return f"Requeue all {total} tasks of this {kind}?{rerun}{raise_note}"
+    chosen = [f"{failed} FAILED"] if failed else []
+    if action == "requeue_failed_canceled" and canceled:
+        chosen.append(f"{canceled} CANCELED")
+    stays = f" {succeeded} SUCCEEDED stay as they are." if succeeded else ""
+    plural = "" if failed + (canceled if action == "requeue_failed_canceled" else 0) == 1 else "s"
+    return f"Requeue the {' and '.join(chosen) or 'failed'} task{plural} of this {kind}?{stays}{raise_note}"
+
+
+def _ids(form: dict[str, Any], job_id: str) -> dict[str, str]:
+    return {"farmId": form.get("farm_id", ""), "queueId": form.get("queue_id", ""), "jobId": job_id}
+
+
+def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, Any]) -> str | None:
+    """One job, step or task changed; the sentence job_control had to say, if any."""
     if kind == "job":
+        ids = _ids(form, item)
         if action == "priority":
-            page.call("UpdateJob", jobId=item, priority=_priority(form.get("priority")), **ids)
-        elif action == "archive":
-            page.call("UpdateJob", jobId=item, lifecycleStatus="ARCHIVED", **ids)
-        else:
-            page.call("UpdateJob", jobId=item, targetTaskRunStatus=TARGETS[action][0], **ids)
-    elif kind == "step":
-        page.call("UpdateStep", jobId=form.get("job_id", ""), stepId=item, targetTaskRunStatus=TARGETS[action][0],
-                  **ids)
+            page.call("UpdateJob", priority=_priority(form.get("priority")), **ids)
+            return None
+        if action == "archive":
+            page.call("UpdateJob", lifecycleStatus="ARCHIVED", **ids)
+            return None
+        step_id = None
     else:
-        page.call("UpdateTask", jobId=form.get("job_id", ""), stepId=form.get("step_id", ""), taskId=item,
-                  targetRunStatus=TARGETS[action][0], **ids)
+        ids = _ids(form, form.get("job_id", ""))
+        step_id = item if kind == "step" else form.get("step_id", "")
+    if action in job_control.TARGETS:
+        task = (step_id, item) if kind == "task" else None
+        job_control.set_target(page.call, ids, job_control.TARGETS[action], step_id=None if task else step_id,
+                               task=task)
+        return None
+    if action == "resume":
+        outcome = job_control.resume(page.call, ids, step_id=step_id)
+    elif action == "requeue_all":
+        outcome = job_control.requeue_all(page.call, ids, step_id=step_id)
+    else:
+        outcome = job_control.requeue_failed(page.call, ids, step_id=step_id,
+                                             include_canceled=action == "requeue_failed_canceled")
+    if outcome.refused and not outcome.moved:
+        raise ServiceError("ConflictException", outcome.sentence(VERBS[action]))
+    return outcome.sentence(VERBS[action])
+
+
+def _change_tasks(page: Page, action: str, items: list[str], form: dict[str, Any]) -> tuple[str, bool]:
+    """Requeue or resume of chosen tasks: one job_control change for all of them (100 a call)."""
+    ids = _ids(form, form.get("job_id", ""))
+    chosen = []
+    for task_id in items:
+        match = _TASK_ID.fullmatch(task_id)
+        step_id = f"step-{match.group(1)}" if match else form.get("step_id", "")
+        chosen.append((step_id, task_id))
+    try:
+        if action == "resume":
+            outcome = job_control.resume(page.call, ids, task_ids=chosen)
+        else:
+            outcome = job_control.requeue_failed(page.call, ids, task_ids=chosen, include_canceled=True)
+    except ServiceError as err:
+        return f"{VERBS[action]}: refused — {err.message}", True
+    return outcome.sentence(VERBS[action]), bool(outcome.refused)
 
 
 def _priority(text: str | None) -> int | None:

@@ -12,7 +12,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
+from farmstead.web.actions import requeue_question
 from farmstead.web.page import Page
 
 TASK_PAGE_SIZE = 100
@@ -34,6 +36,28 @@ def _job_url(farm_id: str, queue_id: str, job_id: str) -> str:
     return f"/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}"
 
 
+#: A job in one of these may be archived (the API's rule).
+ARCHIVABLE = (*job_control.FINISHED, "SUSPENDED")
+
+
+def controls(kind: str, item: dict[str, Any], job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Which change buttons apply to this job, step or task now, and the question each asks: the page
+    shows only these, and its script updates them as the live part changes."""
+    if (job or item).get("lifecycleStatus") == "ARCHIVED":
+        return {"applicable": [], "questions": {}}
+    if kind == "task":
+        return {"applicable": job_control.actions_for_task(item.get("runStatus", "")), "questions": {}}
+    counts = item.get("taskRunStatusCounts") or {}
+    applicable = job_control.actions_for_counts(counts, item.get("taskRunStatus"))
+    if kind == "job":
+        applicable.append("priority")
+        if item.get("taskRunStatus") in ARCHIVABLE:
+            applicable.append("archive")
+    questions = {action: requeue_question(action, kind, counts) for action in applicable
+                 if action.startswith("requeue")}
+    return {"applicable": applicable, "questions": questions}
+
+
 def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetJob", **ids)
@@ -43,7 +67,8 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
     sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
     context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
-                   base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id))
+                   base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
+                   controls=controls("job", info))
     if page.wants_fragment:
         return page.fragment("job_live.html", etag=etag, **context)
     names = {s["stepId"]: s["name"] for s in steps}
@@ -84,13 +109,14 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
             from urllib.parse import quote
             next_link = f"?token={quote(listed['nextToken'])}"
     workers = _workers_of(page, ids, tasks)
+    job_info = page.call("GetJob", **ids)
     base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
     context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks, workers=workers,
                    base=base, status_filter=status, statuses=TASK_STATUSES, next_link=next_link, paged=bool(token),
-                   job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id))
+                   job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
+                   controls=controls("step", info, job_info))
     if page.wants_fragment:
         return page.fragment("step_live.html", etag=etag, **context)
-    job_info = page.call("GetJob", **ids)
     return page.html("step.html", title=info["name"], job=job_info,
                      crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
 
@@ -116,11 +142,12 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     if same is not None and page.wants_fragment:
         return same
     attempts = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", taskId=task_id, **ids)
-    context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id))
+    job_info = page.call("GetJob", **ids)
+    context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
+                   controls=controls("task", info, job_info))
     if page.wants_fragment:
         return page.fragment("task_live.html", etag=etag, **context)
     step_info = page.call("GetStep", stepId=step_id, **ids)
-    job_info = page.call("GetJob", **ids)
     crumbs = _crumbs(page, farm_id, queue_id, job_info) + [
         (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
     return page.html("task.html", title=f"Task {task_id}", step=step_info, job=job_info, farm_id=farm_id,

@@ -83,7 +83,9 @@
         return;
       }
       var what = selected + " " + kind + (selected === 1 ? "" : "s");
-      if (!window.confirm(label + " " + what + "?")) {
+      // A requeue of one job or step asks what the page wrote for it (what reruns, what stays).
+      var question = button && button.dataset.question ? button.dataset.question : label + " " + what + "?";
+      if (!window.confirm(question)) {
         event.preventDefault();
         return;
       }
@@ -97,6 +99,20 @@
       flag.value = "1";
     });
   }
+
+  // --- the buttons of "this job / step / task" follow its state as the live part changes ------------
+  function followState(region) {
+    var state = region.querySelector("[data-applicable]");
+    if (!state) return;
+    var applicable = state.dataset.applicable.split(" ");
+    var questions = JSON.parse(state.dataset.questions || "{}");
+    document.querySelectorAll("form[data-applies] [data-action]").forEach(function (control) {
+      var action = control.dataset.action;
+      control.hidden = applicable.indexOf(action) < 0;
+      if (questions[action]) control.dataset.question = questions[action];
+    });
+  }
+  document.addEventListener("farmstead:updated", function (event) { followState(event.target); });
 
   // --- "select all" boxes in table headers ------------------------------------------------------
   document.addEventListener("change", function (event) {

@@ -319,3 +319,32 @@ def test_job_wait_exits_three_for_a_canceled_job(run_cli, deadline, own_queue, s
                    "--job-id", job_id, "--timeout", "30", "--output", "json")
     assert done.returncode == 3, done.stdout + done.stderr
     assert json.loads(done.stdout)["status"] == "CANCELED"
+
+
+def test_requeue_tasks_is_refused_for_failed_tasks_whose_retries_ran_out_until_they_are_raised(
+        run_cli, deadline, server, unique_name):
+    """`deadline job requeue-tasks` sends UpdateTask(targetRunStatus=PENDING) per FAILED, CANCELED or
+    SUSPENDED task. As AWS documents, a FAILED task that used its retries can't be requeued until
+    maxRetriesPerTask grows: the CLI stops at that refusal (ConflictException). After the job's limit is
+    raised it requeues exactly those tasks, and they are READY at once (their step has no dependencies)."""
+    from support.worker_jobs import finish_frames, served_queue, submit
+
+    farm = served_queue(deadline, deadline.create_farm(displayName=unique_name("requeue"))["farmId"])
+    ids = {"farmId": farm["farmId"], "queueId": farm["queueId"]}
+    job_id = submit(deadline, farm, "1-6", maxRetriesPerTask=0, maxFailedTasksCount=10)
+    finish_frames(deadline, farm, {2, 5})
+    args = ["job", "requeue-tasks", "--farm-id", ids["farmId"], "--queue-id", ids["queueId"], "--job-id", job_id,
+            "--yes"]
+
+    def counts() -> dict[str, int]:
+        return {k: v for k, v in deadline.get_job(**ids, jobId=job_id)["taskRunStatusCounts"].items() if v}
+
+    assert counts() == {"SUCCEEDED": 4, "FAILED": 2}
+    refused = run_cli(*args)
+    assert refused.returncode == 1 and "ConflictException" in refused.stdout + refused.stderr
+    assert "RETRIES_EXHAUSTED" in refused.stdout + refused.stderr
+    assert counts() == {"SUCCEEDED": 4, "FAILED": 2}
+    deadline.update_job(**ids, jobId=job_id, maxRetriesPerTask=1)
+    done = run_cli(*args)
+    assert done.returncode == 0 and "Requeued a total of 2 tasks." in done.stdout, done.stdout + done.stderr
+    assert counts() == {"SUCCEEDED": 4, "READY": 2}

@@ -18,8 +18,8 @@ SCREENSHOTS_ENV = "FARMSTEAD_SCREENSHOTS_DIR"
 pytestmark = pytest.mark.timeout(240)
 
 
-def sign_in(browser, monitor, name: str, password: str, start: str | None = None):
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
+def sign_in(browser, monitor, name: str, password: str, start: str | None = None, width: int = 1366):
+    context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(start or monitor.live.endpoint + "/")
@@ -195,3 +195,39 @@ def test_requeue_failed_asks_what_it_reruns_and_the_buttons_follow_the_job(brows
                            timeout=10_000)
     assert worker.job(job_id)["taskRunStatusCounts"]["SUCCEEDED"] == 6
     page.context.close()
+
+
+def test_the_main_pages_fit_a_phone_without_sideways_scrolling(browser, worker):
+    frames = {"name": "Render", "parameterSpace": {"taskParameterDefinitions": [
+        {"name": "Frame", "type": "INT", "range": "1-3"}]}, "script": {"actions": {"onRun": bash(
+            "if [ {{Task.Param.Frame}} -eq 2 ]; then echo 'ERROR: a rather long message about the particle cache "
+            "of frame 2 that will not fit on one line of a phone' >&2; exit 4; fi; echo ok")}}}
+    job_id = worker.submit("phone check with a long job name to wrap", [frames], maxRetriesPerTask=0,
+                           maxFailedTasksCount=5)
+    wait_until(lambda: worker.job(job_id)["taskRunStatus"] == "FAILED", 60, "the job to fail")
+    ids = {"farmId": worker.farm_id, "queueId": worker.queue_id, "jobId": job_id}
+    step = worker.deadline.list_steps(**ids)["steps"][0]["stepId"]
+    failed = worker.deadline.search_tasks(farmId=worker.farm_id, queueIds=[worker.queue_id], jobId=job_id,
+                                          itemOffset=0, filterExpressions={"operator": "AND", "filters": [
+                                              {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL",
+                                                                "value": "FAILED"}}]})["tasks"][0]
+    session = "session-" + failed["latestSessionActionId"].split("-")[1]
+    job_url = worker.job_url(job_id)
+    pages = {"farms": worker.live.endpoint + "/", "farm": worker.url(), "queue": worker.queue_url(),
+             "job": job_url, "step": f"{job_url}/steps/{step}",
+             "task": f"{job_url}/steps/{step}/tasks/{failed['taskId']}", "session": f"{job_url}/sessions/{session}",
+             "fleet": worker.url(f"/fleets/{worker.fleet_id}")}
+    page = sign_in(browser, worker, "admin", ADMIN_PASSWORD, width=390)
+    for name, url in pages.items():
+        page.goto(url)
+        page.wait_for_load_state()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the {name} page scrolls sideways by {overflow} px at 390 px"
+        if name == "step":
+            shot(page, "phone-step")
+    page.context.close()
+    signin = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
+    signin.goto(worker.live.endpoint + "/signin")
+    assert signin.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert signin.title() == "Sign in · Farmstead"
+    signin.context.close()

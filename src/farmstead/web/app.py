@@ -119,7 +119,8 @@ class WebMonitor:
                      headers: dict[str, str] | None = None, next_path: str | None = None) -> Response:
         """The sign-in page; after a refused attempt it keeps the posted `next`, so a retry still goes back."""
         nonce = Sessions.new_signin_nonce()
-        body = self.render("signin.html", user=None, csrf=nonce, error=error, notice=None, path="/signin",
+        body = self.render("signin.html", title="Sign in", user=None, csrf=nonce, error=error, notice=None,
+                           path="/signin",
                            next=_safe_next(next_path or request.query_params.get("next")))
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",

@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, Response
 
 from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
+from farmstead.web import run_details
 from farmstead.web.actions import requeue_question
 from farmstead.web.page import Page
+from farmstead.web.rendering import task_label
 
 TASK_PAGE_SIZE = 100
 TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
@@ -68,7 +70,7 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
     context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
                    base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
-                   controls=controls("job", info))
+                   controls=controls("job", info), **_job_runs(page, ids, info, sessions))
     if page.wants_fragment:
         return page.fragment("job_live.html", etag=etag, **context)
     names = {s["stepId"]: s["name"] for s in steps}
@@ -81,6 +83,23 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
             depends[item["stepId"]] = [{**d, "name": names.get(d["stepId"], d["stepId"])} for d in found]
     return page.html("job.html", title=info["name"], depends=depends,
                      crumbs=_crumbs(page, farm_id, queue_id), **context)
+
+
+def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) -> dict[str, Any]:
+    """The job page's view of how it ran: each step's most recent failure (its exit code and last lines),
+    which sessions ended a task FAILED, and the host of each session's worker; batched reads only."""
+    failed: set[str] = set()
+    latest_failure: dict[str, dict] = {}
+    if (job.get("taskRunStatusCounts") or {}).get("FAILED"):
+        failed, failed_tasks = run_details.failed_sessions(page, ids)
+        for item in failed_tasks:  # most recent first
+            latest_failure.setdefault(item["stepId"], item)
+    attempts = run_details.latest_attempts(page, ids, list(latest_failure.values()))
+    return dict(failed_sessions=failed, step_failures={step: (item, attempts.get(item["taskId"]))
+                                                       for step, item in latest_failure.items()},
+                excerpts=run_details.last_lines(page, ids["farmId"], ids["queueId"], list(attempts.values())),
+                hosts=run_details.host_names(page, ids["farmId"], {(s.get("fleetId", ""), s.get("workerId", ""))
+                                                                   for s in sessions}))
 
 
 def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> Response:
@@ -108,11 +127,10 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
         if listed.get("nextToken"):
             from urllib.parse import quote
             next_link = f"?token={quote(listed['nextToken'])}"
-    workers = _workers_of(page, ids, tasks)
     job_info = page.call("GetJob", **ids)
     base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
-    context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks, workers=workers,
-                   base=base, status_filter=status, statuses=TASK_STATUSES, next_link=next_link, paged=bool(token),
+    context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
+                   **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES, next_link=next_link, paged=bool(token),
                    job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("step", info, job_info))
     if page.wants_fragment:
@@ -121,18 +139,14 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
                      crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
 
 
-def _workers_of(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[str, dict[str, str]]:
-    """sessionId and workerId of each task's latest attempt: one ListSessions call for the job (a
-    session action id names its session), so a page of tasks costs one call, not one per task."""
-    sessions = {s["sessionId"]: s for s in page.call("ListSessions", maxResults=100, **ids).get("sessions", [])}
-    found: dict[str, dict[str, str]] = {}
-    for item in tasks:
-        action = item.get("latestSessionActionId")
-        if not action:
-            continue
-        session_id = "session-" + action.split("-")[1]
-        found[item["taskId"]] = {"sessionId": session_id, "workerId": sessions.get(session_id, {}).get("workerId", "")}
-    return found
+def _how_they_ran(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[str, Any]:
+    """For a page of tasks: each one's latest attempt, the session and host it ran on, and the last lines
+    of the failed ones; a handful of batched calls (run_details.py), whatever the page's size."""
+    attempts = run_details.latest_attempts(page, ids, tasks)
+    sessions = run_details.workers_of_sessions(page, ids, {a.get("sessionId", "") for a in attempts.values()})
+    hosts = run_details.host_names(page, ids["farmId"], {(s["fleetId"], s["workerId"]) for s in sessions.values()})
+    excerpts = run_details.last_lines(page, ids["farmId"], ids["queueId"], list(attempts.values()))
+    return dict(attempts=attempts, sessions_of_tasks=sessions, hosts=hosts, excerpts=excerpts)
 
 
 def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
@@ -141,16 +155,23 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     etag, same = page.unchanged(info)
     if same is not None and page.wants_fragment:
         return same
-    attempts = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", taskId=task_id, **ids)
+    listed = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", taskId=task_id, **ids)
+    # Each attempt with its exit code and message (GetSessionAction's fields), in one batched read.
+    detailed = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in listed])
+    attempts = [detailed.get(a["sessionActionId"], a) for a in listed]
+    sessions = run_details.workers_of_sessions(page, ids, {a.get("sessionId", "") for a in attempts})
     job_info = page.call("GetJob", **ids)
     context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
-                   controls=controls("task", info, job_info))
+                   controls=controls("task", info, job_info), sessions_of_tasks=sessions,
+                   hosts=run_details.host_names(page, farm_id, {(s["fleetId"], s["workerId"])
+                                                               for s in sessions.values()}),
+                   excerpts=run_details.last_lines(page, farm_id, queue_id, attempts))
     if page.wants_fragment:
         return page.fragment("task_live.html", etag=etag, **context)
     step_info = page.call("GetStep", stepId=step_id, **ids)
     crumbs = _crumbs(page, farm_id, queue_id, job_info) + [
         (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
-    return page.html("task.html", title=f"Task {task_id}", step=step_info, job=job_info, farm_id=farm_id,
+    return page.html("task.html", title=f"Task {task_label(info)}", step=step_info, job=job_info, farm_id=farm_id,
                      queue_id=queue_id, job_id=job_id, crumbs=crumbs,
                      can_manage=page.can_manage(farm_id, queue_id, job_id), **context)
 
@@ -159,6 +180,9 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
     ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetSession", sessionId=session_id, **ids)
     actions = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", sessionId=session_id, **ids)
+    # Why the failed ones failed (exit code, message): GetSessionAction's fields, in one batched read.
+    details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions if a["status"] == "FAILED"])
+    actions = [details.get(a["sessionActionId"], a) for a in actions]
     context = dict(session=info, actions=actions, farm_id=farm_id, job_base=_job_url(farm_id, queue_id, job_id))
     if page.wants_fragment:
         return page.fragment("session_live.html", **context)

@@ -18,7 +18,7 @@ class Renderer:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(directory), autoescape=True,
                                       trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(when=when, duration=duration, user=user_of, param=parameter_value,
-                                short=short_id)
+                                short=short_id, task_label=task_label, params_label=parameters_label)
         self.env.globals.update(progress=progress, active_statuses=_ACTIVE)
 
     def __call__(self, template: str, **context: Any) -> str:
@@ -32,15 +32,22 @@ def when(value: datetime | None) -> str:
 
 
 def duration(started: datetime | None, ended: datetime | None = None) -> str:
+    """How long a run took (to now while it runs): the one way every page shows a duration. Under 10 s
+    it keeps tenths (hundredths under 1 s), where a frame's time matters; above, whole seconds."""
     if not isinstance(started, datetime):
         return "—"
     ended = ended if isinstance(ended, datetime) else None
-    seconds = int(((ended or datetime.now(timezone.utc)) - started).total_seconds())
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    seconds = max(0.0, ((ended or datetime.now(timezone.utc)) - started).total_seconds())
+    if seconds < 1:
+        return f"{seconds:.2f} s"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
 
 
 def user_of(arn: str | None) -> str:
@@ -59,6 +66,20 @@ def short_id(value: str | None) -> str:
         return f"{parts[0]}-{parts[1][:6]}…-{parts[2]}"
     prefix, _, rest = value.partition("-")
     return f"{prefix}-{rest[:8]}…" if len(rest) > 10 else value
+
+
+def parameters_label(parameters: dict[str, Any] | None) -> str:
+    """A task by what it renders: `Frame 17`, or `Frame 17 · Layer beauty`; "" without parameters."""
+    if not isinstance(parameters, dict) or not parameters:
+        return ""
+    return " · ".join(f"{name} {parameter_value(value)}" for name, value in sorted(parameters.items()))
+
+
+def task_label(task: dict[str, Any] | None) -> str:
+    """What a task is called in lists: its parameters, else its short id."""
+    if not isinstance(task, dict):
+        return "—"
+    return parameters_label(task.get("parameters")) or short_id(task.get("taskId"))
 
 
 def parameter_value(value: Any) -> str:

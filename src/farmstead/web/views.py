@@ -74,11 +74,14 @@ def _job_query(params) -> dict[str, Any]:
         offset = 0
     return {"status": status if status in JOB_STATUSES else "", "q": params.get("q", "").strip()[:200],
             "sort": sort if sort in JOB_SORTS else "submitted",
-            "order": "ASCENDING" if params.get("order") == "ASCENDING" else "DESCENDING", "offset": offset}
+            "order": "ASCENDING" if params.get("order") == "ASCENDING" else "DESCENDING", "offset": offset,
+            "archived": "1" if params.get("archived") == "1" else ""}
 
 
 def _job_filters(query: dict[str, Any]) -> dict[str, Any] | None:
     filters: list[dict[str, Any]] = []
+    if not query["archived"]:  # archived jobs are done with: shown only when asked for
+        filters.append({"stringFilter": {"name": "LIFECYCLE_STATUS", "operator": "NOT_EQUAL", "value": "ARCHIVED"}})
     if query["status"]:
         filters.append({"stringFilter": {"name": "TASK_RUN_STATUS", "operator": "EQUAL", "value": query["status"]}})
     if query["q"]:
@@ -136,4 +139,5 @@ def _current_session(page: Page, farm_id: str, fleet_id: str, worker: dict) -> d
         return {**current, "taskId": None, "stepId": None}
     running = [a for a in actions if a["status"] in ("RUNNING", "ASSIGNED", "SCHEDULED")]
     task_run = (running[-1]["definition"].get("taskRun") if running else None) or {}
-    return {**current, "taskId": task_run.get("taskId"), "stepId": task_run.get("stepId")}
+    return {**current, "taskId": task_run.get("taskId"), "stepId": task_run.get("stepId"),
+            "taskParameters": task_run.get("parameters")}

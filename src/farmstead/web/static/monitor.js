@@ -24,10 +24,17 @@
     });
     var active = document.activeElement;
     var focus = active && region.contains(active) ? (active.getAttribute("href") || active.value || null) : null;
-    return { checked: checked, focus: focus };
+    var opened = {};  // folded sections the user opened or closed stay so
+    region.querySelectorAll("details[data-keep]").forEach(function (section) {
+      opened[section.dataset.keep] = section.open;
+    });
+    return { checked: checked, focus: focus, opened: opened };
   }
 
   function restoreState(region, state) {
+    region.querySelectorAll("details[data-keep]").forEach(function (section) {
+      if (section.dataset.keep in state.opened) section.open = state.opened[section.dataset.keep];
+    });
     region.querySelectorAll("input[type=checkbox]").forEach(function (box) {
       box.checked = state.checked.indexOf(box.name + "=" + box.value + "|" + (box.dataset.selectAll || "")) >= 0;
     });

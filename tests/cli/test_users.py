@@ -69,7 +69,7 @@ def test_a_queue_viewer_sees_that_queue_only_and_remove_ends_it(server, deadline
 
 def test_users_add_says_what_is_wrong_in_the_users_words(server, farm_id):
     unknown = server.admin("users", "add", "nobody-like-this", "--farm", farm_id, "--level", "VIEWER")
-    assert unknown.exit_code != 0 and "farmstead users create nobody-like-this" in unknown.output
+    assert unknown.exit_code != 0 and " users create nobody-like-this --data-dir " in unknown.output
     missing = server.admin("users", "add", "admin", "--farm", "farm-" + "0" * 32, "--level", "VIEWER")
     assert missing.exit_code != 0 and "ResourceNotFoundException" in missing.output
     assert "Traceback" not in missing.output

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from farmstead.cli import hints
 from farmstead.cli.options import data_dir_option, database_url_option, settings_from
 
 LEVELS = ("VIEWER", "CONTRIBUTOR", "MANAGER", "OWNER")
@@ -122,7 +123,9 @@ class _Administrator:
         with self._store.read() as conn:
             record = self._identity.find_principal(conn, name)
         if record is None:
-            raise click.ClickException(f"no user {name}; create one with `farmstead users create {name}`")
+            where = hints.given_options(click.get_current_context(), "data_dir", "database_url")
+            create = hints.command("users", "create", name, *where)
+            raise click.ClickException(f"no user {name}; create one with `{create}`")
         return record.principal_id
 
     def __call__(self, operation: str, **params: Any) -> dict:

@@ -130,7 +130,8 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
     job_info = page.call("GetJob", **ids)
     base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
     context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
-                   **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES, next_link=next_link, paged=bool(token),
+                   **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES,
+                   next_link=next_link, paged=bool(token),
                    job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("step", info, job_info))
     if page.wants_fragment:

@@ -125,6 +125,7 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     assert deadline_settings["profile-farmstead defaults"] == {"farm_id": ids["farmId"]}
     assert deadline_settings[f"profile-farmstead {ids['farmId']} defaults"] == {"queue_id": ids["queueId"]}
     assert "defaults.aws_profile_name = farmstead" in first.output()
+    assert "(written: ~/.aws/config, ~/.aws/credentials)" in first.output()
     # One up per data dir.
     second = subprocess.run([sys.executable, "-m", "farmstead", "up", "--workers", "0", "--data-dir",
                              str(first.data_dir), "--port", str(free_port())],
@@ -139,6 +140,9 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     again = start_up({**env, **admin}, port=first.port)
     assert again.wait_ready() == ids
     assert "[resumed]" in again.output()
+    # It says what it changed in the user's files: the new key; the deadline CLI's settings were right.
+    assert "(written: ~/.aws/credentials)" in again.output()
+    assert "already names this farm and queue for profile farmstead" in again.output()
     credentials = raw_config_parse(env["AWS_SHARED_CREDENTIALS_FILE"])["farmstead"]
     assert credentials == {"aws_access_key_id": "AKIAUPTESTADMIN00000", "aws_secret_access_key": "s3cret"}
     deadline = _profile_client(env, monkeypatch)

@@ -231,9 +231,12 @@ def _write_profile(endpoint: str, region: str, key_id: str, secret: str) -> str:
     except OSError as exc:
         return f"not written ({exc}); use AWS_ENDPOINT_URL={endpoint} with the keys in the data dir"
     line = f"{PROFILE} in {_short(written.config)} and {_short(written.credentials)}"
+    if not written.changed:
+        return line + " (unchanged)"
+    line += f" (written: {', '.join(_short(p) for p in written.changed)}"
     if written.backups:
-        line += f" (originals kept as {', '.join(_short(p) for p in written.backups)})"
-    return line
+        line += f"; originals kept as {', '.join(_short(p) for p in written.backups)}"
+    return line + ")"
 
 
 def _start_workers(supervisor: Supervisor, count: int, local: LocalFarm, endpoint: str, region: str,

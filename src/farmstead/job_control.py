@@ -20,6 +20,7 @@ Must not: touch the store or HTTP, or bend the API's documented semantics to mak
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ FINISHED = ("SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE")
 REQUEUEABLE = ("FAILED", "CANCELED", "NOT_COMPATIBLE")
 PAGE = 100  # SearchTasks' largest page, BatchGetTask's and BatchUpdateTask's most items
 _SEARCH_REACH = 10_000  # SearchTasks' largest itemOffset
+
+_TASK_ID = re.compile(r"task-([0-9a-f]{32})-\d+")
 
 #: Target-only actions (one UpdateJob/UpdateStep/UpdateTask each): action -> target status.
 TARGETS = {"suspend": "SUSPENDED", "cancel": "CANCELED", "fail": "FAILED", "succeed": "SUCCEEDED"}
@@ -79,6 +82,12 @@ def _tasks(n: int) -> str:
 
 def _by_status(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+
+
+def step_of_task(task_id: str) -> str | None:
+    """The step a task belongs to: `task-<hex>-<n>` is a task of `step-<hex>`; None for another form."""
+    match = _TASK_ID.fullmatch(task_id)
+    return f"step-{match.group(1)}" if match else None
 
 
 # --- the changes ---------------------------------------------------------------------------------

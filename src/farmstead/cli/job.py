@@ -8,7 +8,6 @@ Must not: change the API's meaning of a target (a job-level READY still requeues
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farmstead import job_control
 from farmstead.cli.local_farm import Connection, connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
-
-#: A task's id names its step: task-<the step id's hex>-<index>.
-_TASK_ID = re.compile(r"task-([0-9a-f]{32})-\d+")
-
 
 @click.group()
 def job() -> None:
@@ -114,10 +109,10 @@ def _chosen(task_ids: tuple[str, ...]) -> list[tuple[str, str]] | None:
         return None
     chosen = []
     for task_id in task_ids:
-        match = _TASK_ID.fullmatch(task_id)
-        if match is None:
+        step_id = job_control.step_of_task(task_id)
+        if step_id is None:
             raise click.BadParameter(f"{task_id!r} is not a task id (task-<32 hex>-<n>)", param_hint="--task-id")
-        chosen.append((f"step-{match.group(1)}", task_id))
+        chosen.append((step_id, task_id))
     return chosen
 
 

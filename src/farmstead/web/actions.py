@@ -13,7 +13,6 @@ the request with `confirmed=1`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.responses import RedirectResponse, Response
@@ -44,7 +43,6 @@ ALLOWED = {
     "task": ("requeue", "resume", "suspend", "cancel", "fail", "succeed"),
 }
 MAX_ITEMS = 100
-_TASK_ID = re.compile(r"task-([0-9a-f]{32})-\d+")
 
 
 def perform(page: Page) -> Response:
@@ -158,9 +156,7 @@ def _change_tasks(page: Page, action: str, items: list[str], form: dict[str, Any
     ids = _ids(form, form.get("job_id", ""))
     chosen = []
     for task_id in items:
-        match = _TASK_ID.fullmatch(task_id)
-        step_id = f"step-{match.group(1)}" if match else form.get("step_id", "")
-        chosen.append((step_id, task_id))
+        chosen.append((job_control.step_of_task(task_id) or form.get("step_id", ""), task_id))
     try:
         if action == "resume":
             outcome = job_control.resume(page.call, ids, task_ids=chosen)

@@ -414,6 +414,8 @@ session_actions = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     #: Set while the worker is asked to cancel it; the target the cancel serves (a user target or READY).
     sa.Column("cancel_target", sa.String(32)),
+    #: When the server queued it: nothing a worker reports of it happened earlier (domain/reported_times.py).
+    sa.Column("assigned_at", UtcDateTime()),
     sa.Column("started_at", UtcDateTime()),
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("worker_updated_at", UtcDateTime()),

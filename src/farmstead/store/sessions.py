@@ -57,14 +57,15 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
+def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime, status: str = "ASSIGNED",
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}])[0]
+    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}], assigned_at)[0]
 
 
-def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]]) -> list[str]:
-    """Append several actions in order (each a dict of columns with at least `kind`); returns their ids.
+def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]], assigned_at: datetime) -> list[str]:
+    """Append several actions in order (each a dict of columns with at least `kind`), assigned now
+    (`assigned_at`); returns their ids.
 
     Takes the indexes and moves the session's counter on in one statement, then inserts all rows in
     one executemany: a session queued several tasks ahead costs two statements, not two per task."""
@@ -81,7 +82,7 @@ def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]
         ids.append(action_id)
         row = {"status": "ASSIGNED", **{k: v for k, v in action.items() if v is not None},
                "session_action_id": action_id, "session_id": session_row.session_id,
-               "job_id": session_row.job_id, "action_index": index}
+               "job_id": session_row.job_id, "action_index": index, "assigned_at": assigned_at}
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
     for rows in by_columns.values():
         conn.execute(_INSERT_ACTION, rows)

@@ -58,8 +58,10 @@ class WorkerLost(Exception):
 
 class Scheduler:
     def __init__(self, client: Any, ids: dict[str, str], work_dir: Path, shipper: LogShipper | None,
-                 router: SessionLogRouter, stop: threading.Event) -> None:
+                 router: SessionLogRouter, stop: threading.Event, process_env: dict[str, str] | None = None) -> None:
         self._client = client
+        #: Variables every session process carries, so that it dies with this worker (process_guard.py).
+        self._process_env = process_env or {}
         self._ids = ids  # farmId fleetId workerId
         self._work_dir = work_dir
         self._shipper = shipper
@@ -184,7 +186,7 @@ class Scheduler:
         self._router.register(session_id, sink)
         ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
         runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set,
-                               s3_for_queue=self._queue_s3_client)
+                               s3_for_queue=self._queue_s3_client, process_env=self._process_env)
         self._runners[session_id] = runner
         return runner
 

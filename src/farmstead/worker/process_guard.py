@@ -18,8 +18,9 @@ Why not the alternatives: PR_SET_PDEATHSIG reaches only a direct child, is clear
 openjd-sessions has no hook to set it; a cgroup needs a delegated cgroup tree most hosts don't give
 a worker. Linux only (it reads /proc); elsewhere the worker runs without it and says so.
 
-Run as `python -m farmstead.worker.process_guard TOKEN RECORD LOG`: the guard itself (stdlib only,
-so it starts in milliseconds).
+Run as `python -m farmstead.worker.process_guard TOKEN` with the record and log paths in its
+environment (not on its command line: a `pgrep -f <work dir>` for the worker must not find it):
+the guard itself (stdlib only, so it starts in milliseconds).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ TERM_GRACE = 2.0
 #: mark, e.g. through `env -i`, still goes when its leader has already exited).
 WATCH_SECONDS = 5.0
 _PROC = Path("/proc")
+_RECORD_ENV = "FARMSTEAD_PROCESS_GUARD_RECORD"
+_LOG_ENV = "FARMSTEAD_PROCESS_GUARD_LOG"
 
 
 def supported() -> bool:
@@ -148,7 +151,8 @@ class ProcessGuard:
         token = secrets.token_hex(16)
         record = directory / f"{token}.json"
         guard = subprocess.Popen(
-            [sys.executable, "-m", "farmstead.worker.process_guard", token, str(record), str(work_dir / "worker.log")],
+            [sys.executable, "-m", "farmstead.worker.process_guard", token],
+            env={**os.environ, _RECORD_ENV: str(record), _LOG_ENV: str(work_dir / "worker.log")},
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)  # a signal to the worker's process group must not reach it
         temporary = record.with_suffix(".tmp")
@@ -206,4 +210,4 @@ def _guard(token: str, record: Path, log_file: Path) -> None:
 
 
 if __name__ == "__main__":
-    _guard(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
+    _guard(sys.argv[1], Path(os.environ[_RECORD_ENV]), Path(os.environ[_LOG_ENV]))

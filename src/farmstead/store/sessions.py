@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
+from farmstead.store.tasks import in_index_range
 
 #: Actions the worker may still run or report: they are listed to it until they finish.
 PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
@@ -157,9 +158,16 @@ def update_action(conn: Connection, session_action_id: str, **values: Any) -> No
     update_by_key(conn, session_actions, "session_action_id", session_action_id, values)
 
 
-def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
-    """Ask workers to stop the unfinished taskRun actions of the step's tasks now in `task_status`."""
-    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+def _tasks_in(step_id: str, task_status: str, index_range: tuple[int, int] | None):
+    query = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    return query.where(in_index_range(index_range)) if index_range is not None else query
+
+
+def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None,
+                             index_range: tuple[int, int] | None = None) -> int:
+    """Ask workers to stop the unfinished taskRun actions of the step's tasks now in `task_status`
+    (with `index_range`, of those with task_index in [from, to))."""
+    interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
                     session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]),
@@ -176,10 +184,11 @@ def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) 
     return conn.execute(query).rowcount
 
 
-def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
+def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None,
+                               index_range: tuple[int, int] | None = None) -> int:
     """Where the step's tasks in `task_status` (INTERRUPTING) land once their workers confirm the
     cancel already asked for: the latest decision replaces the remembered one."""
-    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
                     session_actions.c.status == "CANCELING", session_actions.c.task_id.in_(interrupting))

@@ -82,7 +82,11 @@ class Agent:
     def run(self) -> int:
         self._prepare_work_dir()
         # Before any session starts: what an earlier, killed instance left must not run on beside ours.
-        self._guard = ProcessGuard.start(self.work_dir)
+        try:
+            self._guard = ProcessGuard.start(self.work_dir)
+        except OSError as error:  # the host's job goes on; only the clean-up after a crash is lost
+            log.warning("could not start the process guard (%s): if this worker is killed, its running "
+                        "tasks keep running", error)
         try:
             return self._run()
         finally:

@@ -18,6 +18,12 @@ class Settings:
     account_id: str = "000000000000"
     #: A per-job ceiling on materialized tasks (ServiceQuotaExceededException beyond it).
     max_tasks_per_job: int = 1_000_000
+    #: A bulk task change (UpdateJob/UpdateStep targets, the failure limit, a dependency release)
+    #: over more tasks than this is applied after the request answers, in batches of
+    #: `fan_out_batch_tasks` tasks, with `fan_out_pause_seconds` between them (docs/jobs.md).
+    fan_out_inline_tasks: int = 5_000
+    fan_out_batch_tasks: int = 5_000
+    fan_out_pause_seconds: float = 0.0
     #: A worker silent this long becomes NOT_RESPONDING and its work goes back to READY.
     worker_timeout_seconds: int = 60
     #: How often workers are told to call UpdateWorkerSchedule (idle workers pick up work this fast).
@@ -48,6 +54,9 @@ class Settings:
             region=env.get("FARMSTEAD_REGION", "us-west-2"),
             account_id=env.get("FARMSTEAD_ACCOUNT_ID", "000000000000"),
             max_tasks_per_job=int(env.get("FARMSTEAD_MAX_TASKS_PER_JOB", "1000000")),
+            fan_out_inline_tasks=int(env.get("FARMSTEAD_FAN_OUT_INLINE_TASKS", "5000")),
+            fan_out_batch_tasks=int(env.get("FARMSTEAD_FAN_OUT_BATCH_TASKS", "5000")),
+            fan_out_pause_seconds=float(env.get("FARMSTEAD_FAN_OUT_PAUSE_SECONDS", "0")),
             worker_timeout_seconds=int(env.get("FARMSTEAD_WORKER_TIMEOUT_SECONDS", "60")),
             update_interval_seconds=int(env.get("FARMSTEAD_UPDATE_INTERVAL_SECONDS", "2")),
             db_pool_size=int(env.get("FARMSTEAD_DB_POOL_SIZE", "10")),

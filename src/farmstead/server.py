@@ -18,6 +18,8 @@ from farmstead import __version__
 from farmstead.api import caller_identity
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
+from farmstead.api import fan_outs
+from farmstead.background.fan_outs import FanOutRunner
 from farmstead.background.materializer import Materializer
 from farmstead.background.sweeper import Sweeper
 from farmstead.clock import Clock, SystemClock
@@ -43,6 +45,9 @@ class FarmsteadApp:
         self.store = store
         self.clock = clock or SystemClock()
         self.materializer = Materializer(store, self.clock)
+        fan_outs.configure(fan_outs.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
+                                           settings.fan_out_pause_seconds))
+        self.fan_outs = FanOutRunner(store, self.clock)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged)
@@ -64,10 +69,12 @@ class FarmsteadApp:
 
     def start_background(self) -> None:
         self.materializer.start()
+        self.fan_outs.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
         self.sweeper.stop()
+        self.fan_outs.stop()
         self.materializer.stop()
 
     async def _telemetry(self, request):
@@ -105,6 +112,9 @@ class _ServerSignals(Signals):
 
     def job_created(self) -> None:
         self._app.materializer.wake()
+
+    def fan_out_queued(self) -> None:
+        self._app.fan_outs.wake()
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:

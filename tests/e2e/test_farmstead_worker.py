@@ -258,19 +258,22 @@ def test_canceling_a_job_stops_its_running_two_minute_task_within_seconds(farm):
     assert "Command started as pid" in followed and f"{action['sessionActionId']} CANCELED" in followed
 
 
-def test_task_of_a_sigkilled_worker_completes_on_another_worker(impatient_farm):
+def test_task_of_a_sigkilled_worker_dies_with_it_and_completes_once_on_another_worker(impatient_farm):
     farm, out = impatient_farm, impatient_farm.out
     template = {"specificationVersion": "jobtemplate-2023-09", "name": "survivor",
                 "steps": [{"name": "Work", "script": {"actions": {"onRun": bash(
-                    f"echo $$ > {out}/pid-$DEADLINE_SESSIONACTION_ID; sleep 3; "
-                    f"echo $DEADLINE_WORKER_ID > {out}/done-$DEADLINE_SESSIONACTION_ID")}}}]}
+                    f"echo $$ > {out}/pid-$DEADLINE_SESSIONACTION_ID; sleep 8; "
+                    f"echo $DEADLINE_WORKER_ID > {out}/done-$DEADLINE_SESSIONACTION_ID; "
+                    f"echo $DEADLINE_SESSIONACTION_ID >> {out}/runs")}}}]}
     job_id = farm.submit(template)
     first = farm.start_worker("w1")
     (pid_file,) = wait_until(lambda: list(out.glob("pid-*")), 20, "the task to start on the first worker")
+    pid = int(wait_until(lambda: pid_file.read_text().strip(), 5, "the task's pid"))
     first.send_signal(signal.SIGKILL)
     first.wait()
-    # The orphaned task process must not be mistaken for the second run.
-    os.kill(int(wait_until(lambda: pid_file.read_text().strip(), 5, "the task's pid")), signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_until(lambda: not alive(pid), 5, "the task process of the killed worker to die with it")
+    assert time.monotonic() - killed_at < 5
     farm.start_worker("w2")
     job = farm.wait_for_job(job_id, timeout=40)
     assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("w2")
@@ -278,9 +281,30 @@ def test_task_of_a_sigkilled_worker_completes_on_another_worker(impatient_farm):
     assert second != farm.worker_id("w1")
     (winner,) = [a for a in farm.actions(job_id) if "taskRun" in a["definition"] and a["status"] == "SUCCEEDED"]
     assert (out / f"done-{winner['sessionActionId']}").read_text().strip() == second
+    time.sleep(9)  # past the end the orphan would have reached
     assert not (out / f"done-{pid_file.name[len('pid-'):]}").exists()
+    assert (out / "runs").read_text().split() == [winner["sessionActionId"]]  # the frame ran once
     statuses = {w["workerId"]: w["status"] for w in farm.workers()}
     assert statuses[farm.worker_id("w1")] == "NOT_RESPONDING"
+
+
+def test_a_restarted_worker_kills_what_a_killed_instance_and_its_guard_left(farm):
+    job_id = farm.submit(sleeper(farm.out))
+    worker = farm.start_worker("w1")
+    action = wait_until(lambda: farm.running_task_action(job_id), 20, "the task to run")
+    pid_file = farm.out / f"pid-{action['sessionActionId']}"
+    pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 10, "the task's pid"))
+    # The worker and the process that would have cleaned up after it die together (an OOM kill, say).
+    (record,) = (farm.tmp / "w1" / "instances").glob("*.json")
+    os.kill(json.loads(record.read_text())["guardPid"], signal.SIGKILL)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    time.sleep(1)
+    assert alive(pid)  # nothing has cleaned up yet
+    farm.start_worker("w1")
+    wait_until(lambda: not alive(pid), 15, "the restarted worker to kill the task its killed instance left")
+    wait_until(lambda: "left by an earlier instance" in (farm.tmp / "w1" / "worker.log").read_text(), 5,
+               "the worker's log to say so")
 
 
 def test_a_worker_declared_not_responding_starts_again_and_finishes_the_job(impatient_farm):

@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from farmstead.attachments import layout, manifests
+from farmstead.attachments.submission import AssetReferences, plan, upload
 from farmstead.worker.actions import Action, SessionRunner
 from farmstead.worker.entities import JobEntities
 from farmstead.worker.reports import ActionReports
 from farmstead.worker.session_logs import SessionLog
+from support.s3_store import S3Store
 
 JOB = "job-1"
 ENVIRONMENT = {"name": "Env", "script": {"actions": {"onEnter": {"command": "true"}, "onExit": {"command": "true"}}}}
@@ -22,10 +25,11 @@ def step(script: str) -> dict:
 class Entities:
     """BatchGetJobEntity by script: job details, steps by id, one environment."""
 
-    def __init__(self, steps: dict[str, dict], job_details: dict | None = None):
+    def __init__(self, steps: dict[str, dict], job_details: dict | None = None, attachments: dict | None = None):
         self.steps = steps
         self.job = job_details or {"jobId": JOB, "logGroupName": "g", "schemaVersion": "jobtemplate-2023-09",
                                    "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}}
+        self.attachments = attachments or {"manifests": []}
 
     def __call__(self, batch):
         entities = []
@@ -39,7 +43,7 @@ class Entities:
             elif kind == "environmentDetails":
                 entities.append({kind: {**key, "schemaVersion": "jobtemplate-2023-09", "template": ENVIRONMENT}})
             else:
-                entities.append({kind: {"jobId": JOB, "attachments": {"manifests": []}}})
+                entities.append({kind: {"jobId": JOB, "attachments": self.attachments}})
         return {"entities": entities, "errors": []}
 
 
@@ -52,13 +56,14 @@ def env(action_id: str, kind: str) -> Action:
 
 
 class Harness:
-    def __init__(self, tmp_path, entities: Entities):
+    def __init__(self, tmp_path, entities: Entities, s3=None):
         self.reports = ActionReports()
         self.idle = threading.Event()
         ids = {"farmId": "farm-1", "fleetId": "fleet-1", "workerId": "worker-1", "sessionId": "session-1",
                "queueId": "queue-1", "jobId": JOB}
         self.runner = SessionRunner(ids, JobEntities(entities), self.reports, SessionLog(tmp_path / "s.log", None),
-                                    tmp_path / "sessions", self.idle.set)
+                                    tmp_path / "sessions", self.idle.set,
+                                    s3_for_queue=(lambda queue_id: s3) if s3 is not None else None)
 
     def run(self, actions: list[Action]) -> None:
         self.runner.replace_queue(actions)
@@ -82,8 +87,8 @@ class Harness:
 def harness(tmp_path):
     made = []
 
-    def make(steps=None, job_details=None):
-        made.append(Harness(tmp_path, Entities(steps or {"step-ok": step("exit 0")}, job_details)))
+    def make(steps=None, job_details=None, attachments=None, s3=None):
+        made.append(Harness(tmp_path, Entities(steps or {"step-ok": step("exit 0")}, job_details, attachments), s3))
         return made[-1]
 
     yield make
@@ -177,3 +182,61 @@ def test_an_unknown_action_kind_fails_that_action_only(harness):
     found = h.wait_for("a1", "a2")
     assert found["a1"]["completedStatus"] == "FAILED"
     assert found["a2"]["completedStatus"] == "SUCCEEDED"
+
+
+# --- job attachments whose paths leave the session (the server's answer is scripted, so nothing
+# on the server's side can refuse them first) ---------------------------------------------------
+
+BUCKET = {"s3BucketName": "actions-unit", "rootPrefix": "Root"}
+
+
+@pytest.fixture(scope="module")
+def s3():
+    store = S3Store.start()
+    store.create_bucket(BUCKET["s3BucketName"])
+    yield store.client()
+    store.stop()
+
+
+def attachments_with_outputs(s3, tmp_path, output_directory: str) -> dict:
+    project = tmp_path / "project"
+    (project / "in").mkdir(parents=True)
+    (project / "in" / "scene.txt").write_text("scene")
+    attachments = upload(s3, BUCKET, "farm-1", "queue-1",
+                         plan(AssetReferences(input_directories={project / "in"})))
+    (manifest,) = attachments["manifests"]
+    return {**attachments, "manifests": [{**manifest, "outputRelativeDirectories": [output_directory]}]}
+
+
+def attachment_job() -> dict:
+    return {"jobId": JOB, "logGroupName": "g", "schemaVersion": "jobtemplate-2023-09",
+            "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}, "jobAttachmentSettings": BUCKET}
+
+
+def test_a_sync_naming_an_output_directory_outside_the_session_fails_and_creates_nothing(harness, s3, tmp_path):
+    outside = tmp_path / "outside-the-session"
+    h = harness(job_details=attachment_job(), s3=s3,
+                attachments=attachments_with_outputs(s3, tmp_path, "../" * 12 + str(outside).lstrip("/")))
+    h.run([Action("a0", "syncInputJobAttachments", {}), task("a1")])
+    found = h.wait_for("a0", "a1")
+    assert found["a0"]["completedStatus"] == "FAILED"
+    assert "outside the session directory" in found["a0"]["progressMessage"]
+    assert found["a1"]["completedStatus"] == "NEVER_ATTEMPTED"
+    assert not outside.exists()
+
+
+def test_a_task_that_links_a_file_outside_the_session_into_its_outputs_fails(harness, s3, tmp_path):
+    secret = tmp_path / "worker-secret.txt"
+    secret.write_text("the worker's, not the job's")
+    # What a task running as another user than the worker could leave behind for the upload.
+    linking = step(f'ln -s {secret} "$(echo {tmp_path}/sessions/*-attachments/assetroot-*/out)/leak.txt"')
+    h = harness({"step-ok": linking}, job_details=attachment_job(), s3=s3,
+                attachments=attachments_with_outputs(s3, tmp_path, "out"))
+    h.run([Action("a0", "syncInputJobAttachments", {}), task("a1")])
+    found = h.wait_for("a0", "a1")
+    assert found["a0"]["completedStatus"] == "SUCCEEDED"
+    assert found["a1"]["completedStatus"] == "FAILED"
+    assert "outside the session directory" in found["a1"]["progressMessage"]
+    assert next((tmp_path / "sessions").glob("*-attachments/assetroot-*/out/leak.txt")).is_symlink()
+    data_key = layout.data_key(BUCKET["rootPrefix"], manifests.hash_file(secret))
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET["s3BucketName"], Prefix=data_key)

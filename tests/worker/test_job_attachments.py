@@ -103,3 +103,97 @@ def test_an_output_manifest_of_a_root_the_job_never_submitted_is_refused(s3, tmp
     session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
     with pytest.raises(AttachmentError, match="names a root this job did not submit"):
         session.sync_step_outputs(ids, ["step-9"])
+
+
+# --- paths the worker refuses: the job's attachments come from its submitter, through the server ---
+# The server checks outputRelativeDirectories at CreateJob too; these tests hand the worker what a
+# server that did not (or a manifest nobody checked) would, as the worker must not count on it.
+
+def with_output_directory(attachments: dict, relative: str) -> dict:
+    (manifest,) = attachments["manifests"]
+    return {**attachments, "manifests": [{**manifest, "outputRelativeDirectories": [relative]}]}
+
+
+def climbing_to(target: Path) -> str:
+    """`../` twelve times, then `target` from the filesystem's root: out of any session directory."""
+    return "../" * 12 + target.relative_to(target.anchor).as_posix()
+
+
+def test_an_output_directory_climbing_out_of_the_session_is_refused_before_anything_is_created(s3, tmp_path):
+    outside = tmp_path / "outside" / "made-by-the-job"
+    attachments = with_output_directory(submitted(s3, tmp_path), climbing_to(outside))
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        session.sync_inputs()
+    assert not outside.exists() and not outside.parent.exists()
+
+
+def test_an_absolute_output_directory_is_refused(s3, tmp_path):
+    outside = tmp_path / "absolute"
+    attachments = with_output_directory(submitted(s3, tmp_path), str(outside))
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        session.sync_inputs()
+    assert not outside.exists()
+
+
+def test_files_outside_the_session_are_never_uploaded_as_outputs(s3, tmp_path, ids):
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("the worker's own secret")
+    attachments = with_output_directory(submitted(s3, tmp_path), climbing_to(secret.parent))
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    data_key = layout.data_key(SETTINGS["rootPrefix"], manifests.hash_file(secret))
+    assert "Contents" not in s3.list_objects_v2(Bucket=SETTINGS["s3BucketName"], Prefix=data_key)
+
+
+def test_an_output_that_links_out_of_the_session_fails_the_upload(s3, tmp_path, ids):
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("readable by the worker, not by the job")
+    attachments = submitted(s3, tmp_path)
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    session.sync_inputs()
+    out = session.local_root(attachments["manifests"][0]) / "out"
+    (out / "frame.exr").write_bytes(b"pixels")
+    (out / "frame.link").symlink_to(secret)  # what a task running as another user could leave behind
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    data_key = layout.data_key(SETTINGS["rootPrefix"], manifests.hash_file(secret))
+    assert "Contents" not in s3.list_objects_v2(Bucket=SETTINGS["s3BucketName"], Prefix=data_key)
+
+
+def test_an_output_directory_replaced_by_a_link_out_of_the_session_is_refused(s3, tmp_path, ids):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text("not the job's")
+    attachments = submitted(s3, tmp_path)
+    session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    session.sync_inputs()
+    out = session.local_root(attachments["manifests"][0]) / "out"
+    out.rmdir()
+    out.symlink_to(elsewhere)
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+
+def test_an_input_is_never_written_through_a_link_out_of_the_session(s3, tmp_path, ids):
+    attachments = submitted(s3, tmp_path)
+    first = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "first")
+    first.sync_inputs()
+    (first.local_root(attachments["manifests"][0]) / "out" / "frame.exr").write_bytes(b"step one's output")
+    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+    # A later session of the job: before the dependency's outputs arrive, something of the job has
+    # made `out` a link to a directory the worker may write and the job may not.
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    second = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "second")
+    root = second.local_root(attachments["manifests"][0])
+    root.mkdir(parents=True)
+    (root / "out").symlink_to(victim)
+    with pytest.raises(AttachmentError, match="outside the session directory"):
+        second.sync_step_outputs(ids, ["step-1"])
+    assert list(victim.iterdir()) == []

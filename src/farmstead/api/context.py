@@ -30,6 +30,9 @@ class Signals:
     def job_created(self) -> None:
         """A job is waiting to be materialized."""
 
+    def fan_out_queued(self) -> None:
+        """A bulk task change is waiting to be applied in batches (api/fan_outs.py)."""
+
 
 @dataclass
 class Context:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from farmstead.api import fan_outs as job_fan_outs
 from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
@@ -13,7 +14,7 @@ from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, validation_error
-from farmstead.store import jobs, memberships, steps, tags
+from farmstead.store import fan_outs, jobs, memberships, steps, tags
 from farmstead.store.paging import position_of
 
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
@@ -203,28 +204,60 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
             changes[column] = params[member]
     target = params.get("targetTaskRunStatus")
     archive = params.get("lifecycleStatus") == "ARCHIVED"
-    if archive and target is None and row.task_run_status not in TERMINAL:
+    row = jobs.lock(ctx.conn, row.job_id)  # one request at a time queues changes for a job (PostgreSQL)
+    refuse_while_archiving(ctx, row.job_id)
+    queued_before = fan_outs.has_pending(ctx.conn, row.job_id)
+    if archive and target is None and not queued_before and row.task_run_status not in TERMINAL:
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
                        f"Only a job that is {', '.join(TERMINAL)} can be archived; this one is {row.task_run_status}.",
                        {"status": row.task_run_status})
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
                 lifecycle_status="UPDATE_SUCCEEDED", lifecycle_status_message="Job update completed successfully")
+    deferral = job_fan_outs.Deferral(ctx.now)
+    queued = False
     if target is not None:
         jobs.update(ctx.conn, row.job_id, target_task_run_status=target)
-        task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who)
-        if target in ("READY", "PENDING"):
-            # "NOT_COMPATIBLE jobs are rerun by requeueing": check the fleets again.
-            step_rows = steps.of_job(ctx.conn, row.job_id)
-            incompatible = job_creation.incompatible_steps(ctx.conn, row.queue_id, step_rows)
-            if incompatible:
-                task_updates.mark_incompatible(ctx.conn, row.job_id, incompatible, ctx.now)
-    if archive:
-        status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
-        if status not in TERMINAL:
+        if archive and not queued_before and deferral.defers(ctx.conn, row.job_id, row.task_count) \
+                and not job_fan_outs.archive_would_succeed(row, target):
             raise conflict("STATUS_CONFLICT", "job", row.job_id,
-                           f"Only a finished or suspended job can be archived; this one is {status}.",
-                           {"status": status})
-        jobs.update(ctx.conn, row.job_id, lifecycle_status="ARCHIVED", lifecycle_status_message="Job archived")
+                           f"Only a finished or suspended job can be archived; with targetTaskRunStatus {target} "
+                           "this one would not be (tasks on workers go INTERRUPTING first).",
+                           {"status": row.task_run_status})
+        queued = task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who, deferral)
+        if target in ("READY", "PENDING"):
+            if queued:
+                deferral.queue(ctx.conn, row.job_id, {"kind": "compatibility"})
+            else:
+                # "NOT_COMPATIBLE jobs are rerun by requeueing": check the fleets again.
+                step_rows = steps.of_job(ctx.conn, row.job_id)
+                incompatible = job_creation.incompatible_steps(ctx.conn, row.queue_id, step_rows)
+                if incompatible:
+                    task_updates.mark_incompatible(ctx.conn, row.job_id, incompatible, ctx.now, deferral)
+    if archive:
+        if queued or fan_outs.has_pending(ctx.conn, row.job_id):
+            # Decided once the queued changes are applied: ARCHIVED, or UPDATE_FAILED with the reason.
+            deferral.queue(ctx.conn, row.job_id, {"kind": "archive"})
+        else:
+            status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
+            if status not in TERMINAL:
+                raise conflict("STATUS_CONFLICT", "job", row.job_id,
+                               f"Only a finished or suspended job can be archived; this one is {status}.",
+                               {"status": status})
+            jobs.update(ctx.conn, row.job_id, lifecycle_status="ARCHIVED", lifecycle_status_message="Job archived")
+    if fan_outs.has_pending(ctx.conn, row.job_id):
+        # Truthful meanwhile: the counts are the tasks as they are; this says they are on their way.
+        jobs.update(ctx.conn, row.job_id, lifecycle_status="UPDATE_IN_PROGRESS",
+                    lifecycle_status_message=f"Applying targetTaskRunStatus {target or row.target_task_run_status} "
+                                             f"to the job's {row.task_count} tasks")
+        ctx.signal("fan_out_queued")
+
+
+def refuse_while_archiving(ctx: Context, job_id: str) -> None:
+    """An archive waiting for the job's queued changes: the job is as good as archived already."""
+    if fan_outs.archive_queued(ctx.conn, job_id):
+        raise conflict("STATUS_CONFLICT", "job", job_id,
+                       f"Job {job_id} is being archived once its queued changes are applied; it can't be updated.",
+                       {"status": "UPDATE_IN_PROGRESS"})
 
 
 @operation("BatchUpdateJob", write=True, access="AUTHENTICATED")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import task_updates
+from farmstead.api import fan_outs, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
-from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, require_job
+from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
 from farmstead.protocol.errors import ServiceError, conflict, not_found
-from farmstead.store import steps
+from farmstead.store import jobs, steps
 
 
 def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str):
@@ -119,7 +119,11 @@ def update_step(ctx: Context, params: dict) -> dict:
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
                        {"status": job.lifecycle_status})
-    task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, params["targetTaskRunStatus"], ctx.now, ctx.who)
+    jobs.lock(ctx.conn, job.job_id)  # one request at a time queues changes for a job (PostgreSQL)
+    refuse_while_archiving(ctx, job.job_id)
+    if task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, params["targetTaskRunStatus"], ctx.now,
+                                      ctx.who, deferral=fan_outs.Deferral(ctx.now)):
+        ctx.signal("fan_out_queued")
     return {}
 
 

@@ -2,7 +2,9 @@
 
 Owns: turning the pure state machine's fan-out table into a few set-based task moves per step,
 keeping the per-status counters of step and job exact in the same transaction, re-deriving step and
-job status and times from the counters, and releasing or cancelling dependent steps.
+job status and times from the counters, and releasing or cancelling dependent steps. A move over
+more tasks than a request should write goes to the job's queue instead (a `fan_outs.Deferral`
+decides), and what follows from it then runs when the queue has applied it (`after_step_move`).
 Must not: decide which transition is legal (domain.task_states does) or hold SQL (store does).
 """
 
@@ -10,13 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import rollup, task_states
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.store import jobs, sessions, steps, tasks
+
+if TYPE_CHECKING:
+    from farmstead.api.fan_outs import Deferral
 
 _REQUEUE = {"READY", "PENDING"}
 
@@ -29,19 +34,20 @@ def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = No
 
 
 def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: datetime, who: str | None,
-          target: str | None) -> dict[str, int]:
-    """Move every task of the step as the fan-out says, one UPDATE per source; returns the counter delta."""
+          target: str | None, index_range: tuple[int, int] | None = None) -> dict[str, int]:
+    """Move every task of the step (with `index_range`, those with task_index in [from, to)) as the
+    fan-out says, one UPDATE per source; returns the counter delta."""
     delta: dict[str, int] = defaultdict(int)
     for source, transition in fan.transitions.items():
         if transition.new_status == source:
             # INTERRUPTING stays so, but where it lands when the worker confirms is the new decision.
             if transition.pending_target is not None:
                 sessions.retarget_cancels_for_tasks(conn, step_row.step_id, str(source),
-                                                    str(transition.pending_target))
+                                                    str(transition.pending_target), index_range=index_range)
                 if target is not None:  # the tasks keep their status and take the new targetRunStatus
                     audit = {"updated_at": now, "updated_by": who} if who else {}
                     tasks.move(conn, step_row.step_id, str(source), str(source),
-                               values={"target_run_status": target, **audit})
+                               values={"target_run_status": target, **audit}, index_range=index_range)
             continue
         values: dict = {"updated_at": now, "updated_by": who} if who else {}
         if transition.sets_ended_at:
@@ -53,12 +59,12 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
         # A task that has used up its retries can't be requeued until maxRetriesPerTask grows.
         below = job_row.max_retries_per_task if source in fan.retry_guarded else None
         moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
-                           retry_count_below=below)
+                           retry_count_below=below, index_range=index_range)
         if moved and transition.cancel_running_action:
             # Tasks on workers: their taskRun actions go to CANCELING and reach the worker as cancels.
             pending = transition.pending_target or target
             sessions.request_cancel_for_tasks(conn, step_row.step_id, str(transition.new_status),
-                                              str(pending) if pending else None)
+                                              str(pending) if pending else None, index_range=index_range)
         if moved:
             delta[str(source)] -= moved
             delta[str(transition.new_status)] += moved
@@ -70,6 +76,36 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
 
 def _fan(event: task_states.Event, dependencies_met: bool = True) -> task_states.FanOut:
     return task_states.fan_out(event, dependencies_met=dependencies_met)
+
+
+def fan_for(conn: Connection, event: task_states.Event, step_id: str) -> task_states.FanOut:
+    """The event's fan-out over the step, READY or PENDING by its dependencies where the rule asks."""
+    requeue = task_states.BULK_RULES[event].requeue
+    return _fan(event, dependencies_met(conn, step_id) if requeue else True)
+
+
+def move_range(conn: Connection, job_row, step_row, event: task_states.Event, now: datetime, who: str | None,
+               target: str | None, index_range: tuple[int, int]) -> dict[str, int]:
+    """One batch of a queued move: the step's tasks with task_index in [from, to)."""
+    return _move(conn, job_row, step_row, fan_for(conn, event, step_row.step_id), now, who, target, index_range)
+
+
+def _move_step(conn: Connection, job_row, step_row, event: task_states.Event, now: datetime, who: str | None,
+               target: str | None, deferral: Deferral | None, *, queue_only_moves: bool = False) -> bool | None:
+    """Move the step's tasks now, or queue the move when `deferral` says it is too big for this
+    transaction (or must wait behind the job's queued changes). Returns whether tasks moved now;
+    None when queued (what follows from it runs once it has been applied: `after_step_move`).
+
+    `queue_only_moves`: a change the service re-derives after every task change (dependency
+    settling) is queued only when the step's counts say it changes some task's status. Queued for
+    INTERRUPTING tasks alone (whose status stays), it would settle again when applied and queue
+    itself again until their workers report."""
+    if deferral is not None and deferral.defers(conn, job_row.job_id, step_row.task_count):
+        if queue_only_moves and not _has_moves(step_row, event):
+            return False
+        deferral.queue_move(conn, job_row.job_id, step_row.step_id, event, target, who)
+        return None
+    return bool(_move(conn, job_row, step_row, fan_for(conn, event, step_row.step_id), now, who, target))
 
 
 def _rolled_up(row, counts: dict[str, int], now: datetime) -> dict[str, Any] | None:
@@ -117,28 +153,60 @@ def _topological(conn: Connection, job_id: str) -> list:
 
 
 def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, now: datetime, who: str,
-                      *, settle: bool = True) -> None:
+                      *, settle: bool = True, deferral: Deferral | None = None) -> bool:
+    """Returns whether the move was queued (`deferral`) rather than made in this transaction."""
     job_row = jobs.get_by_id(conn, job_id)
     step_row = steps.get(conn, job_id, step_id)
-    fan = _fan(task_states.event_for_target(target), dependencies_met(conn, step_id))
-    _move(conn, job_row, step_row, fan, now, who, target)
+    event = task_states.event_for_target(target)
+    moved = _move_step(conn, job_row, step_row, event, now, who, target, deferral)
     steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
+    if moved is None:
+        steps.update(conn, step_id, lifecycle_status="UPDATE_IN_PROGRESS",
+                     lifecycle_status_message=f"Applying targetTaskRunStatus {target} to {step_row.task_count} tasks")
+        return True
     refresh_step(conn, step_id, job_id, now)
     if target in _REQUEUE:
-        _restore_consumers(conn, job_row, step_id, now)
+        _restore_consumers(conn, job_row, step_id, now, deferral)
     if settle:
-        settle_dependencies(conn, job_id, now)
+        settle_dependencies(conn, job_id, now, deferral=deferral)
         refresh_job(conn, job_id, now)
+    return False
 
 
-def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, who: str) -> None:
+def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, who: str,
+                     deferral: Deferral | None = None) -> bool:
+    """Returns whether the job's moves were queued (`deferral`: a job with more tasks than one request
+    should move, or with changes queued already) rather than made in this transaction."""
+    job_row = jobs.get_by_id(conn, job_id)
+    if deferral is not None and deferral.defers(conn, job_id, job_row.task_count):
+        # Every step queued, in the order the inline path takes them: the job's changes stay in order.
+        event = task_states.event_for_target(target)
+        for step_row in _topological(conn, job_id):
+            deferral.queue_move(conn, job_id, step_row.step_id, event, target, who)
+            steps.update(conn, step_row.step_id, target_task_run_status=target, updated_at=now, updated_by=who,
+                         lifecycle_status="UPDATE_IN_PROGRESS",
+                         lifecycle_status_message=f"Applying the job's targetTaskRunStatus {target}")
+        return True
     for step_row in _topological(conn, job_id):
         apply_step_target(conn, job_id, step_row.step_id, target, now, who, settle=False)
     settle_dependencies(conn, job_id, now)
     refresh_job(conn, job_id, now)
+    return False
 
 
-def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -> None:
+def after_step_move(conn: Connection, job_id: str, step_id: str, event: task_states.Event, now: datetime,
+                    deferral: Deferral) -> None:
+    """What follows a queued move once every batch of it is applied, as it follows inline: the step's
+    status, the consumers of a requeued step restored, dependencies settled, the job's status."""
+    refresh_step(conn, step_id, job_id, now)
+    if event in (task_states.Event.TARGET_READY, task_states.Event.TARGET_PENDING):
+        _restore_consumers(conn, jobs.get_by_id(conn, job_id), step_id, now, deferral)
+    settle_dependencies(conn, job_id, now, deferral=deferral)
+    refresh_job(conn, job_id, now)
+
+
+def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime,
+                       deferral: Deferral | None = None) -> None:
     """A requeued step's downstream steps come back from the CANCELED their dependency caused [I]."""
     seen: set[str] = set()
     frontier = [step_id]
@@ -148,14 +216,16 @@ def _restore_consumers(conn: Connection, job_row, step_id: str, now: datetime) -
                 continue
             seen.add(consumer.step_id)
             row = steps.get(conn, job_row.job_id, consumer.step_id)
-            _move(conn, job_row, row, _fan(task_states.Event.UPSTREAM_REQUEUED), now, None, None)
-            refresh_step(conn, consumer.step_id, job_row.job_id, now)
+            if _move_step(conn, job_row, row, task_states.Event.UPSTREAM_REQUEUED, now, None, None, deferral):
+                refresh_step(conn, consumer.step_id, job_row.job_id, now)
             frontier.append(consumer.step_id)
 
 
-def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges: list | None = None) -> bool:
+def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges: list | None = None,
+                        deferral: Deferral | None = None) -> bool:
     """Release PENDING tasks whose upstream steps all succeeded; cancel those whose upstream failed.
-    Returns whether any task moved (when not, the job row and its counters are as they were).
+    Returns whether any task moved now (when not, the job row and its counters are as they were;
+    a move `deferral` queued settles again once applied).
     `job_edges`: the job's dependency edges when the caller has read them."""
     if not (job_edges if job_edges is not None else steps.edges_of_job(conn, job_id)):
         return False  # a job without dependencies has nothing to settle (the common, hot case)
@@ -167,15 +237,22 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges:
             continue
         statuses = {u.task_run_status for u in upstream}
         if statuses == {"SUCCEEDED"}:
-            fan = _fan(task_states.Event.DEPENDENCIES_MET)
+            event = task_states.Event.DEPENDENCIES_MET
         elif statuses & {"FAILED", "CANCELED", "NOT_COMPATIBLE"}:
-            fan = _fan(task_states.Event.UPSTREAM_FAILED_OR_CANCELED)
+            event = task_states.Event.UPSTREAM_FAILED_OR_CANCELED
         else:
             continue
-        if _move(conn, job_row, steps.get(conn, job_id, step_row.step_id), fan, now, None, None):
+        current = steps.get(conn, job_id, step_row.step_id)
+        if _move_step(conn, job_row, current, event, now, None, None, deferral, queue_only_moves=True):
             refresh_step(conn, step_row.step_id, job_id, now)
             moved = True
     return moved
+
+
+def _has_moves(step_row, event: task_states.Event) -> bool:
+    """Whether the step has a task whose status the event changes (by the step's counters)."""
+    counts = steps.counts_of(step_row)
+    return any(counts.get(str(source), 0) for source in _fan(event).moves)
 
 
 def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,
@@ -210,21 +287,29 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     refresh_job(conn, job_id, now)
 
 
-def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime) -> None:
+def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime,
+                      deferral: Deferral | None = None) -> None:
     """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (semantics.md §5.3)."""
     job_row = jobs.get_by_id(conn, job_id)
+    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
     for step_row in steps.of_job(conn, job_id):
         event = (task_states.Event.FOUND_NOT_COMPATIBLE if step_row.name in incompatible
                  else task_states.Event.OTHER_STEP_NOT_COMPATIBLE)
-        _move(conn, job_row, step_row, _fan(event), now, None, None)
-        refresh_step(conn, step_row.step_id, job_id, now)
+        if queued_job:
+            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
+            refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)
 
 
-def apply_job_event(conn: Connection, job_id: str, event: task_states.Event, now: datetime) -> None:
+def apply_job_event(conn: Connection, job_id: str, event: task_states.Event, now: datetime,
+                    deferral: Deferral | None = None) -> None:
     """A bulk event over every step of the job (the failure limit), running tasks asked to stop."""
     job_row = jobs.get_by_id(conn, job_id)
+    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
     for step_row in steps.of_job(conn, job_id):
-        _move(conn, job_row, step_row, _fan(event), now, None, None)
-        refresh_step(conn, step_row.step_id, job_id, now)
+        if queued_job:
+            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
+            refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)

@@ -12,7 +12,7 @@ from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
 from farmstead.domain.task_states import IllegalTransition
 from farmstead.protocol.errors import ServiceError, conflict, not_found
-from farmstead.store import tasks
+from farmstead.store import fan_outs, tasks
 
 
 def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str):
@@ -71,6 +71,12 @@ def _update(ctx: Context, key: dict, target: str) -> None:
     if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
+                       {"status": job.lifecycle_status})
+    if fan_outs.has_pending(ctx.conn, job.job_id):
+        # A change queued for the whole job or step would reach this task after this one, and undo it.
+        raise conflict("CONCURRENT_MODIFICATION", "job", job.job_id,
+                       f"Job {job.job_id} is applying an earlier change to its tasks (lifecycleStatus "
+                       f"{job.lifecycle_status}); update the task once it is done.",
                        {"status": job.lifecycle_status})
     try:
         task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import job_entities, task_runs
+from farmstead.api import job_entities, report_times, task_runs
 from farmstead.api.task_changes import TaskChanges
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
@@ -88,26 +88,28 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
         return None  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
     if action.session_worker_id != worker_id:
         return None
-    values: dict[str, Any] = {"worker_updated_at": report.get("updatedAt") or now}
-    for member, column in (("startedAt", "started_at"), ("progressMessage", "progress_message"),
-                           ("progressPercent", "progress_percent"), ("processExitCode", "process_exit_code"),
-                           ("manifests", "manifests")):
+    completed = report.get("completedStatus")
+    times = report_times.settle(conn, action, report, now, final=completed is not None)
+    values: dict[str, Any] = {"worker_updated_at": times.updated_at or now}
+    if times.started_at is not None and times.started_at != action.started_at:
+        values["started_at"] = times.started_at
+    for member, column in (("progressMessage", "progress_message"), ("progressPercent", "progress_percent"),
+                           ("processExitCode", "process_exit_code"), ("manifests", "manifests")):
         if member in report:
             values[column] = report[member]
-    completed = report.get("completedStatus")
     if completed is None:
         if action.status in ("ASSIGNED", "SCHEDULED"):
             values["status"] = "RUNNING"
         if dropped(action):
             # It had started after all: an ordinary cancel of a running action from now on.
             values["ended_at"] = None
-            values.setdefault("started_at", report.get("updatedAt") or now)
+            values.setdefault("started_at", times.updated_at or now)
         batch.write_action(action_id, values)
         if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
-            task_runs.apply_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=report.get("startedAt"),
-                        batch=batch)
+            task_runs.apply_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=times.started_at,
+                                  batch=batch)
         return None
-    values.update(status=completed, ended_at=report.get("endedAt") or now)
+    values.update(status=completed, ended_at=times.ended_at or now)
     batch.write_action(action_id, values)
     release_limits(conn, action)
     if action.kind == "taskRun":
@@ -119,10 +121,11 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
             # or a broken environment would requeue it forever.
             event = task_states.Event.RUN_FAILED
         events = [event]
-        if action.started_at is None and report.get("startedAt") is not None and completed != "NEVER_ATTEMPTED":
+        if action.started_at is None and times.started_at is not None and completed != "NEVER_ATTEMPTED":
             events.insert(0, task_states.Event.RUN_STARTED)
-        task_runs.apply_events(conn, action, events, now, started_at=report.get("startedAt"), target=action.cancel_target,
-                     batch=batch)
+        task_runs.apply_events(conn, action, events, now, started_at=times.started_at, target=action.cancel_target,
+                               batch=batch)
+        # The run time from the worker's own two readings: one clock, so its offset cancels out.
         started, ended = report.get("startedAt") or action.started_at, report.get("endedAt")
         if completed == "SUCCEEDED" and started is not None and ended is not None:
             return action.session_id, max(0.0, (ended - started).total_seconds())
@@ -166,7 +169,7 @@ def advance_session(conn: Connection, session, worker, now: datetime, depth: int
     if busy:
         return True  # the listed tasks finish first; the exits follow them
     if not has_exits:
-        _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"))
+        _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"), now)
     if not sessions.pending_actions(conn, session_id):
         sessions.end(conn, session_id, now)
         return False
@@ -269,18 +272,18 @@ def _assign_tasks(conn: Connection, session, claimed: list, now: datetime, acqui
     """Queue the claimed tasks in the session (after `setup` actions, if any) and count them ASSIGNED."""
     runs = [{"kind": "taskRun", "step_id": task.step_id, "task_id": task.task_id, "parameters": task.parameters,
              "acquired_limits": acquired or None} for task in claimed]
-    sessions.add_actions(conn, session, (setup or []) + runs)
+    sessions.add_actions(conn, session, (setup or []) + runs, now)
     moves = batch or TaskChanges(now)
     moves.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
     if batch is None:
         moves.flush(conn)
 
 
-def _queue_env_exits(conn: Connection, session, env_enters) -> None:
+def _queue_env_exits(conn: Connection, session, env_enters, now: datetime) -> None:
     """envExit for every environment whose envEnter was attempted, innermost first."""
     for action in reversed(env_enters):
         if action.status not in ("ASSIGNED", "NEVER_ATTEMPTED", "CANCELING"):
-            sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id)
+            sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id, assigned_at=now)
 
 
 def start_session(conn: Connection, worker, now: datetime) -> bool:

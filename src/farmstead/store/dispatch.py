@@ -33,7 +33,7 @@ _CANDIDATE_STEPS = (
     .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
                                             queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
     .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
-           one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES))
+           one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
     .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
     .limit(sa.bindparam("b_limit"))
 )
@@ -61,7 +61,8 @@ _PG_TAKE = (tasks.update().where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", 
             .values(run_status="ASSIGNED").returning(tasks.c.task_id))
 #: What topping up a session needs, in one read: may its job hand out work, is its queue still
 #: associated ACTIVE with its fleet, and its step's host requirements and READY count.
-_SESSION_STEP = (sa.select(jobs.c.lifecycle_status, queue_fleet_associations.c.status.label("association_status"),
+_SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
+                           queue_fleet_associations.c.status.label("association_status"),
                            steps.c.step_id, steps.c.host_requirements, steps.c.count_ready)
                  .select_from(steps.join(jobs, jobs.c.job_id == steps.c.job_id)
                               .outerjoin(queue_fleet_associations,
@@ -99,10 +100,12 @@ class SessionStep(NamedTuple):
 
 
 def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str) -> SessionStep | None:
-    """The step of a session with `claimable` (its job may hand out work and its queue is associated
-    ACTIVE with the fleet), host_requirements and count_ready; None when the step is gone."""
+    """The step of a session with `claimable` (its job may hand out work: not held by a queued
+    change, and its queue is associated ACTIVE with the fleet), host_requirements and count_ready;
+    None when the step is gone."""
     row = conn.execute(_SESSION_STEP, {"b_job_id": job_id, "b_step_id": step_id, "b_fleet_id": fleet_id}).first()
     if row is None:
         return None
     return SessionStep(row.step_id, row.host_requirements, row.count_ready,
-                        row.lifecycle_status in CLAIMABLE_LIFECYCLES and row.association_status == "ACTIVE")
+                        row.lifecycle_status in CLAIMABLE_LIFECYCLES and row.association_status == "ACTIVE"
+                        and not row.dispatch_held)

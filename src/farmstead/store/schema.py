@@ -294,6 +294,8 @@ jobs = sa.Table(
     sa.Column("task_failure_retry_count", sa.Integer(), nullable=False, default=0),
     sa.Column("started_at", UtcDateTime()),
     sa.Column("ended_at", UtcDateTime()),
+    #: A queued bulk change will take READY tasks away (task_fan_outs): dispatch hands none out meanwhile.
+    sa.Column("dispatch_held", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     *_status_counts(),
     *_audit(),
     sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
@@ -352,6 +354,32 @@ tasks = sa.Table(
     sa.Index("ix_tasks_step_status", "step_id", "run_status", "task_index"),
     sa.Index("ix_tasks_job_status", "job_id", "run_status"),
 )
+
+# A bulk task change too large for one request (UpdateJob/UpdateStep targets, the failure limit,
+# dependency releases over a big step): applied by background/fan_outs.py in bounded batches, in
+# order per job: (job_id, root, sub), root per request, sub for its steps and what follows from them.
+task_fan_outs = sa.Table(
+    "task_fan_outs", metadata,
+    sa.Column("fan_out_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("root", sa.Integer(), nullable=False),
+    sa.Column("sub", sa.Integer(), nullable=False),
+    # move | archive | compatibility
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("step_id", sa.String(64)),
+    #: The task_states.Event of a move, by name.
+    sa.Column("event", sa.String(40)),
+    #: The user's target (tasks' targetRunStatus), for a move that carries one.
+    sa.Column("target", sa.String(32)),
+    sa.Column("requested_by", sa.String(256)),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    #: Tasks below this task_index have been moved.
+    sa.Column("next_index", sa.Integer(), nullable=False, default=0),
+    #: It takes READY tasks away: the job is held from dispatch until it is done.
+    sa.Column("holds_dispatch", sa.Boolean(), nullable=False),
+    sa.UniqueConstraint("job_id", "root", "sub"),
+)
+
 
 # --- workers, sessions, session actions ----------------------------------------------------------
 
@@ -414,6 +442,8 @@ session_actions = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     #: Set while the worker is asked to cancel it; the target the cancel serves (a user target or READY).
     sa.Column("cancel_target", sa.String(32)),
+    #: When the server queued it: nothing a worker reports of it happened earlier (domain/reported_times.py).
+    sa.Column("assigned_at", UtcDateTime()),
     sa.Column("started_at", UtcDateTime()),
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("worker_updated_at", UtcDateTime()),

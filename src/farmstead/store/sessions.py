@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
+from farmstead.store.tasks import in_index_range
 
 #: Actions the worker may still run or report: they are listed to it until they finish.
 PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
@@ -57,14 +58,15 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def add_action(conn: Connection, session_row: Row, *, kind: str, status: str = "ASSIGNED",
+def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime, status: str = "ASSIGNED",
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}])[0]
+    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}], assigned_at)[0]
 
 
-def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]]) -> list[str]:
-    """Append several actions in order (each a dict of columns with at least `kind`); returns their ids.
+def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]], assigned_at: datetime) -> list[str]:
+    """Append several actions in order (each a dict of columns with at least `kind`), assigned now
+    (`assigned_at`); returns their ids.
 
     Takes the indexes and moves the session's counter on in one statement, then inserts all rows in
     one executemany: a session queued several tasks ahead costs two statements, not two per task."""
@@ -81,7 +83,7 @@ def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]
         ids.append(action_id)
         row = {"status": "ASSIGNED", **{k: v for k, v in action.items() if v is not None},
                "session_action_id": action_id, "session_id": session_row.session_id,
-               "job_id": session_row.job_id, "action_index": index}
+               "job_id": session_row.job_id, "action_index": index, "assigned_at": assigned_at}
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
     for rows in by_columns.values():
         conn.execute(_INSERT_ACTION, rows)
@@ -156,9 +158,16 @@ def update_action(conn: Connection, session_action_id: str, **values: Any) -> No
     update_by_key(conn, session_actions, "session_action_id", session_action_id, values)
 
 
-def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
-    """Ask workers to stop the unfinished taskRun actions of the step's tasks now in `task_status`."""
-    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+def _tasks_in(step_id: str, task_status: str, index_range: tuple[int, int] | None):
+    query = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    return query.where(in_index_range(index_range)) if index_range is not None else query
+
+
+def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None,
+                             index_range: tuple[int, int] | None = None) -> int:
+    """Ask workers to stop the unfinished taskRun actions of the step's tasks now in `task_status`
+    (with `index_range`, of those with task_index in [from, to))."""
+    interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
                     session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]),
@@ -175,10 +184,11 @@ def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) 
     return conn.execute(query).rowcount
 
 
-def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None) -> int:
+def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str, target: str | None,
+                               index_range: tuple[int, int] | None = None) -> int:
     """Where the step's tasks in `task_status` (INTERRUPTING) land once their workers confirm the
     cancel already asked for: the latest decision replaces the remembered one."""
-    interrupting = sa.select(tasks.c.task_id).where(tasks.c.step_id == step_id, tasks.c.run_status == task_status)
+    interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
                     session_actions.c.status == "CANCELING", session_actions.c.task_id.in_(interrupting))

@@ -73,6 +73,10 @@ def page(conn: Connection, step_id: str, after: int | None, limit: int) -> list[
     return list(conn.execute(query.order_by(tasks.c.task_index).limit(limit + 1)))
 
 
+def in_index_range(index_range: tuple[int, int]):
+    return sa.and_(tasks.c.task_index >= index_range[0], tasks.c.task_index < index_range[1])
+
+
 def update(conn: Connection, task_id: str, **values: Any) -> None:
     update_by_key(conn, tasks, "task_id", task_id, values)
 
@@ -89,9 +93,13 @@ def status_counts(conn: Connection, step_id: str, statuses: Iterable[str] | None
 
 
 def move(conn: Connection, step_id: str, from_status: str, to_status: str, *, values: dict[str, Any] | None = None,
-         retry_count_below: int | None = None) -> int:
-    """Every task of the step in `from_status` goes to `to_status`; returns how many moved."""
+         retry_count_below: int | None = None, index_range: tuple[int, int] | None = None) -> int:
+    """Every task of the step in `from_status` (with `index_range`, those with task_index in
+    [from, to): one batch, through the (step_id, run_status, task_index) index) goes to
+    `to_status`; returns how many moved."""
     query = tasks.update().where(tasks.c.step_id == step_id, tasks.c.run_status == from_status)
+    if index_range is not None:
+        query = query.where(in_index_range(index_range))
     if retry_count_below is not None:
         query = query.where(tasks.c.failure_retry_count < retry_count_below)
     return conn.execute(query.values(run_status=to_status, **(values or {}))).rowcount

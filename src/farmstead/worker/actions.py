@@ -60,7 +60,8 @@ class Action:
 class SessionRunner:
     def __init__(self, ids: dict[str, str], entities: JobEntities, action_reports: reports.ActionReports,
                  sink: SessionLog, session_root: Path, on_idle: Callable[[], None],
-                 s3_for_queue: Callable[[str], Any] | None = None) -> None:
+                 s3_for_queue: Callable[[str], Any] | None = None,
+                 process_env: dict[str, str] | None = None) -> None:
         self.ids = ids  # farmId fleetId workerId sessionId queueId jobId
         self.session_id = ids["sessionId"]
         self._entities = entities
@@ -70,6 +71,8 @@ class SessionRunner:
         self._on_idle = on_idle
         #: queueId -> S3 client with the queue role's keys; None: this worker syncs no attachments.
         self._s3_for_queue = s3_for_queue
+        #: The worker instance's mark (process_guard.py): its processes end when the worker does.
+        self._process_env = process_env or {}
         self._attachments: job_attachments.SessionAttachments | None = None
         self._cond = threading.Condition()
         self._queue: list[Action] = []
@@ -193,7 +196,8 @@ class SessionRunner:
             session_id=self.session_id,
             job_parameter_values=session_inputs.parameter_values(details.get("parameters")),
             path_mapping_rules=session_inputs.path_mapping_rules(rules),
-            user=user, callback=self._callback, os_env_vars=session_inputs.session_env(self.ids),
+            user=user, callback=self._callback, os_env_vars={**session_inputs.session_env(self.ids),
+                                                             **self._process_env},
             session_root_directory=self._root,
             revision_extensions=RevisionExtensions(spec_rev=SpecificationRevision.v2023_09,
                                                    supported_extensions=details.get("extensions") or []))

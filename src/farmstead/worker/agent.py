@@ -1,7 +1,8 @@
 """The worker's life: its identity, its fleet credentials, the STARTED handshake, the loop, a clean stop.
 
 Owns: the work directory (an exclusive lock so two workers never share an identity, `worker.json`
-with the workerId so a restarted worker resumes it, `logs/`, `sessions/`, `worker.log`);
+with the workerId so a restarted worker resumes it, `logs/`, `sessions/`, `worker.log`, and
+`instances/`, where process_guard.py records what must die with each instance);
 CreateWorker or resuming the saved identity (a worker the server no longer knows is created afresh),
 and, when starting fails, not leaving that worker CREATED (deleted when it was made by this start and
 the key may delete it, else STOPPED and kept in `worker.json` for the next start to reuse);
@@ -31,6 +32,7 @@ from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
 from farmstead.worker import credentials, host, retries
+from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
 
@@ -77,11 +79,25 @@ class Agent:
         self._renewed_at = float("-inf")
         #: The worker this start is bringing up (id, and whether this start created it), until it is STARTED.
         self._starting: tuple[str, bool] | None = None
+        self._guard: ProcessGuard | None = None
 
     # --- entry point -----------------------------------------------------------------------------
 
     def run(self) -> int:
         self._prepare_work_dir()
+        # Before any session starts: what an earlier, killed instance left must not run on beside ours.
+        try:
+            self._guard = ProcessGuard.start(self.work_dir)
+        except OSError as error:  # the host's job goes on; only the clean-up after a crash is lost
+            log.warning("could not start the process guard (%s): if this worker is killed, its running "
+                        "tasks keep running", error)
+        try:
+            return self._run()
+        finally:
+            if self._guard is not None:
+                self._guard.close()
+
+    def _run(self) -> int:
         bootstrap = credentials.bootstrap_clients(self.options.profile, self.options.region, self.options.endpoint_url)
         detected = host.detect(self.work_dir)
         capabilities = host.capabilities(detected, self.options.custom)
@@ -112,7 +128,8 @@ class Agent:
                 else:
                     self._shipper.client = clients.client("logs")  # a new identity signs with its own role
                 self._upload_agent_log(ids)
-                scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop)
+                scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop,
+                                      process_env=self._guard.environment if self._guard else None)
                 self._scheduler = scheduler
                 if self.stop.is_set():
                     break

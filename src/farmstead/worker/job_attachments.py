@@ -5,6 +5,9 @@ endpoint from the standard AWS configuration, as for the official agent), where 
 lives inside the session (`<session dir>/assetroot-<hash>`, the path mapping rules that send the
 job's paths there), downloading input manifests' files, and after a task run uploading the files
 new or changed under the roots' output directories with one output manifest per root.
+Every path the job names (output directories, manifest entries) is resolved, symlinks followed, and
+refused when it lands outside its root's directory: the submitter controls them, and the worker may
+run as a more privileged user than the job (docs/worker.md "Paths the worker refuses").
 Must not: run actions or report them (actions.py does), or know the bucket layout (attachments/).
 """
 
@@ -31,6 +34,17 @@ ASSUME_BUDGET_SECONDS = 60.0
 
 class AttachmentError(Exception):
     """Job attachments can't be synced; the action fails with this message."""
+
+
+def confined(root: Path, relative: str, what: str) -> Path:
+    """`root / relative` with every symlink resolved; AttachmentError when that is not `root` or
+    below it (`../`, an absolute path, or a link the job left in the session)."""
+    base = root.resolve()
+    target = (base / relative).resolve()  # an absolute `relative` replaces the base, and is refused
+    if target != base and not target.is_relative_to(base):
+        raise AttachmentError(f"{what} {relative!r} resolves to {target}, outside the session directory "
+                              f"{base}: refused")
+    return target
 
 
 class _QueueRoleProvider(CredentialProvider):
@@ -90,7 +104,8 @@ class SessionAttachments:
         self._s3 = s3
         self._location = transfer.Location.of(settings)
         self._manifests = list(attachments.get("manifests") or [])
-        self.directory = directory
+        # Resolved once: the paths checked and the paths recorded as synced must compare equal.
+        self.directory = directory.resolve()
         self._seen: dict[Path, int] = {}  # file -> mtime_ns when synced or last uploaded
 
     def local_root(self, manifest: dict[str, Any]) -> Path:
@@ -108,15 +123,23 @@ class SessionAttachments:
             root = self.local_root(manifest)
             root.mkdir(parents=True, exist_ok=True)
             for relative in manifest.get("outputRelativeDirectories") or ():
-                (root / relative).mkdir(parents=True, exist_ok=True)
+                confined(root, relative, "output directory").mkdir(parents=True, exist_ok=True)
             if not manifest.get("inputManifestPath"):
                 continue
             key = layout.manifest_key(self._location.root_prefix, manifest["inputManifestPath"])
             content, _ = transfer.get_manifest(self._s3, self._location, key)
-            for path in transfer.download_contents(self._s3, self._location, content, root):
-                self._seen[path] = path.stat().st_mtime_ns
-                count += 1
+            count += self._download(content, root)
         return count
+
+    def _download(self, content: manifests.Manifest, root: Path) -> int:
+        """Write a manifest's files under `root`, each checked first (a link the job left in the
+        session must not send a write elsewhere); the number written."""
+        for entry in content.paths:
+            confined(root, entry.path, "file")
+        written = transfer.download_contents(self._s3, self._location, content, root)
+        for path in written:
+            self._seen[path] = path.stat().st_mtime_ns
+        return len(written)
 
     def sync_step_outputs(self, ids: dict[str, str], step_ids: list[str]) -> int:
         """The job's inputs, then the newest outputs of each of `step_ids`, into their roots."""
@@ -131,9 +154,7 @@ class SessionAttachments:
                 root = roots.get(layout.root_from_metadata(metadata) or "")
                 if root is None:
                     raise AttachmentError(f"output manifest {key} names a root this job did not submit")
-                for path in transfer.download_contents(self._s3, self._location, content, root):
-                    self._seen[path] = path.stat().st_mtime_ns
-                    count += 1
+                count += self._download(content, root)
         return count
 
     def upload_outputs(self, ids: dict[str, str], action_id: str, started_at: datetime) -> list[dict[str, str]]:
@@ -145,7 +166,9 @@ class SessionAttachments:
             root = self.local_root(manifest)
             changed = []
             for relative in manifest.get("outputRelativeDirectories") or ():
-                for path in manifests.files_under(root / relative):
+                for path in manifests.files_under(confined(root, relative, "output directory")):
+                    # A link is uploaded as the file it names only when that is in the root too.
+                    confined(root, path.relative_to(root).as_posix(), "output file")
                     mtime = path.stat().st_mtime_ns
                     if self._seen.get(path) != mtime:
                         changed.append((path, mtime))

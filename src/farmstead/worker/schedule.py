@@ -4,7 +4,9 @@ Owns: one heartbeat per `updateIntervalSeconds` (sooner when a session goes idle
 action is reported at once and the next task follows without waiting a full interval); applying
 `assignedSessions` (worker-agent.md §5.3): new sessions start a runner, listed actions replace a
 runner's queue, `cancelSessionActions` cancel the running action, sessions that disappear end;
-retrying through outages (retries.py) without losing a report; and the final drain at shutdown.
+retrying through outages (retries.py) without losing a report; the final drain at shutdown; and a
+warning in the worker's log when this host's clock is off the server's (the server corrects the
+times it reports, see docs/worker.md "Clock").
 Must not: run actions (actions.py) or manage the worker's status (agent.py).
 """
 
@@ -13,7 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,20 @@ log = logging.getLogger("farmstead.worker")
 
 #: Never poll faster than this, whatever the server says (an interval of 0 would spin).
 MIN_INTERVAL = 0.2
+#: This host's clock is worth a warning when it is this far off the server's (the Date header has a
+#: resolution of a second, and the answer's travel time adds to what is measured).
+CLOCK_WARNING = timedelta(seconds=10)
+
+
+def clock_offset(response: dict[str, Any], received_at: datetime) -> timedelta | None:
+    """How far this host's clock is ahead of the server's (negative: behind), from the answer's
+    Date header; None without one."""
+    header = ((response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}).get("date")
+    try:
+        server_time = parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        return None
+    return received_at - server_time if server_time is not None and server_time.tzinfo else None
 
 
 class WorkerLost(Exception):
@@ -41,8 +58,10 @@ class WorkerLost(Exception):
 
 class Scheduler:
     def __init__(self, client: Any, ids: dict[str, str], work_dir: Path, shipper: LogShipper | None,
-                 router: SessionLogRouter, stop: threading.Event) -> None:
+                 router: SessionLogRouter, stop: threading.Event, process_env: dict[str, str] | None = None) -> None:
         self._client = client
+        #: Variables every session process carries, so that it dies with this worker (process_guard.py).
+        self._process_env = process_env or {}
         self._ids = ids  # farmId fleetId workerId
         self._work_dir = work_dir
         self._shipper = shipper
@@ -54,6 +73,7 @@ class Scheduler:
             lambda batch: client.batch_get_job_entity(**ids, identifiers=batch), stop=stop)
         self._runners: dict[str, SessionRunner] = {}
         self._ending: list[SessionRunner] = []
+        self._warned_offset: timedelta | None = None
 
     @property
     def busy(self) -> bool:
@@ -95,9 +115,27 @@ class Scheduler:
                 return None
             raise
         self.reports.commit(sent)
+        self._check_clock(clock_offset(response, datetime.now(timezone.utc)))
         if apply:
             self.apply(response)
         return response
+
+    def _check_clock(self, offset: timedelta | None) -> None:
+        """Warn once when the clock is off, again when that changes by as much, and say when it is right again."""
+        if offset is None:
+            return
+        if abs(offset) <= CLOCK_WARNING:
+            if self._warned_offset is not None:
+                log.info("this host's clock agrees with the server's again")
+                self._warned_offset = None
+            return
+        if self._warned_offset is not None and abs(offset - self._warned_offset) <= CLOCK_WARNING:
+            return
+        self._warned_offset = offset
+        seconds = abs(offset.total_seconds())
+        log.warning("this host's clock is %.0f s %s the server's: the server records the times this worker "
+                    "reports within its own clock, so task times are not this host's; fix the host's time (NTP)",
+                    seconds, "ahead of" if offset > timedelta(0) else "behind")
 
     def _refused(self, error: ClientError, sent: dict, stop: threading.Event | None) -> None:
         code, reason = retries.error_code(error), retries.error_reason(error)
@@ -148,7 +186,7 @@ class Scheduler:
         self._router.register(session_id, sink)
         ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
         runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set,
-                               s3_for_queue=self._queue_s3_client)
+                               s3_for_queue=self._queue_s3_client, process_env=self._process_env)
         self._runners[session_id] = runner
         return runner
 

@@ -213,22 +213,37 @@ def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fle
         {"sourcePathFormat": "windows", "sourcePath": "Z:\\assets", "destinationPath": "/mnt/assets"}]
 
 
-def test_input_sync_names_the_step_when_it_depends_on_outputs_of_other_steps(deadline, farm):
+def test_a_dependent_steps_session_syncs_the_jobs_inputs_then_its_dependencies_then_enters_environments(
+        deadline, farm):
+    # The official agent refuses a step-dependency sync unless the job-level sync ran earlier in the
+    # same session ("Job attachments must be synchronized before downloading Step dependencies.").
     deadline.update_queue(farmId=farm["farm_id"], queueId=farm["queue_id"], roleArn=ROLE,
                           jobAttachmentSettings={"s3BucketName": "bucket", "rootPrefix": "farm"})
-    job_id = submit(deadline, farm, frames_template("1-1", second_step=True),
+    template = json.loads(frames_template("1-1", second_step=True))
+    template["jobEnvironments"] = [{"name": "Tools", "variables": {"TOOLS": "/opt/tools"}}]
+    job_id = submit(deadline, farm, json.dumps(template),
                     attachments={"manifests": [{"rootPath": "/projects/shot", "rootPathFormat": "posix"}],
                                  "fileSystem": "COPIED"})
     worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
-    syncs = []
-    def outcome(action):
-        if "syncInputJobAttachments" in action["definition"]:
-            syncs.append(action["definition"]["syncInputJobAttachments"])
-        return "SUCCEEDED"
-    worker.run(outcome)
-    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(farmId=farm["farm_id"], queueId=farm["queue_id"],
-                                                                   jobId=job_id)["steps"]}
-    assert syncs == [{}, {"stepId": steps["Encode"]}]
+    worker.run()
+    ids = {"farmId": farm["farm_id"], "queueId": farm["queue_id"], "jobId": job_id}
+    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(**ids)["steps"]}
+    environment = f"JOB:{job_id}:Tools"
+    by_step = {}
+    for session in deadline.list_sessions(**ids)["sessions"]:
+        actions = deadline.list_session_actions(**ids, sessionId=session["sessionId"])["sessionActions"]
+        ordered = sorted(actions, key=lambda a: int(a["sessionActionId"].rsplit("-", 1)[1]))
+        definitions = [{kind: {k: v for k, v in fields.items() if k not in ("taskId", "parameters")}}
+                       for (kind, fields), in (a["definition"].items() for a in ordered)]
+        (step_id,) = {d["taskRun"]["stepId"] for d in definitions if "taskRun" in d}
+        by_step[step_id] = definitions
+    assert by_step[steps["Render"]] == [
+        {"syncInputJobAttachments": {}}, {"envEnter": {"environmentId": environment}},
+        {"taskRun": {"stepId": steps["Render"]}}, {"envExit": {"environmentId": environment}}]
+    assert by_step[steps["Encode"]] == [
+        {"syncInputJobAttachments": {}}, {"syncInputJobAttachments": {"stepId": steps["Encode"]}},
+        {"envEnter": {"environmentId": environment}}, {"taskRun": {"stepId": steps["Encode"]}},
+        {"envExit": {"environmentId": environment}}]
     assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"
 
 

@@ -296,7 +296,8 @@ class SessionRunner:
                                       "jobAttachmentSettings (or this worker was started without S3 access).")
             return reports.succeeded_without_process(started, utcnow())
         try:
-            # With a stepId the step's inputs include what the steps it depends on wrote.
+            # Without a stepId: the job's inputs. With one: what the steps it depends on wrote, into
+            # the roots the job-level sync (listed first in the session) made.
             count = self._attachments.sync_step_outputs(self.ids, self._entities.get(identifier(
                 "stepDetails", jobId=self.ids["jobId"], stepId=step_id)).get("dependencies") or []) \
                 if step_id else self._attachments.sync_inputs()

@@ -92,6 +92,8 @@ class SessionAttachments:
         self._manifests = list(attachments.get("manifests") or [])
         self.directory = directory
         self._seen: dict[Path, int] = {}  # file -> mtime_ns when synced or last uploaded
+        #: Whether the job-level sync ran in this session: a step-dependency sync needs its roots.
+        self.inputs_synced = False
 
     def local_root(self, manifest: dict[str, Any]) -> Path:
         return self.directory / layout.session_root_name(manifest["rootPath"])
@@ -116,11 +118,15 @@ class SessionAttachments:
             for path in transfer.download_contents(self._s3, self._location, content, root):
                 self._seen[path] = path.stat().st_mtime_ns
                 count += 1
+        self.inputs_synced = True
         return count
 
     def sync_step_outputs(self, ids: dict[str, str], step_ids: list[str]) -> int:
-        """The job's inputs, then the newest outputs of each of `step_ids`, into their roots."""
-        count = self.sync_inputs()
+        """The newest outputs of each of `step_ids` into their roots; the job-level sync must have run
+        in this session first (as the official agent requires: the server sends them in that order)."""
+        if not self.inputs_synced:
+            raise AttachmentError("Job attachments must be synchronized before downloading Step dependencies.")
+        count = 0
         roots = {m["rootPath"]: self.local_root(m) for m in self._manifests}
         for step_id in step_ids:
             job_prefix = layout.job_output_prefix(self._location.root_prefix, ids["farmId"], ids["queueId"],

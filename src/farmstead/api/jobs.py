@@ -13,7 +13,7 @@ from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, validation_error
-from farmstead.store import jobs, memberships, steps, tags
+from farmstead.store import jobs, memberships, tags
 from farmstead.store.paging import position_of
 
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
@@ -212,12 +212,8 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
     if target is not None:
         jobs.update(ctx.conn, row.job_id, target_task_run_status=target)
         task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who)
-        if target in ("READY", "PENDING"):
-            # "NOT_COMPATIBLE jobs are rerun by requeueing": check the fleets again.
-            step_rows = steps.of_job(ctx.conn, row.job_id)
-            incompatible = job_creation.incompatible_steps(ctx.conn, row.queue_id, step_rows)
-            if incompatible:
-                task_updates.mark_incompatible(ctx.conn, row.job_id, incompatible, ctx.now)
+        if target in job_creation.REQUEUE_TARGETS:
+            job_creation.check_requeued_job(ctx.conn, row.queue_id, row.job_id, ctx.now)
     if archive:
         status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
         if status not in TERMINAL:

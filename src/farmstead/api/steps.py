@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import task_updates
+from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, require_job
@@ -119,7 +119,10 @@ def update_step(ctx: Context, params: dict) -> dict:
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
                        {"status": job.lifecycle_status})
-    task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, params["targetTaskRunStatus"], ctx.now, ctx.who)
+    target = params["targetTaskRunStatus"]
+    task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, target, ctx.now, ctx.who)
+    if target in job_creation.REQUEUE_TARGETS:
+        job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now)
     return {}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import task_updates
+from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
@@ -76,6 +76,8 @@ def _update(ctx: Context, key: dict, target: str) -> None:
         task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)
     except IllegalTransition as exc:
         raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
+    if target in job_creation.REQUEUE_TARGETS:
+        job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now)
 
 
 @operation("UpdateTask", write=True, access="MANAGER")

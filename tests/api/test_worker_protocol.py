@@ -193,6 +193,45 @@ def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
     assert env_details["template"]["name"] == "Setup"
 
 
+EXPR_TEMPLATE = json.dumps({
+    "specificationVersion": "jobtemplate-2023-09", "extensions": ["EXPR"], "name": "expr",
+    "parameterDefinitions": [{"name": "Count", "type": "INT", "default": 3}],
+    "jobEnvironments": [{"name": "JobEnv", "variables": {"COUNT": "{{Param.Count}}"}}],
+    "steps": [{"name": "Render", "let": ["doubled = Param.Count * 2"],
+               "stepEnvironments": [{"name": "StepEnv", "variables": {"DOUBLED": "{{doubled}}"}}],
+               "script": {"actions": {"onRun": {"command": "echo", "args": ["{{doubled}}"]}}}}]})
+
+
+def test_an_expr_jobs_entities_carry_the_resolved_symbol_table_of_their_scope(deadline, farm):
+    job_id = submit(deadline, farm, EXPR_TEMPLATE, parameters={"Count": {"int": "5"}})
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    definitions = [a["definition"] for _, a in worker.pending_actions(worker.poll())]
+    job_env, step_env = (d["envEnter"]["environmentId"] for d in definitions if "envEnter" in d)
+    (step_id,) = {d["taskRun"]["stepId"] for d in definitions if "taskRun" in d}
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"stepDetails": {"jobId": job_id, "stepId": step_id}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": job_env}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": step_env}}])
+    assert answer["errors"] == []
+    step, job_scope, step_scope = (
+        {s["name"]: s["value"] for s in json.loads(next(iter(e.values()))["resolvedSymbolTable"])}
+        for e in answer["entities"])
+    assert step == {"Job.Name": "expr", "Param.Count": "5", "RawParam.Count": "5", "Step.Name": "Render",
+                    "doubled": "10"}
+    assert job_scope == {"Job.Name": "expr", "Param.Count": "5", "RawParam.Count": "5"}
+    assert step_scope == step
+
+
+def test_entities_of_a_job_without_expr_carry_no_symbol_table(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1", with_env=True))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    definitions = [a["definition"] for _, a in worker.pending_actions(worker.poll())]
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"stepDetails": {"jobId": job_id, "stepId": definitions[1]["taskRun"]["stepId"]}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": definitions[0]["envEnter"]["environmentId"]}}])
+    assert all("resolvedSymbolTable" not in next(iter(e.values())) for e in answer["entities"])
+
+
 def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fleet(deadline, farm):
     windows = deadline.create_storage_profile(farmId=farm["farm_id"], displayName="artists", osFamily="WINDOWS",
                                               fileSystemLocations=[{"name": "Assets", "path": "Z:\\assets",

@@ -213,6 +213,8 @@ def test_an_expr_jobs_entities_carry_the_resolved_symbol_table_of_their_scope(de
         {"environmentDetails": {"jobId": job_id, "environmentId": job_env}},
         {"environmentDetails": {"jobId": job_id, "environmentId": step_env}}])
     assert answer["errors"] == []
+    # The agent parses each template with the extensions its entity names.
+    assert [next(iter(e.values())).get("extensions") for e in answer["entities"]] == [["EXPR"]] * 3
     step, job_scope, step_scope = (
         {s["name"]: s["value"] for s in json.loads(next(iter(e.values()))["resolvedSymbolTable"])}
         for e in answer["entities"])

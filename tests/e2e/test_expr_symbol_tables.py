@@ -24,9 +24,12 @@ pytestmark = pytest.mark.official_clients
 
 TEMPLATE = {
     "specificationVersion": "jobtemplate-2023-09", "extensions": ["EXPR"], "name": "expr job",
-    "parameterDefinitions": [{"name": "Count", "type": "INT", "default": 3}],
+    "parameterDefinitions": [{"name": "Count", "type": "INT", "default": 3},
+                             {"name": "Loud", "type": "BOOL", "default": True},
+                             {"name": "Sizes", "type": "LIST[INT]", "default": [4, 8]}],
     "jobEnvironments": [{"name": "JobEnv", "script": {"actions": {"onEnter": {
-        "command": "echo", "args": ["job env of {{Job.Name}} count {{Param.Count}}"]}}}}],
+        "command": "echo", "args": ["job env of {{Job.Name}} count {{Param.Count}} loud {{Param.Loud}}",
+                                    "sizes {{Param.Sizes[1]}}"]}}}}],
     "steps": [{
         "name": "Render", "let": ["doubled = Param.Count * 2"],
         "stepEnvironments": [{"name": "StepEnv", "script": {"actions": {"onEnter": {
@@ -35,7 +38,7 @@ TEMPLATE = {
         "script": {"actions": {"onRun": {"command": "echo", "args": [
             "frame {{Task.Param.Frame}} of {{Job.Name}}/{{Step.Name}} doubled={{doubled}}"]}}}}],
 }
-EXPECTED = ["job env of expr job count 3", "step env of Render sees 6", "frame 1 of expr job/Render doubled=6",
+EXPECTED = ["job env of expr job count 3 loud true sizes 8", "step env of Render sees 6", "frame 1 of expr job/Render doubled=6",
             "frame 2 of expr job/Render doubled=6"]
 
 

@@ -3,7 +3,8 @@
 Entities carry exactly the fields the official agent accepts (worker-agent.md §5.4): its validator
 rejects unknown keys, `dependencies` is always sent, and `jobRunAsUser.posix` is left out when jobs
 run as the agent's own user. `extensions` go out only for a template that enables some (agents from
-0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it).
+0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it),
+on stepDetails and environmentDetails alike (a queue environment's are its own template's).
 `resolvedSymbolTable` goes out, on the same terms, for templates that enable EXPR: the step's scope
 (with its template-scope `let` values) on stepDetails and step environments, the job's scope on
 queue and job environments (domain/symbol_tables.py). A job's template, parameters and queue
@@ -122,10 +123,17 @@ def _step_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
 def _environment_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     environment_id = key["environmentId"]
     step_rows = steps.of_job(ctx.conn, job.job_id)
+    # A queue environment's template declares its own extensions; job and step environments have the job's.
+    extensions_of = {f"JOB:{job.job_id}:{(q.get('environment') or {}).get('name')}": q.get("extensions")
+                     for q in job.queue_environments or [] if "environment" in q}
     for candidate_id, template, schema in environments(job, step_rows):
         if candidate_id == environment_id:
             details = {"jobId": job.job_id, "environmentId": environment_id, "schemaVersion": schema,
                        "template": template}
+            # The agent parses the environment with these: an EXPR expression in it fails without them.
+            extensions = extensions_of[candidate_id] if candidate_id in extensions_of else _extensions(job)
+            if extensions:
+                details["extensions"] = list(extensions)
             tables = _symbol_tables(job)
             if tables is not None:
                 scope = next((row.name for row in step_rows if candidate_id.startswith(f"STEP:{row.step_id}:")), None)

@@ -3,7 +3,9 @@
 Since deadline 0.60.2 `deadline bundle submit` from a Deadline Cloud monitor profile (one with
 `monitor_id`) calls GetMonitor and prints `Job URL: <scheme://host of the monitor's url>/<region>/
 farms/<farm>/queues/<queue>?jobId=<job>`. A signed-out visitor following it signs in and lands on
-the job's page. Run alone with `pytest -m official_clients`.
+the job's page. The profile is an artist's, as Deadline Cloud monitor writes it: a farm member's
+keys, `monitor_id`, and `user_id` (the CLI scopes its farm and queue lists to that principal).
+Run alone with `pytest -m official_clients`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from support.live_server import REGION
 from web.test_monitor_http import Browser
 
 pytestmark = pytest.mark.official_clients
@@ -30,11 +32,14 @@ PROFILE = "studio-monitor"
 
 @pytest.fixture
 def studio(server, tmp_path):
-    """A farm with a queue, a monitor, and a home whose AWS profile is a monitor's (as Deadline Cloud
-    monitor desktop writes it: `monitor_id` beside the keys), made the CLI's default."""
+    """A farm with a queue, a monitor, an artist who is a CONTRIBUTOR of the farm, and a home whose
+    AWS profile is the artist's monitor profile, made the CLI's default."""
     deadline = server.client()
     farm_id = deadline.create_farm(displayName="linked")["farmId"]
     queue_id = deadline.create_queue(farmId=farm_id, displayName="linked queue")["queueId"]
+    principal_id, key_id, secret = server.new_user(f"artist-{uuid.uuid4().hex[:8]}")
+    deadline.associate_member_to_farm(farmId=farm_id, principalId=principal_id, principalType="USER",
+                                identityStoreId="d-0123456789", membershipLevel="CONTRIBUTOR")
     subdomain = f"studio-{uuid.uuid4().hex[:12]}"
     monitor = deadline.create_monitor(displayName="Studio", subdomain=subdomain, roleArn=(
         "arn:aws:iam::000000000000:role/monitor"), identityCenterInstanceArn="arn:aws:sso:::instance/ssoins-0123456789abcdef")
@@ -42,9 +47,9 @@ def studio(server, tmp_path):
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text(
         f"[profile {PROFILE}]\nregion = {REGION}\nmonitor_id = {monitor['monitorId']}\n"
-        "user_id = user-0123\nidentity_store_id = d-0123456789\n")
+        f"user_id = {principal_id}\nidentity_store_id = d-0123456789\n")
     (home / ".aws" / "credentials").write_text(
-        f"[{PROFILE}]\naws_access_key_id = {ADMIN_KEY_ID}\naws_secret_access_key = {ADMIN_SECRET}\n")
+        f"[{PROFILE}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEADLINE_", "FARMSTEAD_"))}
     env.update({"HOME": str(home), "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
@@ -52,7 +57,7 @@ def studio(server, tmp_path):
                 "AWS_ENDPOINT_URL": server.endpoint, "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
                 "AWS_EC2_METADATA_DISABLED": "true", "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true"})
     return {"deadline": deadline, "farmId": farm_id, "queueId": queue_id, "monitorId": monitor["monitorId"],
-            "subdomain": subdomain, "env": env, "dir": tmp_path}
+            "subdomain": subdomain, "env": env, "dir": tmp_path, "key": (key_id, secret)}
 
 
 def run(cli_bin: Path, env: dict, *args: str) -> str:
@@ -61,9 +66,9 @@ def run(cli_bin: Path, env: dict, *args: str) -> str:
     return done.stdout
 
 
-def signed_in_landing(server, link: str) -> tuple[str, str]:
-    """Follow `link` as a signed-out visitor, sign in on the page it leads to, and follow on: (the
-    path landed on, its page)."""
+def signed_in_landing(server, link: str, key: tuple[str, str]) -> tuple[str, str]:
+    """Follow `link` as a signed-out visitor, sign in with `key` on the page it leads to, and follow
+    on: (the path landed on, its page)."""
     browser = Browser(server.endpoint)
     path = link[len(server.endpoint):]
     for _ in range(5):
@@ -75,7 +80,7 @@ def signed_in_landing(server, link: str) -> tuple[str, str]:
             break
     next_path = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["next"][0]
     status, headers, _ = browser.request("/signin", {"csrf": browser.csrf(path), "method": "key", "next": next_path,
-                                                     "access_key_id": ADMIN_KEY_ID, "secret_access_key": ADMIN_SECRET})
+                                                     "access_key_id": key[0], "secret_access_key": key[1]})
     assert status == 303, status
     landed = headers["location"]
     status, _, body = browser.request(landed)
@@ -100,14 +105,16 @@ def test_the_job_url_the_cli_prints_after_a_submit_from_a_monitor_profile_opens_
     assert link == (f"{server.endpoint}/{REGION}/farms/{studio['farmId']}/queues/{studio['queueId']}"
                     f"?jobId={job_id}")
 
-    landed, page = signed_in_landing(server, link)
+    landed, page = signed_in_landing(server, link, studio["key"])
     assert landed == f"/farms/{studio['farmId']}/queues/{studio['queueId']}/jobs/{job_id}"
     assert "linked job" in page and job_id in page
+    # The same profile's lists are scoped to the artist (principalId = user_id): the farm is there.
+    assert studio["farmId"] in run(cli_bin, env, "farm", "list")
 
 
 def test_get_monitors_url_opens_the_monitors_farm_list(server, studio):
     url = studio["deadline"].get_monitor(monitorId=studio["monitorId"])["url"]
     assert url == f"{server.endpoint}/monitors/{studio['subdomain']}/"
-    landed, page = signed_in_landing(server, url)
+    landed, page = signed_in_landing(server, url, studio["key"])
     assert landed == "/"
     assert "linked" in page  # the farm list names the farm

@@ -193,6 +193,20 @@ def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
     assert env_details["template"]["name"] == "Setup"
 
 
+def test_batch_get_job_entity_answers_per_entity_errors_the_agent_fails_the_action_with(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1"))
+    other_job = submit(deadline, farm, frames_template("1-1"))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.poll()  # a session of the first job only
+    missing_step = "step-" + "0" * 32
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"jobDetails": {"jobId": other_job}}, {"stepDetails": {"jobId": job_id, "stepId": missing_step}}])
+    assert answer["entities"] == []
+    assert [(kind, error["code"]) for e in answer["errors"] for kind, error in e.items()] == [
+        ("jobDetails", "AccessDeniedException"), ("stepDetails", "ResourceNotFoundException")]
+    assert answer["errors"][1]["stepDetails"]["stepId"] == missing_step
+
+
 EXPR_TEMPLATE = json.dumps({
     "specificationVersion": "jobtemplate-2023-09", "extensions": ["EXPR"], "name": "expr",
     "parameterDefinitions": [{"name": "Count", "type": "INT", "default": 3}],

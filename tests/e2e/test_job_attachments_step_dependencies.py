@@ -93,6 +93,22 @@ def download_and_check(cli_bin: Path, farm, env, job_id: str, project: Path) -> 
             f"HELLO\nSTEPS\nprepare:2\nframe:{frame}\nhello\n"
 
 
+def download_one_task(cli_bin: Path, farm, env, job_id: str, project: Path, frame: int) -> None:
+    """`deadline job download-output --step-id --task-id`: the outputs of that task's latest run only
+    (GetTask's latestSessionActionId picks them)."""
+    deadline, ids = farm["deadline"], {"farmId": farm["farmId"], "queueId": farm["queueId"], "jobId": job_id}
+    finish = next(s["stepId"] for s in deadline.list_steps(**ids)["steps"] if s["name"] == "Finish")
+    (task,) = [t for t in deadline.list_tasks(**ids, stepId=finish)["tasks"]
+               if t["parameters"]["Frame"] == {"int": str(frame)}]
+    subprocess.run(["rm", "-rf", str(project / "work")], check=True)
+    downloaded = subprocess.run([str(cli_bin), "job", "download-output", "--farm-id", farm["farmId"],
+                                 "--queue-id", farm["queueId"], "--job-id", job_id, "--step-id", finish,
+                                 "--task-id", task["taskId"], "--yes", "--output", "json"],
+                                env=env, capture_output=True, text=True, timeout=180)
+    assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
+    assert sorted(p.name for p in (project / "work").iterdir()) == [f"frame-{frame}.txt"]
+
+
 def session_syncs(farm, job_id: str) -> list[list[dict]]:
     """Per session of the Finish step, its syncInputJobAttachments definitions in the order they ran."""
     deadline, ids = farm["deadline"], {"farmId": farm["farmId"], "queueId": farm["queueId"], "jobId": job_id}
@@ -120,6 +136,7 @@ def test_official_agent_runs_a_two_step_attachments_job_submitted_with_the_cli(c
     finally:
         stop(agent)
     download_and_check(cli_bin, farm, env, job_id, project)
+    download_one_task(cli_bin, farm, env, job_id, project, 2)
     # Each session of the dependent step synced the job's inputs first, then the step's dependencies.
     synced = session_syncs(farm, job_id)
     assert synced and all([sorted(sync) for sync in syncs] == [[], ["stepId"]] for syncs in synced), synced
@@ -136,3 +153,4 @@ def test_farmstead_worker_runs_a_two_step_attachments_job_submitted_with_the_cli
     finally:
         stop(worker)
     download_and_check(cli_bin, farm, env, job_id, project)
+    download_one_task(cli_bin, farm, env, job_id, project, 1)

@@ -47,7 +47,8 @@ def submit(farm) -> str:
                                        templateType="JSON", template=json.dumps(TEMPLATE), maxRetriesPerTask=0)["jobId"]
 
 
-def session_log_text(farm, job_id: str) -> str:
+def session_log_text(farm, job_id: str, marker: str = "doubled=") -> str:
+    """Every session's log of the job, each read once it holds `marker` (or after 30 s)."""
     logs = farm["server"].client("logs")
     text = ""
     for session in farm["deadline"].list_sessions(farmId=farm["farmId"], queueId=farm["queueId"],
@@ -56,7 +57,7 @@ def session_log_text(farm, job_id: str) -> str:
         while time.monotonic() < give_up:
             events = logs.get_log_events(logGroupName=f"/aws/deadline/{farm['farmId']}/{farm['queueId']}",
                                          logStreamName=session["sessionId"], startFromHead=True)["events"]
-            if any("doubled=" in e["message"] for e in events):
+            if any(marker in e["message"] for e in events):
                 break
             time.sleep(1)
         text += "\n".join(e["message"] for e in events) + "\n"

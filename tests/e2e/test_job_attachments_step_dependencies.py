@@ -16,10 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from e2e.test_job_attachments_official import (BUCKET, ROOT_PREFIX, client_env, cli_wait_status, farm,  # noqa: F401
-                                               profile_env, start_farmstead_worker, start_official_agent, stop)
+from e2e.test_job_attachments_official import (client_env, cli_wait_status, profile_env, start_farmstead_worker,
+                                               start_official_agent, stop)
+from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
+
+# Moto's S3 state is per process: each module that makes a store (conftest.py) has a bucket of its own.
+BUCKET = "farmstead-step-dependencies"
+ROOT_PREFIX = "DeadlineCloud"
 
 LIBRARY = """# Shared by both steps: found through TOOLS_LIB, which the job environment sets.
 shout() { tr a-z A-Z; }
@@ -57,6 +62,21 @@ TEMPLATE = {
                                          "{{Task.Param.Frame}}"]}}}},
     ],
 }
+
+
+@pytest.fixture
+def farm(live):
+    """A farm whose queue keeps attachments in the store, with a one-worker fleet of its own."""
+    deadline = live.client()
+    farm_id = deadline.create_farm(displayName="step dependencies")["farmId"]
+    queue_id = deadline.create_queue(
+        farmId=farm_id, displayName="attachments queue", roleArn="arn:aws:iam::000000000000:role/queue",
+        jobRunAsUser={"runAs": "WORKER_AGENT_USER"},
+        jobAttachmentSettings={"s3BucketName": BUCKET, "rootPrefix": ROOT_PREFIX})["queueId"]
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
+                                     maxWorkerCount=1, configuration=LINUX_FLEET)["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    return {"server": live, "deadline": deadline, "farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
 
 
 def write_bundle(directory: Path) -> tuple[Path, Path]:

@@ -193,6 +193,61 @@ def test_batch_get_job_entity_gives_what_the_agent_accepts(deadline, farm):
     assert env_details["template"]["name"] == "Setup"
 
 
+def test_batch_get_job_entity_answers_per_entity_errors_the_agent_fails_the_action_with(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1"))
+    other_job = submit(deadline, farm, frames_template("1-1"))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    worker.poll()  # a session of the first job only
+    missing_step = "step-" + "0" * 32
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"jobDetails": {"jobId": other_job}}, {"stepDetails": {"jobId": job_id, "stepId": missing_step}}])
+    assert answer["entities"] == []
+    assert [(kind, error["code"]) for e in answer["errors"] for kind, error in e.items()] == [
+        ("jobDetails", "AccessDeniedException"), ("stepDetails", "ResourceNotFoundException")]
+    assert answer["errors"][1]["stepDetails"]["stepId"] == missing_step
+
+
+EXPR_TEMPLATE = json.dumps({
+    "specificationVersion": "jobtemplate-2023-09", "extensions": ["EXPR"], "name": "expr",
+    "parameterDefinitions": [{"name": "Count", "type": "INT", "default": 3}],
+    "jobEnvironments": [{"name": "JobEnv", "variables": {"COUNT": "{{Param.Count}}"}}],
+    "steps": [{"name": "Render", "let": ["doubled = Param.Count * 2"],
+               "stepEnvironments": [{"name": "StepEnv", "variables": {"DOUBLED": "{{doubled}}"}}],
+               "script": {"actions": {"onRun": {"command": "echo", "args": ["{{doubled}}"]}}}}]})
+
+
+def test_an_expr_jobs_entities_carry_the_resolved_symbol_table_of_their_scope(deadline, farm):
+    job_id = submit(deadline, farm, EXPR_TEMPLATE, parameters={"Count": {"int": "5"}})
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    definitions = [a["definition"] for _, a in worker.pending_actions(worker.poll())]
+    job_env, step_env = (d["envEnter"]["environmentId"] for d in definitions if "envEnter" in d)
+    (step_id,) = {d["taskRun"]["stepId"] for d in definitions if "taskRun" in d}
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"stepDetails": {"jobId": job_id, "stepId": step_id}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": job_env}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": step_env}}])
+    assert answer["errors"] == []
+    # The agent parses each template with the extensions its entity names.
+    assert [next(iter(e.values())).get("extensions") for e in answer["entities"]] == [["EXPR"]] * 3
+    step, job_scope, step_scope = (
+        {s["name"]: s["value"] for s in json.loads(next(iter(e.values()))["resolvedSymbolTable"])}
+        for e in answer["entities"])
+    assert step == {"Job.Name": "expr", "Param.Count": "5", "RawParam.Count": "5", "Step.Name": "Render",
+                    "doubled": "10"}
+    assert job_scope == {"Job.Name": "expr", "Param.Count": "5", "RawParam.Count": "5"}
+    assert step_scope == step
+
+
+def test_entities_of_a_job_without_expr_carry_no_symbol_table(deadline, farm):
+    job_id = submit(deadline, farm, frames_template("1-1", with_env=True))
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    definitions = [a["definition"] for _, a in worker.pending_actions(worker.poll())]
+    answer = deadline.batch_get_job_entity(**worker.ids, identifiers=[
+        {"stepDetails": {"jobId": job_id, "stepId": definitions[1]["taskRun"]["stepId"]}},
+        {"environmentDetails": {"jobId": job_id, "environmentId": definitions[0]["envEnter"]["environmentId"]}}])
+    assert all("resolvedSymbolTable" not in next(iter(e.values())) for e in answer["entities"])
+
+
 def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fleet(deadline, farm):
     windows = deadline.create_storage_profile(farmId=farm["farm_id"], displayName="artists", osFamily="WINDOWS",
                                               fileSystemLocations=[{"name": "Assets", "path": "Z:\\assets",
@@ -213,22 +268,37 @@ def test_job_details_map_the_submitters_storage_profile_paths_to_the_workers_fle
         {"sourcePathFormat": "windows", "sourcePath": "Z:\\assets", "destinationPath": "/mnt/assets"}]
 
 
-def test_input_sync_names_the_step_when_it_depends_on_outputs_of_other_steps(deadline, farm):
+def test_a_dependent_steps_session_syncs_the_jobs_inputs_then_its_dependencies_then_enters_environments(
+        deadline, farm):
+    # The official agent refuses a step-dependency sync unless the job-level sync ran earlier in the
+    # same session ("Job attachments must be synchronized before downloading Step dependencies.").
     deadline.update_queue(farmId=farm["farm_id"], queueId=farm["queue_id"], roleArn=ROLE,
                           jobAttachmentSettings={"s3BucketName": "bucket", "rootPrefix": "farm"})
-    job_id = submit(deadline, farm, frames_template("1-1", second_step=True),
+    template = json.loads(frames_template("1-1", second_step=True))
+    template["jobEnvironments"] = [{"name": "Tools", "variables": {"TOOLS": "/opt/tools"}}]
+    job_id = submit(deadline, farm, json.dumps(template),
                     attachments={"manifests": [{"rootPath": "/projects/shot", "rootPathFormat": "posix"}],
                                  "fileSystem": "COPIED"})
     worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
-    syncs = []
-    def outcome(action):
-        if "syncInputJobAttachments" in action["definition"]:
-            syncs.append(action["definition"]["syncInputJobAttachments"])
-        return "SUCCEEDED"
-    worker.run(outcome)
-    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(farmId=farm["farm_id"], queueId=farm["queue_id"],
-                                                                   jobId=job_id)["steps"]}
-    assert syncs == [{}, {"stepId": steps["Encode"]}]
+    worker.run()
+    ids = {"farmId": farm["farm_id"], "queueId": farm["queue_id"], "jobId": job_id}
+    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(**ids)["steps"]}
+    environment = f"JOB:{job_id}:Tools"
+    by_step = {}
+    for session in deadline.list_sessions(**ids)["sessions"]:
+        actions = deadline.list_session_actions(**ids, sessionId=session["sessionId"])["sessionActions"]
+        ordered = sorted(actions, key=lambda a: int(a["sessionActionId"].rsplit("-", 1)[1]))
+        definitions = [{kind: {k: v for k, v in fields.items() if k not in ("taskId", "parameters")}}
+                       for (kind, fields), in (a["definition"].items() for a in ordered)]
+        (step_id,) = {d["taskRun"]["stepId"] for d in definitions if "taskRun" in d}
+        by_step[step_id] = definitions
+    assert by_step[steps["Render"]] == [
+        {"syncInputJobAttachments": {}}, {"envEnter": {"environmentId": environment}},
+        {"taskRun": {"stepId": steps["Render"]}}, {"envExit": {"environmentId": environment}}]
+    assert by_step[steps["Encode"]] == [
+        {"syncInputJobAttachments": {}}, {"syncInputJobAttachments": {"stepId": steps["Encode"]}},
+        {"envEnter": {"environmentId": environment}}, {"taskRun": {"stepId": steps["Encode"]}},
+        {"envExit": {"environmentId": environment}}]
     assert job(deadline, farm, job_id)["taskRunStatus"] == "SUCCEEDED"
 
 

@@ -90,8 +90,15 @@ def test_a_dependency_steps_newest_outputs_are_synced_into_the_same_root(s3, tmp
     first.upload_outputs(ids, "sessionaction-b-1", datetime(2026, 1, 2, tzinfo=timezone.utc))
 
     second = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "second")
-    assert second.sync_step_outputs(ids, ["step-1"]) == 3
+    assert second.sync_inputs() == 2
+    assert second.sync_step_outputs(ids, ["step-1"]) == 1  # the dependency's output only: inputs are there
     assert (second.local_root(attachments["manifests"][0]) / "out" / "frame.exr").read_bytes() == b"retried"
+
+
+def test_a_step_dependency_sync_before_the_job_level_sync_is_refused_as_the_official_agent_does(s3, tmp_path, ids):
+    session = SessionAttachments(s3, SETTINGS, submitted(s3, tmp_path), tmp_path / "session")
+    with pytest.raises(AttachmentError, match="must be synchronized before downloading Step dependencies"):
+        session.sync_step_outputs(ids, ["step-1"])
 
 
 def test_an_output_manifest_of_a_root_the_job_never_submitted_is_refused(s3, tmp_path, ids):
@@ -101,6 +108,7 @@ def test_an_output_manifest_of_a_root_the_job_never_submitted_is_refused(s3, tmp
                                      "/elsewhere")
     transfer.put_manifest(s3, location, key, manifests.Manifest(()), layout.root_metadata("/elsewhere"))
     session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
+    session.sync_inputs()
     with pytest.raises(AttachmentError, match="names a root this job did not submit"):
         session.sync_step_outputs(ids, ["step-9"])
 

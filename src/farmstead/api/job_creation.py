@@ -1,8 +1,8 @@
 """Turning a CreateJob request into stored job, steps and (for small jobs, at once) tasks.
 
 Owns: the use case of job submission on top of the pure planner (domain.job_templates) and the
-store: which fleets the job's steps fit, the initial status of each step's tasks, the job row, and
-materializing tasks in batches. Large jobs are materialized by background/materializer.py with the
+store: which fleets the job's steps fit (at submission, and again at every requeue), the initial
+status of each step's tasks, the job row, and materializing tasks in batches. Large jobs are materialized by background/materializer.py with the
 same `materialize_tasks` function, so both paths store exactly the same rows.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from farmstead.api import task_updates
 from farmstead.domain import job_templates, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
@@ -21,6 +22,9 @@ from farmstead.domain import rollup
 from farmstead.domain.rollup import empty_counts, status_from_counts
 from farmstead.ids import new_id
 from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
+
+if TYPE_CHECKING:
+    from farmstead.api.fan_outs import Deferral
 
 #: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
 INLINE_TASK_LIMIT = 2_000
@@ -50,6 +54,26 @@ def incompatible_steps(conn: Connection, queue_id: str, steps_with_requirements)
     return [step.name for step in steps_with_requirements
             if not any(step_fits_fleet(step.host_requirements, c, limit_amount_names=limit_names)
                        for c in capabilities)]
+
+
+#: The targets that requeue tasks (UpdateJob targetTaskRunStatus, UpdateStep, UpdateTask targetRunStatus).
+REQUEUE_TARGETS = ("READY", "PENDING")
+
+
+def check_requeued_job(conn: Connection, queue_id: str, job_id: str, now: datetime,
+                       deferral: Deferral | None = None) -> None:
+    """After a requeue at any level: the job runs only if every step of it fits a fleet associated
+    with the queue now. If one still does not, it is NOT_COMPATIBLE again and the rest of the job
+    CANCELED, as at submission; requeued tasks never wait READY for a worker no fleet will bring.
+    AWS checks compatibility when a job is created and documents requeueing as the way to run a
+    NOT_COMPATIBLE job again: associating a compatible fleet does not restart it by itself."""
+    if deferral is not None and job_id in deferral.queued_jobs:
+        # The requeue itself is queued (a large job): check once it has been applied, in its turn.
+        deferral.queue(conn, job_id, {"kind": "compatibility"})
+        return
+    incompatible = incompatible_steps(conn, queue_id, steps.of_job(conn, job_id))
+    if incompatible:
+        task_updates.mark_incompatible(conn, job_id, incompatible, now, deferral)
 
 
 def initial_task_status(step: job_templates.StepPlan, *, suspended: bool, incompatible: list[str]) -> str:

@@ -3,22 +3,32 @@
 Entities carry exactly the fields the official agent accepts (worker-agent.md §5.4): its validator
 rejects unknown keys, `dependencies` is always sent, and `jobRunAsUser.posix` is left out when jobs
 run as the agent's own user. `extensions` go out only for a template that enables some (agents from
-0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it).
-`resolvedSymbolTable` is never sent.
+0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it),
+on stepDetails and environmentDetails alike (a queue environment's are its own template's).
+`resolvedSymbolTable` goes out, on the same terms, for templates that enable EXPR: the step's scope
+(with its template-scope `let` values) on stepDetails and step environments, the job's scope on
+queue and job environments (domain/symbol_tables.py). A job's template, parameters and queue
+environments never change, so each job's tables are made once per process and kept (a few hundred).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import job_templates, path_mapping
+from farmstead.domain import job_templates, path_mapping, symbol_tables
 from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
 
 SCHEMA = "jobtemplate-2023-09"
 _JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
+#: Jobs whose symbol tables are kept: a worker asks for a job's entities once per session.
+_KEPT_TABLES = 256
+_tables: OrderedDict[str, symbol_tables.SymbolTables] = OrderedDict()
+_tables_lock = threading.Lock()
 
 
 class _EntityError(Exception):
@@ -104,16 +114,53 @@ def _step_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     extensions = _extensions(job)
     if extensions:
         details["extensions"] = extensions
+    tables = _symbol_tables(job)
+    if tables is not None:
+        details["resolvedSymbolTable"] = tables.steps[step.name]
     return details
 
 
 def _environment_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     environment_id = key["environmentId"]
-    for candidate_id, template, schema in environments(job, steps.of_job(ctx.conn, job.job_id)):
+    step_rows = steps.of_job(ctx.conn, job.job_id)
+    # A queue environment's template declares its own extensions; job and step environments have the job's.
+    extensions_of = {f"JOB:{job.job_id}:{(q.get('environment') or {}).get('name')}": q.get("extensions")
+                     for q in job.queue_environments or [] if "environment" in q}
+    for candidate_id, template, schema in environments(job, step_rows):
         if candidate_id == environment_id:
-            return {"jobId": job.job_id, "environmentId": environment_id, "schemaVersion": schema,
-                    "template": template}
+            details = {"jobId": job.job_id, "environmentId": environment_id, "schemaVersion": schema,
+                       "template": template}
+            # The agent parses the environment with these: an EXPR expression in it fails without them.
+            extensions = extensions_of[candidate_id] if candidate_id in extensions_of else _extensions(job)
+            if extensions:
+                details["extensions"] = list(extensions)
+            tables = _symbol_tables(job)
+            if tables is not None:
+                scope = next((row.name for row in step_rows if candidate_id.startswith(f"STEP:{row.step_id}:")), None)
+                details["resolvedSymbolTable"] = tables.job if scope is None else tables.steps[scope]
+            return details
     raise _EntityError("ResourceNotFoundException", f"Environment {environment_id} does not exist in {job.job_id}.")
+
+
+def _symbol_tables(job) -> symbol_tables.SymbolTables | None:
+    """The job's resolved symbol tables when its template enables EXPR, else None."""
+    with _tables_lock:
+        kept = _tables.get(job.job_id)
+        if kept is not None:
+            _tables.move_to_end(job.job_id)
+            return kept
+    template = job_templates.parse_template(job.template, job.template_type)
+    if not symbol_tables.uses_expr(template):
+        return None
+    try:
+        made = symbol_tables.resolved_tables(template, job.parameters or {}, job.queue_environments or [])
+    except (job_templates.TemplateError, job_templates.ParameterError) as err:
+        raise _EntityError("ValidationException", f"The job's symbol tables cannot be made: {err}") from None
+    with _tables_lock:
+        _tables[job.job_id] = made
+        while len(_tables) > _KEPT_TABLES:
+            _tables.popitem(last=False)
+    return made
 
 
 def environments(job, step_rows):

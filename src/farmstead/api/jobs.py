@@ -14,7 +14,7 @@ from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, validation_error
-from farmstead.store import fan_outs, jobs, memberships, steps, tags
+from farmstead.store import fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
 
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
@@ -224,15 +224,8 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
                            "this one would not be (tasks on workers go INTERRUPTING first).",
                            {"status": row.task_run_status})
         queued = task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who, deferral)
-        if target in ("READY", "PENDING"):
-            if queued:
-                deferral.queue(ctx.conn, row.job_id, {"kind": "compatibility"})
-            else:
-                # "NOT_COMPATIBLE jobs are rerun by requeueing": check the fleets again.
-                step_rows = steps.of_job(ctx.conn, row.job_id)
-                incompatible = job_creation.incompatible_steps(ctx.conn, row.queue_id, step_rows)
-                if incompatible:
-                    task_updates.mark_incompatible(ctx.conn, row.job_id, incompatible, ctx.now, deferral)
+        if target in job_creation.REQUEUE_TARGETS:
+            job_creation.check_requeued_job(ctx.conn, row.queue_id, row.job_id, ctx.now, deferral)
     if archive:
         if queued or fan_outs.has_pending(ctx.conn, row.job_id):
             # Decided once the queued changes are applied: ARCHIVED, or UPDATE_FAILED with the reason.

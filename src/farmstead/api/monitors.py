@@ -1,5 +1,7 @@
 """Monitors: CreateMonitor, GetMonitor, UpdateMonitor, DeleteMonitor, ListMonitors, GetMonitorSettings,
-UpdateMonitorSettings. All of them are an administrator's (monitors are account-level resources).
+UpdateMonitorSettings. All of them are an administrator's (monitors are account-level resources),
+except GetMonitor, which any signed caller may read: a monitor's users (an artist's profile names
+its `monitor_id`) read it to link to its pages, as `deadline bundle submit` does for its job URL.
 
 Owns: what a monitor reports: the stored fields, a `url` on this server built from the subdomain, and
 the IAM Identity Center application ARN made up at creation. A subdomain belongs to one monitor at
@@ -92,7 +94,7 @@ def create_monitor(ctx: Context, params: dict) -> dict:
     return {"monitorId": monitor_id, "identityCenterApplicationArn": application_arn}
 
 
-@operation("GetMonitor", access="ADMIN")
+@operation("GetMonitor", access="AUTHENTICATED")
 def get_monitor(ctx: Context, params: dict) -> dict:
     return monitor_output(ctx, _require_monitor(ctx, params["monitorId"]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import fan_outs, task_updates
+from farmstead.api import fan_outs, job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
@@ -121,8 +121,12 @@ def update_step(ctx: Context, params: dict) -> dict:
                        {"status": job.lifecycle_status})
     jobs.lock(ctx.conn, job.job_id)  # one request at a time queues changes for a job (PostgreSQL)
     refuse_while_archiving(ctx, job.job_id)
-    if task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, params["targetTaskRunStatus"], ctx.now,
-                                      ctx.who, deferral=fan_outs.Deferral(ctx.now)):
+    target = params["targetTaskRunStatus"]
+    deferral = fan_outs.Deferral(ctx.now)
+    task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, target, ctx.now, ctx.who, deferral=deferral)
+    if target in job_creation.REQUEUE_TARGETS:
+        job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
+    if deferral.queued_jobs:
         ctx.signal("fan_out_queued")
     return {}
 

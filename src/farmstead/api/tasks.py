@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import task_updates
+from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
+from farmstead.api.fan_outs import Deferral
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
@@ -82,6 +83,11 @@ def _update(ctx: Context, key: dict, target: str) -> None:
         task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)
     except IllegalTransition as exc:
         raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
+    if target in job_creation.REQUEUE_TARGETS:
+        deferral = Deferral(ctx.now)  # marking a large job NOT_COMPATIBLE again is queued
+        job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
+        if deferral.queued_jobs:
+            ctx.signal("fan_out_queued")
 
 
 @operation("UpdateTask", write=True, access="MANAGER")

@@ -322,10 +322,12 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, cla
                        int(now.timestamp() * 1000))
     setup = []
     if job.attachments:
-        # With the step named, the worker also syncs the outputs of the steps it depends on, which
-        # may have run in other sessions.
-        depends = bool(steps.upstream_of(conn, step.step_id))
-        setup.append({"kind": "syncInputJobAttachments", "step_id": step.step_id if depends else None})
+        # The job's inputs first; then, for a step that depends on others, what those steps wrote
+        # (they may have run in other sessions). The official agent refuses a step-dependency sync
+        # in a session whose job-level sync has not run: it has no manifests to map the outputs to.
+        setup.append({"kind": "syncInputJobAttachments", "step_id": None})
+        if steps.upstream_of(conn, step.step_id):
+            setup.append({"kind": "syncInputJobAttachments", "step_id": step.step_id})
     setup += [{"kind": "envEnter", "environment_id": environment_id} for environment_id in environment_ids(job, step)]
     _assign_tasks(conn, session, claimed, now, acquired, setup=setup)
 

@@ -6,6 +6,7 @@ STARTED worker reads RUNNING while it holds a session and IDLE otherwise.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from farmstead.api.authorization import authorize
@@ -15,7 +16,7 @@ from farmstead.api.resources import audit_fields, require_fleet
 from farmstead.api.tags import tag_new_resource
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found
-from farmstead.store import logs, workers
+from farmstead.store import fleets, logs, workers
 from farmstead.store.paging import position_of
 
 #: Who may act as a worker: the administrator, or a principal with this level on the fleet (or farm).
@@ -133,6 +134,11 @@ def update_worker(ctx: Context, params: dict) -> dict:
         if status in ("STARTED", "STOPPED") and row.status != status:
             # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
             release_worker_sessions(ctx.conn, row.worker_id, ctx.now)
+    host_configuration = _host_configuration(ctx, row) if status == "STARTED" else None
+    if host_configuration is not None:
+        # The worker runs the script before its first heartbeat: silent until the script's timeout,
+        # it is not lost; past it, it is NOT_RESPONDING (the model's rule for a script that overruns).
+        changes["configuring_until"] = ctx.now + timedelta(seconds=host_configuration["scriptTimeoutSeconds"])
     workers.update(ctx.conn, row.worker_id, **changes)
     if status != "STARTED":
         return {}
@@ -140,7 +146,19 @@ def update_worker(ctx: Context, params: dict) -> dict:
     # The agent only ever calls PutLogEvents: the service makes the group and stream for it.
     logs.ensure_stream(ctx.conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
                        int(ctx.now.timestamp() * 1000))
-    return {"log": log}
+    if host_configuration is None:
+        return {"log": log}
+    return {"log": log, "hostConfiguration": host_configuration}
+
+
+def _host_configuration(ctx: Context, row) -> dict[str, Any] | None:
+    """The fleet's host configuration script as it is now: every start of a worker answers it (the
+    worker remembers whether it already ran it successfully, as the official agent does)."""
+    fleet = fleets.get(ctx.conn, row.farm_id, row.fleet_id)
+    configured = fleet.host_configuration if fleet is not None else None
+    if not configured or not configured.get("scriptBody"):
+        return None
+    return {"scriptBody": configured["scriptBody"], "scriptTimeoutSeconds": configured["scriptTimeoutSeconds"]}
 
 
 @operation("DeleteWorker", write=True, access="MANAGER")

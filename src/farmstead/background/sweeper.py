@@ -1,7 +1,8 @@
 """Liveness and housekeeping: silent workers become NOT_RESPONDING and their work goes back to READY.
 
 Every few seconds: each STARTED/STOPPING/CREATED worker whose last call is older than the
-configured timeout is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
+configured timeout (or, while it runs its fleet's host configuration script, than the script's
+timeout) is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
 tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
 Expired temporary credentials and day-old idempotency records are removed.
 Several replicas on one PostgreSQL database sweep once, not once each: the replica holding the
@@ -69,7 +70,7 @@ class Sweeper:
             if not housekeeping.try_lock(conn, "sweeper"):
                 return 0
             cutoff = now - self._timeout
-            for worker in workers.silent_since(conn, cutoff):
+            for worker in workers.silent_since(conn, cutoff, now):
                 if workers.mark_not_responding(conn, worker.worker_id, cutoff, now, "farmstead:liveness"):
                     release_worker_sessions(conn, worker.worker_id, now)
                     lost += 1

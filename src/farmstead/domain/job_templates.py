@@ -143,28 +143,14 @@ def plan_job(
 ) -> JobPlan:
     """Check `template` and `parameters` and describe the job; raises TemplateError,
     ParameterError or TaskQuotaExceeded. Queue environment templates come in the queue's order."""
-    extensions = list(supported_extensions)
-    job_template = _decode_job_template(template, extensions)
-    environments = [_decode_environment_template(env, i, extensions)
-                    for i, env in enumerate(queue_environment_templates)]
+    job_template, environments, resolved = openjd_inputs(template, parameters, queue_environment_templates,
+                                                         supported_extensions)
     try:
-        definitions = merge_job_parameter_definitions(job_template=job_template,
-                                                      environment_templates=environments)
-    except CompatibilityError as exc:
-        raise TemplateError(f"The job template's parameters conflict with the queue's environments: {exc}") from None
-    values = _openjd_parameter_values(parameters, definitions)
-    try:
-        # A server has no template directory: PATH defaults were resolved by the submitter and
-        # pass through as written, which is what allowing the walk-up from Path() does.
-        resolved = preprocess_job_parameters(
-            job_template=job_template, job_parameter_values=values, job_template_dir=Path(),
-            current_working_dir=Path(), allow_job_template_dir_walk_up=True,
-            environment_templates=environments)
         job = create_job(job_template=job_template, job_parameter_values=resolved,
                          environment_templates=environments)
     except (ValueError, DecodeValidationError) as exc:
-        # The per-parameter checks above found nothing, so the values only fail in combination,
-        # e.g. a STRING frame list substituted into an INT task parameter range.
+        # The per-parameter checks found nothing, so the values only fail in combination, e.g. a
+        # STRING frame list substituted into an INT task parameter range.
         raise ParameterError("parameters", f"The job cannot be made with these parameter values: {exc}") from None
 
     document = copy.deepcopy(template)
@@ -184,6 +170,32 @@ def plan_job(
         job_environments=document.get("jobEnvironments", []),
         task_count=task_count,
     )
+
+
+def openjd_inputs(template: dict, parameters: dict[str, dict], queue_environment_templates: Iterable[dict] = (),
+                  supported_extensions: Iterable[str] = SUPPORTED_EXTENSIONS) -> tuple[Any, list[Any], Any]:
+    """(job template, queue environment templates, preprocessed parameter values) as openjd-model
+    takes them to make a job; raises TemplateError or ParameterError."""
+    extensions = list(supported_extensions)
+    job_template = _decode_job_template(template, extensions)
+    environments = [_decode_environment_template(env, i, extensions)
+                    for i, env in enumerate(queue_environment_templates)]
+    try:
+        definitions = merge_job_parameter_definitions(job_template=job_template,
+                                                      environment_templates=environments)
+    except CompatibilityError as exc:
+        raise TemplateError(f"The job template's parameters conflict with the queue's environments: {exc}") from None
+    values = _openjd_parameter_values(parameters, definitions)
+    try:
+        # A server has no template directory: PATH defaults were resolved by the submitter and
+        # pass through as written, which is what allowing the walk-up from Path() does.
+        resolved = preprocess_job_parameters(
+            job_template=job_template, job_parameter_values=values, job_template_dir=Path(),
+            current_working_dir=Path(), allow_job_template_dir_walk_up=True,
+            environment_templates=environments)
+    except (ValueError, DecodeValidationError) as exc:
+        raise ParameterError("parameters", f"The job cannot be made with these parameter values: {exc}") from None
+    return job_template, environments, resolved
 
 
 def iter_task_parameters(step: StepPlan) -> Iterator[dict[str, dict]]:

@@ -393,6 +393,9 @@ workers = sa.Table(
     sa.Column("host_properties", Json),
     sa.Column("capabilities", Json),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    #: Set by UpdateWorker STARTED when the fleet has a host configuration script: the worker runs it
+    #: before its first heartbeat and may be silent until then (the script's timeout), not lost.
+    sa.Column("configuring_until", UtcDateTime()),
     #: The principal whose bootstrap credentials created it (the agent's "worker for these credentials").
     sa.Column("bootstrap_principal_id", sa.String(64)),
     *_audit(),

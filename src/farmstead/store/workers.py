@@ -36,7 +36,8 @@ _OPEN_SESSION_COUNT = (sa.select(sa.func.count()).select_from(sessions)
 _MARK_SEEN = (workers.update()
               .where(workers.c.worker_id == sa.bindparam("b_worker_id"), workers.c.fleet_id == sa.bindparam("b_fleet_id"),
                      workers.c.farm_id == sa.bindparam("b_farm_id"))
-              .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type)))
+              # A call from the worker ends its host configuration: from now on the usual timeout holds.
+              .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type), configuring_until=None))
 _TOUCH = _MARK_SEEN.returning(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions"))
 _SEEN = sa.select(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions")).where(
     workers.c.worker_id == sa.bindparam("b_worker_id"))
@@ -85,9 +86,15 @@ def busy_worker_ids(conn: Connection, worker_ids: list[str]) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
-def silent_since(conn: Connection, cutoff: datetime, limit: int = 100) -> list[Row]:
-    """Online workers whose last call is older than the cutoff."""
-    query = sa.select(workers).where(workers.c.status.in_(ONLINE), workers.c.last_seen_at < cutoff).limit(limit)
+def _not_configuring(now: datetime):
+    return sa.or_(workers.c.configuring_until.is_(None), workers.c.configuring_until < now)
+
+
+def silent_since(conn: Connection, cutoff: datetime, now: datetime, limit: int = 100) -> list[Row]:
+    """Online workers whose last call is older than the cutoff, and not running a host configuration
+    script whose timeout is still ahead of `now`."""
+    query = sa.select(workers).where(workers.c.status.in_(ONLINE), workers.c.last_seen_at < cutoff,
+                                     _not_configuring(now)).limit(limit)
     return list(conn.execute(query))
 
 
@@ -99,7 +106,7 @@ def mark_not_responding(conn: Connection, worker_id: str, cutoff: datetime, now:
     the worker (and the session that heartbeat may have just opened) alone."""
     done = conn.execute(workers.update()
                         .where(workers.c.worker_id == worker_id, workers.c.status.in_(ONLINE),
-                               workers.c.last_seen_at < cutoff)
+                               workers.c.last_seen_at < cutoff, _not_configuring(now))
                         .values(status="NOT_RESPONDING", updated_at=now, updated_by=by))
     return done.rowcount == 1
 

@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, job_views, views
+from farmstead.web import actions, job_views, links, views
 from farmstead.web.calls import Api
 from farmstead.web.page import Page
 from farmstead.web.rendering import Renderer
@@ -73,6 +73,7 @@ class WebMonitor:
                   signed_in(job_views.session_log)),
             Route("/actions", signed_in(actions.perform), methods=["POST"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+            *links.routes(),  # GetMonitor's url and the official CLI's links: redirects to the pages above
         ])
 
     async def __call__(self, scope, receive, send) -> None:

@@ -274,22 +274,34 @@ class SessionRunner:
         if action.kind == "envEnter":
             environment_id = action.fields["environmentId"]
             session.enter_environment(environment=self._entities.environment(job_id, environment_id),
-                                      identifier=environment_id, os_env_vars=env)
+                                      identifier=environment_id, os_env_vars=env, step_name=self._step_name(
+                                          environment_id),
+                                      resolved_symtab=self._entities.environment_symbols(job_id, environment_id))
         elif action.kind == "envExit":
             environment_id = action.fields["environmentId"]
             if environment_id not in session.environments_entered:
                 self._sink.line(f"Environment {environment_id} was never entered; nothing to exit.")
                 return reports.succeeded_without_process(self._started or utcnow(), utcnow())
-            session.exit_environment(identifier=environment_id, os_env_vars=env)
+            session.exit_environment(identifier=environment_id, os_env_vars=env,
+                                     resolved_symtab=self._entities.environment_symbols(job_id, environment_id))
         elif action.kind == "taskRun":
             template = self._entities.step_template(job_id, action.fields["stepId"])
             session.run_task(step_script=template.script, step_name=template.name, os_env_vars=env,
-                             task_parameter_values=session_inputs.parameter_values(action.fields.get("parameters")))
+                             task_parameter_values=session_inputs.parameter_values(action.fields.get("parameters")),
+                             resolved_symtab=self._entities.step_symbols(job_id, action.fields["stepId"]))
         elif action.kind == "syncInputJobAttachments":
             return self._sync_attachments(action.fields.get("stepId"))
         else:
             raise ValueError(f"unknown session action kind {action.kind!r}")
         return True
+
+    def _step_name(self, environment_id: str) -> str | None:
+        """A step environment's step name (Step.Name for EXPR templates): the id is STEP:<stepId>:<name>."""
+        scope, _, rest = environment_id.partition(":")
+        step_id = rest.partition(":")[0]
+        if scope != "STEP" or not step_id:
+            return None
+        return self._entities.step_template(self.ids["jobId"], step_id).name
 
     def _sync_attachments(self, step_id: str | None) -> dict[str, Any]:
         started = self._started or utcnow()
@@ -300,7 +312,8 @@ class SessionRunner:
                                       "jobAttachmentSettings (or this worker was started without S3 access).")
             return reports.succeeded_without_process(started, utcnow())
         try:
-            # With a stepId the step's inputs include what the steps it depends on wrote.
+            # Without a stepId: the job's inputs. With one: what the steps it depends on wrote, into
+            # the roots the job-level sync (listed first in the session) made.
             count = self._attachments.sync_step_outputs(self.ids, self._entities.get(identifier(
                 "stepDetails", jobId=self.ids["jobId"], stepId=step_id)).get("dependencies") or []) \
                 if step_id else self._attachments.sync_inputs()

@@ -7,7 +7,9 @@ CreateWorker or resuming the saved identity (a worker the server no longer knows
 and, when starting fails, not leaving that worker CREATED (deleted when it was made by this start and
 the key may delete it, else STOPPED and kept in `worker.json` for the next start to reuse);
 AssumeFleetRoleForWorker (credentials.py refreshes it); UpdateWorker STARTED with host properties
-and capabilities (after a STATUS_CONFLICT it says STOPPED first, then STARTED again); running the
+and capabilities (after a STATUS_CONFLICT it says STOPPED first, then STARTED again); the fleet's
+host configuration script UpdateWorker answers, once per worker identity (host_configuration.py
+runs it; on failure the worker says STOPPED and exits 1, as the official agent does); running the
 Scheduler, and starting over when the server has marked the worker lost; and shutdown: on SIGTERM or
 SIGINT, UpdateWorker STOPPING (when sessions run), the running actions interrupted and reported,
 queued ones NEVER_ATTEMPTED, UpdateWorker STOPPED, exit 0. A second signal kills running actions at
@@ -31,7 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
-from farmstead.worker import credentials, host, retries
+from farmstead.worker import credentials, host, host_configuration, retries
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
@@ -75,6 +77,7 @@ class Agent:
         self._router = SessionLogRouter()
         self._scheduler: Scheduler | None = None
         self._worker_log_config: dict[str, Any] = {}
+        self._host_configuration: dict[str, Any] | None = None
         self._renewal: tuple[credentials.Clients, dict[str, str]] | None = None
         self._renewed_at = float("-inf")
         #: The worker this start is bringing up (id, and whether this start created it), until it is STARTED.
@@ -128,6 +131,11 @@ class Agent:
                 else:
                     self._shipper.client = clients.client("logs")  # a new identity signs with its own role
                 self._upload_agent_log(ids)
+                configured = self._configure_host(deadline_client, ids, fleet)
+                if configured is not True:
+                    if self._shipper is not None:
+                        self._shipper.stop(timeout=5)
+                    return 0 if configured == "stopped" else 1
                 scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop,
                                       process_env=self._guard.environment if self._guard else None)
                 self._scheduler = scheduler
@@ -209,12 +217,21 @@ class Agent:
             return None
         return saved.get("workerId")
 
-    def _save_identity(self, worker_id: str) -> None:
+    def _save_identity(self, worker_id: str, host_configured: bool = False) -> None:
         path = self.work_dir / IDENTITY_FILE
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"workerId": worker_id, "farmId": self.options.farm_id,
-                                         "fleetId": self.options.fleet_id}, indent=2) + "\n")
+        saved = {"workerId": worker_id, "farmId": self.options.farm_id, "fleetId": self.options.fleet_id}
+        if host_configured:
+            saved["hostConfigurationSucceeded"] = True
+        temporary.write_text(json.dumps(saved, indent=2) + "\n")
         os.replace(temporary, path)
+
+    def _host_configured(self, worker_id: str) -> bool:
+        try:
+            saved = json.loads((self.work_dir / IDENTITY_FILE).read_text())
+        except (OSError, ValueError):
+            return False
+        return saved.get("workerId") == worker_id and saved.get("hostConfigurationSucceeded") is True
 
     def _forget_identity(self) -> None:
         (self.work_dir / IDENTITY_FILE).unlink(missing_ok=True)
@@ -293,6 +310,7 @@ class Agent:
                                                                    hostProperties=properties),
                                       "UpdateWorker STARTED", stop=self.stop)
                 self._worker_log_config = answer.get("log") or {}
+                self._host_configuration = answer.get("hostConfiguration")
                 return True
             except ClientError as error:
                 code, reason = retries.error_code(error), retries.error_reason(error)
@@ -307,6 +325,33 @@ class Agent:
                     continue
                 raise AgentError(f"UpdateWorker STARTED: {retries.describe(error)}") from error
         raise AgentError("UpdateWorker STARTED kept conflicting with the worker's status")
+
+    def _configure_host(self, client: Any, ids: dict[str, str], fleet: credentials.FleetRole) -> bool | str:
+        """The fleet's host configuration script, before any work: True when there is none, it
+        succeeded, or it succeeded before for this worker (the official agent remembers that too);
+        "stopped" when a stop request ended it; False when it failed, the worker now STOPPED."""
+        configuration = self._host_configuration
+        if not configuration or not configuration.get("scriptBody"):
+            return True
+        if self._host_configured(ids["workerId"]):
+            log.info("The host configuration script ran on this worker before; not running it again.")
+            return True
+        timeout = int(configuration["scriptTimeoutSeconds"])
+        keys = fleet.credentials.get_frozen_credentials()
+        env = host_configuration.environment(ids, timeout, {"access_key": keys.access_key,
+                                                            "secret_key": keys.secret_key, "token": keys.token})
+        outcome = host_configuration.run(configuration["scriptBody"], timeout, env, self.work_dir, self.stop)
+        if outcome.succeeded:
+            log.info("Host configuration succeeded; the worker takes work now.")
+            self._save_identity(ids["workerId"], host_configured=True)
+            return True
+        if self.stop.is_set():
+            log.info("Stopping on %s during host configuration: %s", self.signal_name, outcome.message)
+            self._update_status(client, ids, "STOPPED")
+            return "stopped"
+        log.error("Host configuration failed: %s. This worker can't run jobs; it stops.", outcome.message)
+        self._update_status(client, ids, "STOPPED")
+        return False
 
     def _upload_agent_log(self, ids: dict[str, str]) -> None:
         """Upload the worker's own log to the stream UpdateWorker(STARTED) named (a new one after a new identity)."""

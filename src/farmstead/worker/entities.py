@@ -2,7 +2,8 @@
 
 Owns: fetching entities in batches of at most 10 identifiers (duplicates folded), retrying transient
 failures, re-asking one at a time for entries the server left out with `MaxPayloadSizeExceeded`,
-caching them per job, and parsing templates into openjd-model objects. Must not: run actions.
+caching them per job, and parsing templates (and the EXPR `resolvedSymbolTable` a step or environment
+comes with) into openjd objects. Must not: run actions.
 """
 
 from __future__ import annotations
@@ -105,6 +106,22 @@ class JobEntities:
     def environment(self, job_id: str, environment_id: str) -> Environment:
         details = self.get(identifier("environmentDetails", jobId=job_id, environmentId=environment_id))
         return self._parse(("environment", job_id, environment_id), Environment, details)
+
+    def step_symbols(self, job_id: str, step_id: str) -> Any:
+        """The step's resolved symbol table (SerializedSymbolTable) when the server sent one, else None."""
+        return self._symbols(identifier("stepDetails", jobId=job_id, stepId=step_id))
+
+    def environment_symbols(self, job_id: str, environment_id: str) -> Any:
+        return self._symbols(identifier("environmentDetails", jobId=job_id, environmentId=environment_id))
+
+    def _symbols(self, item: dict) -> Any:
+        text = self.get(item).get("resolvedSymbolTable")
+        if not text:
+            return None
+        # Imported only for EXPR jobs: openjd.expr loads openjd's native extension.
+        from openjd.expr import SerializedSymbolTable
+
+        return SerializedSymbolTable.from_json_str(text)
 
     def attachments(self, job_id: str) -> dict[str, Any]:
         return self.get(identifier("jobAttachmentDetails", jobId=job_id))

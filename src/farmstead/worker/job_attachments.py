@@ -107,6 +107,8 @@ class SessionAttachments:
         # Resolved once: the paths checked and the paths recorded as synced must compare equal.
         self.directory = directory.resolve()
         self._seen: dict[Path, int] = {}  # file -> mtime_ns when synced or last uploaded
+        #: Whether the job-level sync ran in this session: a step-dependency sync needs its roots.
+        self.inputs_synced = False
 
     def local_root(self, manifest: dict[str, Any]) -> Path:
         return self.directory / layout.session_root_name(manifest["rootPath"])
@@ -129,6 +131,7 @@ class SessionAttachments:
             key = layout.manifest_key(self._location.root_prefix, manifest["inputManifestPath"])
             content, _ = transfer.get_manifest(self._s3, self._location, key)
             count += self._download(content, root)
+        self.inputs_synced = True
         return count
 
     def _download(self, content: manifests.Manifest, root: Path) -> int:
@@ -142,8 +145,11 @@ class SessionAttachments:
         return len(written)
 
     def sync_step_outputs(self, ids: dict[str, str], step_ids: list[str]) -> int:
-        """The job's inputs, then the newest outputs of each of `step_ids`, into their roots."""
-        count = self.sync_inputs()
+        """The newest outputs of each of `step_ids` into their roots; the job-level sync must have run
+        in this session first (as the official agent requires: the server sends them in that order)."""
+        if not self.inputs_synced:
+            raise AttachmentError("Job attachments must be synchronized before downloading Step dependencies.")
+        count = 0
         roots = {m["rootPath"]: self.local_root(m) for m in self._manifests}
         for step_id in step_ids:
             job_prefix = layout.job_output_prefix(self._location.root_prefix, ids["farmId"], ids["queueId"],

@@ -1,16 +1,16 @@
 """session_actions.assigned_at (the lower bound of the times a worker reports); task_fan_outs and
 jobs.dispatch_held (bulk task changes applied in batches off the request path)
 
-Revision ID: 0002_hostile_input
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-06 18:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 import farmstead.store.types
 
-revision = '0002_hostile_input'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -199,8 +199,9 @@ def test_an_input_is_never_written_through_a_link_out_of_the_session(s3, tmp_pat
     victim = tmp_path / "victim"
     victim.mkdir()
     second = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "second")
+    second.sync_inputs()  # the job-level sync comes first in every session that syncs a step's outputs
     root = second.local_root(attachments["manifests"][0])
-    root.mkdir(parents=True)
+    (root / "out").rmdir()  # the output directory the sync made, replaced by a link
     (root / "out").symlink_to(victim)
     with pytest.raises(AttachmentError, match="outside the session directory"):
         second.sync_step_outputs(ids, ["step-1"])

@@ -4,7 +4,7 @@ Owns: building the exact HTTP request of one Deadline Cloud operation from the b
 path comes from the operation's requestUri), signing it once, and replaying it over one keep-alive
 connection. A signature stays valid for the server's 15-minute skew window and the server accepts
 the identical request again, so a benchmark signs each distinct request once and spends no client
-CPU on signing while it measures (baseline.md: boto3 costs ~1 ms of client CPU per call).
+CPU on signing while it measures (boto3 costs ~1 ms of client CPU per call: docs/benchmarks.md).
 Must not: be used for correctness tests (boto3 is the client those use).
 """
 

@@ -62,7 +62,7 @@ class SwarmResult:
 
 
 def _iso(moment: float) -> str:
-    # The agent's format: microseconds and Z (worker-agent.md §5.2).
+    # What the official agent sends: ISO 8601 with microseconds and Z (docs/compatibility.md).
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1e6):06d}Z"
 
 

@@ -1,4 +1,4 @@
-"""The rooms' import rules (architecture.md): imports point one way."""
+"""The rooms' import rules (docs/architecture.md, "Import rules"): imports point one way."""
 
 from __future__ import annotations
 

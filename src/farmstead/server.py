@@ -2,7 +2,8 @@
 other path, and the store's lifetime.
 
 The API path skips Starlette's router on purpose: it is the hot path, and the pipeline does its own
-model-driven routing (baseline.md: Starlette costs 15-25 us per request).
+model-driven routing (Starlette adds 15-25 us per request: docs/benchmarks.md, "What the building
+blocks cost").
 """
 
 from __future__ import annotations

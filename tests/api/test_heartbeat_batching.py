@@ -85,7 +85,7 @@ def test_failure_limit_reached_by_one_worker_while_another_reports_its_tasks(dea
     first, second = (ScriptedWorker(deadline, farm["farmId"], farm["fleetId"]) for _ in range(2))
     first_running, first_queued = start_first(first)
     second_running, second_queued = start_first(second)
-    # The agent reports the actions queued behind a failed one NEVER_ATTEMPTED (worker-agent.md §5.2).
+    # The agent reports the actions queued behind a failed one NEVER_ATTEMPTED (docs/compatibility.md).
     first.reports = {first_running["sessionActionId"]: finished("FAILED", 1),
                      first_queued["sessionActionId"]: {"completedStatus": "NEVER_ATTEMPTED"}}
     first.poll()
@@ -201,7 +201,7 @@ def test_ending_a_session_with_a_task_queued_ahead_keeps_the_counters(deadline, 
     (session_id,) = [s["sessionId"] for s in deadline.list_sessions(**job_key(farm, job_id))["sessions"]]
     deadline.update_session(**job_key(farm, job_id), sessionId=session_id, targetLifecycleStatus="ENDED")
     assert_counts_match(deadline, farm, job_id)
-    # The agent reports the action queued behind a canceled one NEVER_ATTEMPTED (worker-agent.md §5.2).
+    # The agent reports the action queued behind a canceled one NEVER_ATTEMPTED (docs/compatibility.md).
     worker.reports = {running["sessionActionId"]: finished("CANCELED"),
                       queued["sessionActionId"]: {"completedStatus": "NEVER_ATTEMPTED"}}
     worker.poll()  # ends the session and, the worker being free, starts another with one task

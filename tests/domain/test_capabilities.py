@@ -1,4 +1,4 @@
-"""Fleet capabilities from workerCapabilities (semantics.md §5.3), and the rules on workerCapabilities."""
+"""Fleet capabilities from workerCapabilities (docs/fleets.md), and the rules on workerCapabilities."""
 
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 

@@ -1,4 +1,4 @@
-"""Host requirements against fleet and worker capabilities (semantics.md §5.3)."""
+"""Host requirements against fleet and worker capabilities (docs/fleets.md, "Matching steps to fleets")."""
 
 from __future__ import annotations
 

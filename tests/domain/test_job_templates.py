@@ -1,4 +1,4 @@
-"""CreateJob planning from OpenJD templates (semantics.md §3.1, §4.3)."""
+"""CreateJob planning from OpenJD templates (docs/jobs.md, Submission)."""
 
 from __future__ import annotations
 

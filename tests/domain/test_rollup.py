@@ -1,4 +1,4 @@
-"""Counts arithmetic, the §3.5 precedence, and the job startedAt/endedAt rules."""
+"""Counts arithmetic, the aggregate's precedence, and the job startedAt/endedAt rules (docs/jobs.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from farmstead.domain.rollup import (
 )
 from farmstead.domain.statuses import TaskRunStatus as S
 
-# semantics.md §3.5, copied by hand: the first status any task has wins.
+# docs/jobs.md, "Status is computed", copied by hand: the first status any task has wins.
 SPEC_PRECEDENCE = [
     "RUNNING", "INTERRUPTING", "SCHEDULED", "STARTING", "ASSIGNED", "READY", "PENDING",
     "SUSPENDED", "NOT_COMPATIBLE", "FAILED", "CANCELED", "SUCCEEDED",
@@ -164,7 +164,7 @@ def test_counts_follow_any_sequence_of_moves(tasks, moves):
         assert is_terminal(aggregate) == (not any(current[s] for s in ACTIVE))
 
 
-# startedAt / endedAt of a job or step (§3.3).
+# startedAt / endedAt of a job or step.
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 EARLIER = T0 - timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Which candidate a worker gets, by each queue's scheduling configuration (semantics.md §5.2)."""
+"""Which candidate a worker gets, by each queue's scheduling configuration (docs/queues.md, Scheduling)."""
 
 from __future__ import annotations
 

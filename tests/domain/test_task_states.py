@@ -1,6 +1,6 @@
-"""The task state machine against explicit expected tables (semantics.md §3.4, §4.2).
+"""The task state machine against explicit expected tables (docs/jobs.md, "Task run states").
 
-The tables are written out by hand from the spec, never recomputed from the code under test.
+The tables are written out by hand from the rules, never recomputed from the code under test.
 
 Cell notation:
   .            no-op: same status, no effects (an INTERRUPTING task keeps its target)

@@ -193,7 +193,7 @@ def test_bundle_inputs_run_on_the_official_agent_and_outputs_download_with_the_c
 
 
 def profile_env(env: dict[str, str]) -> dict[str, str]:
-    """The agent's bootstrap keys in a profile, not in the environment its jobs inherit (worker-agent.md §1.3)."""
+    """The agent's bootstrap keys in a profile, not in the environment its jobs inherit (docs/compatibility.md)."""
     home = Path(env["HOME"])
     (home / ".aws").mkdir(parents=True, exist_ok=True)
     Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(

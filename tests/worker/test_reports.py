@@ -1,4 +1,4 @@
-"""Session-action reports exactly as worker-agent.md §5.2 lists their fields."""
+"""Session-action reports field by field, as the official agent sends them (docs/compatibility.md)."""
 
 from datetime import datetime, timedelta, timezone
 

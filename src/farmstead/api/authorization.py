@@ -1,4 +1,4 @@
-"""Who may call what: the administrator everything; anyone else by membership level (semantics.md §10).
+"""Who may call what: the administrator everything; anyone else by membership level (docs/access.md).
 
 Levels VIEWER < CONTRIBUTOR < MANAGER < OWNER. A membership on a farm applies to its queues, fleets
 and jobs; on a queue to its jobs; the highest level held on the resource or an ancestor counts.

@@ -174,7 +174,7 @@ def delete_fleet(ctx: Context, params: dict) -> dict:
 @operation("ListFleets", access="AUTHENTICATED")
 def list_fleets(ctx: Context, params: dict) -> dict:
     farm_id = params["farmId"]
-    # A fleet membership alone lets its holder see that fleet (semantics.md §10), so this list
+    # A fleet membership alone lets its holder see that fleet (docs/fleets.md, ListFleets), so this list
     # filters by membership instead of requiring one on the farm.
     only = None if ctx.caller.is_admin else _visible_fleets(ctx, farm_id, ctx.caller.principal_id)
     if only is not None and not only:

@@ -43,7 +43,8 @@ def queue_environment_templates(conn: Connection, queue_id: str) -> list[dict]:
 
 
 def incompatible_steps(conn: Connection, queue_id: str, steps_with_requirements) -> list[str]:
-    """Names of the steps no ACTIVE fleet associated with the queue can run (semantics.md §5.3).
+    """Names of the steps no ACTIVE fleet associated with the queue can run (docs/fleets.md,
+    "Matching steps to fleets").
 
     Takes anything with `.name` and `.host_requirements`: planned steps at submission, stored step
     rows when a requeue checks again.

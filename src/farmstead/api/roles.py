@@ -30,7 +30,7 @@ from farmstead.domain import credential_scopes
 from farmstead.protocol.errors import ServiceError, access_denied, conflict, throttled
 from farmstead.store import identity, queue_fleet_associations
 
-#: The official agent refreshes 15 min before expiry and stops below 10 min (worker-agent.md §2.3):
+#: The official agent refreshes 15 min before expiry and stops below 10 min (docs/credentials.md, The keys):
 #: an hour gives it 45 min between refreshes.
 CREDENTIAL_LIFETIME = timedelta(hours=1)
 #: Expired keys deleted per mint: enough to keep up with minting, small enough to stay cheap (the
@@ -78,7 +78,7 @@ def _staged(scope_of: Callable[[Context, dict], dict[str, Any] | None]):
                     bucket=attachments["s3BucketName"], root_prefix=attachments["rootPrefix"],
                     read_only=attachments["access"] == "READ", duration=CREDENTIAL_LIFETIME)
             except storage_credentials.StorageCredentialsError as error:
-                # The agent retries this code (worker-agent.md §2.3); the model's 500 for these operations.
+                # The agent retries this code, not the model's 500 (docs/compatibility.md, Queue role).
                 raise ServiceError("InternalServerException", str(error)) from error
             recorded = copy.deepcopy(scope)
             if stored.account_id:

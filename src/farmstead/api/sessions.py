@@ -1,7 +1,7 @@
 """Sessions and session actions: GetSession, ListSessions, ListSessionsForWorker, BatchGetSession,
 UpdateSession, GetSessionAction, ListSessionActions, BatchGetSessionAction.
 
-Owns: the read shapes of sessions and actions (semantics.md §7) and UpdateSession(ENDED), which
+Owns: the read shapes of sessions and actions (docs/sessions.md) and UpdateSession(ENDED), which
 records the target and asks the worker to stop what the session still has to do; the worker's
 reports and UpdateWorkerSchedule's wind-down (envExits, then ENDED) finish the job.
 Must not: write SQL (store.session_reads/sessions do) or move tasks itself (worker_schedule and the

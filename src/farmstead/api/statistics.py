@@ -4,7 +4,7 @@ Owns: checking the request (window, UTC offset, queues or fleets of the farm), r
 aggregation (domain/session_statistics.py) over the farm's sessions at once, storing the answer,
 and paging it back. Start computes synchronously, so Get never shows IN_PROGRESS; a window with
 too many periods is stored FAILED with a statusMessage. Results are kept for one hour, as AWS says.
-Access is OWNER on the farm or on every queue/fleet aggregated over (semantics.md §10).
+Access is OWNER on the farm or on every queue/fleet aggregated over (docs/sessions.md, Sessions statistics).
 Must not: hold the arithmetic (domain) or SQL (store).
 """
 

@@ -289,7 +289,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
 
 def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime,
                       deferral: Deferral | None = None) -> None:
-    """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (semantics.md §5.3)."""
+    """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (docs/jobs.md, Submission)."""
     job_row = jobs.get_by_id(conn, job_id)
     queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
     for step_row in steps.of_job(conn, job_id):

@@ -1,6 +1,6 @@
 """UpdateWorkerSchedule: a worker's reports in, its sessions and their actions out.
 
-Owns the use case behind the heartbeat (worker-agent.md §5, semantics.md §6):
+Owns the use case behind the heartbeat (docs/sessions.md; the official agent's side: docs/compatibility.md):
 1. apply the reported session-action updates (task transitions through the state machine, retries,
    the job's failure limit), tolerating duplicate and late reports;
 2. move every open session on: keep its queued actions listed, give an idle session the next READY
@@ -85,7 +85,7 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
     `batch`, which the caller flushes."""
     action = batch.action(conn, action_id)
     if action is None or action.status in sessions.FINISHED:
-        return None  # unknown, duplicate or late: the agent must never be told off for resending (§5.2)
+        return None  # unknown, duplicate or late: the agent must never be told off for resending
     if action.session_worker_id != worker_id:
         return None
     completed = report.get("completedStatus")
@@ -178,7 +178,7 @@ def advance_session(conn: Connection, session, worker, now: datetime, depth: int
 
 def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskChanges | None = None) -> bool:
     """A CANCELING action queued behind another, not reported started, is dropped from the list: the
-    agent reports nothing for a queued action it drops (worker-agent.md §5.3). In two heartbeats,
+    agent reports nothing for a queued action it drops (docs/compatibility.md). In two heartbeats,
     because the worker may have finished the action ahead and started this one since its report:
     1. it is marked dropped (`ended_at`, status still CANCELING) and the answer leaves it out;
     2. the next heartbeat, if the worker reported nothing of it, it never ran: NEVER_ATTEMPTED,

@@ -100,7 +100,7 @@ def batch_get_worker(ctx: Context, params: dict) -> dict:
     return {"workers": found, "errors": errors}
 
 
-# The agent's STARTED handshake (worker-agent.md §7.3): STARTED is accepted from CREATED, STARTED,
+# The agent's STARTED handshake (docs/compatibility.md): STARTED is accepted from CREATED, STARTED,
 # STOPPED and NOT_RESPONDING; a STOPPING worker must first say STOPPED.
 _ALLOWED_FROM = {
     "STARTED": {"CREATED", "STARTED", "STOPPED", "NOT_RESPONDING"},

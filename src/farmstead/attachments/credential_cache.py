@@ -23,7 +23,7 @@ from farmstead.attachments.storage_credentials import StoreCredentials
 from farmstead.config import Settings
 
 #: Keys are handed out again while more than this is left of them. The official agent and botocore
-#: refresh 15 min before expiry (the agent stops below 10 min, worker-agent.md §2.3): 20 min keeps
+#: refresh 15 min before expiry (the agent stops below 10 min, docs/credentials.md): 20 min keeps
 #: every handed-out key above that with 5 min for clock skew, so a refresh always gets a new one.
 #: With one-hour keys, STS is asked at most once per 40 min per principal and scope.
 REUSE_WHILE_REMAINING = timedelta(minutes=20)

@@ -1,4 +1,4 @@
-"""Fleet capabilities: what GetFleet reports and job matching reads (semantics.md §5.3).
+"""Fleet capabilities: what GetFleet reports and job matching reads (docs/fleets.md, Capabilities).
 
 Owns: turning a customer-managed fleet's `workerCapabilities` into the `capabilities {amounts,
 attributes}` shape under Open Job Description capability names, and the rules on

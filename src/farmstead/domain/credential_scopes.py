@@ -57,7 +57,7 @@ _QUEUE_PER_ITEM = frozenset({"BatchGetJob", "BatchGetStep", "BatchGetTask", "Bat
                              "BatchGetSessionAction", "SearchJobs", "SearchSteps", "SearchTasks"})
 
 KINDS: dict[str, Kind] = {
-    # The official agent's own calls (worker-agent.md §2), on its own worker only, plus reading its
+    # The official agent's own calls (docs/compatibility.md), on its own worker only, plus reading its
     # fleet and itself. AssumeFleetRoleForWorker is here because the agent refreshes with these keys.
     FLEET_WORKER: Kind(
         resource_keys=("farmId", "fleetId", "workerId"),

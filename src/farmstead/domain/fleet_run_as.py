@@ -1,4 +1,4 @@
-"""Which queues a customer-managed fleet may serve, judged by the queue's jobRunAsUser (semantics.md §5.1).
+"""Which queues a customer-managed fleet may serve, judged by the queue's jobRunAsUser (docs/fleets.md).
 
 Owns: the rule that a customer-managed fleet only runs jobs of a queue whose jobs run as the worker
 agent's user, or as a queue-configured user defined for the fleet's operating system (POSIX for Linux

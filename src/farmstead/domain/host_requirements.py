@@ -1,4 +1,4 @@
-"""Whether a step's host requirements fit a fleet, or one worker (semantics.md §5.3).
+"""Whether a step's host requirements fit a fleet, or one worker (docs/fleets.md, "Matching steps to fleets").
 
 Owns: the matching rules between a step's OpenJD hostRequirements (`{"amounts": [{name, min?,
 max?}], "attributes": [{name, anyOf?|allOf?}]}`, as StepPlan carries them) and GetFleet's
@@ -55,8 +55,8 @@ def worker_satisfies(host_requirements: dict | None, worker_capabilities: dict, 
 
 
 def _fleet_range_fits(requirement: dict[str, Any], fleet_min: float | None, fleet_max: float | None) -> bool:
-    """§5.3's rule: the fleet's whole range must lie inside the step's. A fleet without a maximum
-    "exceeds the maximum", one without a minimum fails any step minimum."""
+    """The fleet's whole range must lie inside the step's, as in AWS's documented examples: a fleet
+    without a maximum fails any step maximum, one without a minimum any step minimum."""
     step_min, step_max = requirement.get("min"), requirement.get("max")
     if step_min is not None and (fleet_min is None or fleet_min < step_min):
         return False

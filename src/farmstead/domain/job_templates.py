@@ -1,7 +1,7 @@
 """CreateJob's planning step: an Open Job Description template in, a description of the job out.
 
-Owns: reading a submitted template (semantics.md §3.1), checking the job parameters against it and
-the queue's environment templates, and describing what the store must create (§4.3): the job's
+Owns: reading a submitted template (docs/jobs.md, Submission), checking the job parameters against it
+and the queue's environment templates, and describing what the store must create: the job's
 name and resolved parameter values, one StepPlan per template step with its task count, and the
 lazy walk over a step's tasks in the API's TaskParameterValue form. openjd-model does the OpenJD
 work; this module translates between its types and the API's shapes.
@@ -394,7 +394,7 @@ def _chunk_parameter(space: Any) -> tuple[str, Any] | None:
 
 def _fixed_chunk_size(space: Any) -> int | None:
     # Chunks are cut once, at defaultTaskCount: as the override it turns off openjd's adaptive
-    # chunking (targetRuntimeSeconds), which the RFC lets a scheduler ignore (§4.3).
+    # chunking (targetRuntimeSeconds), which the OpenJD chunking RFC lets a scheduler ignore.
     chunked = _chunk_parameter(space)
     return int(chunked[1].chunks.defaultTaskCount) if chunked else None
 

@@ -2,8 +2,8 @@
 
 Owns: `/aws/deadline/<farmId>/<queueId>` (session logs, stream `<sessionId>`) and
 `/aws/deadline/<farmId>/<fleetId>` (worker agent logs, stream `<workerId>`), as the worker agent's
-docs/logging.md gives them; reading a group name back into the Deadline resource it belongs to;
-ARNs of groups and streams.
+own documentation names them (docs/logs.md); reading a group name back into the Deadline resource
+it belongs to; ARNs of groups and streams.
 Must not: touch storage or decide who may do what (logs/access.py does, from what this returns).
 """
 

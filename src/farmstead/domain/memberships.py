@@ -1,4 +1,4 @@
-"""Who may grant or take away which membership level (semantics.md §10), as pure rules.
+"""Who may grant or take away which membership level (docs/access.md, Members), as pure rules.
 
 Owns: the rule that a MANAGER manages only MANAGER/CONTRIBUTOR/VIEWER memberships and that OWNER
 memberships are an OWNER's (or an administrator's) business. Must not: query the store or raise API

@@ -1,4 +1,4 @@
-"""Task-count arithmetic and the aggregate `taskRunStatus` of steps and jobs (semantics.md §3.3, §3.5).
+"""Task-count arithmetic and the aggregate `taskRunStatus` of steps and jobs (docs/jobs.md, "Status is computed").
 
 Owns: the 12-key `taskRunStatusCounts` map, the deltas a task status change makes to it, the
 precedence that turns counts into a step's or job's `taskRunStatus`, the active/terminal split the
@@ -32,7 +32,7 @@ PRECEDENCE: tuple[TaskRunStatus, ...] = (
     TaskRunStatus.CANCELED,
     TaskRunStatus.SUCCEEDED,
 )
-"""§3.5: the aggregate is the first status in this order that any task has.
+"""The aggregate is the first status in this order that any task has.
 
 Every active status comes before every terminal one, so the aggregate is terminal exactly when no
 task is active: a waiter never sees a finished job while work is still moving. FAILED outranks
@@ -78,7 +78,7 @@ def count_statuses(statuses: Iterable[str]) -> Counts:
 
 
 def status_from_counts(counts: Mapping[str, int]) -> TaskRunStatus:
-    """Aggregate `taskRunStatus` of a step or job from its counts (§3.5).
+    """Aggregate `taskRunStatus` of a step or job from its counts.
 
     A step or job without tasks reads SUCCEEDED: there is nothing left to do, and a terminal
     value keeps the waiters from hanging on it.
@@ -147,7 +147,7 @@ def times_after_change(
     *,
     any_task_started: bool,
 ) -> tuple[datetime | None, datetime | None]:
-    """(`startedAt`, `endedAt`) of a job or step after its aggregate changed (§3.3).
+    """(`startedAt`, `endedAt`) of a job or step after its aggregate changed.
 
     Args:
         old_job_status: the aggregate before the change; None for a job or step being created,

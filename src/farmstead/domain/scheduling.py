@@ -1,4 +1,4 @@
-"""Choosing what a worker runs next, from candidates the store hands in (semantics.md §5.2).
+"""Choosing what a worker runs next, from candidates the store hands in (docs/queues.md, Scheduling).
 
 Owns: the eligibility of a candidate step for one worker (host requirements against the worker's
 own capabilities, the job's maxWorkerCount) and the order among eligible ones by each queue's

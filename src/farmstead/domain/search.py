@@ -66,7 +66,7 @@ def _audit(*, created: bool = True) -> tuple[Field, ...]:
 _RUN_TIMES = (Field("STARTED_AT", Kind.DATETIME), Field("ENDED_AT", Kind.DATETIME))
 
 #: Field names per resource: upper snake case, like the CREATED_AT / ENDED_AT / TASK_RUN_STATUS
-#: that AWS clients send (semantics.md §9.3); the rest follow the summaries' members by analogy.
+#: that AWS clients send (docs/search.md); the rest follow the summaries' members by analogy.
 VOCABULARY: dict[Resource, dict[str, Field]] = {
     Resource.JOBS: _fields(
         Field("JOB_ID", Kind.TEXT), Field("QUEUE_ID", Kind.TEXT), Field("NAME", Kind.TEXT),

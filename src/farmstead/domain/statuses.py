@@ -1,4 +1,4 @@
-"""The status vocabularies of the `deadline` model, as StrEnums (semantics.md §3.2, §4.2, §6.1, §6.3, §7).
+"""The status vocabularies of the `deadline` model, as StrEnums.
 
 Owns: one StrEnum per status enum shape the job, step, task, session and worker rules talk about.
 Each class is named exactly like its model shape, and its members are listed in the model's order;
@@ -16,7 +16,7 @@ from enum import StrEnum
 
 
 class TaskRunStatus(StrEnum):
-    """Run status of a task; also the aggregate `taskRunStatus` of a step or job (§3.5)."""
+    """Run status of a task; also the aggregate `taskRunStatus` of a step or job (`rollup`)."""
 
     PENDING = "PENDING"
     """Pending and waiting for resources. Here: waiting for upstream steps to succeed."""
@@ -53,7 +53,7 @@ class CreateJobTargetTaskRunStatus(StrEnum):
 
 
 class JobTargetTaskRunStatus(StrEnum):
-    """UpdateJob/BatchUpdateJob `targetTaskRunStatus`; the effects are in `task_states` (§3.4)."""
+    """UpdateJob/BatchUpdateJob `targetTaskRunStatus`; the effects are in `task_states`."""
 
     READY = "READY"
     """Requeue: every task back to READY (PENDING where dependencies are unmet)."""
@@ -92,7 +92,7 @@ class TaskTargetRunStatus(StrEnum):
 
 
 class JobLifecycleStatus(StrEnum):
-    """Where a job is in its create/update/archive life, independent of its tasks (§3.2)."""
+    """Where a job is in its create/update/archive life, independent of its tasks."""
 
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
     """Submitted; the template is being validated and the steps and tasks created."""
@@ -138,7 +138,7 @@ class DependencyConsumerResolutionStatus(StrEnum):
 
 
 class SessionActionStatus(StrEnum):
-    """Status of one session action (envEnter, envExit, taskRun, syncInputJobAttachments) (§6.3)."""
+    """Status of one session action (envEnter, envExit, taskRun, syncInputJobAttachments)."""
 
     ASSIGNED = "ASSIGNED"
     """Created and put into the worker's session."""
@@ -162,7 +162,7 @@ class SessionActionStatus(StrEnum):
 
 
 class CompletedStatus(StrEnum):
-    """`completedStatus` a worker reports for a session action in UpdateWorkerSchedule (§6.2)."""
+    """`completedStatus` a worker reports for a session action in UpdateWorkerSchedule."""
 
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
@@ -172,7 +172,7 @@ class CompletedStatus(StrEnum):
 
 
 class SessionLifecycleStatus(StrEnum):
-    """Lifecycle of a worker session (§7)."""
+    """Lifecycle of a worker session."""
 
     STARTED = "STARTED"
     UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
@@ -190,7 +190,7 @@ class SessionLifecycleTargetStatus(StrEnum):
 
 
 class WorkerStatus(StrEnum):
-    """Status of a worker (§6.1)."""
+    """Status of a worker."""
 
     CREATED = "CREATED"
     """CreateWorker succeeded; the agent has not said STARTED yet."""

@@ -1,4 +1,4 @@
-"""The one task run-status state machine (semantics.md §3.4, §4.2, §6.3).
+"""The one task run-status state machine (docs/jobs.md, "Task run states").
 
 Owns: every change of a task's `runStatus`: user targets (UpdateJob/UpdateStep/UpdateTask),
 dependency and compatibility events, scheduling and worker reports, and the job failure limit.
@@ -71,7 +71,7 @@ class Event(Enum):
     RUN_SUCCEEDED = "RUN_SUCCEEDED"
     """The worker reported `completedStatus=SUCCEEDED`."""
     RUN_FAILED = "RUN_FAILED"
-    """The worker reported FAILED, or a failed envEnter/sync is charged to this task (§6.3)."""
+    """The worker reported FAILED, or a failed envEnter/sync is charged to this task."""
     RUN_INTERRUPTED = "RUN_INTERRUPTED"
     """The worker reported INTERRUPTED (its own drain or shutdown)."""
     RUN_NEVER_ATTEMPTED = "RUN_NEVER_ATTEMPTED"
@@ -123,7 +123,7 @@ class IllegalTransition(Exception):
     """The event must be refused for this task; `reason` says why."""
 
     RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED"
-    """Requeue of a FAILED task with failureRetryCount >= maxRetriesPerTask (§3.4)."""
+    """Requeue of a FAILED task with failureRetryCount >= maxRetriesPerTask."""
     NOT_READY = "NOT_READY"
     """Only a READY task can be assigned to a worker."""
 
@@ -154,7 +154,8 @@ class BulkRule:
 
 
 # Requeue reaches every task, running ones too: the run in progress started before the user
-# asked for a fresh one. Only a FAILED task with no retries left stays (§3.4 maxRetriesPerTask).
+# asked for a fresh one. Only a FAILED task with no retries left stays (AWS: it can't be requeued
+# until maxRetriesPerTask grows).
 _REQUEUE = BulkRule(sources=_ALL, to=None, requeue=True, retry_guarded=frozenset({S.FAILED}))
 _CANCEL_UNFINISHED = BulkRule(sources=_ALL - FINISHED, to=S.CANCELED)
 
@@ -218,7 +219,7 @@ def initial_status(
     step_compatible: bool = True,
     job_compatible: bool = True,
 ) -> S:
-    """A new task's status at CreateJob (§4.2 "Creation").
+    """A new task's status at CreateJob.
 
     `step_compatible`: its own step fits a fleet; `job_compatible`: every step of the job does.
     Incompatibility is reported even for a job created SUSPENDED.
@@ -311,7 +312,7 @@ def apply(
     if carried is not None:
         if carried in _REQUEUE_TARGETS:
             return _move(status, returned)
-        # CANCELED/FAILED/SUSPENDED targets leave a SUCCEEDED task alone (§3.4), so a run that
+        # CANCELED/FAILED/SUSPENDED targets leave a SUCCEEDED task alone, so a run that
         # really succeeded before the cancel landed keeps its result; anything else lands on target.
         if event is Event.RUN_SUCCEEDED:
             return _move(status, S.SUCCEEDED)

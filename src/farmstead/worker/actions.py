@@ -96,7 +96,7 @@ class SessionRunner:
         self._thread.start()
 
     def replace_queue(self, actions: list[Action]) -> None:
-        """The server's list is the queue (worker-agent.md §5.3): new ids appended, missing ones dropped.
+        """The server's list is the queue (docs/compatibility.md): new ids appended, missing ones dropped.
         The running action and anything this worker already finished are never queued again."""
         with self._cond:
             if self._stopping:
@@ -379,7 +379,7 @@ class SessionRunner:
         self._sink.line(line + (f": {report['progressMessage']}" if report.get("progressMessage") else ""))
 
     def _abandon_queue(self, reason: str) -> None:
-        """After a failure or cancel only envExits still run (§5.2); the rest is never attempted."""
+        """After a failure or cancel only envExits still run; the rest is never attempted."""
         with self._cond:
             dropped = [a for a in self._queue if a.kind != "envExit"]
             self._queue = [a for a in self._queue if a.kind == "envExit"]

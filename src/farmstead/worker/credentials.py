@@ -5,7 +5,7 @@ through the ordinary AWS chain (env vars, `--profile`, shared files) once, at st
 carries the credentials AssumeFleetRoleForWorker returns, as botocore `RefreshableCredentials`, which
 refresh them when less than 15 minutes remain (the server issues them for an hour). A refresh is
 signed with the current fleet credentials while they still hold, else with the bootstrap ones
-(worker-agent.md §2.3). Both sessions read the same profile, so its `endpoint_url`, region and
+(docs/worker.md, Lifecycle). Both sessions read the same profile, so its `endpoint_url`, region and
 `disable_host_prefix_injection` apply to every client. Must not: decide when to create a worker.
 """
 
@@ -35,7 +35,7 @@ CLIENT_CONFIG = Config(inject_host_prefix=False, retries={"total_max_attempts": 
 #: How long a refresh may keep retrying: it runs inside whatever call needed the credentials.
 REFRESH_BUDGET_SECONDS = 30.0
 #: Environment variables of the bootstrap identity, removed once read so that jobs running as the
-#: worker's own user don't inherit the worker's keys (worker-agent.md §1.3).
+#: worker's own user don't inherit the worker's keys (docs/compatibility.md, Credentials).
 BOOTSTRAP_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 

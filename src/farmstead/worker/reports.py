@@ -1,8 +1,8 @@
 """What the worker tells the server about its session actions: `updatedSessionActions` values.
 
 Owns: turning an openjd-sessions `ActionStatus` (or a failure before any process ran) into the report
-fields worker-agent.md §5.2 lists, field by field, and `ActionReports`, the latest report per action
-until an UpdateWorkerSchedule call has carried it. Must not: run anything or call the server.
+fields the official agent sends (docs/compatibility.md, UpdateWorkerSchedule), and `ActionReports`,
+the latest report per action until an UpdateWorkerSchedule call has carried it. Must not: run anything or call the server.
 
 Field rules: ISO timestamps (botocore serializes the datetimes); `updatedAt` only while running;
 `progressPercent` only when truthy, clamped to 0..100; `progressMessage` from `openjd_status` (or
@@ -96,7 +96,7 @@ def interrupted(started_at: datetime, ended_at: datetime, message: str,
 
 
 def never_attempted(reason: str) -> dict[str, Any]:
-    """No times: the action never started (§5.2)."""
+    """No times: the action never started."""
     return {"completedStatus": "NEVER_ATTEMPTED", "progressMessage": _message(reason) or "never attempted"}
 
 

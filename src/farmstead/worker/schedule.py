@@ -2,7 +2,7 @@
 
 Owns: one heartbeat per `updateIntervalSeconds` (sooner when a session goes idle, so a finished
 action is reported at once and the next task follows without waiting a full interval); applying
-`assignedSessions` (worker-agent.md §5.3): new sessions start a runner, listed actions replace a
+`assignedSessions` (docs/compatibility.md): new sessions start a runner, listed actions replace a
 runner's queue, `cancelSessionActions` cancel the running action, sessions that disappear end;
 retrying through outages (retries.py) without losing a report; the final drain at shutdown; and a
 warning in the worker's log when this host's clock is off the server's (the server corrects the

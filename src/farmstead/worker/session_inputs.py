@@ -47,7 +47,7 @@ def path_mapping_rules(raw: list[dict[str, str]] | None) -> list[PathMappingRule
 
 
 def session_env(ids: dict[str, str]) -> dict[str, str]:
-    """The variables the official agent gives every action of a session (worker-agent.md §5.3)."""
+    """The variables the official agent gives every action of a session (docs/compatibility.md)."""
     return {"DEADLINE_SESSION_ID": ids["sessionId"], "DEADLINE_FARM_ID": ids["farmId"],
             "DEADLINE_QUEUE_ID": ids["queueId"], "DEADLINE_JOB_ID": ids["jobId"],
             "DEADLINE_FLEET_ID": ids["fleetId"], "DEADLINE_WORKER_ID": ids["workerId"]}

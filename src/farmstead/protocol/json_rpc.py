@@ -99,13 +99,17 @@ class JsonRpcPipeline:
         return target.startswith(self.service.target_prefix + ".")
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
+        await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                         max_body=MAX_BODY_BYTES, too_large=self._too_large)
+
+    def _too_large(self, _request_id: str) -> asgi.Answer:
+        """Answered before the signature is checked: the body was never read in full."""
+        return self._error(self._validation_error_code,
+                           f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", {})
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise ServiceError("SerializationException", "Request body is too large.")
             principal = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             name, op = self._operation(scope["method"], raw_path, headers.get("x-amz-target", ""))
             params = _decode(body)

@@ -41,8 +41,8 @@ class ApiPipeline:
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id),
-                         in_thread=self._runs_in_thread(scope))
+        await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                         max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=self._runs_in_thread(scope))
 
     def _runs_in_thread(self, scope) -> bool:
         if self._in_thread is None:
@@ -57,8 +57,6 @@ class ApiPipeline:
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise validation_error("Request body is too large.", reason="OTHER")
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
@@ -97,3 +95,9 @@ class ApiPipeline:
         problems = validate(info.model.output_shape, wire)
         if problems:
             raise RuntimeError(f"{info.name} answered outside its output shape: {problems}")
+
+
+def _too_large(_request_id: str) -> asgi.Answer:
+    """Answered before the signature is checked: the body was never read in full."""
+    return serialization.error(validation_error(
+        f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", reason="OTHER"))

@@ -47,13 +47,17 @@ class QueryPipeline:
         self._actions = dict(actions)
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
+        await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                         max_body=MAX_BODY_BYTES, too_large=self._too_large)
+
+    def _too_large(self, request_id: str) -> asgi.Answer:
+        """Answered before the signature is checked: the body was never read in full."""
+        return self._error(400, "SerializationException",
+                           f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", request_id)
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise ServiceError("SerializationException", "Request body is too large.")
             caller = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
             name = fields.get("Action", "")

@@ -21,7 +21,8 @@ from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 def signed_request(endpoint: str, method: str, path: str, body: bytes | str | dict | None = None,
                    headers: dict[str, str] | None = None, key_id: str = ADMIN_KEY_ID,
-                   secret: str = ADMIN_SECRET, sign: bool = True) -> tuple[int, dict[str, str], dict]:
+                   secret: str = ADMIN_SECRET, sign: bool = True,
+                   service: str = "deadline") -> tuple[int, dict[str, str], dict]:
     if isinstance(body, dict):
         body = json.dumps(body)
     if isinstance(body, str):
@@ -29,7 +30,7 @@ def signed_request(endpoint: str, method: str, path: str, body: bytes | str | di
     request = AWSRequest(method=method, url=endpoint + path, data=body or b"",
                          headers={"Content-Type": "application/json", **(headers or {})})
     if sign:
-        SigV4Auth(Credentials(key_id, secret), "deadline", REGION).add_auth(request)
+        SigV4Auth(Credentials(key_id, secret), service, REGION).add_auth(request)
     prepared = request.prepare()
     raw = urllib.request.Request(prepared.url, data=prepared.body or None, method=method,
                                  headers=dict(prepared.headers.items()))

@@ -13,6 +13,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
+from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
 from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import jobs, memberships, steps, tags
@@ -86,6 +87,7 @@ def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]
     if params.get("maxWorkerCount") == 0:
         raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
                                [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
+    _check_attachment_paths(params.get("attachments"))
     environments = job_creation.queue_environment_templates(ctx.conn, queue_id)
     parameters = params.get("parameters")
     if parameters is None and source is not None:
@@ -98,6 +100,14 @@ def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]
                            _plan(template_text, template_type, parameters or {}, environments, params, max_tasks),
                            source_attachments)
     return plan
+
+
+def _check_attachment_paths(attachments: dict | None) -> None:
+    problems = attachment_path_problems(attachments)
+    if problems:
+        raise validation_error(
+            "Attachment paths must stay inside their root: " + "; ".join(f"{n}: {m}" for n, m in problems[:5]),
+            [{"name": name, "message": message} for name, message in problems])
 
 
 def _plan(template_text: str, template_type: str, parameters: dict, environments: list[dict], params: dict,

@@ -14,8 +14,12 @@ from botocore.exceptions import ClientError
 
 from domain.test_template_documents import alias_bomb
 
-#: What /health may take while a template is planned: planning one takes about a second here.
+#: What /health may take while a template is refused.
 PROMPT_SECONDS = 0.5
+#: The share of a large template's CreateJob time another request may wait: planning it on the
+#: request path made /health wait for all of it (1.5-2.2 s of about 2 s); measured as a share so a
+#: busy machine slows both sides alike.
+WAIT_SHARE = 0.4
 
 
 def large_template(steps: int = 300, args: int = 300) -> str:
@@ -77,8 +81,10 @@ def test_large_template_is_planned_while_health_and_other_writes_answer(server, 
     created: dict = {}
 
     def submit() -> None:
+        started = time.perf_counter()
         created.update(deadline.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
                                            template=template))
+        created["took"] = time.perf_counter() - started
 
     writes: list[float] = []
     with HealthWatch(server.endpoint) as health:
@@ -94,5 +100,6 @@ def test_large_template_is_planned_while_health_and_other_writes_answer(server, 
     assert created["jobId"]
     job = deadline.get_job(farmId=farm_id, queueId=queue_id, jobId=created["jobId"])
     assert job["lifecycleStatus"] == "CREATE_COMPLETE" and sum(job["taskRunStatusCounts"].values()) == 300
-    assert health.answers > 3 and health.slowest < PROMPT_SECONDS, f"/health took {health.slowest:.2f} s"
-    assert writes and max(writes) < PROMPT_SECONDS, f"a write waited {max(writes):.2f} s"
+    allowed = WAIT_SHARE * created["took"]
+    assert health.answers > 3 and health.slowest < allowed, f"/health took {health.slowest:.2f} s of {created['took']:.2f}"
+    assert writes and max(writes) < allowed, f"a write waited {max(writes):.2f} s of {created['took']:.2f}"

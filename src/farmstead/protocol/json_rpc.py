@@ -26,7 +26,7 @@ import orjson
 from botocore.model import OperationModel, ServiceModel
 
 from farmstead.protocol import asgi, parsing
-from farmstead.protocol.errors import ServiceError
+from farmstead.protocol.errors import ServiceError, Unavailable
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 from farmstead.protocol.validation import FieldError, validate
 
@@ -128,6 +128,8 @@ class JsonRpcPipeline:
             return self._error(err.code, err.message, err.members)
         except SignatureError as err:
             return self._error(err.code, err.message, {})
+        except Unavailable as err:
+            return self._unavailable(err.message, err.retry_after_seconds)
         except Exception:
             log.exception("internal error %s", request_id)
             return self._error(self._internal_error_code, f"Internal server error (request {request_id}).", {})
@@ -154,9 +156,17 @@ class JsonRpcPipeline:
         return ServiceError(self._validation_error_code,
                             f"{count} validation error{'s' if count > 1 else ''} detected: {detail}")
 
+    def _unavailable(self, message: str, retry_after_seconds: int) -> tuple[int, list, bytes]:
+        """ThrottlingException (botocore retries it by its code) with Retry-After."""
+        return self._error("ThrottlingException", message, {"retryAfterSeconds": retry_after_seconds})
+
     def _error(self, code: str, message: str, members: dict[str, Any]) -> tuple[int, list, bytes]:
+        members = dict(members)
+        retry_after = members.pop("retryAfterSeconds", None)  # a header, as the REST protocols send it
         body = {"__type": code, "message": message, **members}
         headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-errortype", code.encode())]
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
         return self.service.error_status(code), headers, orjson.dumps(_to_wire(body))
 
 

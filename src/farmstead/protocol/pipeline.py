@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from farmstead.protocol import asgi, parsing, serialization
-from farmstead.protocol.errors import ServiceError, validation_error
+from farmstead.protocol.errors import ServiceError, Unavailable, throttled, validation_error
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.routing import MethodNotAllowed, RouteNotFound, router
 from farmstead.protocol.signing import IncomingRequest, SignatureError
@@ -77,6 +77,8 @@ class ApiPipeline:
             return serialization.error(err)
         except SignatureError as err:
             return serialization.error(ServiceError(err.code, err.message))
+        except Unavailable as err:
+            return serialization.error(throttled(err.message, err.retry_after_seconds))
         except Exception:
             log.exception("internal error %s", request_id)
             return serialization.error(

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from farmstead.protocol import asgi
-from farmstead.protocol.errors import ServiceError
+from farmstead.protocol.errors import ServiceError, Unavailable
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 
 log = logging.getLogger("farmstead.api")
@@ -73,6 +73,10 @@ class QueryPipeline:
             return self._error(err.status, err.code, err.message, request_id)
         except ServiceError as err:
             return self._error(err.status, err.code, err.message, request_id)
+        except Unavailable as err:
+            status, headers, body = self._error(503, "ServiceUnavailable", err.message, request_id)
+            headers.append((b"retry-after", str(err.retry_after_seconds).encode()))
+            return status, headers, body
         except Exception:
             log.exception("internal error %s", request_id)
             return self._error(500, "InternalFailure", f"Internal server error (request {request_id}).", request_id)

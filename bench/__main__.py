@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from bench import api_rps, create_job_scaling, dispatch, end_to_end, get_job_flatness, heartbeats
+from bench import admission_cost, api_rps, concurrency, create_job_scaling, dispatch, end_to_end, get_job_flatness, heartbeats
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.
@@ -23,6 +23,8 @@ BENCHMARKS = {
     "heartbeats": heartbeats,
     "api_rps": api_rps,
     "end_to_end": end_to_end,
+    "concurrency": concurrency,
+    "admission_cost": admission_cost,
 }
 
 

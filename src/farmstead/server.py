@@ -26,6 +26,7 @@ from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
 from farmstead.protocol import asgi
+from farmstead.protocol.admission import Admission, Limits
 from farmstead.protocol.json_rpc import JsonRpcPipeline
 from farmstead.protocol.model import API_VERSION
 from farmstead.protocol.pipeline import ApiPipeline
@@ -38,6 +39,8 @@ from farmstead.web.signin import Sessions
 log = logging.getLogger("farmstead.server")
 _API_PREFIX = f"/{API_VERSION}/"
 _TELEMETRY_PATH = f"/{API_VERSION}/telemetry"
+#: Workers upload their session logs with these: admission control gives them workers' priority.
+_WORKER_LOG_OPERATIONS = ("CreateLogGroup", "CreateLogStream", "PutLogEvents")
 #: The official clients post one small usage record at a time (a few KiB with an error trace).
 TELEMETRY_MAX_BODY_BYTES = 64 * 1024
 #: The web monitor's forms: sign-in, and an action on at most 100 selected items.
@@ -52,17 +55,24 @@ class FarmsteadApp:
         self.materializer = Materializer(store, self.clock)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
-        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged)
+        # One admission control for the three API protocols (docs/operations.md); /health and the
+        # web monitor (which calls the executor in its own threads) are outside it.
+        self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
+                                          settings.max_queue_seconds))
+        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
+                               admission=self.admission)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
         self.logs_api = JsonRpcPipeline(
             "logs", functools.partial(self.executor.authenticate, service="logs"), logs.execute,
             implemented=logs.operations, validation_error_code="InvalidParameterException",
-            internal_error_code="ServiceUnavailableException")
+            internal_error_code="ServiceUnavailableException", admission=self.admission,
+            worker_operations=_WORKER_LOG_OPERATIONS)
         # STS GetCallerIdentity (query protocol, form POST /): job-attachment clients ask it (docs/attachments.md).
         self.sts_api = QueryPipeline(
             "sts", caller_identity.NAMESPACE, functools.partial(self.executor.authenticate, service="sts"),
-            {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)})
+            {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)},
+            admission=self.admission)
         # The web monitor (docs/web.md) takes every other path; it reads and acts through the same executor.
         self.web = WebMonitor(Api(self.executor, logs), Sessions(store, settings.account_id))
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])

@@ -14,6 +14,8 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
+from farmstead.protocol.admission import Kind, Refused, access_key_of
+
 Answer = tuple[int, list, bytes]
 
 
@@ -96,6 +98,35 @@ async def serve(scope, receive, send, handle: Callable[[bytes, str], Answer], *,
         status, headers, payload = await asyncio.to_thread(handle, body, request_id)
     else:
         status, headers, payload = handle(body, request_id)
+    await send_answer(send, request_id, status, headers, payload)
+
+
+async def admitted(scope, send, admission, kind, serve_request, refuse: Callable[[str, str, int], Answer]) -> None:
+    """Run `serve_request()` inside admission control (protocol/admission.py), or answer
+    `refuse(request_id, message, retry_after_seconds)` at once, without reading the body."""
+    if admission is None or not admission.enabled:
+        await serve_request()
+        return
+    try:
+        ticket = admission.enter(kind, access_key_of(scope))
+    except Refused as refusal:
+        await _send_refusal(send, refuse, refusal)
+        return
+    try:
+        if kind is Kind.USER:
+            try:
+                await admission.settle(ticket)
+            except Refused as refusal:
+                await _send_refusal(send, refuse, refusal)
+                return
+        await serve_request()
+    finally:
+        admission.leave(ticket)
+
+
+async def _send_refusal(send, refuse, refusal) -> None:
+    request_id = str(uuid.uuid4())
+    status, headers, payload = refuse(request_id, refusal.message, refusal.retry_after_seconds)
     await send_answer(send, request_id, status, headers, payload)
 
 

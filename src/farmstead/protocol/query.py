@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from farmstead.protocol import asgi
+from farmstead.protocol.admission import Admission, Kind
 from farmstead.protocol.errors import ServiceError, Unavailable
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 
@@ -40,15 +41,24 @@ class QueryPipeline:
     """ASGI app for one query-protocol service (signing name `signing_name`, XML namespace `namespace`)."""
 
     def __init__(self, signing_name: str, namespace: str, authenticate: Callable[[IncomingRequest], Any],
-                 actions: Mapping[str, Action]) -> None:
+                 actions: Mapping[str, Action], admission: Admission | None = None) -> None:
         self._signing_name = signing_name
         self._namespace = namespace
         self._authenticate = authenticate
         self._actions = dict(actions)
+        self._admission = admission
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
-                         max_body=MAX_BODY_BYTES, too_large=self._too_large)
+        async def serve_request() -> None:
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                             max_body=MAX_BODY_BYTES, too_large=self._too_large)
+
+        await asgi.admitted(scope, send, self._admission, Kind.USER, serve_request, self._throttled)
+
+    def _throttled(self, request_id: str, message: str, retry_after_seconds: int) -> asgi.Answer:
+        status, headers, body = self._error(400, "Throttling", message, request_id)
+        headers.append((b"retry-after", str(retry_after_seconds).encode()))
+        return status, headers, body
 
     def _too_large(self, request_id: str) -> asgi.Answer:
         """Answered before the signature is checked: the body was never read in full."""

@@ -2,8 +2,9 @@
 and how they put a response on it.
 
 Owns: reading a request body up to a limit (refused from Content-Length before anything is read, and
-a chunked body as soon as it passes the limit), the request's raw path / query string / headers as
-text, and sending a response with its x-amzn-requestid and content-length. Must not: route,
+a chunked body as soon as it passes the limit), running a request inside admission control
+(protocol/admission.py) or refusing it before its body is read, the request's raw path / query
+string / headers as text, and sending a response with its x-amzn-requestid and content-length. Must not: route,
 authenticate, parse or shape an error (the pipelines do); `handle` gets the body and request id and
 returns (status, headers, payload), and `too_large` builds the protocol's answer to an oversized body.
 """
@@ -108,7 +109,8 @@ async def admitted(scope, send, admission, kind, serve_request, refuse: Callable
         await serve_request()
         return
     try:
-        ticket = admission.enter(kind, access_key_of(scope))
+        # Workers are not counted per key (protocol/admission.py): no need to read it.
+        ticket = admission.enter(kind, access_key_of(scope) if kind is Kind.USER else "")
     except Refused as refusal:
         await _send_refusal(send, refuse, refusal)
         return

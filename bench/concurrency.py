@@ -23,7 +23,7 @@ from bench.crowd import CrowdResult, run_crowd
 from bench.dispatch import _servers
 from bench.farm_setup import frame_template
 from bench.figures import histogram_percentile, table
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, ProcessStats
+from bench.launcher import REGION, ProcessStats
 from bench.lean_client import presign
 from bench.machine import OtherLoad
 

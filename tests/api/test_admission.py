@@ -54,17 +54,27 @@ def stall(small_server):
     def hold(key_id: str, count: int) -> list[StalledUpload]:
         held = [StalledUpload(small_server, key_id) for _ in range(count)]
         uploads.extend(held)
-        time.sleep(0.3)  # read and counted by the server
         return held
 
     yield hold
     for upload in uploads:
         upload.close()
-    time.sleep(0.3)  # the server counts them out
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:  # until the server has counted them out
+        if signed_request(small_server.endpoint, "GET", "/2023-10-12/farms")[0] == 200:
+            break
+        time.sleep(0.05)
 
 
-def _throttled(answer) -> None:
-    status, headers, body = answer
+def _throttled(call, seconds: float = 15.0) -> str:
+    """The message of the ThrottlingException `call()` gets once the server has counted the stalled
+    uploads in (it reads them in its own time; until then the call is served)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, headers, body = call()
+        if status != 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert (status, headers.get("x-amzn-errortype")) == (429, "ThrottlingException"), (status, body)
     assert headers.get("retry-after") == "1"
     return body["message"]
@@ -73,7 +83,7 @@ def _throttled(answer) -> None:
 def test_a_caller_over_its_share_is_throttled_and_other_callers_are_not(small_server, stall):
     _principal, other_key, other_secret = small_server.new_user("second-caller")
     stall(ADMIN_KEY_ID, 4)
-    message = _throttled(signed_request(small_server.endpoint, "GET", "/2023-10-12/farms"))
+    message = _throttled(lambda: signed_request(small_server.endpoint, "GET", "/2023-10-12/farms"))
     assert "this access key" in message
     # Another key still gets in (it is only not allowed to list farms it is not a member of: 200, none).
     status, _, body = signed_request(small_server.endpoint, "GET", "/2023-10-12/farms",
@@ -90,7 +100,7 @@ def test_heartbeats_are_admitted_while_user_calls_fill_their_share(small_server,
     stall("AKIAFIRSTSTALLEDKEY0", 3)
     stall("AKIASECONDSTALLEDKEY", 3)  # 6 user calls in flight: the users' whole share
 
-    message = _throttled(signed_request(small_server.endpoint, "GET", f"/2023-10-12/farms/{farm_id}"))
+    message = _throttled(lambda: signed_request(small_server.endpoint, "GET", f"/2023-10-12/farms/{farm_id}"))
     assert "server is busy" in message
     status, headers, body = signed_request(
         small_server.endpoint, "POST", "/", {"logGroupNamePrefix": "/aws"}, service="logs",
@@ -103,6 +113,7 @@ def test_heartbeats_are_admitted_while_user_calls_fill_their_share(small_server,
 @pytest.mark.parametrize("mode", ["standard", "legacy"])
 def test_boto3_retries_a_throttled_call_until_it_is_let_in(small_server, stall, mode):
     held = stall(ADMIN_KEY_ID, 4)
+    _throttled(lambda: signed_request(small_server.endpoint, "GET", "/2023-10-12/farms"))
     threading.Timer(0.8, lambda: [upload.close() for upload in held]).start()
     import boto3
 

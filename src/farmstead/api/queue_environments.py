@@ -1,13 +1,15 @@
 """Queue environments: Create/Get/Update/Delete/ListQueueEnvironments.
 
 Owns: validating the template as the declared templateType with openjd-model
-(domain/queue_environment_templates.py), naming the environment after its template, one name per
+(domain/queue_environment_templates.py; staged, api/registry.py: the check runs in a worker thread
+before the write transaction, which then checks nothing changed meanwhile), naming the environment after its template, one name per
 queue, and listing in entering order (priority 0 first, ties by creation; store/queue_environments.py).
 Must not: write SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from farmstead.api.context import Context
@@ -15,7 +17,7 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain.queue_environment_templates import TemplateError, environment_name
 from farmstead.ids import new_id
-from farmstead.protocol.errors import not_found, validation_error
+from farmstead.protocol.errors import not_found, throttled, validation_error
 from farmstead.store import farms, queue_environments, queues
 
 
@@ -43,11 +45,17 @@ def _check_name_free(ctx: Context, queue_id: str, name: str, own_id: str | None 
         raise _refuse("template", f"The queue already has an environment named {name!r} ({holder}).")
 
 
-@operation("CreateQueueEnvironment", write=True, access="ADMIN")
+def _prepare_create(ctx: Context, params: dict) -> Callable[[], str]:
+    require_queue(ctx, params["farmId"], params["queueId"])
+    template, template_type = params["template"], params["templateType"]
+    return lambda: _name_of(template, template_type)
+
+
+@operation("CreateQueueEnvironment", write=True, access="ADMIN", prepare=_prepare_create)
 def create_queue_environment(ctx: Context, params: dict) -> dict:
     farm_id, queue_id = params["farmId"], params["queueId"]
     require_queue(ctx, farm_id, queue_id)
-    name = _name_of(params["template"], params["templateType"])
+    name = ctx.prepared
     _check_name_free(ctx, queue_id, name)
     queue_environment_id = new_id("queueenv")
     queue_environments.insert(ctx.conn, queue_environment_id=queue_environment_id, farm_id=farm_id,
@@ -71,15 +79,25 @@ def get_queue_environment(ctx: Context, params: dict) -> dict:
     return {**_summary(row), "templateType": row.template_type, "template": row.template, **audit_fields(row)}
 
 
-@operation("UpdateQueueEnvironment", write=True, access="ADMIN")
+def _prepare_update(ctx: Context, params: dict) -> Callable[[], tuple[str, str, str]] | None:
+    row = _require_environment(ctx, params)
+    if "template" not in params and "templateType" not in params:
+        return None
+    # Either one alone still has to make a valid pair with the other as stored.
+    template = params.get("template", row.template)
+    template_type = params.get("templateType", row.template_type)
+    return lambda: (template, template_type, _name_of(template, template_type))
+
+
+@operation("UpdateQueueEnvironment", write=True, access="ADMIN", prepare=_prepare_update)
 def update_queue_environment(ctx: Context, params: dict) -> dict:
     row = _require_environment(ctx, params)
     changes: dict[str, Any] = {}
-    if "template" in params or "templateType" in params:
-        # Either one alone still has to make a valid pair with the other as stored.
-        template = params.get("template", row.template)
-        template_type = params.get("templateType", row.template_type)
-        name = _name_of(template, template_type)
+    if ctx.prepared is not None:
+        template, template_type, name = ctx.prepared
+        if (template, template_type) != (params.get("template", row.template),
+                                         params.get("templateType", row.template_type)):
+            raise throttled("The environment's template changed while the new one was checked; retry.")
         if name != row.name:
             _check_name_free(ctx, row.queue_id, name, row.queue_environment_id)
         changes.update(template=template, template_type=template_type, name=name)

@@ -3,9 +3,11 @@
 Each entry says whether the handler writes (the pipeline then opens a write transaction and records
 the idempotency token) and which access it needs (authorization.py interprets it).
 
-A handler that must call another service (the S3 store's STS, S3 itself) must not do so inside its
-transaction: on SQLite a write transaction is the database's one write lock, and on PostgreSQL any
-transaction holds a pooled connection. Such a handler is *staged*: its entry names a `prepare`
+A handler that must call another service (the S3 store's STS, S3 itself) or do long work (parse and
+plan a job template, check an environment template) must not do so inside its transaction: on
+SQLite a write transaction is the database's one write lock, and on PostgreSQL any transaction holds
+a pooled connection. Such a handler is *staged* (and the pipeline runs the whole request in a worker
+thread, off the event loop): its entry names a `prepare`
 function, `prepare(ctx, params) -> Callable[[], Any] | None`. The pipeline runs it first, after
 authorization, in a read transaction of its own: it checks and reads what the call needs and returns
 the call (or None when there is nothing to call). The pipeline runs that call with no transaction or

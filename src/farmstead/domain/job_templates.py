@@ -27,11 +27,12 @@ from openjd.model import (
     create_job,
     decode_environment_template,
     decode_job_template,
-    document_string_to_object,
     merge_job_parameter_definitions,
     preprocess_job_parameters,
 )
 from openjd.model import v2023_09
+
+from farmstead.domain.template_documents import DocumentError, load_document
 
 SUPPORTED_EXTENSIONS = frozenset(extension.value for extension in v2023_09.ExtensionName)
 """Every OpenJD extension the installed openjd-model implements; plan_job accepts a narrower set."""
@@ -112,14 +113,15 @@ class JobPlan:
 
 
 def parse_template(text: str, template_type: str) -> dict:
-    """JSON or YAML as `template_type` says; the other kind of document, or no mapping, is an error."""
+    """JSON or YAML as `template_type` says; the other kind of document, no mapping, or a document
+    outside the bounds of domain/template_documents.py is an error."""
     try:
         document_type = DocumentType(template_type)
     except ValueError:
         raise TemplateError(f"templateType must be JSON or YAML, not {template_type!r}.") from None
     try:
-        document = document_string_to_object(document=text, document_type=document_type)
-    except DecodeValidationError as exc:
+        document = load_document(text, document_type.value)
+    except DocumentError as exc:
         raise TemplateError(str(exc)) from None
     # Every JSON document is also YAML, so the YAML parser alone never notices the mix-up.
     if document_type is DocumentType.YAML and text.lstrip().startswith("{"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from farmstead.api import store_outages
 from farmstead.api.context import Caller
 from farmstead.clock import Clock
 from farmstead.config import Settings
@@ -19,7 +20,7 @@ from farmstead.domain import log_names
 from farmstead.logs import registry
 from farmstead.protocol.errors import ServiceError
 from farmstead.protocol.pagination import TokenCodec
-from farmstead.store.engine import Store
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 
 @dataclass
@@ -59,7 +60,13 @@ class LogsExecutor:
         handler = self._handlers.get(operation)
         if handler is None:  # the pipeline only routes implemented operations; this is a safety net
             raise ServiceError("UnknownOperationException", f"Farmstead does not implement logs:{operation}.")
-        transaction = self.store.write() if handler.write else self.store.read()
-        with transaction as conn:
-            ctx = LogsContext(conn, caller, self.clock.now(), self.settings, self.tokens, operation)
-            return handler.fn(ctx, params)
+        try:
+            transaction = self.store.write() if handler.write else self.store.read()
+            with transaction as conn:
+                ctx = LogsContext(conn, caller, self.clock.now(), self.settings, self.tokens, operation)
+                return handler.fn(ctx, params)
+        except (StoreBusy, StoreUnavailable) as error:
+            refusal = store_outages.refusal(error)
+            # Modelled by every logs operation's client (botocore retries it by its code).
+            raise ServiceError("ThrottlingException", refusal.message,
+                               retryAfterSeconds=refusal.retry_after_seconds) from None

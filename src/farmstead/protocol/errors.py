@@ -30,6 +30,17 @@ class ServiceError(Exception):
         return {"message": self.message, **self.members}
 
 
+class Unavailable(Exception):
+    """The server cannot serve the request now (its store is busy or unreachable), raised where the
+    protocol is not yet known (authenticating the caller, which every protocol shares); each
+    pipeline answers it with its own "retry later" error and Retry-After."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
 # Errors outside the model: SigV4 failures and routing misses, answered the way AWS front ends do.
 _UNMODELLED_STATUS = {
     "MissingAuthenticationTokenException": 403,

@@ -26,7 +26,8 @@ import orjson
 from botocore.model import OperationModel, ServiceModel
 
 from farmstead.protocol import asgi, parsing
-from farmstead.protocol.errors import ServiceError
+from farmstead.protocol.admission import Admission, Kind
+from farmstead.protocol.errors import ServiceError, Unavailable
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 from farmstead.protocol.validation import FieldError, validate
 
@@ -81,7 +82,8 @@ class JsonRpcPipeline:
 
     def __init__(self, service_name: str, authenticate: Authenticate, execute: Execute, *,
                  implemented: Collection[str], validation_error_code: str = "ValidationException",
-                 internal_error_code: str = "InternalFailure") -> None:
+                 internal_error_code: str = "InternalFailure", admission: Admission | None = None,
+                 worker_operations: Collection[str] = ()) -> None:
         self.service = load_service(service_name)
         unknown = set(implemented) - self.service.operation_names
         if unknown:
@@ -92,6 +94,9 @@ class JsonRpcPipeline:
         self._implemented = frozenset(implemented)
         self._validation_error_code = validation_error_code  # CloudWatch Logs: InvalidParameterException
         self._internal_error_code = internal_error_code
+        self._admission = admission
+        #: Operations admission control counts as workers' traffic (protocol/admission.py).
+        self._worker_targets = frozenset(f"{self.service.target_prefix}.{name}" for name in worker_operations)
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     def handles(self, target: str) -> bool:
@@ -99,13 +104,22 @@ class JsonRpcPipeline:
         return target.startswith(self.service.target_prefix + ".")
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
+        async def serve_request() -> None:
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                             max_body=MAX_BODY_BYTES, too_large=self._too_large)
+
+        kind = Kind.WORKER if _target_of(scope) in self._worker_targets else Kind.USER
+        await asgi.admitted(scope, send, self._admission, kind, serve_request,
+                            lambda _id, message, retry_after: self._unavailable(message, retry_after))
+
+    def _too_large(self, _request_id: str) -> asgi.Answer:
+        """Answered before the signature is checked: the body was never read in full."""
+        return self._error(self._validation_error_code,
+                           f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", {})
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise ServiceError("SerializationException", "Request body is too large.")
             principal = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             name, op = self._operation(scope["method"], raw_path, headers.get("x-amz-target", ""))
             params = _decode(body)
@@ -124,6 +138,8 @@ class JsonRpcPipeline:
             return self._error(err.code, err.message, err.members)
         except SignatureError as err:
             return self._error(err.code, err.message, {})
+        except Unavailable as err:
+            return self._unavailable(err.message, err.retry_after_seconds)
         except Exception:
             log.exception("internal error %s", request_id)
             return self._error(self._internal_error_code, f"Internal server error (request {request_id}).", {})
@@ -150,10 +166,25 @@ class JsonRpcPipeline:
         return ServiceError(self._validation_error_code,
                             f"{count} validation error{'s' if count > 1 else ''} detected: {detail}")
 
+    def _unavailable(self, message: str, retry_after_seconds: int) -> tuple[int, list, bytes]:
+        """ThrottlingException (botocore retries it by its code) with Retry-After."""
+        return self._error("ThrottlingException", message, {"retryAfterSeconds": retry_after_seconds})
+
     def _error(self, code: str, message: str, members: dict[str, Any]) -> tuple[int, list, bytes]:
+        members = dict(members)
+        retry_after = members.pop("retryAfterSeconds", None)  # a header, as the REST protocols send it
         body = {"__type": code, "message": message, **members}
         headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-errortype", code.encode())]
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
         return self.service.error_status(code), headers, orjson.dumps(_to_wire(body))
+
+
+def _target_of(scope) -> str:
+    for name, value in scope["headers"]:
+        if name.lower() == b"x-amz-target":
+            return value.decode("latin-1")
+    return ""
 
 
 def _decode(body: bytes) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class OperationInfo:
     method: str
     uri_template: str
     success_status: int
+    #: A worker's call (the model sends it to the `scheduling.` endpoint), not a user's (`management.`).
+    worker_call: bool = False
 
 
 @functools.cache
@@ -56,5 +58,6 @@ def operations() -> dict[str, OperationInfo]:
             method=op.http["method"],
             uri_template=op.http["requestUri"],
             success_status=int(op.http.get("responseCode", 200)),
+            worker_call=(op.endpoint or {}).get("hostPrefix", "").startswith("scheduling."),
         )
     return index

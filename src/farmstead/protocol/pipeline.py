@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from farmstead.protocol import asgi, parsing, serialization
-from farmstead.protocol.errors import ServiceError, validation_error
+from farmstead.protocol.admission import Admission, Kind
+from farmstead.protocol.errors import ServiceError, Unavailable, throttled, validation_error
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.routing import MethodNotAllowed, RouteNotFound, router
 from farmstead.protocol.signing import IncomingRequest, SignatureError
@@ -30,9 +31,10 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 ch
 
 class ApiPipeline:
     def __init__(self, authenticate: Authenticate, execute: Execute,
-                 in_thread: Callable[[str], bool] | None = None) -> None:
+                 in_thread: Callable[[str], bool] | None = None, admission: Admission | None = None) -> None:
         self._authenticate = authenticate
         self._execute = execute
+        self._admission = admission
         #: Which operations may wait on another service (the executor's staged handlers): those run in
         #: a worker thread, so the event loop goes on serving while they wait.
         self._in_thread = in_thread
@@ -41,24 +43,26 @@ class ApiPipeline:
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id),
-                         in_thread=self._runs_in_thread(scope))
+        info = self._route(scope)
+        in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
 
-    def _runs_in_thread(self, scope) -> bool:
-        if self._in_thread is None:
-            return False
+        async def serve_request() -> None:
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                             max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread)
+
+        kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
+        await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
+
+    def _route(self, scope) -> OperationInfo | None:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         try:
-            info, _labels = self._router.match(scope["method"], raw_path.split("?", 1)[0])
+            return self._router.match(scope["method"], raw_path.split("?", 1)[0])[0]
         except (RouteNotFound, MethodNotAllowed):
-            return False
-        return self._in_thread(info.name)
+            return None
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise validation_error("Request body is too large.", reason="OTHER")
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
@@ -79,6 +83,8 @@ class ApiPipeline:
             return serialization.error(err)
         except SignatureError as err:
             return serialization.error(ServiceError(err.code, err.message))
+        except Unavailable as err:
+            return serialization.error(throttled(err.message, err.retry_after_seconds))
         except Exception:
             log.exception("internal error %s", request_id)
             return serialization.error(
@@ -97,3 +103,14 @@ class ApiPipeline:
         problems = validate(info.model.output_shape, wire)
         if problems:
             raise RuntimeError(f"{info.name} answered outside its output shape: {problems}")
+
+
+def _refused(_request_id: str, message: str, retry_after_seconds: int) -> asgi.Answer:
+    """Admission control's answer (protocol/admission.py), before the body is read."""
+    return serialization.error(throttled(message, retry_after_seconds))
+
+
+def _too_large(_request_id: str) -> asgi.Answer:
+    """Answered before the signature is checked: the body was never read in full."""
+    return serialization.error(validation_error(
+        f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", reason="OTHER"))

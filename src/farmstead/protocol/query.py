@@ -16,7 +16,8 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from farmstead.protocol import asgi
-from farmstead.protocol.errors import ServiceError
+from farmstead.protocol.admission import Admission, Kind
+from farmstead.protocol.errors import ServiceError, Unavailable
 from farmstead.protocol.signing import IncomingRequest, SignatureError
 
 log = logging.getLogger("farmstead.api")
@@ -40,20 +41,33 @@ class QueryPipeline:
     """ASGI app for one query-protocol service (signing name `signing_name`, XML namespace `namespace`)."""
 
     def __init__(self, signing_name: str, namespace: str, authenticate: Callable[[IncomingRequest], Any],
-                 actions: Mapping[str, Action]) -> None:
+                 actions: Mapping[str, Action], admission: Admission | None = None) -> None:
         self._signing_name = signing_name
         self._namespace = namespace
         self._authenticate = authenticate
         self._actions = dict(actions)
+        self._admission = admission
 
     async def __call__(self, scope, receive, send) -> None:
-        await asgi.serve(receive, send, lambda body, request_id: self.handle(scope, body, request_id))
+        async def serve_request() -> None:
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+                             max_body=MAX_BODY_BYTES, too_large=self._too_large)
+
+        await asgi.admitted(scope, send, self._admission, Kind.USER, serve_request, self._throttled)
+
+    def _throttled(self, request_id: str, message: str, retry_after_seconds: int) -> asgi.Answer:
+        status, headers, body = self._error(400, "Throttling", message, request_id)
+        headers.append((b"retry-after", str(retry_after_seconds).encode()))
+        return status, headers, body
+
+    def _too_large(self, request_id: str) -> asgi.Answer:
+        """Answered before the signature is checked: the body was never read in full."""
+        return self._error(400, "SerializationException",
+                           f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", request_id)
 
     def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
-            if len(body) > MAX_BODY_BYTES:
-                raise ServiceError("SerializationException", "Request body is too large.")
             caller = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
             name = fields.get("Action", "")
@@ -69,6 +83,10 @@ class QueryPipeline:
             return self._error(err.status, err.code, err.message, request_id)
         except ServiceError as err:
             return self._error(err.status, err.code, err.message, request_id)
+        except Unavailable as err:
+            status, headers, body = self._error(503, "ServiceUnavailable", err.message, request_id)
+            headers.append((b"retry-after", str(err.retry_after_seconds).encode()))
+            return status, headers, body
         except Exception:
             log.exception("internal error %s", request_id)
             return self._error(500, "InternalFailure", f"Internal server error (request {request_id}).", request_id)

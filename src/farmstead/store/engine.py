@@ -2,7 +2,8 @@
 
 Owns: creating the SQLAlchemy engine (SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for
 writes so two writers queue instead of deadlocking on the upgrade from a read lock; PostgreSQL:
-psycopg 3 with a pool), running migrations, and the `read()`/`write()` transactions.
+psycopg 3 with a pool), running migrations, the `read()`/`write()` transactions, and telling the
+driver errors that mean "not now" (StoreBusy, StoreUnavailable) from the ones that are bugs.
 Must not: hold queries for any resource.
 """
 
@@ -27,8 +28,31 @@ class StoreBusy(Exception):
     """
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be used now: the database is down or unreachable, or its disk is full.
+
+    `cause` says which in words an operator acts on ("the database cannot be reached"); `detail` is
+    the driver's own message, for the server log. The API answers ThrottlingException with
+    Retry-After (docs/operations.md): every official client retries it, and nothing was written.
+    """
+
+    def __init__(self, cause: str, detail: str) -> None:
+        super().__init__(f"{cause}: {detail}")
+        self.cause = cause
+        self.detail = detail
+
+
 # SQLite: "database is locked"/"busy"; PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
 _BUSY_SQLSTATES = {"40001", "40P01", "55P03"}
+# PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and class 08
+# (connection exceptions); disk_full, out_of_memory.
+_UNREACHABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+_FULL_SQLSTATES = {"53100", "53200"}
+UNREACHABLE = "the database cannot be reached"
+OUT_OF_SPACE = "the store is out of disk space"
+DISK_FAILING = "the store cannot read or write its files"
+#: How long a PostgreSQL connection attempt may take before the store counts as unreachable.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _is_busy(error: sa.exc.DBAPIError) -> bool:
@@ -37,6 +61,41 @@ def _is_busy(error: sa.exc.DBAPIError) -> bool:
         return True
     text = str(original).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+def _unavailable(error: sa.exc.DBAPIError) -> StoreUnavailable | None:
+    """The StoreUnavailable an error means, or None for an error that is a bug (bad SQL, a constraint)."""
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or ""
+    text = str(original).lower()
+    detail = str(original).strip()
+    if state in _FULL_SQLSTATES or "database or disk is full" in text or "no space left" in text:
+        return StoreUnavailable(OUT_OF_SPACE, detail)
+    if "disk i/o error" in text or "unable to open database file" in text or "readonly database" in text:
+        return StoreUnavailable(DISK_FAILING, detail)
+    # psycopg reports a refused or dropped connection as an OperationalError without a SQLSTATE, and
+    # SQLAlchemy marks a dropped one as a disconnect.
+    refused = (isinstance(error, sa.exc.OperationalError) and not state
+               and type(original).__module__.startswith("psycopg"))
+    if state.startswith("08") or state in _UNREACHABLE_SQLSTATES or error.connection_invalidated or refused:
+        return StoreUnavailable(UNREACHABLE, detail)
+    return None
+
+
+@contextlib.contextmanager
+def _classified() -> Iterator[None]:
+    """Driver errors that mean "not now" as StoreBusy or StoreUnavailable; anything else unchanged."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        if _is_busy(error):
+            raise StoreBusy(str(error.orig)) from error
+        unavailable = _unavailable(error)
+        if unavailable is not None:
+            raise unavailable from error
+        raise
+    except sa.exc.TimeoutError as error:  # every pooled connection in use for pool_timeout seconds
+        raise StoreBusy(str(error)) from error
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -49,7 +108,11 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> E
         _configure_sqlite(engine)
         return engine
     # Sized per server process: replicas x (pool_size + max_overflow) < max_connections (docs/operations.md).
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    # A bounded connect: an unreachable host would otherwise hold the request for the OS's TCP timeout.
+    connect_args = {} if "connect_timeout" in sa.engine.make_url(url).query else {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                            connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -89,26 +152,16 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-        except sa.exc.DBAPIError as error:
-            if _is_busy(error):
-                raise StoreBusy(str(error.orig)) from error
-            raise
+        with _classified(), self.engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction, committed before the block returns (nothing accepted is lost)."""
-        try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(farmstead_write=True)
-                with conn.begin():
-                    yield conn
-        except sa.exc.DBAPIError as error:
-            if _is_busy(error):
-                raise StoreBusy(str(error.orig)) from error
-            raise
+        with _classified(), self.engine.connect() as conn:
+            conn = conn.execution_options(farmstead_write=True)
+            with conn.begin():
+                yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from support.live_server import LiveServer, free_port
 from support.raw_http import signed_request
+from support.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 
 def _initdb() -> str | None:
@@ -131,6 +132,31 @@ def test_stopped_database_is_answered_retry_later_and_service_resumes_when_it_is
     finally:
         live.stop()
 
+
+
+def test_workers_silent_only_because_the_database_was_down_are_not_declared_lost(private_postgres, tmp_path):
+    """Every heartbeat fails while the database is down: that is the store's silence, not the
+    workers'. Once it is back they get a whole timeout to get through before the sweep judges them."""
+    live = LiveServer(tmp_path, database_url=private_postgres.url,
+                      extra_env={"FARMSTEAD_WORKER_TIMEOUT_SECONDS": "2"}).start()
+    try:
+        deadline = live.client()
+        farm_id = deadline.create_farm(displayName="outage")["farmId"]
+        fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
+                                         maxWorkerCount=1, configuration=LINUX_FLEET)["fleetId"]
+        worker = ScriptedWorker(deadline, farm_id, fleet_id)
+        worker.poll()
+        private_postgres.stop()
+        time.sleep(4)  # twice the worker timeout, the sweeper failing every pass meanwhile
+        private_postgres.start()
+        time.sleep(1.5)  # the sweeper's passes after the store came back, before the worker's retry lands
+        worker.poll()  # a STATUS_CONFLICT here: the worker was declared lost for the store's outage
+        assert deadline.get_worker(**worker.ids)["status"] == "IDLE"  # started, with no work
+        time.sleep(4.5)  # and a worker that stays silent once the store is back is still found out
+        assert deadline.get_worker(**worker.ids)["status"] == "NOT_RESPONDING"
+        assert "Traceback" not in live.log_text()
+    finally:
+        live.stop()
 
 def _sts_call(endpoint: str, key_id: str) -> tuple[int, dict, bytes]:
     """STS GetCallerIdentity signed with `key_id` (authenticating a key not seen yet reads the store)."""

@@ -17,7 +17,7 @@ import threading
 from farmstead.api import fan_outs as job_fan_outs
 from farmstead.clock import Clock
 from farmstead.store import fan_outs, leases
-from farmstead.store.engine import Store, StoreBusy
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.fan_outs")
 
@@ -58,6 +58,8 @@ class FanOutRunner:
                     self.drain(job_id)
             except StoreBusy as error:
                 log.info("store busy; queued task changes wait for the next pass: %s", error)
+            except StoreUnavailable as error:
+                log.warning("queued task changes wait for the store: %s", error.cause)
             except Exception:  # noqa: BLE001 - keep the thread alive; the next pass retries
                 log.exception("applying queued task changes failed")
 

@@ -18,7 +18,7 @@ from farmstead.api import job_creation
 from farmstead.clock import Clock
 from farmstead.domain import job_templates
 from farmstead.store import jobs, leases, steps, tasks
-from farmstead.store.engine import Store
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.materializer")
 
@@ -54,6 +54,8 @@ class Materializer:
                     if self._stop.is_set():
                         return
                     self.materialize(job_id)
+            except (StoreBusy, StoreUnavailable) as error:
+                log.warning("materializer pass skipped; the next wake retries: %s", error)
             except Exception:  # noqa: BLE001 - keep the thread alive; the next wake retries
                 log.exception("materializer pass failed")
 

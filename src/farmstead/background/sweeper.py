@@ -5,6 +5,9 @@ configured timeout (or, while it runs its fleet's host configuration script, tha
 timeout) is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
 tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
 Expired temporary credentials and day-old idempotency records are removed.
+After the store was unavailable (a database outage, a full disk), no worker is declared lost until
+the store has been back for a whole timeout: their heartbeats failed with the store, not with them,
+and a worker retrying with back-off needs that long to get through again.
 Several replicas on one PostgreSQL database sweep once, not once each: the replica holding the
 `sweeper` lease (store/leases.py) does the passes and renews it on each; if it stops, another takes
 the lease over once it lapses. An advisory lock around the pass also keeps two passes from overlapping.
@@ -17,12 +20,12 @@ import os
 import socket
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from farmstead.api.worker_schedule import release_worker_sessions
 from farmstead.clock import Clock
 from farmstead.store import housekeeping, leases, workers
-from farmstead.store.engine import Store
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.sweeper")
 LEASE = "sweeper"
@@ -39,6 +42,9 @@ class Sweeper:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="farmstead-sweeper", daemon=True)
+        #: When a pass last failed because the store was unavailable, and when one next succeeded.
+        self._unavailable_at: datetime | None = None
+        self._back_at: datetime | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -56,8 +62,18 @@ class Sweeper:
         while not self._stop.wait(self._interval):
             try:
                 self.sweep()
+            except StoreUnavailable as error:
+                self.store_unavailable()
+                log.warning("sweep skipped, the store is unavailable: %s", error.cause)
+            except StoreBusy as error:
+                log.info("store busy; the next pass sweeps: %s", error)
             except Exception:  # noqa: BLE001 - keep sweeping; the next pass retries
                 log.exception("sweep failed")
+
+    def store_unavailable(self) -> None:
+        """A pass found the store unavailable: liveness is judged afresh once it is back."""
+        self._unavailable_at = self._clock.now()
+        self._back_at = None
 
     def sweep(self) -> int:
         """One pass if this replica holds (or takes) the lease; returns the workers it declared lost."""
@@ -70,6 +86,12 @@ class Sweeper:
             if not housekeeping.try_lock(conn, "sweeper"):
                 return 0
             cutoff = now - self._timeout
+            if self._unavailable_at is not None:
+                self._back_at = self._back_at or now
+                if now - self._back_at < self._timeout:
+                    housekeeping.forget_expired(conn, now)
+                    return 0  # workers whose calls failed with the store get a whole timeout to come back
+                self._unavailable_at = self._back_at = None
             for worker in workers.silent_since(conn, cutoff, now):
                 if workers.mark_not_responding(conn, worker.worker_id, cutoff, now, "farmstead:liveness"):
                     release_worker_sessions(conn, worker.worker_id, now)

@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test screenshots bench bench-slurm clean coverage browser
+.PHONY: install up test lint screenshots bench bench-slurm clean coverage browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ install: $(STAMP)
 # The server, $(WORKERS) local workers and a ready farm (docs/up.md); Ctrl-C stops them all.
 up: install
 	$(BIN)/farmstead up --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) --workers $(WORKERS)
+
+# The gate CI runs before the tests: ruff (pyflakes, pycodestyle, isort, pyupgrade, bugbear; pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
 
 # The web monitor's browser tests (tests/web) drive Debian's Chromium: installed here when missing and we
 # are root with apt-get; otherwise those tests skip and say why.

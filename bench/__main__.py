@@ -10,8 +10,17 @@ import argparse
 import sys
 import time
 
-from bench import admission_cost, api_rps, concurrency, create_job_scaling, dispatch, end_to_end, fan_outs, \
-    get_job_flatness, heartbeats
+from bench import (
+    admission_cost,
+    api_rps,
+    concurrency,
+    create_job_scaling,
+    dispatch,
+    end_to_end,
+    fan_outs,
+    get_job_flatness,
+    heartbeats,
+)
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.

@@ -29,7 +29,8 @@ from bench.launcher import ProcessStats, running_server
 from bench.load import LoadGenerator
 from bench.machine import OtherLoad
 
-DESCRIPTION = "admission control on vs off: GetJob/GetFarm req/s and dispatch tasks/s, A/B in one run (target cost <= 5 %)"
+DESCRIPTION = (
+    "admission control on vs off: GetJob/GetFarm req/s and dispatch tasks/s, A/B in one run (target cost <= 5 %)")
 SETTINGS = {"on": {}, "off": {"FARMSTEAD_MAX_IN_FLIGHT": "0"}}
 ROUNDS, QUICK_ROUNDS = 8, 2
 PAIRS, QUICK_PAIRS = 3, 1
@@ -50,7 +51,7 @@ def _api_rounds(rounds: int) -> list[tuple[str, float, float, float]]:
                 farm.wait_created(job_id)
                 servers[name] = (ProcessStats(server.process.pid), {
                     "GetJob": farm.get_job_request(job_id), "GetFarm": farm.sign("GetFarm", {"farmId": farm.farm_id})})
-            for stats, requests in servers.values():  # warm-up
+            for _stats, requests in servers.values():  # warm-up
                 for request in requests.values():
                     load.run(request, 1.0)
             for index in range(rounds):
@@ -116,7 +117,8 @@ def _in_process(blocks: int, requests_per_block: int = 3_000) -> tuple[float, fl
         app = create_app(Settings.from_env(data_dir, database_url=f"sqlite:///{data_dir / 'farmstead.db'}"))
         path, _, query = request.target.partition("?")
         scope = {"type": "http", "method": request.method, "path": path, "raw_path": path.encode(),
-                 "query_string": query.encode(), "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers]}
+                 "query_string": query.encode(),
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers]}
         on, off = Admission(Limits(128, 32, 1.0)), None
         statuses: list[int] = []
 
@@ -147,7 +149,7 @@ def _in_process(blocks: int, requests_per_block: int = 3_000) -> tuple[float, fl
         app.store.dispose()
         if set(statuses) != {200}:
             raise RuntimeError(f"GetFarm answered {sorted(set(statuses))} in process")
-    return median(times_on), median(times_off), [a - b for a, b in zip(times_on, times_off)]
+    return median(times_on), median(times_off), [a - b for a, b in zip(times_on, times_off, strict=True)]
 
 
 def run(args: argparse.Namespace) -> None:

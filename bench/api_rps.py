@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"  {tasks:,} tasks materialized in {time.monotonic() - started:.0f} s", flush=True)
             requests = [farm.sign("GetFarm", {"farmId": farm.farm_id}, label="GetFarm"),
                         farm.get_job_request(job_id, f"GetJob {tasks:,} tasks")]
-            for request, expect in zip(requests, (None, tasks)):
+            for request, expect in zip(requests, (None, tasks), strict=True):
                 _check(request, expect)
             for request in requests:  # warm-up: connections, caches, the key lookup
                 load.run(request, 1.0, connections=load.connections)

@@ -26,7 +26,6 @@ from bench.figures import histogram_percentile, table
 from bench.launcher import REGION, ProcessStats
 from bench.lean_client import presign
 from bench.machine import OtherLoad
-
 from support import databases  # noqa: E402 - bench.launcher put tests/ on sys.path
 from support.scripted_worker import CAPABILITIES, LINUX_FLEET  # noqa: E402
 
@@ -56,7 +55,7 @@ def _setup(server) -> tuple[list[list[bytes]], list[bytes]]:
         admin.associate_member_to_farm(farmId=farm_id, principalId=principal, principalType="USER",
                                        identityStoreId="d-0000000000", membershipLevel="MANAGER")
 
-        def sign(operation, labels, **kwargs):
+        def sign(operation, labels, key_id=key_id, secret=secret, **kwargs):
             return presign(server.endpoint, operation, labels, key_id=key_id, secret=secret, region=REGION,
                            **kwargs).wire()
         mixes.append([

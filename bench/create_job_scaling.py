@@ -10,6 +10,7 @@ Must not: run longer than its per-size timeout; a size that doesn't finish is re
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> None:
                  "RSS idle MiB", "peak RSS MiB", "peak-idle", "db / wal MiB", "others' load"], rows))
     print("\n  growth between sizes (x10 tasks each; linear = 10.0x time and CPU, 1.0x peak RSS):")
     growth = []
-    for small, big in zip(results, results[1:]):
+    for small, big in itertools.pairwise(results):
         both = big.complete_s is not None and small.complete_s is not None
         added_small = max(small.peak_rss_mib - small.rss_before_mib, 1.0)
         growth.append([f"{small.tasks:,} -> {big.tasks:,}",

@@ -105,7 +105,7 @@ async def _call(host, port, connection, wire: bytes, result: ClassResult) -> tup
         headers = {line.split(b":", 1)[0].strip().lower(): line.split(b":", 1)[1].strip()
                    for line in head.split(b"\r\n")[1:] if b":" in line}
         await asyncio.wait_for(reader.readexactly(int(headers.get(b"content-length", b"0"))), TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         result.timeouts += 1
         return _closed(connection), 0, 0.0
     except (OSError, asyncio.IncompleteReadError):

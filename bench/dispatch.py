@@ -225,9 +225,9 @@ def _row(m: Measurement) -> list[object]:
             m.result.retried, f"{m.other_load:.0%}", m.check]
 
 
-HEADERS = ["store", "replicas", "workers", "tasks done", "s", "tasks/s", "first → last ¼", "p50 ms", "p99 ms", "server CPU/task",
-           "PG backends CPU/task", "server busy", "client CPU (per process)", "client CPU/call", "429/503",
-           "others' load", "each task exactly once"]
+HEADERS = ["store", "replicas", "workers", "tasks done", "s", "tasks/s", "first → last ¼", "p50 ms", "p99 ms",
+           "server CPU/task", "PG backends CPU/task", "server busy", "client CPU (per process)", "client CPU/call",
+           "429/503", "others' load", "each task exactly once"]
 
 
 def _print_client_figures() -> None:

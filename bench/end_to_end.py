@@ -29,7 +29,6 @@ from bench.farm_setup import frame_template
 from bench.figures import table
 from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, ProcessStats, running_server
 from bench.machine import OtherLoad
-
 from support.official_clients import client_venv  # noqa: E402 (bench.launcher put tests/ on sys.path)
 from support.scripted_worker import LINUX_FLEET  # noqa: E402
 

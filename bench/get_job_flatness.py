@@ -52,7 +52,7 @@ def _requests(farm: Farm) -> list[SignedRequest]:
     requests = [farm.sign("GetFarm", {"farmId": farm.farm_id}, label="GetFarm"),
                 farm.get_job_request(small, "GetJob 1 task"),
                 farm.get_job_request(big, f"GetJob {BIG_JOB_TASKS:,} tasks")]
-    for request, tasks in zip(requests, (None, 1, BIG_JOB_TASKS)):
+    for request, tasks in zip(requests, (None, 1, BIG_JOB_TASKS), strict=True):
         _check(request, tasks)
     return requests
 

@@ -187,7 +187,7 @@ async def _drive(run: Run, intervals: int, setup_seconds: float, stats: ProcessS
     setup_s = time.monotonic() - run.t0
     if not run.all_started.is_set():
         # The server could not set the rest up while serving the started workers' heartbeats.
-        for index, task in zip(order, tasks):
+        for index, task in zip(order, tasks, strict=False):  # tasks made so far
             if index not in run.started_indexes:
                 task.cancel()
         print(f"  only {run.started:,} of {run.workers:,} workers STARTED within {setup_seconds:.0f} s: the "

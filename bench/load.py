@@ -20,8 +20,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from bench.figures import histogram_percentile
@@ -125,7 +125,7 @@ class LoadGenerator:
                   for i in range(self._processes)]
         caps = [max_requests // self._processes] * self._processes
         futures = [self._pool.submit(_drive_process, request.wire(), host, int(port), share, seconds, cap)
-                   for share, cap in zip(shares, caps) if share]
+                   for share, cap in zip(shares, caps, strict=True) if share]
         results = [future.result() for future in futures]
         histogram = Counter()
         for _count, _elapsed, raw, _failures, _cpu in results:

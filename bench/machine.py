@@ -116,7 +116,7 @@ def server_source() -> str:
 
 def describe(busy: float) -> str:
     """The machine line; `busy` is busy_share() measured just before, so others' load is on record."""
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; nproc {CPUS}; "
+    return (f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; nproc {CPUS}; "
             f"{_cpu_model()}; {_memory_gib():.1f} GiB RAM; Python {platform.python_version()}; "
             f"store SQLite {sqlite3.sqlite_version} (WAL); {platform.system()} {platform.release()}; "
             f"load average {os.getloadavg()[0]:.2f}, {busy:.0%} of CPU busy before start")

@@ -1,14 +1,14 @@
 """Scripted workers without boto3: many asyncio workers per process, each on its own keep-alive socket.
 
 Owns: driving already-STARTED workers through UpdateWorkerSchedule as fast as the server answers.
-Each worker reports every action it holds (tasks queued ahead included) as SUCCEEDED (startedAt, endedAt, completedStatus,
-processExitCode 0 in one report, as the agent sends a finished action) and takes its next action
-from the same answer; a worker stops when the time is up or when an answer assigns it nothing.
-Every request is signed anew (bench.sigv4), because its body changes every call. Workers run in
-several processes (fork) so the client is never the bottleneck; each process reports its own CPU.
-A warm-up call per worker (no report; it gets the first action) happens before the clock starts,
-so the measured window holds only report-and-take calls. Answers 429/503 are retried with the same
-report and counted.
+Each worker reports every action it holds (tasks queued ahead included) as SUCCEEDED (startedAt,
+endedAt, completedStatus, processExitCode 0 in one report, as the agent sends a finished action) and
+takes its next action from the same answer; a worker stops when the time is up or when an answer
+assigns it nothing. Every request is signed anew (bench.sigv4), because its body changes every call.
+Workers run in several processes (fork) so the client is never the bottleneck; each process reports
+its own CPU. A warm-up call per worker (no report; it gets the first action) happens before the
+clock starts, so the measured window holds only report-and-take calls. Answers 429/503 are retried
+with the same report and counted.
 Must not: set anything up (workers must exist and be STARTED) or decide what the figures mean.
 """
 
@@ -225,8 +225,8 @@ class Swarm:
             receiving, sending = self._context.Pipe(duplex=False)
             process = self._context.Process(
                 target=_process_main, daemon=True,
-                args=(self._host, self._ports[index % len(self._ports)], self._credentials, share, self._ready, self._go, self._start,
-                      seconds, sending))
+                args=(self._host, self._ports[index % len(self._ports)], self._credentials, share, self._ready,
+                      self._go, self._start, seconds, sending))
             process.start()
             sending.close()
             self._processes.append(process)

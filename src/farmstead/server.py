@@ -18,10 +18,9 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 
 from farmstead import __version__
-from farmstead.api import caller_identity
+from farmstead.api import caller_identity, fan_outs
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
-from farmstead.api import fan_outs
 from farmstead.background.fan_outs import FanOutRunner
 from farmstead.background.materializer import Materializer
 from farmstead.background.sweeper import Sweeper

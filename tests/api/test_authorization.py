@@ -9,7 +9,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -168,7 +168,7 @@ class _SignedAt(SigV4Auth):
 def test_request_signed_twenty_minutes_ago_is_signature_expired(server):
     from support.live_server import ADMIN_SECRET
 
-    signed_at = datetime.now(timezone.utc) - timedelta(minutes=20)
+    signed_at = datetime.now(UTC) - timedelta(minutes=20)
     request = AWSRequest(method="GET", url=f"{server.endpoint}/2023-10-12/farms")
     _SignedAt(Credentials(ADMIN_KEY_ID, ADMIN_SECRET), "deadline", REGION, signed_at).add_auth(request)
     assert request.headers["X-Amz-Date"] == signed_at.strftime(SIGV4_TIMESTAMP)

@@ -1,11 +1,11 @@
 """Budgets through a real boto3 client: a queue to track, a schedule window, actions, owner-only access."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 CURRENT = {"fixed": {"startTime": NOW - timedelta(days=1), "endTime": NOW + timedelta(days=30)}}
 PAST = {"fixed": {"startTime": NOW - timedelta(days=30), "endTime": NOW - timedelta(days=1)}}
 FUTURE = {"fixed": {"startTime": NOW + timedelta(days=1), "endTime": NOW + timedelta(days=30)}}

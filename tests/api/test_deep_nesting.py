@@ -10,9 +10,9 @@ import pytest
 from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from protocol.model_strategies import input_strategy
 
 from farmstead.protocol.model import operations
-from protocol.model_strategies import input_strategy
 from support.raw_http import signed_request
 
 #: Below, at and past orjson's limit of 1,024 levels, and far past Python's recursion limit.
@@ -151,7 +151,7 @@ def test_fuzzed_nesting_never_reaches_a_500(server, deadline, depth, opener, whe
     elif where.startswith("template"):
         text = json.dumps({"priority": 50, "templateType": where.split()[1], "template": value})
     else:
-        text = '{"priority": 50, "templateType": "JSON", "template": "{}", "%s": {"x": %s}}' % (where, value)
+        text = f'{{"priority": 50, "templateType": "JSON", "template": "{{}}", "{where}": {{"x": {value}}}}}'
     status, headers, answer = signed_request(server.endpoint, "POST", path, text)
     _assert_refused(server, status, headers, answer, f"{where} x{depth} {opener}")
 

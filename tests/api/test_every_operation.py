@@ -15,9 +15,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from protocol.model_strategies import input_strategy
 
 from farmstead.protocol.model import operations
-from protocol.model_strategies import input_strategy
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 FUZZ = settings(max_examples=int(os.environ.get("FARMSTEAD_FUZZ_EXAMPLES", "6")), deadline=None,

@@ -418,7 +418,8 @@ def test_a_liveness_sweep_racing_a_heartbeat_on_another_replica_leaves_the_worke
     try:
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE workers SET last_seen_at = :then WHERE worker_id = :w"),
-                         {"then": now() - timedelta(seconds=10), "w": worker.worker_id})  # the server's sweeper waits 60 s
+                         # the server's sweeper waits 60 s
+                         {"then": now() - timedelta(seconds=10), "w": worker.worker_id})
         with engine.begin() as conn:  # the heartbeat's transaction on the other replica
             assert workers.touch(conn, farm["farmId"], farm["fleetId"], worker.worker_id, now()) is not None
             sweeping = threading.Thread(target=sweep)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from farmstead.api import key_cache
 from farmstead.api.context import Caller
 from farmstead.api.key_cache import KeyCache, KnownKey
 from farmstead.protocol.signing import Credential
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 class Clocks:

@@ -103,7 +103,7 @@ def test_list_limits_pages(deadline, farm_id):
     seen = []
     for page in deadline.get_paginator("list_limits").paginate(farmId=farm_id, PaginationConfig={"PageSize": 2}):
         assert len(page["limits"]) <= 2
-        seen += [(l["limitId"], l["currentCount"]) for l in page["limits"]]
+        seen += [(limit["limitId"], limit["currentCount"]) for limit in page["limits"]]
     assert seen == [(i, 0) for i in ids]
 
 
@@ -174,7 +174,7 @@ def test_list_associations_filters_by_queue_and_limit(deadline, farm_id):
     for page in deadline.get_paginator("list_queue_limit_associations").paginate(
             farmId=farm_id, PaginationConfig={"PageSize": 3}):
         pairs += [(a["queueId"], a["limitId"]) for a in page["queueLimitAssociations"]]
-    assert sorted(pairs) == sorted((q, l) for q in queues for l in limits) and len(pairs) == 4
+    assert sorted(pairs) == sorted((q, limit) for q in queues for limit in limits) and len(pairs) == 4
     by_limit = deadline.list_queue_limit_associations(farmId=farm_id, limitId=limits[1])["queueLimitAssociations"]
     assert {a["queueId"] for a in by_limit} == set(queues)
     both = deadline.list_queue_limit_associations(farmId=farm_id, queueId=queues[0], limitId=limits[0])

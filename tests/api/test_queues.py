@@ -1,6 +1,6 @@
 """Queues through a real boto3 client against a live server."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
@@ -199,7 +199,7 @@ def test_scheduling_waiter_gives_up_on_an_idle_queue(deadline, farm_id):
 
 def test_an_active_budget_tracking_the_queue_lifts_the_no_budget_block(deadline, farm_id):
     queue_id = _queue(deadline, farm_id, defaultBudgetAction="STOP_SCHEDULING_AND_COMPLETE_TASKS")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _implemented(lambda: deadline.create_budget(
         farmId=farm_id, usageTrackingResource={"queueId": queue_id}, displayName="b", approximateDollarLimit=10.0,
         actions=[{"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "thresholdPercentage": 100.0}],
@@ -261,7 +261,8 @@ def test_delete_queue_takes_its_environments_and_then_is_not_found(deadline, far
     queue_id = _queue(deadline, farm_id)
     env_id = deadline.create_queue_environment(
         farmId=farm_id, queueId=queue_id, priority=1, templateType="JSON",
-        template='{"specificationVersion": "environment-2023-09", "environment": {"name": "E", "variables": {"A": "1"}}}',
+        template='{"specificationVersion": "environment-2023-09", '
+                 '"environment": {"name": "E", "variables": {"A": "1"}}}',
     )["queueEnvironmentId"]
     deadline.delete_queue(farmId=farm_id, queueId=queue_id)
     with pytest.raises(deadline.exceptions.ResourceNotFoundException):

@@ -8,8 +8,8 @@ Scripted workers report through real boto3 calls with a clock ten minutes fast (
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -20,7 +20,7 @@ TEN_MINUTES = timedelta(minutes=10)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ what their scope lets them do (on top of their principal's memberships)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -96,9 +96,9 @@ def submit(deadline, farm_id, queue_id) -> str:
 
 def test_fleet_role_for_worker_mints_temporary_keys_valid_for_an_hour(server, users, farm):
     worker = new_worker(users.worker.client, farm)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     response = users.worker.client.assume_fleet_role_for_worker(**worker)
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     assert set(response) - {"ResponseMetadata"} == {"credentials"}
     credentials = response["credentials"]
     assert credentials["accessKeyId"].startswith("ASIA")
@@ -328,7 +328,7 @@ def store(server):
 
 
 def test_expired_keys_are_refused_then_deleted_by_the_next_mint(server, users, farm, store):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # Expired half an hour ago: inside the sweeper's keep window (store/housekeeping.py), so only the
     # mint below deletes it (an hour ago would race the sweeper).
     with store.write() as conn:

@@ -149,7 +149,8 @@ def test_batch_gets_answer_found_items_and_per_item_errors(deadline, finished):
         {**finished.key, "sessionActionId": action_id}, {**finished.key, "sessionActionId": missing_action}])
     assert [a["sessionActionId"] for a in answer["sessionActions"]] == [action_id]
     assert answer["sessionActions"][0]["sessionId"] == finished.session["sessionId"]
-    assert [(e["sessionActionId"], e["code"]) for e in answer["errors"]] == [(missing_action, "ResourceNotFoundException")]
+    assert [(e["sessionActionId"], e["code"]) for e in answer["errors"]] == [
+        (missing_action, "ResourceNotFoundException")]
 
 
 @pytest.mark.parametrize("call, member, resource_type", [
@@ -244,7 +245,8 @@ def test_update_session_before_the_worker_started_anything_drops_the_queued_task
     assert deadline.get_session_action(**key, sessionActionId=run["sessionActionId"])["status"] == "NEVER_ATTEMPTED"
     session = deadline.get_session(**key, sessionId=session_id)
     assert session["lifecycleStatus"] == "ENDED"
-    kinds = [next(iter(a["definition"])) for a in deadline.list_session_actions(**key, sessionId=session_id)["sessionActions"]]
+    listed = deadline.list_session_actions(**key, sessionId=session_id)["sessionActions"]
+    kinds = [next(iter(a["definition"])) for a in listed]
     assert kinds == ["envEnter", "taskRun"]  # an environment never entered is not exited
     counts = deadline.get_job(**key)["taskRunStatusCounts"]
     assert counts["SUCCEEDED"] == 0 and counts["FAILED"] == 0 and counts["INTERRUPTING"] == 0

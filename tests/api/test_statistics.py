@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +20,7 @@ ONE_FRAME = json.dumps({
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def two_sessions(deadline, farm):
     """One finished session in each queue, both run by the same worker."""
     jobs = [submit(deadline, farm, farm.queues[0], "first"), submit(deadline, farm, farm.queues[1], "second")]
     ScriptedWorker(deadline, farm.farm_id, farm.fleet_id).run()
-    runtimes = [runtime_of(deadline, farm, q, j) for q, j in zip(farm.queues, jobs)]
+    runtimes = [runtime_of(deadline, farm, q, j) for q, j in zip(farm.queues, jobs, strict=True)]
     return SimpleNamespace(jobs=jobs, runtimes=runtimes)
 
 
@@ -93,7 +93,8 @@ def test_resources_filter_the_sessions(deadline, farm, two_sessions):
 
 def test_job_grouping_names_the_job(deadline, farm, two_sessions):
     rows = aggregate(deadline, farm, groupBy=["JOB_ID"])["statistics"]
-    assert sorted((r["jobId"], r["jobName"]) for r in rows) == sorted(zip(two_sessions.jobs, ["first", "second"]))
+    assert sorted((r["jobId"], r["jobName"]) for r in rows) == sorted(
+        zip(two_sessions.jobs, ["first", "second"], strict=True))
 
 
 def test_window_without_sessions_gives_no_rows(deadline, farm, two_sessions):

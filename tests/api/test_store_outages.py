@@ -171,7 +171,8 @@ def _sts_call(endpoint: str, key_id: str) -> tuple[int, dict, bytes]:
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     SigV4Auth(Credentials(key_id, "secret"), "sts", "us-west-2").add_auth(request)
     prepared = request.prepare()
-    raw = urllib.request.Request(prepared.url, data=prepared.body, method="POST", headers=dict(prepared.headers.items()))
+    raw = urllib.request.Request(prepared.url, data=prepared.body, method="POST",
+                                 headers=dict(prepared.headers.items()))
     try:
         with urllib.request.urlopen(raw, timeout=30) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()

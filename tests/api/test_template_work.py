@@ -11,7 +11,6 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-
 from domain.test_template_documents import alias_bomb
 
 #: What /health may take while a template is refused (before the fix it waited minutes), with room
@@ -102,5 +101,6 @@ def test_large_template_is_planned_while_health_and_other_writes_answer(server, 
     job = deadline.get_job(farmId=farm_id, queueId=queue_id, jobId=created["jobId"])
     assert job["lifecycleStatus"] == "CREATE_COMPLETE" and sum(job["taskRunStatusCounts"].values()) == 300
     allowed = WAIT_SHARE * created["took"]
-    assert health.answers > 3 and health.slowest < allowed, f"/health took {health.slowest:.2f} s of {created['took']:.2f}"
+    assert health.answers > 3 and health.slowest < allowed, \
+        f"/health took {health.slowest:.2f} s of {created['took']:.2f}"
     assert writes and max(writes) < allowed, f"a write waited {max(writes):.2f} s of {created['took']:.2f}"

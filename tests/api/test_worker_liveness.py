@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -36,7 +36,8 @@ def test_silent_worker_loses_its_task_to_another(quick_server):
                                  template=TEMPLATE)["jobId"]
     silent = ScriptedWorker(deadline, farm_id, fleet_id)
     (_, action), = silent.pending_actions(silent.poll())
-    silent.reports[action["sessionActionId"]] = {"startedAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}
+    silent.reports[action["sessionActionId"]] = {"startedAt": "2026-01-01T00:00:00Z",
+                                                 "updatedAt": "2026-01-01T00:00:00Z"}
     silent.poll()
 
     deadline_at = time.monotonic() + 15
@@ -105,7 +106,7 @@ def test_a_worker_running_its_host_configuration_is_not_lost_until_the_scripts_t
 
     store = Store.open(quick_server.database_url or f"sqlite:///{quick_server.data_dir / 'farmstead.db'}")
     # A sweep as the server's would run it 290 s, then 305 s, from now (the server sweeps in real time).
-    clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=290))
+    clock = FakeClock(datetime.now(UTC) + timedelta(seconds=290))
     sweeper = Sweeper(store, clock, 2)
     try:
         sweeper.sweep()

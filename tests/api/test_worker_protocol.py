@@ -67,7 +67,8 @@ def test_a_scripted_worker_runs_a_job_to_success(deadline, farm):
     worker.run()
     kinds = [next(iter(a["definition"])) for a in worker.ran]
     assert kinds == ["envEnter", "taskRun", "taskRun", "taskRun", "envExit"]
-    frames = [a["definition"]["taskRun"]["parameters"]["Frame"]["int"] for a in worker.ran if "taskRun" in a["definition"]]
+    frames = [a["definition"]["taskRun"]["parameters"]["Frame"]["int"]
+              for a in worker.ran if "taskRun" in a["definition"]]
     assert frames == ["1", "2", "3"]
     finished = job(deadline, farm, job_id)
     assert finished["taskRunStatus"] == "SUCCEEDED"
@@ -141,7 +142,8 @@ def test_canceling_a_running_job_reaches_the_worker(deadline, farm):
     worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
     response = worker.poll()
     (session_id, action), = worker.pending_actions(response)
-    worker.reports[action["sessionActionId"]] = {"startedAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:01Z"}
+    worker.reports[action["sessionActionId"]] = {"startedAt": "2026-01-01T00:00:00Z",
+                                                 "updatedAt": "2026-01-01T00:00:01Z"}
     worker.poll()
     assert job(deadline, farm, job_id)["taskRunStatusCounts"]["RUNNING"] == 1
     deadline.update_job(farmId=farm["farm_id"], queueId=farm["queue_id"], jobId=job_id, targetTaskRunStatus="CANCELED")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from farmstead.attachments.credential_cache import REUSE_WHILE_REMAINING, CachedKeys, CredentialCache, cache_key
 from farmstead.attachments.storage_credentials import StoreCredentials
 from farmstead.config import Settings
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SCOPE = {"kind": "queue-user", "queueId": "queue-1", "jobAttachments": {"s3BucketName": "b", "rootPrefix": "R"}}
 
 

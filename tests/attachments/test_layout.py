@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from farmstead.attachments import layout
 from farmstead.attachments.manifests import hash_bytes
@@ -24,7 +24,7 @@ def test_an_input_manifest_is_named_by_a_fresh_guid_and_the_roots_hash():
 
 
 def test_an_output_manifest_key_names_the_task_run_and_root():
-    started = datetime(2026, 11, 30, 2, 40, 4, 339664, tzinfo=timezone.utc)
+    started = datetime(2026, 11, 30, 2, 40, 4, 339664, tzinfo=UTC)
     folder = layout.output_run_folder(started, "sessionaction-abc-1")
     assert folder == "2026-11-30T02:40:04.339664Z_sessionaction-abc-1"
     key = layout.output_manifest_key("Root", IDS, folder, "/projects/shot")

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -180,7 +180,7 @@ def test_up_from_an_empty_data_dir_runs_a_job_to_the_end_with_its_workers(start_
     # A worker that dies is started again, and resumes its identity from its work dir.
     first_worker = _pids_with(f"{up.data_dir}/workers/1")
     assert len(first_worker) == 1
-    killed_at = datetime.now(timezone.utc)
+    killed_at = datetime.now(UTC)
     os.kill(first_worker[0], signal.SIGKILL)
     give_up = time.monotonic() + 30
     # The new process says STARTED again (UpdateWorker stamps updatedAt) before it is asked to stop.

@@ -7,8 +7,9 @@ from farmstead.domain.task_states import BULK_RULES, Event
 
 #: Written by hand: the changes that take READY tasks away must hold the job from dispatch. A requeue
 #: does too: in a step whose dependencies are not met it sends READY tasks back to PENDING.
-HOLDING = {Event.TARGET_READY, Event.TARGET_PENDING, Event.TARGET_SUSPENDED, Event.TARGET_CANCELED, Event.TARGET_FAILED, Event.TARGET_SUCCEEDED,
-           Event.UPSTREAM_FAILED_OR_CANCELED, Event.UPSTREAM_REQUEUED, Event.FOUND_NOT_COMPATIBLE,
+HOLDING = {Event.TARGET_READY, Event.TARGET_PENDING, Event.TARGET_SUSPENDED, Event.TARGET_CANCELED,
+           Event.TARGET_FAILED, Event.TARGET_SUCCEEDED, Event.UPSTREAM_FAILED_OR_CANCELED, Event.UPSTREAM_REQUEUED,
+           Event.FOUND_NOT_COMPATIBLE,
            Event.OTHER_STEP_NOT_COMPATIBLE, Event.JOB_FAILURE_LIMIT_REACHED}
 
 

@@ -207,7 +207,8 @@ def test_host_requirements_are_resolved_numbers_and_attribute_lists():
 
 
 def test_host_requirement_format_strings_resolve_with_job_parameters():
-    cpus = template([step("R", hostRequirements={"amounts": [{"name": "amount.worker.vcpu", "min": "{{Param.Cpus}}"}]})],
+    cpus = template([step("R", hostRequirements={"amounts": [{"name": "amount.worker.vcpu",
+                                                               "min": "{{Param.Cpus}}"}]})],
                     extensions=["FEATURE_BUNDLE_1"],
                     parameterDefinitions=[{"name": "Cpus", "type": "INT", "default": 2}])
     assert plan_job(cpus, {"Cpus": {"int": "16"}}).steps[0].host_requirements == {
@@ -457,7 +458,8 @@ def test_an_invalid_queue_environment_template_is_a_template_error_naming_it():
     ({k: v for k, v in PIPELINE.items() if k != "specificationVersion"}, "missing .* specificationVersion"),
     ({**PIPELINE, "specificationVersion": "environment-2023-09"}, "not a Job Template version"),
     ({k: v for k, v in PIPELINE.items() if k != "steps"}, r"steps:\n\tField required"),
-    (template([step("A", depends_on=["B"]), step("B", depends_on=["A"])]), "Step dependencies form a cycle: A -> B -> A"),
+    (template([step("A", depends_on=["B"]), step("B", depends_on=["A"])]),
+     "Step dependencies form a cycle: A -> B -> A"),
     (template([step("A", depends_on=["Z"])]), "Unknown step 'Z'"),
     (template([step("A", depends_on=["A"])]), "cannot depend upon itself"),
     (template([step("A"), step("A")]), "Duplicate values for name are not allowed"),

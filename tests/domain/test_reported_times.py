@@ -1,12 +1,12 @@
 """The rule for the times a worker reports: held within [assignment, now], in order, corrections listed."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from farmstead.domain.reported_times import TOLERANCE, settle
 
-NOW = datetime(2026, 12, 6, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 6, 12, 0, 0, tzinfo=UTC)
 ASSIGNED = NOW - timedelta(minutes=1)
 S = timedelta(seconds=1)
 

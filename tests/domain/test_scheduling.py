@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from farmstead.domain import scheduling
 from farmstead.domain.scheduling import Candidate, choose, eligible, weight
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORKER = {"amounts": [{"name": "amount.worker.vcpu", "value": 8.0}],
           "attributes": [{"name": "attr.worker.os.family", "values": ["linux"]}]}
 

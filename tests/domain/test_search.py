@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ from farmstead.domain.search import (
     parse,
 )
 
-WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def one(*filters, operator="AND") -> dict:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from farmstead.domain.session_statistics import (MAX_PERIODS, TooLarge, Usage, aggregate, parse_timezone,
-                                                 periods)
+from farmstead.domain.session_statistics import MAX_PERIODS, TooLarge, Usage, aggregate, parse_timezone, periods
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(day: int, hour: int = 0, minute: int = 0, month: int = 1) -> datetime:
@@ -20,7 +19,10 @@ def usage(start: datetime, end: datetime | None, queue: str = "queue-a", **dimen
     return Usage(start, end, {"QUEUE_ID": queue, "FLEET_ID": "fleet-f", "USAGE_TYPE": "COMPUTE", **dimensions})
 
 
-def run(usages, *, start=at(1), end=at(3), now=at(10), period=None, tz=UTC, group_by=("QUEUE_ID",),
+START, END, NOW = at(1), at(3), at(10)
+
+
+def run(usages, *, start=START, end=END, now=NOW, period=None, tz=UTC, group_by=("QUEUE_ID",),
         statistics=("SUM", "MIN", "MAX", "AVG")):
     return aggregate(usages, start=start, end=end, now=now, period=period, tz=tz, group_by=group_by,
                      statistics=statistics)

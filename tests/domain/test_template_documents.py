@@ -17,7 +17,7 @@ def alias_bomb(levels: int = 9, fan_out: int = 10) -> str:
              "a0: &a0 [" + ", ".join(['"lol"'] * fan_out) + "]"]
     for level in range(1, levels + 1):
         lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * fan_out) + "]")
-    lines.append("steps: [{name: s, script: {actions: {onRun: {command: 'true', args: *a%d}}}}]" % levels)
+    lines.append(f"steps: [{{name: s, script: {{actions: {{onRun: {{command: 'true', args: *a{levels}}}}}}}}}]")
     return "\n".join(lines) + "\n"
 
 
@@ -39,9 +39,11 @@ def test_yaml_alias_bomb_is_refused_at_once_without_expanding_it():
 
 
 def test_aliases_within_the_bound_are_expanded_as_yaml_says():
-    text = "base: &env {name: env, script: {actions: {onEnter: {command: 'true'}}}}\nfirst: *env\nsecond: [*env, *env]\n"
+    text = ("base: &env {name: env, script: {actions: {onEnter: {command: 'true'}}}}\n"
+            "first: *env\nsecond: [*env, *env]\n")
     document = load_document(text, "YAML")
-    assert document["first"] == document["second"][1] == {"name": "env", "script": {"actions": {"onEnter": {"command": "true"}}}}
+    expected = {"name": "env", "script": {"actions": {"onEnter": {"command": "true"}}}}
+    assert document["first"] == document["second"][1] == expected
 
 
 def test_expanded_values_are_counted_across_aliases_of_aliases():

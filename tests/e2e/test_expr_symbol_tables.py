@@ -16,8 +16,8 @@ import sys
 import time
 
 import pytest
-
 from e2e.test_official_worker_agent import farm, start_agent, stop_agent, wait_for_job  # noqa: F401
+
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
 pytestmark = pytest.mark.official_clients
@@ -38,8 +38,8 @@ TEMPLATE = {
         "script": {"actions": {"onRun": {"command": "echo", "args": [
             "frame {{Task.Param.Frame}} of {{Job.Name}}/{{Step.Name}} doubled={{doubled}}"]}}}}],
 }
-EXPECTED = ["job env of expr job count 3 loud true sizes 8", "step env of Render sees 6", "frame 1 of expr job/Render doubled=6",
-            "frame 2 of expr job/Render doubled=6"]
+EXPECTED = ["job env of expr job count 3 loud true sizes 8", "step env of Render sees 6",
+            "frame 1 of expr job/Render doubled=6", "frame 2 of expr job/Render doubled=6"]
 
 
 def submit(farm) -> str:

@@ -396,6 +396,7 @@ def test_session_logs_of_a_queue_associated_after_the_worker_started_still_arriv
     farm.deadline.create_queue_fleet_association(farmId=farm.farm_id, queueId=queue_id, fleetId=farm.fleet_id)
     farm.queue_id = queue_id
     job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": "late",
-                          "steps": [{"name": "Hello", "script": {"actions": {"onRun": bash("echo hello late queue")}}}]})
+                          "steps": [{"name": "Hello",
+                                     "script": {"actions": {"onRun": bash("echo hello late queue")}}}]})
     assert farm.wait_for_job(job_id)["taskRunStatus"] == "SUCCEEDED"
     wait_until(lambda: "hello late queue" in farm_logs(farm, job_id), 20, "the session log", interval=1)

@@ -45,7 +45,8 @@ TEMPLATE = {
 # with attachments those are the store's keys, and the job calls Farmstead with them.
 PROBE = """import boto3, os
 identity = boto3.client("sts").get_caller_identity()
-queue = boto3.client("deadline").get_queue(farmId=os.environ["DEADLINE_FARM_ID"], queueId=os.environ["DEADLINE_QUEUE_ID"])
+queue = boto3.client("deadline").get_queue(farmId=os.environ["DEADLINE_FARM_ID"],
+                                           queueId=os.environ["DEADLINE_QUEUE_ID"])
 print(identity["Account"], queue["displayName"])
 """
 AGENT_TEMPLATE = {

@@ -15,9 +15,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from e2e.test_job_attachments_official import (
+    cli_wait_status,
+    client_env,
+    profile_env,
+    start_farmstead_worker,
+    start_official_agent,
+    stop,
+)
 
-from e2e.test_job_attachments_official import (client_env, cli_wait_status, profile_env, start_farmstead_worker,
-                                               start_official_agent, stop)
 from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
@@ -54,7 +60,8 @@ TEMPLATE = {
     "jobEnvironments": [{"name": "Tools", "variables": {"TOOLS_LIB": "{{Param.ToolsDir}}/lib"}}],
     "steps": [
         {"name": "Prepare", "script": {"actions": {"onRun": {
-            "command": "bash", "args": ["{{Param.ToolsDir}}/prepare.sh", "{{Param.WorkDir}}", "{{Param.SceneFile}}"]}}}},
+            "command": "bash",
+            "args": ["{{Param.ToolsDir}}/prepare.sh", "{{Param.WorkDir}}", "{{Param.SceneFile}}"]}}}},
         {"name": "Finish", "dependencies": [{"dependsOn": "Prepare"}],
          "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": "1-2"}]},
          "script": {"actions": {"onRun": {

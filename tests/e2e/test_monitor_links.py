@@ -19,9 +19,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from web.test_monitor_http import Browser
 
 from support.live_server import REGION
-from web.test_monitor_http import Browser
 
 pytestmark = pytest.mark.official_clients
 
@@ -41,8 +41,9 @@ def studio(server, tmp_path):
     deadline.associate_member_to_farm(farmId=farm_id, principalId=principal_id, principalType="USER",
                                 identityStoreId="d-0123456789", membershipLevel="CONTRIBUTOR")
     subdomain = f"studio-{uuid.uuid4().hex[:12]}"
-    monitor = deadline.create_monitor(displayName="Studio", subdomain=subdomain, roleArn=(
-        "arn:aws:iam::000000000000:role/monitor"), identityCenterInstanceArn="arn:aws:sso:::instance/ssoins-0123456789abcdef")
+    monitor = deadline.create_monitor(
+        displayName="Studio", subdomain=subdomain, roleArn="arn:aws:iam::000000000000:role/monitor",
+        identityCenterInstanceArn="arn:aws:sso:::instance/ssoins-0123456789abcdef")
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from e2e.test_deadline_cli import cli_env, ok, run_cli  # noqa: F401
+
 from support.scripted_worker import CAPABILITIES, LINUX_FLEET, ScriptedWorker
 
 pytestmark = pytest.mark.official_clients
@@ -22,7 +22,8 @@ ROLE = "arn:aws:iam::000000000000:role/f"
 WINDOWS_ONLY = json.dumps({
     "specificationVersion": "jobtemplate-2023-09", "name": "windows render",
     "steps": [
-        {"name": "Render", "hostRequirements": {"attributes": [{"name": "attr.worker.os.family", "anyOf": ["windows"]}]},
+        {"name": "Render",
+         "hostRequirements": {"attributes": [{"name": "attr.worker.os.family", "anyOf": ["windows"]}]},
          "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": "1-2"}]},
          "script": {"actions": {"onRun": {"command": "render.exe", "args": ["{{Task.Param.Frame}}"]}}}},
         {"name": "Encode", "dependencies": [{"dependsOn": "Render"}],

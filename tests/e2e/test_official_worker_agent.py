@@ -84,7 +84,8 @@ def wait_for_job(farm, job_id: str, timeout: float = 90) -> dict:
         if job["taskRunStatus"] in ("SUCCEEDED", "FAILED", "CANCELED"):
             return job
         time.sleep(1)
-    raise AssertionError(f"job still {job['taskRunStatus']}: {(farm['dir'] / 'agent' / 'agent.out').read_text()[-3000:]}")
+    output = (farm['dir'] / 'agent' / 'agent.out').read_text()[-3000:]
+    raise AssertionError(f"job still {job['taskRunStatus']}: {output}")
 
 
 def test_official_agent_runs_a_job_and_its_session_log_reads_back(agent_bin, farm):

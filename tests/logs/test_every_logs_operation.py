@@ -19,10 +19,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from protocol.model_strategies import input_strategy
 
 from farmstead.logs.registry import handlers
 from farmstead.protocol.json_rpc import load_service
-from protocol.model_strategies import input_strategy
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 FUZZ = settings(max_examples=int(os.environ.get("FARMSTEAD_FUZZ_EXAMPLES", "6")), deadline=None,

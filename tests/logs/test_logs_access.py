@@ -66,7 +66,8 @@ def denied(call) -> str:
 def test_viewer_reads_the_queue_log_but_may_not_write_it(users, logs, queue_group):
     viewer = users.viewer.logs
     g = queue_group.name
-    assert [e["message"] for e in viewer.get_log_events(logGroupName=g, logStreamName="session-1")["events"]] == ["hello"]
+    events = viewer.get_log_events(logGroupName=g, logStreamName="session-1")["events"]
+    assert [e["message"] for e in events] == ["hello"]
     assert len(viewer.filter_log_events(logGroupName=g)["events"]) == 1
     assert [s["logStreamName"] for s in viewer.describe_log_streams(logGroupName=g)["logStreams"]] == ["session-1"]
     message = denied(lambda: viewer.put_log_events(logGroupName=g, logStreamName="session-1",

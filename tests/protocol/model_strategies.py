@@ -9,7 +9,7 @@ Must not: know any operation by name or talk to a server.
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.model import OperationModel, Shape
 from hypothesis import strategies as st
@@ -26,7 +26,7 @@ _EXTRA_CHARS = 40
 
 _NATIVE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _HEADER_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _upper(lo: int, hi: int | None, extra: int) -> int:
@@ -51,7 +51,7 @@ def _string(shape: Shape) -> st.SearchStrategy:
 
 def _timestamp() -> st.SearchStrategy:
     moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1),
-                           timezones=st.just(timezone.utc))
+                           timezones=st.just(UTC))
     return st.one_of(
         moments,  # as parsed from a uri/query/header member
         moments.map(lambda d: d.isoformat().replace("+00:00", "Z")),  # iso8601 in JSON

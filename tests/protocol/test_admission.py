@@ -90,7 +90,8 @@ def test_zero_turns_admission_control_off():
 @pytest.mark.parametrize("headers, query, key", [
     ([(b"authorization", b"AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261206/us-west-2/deadline/aws4_request, "
                          b"SignedHeaders=host, Signature=abc")], b"", "AKIAEXAMPLE"),
-    ([(b"Authorization", b"AWS4-HMAC-SHA256 Credential=ASIATEMP/20261206/us-west-2/logs/aws4_request")], b"", "ASIATEMP"),
+    ([(b"Authorization", b"AWS4-HMAC-SHA256 Credential=ASIATEMP/20261206/us-west-2/logs/aws4_request")], b"",
+     "ASIATEMP"),
     ([], b"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAQUERY%2F20261206%2Fus-west-2", "AKIAQUERY"),
     ([(b"authorization", b"Basic Zm9vOmJhcg==")], b"", ""),
     ([], b"", ""),

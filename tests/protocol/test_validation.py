@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import botocore.session
 import pytest
@@ -106,7 +106,7 @@ VALID = [
         {"dateTimeFilter": {"name": "CREATED_AT", "operator": "EQUAL", "dateTime": 1714557600}},
         {"dateTimeFilter": {"name": "CREATED_AT", "operator": "EQUAL", "dateTime": 1714557600.5}},
         {"dateTimeFilter": {"name": "CREATED_AT", "operator": "EQUAL",
-                            "dateTime": datetime(2024, 5, 1, tzinfo=timezone.utc)}},
+                            "dateTime": datetime(2024, 5, 1, tzinfo=UTC)}},
     ))),
     ("UpdateMonitorSettings", {"monitorId": f"monitor-{HEX}", "settings": {"a.b:c-d_e": "v"}}),
 ]
@@ -199,7 +199,8 @@ INVALID = [
      "configuration.customerManaged.mode",
      "Member must satisfy enum value set: [NO_SCALING, EVENT_BASED_AUTO_SCALING]"),
     ("CreateFleet", patched(CREATE_FLEET, configuration={"customerManaged": {
-        **CUSTOMER_MANAGED, "workerCapabilities": {**CUSTOMER_MANAGED["workerCapabilities"], "vCpuCount": {"min": 0}}}}),
+        **CUSTOMER_MANAGED,
+        "workerCapabilities": {**CUSTOMER_MANAGED["workerCapabilities"], "vCpuCount": {"min": 0}}}}),
      "configuration.customerManaged.workerCapabilities.vCpuCount.min",
      "Member must have value greater than or equal to 1"),
     ("CreateFleet", patched(CREATE_FLEET, configuration={"customerManaged": {

@@ -27,7 +27,7 @@ def test_one_client_token_at_once_on_two_replicas_creates_one_job_and_answers_it
         for round_number in range(ROUNDS):
             barrier = threading.Barrier(2)
 
-            def create(client, token=f"same-instant-{round_number}"):
+            def create(client, token=f"same-instant-{round_number}", barrier=barrier):
                 barrier.wait()
                 return client.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
                                          template=TEMPLATE, clientToken=token)["jobId"]

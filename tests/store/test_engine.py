@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +12,7 @@ from farmstead.store import farms, identity
 from farmstead.store.migrations.runner import upgrade
 from farmstead.store.schema import metadata
 
-NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def test_migrations_produce_exactly_the_declared_schema(store):

@@ -26,8 +26,8 @@ def _filled(store, count: int):
         stamps = [i // 3 for i in range(count)]
         for at in range(0, count, 100):
             chunk = stamps[at:at + 100]
-            logs.append_events(conn, group.group_key, stream.stream_key, chunk, [f"m{at + i}" for i in range(len(chunk))],
-                               5, 0)
+            messages = [f"m{at + i}" for i in range(len(chunk))]
+            logs.append_events(conn, group.group_key, stream.stream_key, chunk, messages, 5, 0)
     return group, stream
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from farmstead.domain.search import VOCABULARY, Resource, identify_creators, par
 from farmstead.store import search
 from farmstead.store.schema import farms, fleets, jobs, queues, sessions, steps, tasks, workers
 
-T0 = datetime(2026, 2, 1, 9, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 2, 1, 9, 0, 0, 123456, tzinfo=UTC)
 FARM, OTHER_FARM = "farm-" + "a" * 32, "farm-" + "b" * 32
 Q1, Q2, Q3 = ("queue-" + c * 32 for c in "123")
 F1, F2, F3 = ("fleet-" + c * 32 for c in "123")

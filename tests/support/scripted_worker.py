@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 CAPABILITIES = {
     "amounts": [{"name": "amount.worker.vcpu", "value": 4.0}, {"name": "amount.worker.memory", "value": 8192.0}],
@@ -15,7 +15,7 @@ LINUX_FLEET = {"customerManaged": {"mode": "NO_SCALING", "workerCapabilities": {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ScriptedWorker:

@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
+from web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, bash
 
 from support.waiting import wait_until
-from web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, bash
 
 SCREENSHOTS_ENV = "FARMSTEAD_SCREENSHOTS_DIR"
 pytestmark = pytest.mark.timeout(240)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from web.conftest import set_password
+from web.test_monitor_http import Browser
 
 from support.worker_jobs import finish_frames, served_queue, submit
-from web.test_monitor_http import Browser
-from web.conftest import set_password
 
 FAILING = {3, 7, 11, 19}
 

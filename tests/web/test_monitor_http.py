@@ -12,9 +12,9 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from web.conftest import admin_command, new_user, set_password
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
-from web.conftest import admin_command, new_user, set_password
 
 TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "web job",
                        "steps": [{"name": "only", "script": {"actions": {"onRun": {"command": "true"}}}}]})

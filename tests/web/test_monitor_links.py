@@ -5,7 +5,6 @@ link, followed through sign-in, is in tests/e2e/test_monitor_links.py.)"""
 from __future__ import annotations
 
 import pytest
-
 from web.test_monitor_http import Browser
 
 FARM = "farm-" + "a" * 32

@@ -6,9 +6,10 @@ for members of only a fleet or only a job (the API refuses them the queue's deta
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from web.conftest import set_password
 
 from farmstead.store import identity
 from farmstead.store.engine import Store
@@ -16,9 +17,8 @@ from farmstead.web import passwords
 from farmstead.web.signin import Sessions, SignInError
 from farmstead.web.signin_limits import SignInLimits
 from support.tampering import altered
-from web.conftest import set_password
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -144,8 +144,9 @@ def test_over_http_repeated_wrong_passwords_get_429_even_for_the_right_one_and_k
 
 
 def test_signed_in_pages_are_not_stored_in_the_browser_cache(own_server):
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
     from web.test_monitor_http import Browser
+
+    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     browser = Browser(own_server.endpoint)
     assert browser.sign_in(access_key_id=ADMIN_KEY_ID, secret_access_key=ADMIN_SECRET)[0] == 303
@@ -180,8 +181,9 @@ def test_a_session_ends_when_its_key_is_deleted_when_it_expires_and_when_its_coo
 def test_markup_in_a_job_name_description_and_parameter_is_shown_as_text(own_server):
     import json
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
     from web.test_monitor_http import Browser
+
+    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     evil = '<img src=x onerror="alert(1)">'
     deadline = own_server.client()
@@ -206,8 +208,9 @@ def test_markup_in_a_job_name_description_and_parameter_is_shown_as_text(own_ser
 def test_next_and_back_never_redirect_off_the_site(own_server, target):
     import urllib.parse
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
     from web.test_monitor_http import Browser
+
+    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     def local(location: str) -> bool:
         parts = urllib.parse.urlsplit(location.replace("\\", "/"))
@@ -295,8 +298,9 @@ def test_a_job_only_viewer_sees_the_session_page_with_the_logs_refusal_in_place_
 
 
 def test_oversized_forms_are_refused_before_sign_in_and_after(own_server):
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
     from web.test_monitor_http import Browser
+
+    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     browser = Browser(own_server.endpoint)
     assert browser.request("/signin", {"csrf": browser.csrf(), "username": "admin", "password": "p" * 20_000})[0] == 400
@@ -304,7 +308,8 @@ def test_oversized_forms_are_refused_before_sign_in_and_after(own_server):
     assert browser.request("/signout", {"csrf": "x" * 20_000})[0] == 400
     assert browser.sign_in(access_key_id=ADMIN_KEY_ID, secret_access_key=ADMIN_SECRET)[0] == 303
     csrf = browser.csrf("/")
-    assert browser.request("/actions", {"csrf": csrf, "kind": "job", "action": "cancel", "back": "/" * 40_000})[0] == 400
+    form = {"csrf": csrf, "kind": "job", "action": "cancel", "back": "/" * 40_000}
+    assert browser.request("/actions", form)[0] == 400
     assert browser.request("/actions", [("csrf", csrf), *[("item", f"job-{i}") for i in range(300)]])[0] == 400
     status, _, body = browser.request("/actions", [("csrf", csrf), ("kind", "job"), ("action", "cancel"),
                                                    *[("item", f"job-{i}") for i in range(100)]])

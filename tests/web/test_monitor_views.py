@@ -8,15 +8,15 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from web.conftest import set_password
+from web.test_monitor_http import Browser
 
 from farmstead.web.rendering import duration
 from support.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue, submit
-from web.conftest import set_password
-from web.test_monitor_http import Browser
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def ran(server, deadline):
             break
         for session_id, action in pending[:1]:
             frame = int(action["definition"]["taskRun"]["parameters"]["Frame"]["int"])
-            started = datetime.now(timezone.utc)
+            started = datetime.now(UTC)
             lines = [f"rendering frame {frame}"] + (["loading cache", "ERROR: particle cache frame 3 is corrupt",
                                                       "Process pid 99 exited with code: 3 (unsigned) / 0x3 (hex)"]
                                                      if frame == 3 else ["done"])
@@ -58,7 +58,7 @@ def ran(server, deadline):
             logs.put_log_events(logGroupName=group, logStreamName=session_id,
                                 logEvents=[{"timestamp": _now_ms(), "message": line} for line in lines])
             time.sleep(0.01)
-            report = {"startedAt": started, "endedAt": datetime.now(timezone.utc)}
+            report = {"startedAt": started, "endedAt": datetime.now(UTC)}
             if frame == 3:
                 report.update(completedStatus="FAILED", processExitCode=3,
                               progressMessage="Process exited with code 3")
@@ -128,14 +128,13 @@ def test_a_tasks_duration_is_its_run_on_the_worker_shown_below_a_second(admin, d
 
 
 def test_durations_keep_sub_second_precision_and_read_the_same_everywhere():
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     assert [duration(start, start + timedelta(seconds=s)) for s in (0.43, 2.44, 42.7, 185, 7300)] == [
         "0.43 s", "2.4 s", "42 s", "3m 05s", "2h 01m"]
     assert duration(None) == "—"
 
 
 def test_the_session_page_folds_its_actions_above_the_log_and_names_tasks_by_frame(admin, deadline, ran):
-    ids = {"farmId": ran["farm"]["farmId"], "queueId": ran["farm"]["queueId"], "jobId": ran["job"]}
     session_id = "session-" + ran["tasks"][1]["latestSessionActionId"].split("-")[1]
     body = admin.request(f"{ran['job_url']}/sessions/{session_id}")[2]
     folded = re.search(r'<details class="actions"[^>]*>\s*<summary>(.*?)</summary>', body, re.S)

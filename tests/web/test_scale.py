@@ -17,14 +17,14 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from web.conftest import set_password
+from web.test_monitor_http import Browser
 
 from farmstead.store import schema
 from farmstead.store.engine import Store
 from support.live_server import LiveServer
 from support.scripted_worker import LINUX_FLEET
 from support.waiting import wait_until
-from web.conftest import set_password
-from web.test_monitor_http import Browser
 
 pytestmark = [pytest.mark.skipif(os.environ.get("FARMSTEAD_WEB_SCALE") != "1",
                                  reason="opt-in: FARMSTEAD_WEB_SCALE=1 (about a minute of setup)"),

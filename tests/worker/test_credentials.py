@@ -1,6 +1,6 @@
 """Fleet-role credentials: fetched with the bootstrap identity, refreshed before they expire."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
@@ -19,7 +19,7 @@ class FakeDeadline:
         self.calls.append(ids)
         n = len(self.calls)
         return {"credentials": {"accessKeyId": f"{self.name}-{n}", "secretAccessKey": "s", "sessionToken": "t",
-                                "expiration": datetime.now(timezone.utc) + self.lifetimes.pop(0)}}
+                                "expiration": datetime.now(UTC) + self.lifetimes.pop(0)}}
 
 
 class FakeClients(credentials.Clients):

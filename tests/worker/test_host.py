@@ -73,7 +73,7 @@ def test_bad_amount_flags_are_refused(flag):
 
 
 @pytest.mark.parametrize("flag", ["renderer", "renderer=", "attr.worker.os.family=linux",
-                                  "renderer=" + ",".join("v%d" % i for i in range(11))])
+                                  "renderer=" + ",".join(f"v{i}" for i in range(11))])
 def test_bad_attribute_flags_are_refused(flag):
     with pytest.raises(host.CapabilityError):
         host.parse_attribute_flag(flag)

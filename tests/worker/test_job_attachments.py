@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -66,7 +66,7 @@ def test_only_new_or_changed_output_files_are_uploaded_with_one_manifest_per_roo
     session.sync_inputs()
     root = session.local_root(attachments["manifests"][0])
     (root / "out" / "frame.exr").write_bytes(b"pixels")
-    started = datetime(2026, 11, 30, 3, 0, 0, 123456, tzinfo=timezone.utc)
+    started = datetime(2026, 11, 30, 3, 0, 0, 123456, tzinfo=UTC)
     (reported,) = session.upload_outputs(ids, "sessionaction-x-1", started)
     key = layout.manifest_key("Root", reported["outputManifestPath"])
     assert key.startswith(f"Root/Manifests/farm-1/queue-1/{ids['jobId']}/step-1/task-1-0/"
@@ -85,9 +85,9 @@ def test_a_dependency_steps_newest_outputs_are_synced_into_the_same_root(s3, tmp
     first.sync_inputs()
     out = first.local_root(attachments["manifests"][0]) / "out"
     (out / "frame.exr").write_bytes(b"old")
-    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=UTC))
     (out / "frame.exr").write_bytes(b"retried")
-    first.upload_outputs(ids, "sessionaction-b-1", datetime(2026, 1, 2, tzinfo=timezone.utc))
+    first.upload_outputs(ids, "sessionaction-b-1", datetime(2026, 1, 2, tzinfo=UTC))
 
     second = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "second")
     assert second.sync_inputs() == 2
@@ -152,7 +152,7 @@ def test_files_outside_the_session_are_never_uploaded_as_outputs(s3, tmp_path, i
     attachments = with_output_directory(submitted(s3, tmp_path), climbing_to(secret.parent))
     session = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "session")
     with pytest.raises(AttachmentError, match="outside the session directory"):
-        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=UTC))
     data_key = layout.data_key(SETTINGS["rootPrefix"], manifests.hash_file(secret))
     assert "Contents" not in s3.list_objects_v2(Bucket=SETTINGS["s3BucketName"], Prefix=data_key)
 
@@ -168,7 +168,7 @@ def test_an_output_that_links_out_of_the_session_fails_the_upload(s3, tmp_path, 
     (out / "frame.exr").write_bytes(b"pixels")
     (out / "frame.link").symlink_to(secret)  # what a task running as another user could leave behind
     with pytest.raises(AttachmentError, match="outside the session directory"):
-        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=UTC))
     data_key = layout.data_key(SETTINGS["rootPrefix"], manifests.hash_file(secret))
     assert "Contents" not in s3.list_objects_v2(Bucket=SETTINGS["s3BucketName"], Prefix=data_key)
 
@@ -184,7 +184,7 @@ def test_an_output_directory_replaced_by_a_link_out_of_the_session_is_refused(s3
     out.rmdir()
     out.symlink_to(elsewhere)
     with pytest.raises(AttachmentError, match="outside the session directory"):
-        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+        session.upload_outputs(ids, "sessionaction-x-1", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_an_input_is_never_written_through_a_link_out_of_the_session(s3, tmp_path, ids):
@@ -192,7 +192,7 @@ def test_an_input_is_never_written_through_a_link_out_of_the_session(s3, tmp_pat
     first = SessionAttachments(s3, SETTINGS, attachments, tmp_path / "first")
     first.sync_inputs()
     (first.local_root(attachments["manifests"][0]) / "out" / "frame.exr").write_bytes(b"step one's output")
-    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    first.upload_outputs(ids, "sessionaction-a-1", datetime(2026, 1, 1, tzinfo=UTC))
 
     # A later session of the job: before the dependency's outputs arrive, something of the job has
     # made `out` a link to a directory the worker may write and the job may not.

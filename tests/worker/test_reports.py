@@ -1,12 +1,12 @@
 """Session-action reports field by field, as the official agent sends them (docs/compatibility.md)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from openjd.sessions import ActionState, ActionStatus
 
 from farmstead.worker import reports
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=5)
 
 

@@ -3,7 +3,7 @@
 import logging
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from farmstead.worker.schedule import Scheduler, clock_offset
@@ -17,7 +17,7 @@ class Server:
         self.behind = timedelta(0)
 
     def update_worker_schedule(self, **_):
-        date = format_datetime(datetime.now(timezone.utc) - self.behind, usegmt=True)
+        date = format_datetime(datetime.now(UTC) - self.behind, usegmt=True)
         return {"ResponseMetadata": {"HTTPHeaders": {"date": date}}, "assignedSessions": {},
                 "cancelSessionActions": {}, "updateIntervalSeconds": 2}
 
@@ -52,7 +52,7 @@ def test_a_good_clock_gets_no_warning(tmp_path, caplog):
 
 
 def test_an_answer_without_a_date_header_measures_nothing():
-    assert clock_offset({"ResponseMetadata": {"HTTPHeaders": {}}}, datetime.now(timezone.utc)) is None
-    assert clock_offset({}, datetime.now(timezone.utc)) is None
+    assert clock_offset({"ResponseMetadata": {"HTTPHeaders": {}}}, datetime.now(UTC)) is None
+    assert clock_offset({}, datetime.now(UTC)) is None
     assert clock_offset({"ResponseMetadata": {"HTTPHeaders": {"date": "yesterday"}}},
-                        datetime.now(timezone.utc)) is None
+                        datetime.now(UTC)) is None

@@ -12,8 +12,8 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.tags import tag_new_resource
 from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import budgets, tags

@@ -27,7 +27,7 @@ from farmstead.protocol.errors import ServiceError, conflict, throttled, validat
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
-from farmstead.store import identity, idempotency
+from farmstead.store import idempotency, identity
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 

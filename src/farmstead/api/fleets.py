@@ -12,8 +12,8 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_fleet
+from farmstead.api.tags import tag_new_resource
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.fleet_scaling import recommendation

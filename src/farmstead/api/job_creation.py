@@ -2,8 +2,9 @@
 
 Owns: the use case of job submission on top of the pure planner (domain.job_templates) and the
 store: which fleets the job's steps fit (at submission, and again at every requeue), the initial
-status of each step's tasks, the job row, and materializing tasks in batches. Large jobs are materialized by background/materializer.py with the
-same `materialize_tasks` function, so both paths store exactly the same rows.
+status of each step's tasks, the job row, and materializing tasks in batches. Large jobs are
+materialized by background/materializer.py with the same `materialize_tasks` function, so both paths
+store exactly the same rows.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 
 from farmstead.api import task_updates
-from farmstead.domain import job_templates, task_states
+from farmstead.domain import job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
-from farmstead.domain import rollup
 from farmstead.domain.rollup import empty_counts, status_from_counts
 from farmstead.ids import new_id
 from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks

@@ -2,8 +2,9 @@
 
 Entities carry exactly the fields the official agent accepts (docs/compatibility.md,
 BatchGetJobEntity): its validator rejects unknown keys, `dependencies` is always sent, and
-`jobRunAsUser.posix` is left out when jobs run as the agent's own user. `extensions` go out only for a template that enables some (agents from
-0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28 rejected the key, so plain jobs omit it),
+`jobRunAsUser.posix` is left out when jobs run as the agent's own user. `extensions` go out only for
+a template that enables some (agents from 0.33 accept them and need them for e.g. TASK_CHUNKING; 0.28
+rejected the key, so plain jobs omit it),
 on stepDetails and environmentDetails alike (a queue environment's are its own template's).
 `resolvedSymbolTable` goes out, on the same terms, for templates that enable EXPR: the step's scope
 (with its template-scope `let` values) on stepDetails and step environments, the job's scope on

@@ -151,7 +151,8 @@ def create_job(ctx: Context, params: dict) -> dict:
     allowed = (queue.attributes or {}).get("allowedStorageProfileIds") or []
     if storage_profile_id is not None and storage_profile_id not in allowed:
         raise validation_error(f"Storage profile {storage_profile_id} is not allowed by queue {queue_id}.",
-                               [{"name": "storageProfileId", "message": "Not one of the queue's allowed storage profiles"}])
+                               [{"name": "storageProfileId",
+                                 "message": "Not one of the queue's allowed storage profiles"}])
     incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan.steps)
     job_id = new_id("job")
     target = params.get("targetTaskRunStatus", "READY")

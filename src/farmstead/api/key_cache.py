@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from farmstead.api.context import Caller
@@ -44,7 +44,7 @@ class KeyCache:
 
     def __init__(self, lookup: Callable[[str], KnownKey | None],
                  monotonic: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._lookup = lookup
         self._monotonic = monotonic
         self._wall_clock = wall_clock

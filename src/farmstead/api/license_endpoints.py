@@ -15,8 +15,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.tags import tag_new_resource
-from farmstead.api.tags import check_tags
+from farmstead.api.tags import check_tags, tag_new_resource
 from farmstead.domain import metered_products
 from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found

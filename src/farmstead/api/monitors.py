@@ -17,9 +17,8 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields
-from farmstead.api.tags import check_tags
+from farmstead.api.tags import check_tags, tag_new_resource
 from farmstead.config import Settings
 from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found, validation_error

@@ -2,8 +2,9 @@
 
 Owns: validating the template as the declared templateType with openjd-model
 (domain/queue_environment_templates.py; staged, api/registry.py: the check runs in a worker thread
-before the write transaction, which then checks nothing changed meanwhile), naming the environment after its template, one name per
-queue, and listing in entering order (priority 0 first, ties by creation; store/queue_environments.py).
+before the write transaction, which then checks nothing changed meanwhile), naming the environment
+after its template, one name per queue, and listing in entering order (priority 0 first, ties by
+creation; store/queue_environments.py).
 Must not: write SQL.
 """
 

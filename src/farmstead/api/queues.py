@@ -13,8 +13,8 @@ from typing import Any
 from farmstead.api.authorization import highest_level
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.tags import tag_new_resource
 from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.tags import tag_new_resource
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.queue_settings import (
     DEFAULT_BUDGET_ACTION,

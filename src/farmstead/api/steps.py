@@ -49,7 +49,8 @@ def required_capabilities(host_requirements: dict | None) -> dict[str, list] | N
     if not host_requirements:
         return None
     return {
-        "amounts": [{k: v for k, v in a.items() if k in ("name", "min", "max")} for a in host_requirements.get("amounts", [])],
+        "amounts": [{k: v for k, v in a.items() if k in ("name", "min", "max")}
+                    for a in host_requirements.get("amounts", [])],
         "attributes": [{k: v for k, v in a.items() if k in ("name", "anyOf", "allOf")}
                        for a in host_requirements.get("attributes", [])],
     }
@@ -85,7 +86,8 @@ def batch_get_step(ctx: Context, params: dict) -> dict:
         except ServiceError as err:
             errors.append({**key, "code": err.code, "message": err.message})
             continue
-        found.append({"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"], **step_output(ctx, row)})
+        found.append({"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"],
+                      **step_output(ctx, row)})
     return {"steps": found, "errors": errors}
 
 

@@ -1,4 +1,5 @@
-"""Storage profiles: Create/Get/Update/Delete/ListStorageProfiles, GetStorageProfileForQueue, ListStorageProfilesForQueue.
+"""Storage profiles: Create/Get/Update/Delete/ListStorageProfiles, GetStorageProfileForQueue,
+ListStorageProfilesForQueue.
 
 Owns: the profile's file system locations (domain/queue_storage_profiles.py), refusing to delete a
 profile a queue or fleet still names, and the queue's view of profiles (only those it allows).

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from farmstead.api import job_entities, report_times, task_runs
-from farmstead.api.task_changes import TaskChanges
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.api.task_changes import TaskChanges
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import scheduling, task_states
 from farmstead.domain.scheduling import QUEUE_DEPTH, queue_depth
@@ -302,7 +302,8 @@ def start_session(conn: Connection, worker, now: datetime) -> bool:
     for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
                                        scheduling=configurations, now=now, limit_amount_names=limit_names):
         if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
-                              lambda claimed, acquired: _open_session(conn, worker, candidate, claimed, now, acquired)):
+                              lambda claimed, acquired, chosen=candidate: _open_session(
+                                  conn, worker, chosen, claimed, now, acquired)):
             return True
     return False
 

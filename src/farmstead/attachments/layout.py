@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from farmstead.attachments.manifests import hash_bytes
 
@@ -37,7 +37,7 @@ def input_manifest_partial(farm_id: str, queue_id: str, root_path: str) -> str:
 
 def output_run_folder(started_at: datetime, session_action_id: str) -> str:
     """`2026-11-30T02:40:04.339664Z_sessionaction-…`: sorts by time, so the newest run sorts last."""
-    return f"{started_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}_{session_action_id}"
+    return f"{started_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}_{session_action_id}"
 
 
 def output_manifest_key(root_prefix: str, ids: dict[str, str], run_folder: str, root_path: str,

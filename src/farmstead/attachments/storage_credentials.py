@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.config import Config
@@ -78,7 +78,7 @@ def assume(settings: Settings, *, session_name: str, policy: dict, duration: tim
     arn = (answer.get("AssumedRoleUser") or {}).get("Arn", "")
     parts = arn.split(":")
     return StoreCredentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"],
-                            credentials["Expiration"].astimezone(timezone.utc),
+                            credentials["Expiration"].astimezone(UTC),
                             parts[4] if len(parts) > 5 and parts[4] else None)
 
 

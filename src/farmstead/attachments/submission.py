@@ -11,8 +11,8 @@ Must not: call the Deadline API (the caller passes an S3 client with the queue r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -19,6 +19,7 @@ from farmstead import job_control
 from farmstead.cli.local_farm import Connection, connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
 
+
 @click.group()
 def job() -> None:
     """Change a job: requeue its failed tasks, resume it, suspend or cancel it."""

@@ -48,7 +48,8 @@ def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds,
                              update_interval_seconds=update_interval_seconds,
                              db_pool_size=db_pool_size, db_max_overflow=db_max_overflow,
                              max_in_flight=max_in_flight, max_in_flight_per_caller=max_in_flight_per_caller,
-                             max_queue_seconds=max_queue_seconds, s3_endpoint_url=s3_endpoint_url, s3_role_arn=s3_role_arn)
+                             max_queue_seconds=max_queue_seconds, s3_endpoint_url=s3_endpoint_url,
+                             s3_role_arn=s3_role_arn)
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")

@@ -29,8 +29,8 @@ from openjd.model import (
     decode_job_template,
     merge_job_parameter_definitions,
     preprocess_job_parameters,
+    v2023_09,
 )
-from openjd.model import v2023_09
 
 from farmstead.domain.template_documents import DocumentError, load_document
 
@@ -158,7 +158,7 @@ def plan_job(
     document = copy.deepcopy(template)
     steps = tuple(
         _plan_step(index, step_template, step, document["steps"][index])
-        for index, (step_template, step) in enumerate(zip(job_template.steps, job.steps)))
+        for index, (step_template, step) in enumerate(zip(job_template.steps, job.steps, strict=True)))
     task_count = sum(step.task_count for step in steps)
     if task_count > max_tasks:
         raise TaskQuotaExceeded(task_count, max_tasks)

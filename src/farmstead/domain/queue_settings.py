@@ -54,5 +54,6 @@ def edit_list(current: list[str], to_add: list[str] | None, to_remove: list[str]
     removed = set(to_remove)
     result = distinct([value for value in current if value not in removed] + to_add)
     if len(result) > MAX_LIST_ENTRIES:
-        return current, [(add_member, f"The queue would hold {len(result)} entries; at most {MAX_LIST_ENTRIES} are allowed.")]
+        return current, [(add_member,
+                          f"The queue would hold {len(result)} entries; at most {MAX_LIST_ENTRIES} are allowed.")]
     return result, []

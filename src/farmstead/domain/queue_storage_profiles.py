@@ -55,6 +55,7 @@ def edit_locations(current: list[dict[str, Any]], to_add: list[dict[str, Any]] |
     result = kept + [dict(location) for location in to_add]
     if len(result) > MAX_LOCATIONS:
         return current, [("fileSystemLocationsToAdd",
-                          f"The storage profile would hold {len(result)} locations; at most {MAX_LOCATIONS} are allowed.")]
+                          f"The storage profile would hold {len(result)} locations; "
+                          f"at most {MAX_LOCATIONS} are allowed.")]
     return result, []
 

@@ -15,7 +15,7 @@ import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 GROUP_FIELDS = ("QUEUE_ID", "FLEET_ID", "JOB_ID", "USER_ID", "USAGE_TYPE", "INSTANCE_TYPE", "LICENSE_PRODUCT")
 #: Reported beside a grouping field without splitting its groups (a job has one name).
@@ -35,7 +35,7 @@ class TooLarge(Exception):
 def parse_timezone(text: str | None) -> timezone:
     """`UTC+08:00` / `UTC-05:30` (the model's pattern) as a fixed offset; None is UTC."""
     if text is None:
-        return timezone.utc
+        return UTC
     match = _OFFSET.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a UTC offset like UTC+08:00")
@@ -77,7 +77,7 @@ def periods(start: datetime, end: datetime, period: str | None, tz: timezone) ->
     boundary = _floor(start, period, tz)
     while boundary < end:
         following = _next(boundary, period)
-        result.append((max(boundary, start).astimezone(timezone.utc), min(following, end).astimezone(timezone.utc)))
+        result.append((max(boundary, start).astimezone(UTC), min(following, end).astimezone(UTC)))
         if len(result) > MAX_PERIODS:
             raise TooLarge(f"more than {MAX_PERIODS} {period.lower()} periods")
         boundary = following

@@ -19,8 +19,7 @@ from farmstead.logs import access
 from farmstead.logs.executor import LogsContext
 from farmstead.logs.groups import sequence_token
 from farmstead.logs.registry import logs_operation
-from farmstead.logs.resources import (arguments, authorized_group, decode_token, encode_token, existing_stream,
-                                      invalid)
+from farmstead.logs.resources import arguments, authorized_group, decode_token, encode_token, existing_stream, invalid
 from farmstead.store import logs as store
 
 DEFAULT_EVENTS_LIMIT = 10_000

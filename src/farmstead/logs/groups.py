@@ -15,8 +15,7 @@ from farmstead.domain.tags import tag_problems
 from farmstead.logs import access
 from farmstead.logs.executor import LogsContext
 from farmstead.logs.registry import logs_operation
-from farmstead.logs.resources import (arguments, authorized_group, decode_token, encode_token, existing_stream,
-                                      invalid)
+from farmstead.logs.resources import arguments, authorized_group, decode_token, encode_token, existing_stream, invalid
 from farmstead.protocol.errors import ServiceError
 from farmstead.store import logs as store
 

@@ -51,7 +51,8 @@ class TokenCodec:
 
 
 def _invalid():
-    return validation_error("The pagination token is invalid.", [{"name": "nextToken", "message": "Invalid pagination token"}])
+    return validation_error("The pagination token is invalid.",
+                            [{"name": "nextToken", "message": "Invalid pagination token"}])
 
 
 def _fingerprint(arguments: dict[str, Any]) -> str:

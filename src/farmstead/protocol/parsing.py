@@ -10,7 +10,7 @@ Must not: validate ranges or patterns (validation.py) or know any operation by n
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,7 +23,8 @@ from farmstead.protocol.validation import FieldError
 
 @functools.cache
 def _layout(op: OperationModel) -> tuple[dict, dict, dict, dict]:
-    """Members of the input by location: (uri label -> member, query key -> member, header -> member, json key -> member)."""
+    """Members of the input by location: (uri label -> member, query key -> member, header -> member,
+    json key -> member)."""
     uri: dict[str, str] = {}
     query: dict[str, str] = {}
     header: dict[str, str] = {}
@@ -111,12 +112,12 @@ def _convert(shape: Shape, raw: str, name: str, errors: list[FieldError]) -> Any
 
 def parse_timestamp(value: str | int | float) -> datetime:
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     text = value.strip()
     if text.replace(".", "", 1).isdigit():
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @functools.cache

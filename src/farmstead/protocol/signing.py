@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -129,7 +130,7 @@ def verify(
         wanted is not None and not hmac.compare_digest(wanted.encode(), claim.token.encode())
     ):
         raise SignatureError("UnrecognizedClientException", _BAD_TOKEN)
-    now = now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     if credential.expires_at is not None and now > credential.expires_at:
         raise SignatureError("ExpiredTokenException", _EXPIRED_TOKEN)
     _check_clock(claim, now, max_skew)
@@ -260,8 +261,8 @@ def _date_header_stamp(value: str | None) -> str | None:
     except (TypeError, ValueError):
         raise _incomplete(f"Date header '{value}' is not an RFC 1123 date.") from None
     if parsed.tzinfo is None:  # "-0000": UTC, with no zone claimed
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime(_STAMP)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime(_STAMP)
 
 
 def _parse_stamp(stamp: str) -> datetime:

@@ -20,7 +20,7 @@ import re
 import warnings
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.model import Shape, StructureShape
@@ -226,7 +226,7 @@ class _Timestamp(_Node):
                 datetime.fromisoformat(v)
                 return
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                datetime.fromtimestamp(v, tz=timezone.utc)
+                datetime.fromtimestamp(v, tz=UTC)
                 return
         except (ValueError, OverflowError, OSError):
             pass

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from farmstead.store import identity, idempotency
+from farmstead.store import idempotency, identity
 
 IDEMPOTENCY_KEEP = timedelta(hours=24)
 #: Expired temporary keys stay a while, so a late caller hears "expired" rather than "unknown key".

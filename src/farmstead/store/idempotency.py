@@ -10,7 +10,6 @@ from sqlalchemy.engine import Connection
 
 from farmstead.store.schema import idempotency_records
 
-
 #: PostgreSQL: requests with the same (operation, caller, clientToken) on several replicas at once
 #: queue behind a transaction-scoped advisory lock, so the second finds the first's answer instead of
 #: running the handler again and failing on the unique key. (SQLite has one writer at a time.)

@@ -141,7 +141,7 @@ def _beyond(keys: list, position: list, descending: bool):
     """Rows strictly after `position` in the (lexicographic) order of `keys`."""
     later = (lambda k, v: k < v) if descending else (lambda k, v: k > v)
     condition = later(keys[-1], position[-1])
-    for key, value in zip(reversed(keys[:-1]), reversed(position[:-1])):
+    for key, value in zip(reversed(keys[:-1]), reversed(position[:-1]), strict=True):
         condition = sa.or_(later(key, value), sa.and_(key == value, condition))
     return condition
 
@@ -158,7 +158,7 @@ def append_events(conn: Connection, group_key: int, stream_key: int, timestamps:
     """Store a (chronologically sorted, non-empty) batch; returns the stream's new upload sequence."""
     conn.execute(log_events.insert(), [
         dict(stream_key=stream_key, group_key=group_key, timestamp=ts, ingestion_time=ingestion_time, message=m)
-        for ts, m in zip(timestamps, messages)])
+        for ts, m in zip(timestamps, messages, strict=True)])
     c = log_streams.c
     first, last = timestamps[0], timestamps[-1]
     conn.execute(log_streams.update().where(c.stream_key == stream_key).values(

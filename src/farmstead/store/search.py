@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain.search import (
+    VOCABULARY,
     CreatorFirst,
     FieldOrder,
     FieldTest,
@@ -28,7 +30,6 @@ from farmstead.domain.search import (
     Resource,
     SearchQuery,
     TermTest,
-    VOCABULARY,
 )
 from farmstead.store.schema import jobs, sessions, steps, tasks, workers
 

@@ -2,9 +2,10 @@
 and computing its cache key (~100 µs), which the hot paths (a worker's heartbeat, a task report)
 would otherwise pay several times per request for SQL that SQLite runs in ~15 µs.
 
-Owns: `one_of`, `column IN (constants)` for statements built once; `update_by_key`, an UPDATE of one row by its key whose statement is cached per (table, key
-column, set of columns written), and `update_many_by_key`, the same for many rows with one
-executemany per set of columns. Values must be plain values (no SQL expressions).
+Owns: `one_of`, `column IN (constants)` for statements built once; `update_by_key`, an UPDATE of one
+row by its key whose statement is cached per (table, key column, set of columns written), and
+`update_many_by_key`, the same for many rows with one executemany per set of columns. Values must be
+plain values (no SQL expressions).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
+
 
 def one_of(column: sa.ColumnElement, constants: tuple[str, ...]) -> sa.ColumnElement[bool]:
     """`column IN (...)` for code-defined string constants, inlined into the SQL: an IN list would

@@ -26,7 +26,8 @@ def count_for_step(conn: Connection, step_id: str) -> int:
 
 
 #: Built once: read on every task report (a fresh select would be rebuilt and cache-keyed each time).
-_GET = sa.select(tasks).where(tasks.c.task_id == sa.bindparam("b_task_id"), tasks.c.step_id == sa.bindparam("b_step_id"))
+_GET = sa.select(tasks).where(tasks.c.task_id == sa.bindparam("b_task_id"),
+                              tasks.c.step_id == sa.bindparam("b_step_id"))
 
 
 def get(conn: Connection, step_id: str, task_id: str) -> Row | None:

@@ -34,7 +34,8 @@ _OPEN_SESSION_COUNT = (sa.select(sa.func.count()).select_from(sessions)
                        .where(sessions.c.worker_id == sa.bindparam("b_worker_id"), sessions.c.ended_at.is_(None))
                        .scalar_subquery())
 _MARK_SEEN = (workers.update()
-              .where(workers.c.worker_id == sa.bindparam("b_worker_id"), workers.c.fleet_id == sa.bindparam("b_fleet_id"),
+              .where(workers.c.worker_id == sa.bindparam("b_worker_id"),
+                     workers.c.fleet_id == sa.bindparam("b_fleet_id"),
                      workers.c.farm_id == sa.bindparam("b_farm_id"))
               # A call from the worker ends its host configuration: from now on the usual timeout holds.
               .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type), configuring_until=None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ class Renderer:
 def when(value: datetime | None) -> str:
     if not isinstance(value, datetime):
         return "—"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def duration(started: datetime | None, ended: datetime | None = None) -> str:
@@ -37,7 +37,7 @@ def duration(started: datetime | None, ended: datetime | None = None) -> str:
     if not isinstance(started, datetime):
         return "—"
     ended = ended if isinstance(ended, datetime) else None
-    seconds = max(0.0, ((ended or datetime.now(timezone.utc)) - started).total_seconds())
+    seconds = max(0.0, ((ended or datetime.now(UTC)) - started).total_seconds())
     if seconds < 1:
         return f"{seconds:.2f} s"
     if seconds < 10:

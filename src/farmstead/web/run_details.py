@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from farmstead.protocol.errors import ServiceError
@@ -115,7 +115,7 @@ def last_lines(page: Page, farm_id: str, queue_id: str, actions: list[dict]) -> 
     """sessionActionId -> the last lines each FAILED attempt wrote before it ended (at most EXCERPTS
     attempts; the rest are left out, and their task's page shows the log)."""
     found: dict[str, list[str]] = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for action in [a for a in actions if a.get("status") == "FAILED"][:EXCERPTS]:
         action_id = action["sessionActionId"]
         key = (page.caller.principal_id, action_id)

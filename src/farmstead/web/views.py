@@ -7,7 +7,7 @@ script polls: that part is built from the same single cheap call every time, wha
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -103,7 +103,7 @@ def _link(base: str, query: dict[str, Any]):
 def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
     workers = page.api.all_pages(page.caller, "ListWorkers", "workers", limit=500, farmId=farm_id, fleetId=fleet_id)
     details = page.api.worker_details(page.caller, farm_id, fleet_id)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for worker in workers:
         current = _current_session(page, farm_id, fleet_id, worker) if worker["status"] == "RUNNING" else None

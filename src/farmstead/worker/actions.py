@@ -4,8 +4,9 @@ Owns: running envEnter / taskRun / envExit / syncInputJobAttachments actions one
 `openjd.sessions.Session` (attachment syncs and output uploads through job_attachments.py), turning
 its callbacks into reports (reports.py), canceling the running action with the template's
 cancelation mode, reporting the queued non-envExit actions NEVER_ATTEMPTED after a failure or
-cancel, and winding the session down (environments exited locally, working directory removed). The scheduler thread talks to a runner only through
-`replace_queue`, `cancel` and `stop`. Must not: call UpdateWorkerSchedule.
+cancel, and winding the session down (environments exited locally, working directory removed). The
+scheduler thread talks to a runner only through `replace_queue`, `cancel` and `stop`. Must not: call
+UpdateWorkerSchedule.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ LOCAL_EXIT_SECONDS = 30.0
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _current_user() -> str:

@@ -243,7 +243,8 @@ class Agent:
         if worker_id is not None:
             self._starting = (worker_id, False)
             try:
-                return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile, self.stop)
+                return worker_id, credentials.FleetRole(bootstrap, self._ids(worker_id), self.options.profile,
+                                                        self.stop)
             except ClientError as error:
                 if retries.error_code(error) != "ResourceNotFoundException":
                     raise AgentError(f"AssumeFleetRoleForWorker: {retries.describe(error)}") from error
@@ -368,7 +369,8 @@ class Agent:
         log.addHandler(self._agent_log)
 
     def _renew_log_credentials(self) -> None:
-        """Fresh fleet keys for log uploads (they cover queues associated since the last ones); once a minute at most."""
+        """Fresh fleet keys for log uploads (they cover queues associated since the last ones); once a
+        minute at most."""
         if self._renewal is None or self._shipper is None or time.monotonic() - self._renewed_at < 60:
             return
         self._renewed_at = time.monotonic()

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -80,7 +80,7 @@ def bootstrap_clients(profile: str | None, region: str | None, endpoint_url: str
 def _metadata(credentials: dict[str, Any]) -> dict[str, str]:
     expiration = credentials["expiration"]
     if isinstance(expiration, datetime):
-        expiration = expiration.astimezone(timezone.utc).isoformat()
+        expiration = expiration.astimezone(UTC).isoformat()
     return {"access_key": credentials["accessKeyId"], "secret_key": credentials["secretAccessKey"],
             "token": credentials["sessionToken"], "expiry_time": str(expiration)}
 
@@ -106,7 +106,7 @@ class FleetRole:
         # Runs under the credentials' refresh lock: sign with a plain copy of the last keys (or the
         # bootstrap identity once they are nearly gone), never through `self.credentials` itself.
         last = self._last
-        remaining = (datetime.fromisoformat(last["expiry_time"]) - datetime.now(timezone.utc)).total_seconds()
+        remaining = (datetime.fromisoformat(last["expiry_time"]) - datetime.now(UTC)).total_seconds()
         client = self._signing_client(last) if remaining > 60 else self._bootstrap.client("deadline")
         self._last = self._assume(client, time.monotonic() + REFRESH_BUDGET_SECONDS)
         log.info("fleet role credentials refreshed; they expire at %s", self._last["expiry_time"])

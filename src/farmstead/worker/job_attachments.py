@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def queue_s3_client(deadline_client: Any, ids: dict[str, str], stop: threading.E
         keys = answer["credentials"]
         return {"access_key": keys["accessKeyId"], "secret_key": keys["secretAccessKey"],
                 "token": keys["sessionToken"],
-                "expiry_time": keys["expiration"].astimezone(timezone.utc).isoformat()}
+                "expiry_time": keys["expiration"].astimezone(UTC).isoformat()}
 
     credentials = RefreshableCredentials.create_from_metadata(assume(), refresh_using=assume,
                                                               method=_QueueRoleProvider.METHOD)

@@ -2,7 +2,8 @@
 
 Owns: turning an openjd-sessions `ActionStatus` (or a failure before any process ran) into the report
 fields the official agent sends (docs/compatibility.md, UpdateWorkerSchedule), and `ActionReports`,
-the latest report per action until an UpdateWorkerSchedule call has carried it. Must not: run anything or call the server.
+the latest report per action until an UpdateWorkerSchedule call has carried it. Must not: run anything
+or call the server.
 
 Field rules: ISO timestamps (botocore serializes the datetimes); `updatedAt` only while running;
 `progressPercent` only when truthy, clamped to 0..100; `progressMessage` from `openjd_status` (or

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ class Scheduler:
                 return None
             raise
         self.reports.commit(sent)
-        self._check_clock(clock_offset(response, datetime.now(timezone.utc)))
+        self._check_clock(clock_offset(response, datetime.now(UTC)))
         if apply:
             self.apply(response)
         return response

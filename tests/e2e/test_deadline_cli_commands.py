@@ -1,6 +1,6 @@
 """The rest of the official `deadline` CLI's commands against Farmstead, most of them job-attachment ones.
 
-One server configured with an S3 store (moto), a queue that keeps attachments there, Farmstead's
+One server configured with an S3 store (SeaweedFS), a queue that keeps attachments there, Farmstead's
 worker serving it, and one job submitted with `deadline bundle submit` and run to SUCCEEDED. The
 commands then read that job (downloads, manifests, logs, traces) or the queue (shared bundles,
 credentials, parameter definitions). The README's compatibility table names each command's test.

@@ -99,7 +99,9 @@ class SeaweedFS:
 
     @property
     def endpoint(self) -> str:
-        host = f"[{self.s3_host}]" if ":" in self.s3_host else self.s3_host
+        # A store on every interface is reached here through loopback.
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.s3_host, self.s3_host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.ports['s3']}"
 
     @property

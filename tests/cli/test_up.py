@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.configloader import raw_config_parse
+from botocore.exceptions import ClientError
 
 from support.live_server import free_port
 
@@ -129,6 +130,9 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
                                    aws_session_token=keys["sessionToken"]).client("s3", endpoint_url=s3.meta.endpoint_url,
                                                                                    region_name="us-east-1")
     scoped.put_object(Bucket="farmstead-attachments", Key="DeadlineCloud/probe", Body=b"kept across restarts")
+    # The store enforces the session policy: the queue's keys reach its root prefix and nothing else.
+    with pytest.raises(ClientError, match="AccessDenied"):
+        scoped.put_object(Bucket="farmstead-attachments", Key="Elsewhere/probe", Body=b"refused")
     fleet = deadline.get_fleet(**farm, fleetId=ids["fleetId"])
     capabilities = fleet["configuration"]["customerManaged"]["workerCapabilities"]
     assert capabilities["vCpuCount"] == {"min": os.cpu_count(), "max": os.cpu_count()}

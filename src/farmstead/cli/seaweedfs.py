@@ -28,6 +28,7 @@ import socket
 import sys
 import sysconfig
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,8 @@ class SeaweedFS:
             "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.ip.bind={self.s3_host}",
             # weed reports anonymous statistics to seaweedfs.com unless told not to.
             "-master.telemetry=false",
+            # One master, no peers: on a restart it waits this long to elect itself (weed: 10 s, twice).
+            "-master.electionTimeout=1s",
             f"-master.port={p['master']}", f"-master.port.grpc={p['master_grpc']}",
             f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume_grpc']}",
             "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer_grpc']}",
@@ -153,22 +156,32 @@ class SeaweedFS:
         ]
 
     def wait_ready(self, alive: Callable[[], bool], timeout: float = 60.0, log: Callable[[], str] = str) -> None:
-        """Until S3 answers a signed ListBuckets; raises SeaweedFSError if `alive()` turns false or time runs out."""
+        """Until S3 answers a signed ListBuckets and the volume server has registered with the master (S3
+        answers before that, and a restarted store's objects read as InternalError until then); raises
+        SeaweedFSError if `alive()` turns false or time runs out."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = self.client()
         give_up = time.monotonic() + timeout
-        last: Exception | None = None
+        last: Exception | str | None = None
         while time.monotonic() < give_up:
             if not alive():
                 raise SeaweedFSError(f"SeaweedFS exited while starting:\n{log()}")
             try:
                 client.list_buckets()
-                return
-            except (BotoCoreError, ClientError) as error:
+                if self._volume_servers() > 0:
+                    return
+                last = "no volume server has registered with the master yet"
+            except (BotoCoreError, ClientError, OSError, ValueError) as error:
                 last = error
-                time.sleep(0.2)
+            time.sleep(0.2)
         raise SeaweedFSError(f"SeaweedFS's S3 did not answer at {self.endpoint} within {timeout:.0f}s ({last}):\n{log()}")
+
+    def _volume_servers(self) -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['master']}/dir/status", timeout=2) as answer:
+            topology = json.load(answer).get("Topology") or {}
+        return sum(len(rack.get("DataNodes") or []) for center in topology.get("DataCenters") or []
+                   for rack in center.get("Racks") or [])
 
     def client(self, service: str = "s3"):
         import boto3

@@ -53,8 +53,9 @@ render-tools:
 # one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
 # the shared one and those a test starts itself, gets a fresh database (tests/support/databases.py).
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
-# never open a store (domain, protocol, worker, attachments), and `farmstead up` and `db backup`/`upgrade`
-# of a data dir (the embedded store by definition). Without a PostgreSQL (127.0.0.1:5432, or
+# never open a store (domain, protocol, worker, attachments), `farmstead up` and `db backup`/`upgrade`
+# of a data dir (the embedded store by definition), and the Blender renders (tests/render: ~2 minutes
+# whose frames do not depend on the store; run them with FARMSTEAD_TEST_STORE=postgresql to check). Without a PostgreSQL (127.0.0.1:5432, or
 # FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
 test: install browser render-tools

@@ -77,7 +77,7 @@ clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
 
 # Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
-bench: install
+bench: install render-tools
 	$(BIN)/python -m bench all
 
 # The end-to-end benchmark against a Slurm array job too: installs and starts a one-node Slurm (root).

@@ -161,8 +161,8 @@ def _free_subnet() -> int:
 
 
 def _remove_subnet(subnet: int | None) -> None:
-    """Kill what still runs in the subnet's namespaces (processes this run started there), delete them and
-    the bridge (deleting a namespace deletes its veth ends)."""
+    """Kill what still runs in the subnet's namespaces (processes this run started there), delete them,
+    their veth pairs and the bridge."""
     if subnet is None:
         return
     namespaces = [line.split()[0] for line in _ip("netns", "list").stdout.splitlines()
@@ -179,6 +179,11 @@ def _remove_subnet(subnet: int | None) -> None:
                     pass
             time.sleep(0.2)
         _ip("netns", "del", namespace, check=False)
+    # A namespace goes away asynchronously, and its veth pair with it: delete the studio ends now.
+    for line in _ip("-br", "link").stdout.splitlines():
+        name = line.split()[0].split("@")[0] if line.strip() else ""
+        if name.startswith(f"fs{subnet}v"):
+            _ip("link", "del", name, check=False)
     _ip("link", "del", f"fs{subnet}br", check=False)
     (RECORDS / f"{subnet}.pid").unlink(missing_ok=True)
 

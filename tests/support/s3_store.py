@@ -58,6 +58,7 @@ class S3Store:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.store.remove_sockets()
         if self.scratch is not None:
             self.scratch.cleanup()
             self.scratch = None

@@ -177,6 +177,17 @@ class SeaweedFS:
             time.sleep(0.2)
         raise SeaweedFSError(f"SeaweedFS's S3 did not answer at {self.endpoint} within {timeout:.0f}s ({last}):\n{log()}")
 
+    def remove_sockets(self) -> None:
+        """Remove the Unix sockets weed leaves in /tmp (paths it hard-codes by service and port) once it
+        has stopped: a store a day, say, would otherwise leave six files a start there."""
+        p = self.ports
+        names = [f"seaweedfs-{service}-grpc-{p[f'{service}_grpc']}.sock" for service in SERVICES]
+        names += [f"seaweedfs-filer-{p['filer']}.sock", f"seaweedfs-s3-{p['s3']}.sock"]
+        for name in names:
+            path = Path("/tmp") / name
+            if path.is_socket():
+                path.unlink(missing_ok=True)
+
     def _volume_servers(self) -> int:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['master']}/dir/status", timeout=2) as answer:
             topology = json.load(answer).get("Topology") or {}

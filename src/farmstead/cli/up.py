@@ -67,6 +67,7 @@ def up(workers: int, data_dir: Path, host: str, port: int, s3_endpoint_url: str 
     supervisor = Supervisor(say=click.echo)
     supervisor.install_signal_handlers()
     code = 0
+    store = None
     try:
         store = _start_store(supervisor, data_dir, host, port, s3_endpoint_url, s3_port, s3_bucket, logs)
         server = Child("server", farmstead_command("server", "--host", host, "--port", str(port),
@@ -97,6 +98,8 @@ def up(workers: int, data_dir: Path, host: str, port: int, s3_endpoint_url: str 
         code = 1
     finally:
         supervisor.shutdown()
+        if store is not None and store.seaweedfs is not None:
+            store.seaweedfs.remove_sockets()
     click.echo("Farmstead stopped.")
     sys.exit(code)
 

@@ -29,6 +29,8 @@ class AttachmentStore:
     embedded: bool
     server_env: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    #: The embedded store, to tidy after it stopped.
+    seaweedfs: SeaweedFS | None = None
 
     def queue_settings(self) -> dict:
         return {"s3BucketName": self.bucket, "rootPrefix": ROOT_PREFIX}
@@ -51,7 +53,7 @@ def start_embedded(supervisor: Supervisor, data_dir: Path, host: str, port: int 
     except SeaweedFSError as error:
         raise RuntimeError(str(error)) from None
     return AttachmentStore(store.endpoint, bucket, True, store.server_env(),
-                           f"bucket {bucket} {'created' if created else 'kept'}, data in {data_dir / 's3'}")
+                           f"bucket {bucket} {'created' if created else 'kept'}, data in {data_dir / 's3'}", store)
 
 
 def external(endpoint: str, bucket: str, env: dict[str, str]) -> AttachmentStore:

@@ -31,12 +31,12 @@ from pathlib import Path
 from bench.figures import table
 from bench.launcher import _TICKS, ADMIN_KEY_ID, ADMIN_SECRET, REGION, running_server
 from bench.machine import OtherLoad
-
 from support.render_tools import EXAMPLE, parameters  # noqa: E402 (bench.launcher put tests/ on sys.path)
 from support.s3_store import S3Store  # noqa: E402
 from support.scripted_worker import LINUX_FLEET  # noqa: E402
 
-DESCRIPTION = "Blender turntable, 12 frames: 2 farmstead workers with attachments vs a local blender loop (target <= 5 %)"
+DESCRIPTION = ("Blender turntable, 12 frames: 2 farmstead workers with attachments vs a local blender loop "
+               "(target <= 5 %)")
 FRAMES = 12
 #: A frame of a few seconds: Cycles at 480x270 with 32 samples.
 SETTINGS = {"Width": "480", "Height": "270", "Samples": "32", "TurntableFrames": "24", "Fps": "12"}
@@ -72,7 +72,8 @@ def _by_hand(work: Path, frames: int, settings: dict[str, str]) -> float:
                         "-f", str(frame)], check=True, capture_output=True)
     subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-framerate", settings["Fps"], "-pattern_type",
                     "glob", "-i", str(work / "frames" / "frame_*.png"), "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", str(work / "turntable.mp4")], check=True, capture_output=True)
+                    "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", str(work / "turntable.mp4")],
+                   check=True, capture_output=True)
     return time.monotonic() - started
 
 
@@ -87,8 +88,9 @@ class _RenderFarm:
             farmId=self.farm_id, displayName="renders", roleArn="arn:aws:iam::000000000000:role/queue",
             jobRunAsUser={"runAs": "WORKER_AGENT_USER"},
             jobAttachmentSettings={"s3BucketName": BUCKET, "rootPrefix": "Renders"})["queueId"]
-        fleet_id = client.create_fleet(farmId=self.farm_id, displayName="nodes", roleArn="arn:aws:iam::000000000000:role/f",
-                                       maxWorkerCount=WORKERS, configuration=LINUX_FLEET)["fleetId"]
+        fleet_id = client.create_fleet(farmId=self.farm_id, displayName="nodes",
+                                       roleArn="arn:aws:iam::000000000000:role/f", maxWorkerCount=WORKERS,
+                                       configuration=LINUX_FLEET)["fleetId"]
         client.create_queue_fleet_association(farmId=self.farm_id, queueId=self.queue_id, fleetId=fleet_id)
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FARMSTEAD_"))},
                     "AWS_ACCESS_KEY_ID": ADMIN_KEY_ID, "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET,
@@ -103,8 +105,8 @@ class _RenderFarm:
                  self.farm_id, "--fleet-id", fleet_id, "--work-dir", str(work_dir)],
                 env=self.env, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
         give_up = time.monotonic() + 60
-        while sum(w["status"] == "IDLE" for w in client.list_workers(farmId=self.farm_id, fleetId=fleet_id)["workers"]) \
-                < WORKERS:
+        while sum(w["status"] == "IDLE"
+                  for w in client.list_workers(farmId=self.farm_id, fleetId=fleet_id)["workers"]) < WORKERS:
             if time.monotonic() > give_up:
                 raise RuntimeError("the workers did not start within 60 s")
             time.sleep(0.2)

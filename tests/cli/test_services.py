@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from farmstead.cli.up_processes import farmstead_command
-
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 from support.scripted_worker import LINUX_FLEET
 from support.waiting import wait_until

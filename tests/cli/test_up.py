@@ -126,9 +126,9 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     s3 = boto3.session.Session(profile_name="farmstead").client("s3")
     assert s3.meta.endpoint_url == f"http://127.0.0.1:{first.port + 1}"
     keys = deadline.assume_queue_role_for_user(**farm, queueId=ids["queueId"])["credentials"]
-    scoped = boto3.session.Session(aws_access_key_id=keys["accessKeyId"], aws_secret_access_key=keys["secretAccessKey"],
-                                   aws_session_token=keys["sessionToken"]).client("s3", endpoint_url=s3.meta.endpoint_url,
-                                                                                   region_name="us-east-1")
+    scoped = boto3.session.Session(
+        aws_access_key_id=keys["accessKeyId"], aws_secret_access_key=keys["secretAccessKey"],
+        aws_session_token=keys["sessionToken"]).client("s3", endpoint_url=s3.meta.endpoint_url, region_name="us-east-1")
     scoped.put_object(Bucket="farmstead-attachments", Key="DeadlineCloud/probe", Body=b"kept across restarts")
     # The store enforces the session policy: the queue's keys reach its root prefix and nothing else.
     with pytest.raises(ClientError, match="AccessDenied"):

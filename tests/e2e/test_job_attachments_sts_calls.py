@@ -1,9 +1,9 @@
 """How often, and when, the server calls the S3 store's STS for queue-role keys.
 
 The server's STS endpoint is a counting (and, on demand, slow) relay in front of the store's
-STS (SeaweedFS): the keys are still the store's, and each AssumeRole the server makes is seen. Pins: a caller asking again for the same
-queue role gets the same keys without another STS call; and the STS round trip holds no
-transaction, so other writes go on while it is in flight.
+STS (SeaweedFS): the keys are still the store's, and each AssumeRole the server makes is seen.
+Pins: a caller asking again for the same queue role gets the same keys without another STS call;
+and the STS round trip holds no transaction, so other writes go on while it is in flight.
 """
 
 from __future__ import annotations

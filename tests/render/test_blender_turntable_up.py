@@ -15,8 +15,15 @@ import time
 import pytest
 
 from support.live_server import LiveServer, free_port
-from support.render_tools import (EXAMPLE, TINY, assert_same_frames, parameters, probe_movie, render_reference,
-                                  require_render_tools)
+from support.render_tools import (
+    EXAMPLE,
+    TINY,
+    assert_same_frames,
+    parameters,
+    probe_movie,
+    render_reference,
+    require_render_tools,
+)
 from support.scripted_worker import LINUX_FLEET
 
 FRAMES = [1, 2, 3, 4]

@@ -34,7 +34,8 @@ def test_a_node_has_its_own_name_and_address_and_does_not_see_the_studios_files(
         node = network.hosts[0]
         (node.scratch / "before.txt").write_text("the node's scratch starts empty")
         probe = ("import os, socket; print(socket.gethostname()); "
-                 f"print(os.path.exists({str(studio / 'secret.txt')!r})); print(sorted(os.listdir({str(node.scratch)!r})))")
+                 f"print(os.path.exists({str(studio / 'secret.txt')!r})); "
+                 f"print(sorted(os.listdir({str(node.scratch)!r})))")
         process = node.popen([sys.executable, "-c", probe], ENV, tmp_path / "probe.log", [studio])
         assert process.wait(30) == 0, (tmp_path / "probe.log").read_text()
         assert (tmp_path / "probe.log").read_text().split("\n")[:3] == [node.name, "False", "[]"]

@@ -24,13 +24,19 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 from support.network_hosts import TestHosts, require_root_networking
 from support.official_clients import deadline_cli, worker_agent
-from support.render_tools import (EXAMPLE, TINY, assert_same_frames, parameters, probe_movie, render_reference,
-                                  require_render_tools)
+from support.render_tools import (
+    EXAMPLE,
+    TINY,
+    assert_same_frames,
+    parameters,
+    probe_movie,
+    render_reference,
+    require_render_tools,
+)
 from support.s3_store import S3Store
 from support.scripted_worker import LINUX_FLEET
 

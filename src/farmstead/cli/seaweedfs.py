@@ -175,7 +175,8 @@ class SeaweedFS:
             except (BotoCoreError, ClientError, OSError, ValueError) as error:
                 last = error
             time.sleep(0.2)
-        raise SeaweedFSError(f"SeaweedFS's S3 did not answer at {self.endpoint} within {timeout:.0f}s ({last}):\n{log()}")
+        raise SeaweedFSError(f"SeaweedFS's S3 did not answer at {self.endpoint} within {timeout:.0f}s ({last}):\n"
+                             f"{log()}")
 
     def remove_sockets(self) -> None:
         """Remove the Unix sockets weed leaves in /tmp (paths it hard-codes by service and port) once it

@@ -95,7 +95,8 @@ def _next_steps(path: Path, name: str, user: str, env_file: Path) -> str:
 
 
 output_option = click.option("--output", type=click.Path(path_type=Path), default=None,
-                             help=f"Where to write the unit: a NAME.service file or a directory (default {UNIT_DIRECTORY}).")
+                             help="Where to write the unit: a NAME.service file or a directory "
+                                  f"(default {UNIT_DIRECTORY}).")
 user_option = click.option("--user", default="farmstead", show_default=True,
                            help="The account the service runs as (never root).")
 

@@ -1,7 +1,8 @@
 """`farmstead up`: a working render farm on this machine in one command.
 
 Owns: the order of things — the S3 store for job attachments comes up (SeaweedFS under DATA_DIR/s3
-unless --s3-endpoint-url names the operator's own), the server (embedded store) comes up, the administrator's key is read,
+unless --s3-endpoint-url names the operator's own), the server (embedded store) comes up, the
+administrator's key is read,
 the local farm, queue, fleet and their association are created on first run (resumed from
 DATA_DIR/up.json afterwards), the AWS profile `farmstead` and the `deadline` CLI's defaults for it
 are written, N local workers start, and a few lines say what runs where and what changed in the

@@ -55,8 +55,8 @@ render-tools:
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
 # never open a store (domain, protocol, worker, attachments), `farmstead up` and `db backup`/`upgrade`
 # of a data dir (the embedded store by definition), and the Blender renders (tests/render: ~2 minutes
-# whose frames do not depend on the store; run them with FARMSTEAD_TEST_STORE=postgresql to check). Without a PostgreSQL (127.0.0.1:5432, or
-# FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
+# whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too).
+# Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
 test: install browser render-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \

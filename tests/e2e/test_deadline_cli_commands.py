@@ -24,6 +24,7 @@ from botocore.config import Config
 from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 from support.s3_store import S3Store
 from support.scripted_worker import LINUX_FLEET
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.official_clients
 
@@ -244,9 +245,13 @@ def test_auth_status_is_authenticated_through_farmsteads_sts(cli_bin, setup):
 # --- jobs, workers, queues, config ----------------------------------------------------------------
 
 def test_job_logs_prints_the_sessions_log(cli_bin, setup):
-    logs = json.loads(run(cli_bin, setup, "job", "logs", *job_args(setup), "--output", "json"))
+    def printed():
+        logs = json.loads(run(cli_bin, setup, "job", "logs", *job_args(setup), "--output", "json"))
+        return logs if any(event["message"] == "shouting" for event in logs["events"]) else None
+
+    # The worker ships a session's log lines in batches of its own: they may land after the job's status.
+    logs = wait_until(printed, 30, "the session's log line through `deadline job logs`", interval=1)
     assert logs["jobId"] == setup["jobId"] and logs["jobName"] == "shout"
-    assert any(event["message"] == "shouting" for event in logs["events"])
 
 
 def test_job_trace_schedule_counts_the_sessions_actions(cli_bin, setup):

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, job_views, links, views
+from farmstead.web import actions, grid_views, job_views, links, views
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
@@ -46,7 +46,7 @@ _SECURITY_HEADERS = [
 # in or not, make the server hold about a gigabyte per POST; these bound it to a few hundred KiB before
 # sign-in and a few MiB after (an action form carries at most 100 items and a dozen other fields).
 _SIGNIN_FORM = {"max_files": 0, "max_fields": 20, "max_part_size": 8 * 1024}
-_PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_ITEMS + 40, "max_part_size": 16 * 1024}
+_PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_TASKS + 40, "max_part_size": 16 * 1024}
 
 
 class WebMonitor:
@@ -66,6 +66,9 @@ class WebMonitor:
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
             Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}", signed_in(job_views.job)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid", signed_in(grid_views.grid)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid/{step_id}/{task_id}",
+                  signed_in(grid_views.grid_task)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}", signed_in(job_views.step)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}/tasks/{task_id}",
                   signed_in(job_views.task)),

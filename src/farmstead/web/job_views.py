@@ -14,10 +14,11 @@ from starlette.responses import JSONResponse, Response
 
 from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import run_details
-from farmstead.web.actions import requeue_question
+from farmstead.web import grid_views, run_details
+from farmstead.web.actions import MAX_TASKS, requeue_question
 from farmstead.web.page import Page
 from farmstead.web.rendering import task_label
+from farmstead.web.task_maps import maps
 
 TASK_PAGE_SIZE = 100
 TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
@@ -68,7 +69,11 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
         return same  # nothing moved since the last poll: one GetJob (one row) was all it cost
     steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
     sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
+    # Frame times and time left come from the job's task map (the frame grid's): a small job's is brought
+    # up to date here, a large one's in a thread, so this page never waits on reading a large job's tasks.
+    estimated = grid_views.step_estimates(maps.current(page.call, ids, steps), steps)
     context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
+                   estimated=estimated, max_picked=MAX_TASKS,
                    base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("job", info), **_job_runs(page, ids, info, sessions))
     if page.wants_fragment:

@@ -135,3 +135,25 @@ def test_a_user_who_may_not_read_the_job_gets_no_grid_and_no_cell(server, deadli
     cell = outsider.request(f"{job_url(farm, job_id)}/grid/{step}/task-{step.split('-')[1]}-0",
                             headers={"X-Requested-With": "fetch"})
     assert cell[0] == 403
+
+
+def test_the_job_timeline_draws_each_session_on_its_workers_lane_with_failed_ones_marked(admin, deadline, farm):
+    job_id = submit(deadline, farm, "1-4", maxRetriesPerTask=0, maxFailedTasksCount=10)
+    worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
+    deadline.update_worker(farmId=farm["farmId"], fleetId=farm["fleetId"], workerId=worker.worker_id,
+                           hostProperties={"hostName": "timeline-node"})
+    worker.run(outcome=lambda action: "FAILED" if action["definition"].get("taskRun", {}).get(
+        "parameters", {}).get("Frame", {}).get("int") == "2" else "SUCCEEDED")
+    status, _, body = admin.request(job_url(farm, job_id) + "/timeline")
+    assert status == 200
+    sessions = deadline.list_sessions(farmId=farm["farmId"], queueId=farm["queueId"], jobId=job_id)["sessions"]
+    assert ">timeline-node</a>" in body
+    for session in sessions:
+        assert f'/sessions/{session["sessionId"]}"' in body
+    assert 'class="bar failed"' in body
+
+
+def test_the_fleet_timeline_shows_its_workers_sessions_of_the_last_hours(admin, deadline, farm):
+    status, _, body = admin.request(f"/farms/{farm['farmId']}/fleets/{farm['fleetId']}/timeline?hours=1")
+    assert status == 200 and "<svg" in body and 'class="bar' in body
+    assert admin.request(f"/farms/{farm['farmId']}/fleets/{farm['fleetId']}/timeline?hours=abc")[0] == 200

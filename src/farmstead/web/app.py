@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, grid_views, job_views, links, views
+from farmstead.web import actions, grid_views, job_views, links, timeline_views, views
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
@@ -66,6 +66,8 @@ class WebMonitor:
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
             Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}", signed_in(job_views.job)),
+            Route("/farms/{farm_id}/fleets/{fleet_id}/timeline", signed_in(timeline_views.fleet_timeline)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/timeline", signed_in(timeline_views.job_timeline)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid", signed_in(grid_views.grid)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid/{step_id}/{task_id}",
                   signed_in(grid_views.grid_task)),

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import grid_views, run_details
+from farmstead.web import grid_views, log_views, run_details
 from farmstead.web.actions import MAX_TASKS, requeue_question
 from farmstead.web.page import Page
 from farmstead.web.rendering import task_label
@@ -26,13 +26,14 @@ TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNI
 LOG_PAGE_EVENTS = 1000
 
 
-def _crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
+def crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
+    """Farms › farm › queue (› job): the breadcrumbs of the pages below a queue."""
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     queue_name = page.name_of("GetQueue", queue_id, farmId=farm_id, queueId=queue_id)
-    crumbs = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
+    trail = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
     if job is not None:
-        crumbs.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
-    return crumbs
+        trail.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
+    return trail
 
 
 def _job_url(farm_id: str, queue_id: str, job_id: str) -> str:
@@ -87,7 +88,7 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
                                        **ids)
             depends[item["stepId"]] = [{**d, "name": names.get(d["stepId"], d["stepId"])} for d in found]
     return page.html("job.html", title=info["name"], depends=depends,
-                     crumbs=_crumbs(page, farm_id, queue_id), **context)
+                     crumbs=crumbs(page, farm_id, queue_id), **context)
 
 
 def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
     if page.wants_fragment:
         return page.fragment("step_live.html", etag=etag, **context)
     return page.html("step.html", title=info["name"], job=job_info,
-                     crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+                     crumbs=crumbs(page, farm_id, queue_id, job_info), **context)
 
 
 def _how_they_ran(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[str, Any]:
@@ -175,10 +176,10 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     if page.wants_fragment:
         return page.fragment("task_live.html", etag=etag, **context)
     step_info = page.call("GetStep", stepId=step_id, **ids)
-    crumbs = _crumbs(page, farm_id, queue_id, job_info) + [
+    trail = crumbs(page, farm_id, queue_id, job_info) + [
         (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
     return page.html("task.html", title=f"Task {task_label(info)}", step=step_info, job=job_info, farm_id=farm_id,
-                     queue_id=queue_id, job_id=job_id, crumbs=crumbs,
+                     queue_id=queue_id, job_id=job_id, crumbs=trail,
                      can_manage=page.can_manage(farm_id, queue_id, job_id), **context)
 
 
@@ -200,9 +201,15 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
         if err.code != "AccessDeniedException":
             raise
         log = {"lines": [], "next": None, "missing": False, "refused": err.message}
-    return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log,
+    query = page.request.query_params.get("q", "").strip()
+    searched = log_views.session_search(page, farm_id, queue_id, session_id, query) if query else None
+    error = log_views.first_error(page, farm_id, queue_id, session_id) \
+        if page.request.query_params.get("error") == "1" and not log.get("refused") else None
+    return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log, searched=searched,
+                     error=error, error_words=log_views.ERROR_WORDS, query=query,
+                     asked_error=page.request.query_params.get("error") == "1",
                      base=f"{_job_url(farm_id, queue_id, job_id)}/sessions/{session_id}", queue_id=queue_id,
-                     job_id=job_id, crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+                     job_id=job_id, crumbs=crumbs(page, farm_id, queue_id, job_info), **context)
 
 
 def session_log(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from farmstead.web import run_details, timelines
+from farmstead.web import job_views, run_details, timelines
 from farmstead.web.page import Page
 from farmstead.web.rendering import duration, short_id, when
 
@@ -45,7 +45,7 @@ def job_timeline(page: Page, farm_id: str, queue_id: str, job_id: str) -> Respon
     chart = timelines.lay_out(sorted(lanes.values(), key=lambda lane: lane.name))
     return page.html("timeline.html", title=f"{job['name']}: timeline", job=job, chart=chart, base=base,
                      sessions=len(sessions), capped=len(sessions) >= MAX_SESSIONS,
-                     crumbs=_crumbs(page, farm_id, queue_id, job))
+                     crumbs=job_views.crumbs(page, farm_id, queue_id, job))
 
 
 def fleet_timeline(page: Page, farm_id: str, fleet_id: str) -> Response:
@@ -90,10 +90,3 @@ def _hours(text: str | None) -> int:
     except ValueError:
         return 6
     return value if value in HOURS else 6
-
-
-def _crumbs(page: Page, farm_id: str, queue_id: str, job: dict[str, Any]) -> list[tuple[str, str]]:
-    farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
-    queue_name = page.name_of("GetQueue", queue_id, farmId=farm_id, queueId=queue_id)
-    return [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}"),
-            (job["name"], f"/farms/{farm_id}/queues/{queue_id}/jobs/{job['jobId']}")]

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, grid_views, job_views, links, log_views, timeline_views, views
+from farmstead.web import actions, grid_views, job_views, links, log_views, resubmit_views, timeline_views, views
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
@@ -81,6 +81,8 @@ class WebMonitor:
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/sessions/{session_id}/log.txt",
                   signed_in(log_views.download)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/logs", signed_in(log_views.job_search)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/resubmit", signed_in(resubmit_views.resubmit),
+                  methods=["GET", "POST"]),
             Route("/actions", signed_in(actions.perform), methods=["POST"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
             *links.routes(),  # GetMonitor's url and the official CLI's links: redirects to the pages above

@@ -23,7 +23,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, grid_views, job_views, links, log_views, resubmit_views, timeline_views, views
+from farmstead.web import (
+    actions,
+    grid_views,
+    job_views,
+    links,
+    log_views,
+    resubmit_views,
+    search_views,
+    timeline_views,
+    views,
+)
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
@@ -62,6 +72,7 @@ class WebMonitor:
             Route("/signin", self._signin, methods=["POST"]),
             Route("/signout", self._signout, methods=["POST"]),
             Route("/theme", _theme),
+            Route("/search", signed_in(search_views.search)),
             Route("/farms/{farm_id}", signed_in(views.farm)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
             Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),

@@ -32,6 +32,7 @@ from farmstead.web import (
     resubmit_views,
     search_views,
     timeline_views,
+    usage_views,
     views,
 )
 from farmstead.web.calls import Api
@@ -74,6 +75,7 @@ class WebMonitor:
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
             Route("/farms/{farm_id}", signed_in(views.farm)),
+            Route("/farms/{farm_id}/usage", signed_in(usage_views.usage)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
             Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}", signed_in(job_views.job)),

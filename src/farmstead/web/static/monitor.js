@@ -182,7 +182,36 @@
     step();
   }
 
+  // --- output previews: <figure data-preview="URL"> asks which picture to show, or why there is none --
+  function preview(figure) {
+    fetch(figure.dataset.preview, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        figure.textContent = "";
+        if (data.src) {
+          var link = document.createElement("a");
+          link.href = data.taskUrl;
+          var image = document.createElement("img");
+          image.src = data.src;
+          image.alt = data.label + ": " + data.file;
+          link.appendChild(image);
+          var caption = document.createElement("figcaption");
+          caption.textContent = "Newest output: " + data.label + " · " + data.file;
+          figure.appendChild(link);
+          figure.appendChild(caption);
+        } else {
+          var note = document.createElement("figcaption");
+          note.className = "hint";
+          note.textContent = "No preview: " + data.reason + ".";
+          figure.appendChild(note);
+        }
+      })
+      .catch(function () {});
+  }
+
   document.querySelectorAll("[data-live]").forEach(poll);
+  document.querySelectorAll("figure[data-preview]").forEach(preview);
   document.querySelectorAll("form[data-confirm]").forEach(confirmActions);
   document.querySelectorAll("pre[data-log-tail]").forEach(tail);
 })();

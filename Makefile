@@ -71,7 +71,7 @@ test: install browser
 
 # The README's pictures (docs/images/*.png), taken by the browser tests; `make test` never writes them.
 screenshots: install browser
-	FARMSTEAD_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/web/test_browser.py $(PYTEST_ARGS)
+	FARMSTEAD_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/web/test_browser.py tests/web/test_browser_wrangler.py $(PYTEST_ARGS)
 
 coverage: install
 	$(BIN)/farmstead coverage

@@ -76,3 +76,17 @@ def test_a_viewer_is_told_usage_needs_an_owner(server, deadline, used):
     assert viewer.sign_in(username="usage-viewer", password="usage-viewer-pw")[0] == 303
     body = viewer.request(used["url"])[2]
     assert "Usage needs OWNER" in body and "Download CSV" not in body
+
+
+def test_the_charts_axis_has_every_period_of_the_window_quiet_ones_too(admin, used):
+    body = admin.request(used["url"] + "?from=2026-01-01&to=2026-01-07&period=DAILY")[2]
+    chart = json.loads(re.search(r'<script type="application/json" id="usage-data">(.*?)</script>', body, re.S)[1]) \
+        if 'id="usage-data"' in body else None
+    assert chart is None  # nothing ran in that window: no chart, the page says so
+    assert "No sessions ran in this window." in body
+    from farmstead.web.usage_views import _period_starts
+    window = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 8, tzinfo=UTC))
+    assert len(_period_starts(window, "DAILY")) == 7
+    assert [d.day for d in _period_starts(window, "WEEKLY")] == [1, 5]       # then Monday the 5th
+    assert [d.month for d in _period_starts((window[0], datetime(2026, 3, 15, tzinfo=UTC)), "MONTHLY")] == [1, 2, 3]
+    assert len(_period_starts(window, "HOURLY")) == 7 * 24

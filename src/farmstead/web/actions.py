@@ -140,7 +140,7 @@ def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, Any]) 
         ids = _ids(form, form.get("job_id", ""))
         step_id = item if kind == "step" else (job_control.step_of_task(item) or form.get("step_id", ""))
     if action in job_control.TARGETS:
-        task = (step_id, item) if kind == "task" else None
+        task = (step_id or "", item) if kind == "task" else None
         job_control.set_target(page.call, ids, job_control.TARGETS[action], step_id=None if task else step_id,
                                task=task)
         return None

@@ -21,7 +21,7 @@ from farmstead.web.task_maps import CODES, JobMap, StepMap, maps
 
 
 def grid(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     job = page.call("GetJob", **ids)  # the user may read this job: what follows is the job's, as ListTasks gives it
     steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
     job_map = maps.current(page.call, ids, steps)
@@ -41,7 +41,7 @@ def grid(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
 
 def grid_task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
     """What a cell's tooltip says: the frame, its status, where and how long its latest attempt ran."""
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     task = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
     attempts = run_details.latest_attempts(page, ids, [task])
     attempt = attempts.get(task_id)

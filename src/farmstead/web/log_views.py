@@ -73,7 +73,7 @@ def first_error(page: Page, farm_id: str, queue_id: str, session_id: str) -> dic
 
 def job_search(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     """Search every session log of a job (`?q=`): matching lines grouped by session."""
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     job = page.call("GetJob", **ids)
     text = page.request.query_params.get("q", "")
     pattern = phrase(text)

@@ -20,29 +20,29 @@ from farmstead.web.thumbnails import NoPreview
 
 
 def job_preview(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     job = page.call("GetJob", **ids)
     try:
         found = previews.job_image(page, ids)
         task = page.call("GetTask", stepId=found.step_id, taskId=found.task_id, **ids)
         answer = _described(ids, found, task)
     except NoPreview as why:
-        answer = {"reason": str(why)}
+        answer = {"reason": str(why), "hide": isinstance(why, previews.NoAttachments)}
     return _answer(page, answer, f"{job['name']}: newest frame", job_views.crumbs(page, farm_id, queue_id, job))
 
 
 def task_preview(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     task = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
     try:
         answer = _described(ids, previews.task_image(page, ids, {**task, "stepId": step_id}), task)
     except NoPreview as why:
-        answer = {"reason": str(why)}
+        answer = {"reason": str(why), "hide": isinstance(why, previews.NoAttachments)}
     return _answer(page, answer, f"Task {task_label(task)}: output", job_views.crumbs(page, farm_id, queue_id))
 
 
 def task_thumbnail(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     task = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
     try:
         found = previews.task_image(page, ids, {**task, "stepId": step_id})

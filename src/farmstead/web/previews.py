@@ -36,6 +36,10 @@ KEY_MARGIN = timedelta(minutes=10)
 _S3_CONFIG = Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=60)
 
 
+class NoAttachments(NoPreview):
+    """The queue keeps no job attachments: the pages leave the preview out rather than explain it each time."""
+
+
 @dataclass
 class Found:
     """An output image: where it is, what it is called, and which task made it."""
@@ -142,7 +146,7 @@ def _location(page: Page, ids: dict[str, str]) -> tuple[str, str]:
     queue = page.call("GetQueue", farmId=ids["farmId"], queueId=ids["queueId"])
     settings = queue.get("jobAttachmentSettings") or {}
     if not settings.get("s3BucketName"):
-        raise NoPreview("this queue keeps no job attachments, so its outputs are not in a bucket to preview")
+        raise NoAttachments("this queue keeps no job attachments, so its outputs are not in a bucket to preview")
     return settings["s3BucketName"], settings.get("rootPrefix", "")
 
 

@@ -26,7 +26,7 @@ VALUE_KEYS = {"INT": "int", "FLOAT": "float", "STRING": "string", "PATH": "path"
 
 
 def resubmit(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     job = page.call("GetJob", **ids)
     definitions = page.api.all_pages(page.caller, "ListJobParameterDefinitions", "jobParameterDefinitions", **ids)
     fields = [_field(d, (job.get("parameters") or {}).get(d.get("name", ""))) for d in definitions

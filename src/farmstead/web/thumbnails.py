@@ -54,7 +54,7 @@ def thumbnail(data: bytes, name: str) -> bytes:
 
 def _pillow(data: bytes) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
     except Exception as err:  # noqa: BLE001 - Pillow raises several kinds for a file it can't read
         raise NoPreview(f"not an image Pillow reads ({type(err).__name__})") from None
     width, height = image.size

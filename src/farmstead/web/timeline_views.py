@@ -27,7 +27,7 @@ HOURS = (1, 6, 24, 72, 168)
 
 
 def job_timeline(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     job = page.call("GetJob", **ids)
     sessions = page.api.all_pages(page.caller, "ListSessions", "sessions", limit=MAX_SESSIONS, **ids)
     failed: set[str] = set()

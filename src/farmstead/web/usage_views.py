@@ -29,6 +29,8 @@ PERIODS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
 GROUPS = {"QUEUE_ID": ("queueId", "queue"), "FLEET_ID": ("fleetId", "fleet"), "JOB_ID": ("jobId", "job"),
           "USER_ID": ("userId", "user")}
 MAX_DAYS = 400
+#: Periods on the chart's axis; beyond it (hours over months) only the periods with sessions are drawn.
+MAX_BARS = 800
 #: Farmstead computes an aggregation when it is started; a store elsewhere may answer IN_PROGRESS first.
 WAIT_SECONDS = 10.0
 
@@ -41,8 +43,10 @@ def usage(page: Page, farm_id: str) -> Response:
     if end < start:
         start, end = end, start
     start = max(start, end - timedelta(days=MAX_DAYS))
-    period = params.get("period") if params.get("period") in PERIODS else "DAILY"
-    group = params.get("group") if params.get("group") in GROUPS else "QUEUE_ID"
+    period = params.get("period") or "DAILY"
+    period = period if period in PERIODS else "DAILY"
+    group = params.get("group") or "QUEUE_ID"
+    group = group if group in GROUPS else "QUEUE_ID"
     window = (datetime(start.year, start.month, start.day, tzinfo=UTC),
               datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
     queues = page.api.all_pages(page.caller, "ListQueues", "queues", farmId=farm_id)
@@ -68,7 +72,7 @@ def usage(page: Page, farm_id: str) -> Response:
     if params.get("format") == "csv":
         return _csv(table, group, farm_id, start, end)
     budgets = [] if refused else _budgets(page, farm_id, names)
-    chart = _chart(table)
+    chart = _chart(table, _period_starts(window, period))
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     return page.html("usage.html", title=f"{farm_name}: usage", farm_id=farm_id, table=table, budgets=budgets,
                      refused=refused, start=start.isoformat(), end=end.isoformat(), period=period, group=group,
@@ -123,9 +127,29 @@ def _budgets(page: Page, farm_id: str, names: dict[str, str]) -> list[dict[str, 
     return shown
 
 
-def _chart(table: list[dict[str, Any]]) -> dict[str, Any]:
+def _period_starts(window: tuple[datetime, datetime], period: str) -> list[datetime]:
+    """Every period's start in the window, as the aggregation cuts them (the first at the window's start,
+    the others on the calendar, UTC), so the chart's axis shows the quiet periods too; [] past MAX_BARS."""
+    starts, at = [window[0]], window[0]
+    while len(starts) <= MAX_BARS:
+        if period == "HOURLY":
+            at = at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        elif period == "DAILY":
+            at = at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        elif period == "WEEKLY":
+            midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+            at = midnight + timedelta(days=7 - midnight.weekday())
+        else:
+            at = (at.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if at >= window[1]:
+            return starts
+        starts.append(at)
+    return []
+
+
+def _chart(table: list[dict[str, Any]], axis: list[datetime]) -> dict[str, Any]:
     """What static/usage.js hands Chart.js: one stacked bar series per group, worker-hours per period."""
-    periods = sorted({r["start"] for r in table})
+    periods = sorted({r["start"] for r in table} | set(axis))
     labels = [p.strftime("%Y-%m-%d %H:%M") if p.hour or p.minute else p.strftime("%Y-%m-%d") for p in periods]
     series: dict[str, list[float]] = {}
     for r in table:

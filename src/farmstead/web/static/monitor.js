@@ -189,6 +189,10 @@
       .then(function (data) {
         if (!data) return;
         figure.textContent = "";
+        if (data.hide) {  // a queue without job attachments: nothing to preview, ever
+          figure.remove();
+          return;
+        }
         if (data.src) {
           var link = document.createElement("a");
           link.href = data.taskUrl;

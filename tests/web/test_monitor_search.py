@@ -10,12 +10,26 @@ import pytest
 from web.conftest import new_user, set_password
 from web.test_monitor_http import Browser
 
+from support.live_server import LiveServer
 from support.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue
 
 TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "x",
                        "parameterDefinitions": [{"name": "Shot", "type": "STRING", "default": "sh010"}],
                        "steps": [{"name": "Only", "script": {"actions": {"onRun": {"command": "true"}}}}]})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: a search reaches every farm, so other modules' farms would be found too."""
+    live = LiveServer(tmp_path_factory.mktemp("search")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def deadline(server):
+    return server.client()
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +92,11 @@ def test_a_person_is_found_by_the_jobs_they_submitted(admin, farms):
     assert all(job in body for job in farms["jobs"].values())
     assert farms["jobs"]["other"] in find(admin, q="admin")  # the words as a user name find their jobs too
     assert 'href="/search?submitter=admin"' in body
+
+
+def test_a_farm_filter_searches_only_that_farm(admin, farms):
+    body = find(admin, q="zebra", farm=farms["search south"]["farmId"])
+    assert farms["jobs"]["s1"] in body and farms["jobs"]["n1"] not in body
 
 
 def test_the_search_and_its_filters_are_kept_in_the_url(admin, farms):

@@ -1,14 +1,15 @@
 """Find anything: one search box for jobs, workers and people across every farm the user can see, with
-filters (submitter, status, a parameter's value) kept in the URL so a lead can send the link.
+filters (farm, submitter, status, a parameter's value) kept in the URL so a lead can send the link.
 
-Owns: which calls a search makes, as the signed-in user. Farms: ListFarms, matched by name or id. Per farm
-(at most `MAX_FARMS`): its queues (ListQueues) and SearchJobs over them, 10 queues a call (the model's
-limit), by name or id (CONTAINS) and the filters; its fleets (ListFleets) and SearchWorkers by host name
-or id; its members (ListFarmMembers, which needs MANAGER: others find people through the jobs they
-submitted) by principal id; and a submitter's jobs when the words are a user name (SearchJobs on
-CREATED_BY, the ARN `arn:aws:iam::<account>:user/<name>` the API records). A farm, queue or fleet the
-user may not read is left out, as the API refuses it. At most `PER_KIND` hits of each kind per farm.
-Tags are no search field of the API, so they are not offered as a filter.
+Owns: which calls a search makes, as the signed-in user. Farms: ListFarms, matched by name or id. Per
+farm (at most `MAX_FARMS`, or the one farm the `farm` filter names): its queues (ListQueues) and
+SearchJobs over them, 10 queues a call (the model's limit), by name or id (CONTAINS) and the filters;
+its fleets (ListFleets) and SearchWorkers by host name or id; its members (ListFarmMembers, which needs
+MANAGER: others find people through the jobs they submitted) by principal id; and a submitter's jobs
+when the words are a user name (SearchJobs on CREATED_BY, the ARN `arn:aws:iam::<account>:user/<name>`
+the API records). A farm, queue or fleet the user may not read is left out, as the API refuses it. At
+most `PER_KIND` hits of each kind per farm. Tags are no search field of the API, so they are not offered
+as a filter.
 Must not: read the store, or search a farm's resources one call each.
 """
 
@@ -23,7 +24,7 @@ from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
 from farmstead.web.views import JOB_STATUSES
 
-MAX_FARMS = 20
+MAX_FARMS = 50
 PER_KIND = 20
 
 
@@ -31,12 +32,15 @@ def search(page: Page) -> Response:
     params = page.request.query_params
     query = {"q": params.get("q", "").strip()[:200], "status": params.get("status", ""),
              "submitter": params.get("submitter", "").strip()[:100], "param": params.get("param", "").strip()[:100],
-             "value": params.get("value", "").strip()[:200]}
+             "value": params.get("value", "").strip()[:200], "farm": params.get("farm", "")}
     if query["status"] not in JOB_STATUSES:
         query["status"] = ""
-    asked = any(query.values())
+    asked = any(v for k, v in query.items() if k != "farm")
     results: list[dict[str, Any]] = []
-    farms = page.api.all_pages(page.caller, "ListFarms", "farms", limit=MAX_FARMS) if asked else []
+    every_farm = page.api.all_pages(page.caller, "ListFarms", "farms")
+    chosen = [f for f in every_farm if f["farmId"] == query["farm"]] or every_farm
+    query["farm"] = query["farm"] if len(chosen) == 1 and chosen[0]["farmId"] == query["farm"] else ""
+    farms = chosen[:MAX_FARMS] if asked else []
     text = query["q"].lower()
     for farm in farms:
         found = {"farm": farm, "matches": bool(text) and (text in farm["displayName"].lower()
@@ -47,6 +51,7 @@ def search(page: Page) -> Response:
             results.append(found)
     return page.html("search.html", title=f"Find: {query['q']}" if query["q"] else "Find", query=query,
                      results=results, asked=asked, statuses=JOB_STATUSES, farms_searched=len(farms),
+                     all_farms=every_farm, capped=asked and len(chosen) > MAX_FARMS, max_farms=MAX_FARMS,
                      find_query=query["q"], crumbs=[("Farms", "/")], per_kind=PER_KIND,
                      submitter_link=lambda name: "/search?" + urlencode({"submitter": name}))
 

@@ -157,3 +157,25 @@ def test_the_fleet_timeline_shows_its_workers_sessions_of_the_last_hours(admin, 
     status, _, body = admin.request(f"/farms/{farm['farmId']}/fleets/{farm['fleetId']}/timeline?hours=1")
     assert status == 200 and "<svg" in body and 'class="bar' in body
     assert admin.request(f"/farms/{farm['farmId']}/fleets/{farm['fleetId']}/timeline?hours=abc")[0] == 200
+
+
+def test_a_change_no_quick_read_sees_is_caught_by_reading_the_step_again(admin, deadline, farm):
+    """Tasks released by their dependencies carry no time a search could find them by: in a step of PENDING
+    and SUSPENDED tasks the released one is unseen by the quick reads, the map disagrees with the counters,
+    and the step is read again in full (web/task_maps.py)."""
+    template = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "release", "steps": [
+        {"name": "Render", "script": {"actions": {"onRun": {"command": "true"}}}},
+        {"name": "Encode", "dependencies": [{"dependsOn": "Render"}],
+         "parameterSpace": {"taskParameterDefinitions": [{"name": "Part", "type": "INT", "range": "1-2"}]},
+         "script": {"actions": {"onRun": {"command": "true"}}}}]})
+    ids = {"farmId": farm["farmId"], "queueId": farm["queueId"]}
+    job_id = deadline.create_job(**ids, priority=50, templateType="JSON", template=template)["jobId"]
+    ids["jobId"] = job_id
+    steps = {s["name"]: s["stepId"] for s in deadline.list_steps(**ids)["steps"]}
+    render, encode = steps["Render"], steps["Encode"]
+    assert grid(admin, farm, job_id)["steps"][1]["codes"] == "pp"
+    deadline.update_task(**ids, stepId=encode, taskId=f"task-{encode.split('-')[1]}-1", targetRunStatus="SUSPENDED")
+    wait_until(lambda: grid(admin, farm, job_id)["steps"][1]["codes"] == "ps", 10, "the suspended part")
+    deadline.update_task(**ids, stepId=render, taskId=f"task-{render.split('-')[1]}-0", targetRunStatus="SUCCEEDED")
+    assert [s["counts"] for s in grid(admin, farm, job_id)["steps"]][1] == {"READY": 1, "SUSPENDED": 1}
+    wait_until(lambda: grid(admin, farm, job_id)["steps"][1]["codes"] == "rs", 30, "the released part")

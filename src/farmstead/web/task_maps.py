@@ -207,9 +207,11 @@ def _bring_up(step_map: StepMap, call: Call, ids: dict[str, str], step: dict[str
             step_map.disagreements += 1
             if step_map.disagreements >= 2 and time.monotonic() - step_map.last_full_read >= FULL_READ_SECONDS:
                 _read_fully(step_map, call, ids)
-    if step_map.histogram() == counts:
+    held = step_map.histogram()
+    if held == counts:
         step_map.disagreements = 0
-    step_map.counts = counts
+    # After a disagreement the map is noted as holding what it holds, so the next poll makes another pass.
+    step_map.counts = counts if held == counts else held
     step_map.watermark = started
     step_map.version += 1
 

@@ -52,9 +52,11 @@ def farms(deadline) -> dict:
         return deadline.create_job(farmId=farm["farmId"], queueId=farm["queueId"], priority=50, templateType="JSON",
                                    template=TEMPLATE, nameOverride=name, parameters={"Shot": {"string": shot}},
                                    **extra)["jobId"]
-    made["jobs"] = {"n1": job(north, "zebra comp sh010", "sh010"), "n2": job(north, "zebra light sh020", "sh020",
-                                                                          targetTaskRunStatus="SUSPENDED"),
-                    "s1": job(south, "zebra fx sh010", "sh010"), "other": job(south, "plain render", "sh030")}
+    made["jobs"] = {"n1": job(north, "zebra comp sh010", "sh010", tags={"show": "wolf", "dept": "comp"}),
+                    "n2": job(north, "zebra light sh020", "sh020", targetTaskRunStatus="SUSPENDED",
+                              tags={"show": "bear"}),
+                    "s1": job(south, "zebra fx sh010", "sh010", tags={"show": "wolf"}),
+                    "other": job(south, "plain render", "sh030")}
     worker = ScriptedWorker(deadline, south["farmId"], south["fleetId"])
     deadline.update_worker(farmId=south["farmId"], fleetId=south["fleetId"], workerId=worker.worker_id,
                            hostProperties={"hostName": "zebra-node-04"})
@@ -85,6 +87,14 @@ def test_status_and_parameter_filters_narrow_the_jobs(admin, farms):
     assert farms["jobs"]["n2"] in suspended and farms["jobs"]["n1"] not in suspended
     shot = find(admin, param="Shot", value="sh010")
     assert farms["jobs"]["n1"] in shot and farms["jobs"]["s1"] in shot and farms["jobs"]["n2"] not in shot
+
+
+def test_a_tag_filter_keeps_the_jobs_with_that_tag_or_that_tag_and_value(admin, farms):
+    wolf = find(admin, tag="show=wolf")
+    assert farms["jobs"]["n1"] in wolf and farms["jobs"]["s1"] in wolf and farms["jobs"]["n2"] not in wolf
+    assert "show=wolf" in wolf and "newest jobs of each farm" in wolf
+    any_show = find(admin, q="zebra", tag="show")
+    assert all(farms["jobs"][k] in any_show for k in ("n1", "n2", "s1")) and farms["jobs"]["other"] not in any_show
 
 
 def test_a_person_is_found_by_the_jobs_they_submitted(admin, farms):

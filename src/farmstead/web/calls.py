@@ -65,6 +65,10 @@ class Api:
         settings = self._executor.settings
         return {"endpoint_url": settings.s3_endpoint_url, "region": settings.s3_region or settings.region}
 
+    def job_arn(self, farm_id: str, queue_id: str, job_id: str) -> str:
+        """A job's ARN, as ListTagsForResource takes it (this server's region and account)."""
+        return self._executor.arns.job(farm_id, queue_id, job_id)
+
     def worker_details(self, caller: Caller, farm_id: str, fleet_id: str, limit: int = 500) -> dict[str, dict]:
         """What the API model has no member for but the monitor shows: each worker's declared capabilities
         and last heartbeat, by worker id. Read only after ListWorkers let `caller` see this fleet (VIEWER)."""

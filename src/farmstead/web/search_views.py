@@ -26,13 +26,15 @@ from farmstead.web.views import JOB_STATUSES
 
 MAX_FARMS = 50
 PER_KIND = 20
+TAG_SCAN = 100
 
 
 def search(page: Page) -> Response:
     params = page.request.query_params
     query = {"q": params.get("q", "").strip()[:200], "status": params.get("status", ""),
              "submitter": params.get("submitter", "").strip()[:100], "param": params.get("param", "").strip()[:100],
-             "value": params.get("value", "").strip()[:200], "farm": params.get("farm", "")}
+             "value": params.get("value", "").strip()[:200], "tag": params.get("tag", "").strip()[:300],
+             "farm": params.get("farm", "")}
     if query["status"] not in JOB_STATUSES:
         query["status"] = ""
     asked = any(v for k, v in query.items() if k != "farm")
@@ -52,6 +54,7 @@ def search(page: Page) -> Response:
     return page.html("search.html", title=f"Find: {query['q']}" if query["q"] else "Find", query=query,
                      results=results, asked=asked, statuses=JOB_STATUSES, farms_searched=len(farms),
                      all_farms=every_farm, capped=asked and len(chosen) > MAX_FARMS, max_farms=MAX_FARMS,
+                     tag_scan=TAG_SCAN,
                      find_query=query["q"], crumbs=[("Farms", "/")], per_kind=PER_KIND,
                      submitter_link=lambda name: "/search?" + urlencode({"submitter": name}))
 
@@ -83,15 +86,31 @@ def _jobs(page: Page, farm_id: str, query: dict[str, str]) -> list[dict[str, Any
     for start in range(0, len(queues), 10):
         answer = _refused(page.call, "SearchJobs", farmId=farm_id, queueIds=[q["queueId"] for q in
                                                                                queues[start:start + 10]],
-                          itemOffset=0, pageSize=PER_KIND,
+                          itemOffset=0, pageSize=TAG_SCAN if query["tag"] else PER_KIND,
                           filterExpressions={"filters": filters, "operator": "AND"} if filters else None,
                           sortExpressions=[{"fieldSort": {"name": "CREATED_AT", "sortOrder": "DESCENDING"}}])
         found += [{**job, "queueName": names.get(job["queueId"], job["queueId"])} for job in
                   (answer or {}).get("jobs", [])]
-    if query["q"] and not any(query[k] for k in ("status", "submitter", "param")) and len(found) < PER_KIND:
+    if query["q"] and not any(query[k] for k in ("status", "submitter", "param", "tag")) and len(found) < PER_KIND:
         found += _submitted_by(page, farm_id, queues, names, query["q"], PER_KIND - len(found), found)
     found.sort(key=lambda job: job["createdAt"], reverse=True)
+    if query["tag"]:
+        found = _tagged(page, farm_id, found[:TAG_SCAN], query["tag"])
     return found[:PER_KIND]
+
+
+def _tagged(page: Page, farm_id: str, jobs: list[dict[str, Any]], wanted: str) -> list[dict[str, Any]]:
+    """The jobs carrying tag `key` (any value) or `key=value`, newest first, until PER_KIND are found."""
+    key, has_value, value = wanted.partition("=")
+    kept = []
+    for job in jobs:
+        tags = page.call("ListTagsForResource",
+                         resourceArn=page.api.job_arn(farm_id, job["queueId"], job["jobId"])).get("tags") or {}
+        if key.strip() in tags and (not has_value or tags[key.strip()] == value.strip()):
+            kept.append({**job, "tags": tags})
+            if len(kept) >= PER_KIND:
+                break
+    return kept
 
 
 def _submitted_by(page: Page, farm_id: str, queues: list[dict], names: dict[str, str], user: str, limit: int,

@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test lint screenshots bench bench-slurm clean coverage browser render-tools
+.PHONY: install up test lint screenshots bench bench-slurm clean coverage browser render-tools vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) vendor
+
+# The browser libraries the web monitor serves from its own package (never a CDN): package.json pins them,
+# package-lock.json their hashes; `npm ci` fetches them and the monitor's copy goes to web/static/vendor
+# (docs/web.md, "Libraries"). node_modules also holds axe-core for the browser tests' accessibility check.
+# Without npm the monitor still works: charts are shown as their tables, and the axe checks skip, saying so.
+VENDOR := src/farmstead/web/static/vendor
+$(VENDOR)/.copied: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(VENDOR) && \
+		cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js && \
+		cp node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js-LICENSE.md && touch $@; \
+	else echo "npm is missing: the monitor's charts show as tables and the accessibility checks will skip"; fi
+
+vendor: $(VENDOR)/.copied
 
 # The server, $(WORKERS) local workers and a ready farm (docs/up.md); Ctrl-C stops them all.
 up: install
@@ -68,13 +82,13 @@ test: install browser render-tools
 
 # The README's pictures (docs/images/*.png), taken by the browser tests; `make test` never writes them.
 screenshots: install browser
-	FARMSTEAD_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/web/test_browser.py $(PYTEST_ARGS)
+	FARMSTEAD_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/web/test_browser.py tests/web/test_browser_wrangler.py $(PYTEST_ARGS)
 
 coverage: install
 	$(BIN)/farmstead coverage
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache node_modules $(VENDOR)
 
 # Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
 bench: install render-tools

@@ -18,8 +18,8 @@ SCREENSHOTS_ENV = "FARMSTEAD_SCREENSHOTS_DIR"
 pytestmark = pytest.mark.timeout(240)
 
 
-def sign_in(browser, monitor, name: str, password: str, start: str | None = None, width: int = 1366):
-    context = browser.new_context(viewport={"width": width, "height": 800})
+def sign_in(browser, monitor, name: str, password: str, start: str | None = None, width: int = 1366, **options):
+    context = browser.new_context(viewport={"width": width, "height": 800}, **options)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(start or monitor.live.endpoint + "/")

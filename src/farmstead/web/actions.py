@@ -43,12 +43,14 @@ ALLOWED = {
     "task": ("requeue", "resume", "suspend", "cancel", "fail", "succeed"),
 }
 MAX_ITEMS = 100
+#: Tasks picked in the frame grid: a range of frames is a common pick. Changed 100 a call (BatchUpdateTask).
+MAX_TASKS = 1000
 
 
 def perform(page: Page) -> Response:
     form = page.form
     kind, action = form.get("kind", ""), form.get("action", "")
-    items = [i for i in page.form_lists.get("item", []) if i][:MAX_ITEMS]
+    items = [i for i in page.form_lists.get("item", []) if i][:MAX_TASKS if kind == "task" else MAX_ITEMS]
     back = _local(form.get("back")) or "/"
     if action not in ALLOWED.get(kind, ()):
         return set_notice(RedirectResponse(back, 303), "error", "Unknown action.")
@@ -67,6 +69,9 @@ def perform(page: Page) -> Response:
                          items=items, kind=kind, fields=hidden, back=back, crumbs=[])
     if kind == "task" and action in ("requeue", "resume"):
         text, failed = _change_tasks(page, action, items, form)
+        return set_notice(RedirectResponse(back, 303), "error" if failed else "ok", text)
+    if kind == "task" and len(items) > 1:
+        text, failed = _target_tasks(page, action, items, form)
         return set_notice(RedirectResponse(back, 303), "error" if failed else "ok", text)
     done, refused, said = 0, [], []
     for item in items:
@@ -133,9 +138,9 @@ def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, Any]) 
         step_id = None
     else:
         ids = _ids(form, form.get("job_id", ""))
-        step_id = item if kind == "step" else form.get("step_id", "")
+        step_id = item if kind == "step" else (job_control.step_of_task(item) or form.get("step_id", ""))
     if action in job_control.TARGETS:
-        task = (step_id, item) if kind == "task" else None
+        task = (step_id or "", item) if kind == "task" else None
         job_control.set_target(page.call, ids, job_control.TARGETS[action], step_id=None if task else step_id,
                                task=task)
         return None
@@ -165,6 +170,25 @@ def _change_tasks(page: Page, action: str, items: list[str], form: dict[str, Any
     except ServiceError as err:
         return f"{VERBS[action]}: refused — {err.message}", True
     return outcome.sentence(VERBS[action]), bool(outcome.refused)
+
+
+def _target_tasks(page: Page, action: str, items: list[str], form: dict[str, Any]) -> tuple[str, bool]:
+    """Suspend, cancel, mark failed or succeeded several tasks (of any steps of the job): BatchUpdateTask,
+    100 a call; the API refuses each task it won't change, and the message says which."""
+    ids = _ids(form, form.get("job_id", ""))
+    target = job_control.TARGETS[action]
+    done, refused = 0, []
+    for start in range(0, len(items), 100):
+        batch = items[start:start + 100]
+        errors = page.call("BatchUpdateTask", tasks=[
+            {**ids, "stepId": job_control.step_of_task(t) or form.get("step_id", ""), "taskId": t,
+             "targetRunStatus": target} for t in batch]).get("errors", [])
+        done += len(batch) - len(errors)
+        refused += [f"{e.get('taskId', '?')}: {e.get('message', e.get('code', ''))}" for e in errors]
+    text = f"{VERBS[action]}: {done} of {len(items)} tasks done."
+    if refused:
+        text += " Refused — " + "; ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else "")
+    return text, bool(refused)
 
 
 def _priority(text: str | None) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +23,21 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import actions, job_views, links, views
+from farmstead.web import (
+    actions,
+    grid_views,
+    job_views,
+    links,
+    log_views,
+    preview_views,
+    resubmit_views,
+    search_views,
+    timeline_views,
+    usage_views,
+    views,
+)
 from farmstead.web.calls import Api
-from farmstead.web.page import Page
+from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
 from farmstead.web.signin import SESSION_COOKIE, SESSION_SECONDS, SIGNIN_COOKIE, Sessions, SignInError, tokens_match
 from farmstead.web.signin_limits import SignInLimits
@@ -45,7 +58,7 @@ _SECURITY_HEADERS = [
 # in or not, make the server hold about a gigabyte per POST; these bound it to a few hundred KiB before
 # sign-in and a few MiB after (an action form carries at most 100 items and a dozen other fields).
 _SIGNIN_FORM = {"max_files": 0, "max_fields": 20, "max_part_size": 8 * 1024}
-_PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_ITEMS + 40, "max_part_size": 16 * 1024}
+_PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_TASKS + 40, "max_part_size": 16 * 1024}
 
 
 class WebMonitor:
@@ -60,10 +73,23 @@ class WebMonitor:
             Route("/signin", self._signin_page, methods=["GET"]),
             Route("/signin", self._signin, methods=["POST"]),
             Route("/signout", self._signout, methods=["POST"]),
+            Route("/theme", _theme),
+            Route("/search", signed_in(search_views.search)),
             Route("/farms/{farm_id}", signed_in(views.farm)),
+            Route("/farms/{farm_id}/usage", signed_in(usage_views.usage)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
             Route("/farms/{farm_id}/queues/{queue_id}", signed_in(views.queue)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}", signed_in(job_views.job)),
+            Route("/farms/{farm_id}/fleets/{fleet_id}/timeline", signed_in(timeline_views.fleet_timeline)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/timeline", signed_in(timeline_views.job_timeline)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/preview", signed_in(preview_views.job_preview)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}/tasks/{task_id}/preview",
+                  signed_in(preview_views.task_preview)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}/tasks/{task_id}/thumbnail.jpg",
+                  signed_in(preview_views.task_thumbnail)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid", signed_in(grid_views.grid)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/grid/{step_id}/{task_id}",
+                  signed_in(grid_views.grid_task)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}", signed_in(job_views.step)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/steps/{step_id}/tasks/{task_id}",
                   signed_in(job_views.task)),
@@ -71,6 +97,11 @@ class WebMonitor:
                   signed_in(job_views.session)),
             Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/sessions/{session_id}/log",
                   signed_in(job_views.session_log)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/sessions/{session_id}/log.txt",
+                  signed_in(log_views.download)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/logs", signed_in(log_views.job_search)),
+            Route("/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}/resubmit", signed_in(resubmit_views.resubmit),
+                  methods=["GET", "POST"]),
             Route("/actions", signed_in(actions.perform), methods=["POST"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
             *links.routes(),  # GetMonitor's url and the official CLI's links: redirects to the pages above
@@ -101,14 +132,19 @@ class WebMonitor:
                     return page.html("error.html", status=403, title="Refused",
                                      message="This form has expired or did not come from this site. Reload the "
                                              "page and try again.")
+            started = time.perf_counter()
             try:
-                return await run_in_threadpool(view, page, **request.path_params)
+                response = await run_in_threadpool(view, page, **request.path_params)
             except ServiceError as err:
-                return _error_page(page, err)
+                response = _error_page(page, err)
             except Exception:  # never a stack trace in the browser; the log has it
                 log.exception("web monitor error on %s", request.url.path)
-                return page.html("error.html", status=500, title="Something went wrong",
-                                 message="The monitor hit an unexpected error; the server log has the details.")
+                response = page.html("error.html", status=500, title="Something went wrong",
+                                     message="The monitor hit an unexpected error; the server log has the details.")
+            # The page's own server time (its API calls and rendering), which bench/web_pages.py reads and
+            # the browser's developer tools show; the connection and the queue before it are not in it.
+            response.headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
         return endpoint
 
     # --- sign-in and sign-out -----------------------------------------------------------------------
@@ -121,7 +157,7 @@ class WebMonitor:
         """The sign-in page; after a refused attempt it keeps the posted `next`, so a retry still goes back."""
         nonce = Sessions.new_signin_nonce()
         body = self.render("signin.html", title="Sign in", user=None, csrf=nonce, error=error, notice=None,
-                           path="/signin",
+                           path="/signin", theme=theme_of(request),
                            next=_safe_next(next_path or request.query_params.get("next")))
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",
@@ -160,11 +196,25 @@ class WebMonitor:
     async def _signout(self, request: Request) -> Response:
         session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
         form = await request.form(**_SIGNIN_FORM)
-        if session is not None and not tokens_match(session.csrf, form.get("csrf")):
+        given = form.get("csrf")
+        if session is not None and not tokens_match(session.csrf, given if isinstance(given, str) else None):
             return HTMLResponse("Refused: the sign-out form did not come from this site.", status_code=403)
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
         return response
+
+
+async def _theme(request: Request) -> Response:
+    """A link, not a form: a theme is a display preference of this browser, not farm data, so it needs no
+    sign-in and no CSRF token, and works without the script."""
+    choice = request.query_params.get("set", "")
+    response = RedirectResponse(_safe_next(request.query_params.get("next")) or "/", status_code=303)
+    if choice in THEMES:
+        response.set_cookie(THEME_COOKIE, choice, max_age=365 * 86400, path="/", samesite="lax",
+                            secure=_is_https(request))
+    else:
+        response.delete_cookie(THEME_COOKIE, path="/")
+    return response
 
 
 def _to_signin(request: Request) -> Response:

@@ -59,6 +59,16 @@ class Api:
                 break
         return items[:limit]
 
+    def attachment_store(self) -> dict[str, str | None]:
+        """Where the server's S3 store is (the queues' job attachments): the endpoint and region the
+        monitor's S3 calls go to, signed with the user's own keys from AssumeQueueRoleForRead."""
+        settings = self._executor.settings
+        return {"endpoint_url": settings.s3_endpoint_url, "region": settings.s3_region or settings.region}
+
+    def job_arn(self, farm_id: str, queue_id: str, job_id: str) -> str:
+        """A job's ARN, as ListTagsForResource takes it (this server's region and account)."""
+        return self._executor.arns.job(farm_id, queue_id, job_id)
+
     def worker_details(self, caller: Caller, farm_id: str, fleet_id: str, limit: int = 500) -> dict[str, dict]:
         """What the API model has no member for but the monitor shows: each worker's declared capabilities
         and last heartbeat, by worker id. Read only after ListWorkers let `caller` see this fleet (VIEWER)."""

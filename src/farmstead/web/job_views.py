@@ -14,10 +14,11 @@ from starlette.responses import JSONResponse, Response
 
 from farmstead import job_control
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import run_details
-from farmstead.web.actions import requeue_question
+from farmstead.web import grid_views, log_views, run_details
+from farmstead.web.actions import MAX_TASKS, requeue_question
 from farmstead.web.page import Page
 from farmstead.web.rendering import task_label
+from farmstead.web.task_maps import maps
 
 TASK_PAGE_SIZE = 100
 TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
@@ -25,13 +26,14 @@ TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNI
 LOG_PAGE_EVENTS = 1000
 
 
-def _crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
+def crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
+    """Farms › farm › queue (› job): the breadcrumbs of the pages below a queue."""
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     queue_name = page.name_of("GetQueue", queue_id, farmId=farm_id, queueId=queue_id)
-    crumbs = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
+    trail = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
     if job is not None:
-        crumbs.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
-    return crumbs
+        trail.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
+    return trail
 
 
 def _job_url(farm_id: str, queue_id: str, job_id: str) -> str:
@@ -61,14 +63,18 @@ def controls(kind: str, item: dict[str, Any], job: dict[str, Any] | None = None)
 
 
 def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetJob", **ids)
     etag, same = page.unchanged(info)
     if same is not None and page.wants_fragment:
         return same  # nothing moved since the last poll: one GetJob (one row) was all it cost
     steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
     sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
-    context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
+    # Frame times and time left come from the job's task map (the frame grid's): a small job's is brought
+    # up to date here, a large one's in a thread, so this page never waits on reading a large job's tasks.
+    estimated = grid_views.step_estimates(maps.current(page.call, ids, steps), steps)
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
+                   estimated=estimated, max_picked=MAX_TASKS,
                    base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("job", info), **_job_runs(page, ids, info, sessions))
     if page.wants_fragment:
@@ -82,7 +88,7 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
                                        **ids)
             depends[item["stepId"]] = [{**d, "name": names.get(d["stepId"], d["stepId"])} for d in found]
     return page.html("job.html", title=info["name"], depends=depends,
-                     crumbs=_crumbs(page, farm_id, queue_id), **context)
+                     crumbs=crumbs(page, farm_id, queue_id), **context)
 
 
 def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) -> dict[str, Any]:
@@ -103,7 +109,7 @@ def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) 
 
 
 def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetStep", stepId=step_id, **ids)
     etag, same = page.unchanged(info, str(page.request.url.query))
     if same is not None and page.wants_fragment:
@@ -129,7 +135,7 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
             next_link = f"?token={quote(listed['nextToken'])}"
     job_info = page.call("GetJob", **ids)
     base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
-    context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
                    **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES,
                    next_link=next_link, paged=bool(token),
                    job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
@@ -137,7 +143,7 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
     if page.wants_fragment:
         return page.fragment("step_live.html", etag=etag, **context)
     return page.html("step.html", title=info["name"], job=job_info,
-                     crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+                     crumbs=crumbs(page, farm_id, queue_id, job_info), **context)
 
 
 def _how_they_ran(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[str, Any]:
@@ -151,7 +157,7 @@ def _how_they_ran(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[st
 
 
 def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
     etag, same = page.unchanged(info)
     if same is not None and page.wants_fragment:
@@ -162,7 +168,7 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     attempts = [detailed.get(a["sessionActionId"], a) for a in listed]
     sessions = run_details.workers_of_sessions(page, ids, {a.get("sessionId", "") for a in attempts})
     job_info = page.call("GetJob", **ids)
-    context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
+    context: dict[str, Any] = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
                    controls=controls("task", info, job_info), sessions_of_tasks=sessions,
                    hosts=run_details.host_names(page, farm_id, {(s["fleetId"], s["workerId"])
                                                                for s in sessions.values()}),
@@ -170,21 +176,22 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     if page.wants_fragment:
         return page.fragment("task_live.html", etag=etag, **context)
     step_info = page.call("GetStep", stepId=step_id, **ids)
-    crumbs = _crumbs(page, farm_id, queue_id, job_info) + [
+    trail = crumbs(page, farm_id, queue_id, job_info) + [
         (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
     return page.html("task.html", title=f"Task {task_label(info)}", step=step_info, job=job_info, farm_id=farm_id,
-                     queue_id=queue_id, job_id=job_id, crumbs=crumbs,
+                     queue_id=queue_id, job_id=job_id, crumbs=trail,
                      can_manage=page.can_manage(farm_id, queue_id, job_id), **context)
 
 
 def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetSession", sessionId=session_id, **ids)
     actions = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", sessionId=session_id, **ids)
     # Why the failed ones failed (exit code, message): GetSessionAction's fields, in one batched read.
     details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions if a["status"] == "FAILED"])
     actions = [details.get(a["sessionActionId"], a) for a in actions]
-    context = dict(session=info, actions=actions, farm_id=farm_id, job_base=_job_url(farm_id, queue_id, job_id))
+    context: dict[str, Any] = dict(session=info, actions=actions, farm_id=farm_id,
+                                   job_base=_job_url(farm_id, queue_id, job_id))
     if page.wants_fragment:
         return page.fragment("session_live.html", **context)
     job_info = page.call("GetJob", **ids)
@@ -195,9 +202,15 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
         if err.code != "AccessDeniedException":
             raise
         log = {"lines": [], "next": None, "missing": False, "refused": err.message}
-    return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log,
+    query = page.request.query_params.get("q", "").strip()
+    searched = log_views.session_search(page, farm_id, queue_id, session_id, query) if query else None
+    error = log_views.first_error(page, farm_id, queue_id, session_id) \
+        if page.request.query_params.get("error") == "1" and not log.get("refused") else None
+    return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log, searched=searched,
+                     error=error, error_words=log_views.ERROR_WORDS, query=query,
+                     asked_error=page.request.query_params.get("error") == "1",
                      base=f"{_job_url(farm_id, queue_id, job_id)}/sessions/{session_id}", queue_id=queue_id,
-                     job_id=job_id, crumbs=_crumbs(page, farm_id, queue_id, job_info), **context)
+                     job_id=job_id, crumbs=crumbs(page, farm_id, queue_id, job_info), **context)
 
 
 def session_log(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:

@@ -55,7 +55,7 @@ class Page:
         """Only the live part of a page, for the page's own polling script (no notice is consumed)."""
         url = self.request.url
         query = "&".join(p for p in url.query.split("&") if p != "live=1")
-        body = self.render(template, user=self.caller, csrf=self.session.csrf,
+        body = self.render(template, user=self.caller, csrf=self.session.csrf, theme=theme_of(self.request),
                            here=url.path + (f"?{query}" if query else ""), **context)
         headers = {"cache-control": "no-store", **({"etag": etag} if etag else {})}
         return HTMLResponse(body, headers=headers)
@@ -94,7 +94,7 @@ class Page:
         url = self.request.url
         live_url = f"{url.path}?{url.query + '&' if url.query else ''}live=1"
         body = self.render(template, user=self.caller, csrf=self.session.csrf, notice=notice,
-                           path=url.path, live_url=live_url,
+                           path=url.path, live_url=live_url, theme=theme_of(self.request),
                            here=url.path + (f"?{url.query}" if url.query else ""), **context)
         # A signed-in page is this user's farm data: no copy in the browser's cache outlives the sign-out.
         response = HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
@@ -115,6 +115,16 @@ def _memberships(api: Api, caller: Caller) -> list[dict]:
     members = [next(iter(item.values())) for item in items]
     _membership_cache[caller.principal_id] = (time.monotonic(), members)
     return members
+
+
+THEME_COOKIE = "farmstead_theme"
+THEMES = ("light", "dark")
+
+
+def theme_of(request: Request) -> str:
+    """The colour theme this browser picked ("light" or "dark"), or "" to follow the system's."""
+    value = request.cookies.get(THEME_COOKIE, "")
+    return value if value in THEMES else ""
 
 
 def set_notice(response: Response, kind: str, text: str) -> Response:

@@ -17,7 +17,7 @@ class Renderer:
     def __init__(self, directory: Path) -> None:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(directory), autoescape=True,
                                       trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(when=when, duration=duration, user=user_of, param=parameter_value,
+        self.env.filters.update(when=when, duration=duration, seconds=seconds_text, user=user_of, param=parameter_value,
                                 short=short_id, task_label=task_label, params_label=parameters_label)
         self.env.globals.update(progress=progress, active_statuses=_ACTIVE)
 
@@ -37,7 +37,13 @@ def duration(started: datetime | None, ended: datetime | None = None) -> str:
     if not isinstance(started, datetime):
         return "—"
     ended = ended if isinstance(ended, datetime) else None
-    seconds = max(0.0, ((ended or datetime.now(UTC)) - started).total_seconds())
+    return seconds_text(max(0.0, ((ended or datetime.now(UTC)) - started).total_seconds()))
+
+
+def seconds_text(seconds: float | None) -> str:
+    """A length of time in seconds, written as `duration` writes one ("—" for None)."""
+    if seconds is None:
+        return "—"
     if seconds < 1:
         return f"{seconds:.2f} s"
     if seconds < 10:

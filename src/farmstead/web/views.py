@@ -100,8 +100,15 @@ def _link(base: str, query: dict[str, Any]):
     return link
 
 
+WORKER_STATUSES = ("CREATED", "STARTED", "RUNNING", "IDLE", "STOPPING", "STOPPED", "NOT_RESPONDING", "NOT_COMPATIBLE")
+WORKER_SORTS = ("host", "status", "heartbeat", "joined")
+
+
 def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
+    query = _worker_query(page.request.query_params)
     workers = page.api.all_pages(page.caller, "ListWorkers", "workers", limit=500, farmId=farm_id, fleetId=fleet_id)
+    listed = len(workers)
+    workers = [w for w in workers if _worker_matches(w, query)]
     details = page.api.worker_details(page.caller, farm_id, fleet_id)
     now = datetime.now(UTC)
     rows = []
@@ -111,14 +118,50 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
         seen = extra.get("lastSeenAt")
         rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
                      "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
-    context = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now,
-                   late_seconds=HEARTBEAT_LATE_SECONDS)
+    rows.sort(key=_worker_key(query["sort"]), reverse=query["order"] == "DESCENDING")
+    base = f"/farms/{farm_id}/fleets/{fleet_id}"
+    context = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now, late_seconds=HEARTBEAT_LATE_SECONDS,
+                   query=query, listed=listed, statuses=WORKER_STATUSES, base=base, link=_link(base, query))
     if page.wants_fragment:
         return page.fragment("fleet_live.html", **context)
     info = page.call("GetFleet", farmId=farm_id, fleetId=fleet_id)
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     return page.html("fleet.html", title=info["displayName"], fleet=info, **context,
                      crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
+
+
+def _worker_query(params) -> dict[str, Any]:
+    status, sort = params.get("status", ""), params.get("sort", "host")
+    return {"status": status if status in WORKER_STATUSES else "", "q": params.get("q", "").strip()[:200],
+            "sort": sort if sort in WORKER_SORTS else "host",
+            "order": "DESCENDING" if params.get("order") == "DESCENDING" else "ASCENDING"}
+
+
+def _worker_matches(worker: dict, query: dict[str, Any]) -> bool:
+    """The host table's filters (at most 500 workers, filtered here): status, and text in the host name,
+    an address or the worker id."""
+    if query["status"] and worker.get("status") != query["status"]:
+        return False
+    if query["q"]:
+        props = worker.get("hostProperties") or {}
+        texts = [worker["workerId"], props.get("hostName", ""),
+                 *((props.get("ipAddresses") or {}).get("ipV4Addresses") or [])]
+        return any(query["q"].lower() in text.lower() for text in texts)
+    return True
+
+
+def _worker_key(sort: str):
+    def key(row: dict) -> tuple:
+        worker = row["worker"]
+        host = ((worker.get("hostProperties") or {}).get("hostName") or worker["workerId"]).lower()
+        if sort == "status":
+            return (worker.get("status", ""), host)
+        if sort == "heartbeat":
+            return (row["last_seen"] or datetime.min.replace(tzinfo=UTC), host)
+        if sort == "joined":
+            return (worker.get("createdAt") or datetime.min.replace(tzinfo=UTC), host)
+        return (host,)
+    return key
 
 
 def _current_session(page: Page, farm_id: str, fleet_id: str, worker: dict) -> dict | None:

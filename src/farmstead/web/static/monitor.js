@@ -7,6 +7,9 @@
 (function () {
   var POLL_MS = 2000;
   var LOG_MS = 1500;
+  // A chatty task can write millions of lines: the page keeps the newest MAX_LOG_LINES and says so (the
+  // whole log is a download away), so following it never makes the browser lay out an endless <pre>.
+  var MAX_LOG_LINES = 20000;
 
   function signedOut(response) {
     if (response.status === 401) {
@@ -134,6 +137,8 @@
     var state = document.querySelector("[data-log-state]");
     var ended = pre.dataset.ended === "1";
     var quietAfterEnd = 0;
+    var shown = pre.textContent.split("\n").length - 1;
+    var trimmed = false;
     function step() {
       if (document.hidden) { setTimeout(step, LOG_MS); return; }
       var url = pre.dataset.logTail + "?token=" + encodeURIComponent(pre.dataset.token || "");
@@ -147,7 +152,17 @@
           if (data) {
             var atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
             if (data.lines.length) {
-              pre.appendChild(document.createTextNode(data.lines.join("\n") + "\n"));
+              var node = document.createTextNode(data.lines.join("\n") + "\n");
+              node.lineCount = data.lines.length;
+              pre.appendChild(node);
+              shown += data.lines.length;
+              while (shown > MAX_LOG_LINES && pre.firstChild && pre.firstChild !== node) {
+                var dropped = pre.firstChild;
+                shown -= dropped.lineCount || (dropped.textContent.split("\n").length - 1);
+                pre.removeChild(dropped);
+                trimmed = true;
+              }
+              if (trimmed && state) state.textContent = "Showing the newest lines; download the log for all of them.";
               if (atBottom) pre.scrollTop = pre.scrollHeight;
             }
             if (data.next) pre.dataset.token = data.next;
@@ -167,7 +182,40 @@
     step();
   }
 
+  // --- output previews: <figure data-preview="URL"> asks which picture to show, or why there is none --
+  function preview(figure) {
+    fetch(figure.dataset.preview, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        figure.textContent = "";
+        if (data.hide) {  // a queue without job attachments: nothing to preview, ever
+          figure.remove();
+          return;
+        }
+        if (data.src) {
+          var link = document.createElement("a");
+          link.href = data.taskUrl;
+          var image = document.createElement("img");
+          image.src = data.src;
+          image.alt = data.label + ": " + data.file;
+          link.appendChild(image);
+          var caption = document.createElement("figcaption");
+          caption.textContent = "Newest output: " + data.label + " · " + data.file;
+          figure.appendChild(link);
+          figure.appendChild(caption);
+        } else {
+          var note = document.createElement("figcaption");
+          note.className = "hint";
+          note.textContent = "No preview: " + data.reason + ".";
+          figure.appendChild(note);
+        }
+      })
+      .catch(function () {});
+  }
+
   document.querySelectorAll("[data-live]").forEach(poll);
+  document.querySelectorAll("figure[data-preview]").forEach(preview);
   document.querySelectorAll("form[data-confirm]").forEach(confirmActions);
   document.querySelectorAll("pre[data-log-tail]").forEach(tail);
 })();

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import fan_outs as job_fan_outs
 from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
@@ -27,7 +29,7 @@ TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE")
 UPDATABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_SUCCEEDED")
 
 
-def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str):
+def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str) -> Row:
     # One query on the hit path (the job row carries its farm and queue); only a miss looks at the
     # parents, to name the outermost thing that is missing.
     row = jobs.get(ctx.conn, farm_id, queue_id, job_id)
@@ -77,14 +79,14 @@ def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]
         if source is None:
             raise not_found("job", params["sourceJobId"])
     template_text, template_type = params.get("template"), params.get("templateType")
-    if template_text is None and source is None:
-        raise validation_error("Either template or sourceJobId must be given.",
-                               [{"name": "template", "message": "Missing required member"}])
-    if template_text is not None and template_type is None:
+    if template_text is None:
+        if source is None:
+            raise validation_error("Either template or sourceJobId must be given.",
+                                   [{"name": "template", "message": "Missing required member"}])
+        template_text, template_type = source.template, source.template_type
+    elif template_type is None:
         raise validation_error("templateType is required with template.",
                                [{"name": "templateType", "message": "Missing required member"}])
-    if template_text is None:
-        template_text, template_type = source.template, source.template_type
     if params.get("maxWorkerCount") == 0:
         raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
                                [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
@@ -285,7 +287,7 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
             # Decided once the queued changes are applied: ARCHIVED, or UPDATE_FAILED with the reason.
             deferral.queue(ctx.conn, row.job_id, {"kind": "archive"})
         else:
-            status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
+            status = jobs.get_existing(ctx.conn, row.job_id).task_run_status
             if status not in TERMINAL:
                 raise conflict("STATUS_CONFLICT", "job", row.job_id,
                                f"Only a finished or suspended job can be archived; this one is {status}.",

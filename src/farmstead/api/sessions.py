@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import worker_schedule
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
@@ -26,7 +28,7 @@ from farmstead.store.paging import position_of
 _UNFINISHED = ("ASSIGNED", "SCHEDULED", "RUNNING")
 
 
-def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str):
+def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Row:
     require_job(ctx, farm_id, queue_id, job_id)
     row = session_reads.session_in_job(ctx.conn, job_id, session_id)
     if row is None:
@@ -34,7 +36,7 @@ def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, sess
     return row
 
 
-def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_action_id: str):
+def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_action_id: str) -> Row:
     require_job(ctx, farm_id, queue_id, job_id)
     row = session_reads.action_in_job(ctx.conn, job_id, session_action_id)
     if row is None:

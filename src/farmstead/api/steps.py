@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import fan_outs, job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
@@ -14,7 +16,7 @@ from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import jobs, steps
 
 
-def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str):
+def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str) -> tuple[Row, Row]:
     job = require_job(ctx, farm_id, queue_id, job_id)
     row = steps.get(ctx.conn, job_id, step_id)
     if row is None:

@@ -18,6 +18,7 @@ from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import farms, fleets, queues, storage_profiles
 from farmstead.store.paging import position_of
+from farmstead.store.rows import existing
 
 
 def _refuse(problems: list[tuple[str, str]]):
@@ -81,7 +82,7 @@ def update_storage_profile(ctx: Context, params: dict) -> dict:
 def _check_fleets_keep_their_os(ctx: Context, farm_id: str, storage_profile_id: str, os_family: str) -> None:
     """A fleet names a profile of its own OS (api/fleets.py checks that): changing the OS under it is refused."""
     for fleet_id in fleets.using_storage_profile(ctx.conn, farm_id, storage_profile_id):
-        fleet = fleets.get(ctx.conn, farm_id, fleet_id)
+        fleet = existing(fleets.get(ctx.conn, farm_id, fleet_id), f"fleet {fleet_id}")  # found just above
         fleet_os = fleet.configuration["customerManaged"]["workerCapabilities"]["osFamily"]
         if fleet_os != os_family:
             raise _refuse([("osFamily", f"Fleet {fleet_id} uses this storage profile and its workers run "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
@@ -16,7 +18,8 @@ from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import fan_outs, tasks
 
 
-def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str):
+def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str,
+                 task_id: str) -> tuple[Row, Row, Row]:
     job, step = require_step(ctx, farm_id, queue_id, job_id, step_id)
     row = tasks.get(ctx.conn, step_id, task_id)
     if row is None:

@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from botocore.model import StructureShape
+
 from farmstead.protocol import asgi, parsing, serialization
 from farmstead.protocol.admission import Admission, Kind
 from farmstead.protocol.errors import ServiceError, Unavailable, throttled, validation_error
@@ -42,7 +44,7 @@ class ApiPipeline:
         # Tests turn this on: every response is validated against the model's output shape.
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         info = self._route(scope)
         in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
 
@@ -53,21 +55,21 @@ class ApiPipeline:
         kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
         await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
 
-    def _route(self, scope) -> OperationInfo | None:
+    def _route(self, scope: asgi.Scope) -> OperationInfo | None:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         try:
             return self._router.match(scope["method"], raw_path.split("?", 1)[0])[0]
         except (RouteNotFound, MethodNotAllowed):
             return None
 
-    def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
+    def handle(self, scope: asgi.Scope, body: bytes, request_id: str) -> asgi.Answer:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
             params, errors = parsing.parse_request(info.model, labels, query_string, headers, body)
-            shape = info.model.input_shape
+            shape = info.input_shape
             converted_badly = {e.name for e in errors}
             errors += [e for e in validate(shape, params) if e.name not in converted_badly]
             if errors:
@@ -76,8 +78,8 @@ class ApiPipeline:
                     [{"name": e.name, "message": e.message} for e in errors])
             params = parsing.coerce_timestamps(shape, params)
             output = self._execute(info, principal, params, request_id)
-            if self._strict_output and info.model.output_shape is not None:
-                self._check_output(info, output)
+            if self._strict_output and info.output_shape is not None:
+                self._check_output(info.name, info.output_shape, output)
             return serialization.success(info, output)
         except ServiceError as err:
             return serialization.error(err)
@@ -96,13 +98,13 @@ class ApiPipeline:
         except (RouteNotFound, MethodNotAllowed):
             raise ServiceError("UnknownOperationException", f"No operation matches {method} {path}.") from None
 
-    def _check_output(self, info: OperationInfo, output: dict[str, Any] | None) -> None:
+    def _check_output(self, name: str, shape: StructureShape, output: dict[str, Any] | None) -> None:
         import orjson
 
         wire = orjson.loads(serialization.encode_json(output or {}))
-        problems = validate(info.model.output_shape, wire)
+        problems = validate(shape, wire)
         if problems:
-            raise RuntimeError(f"{info.name} answered outside its output shape: {problems}")
+            raise RuntimeError(f"{name} answered outside its output shape: {problems}")
 
 
 def _refused(_request_id: str, message: str, retry_after_seconds: int) -> asgi.Answer:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import counters
 from farmstead.store.paging import keyset_page
+from farmstead.store.rows import existing
 from farmstead.store.schema import jobs
 from farmstead.store.statements import update_by_key
 
@@ -28,6 +29,11 @@ _BY_ID = sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id"))
 
 def get_by_id(conn: Connection, job_id: str) -> Row | None:
     return conn.execute(_BY_ID, {"b_job_id": job_id}).first()
+
+
+def get_existing(conn: Connection, job_id: str) -> Row:
+    """The row of a job this transaction already knows exists (it read the job, or a row that points at it)."""
+    return existing(get_by_id(conn, job_id), f"job {job_id}")
 
 
 def lock(conn: Connection, job_id: str) -> Row | None:

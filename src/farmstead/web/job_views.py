@@ -61,14 +61,14 @@ def controls(kind: str, item: dict[str, Any], job: dict[str, Any] | None = None)
 
 
 def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetJob", **ids)
     etag, same = page.unchanged(info)
     if same is not None and page.wants_fragment:
         return same  # nothing moved since the last poll: one GetJob (one row) was all it cost
     steps = page.api.all_pages(page.caller, "ListSteps", "steps", **ids)
     sessions = page.call("ListSessions", maxResults=100, **ids).get("sessions", [])
-    context = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
                    base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("job", info), **_job_runs(page, ids, info, sessions))
     if page.wants_fragment:
@@ -103,7 +103,7 @@ def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) 
 
 
 def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetStep", stepId=step_id, **ids)
     etag, same = page.unchanged(info, str(page.request.url.query))
     if same is not None and page.wants_fragment:
@@ -129,7 +129,7 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
             next_link = f"?token={quote(listed['nextToken'])}"
     job_info = page.call("GetJob", **ids)
     base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
-    context = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
                    **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES,
                    next_link=next_link, paged=bool(token),
                    job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
@@ -151,7 +151,7 @@ def _how_they_ran(page: Page, ids: dict[str, str], tasks: list[dict]) -> dict[st
 
 
 def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetTask", stepId=step_id, taskId=task_id, **ids)
     etag, same = page.unchanged(info)
     if same is not None and page.wants_fragment:
@@ -162,7 +162,7 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     attempts = [detailed.get(a["sessionActionId"], a) for a in listed]
     sessions = run_details.workers_of_sessions(page, ids, {a.get("sessionId", "") for a in attempts})
     job_info = page.call("GetJob", **ids)
-    context = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
+    context: dict[str, Any] = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
                    controls=controls("task", info, job_info), sessions_of_tasks=sessions,
                    hosts=run_details.host_names(page, farm_id, {(s["fleetId"], s["workerId"])
                                                                for s in sessions.values()}),
@@ -178,13 +178,14 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
 
 
 def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:
-    ids = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
+    ids: dict[str, Any] = dict(farmId=farm_id, queueId=queue_id, jobId=job_id)
     info = page.call("GetSession", sessionId=session_id, **ids)
     actions = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", sessionId=session_id, **ids)
     # Why the failed ones failed (exit code, message): GetSessionAction's fields, in one batched read.
     details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions if a["status"] == "FAILED"])
     actions = [details.get(a["sessionActionId"], a) for a in actions]
-    context = dict(session=info, actions=actions, farm_id=farm_id, job_base=_job_url(farm_id, queue_id, job_id))
+    context: dict[str, Any] = dict(session=info, actions=actions, farm_id=farm_id,
+                                   job_base=_job_url(farm_id, queue_id, job_id))
     if page.wants_fragment:
         return page.fragment("session_live.html", **context)
     job_info = page.call("GetJob", **ids)

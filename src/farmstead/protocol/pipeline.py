@@ -28,6 +28,9 @@ log = logging.getLogger("farmstead.api")
 Authenticate = Callable[[IncomingRequest], Any]
 Execute = Callable[[OperationInfo, Any, dict[str, Any], str], dict[str, Any] | None]
 
+#: An operation and its URI labels, as the router matched them.
+Route = tuple[OperationInfo, dict[str, str]]
+
 MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 characters
 
 
@@ -45,29 +48,36 @@ class ApiPipeline:
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
     async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
-        info = self._route(scope)
+        # Routed once, before the body is read: the operation decides admission's class and whether
+        # the request runs in a thread, and `handle` reuses the match.
+        route = self._route(scope)
+        info = route[0] if route is not None else None
         in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
 
         async def serve_request() -> None:
-            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id, route),
                              max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread)
 
         kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
         await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
 
-    def _route(self, scope: asgi.Scope) -> OperationInfo | None:
+    def _route(self, scope: asgi.Scope) -> Route | None:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         try:
-            return self._router.match(scope["method"], raw_path.split("?", 1)[0])[0]
+            return self._router.match(scope["method"], raw_path.split("?", 1)[0])
         except (RouteNotFound, MethodNotAllowed):
             return None
 
-    def handle(self, scope: asgi.Scope, body: bytes, request_id: str) -> asgi.Answer:
+    def handle(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> asgi.Answer:
+        """The answer to one request whose body is read; `route` is its match (None: no operation has it)."""
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))
-            info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
+            if route is None:  # known only now: the caller is told who they are not before what does not exist
+                raise ServiceError("UnknownOperationException",
+                                   f"No operation matches {scope['method']} {raw_path.split('?', 1)[0]}.")
+            info, labels = route
             params, errors = parsing.parse_request(info.model, labels, query_string, headers, body)
             shape = info.input_shape
             converted_badly = {e.name for e in errors}
@@ -91,12 +101,6 @@ class ApiPipeline:
             log.exception("internal error %s", request_id)
             return serialization.error(
                 ServiceError("InternalServerErrorException", f"Internal server error (request {request_id})."))
-
-    def _match(self, method: str, path: str) -> tuple[OperationInfo, dict[str, str]]:
-        try:
-            return self._router.match(method, path)
-        except (RouteNotFound, MethodNotAllowed):
-            raise ServiceError("UnknownOperationException", f"No operation matches {method} {path}.") from None
 
     def _check_output(self, name: str, shape: StructureShape, output: dict[str, Any] | None) -> None:
         import orjson

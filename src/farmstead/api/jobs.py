@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +11,15 @@ from sqlalchemy.engine import Row
 
 from farmstead.api import fan_outs as job_fan_outs
 from farmstead.api import job_creation, task_updates
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
-from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, throttled, validation_error
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
 
@@ -206,23 +207,18 @@ def list_jobs(ctx: Context, params: dict) -> dict:
     return ctx.page("jobs", rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
 
 
+_KEYS = ("farmId", "queueId", "jobId")
+
+
 @operation("BatchGetJob", access="AUTHENTICATED")
 def batch_get_job(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {"farmId": ident["farmId"], "queueId": ident["queueId"], "jobId": ident["jobId"]}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetJob", "VIEWER", key)
-            row = require_job(ctx, **_ids(key))
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)})
-    return {"jobs": found, "errors": errors}
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+        row = require_job(ctx, *key.values())
+        return {"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)}
 
-
-def _ids(key: dict) -> dict:
-    return {"farm_id": key["farmId"], "queue_id": key["queueId"], "job_id": key["jobId"]}
+    jobs_found, errors = each_item(ctx, params["identifiers"], _KEYS, "VIEWER", found,
+                                   error_codes=shapes.BatchGetJobErrorCode, resource_type="job")
+    return {"jobs": jobs_found, "errors": errors}
 
 
 @operation("ListJobParameterDefinitions")
@@ -244,7 +240,7 @@ def update_job(ctx: Context, params: dict) -> dict:
     return {}
 
 
-def apply_job_update(ctx: Context, row, params: dict) -> None:
+def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
     if row.lifecycle_status == "ARCHIVED" or row.lifecycle_status not in UPDATABLE_LIFECYCLES:
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
                        f"Job {row.job_id} is {row.lifecycle_status} and can't be updated.",
@@ -311,14 +307,9 @@ def refuse_while_archiving(ctx: Context, job_id: str) -> None:
 
 @operation("BatchUpdateJob", write=True, access="AUTHENTICATED")
 def batch_update_job(ctx: Context, params: dict) -> dict:
-    errors = []
-    for item in params["jobs"]:
-        key = {"farmId": item["farmId"], "queueId": item["queueId"], "jobId": item["jobId"]}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchUpdateJob", "MANAGER", key)
-            row = require_job(ctx, **_ids(key))
-            with ctx.conn.begin_nested():
-                apply_job_update(ctx, row, item)
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
+    def update(key: dict[str, str], item: Mapping[str, Any]) -> None:
+        apply_job_update(ctx, require_job(ctx, *key.values()), item)
+
+    _, errors = each_item(ctx, params["jobs"], _KEYS, "MANAGER", update, write=True,
+                          error_codes=shapes.BatchUpdateJobErrorCode, resource_type="job")
     return {"errors": errors}

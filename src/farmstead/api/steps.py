@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Row
 
 from farmstead.api import fan_outs, job_creation, task_updates
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
-from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import jobs, steps
 
 
@@ -79,18 +81,13 @@ def list_steps(ctx: Context, params: dict) -> dict:
 
 @operation("BatchGetStep", access="AUTHENTICATED")
 def batch_get_step(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in ("farmId", "queueId", "jobId", "stepId")}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetStep", "VIEWER", key)
-            _, row = require_step(ctx, *key.values())
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"],
-                      **step_output(ctx, row)})
-    return {"steps": found, "errors": errors}
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+        _, row = require_step(ctx, *key.values())
+        return {"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"], **step_output(ctx, row)}
+
+    steps_found, errors = each_item(ctx, params["identifiers"], ("farmId", "queueId", "jobId", "stepId"), "VIEWER",
+                                    found, error_codes=shapes.BatchGetStepErrorCode, resource_type="step")
+    return {"steps": steps_found, "errors": errors}
 
 
 def _edges(ctx: Context, params: dict, rows, key: str) -> dict:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Row
 
 from farmstead.api import job_creation, task_updates
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.fan_outs import Deferral
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
 from farmstead.domain.task_states import IllegalTransition
-from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import fan_outs, tasks
 
 
@@ -57,17 +59,13 @@ _KEYS = ("farmId", "queueId", "jobId", "stepId", "taskId")
 
 @operation("BatchGetTask", access="AUTHENTICATED")
 def batch_get_task(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in _KEYS}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetTask", "VIEWER", key)
-            _, step, row = require_task(ctx, *key.values())
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({**{k: key[k] for k in _KEYS[:4]}, **task_output(step, row)})
-    return {"tasks": found, "errors": errors}
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+        _, step, row = require_task(ctx, *key.values())
+        return {**{k: key[k] for k in _KEYS[:4]}, **task_output(step, row)}
+
+    tasks_found, errors = each_item(ctx, params["identifiers"], _KEYS, "VIEWER", found,
+                                    error_codes=shapes.BatchGetTaskErrorCode, resource_type="task")
+    return {"tasks": tasks_found, "errors": errors}
 
 
 def _update(ctx: Context, key: dict, target: str) -> None:
@@ -101,13 +99,9 @@ def update_task(ctx: Context, params: dict) -> dict:
 
 @operation("BatchUpdateTask", write=True, access="AUTHENTICATED")
 def batch_update_task(ctx: Context, params: dict) -> dict:
-    errors = []
-    for item in params["tasks"]:
-        key = {k: item[k] for k in _KEYS}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchUpdateTask", "MANAGER", key)
-            with ctx.conn.begin_nested():
-                _update(ctx, key, item["targetRunStatus"])
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
+    def update(key: dict[str, str], item: Mapping[str, Any]) -> None:
+        _update(ctx, key, item["targetRunStatus"])
+
+    _, errors = each_item(ctx, params["tasks"], _KEYS, "MANAGER", update, write=True,
+                          error_codes=shapes.BatchUpdateTaskErrorCode, resource_type="task")
     return {"errors": errors}

@@ -36,12 +36,13 @@ def get_existing(conn: Connection, job_id: str) -> Row:
     return existing(get_by_id(conn, job_id), f"job {job_id}")
 
 
-def lock(conn: Connection, job_id: str) -> Row | None:
-    """The job row, locked for the rest of the transaction on PostgreSQL (SQLite has one writer anyway)."""
+def lock(conn: Connection, job_id: str) -> Row:
+    """The row of a job the transaction knows exists, locked for the rest of the transaction on
+    PostgreSQL (SQLite has one writer anyway)."""
     query = sa.select(jobs).where(jobs.c.job_id == job_id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    return conn.execute(query).first()
+    return existing(conn.execute(query).first(), f"job {job_id}")
 
 
 def update(conn: Connection, job_id: str, **values: Any) -> None:

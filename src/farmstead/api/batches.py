@@ -24,13 +24,14 @@ T = TypeVar("T")
 
 def each_item(ctx: Context, items: Iterable[Mapping[str, Any]], keys: tuple[str, ...], level: str,
               run: Callable[[dict[str, str], Mapping[str, Any]], T], *, error_codes: type[StrEnum],
-              resource_type: str, write: bool = False) -> tuple[list[T], list[dict[str, str]]]:
+              resource_type: str, write: bool = False) -> tuple[list[T], list[Any]]:
     """(what `run(key, item)` answered for each item that succeeded, the errors of the others).
 
     `key` is the item's members named by `keys`, the last of them the item's own id; each error
-    repeats them beside its code and message. With `write`, each item runs in a savepoint."""
+    repeats them beside its code and message (typed Any: the same members make each operation's own
+    Batch*Error TypedDict). With `write`, each item runs in a savepoint."""
     found: list[T] = []
-    errors: list[dict[str, str]] = []
+    errors: list[Any] = []
     for item in items:
         key = {k: item[k] for k in keys}
         try:

@@ -40,7 +40,7 @@ def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str) -> Row:
     return row
 
 
-def job_summary(row) -> dict[str, Any]:
+def job_summary(row: Row) -> shapes.JobSummary:
     return {
         "jobId": row.job_id, "name": row.name, "lifecycleStatus": row.lifecycle_status,
         "lifecycleStatusMessage": row.lifecycle_status_message, "priority": row.priority,
@@ -52,7 +52,7 @@ def job_summary(row) -> dict[str, Any]:
     }
 
 
-def job_output(row) -> dict[str, Any]:
+def job_output(row: Row) -> shapes.GetJobResponse:
     return {**job_summary(row), "storageProfileId": row.storage_profile_id, "parameters": row.parameters,
             "attachments": row.attachments, "description": row.description}
 
@@ -135,7 +135,7 @@ def _plan(template_text: str, template_type: str, parameters: dict, environments
 
 
 @operation("CreateJob", write=True, access="CONTRIBUTOR", prepare=_prepare_create_job)
-def create_job(ctx: Context, params: dict) -> dict:
+def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJobResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     submission: _Submission = ctx.prepared
     plan = submission.plan
@@ -189,12 +189,12 @@ def _submitted_parameters(source) -> dict:
 # --- reads -----------------------------------------------------------------------------------------
 
 @operation("GetJob")
-def get_job(ctx: Context, params: dict) -> dict:
+def get_job(ctx: Context, params: shapes.GetJobRequest) -> shapes.GetJobResponse:
     return job_output(require_job(ctx, params["farmId"], params["queueId"], params["jobId"]))
 
 
 @operation("ListJobs")
-def list_jobs(ctx: Context, params: dict) -> dict:
+def list_jobs(ctx: Context, params: shapes.ListJobsRequest) -> shapes.ListJobsResponse:
     require_queue(ctx, params["farmId"], params["queueId"])
     after, limit = ctx.page_request()
     created_by = None
@@ -204,15 +204,16 @@ def list_jobs(ctx: Context, params: dict) -> dict:
         if not levels:
             return {"jobs": []}
     rows = jobs.page(ctx.conn, params["queueId"], after, limit, created_by)
-    return ctx.page("jobs", rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
+    items, more = ctx.paged(rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
+    return {"jobs": items, **more}
 
 
 _KEYS = ("farmId", "queueId", "jobId")
 
 
 @operation("BatchGetJob", access="AUTHENTICATED")
-def batch_get_job(ctx: Context, params: dict) -> dict:
-    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+def batch_get_job(ctx: Context, params: shapes.BatchGetJobRequest) -> shapes.BatchGetJobResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetJobItem:
         row = require_job(ctx, *key.values())
         return {"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)}
 
@@ -222,19 +223,21 @@ def batch_get_job(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListJobParameterDefinitions")
-def list_job_parameter_definitions(ctx: Context, params: dict) -> dict:
+def list_job_parameter_definitions(
+        ctx: Context, params: shapes.ListJobParameterDefinitionsRequest,
+) -> shapes.ListJobParameterDefinitionsResponse:
     row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     after, limit = ctx.page_request()
     start = int(after or 0)
     definitions = list(row.parameter_definitions or [])[start:start + limit + 1]
-    return ctx.page("jobParameterDefinitions", definitions, limit, lambda d: d,
-                    lambda _d: start + limit)
+    items, more = ctx.paged(definitions, limit, lambda d: d, lambda _d: start + limit)
+    return {"jobParameterDefinitions": items, **more}
 
 
 # --- updates ---------------------------------------------------------------------------------------
 
 @operation("UpdateJob", write=True, access="MANAGER")
-def update_job(ctx: Context, params: dict) -> dict:
+def update_job(ctx: Context, params: shapes.UpdateJobRequest) -> shapes.UpdateJobResponse:
     row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     apply_job_update(ctx, row, params)
     return {}
@@ -306,7 +309,7 @@ def refuse_while_archiving(ctx: Context, job_id: str) -> None:
 
 
 @operation("BatchUpdateJob", write=True, access="AUTHENTICATED")
-def batch_update_job(ctx: Context, params: dict) -> dict:
+def batch_update_job(ctx: Context, params: shapes.BatchUpdateJobRequest) -> shapes.BatchUpdateJobResponse:
     def update(key: dict[str, str], item: Mapping[str, Any]) -> None:
         apply_job_update(ctx, require_job(ctx, *key.values()), item)
 

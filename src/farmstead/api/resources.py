@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy.engine import Row
 
@@ -11,7 +13,21 @@ from farmstead.protocol.errors import not_found
 from farmstead.store import farms, fleets, queues
 
 
-def audit_fields(row) -> dict[str, Any]:
+class AuditFields(TypedDict):
+    """Who made a resource and when, and who changed it last: the members every resource answers with."""
+
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+
+
+def changed_columns(params: Mapping[str, Any], columns: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """{column: value} for each (member, column) the request sets: what an Update* writes."""
+    return {column: params[member] for member, column in columns if member in params}
+
+
+def audit_fields(row: Row) -> AuditFields:
     return {"createdAt": row.created_at, "createdBy": row.created_by,
             "updatedAt": row.updated_at, "updatedBy": row.updated_by}
 

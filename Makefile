@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser
+.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,15 +48,26 @@ browser:
 		echo "chromium could not be installed: the browser tests will skip"; \
 	fi
 
+# The render tests (tests/render, bench render) run Debian's Blender and ffmpeg: installed here when
+# missing and we are root with apt-get; otherwise those tests skip and say why.
+render-tools:
+	@if { [ ! -x /usr/bin/blender ] || [ ! -x /usr/bin/ffmpeg ]; } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing blender and ffmpeg for the render tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q blender ffmpeg >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q blender ffmpeg >/dev/null 2>&1; } || \
+		echo "blender and ffmpeg could not be installed: the render tests will skip"; \
+	fi
+
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
 # one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
 # the shared one and those a test starts itself, gets a fresh database (tests/support/databases.py).
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
-# never open a store (domain, protocol, worker, attachments), and `farmstead up` and `db backup`/`upgrade`
-# of a data dir (the embedded store by definition). Without a PostgreSQL (127.0.0.1:5432, or
-# FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
+# never open a store (domain, protocol, worker, attachments), `farmstead up` and `db backup`/`upgrade`
+# of a data dir (the embedded store by definition), and the Blender renders (tests/render: ~2 minutes
+# whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too).
+# Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
-test: install browser
+test: install browser render-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python tests/support/databases.py); then \
@@ -75,7 +86,7 @@ clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
 
 # Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
-bench: install
+bench: install render-tools
 	$(BIN)/python -m bench all
 
 # The end-to-end benchmark against a Slurm array job too: installs and starts a one-node Slurm (root).

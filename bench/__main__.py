@@ -20,6 +20,7 @@ from bench import (
     fan_outs,
     get_job_flatness,
     heartbeats,
+    render,
 )
 from bench.machine import busy_share, describe, server_source, wrk_version
 
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "fan_outs": fan_outs,
     "concurrency": concurrency,
     "admission_cost": admission_cost,
+    "render": render,
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.configloader import raw_config_parse
+from botocore.exceptions import ClientError
 
 from support.live_server import free_port
 
@@ -112,6 +113,26 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     assert deadline.get_farm(**farm)["displayName"] == "Local farm"
     queue = deadline.get_queue(**farm, queueId=ids["queueId"])
     assert queue["displayName"] == "Default queue" and queue["jobRunAsUser"]["runAs"] == "WORKER_AGENT_USER"
+    # Job attachments go to the SeaweedFS `up` started beside the API, on loopback only; the profile
+    # sends S3 there and the bucket exists.
+    assert queue["jobAttachmentSettings"] == {"s3BucketName": "farmstead-attachments", "rootPrefix": "DeadlineCloud"}
+    assert queue["roleArn"]
+    assert f"S3       http://127.0.0.1:{first.port + 1}" in first.output()
+    weed = _pids_with(f"{first.data_dir}/s3/")
+    assert len(weed) == 1
+    listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True).stdout.splitlines()
+    weed_addresses = {line.split()[3].rsplit(":", 1)[0] for line in listening if f"pid={weed[0]}," in line}
+    assert weed_addresses == {"127.0.0.1"}, listening
+    s3 = boto3.session.Session(profile_name="farmstead").client("s3")
+    assert s3.meta.endpoint_url == f"http://127.0.0.1:{first.port + 1}"
+    keys = deadline.assume_queue_role_for_user(**farm, queueId=ids["queueId"])["credentials"]
+    scoped = boto3.session.Session(
+        aws_access_key_id=keys["accessKeyId"], aws_secret_access_key=keys["secretAccessKey"],
+        aws_session_token=keys["sessionToken"]).client("s3", endpoint_url=s3.meta.endpoint_url, region_name="us-east-1")
+    scoped.put_object(Bucket="farmstead-attachments", Key="DeadlineCloud/probe", Body=b"kept across restarts")
+    # The store enforces the session policy: the queue's keys reach its root prefix and nothing else.
+    with pytest.raises(ClientError, match="AccessDenied"):
+        scoped.put_object(Bucket="farmstead-attachments", Key="Elsewhere/probe", Body=b"refused")
     fleet = deadline.get_fleet(**farm, fleetId=ids["fleetId"])
     capabilities = fleet["configuration"]["customerManaged"]["workerCapabilities"]
     assert capabilities["vCpuCount"] == {"min": os.cpu_count(), "max": os.cpu_count()}
@@ -134,6 +155,7 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
 
     assert first.stop(signal.SIGTERM) == 0
     assert "Stopping the server" in first.output() and not _port_open(first.port)
+    assert "Stopping the S3 store" in first.output() and not _pids_with(f"{first.data_dir}/s3/")
 
     # The second run names its administrator key in the environment: same farm, profile follows the key.
     admin = {"FARMSTEAD_ADMIN_ACCESS_KEY_ID": "AKIAUPTESTADMIN00000", "FARMSTEAD_ADMIN_SECRET_ACCESS_KEY": "s3cret"}
@@ -147,6 +169,9 @@ def test_up_creates_the_local_farm_once_resumes_it_and_stops_cleanly(start_up, i
     assert credentials == {"aws_access_key_id": "AKIAUPTESTADMIN00000", "aws_secret_access_key": "s3cret"}
     deadline = _profile_client(env, monkeypatch)
     assert [f["farmId"] for f in deadline.list_farms()["farms"]] == [ids["farmId"]]
+    # The store came back on the same port with the same objects.
+    assert scoped.get_object(Bucket="farmstead-attachments", Key="DeadlineCloud/probe")["Body"].read() == \
+        b"kept across restarts"
     assert again.stop(signal.SIGINT) == 0
     assert not _port_open(again.port)
 

@@ -23,7 +23,7 @@ def agent_bin() -> Path:
 
 @pytest.fixture(scope="module")
 def store(request):
-    """A fresh S3 store (moto) holding the test module's BUCKET."""
+    """A fresh S3 store (SeaweedFS) holding the test module's BUCKET."""
     s3 = S3Store.start()
     s3.create_bucket(request.module.BUCKET)
     yield s3

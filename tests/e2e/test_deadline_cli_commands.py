@@ -1,6 +1,6 @@
 """The rest of the official `deadline` CLI's commands against Farmstead, most of them job-attachment ones.
 
-One server configured with an S3 store (moto), a queue that keeps attachments there, Farmstead's
+One server configured with an S3 store (SeaweedFS), a queue that keeps attachments there, Farmstead's
 worker serving it, and one job submitted with `deadline bundle submit` and run to SUCCEEDED. The
 commands then read that job (downloads, manifests, logs, traces) or the queue (shared bundles,
 credentials, parameter definitions). The README's compatibility table names each command's test.
@@ -98,9 +98,10 @@ def setup(cli_bin, tmp_path_factory):
 
 
 def run(cli_bin: Path, context, *args: str, stdin: str | None = None, with_ids: bool = False,
-        cwd: Path | None = None) -> str:
+        cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     ids = ["--farm-id", context["ids"]["farmId"], "--queue-id", context["ids"]["queueId"]] if with_ids else []
-    done = subprocess.run([str(cli_bin), *args, *ids], env=context["env"], input=stdin, capture_output=True,
+    done = subprocess.run([str(cli_bin), *args, *ids], env={**context["env"], **(env or {})}, input=stdin,
+                          capture_output=True,
                           text=True, timeout=120, cwd=cwd)
     assert done.returncode == 0, done.stdout + done.stderr + context["live"].log_text()[-3000:]
     return done.stdout
@@ -174,8 +175,10 @@ def test_manifest_snapshot_diff_and_upload(cli_bin, setup, tmp_path):
     (root / "b.txt").write_text("b")
     diff = json.loads(run(cli_bin, setup, "manifest", "diff", "--root", str(root), "--manifest", manifest, "--json"))
     assert diff["new"] == ["b.txt"] and diff["modified"] == [] and diff["deleted"] == []
+    # With --s3-cas-uri the CLI signs S3 with the caller's own keys, not the queue's: here the store's.
+    store = setup["store"].store
     run(cli_bin, setup, "manifest", "upload", manifest, "--s3-cas-uri", f"s3://{BUCKET}/{ROOT_PREFIX}", "--json",
-        with_ids=True)
+        with_ids=True, env={"AWS_ACCESS_KEY_ID": store.access_key_id, "AWS_SECRET_ACCESS_KEY": store.secret_access_key})
     assert f"{ROOT_PREFIX}/Manifests/{Path(manifest).name}" in setup["store"].keys(BUCKET, f"{ROOT_PREFIX}/Manifests/")
 
 

@@ -1,6 +1,6 @@
 """Queue-role credentials for job attachments: keys of the S3 store's STS that Farmstead accepts too.
 
-A server configured with an S3 store (moto here) answers AssumeQueueRole* for a queue with
+A server configured with an S3 store (SeaweedFS here) answers AssumeQueueRole* for a queue with
 jobAttachmentSettings with keys from the store's STS: they sign S3 requests under the queue's root
 prefix, they sign requests to Farmstead within the queue's scope, and Farmstead's STS
 GetCallerIdentity names the store's account for them (the official clients send it as
@@ -47,7 +47,7 @@ def test_queue_user_keys_come_from_the_stores_sts_and_write_under_the_root_prefi
     s3 = session_of(credentials).client("s3", endpoint_url=store.endpoint)
     s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}/Data/abc.xxh128", Body=b"content")
     assert s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/Data/abc.xxh128")["Body"].read() == b"content"
-    # moto's STS knows them: they are the store's keys, not Farmstead's.
+    # The store's STS knows them: they are the store's keys, not Farmstead's.
     identity = session_of(credentials).client("sts", endpoint_url=store.endpoint).get_caller_identity()
     assert ":assumed-role/" in identity["Arn"]
 

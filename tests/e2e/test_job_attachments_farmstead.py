@@ -1,7 +1,7 @@
 """Job attachments with Farmstead's own clients: `farmstead submit` uploads a bundle's inputs, Farmstead's
 worker syncs them, runs the job and uploads its outputs, and `farmstead submit --wait` downloads them.
 
-The S3 store is moto's server; no PyPI access is needed.
+The S3 store is SeaweedFS (tests/support/s3_store.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Job attachments with the official clients, unmodified, against Farmstead and an S3 store (moto).
+"""Job attachments with the official clients, unmodified, against Farmstead and an S3 store (SeaweedFS).
 
 `deadline bundle submit` uploads a bundle's input files, the official worker agent syncs them into
 its session, runs the task and uploads what it wrote, `deadline job get` says SUCCEEDED, and
@@ -240,7 +240,10 @@ def test_farmstead_submit_uploads_inputs_the_official_agent_reads_and_the_cli_do
         env=env, capture_output=True, text=True, timeout=120)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     job_id = next(word for word in submitted.stdout.split() if word.startswith("job-"))
-    agent = start_official_agent(agent_bin, farm, client_env(farm, store, tmp_path / "agent-home"), tmp_path / "agent")
+    # The bootstrap keys in a profile: in the environment they would outrank the queue keys the agent
+    # hands its attachment sync, and a store that checks keys (moto did not) refuses Farmstead's own.
+    agent_env = profile_env(client_env(farm, store, tmp_path / "agent-home"))
+    agent = start_official_agent(agent_bin, farm, agent_env, tmp_path / "agent")
     try:
         assert cli_wait_status(cli_bin, farm, env, job_id, tmp_path / "agent" / "agent.out") == "SUCCEEDED"
     finally:

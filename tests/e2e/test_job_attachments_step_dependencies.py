@@ -28,7 +28,7 @@ from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 
-# Moto's S3 state is per process: each module that makes a store (conftest.py) has a bucket of its own.
+# Each module that makes a store (conftest.py) has a bucket of its own.
 BUCKET = "farmstead-step-dependencies"
 ROOT_PREFIX = "DeadlineCloud"
 

@@ -3,7 +3,7 @@ server's path mapping (job profile -> the worker fleet's profile) reaches Farmst
 the profile's LOCAL location travel as a root named by it, files under its SHARED location are read in
 place on the worker's side of the share, and outputs come back with --wait.
 
-moto's server is the S3 store; the "share" is two directories, one per host's view of it.
+SeaweedFS is the S3 store; the "share" is two directories, one per host's view of it.
 """
 
 from __future__ import annotations

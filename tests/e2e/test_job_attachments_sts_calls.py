@@ -1,15 +1,16 @@
 """How often, and when, the server calls the S3 store's STS for queue-role keys.
 
-The server's STS endpoint is a counting (and, on demand, slow) relay in front of moto: the keys are
-still moto's, and each AssumeRole the server makes is seen. Pins: a caller asking again for the same
-queue role gets the same keys without another STS call; and the STS round trip holds no
-transaction, so other writes go on while it is in flight.
+The server's STS endpoint is a counting (and, on demand, slow) relay in front of the store's
+STS (SeaweedFS): the keys are still the store's, and each AssumeRole the server makes is seen.
+Pins: a caller asking again for the same queue role gets the same keys without another STS call;
+and the STS round trip holds no transaction, so other writes go on while it is in flight.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,9 +37,15 @@ class StsRelay:
                 relay.arrived.set()
                 time.sleep(relay.delay)
                 relay.answered.set()
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                with urllib.request.urlopen(urllib.request.Request(relay.target, body, headers)) as answer:
-                    data, status, kind = answer.read(), answer.status, answer.headers.get("Content-Type", "text/xml")
+                # The Host header stays the relay's: it is part of what the server signed, and the store
+                # checks the signature.
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(relay.target, body, headers)) as answer:
+                        data, status = answer.read(), answer.status
+                        kind = answer.headers.get("Content-Type", "text/xml")
+                except urllib.error.HTTPError as refused:  # the store's error answer, relayed as it is
+                    data, status, kind = refused.read(), refused.code, refused.headers.get("Content-Type", "text/xml")
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))

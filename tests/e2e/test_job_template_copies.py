@@ -1,5 +1,5 @@
 """CopyJobTemplate through boto3: the job's template text lands at the S3 location given, through the
-server's S3 store (moto's server here); the model's errors when it can't."""
+server's S3 store (SeaweedFS here); the model's errors when it can't."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+
+from support.live_server import LiveServer
+from support.s3_store import MotoStore
 
 BUCKET = "template-copies"
 ATTACHMENTS = {"s3BucketName": BUCKET, "rootPrefix": "JobAttachments"}
@@ -59,12 +62,36 @@ def test_a_yaml_template_is_copied_as_yaml(live, store, queue):
     assert store.client().get_object(Bucket=BUCKET, Key="copies/job.yaml")["Body"].read().decode() == YAML_TEMPLATE
 
 
-def test_a_bucket_the_store_does_not_have_is_a_validation_error(live, queue):
-    job = submit(live.client(), queue, JSON_TEMPLATE, "JSON")
-    error = error_of(lambda: live.client().copy_job_template(
+@pytest.fixture(scope="module")
+def moto_live(tmp_path_factory):
+    """A server on moto's S3. SeaweedFS authorizes a scoped key before it looks the bucket up, so a
+    PutObject into a bucket it lacks answers AccessDenied (tested below); AWS S3, like moto, answers
+    NoSuchBucket, and that answer's mapping is what the next test pins."""
+    moto = MotoStore.start()
+    server = LiveServer(tmp_path_factory.mktemp("moto-server"), extra_env=moto.server_env()).start()
+    yield server
+    server.stop()
+    moto.stop()
+
+
+def test_a_bucket_the_store_does_not_have_is_a_validation_error(moto_live):
+    deadline = moto_live.client()
+    farm_id = deadline.create_farm(displayName="no bucket")["farmId"]
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="q", roleArn="arn:aws:iam::000000000000:role/q",
+                                     jobAttachmentSettings=ATTACHMENTS)["queueId"]
+    job = submit(deadline, {"farmId": farm_id, "queueId": queue_id}, JSON_TEMPLATE, "JSON")
+    error = error_of(lambda: deadline.copy_job_template(
         **job, targetS3Location={"bucketName": "no-such-bucket", "key": "job.json"}))
     assert error["Code"] == "ValidationException"
     assert "NoSuchBucket" in error["Message"]
+
+
+def test_a_bucket_seaweedfs_does_not_have_is_refused_before_it_is_looked_up(live, queue):
+    job = submit(live.client(), queue, JSON_TEMPLATE, "JSON")
+    error = error_of(lambda: live.client().copy_job_template(
+        **job, targetS3Location={"bucketName": "no-such-bucket", "key": "job.json"}))
+    assert error["Code"] == "AccessDeniedException"
+    assert "no-such-bucket" in error["Message"]
 
 
 def test_a_target_inside_a_queues_job_attachments_is_refused(live, store, queue):

@@ -39,10 +39,12 @@ class LiveServer:
     extra_env: dict[str, str] = field(default_factory=dict)
     #: On the embedded store even when the tests run on PostgreSQL (a test of the SQLite file itself).
     embedded_only: bool = False
+    #: The address it listens on (a test subnet's, for workers on other hosts: support/network_hosts.py).
+    host: str = "127.0.0.1"
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -63,7 +65,7 @@ class LiveServer:
             self.database_url = database_for(self.data_dir)  # PostgreSQL in make test's second pass
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "farmstead", "server", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "farmstead", "server", "--host", self.host, "--port", str(self.port),
              "--data-dir", str(self.data_dir)],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -1,4 +1,5 @@
-"""Farmstead's worker side of job attachments, against moto's S3: inputs into the session, outputs back.
+"""Farmstead's worker side of job attachments, against a real S3 store (SeaweedFS): inputs into the
+session, outputs back.
 
 The official CLI reads what this writes (tests/e2e/test_job_attachments_official.py); here each
 rule is pinned on its own.

@@ -45,10 +45,14 @@ class ProfileWrite:
 
 
 def write_profile(endpoint: str, region: str, access_key_id: str, secret_access_key: str,
-                  profile: str = PROFILE) -> ProfileWrite:
-    """Point `profile` at a Farmstead server; returns what was changed and backed up."""
+                  profile: str = PROFILE, s3_endpoint: str | None = None) -> ProfileWrite:
+    """Point `profile` at a Farmstead server (and S3 at its attachment store); returns what was changed
+    and backed up."""
     config, credentials = config_path(), credentials_path()
     services_block = {service: {"endpoint_url": endpoint} for service in SERVICES}
+    if s3_endpoint:
+        # Else the profile's top-level endpoint_url (Farmstead) would be S3's too.
+        services_block["s3"] = {"endpoint_url": s3_endpoint}
     config_sections: dict[str, dict[str, Any]] = {
         f"profile {profile}": {
             "region": region,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 import click
-import uvicorn
 
 from farmstead.bootstrap import ensure_admin
 from farmstead.cli.options import data_dir_option, database_url_option, settings_from
-from farmstead.server import create_app
+from farmstead.cli.services import install_server_service
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8245, show_default=True, type=int)
 @data_dir_option
@@ -38,10 +37,17 @@ from farmstead.server import create_app
 @click.option("--s3-role-arn", default=None, envvar="FARMSTEAD_S3_ROLE_ARN",
               help="Job attachments: the role queue credentials are assumed from (needed on AWS).")
 @click.option("--log-level", default="info", show_default=True)
-def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds, update_interval_seconds,
-           db_pool_size, db_max_overflow, max_in_flight, max_in_flight_per_caller, max_queue_seconds,
-           s3_endpoint_url, s3_role_arn, log_level: str) -> None:
-    """Serve the Deadline Cloud API."""
+@click.pass_context
+def server(ctx: click.Context, host: str, port: int, data_dir, database_url, worker_timeout_seconds,
+           update_interval_seconds, db_pool_size, db_max_overflow, max_in_flight, max_in_flight_per_caller,
+           max_queue_seconds, s3_endpoint_url, s3_role_arn, log_level: str) -> None:
+    """Serve the Deadline Cloud API (`install-service`: a systemd unit that does)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from farmstead.server import create_app
+
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(data_dir, database_url, host=host, port=port,
                              worker_timeout_seconds=worker_timeout_seconds,
@@ -68,3 +74,6 @@ def server(host: str, port: int, data_dir, database_url, worker_timeout_seconds,
                     loop="asyncio")
     finally:
         app.stop_background()
+
+
+server.add_command(install_server_service)

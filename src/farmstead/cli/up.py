@@ -1,10 +1,12 @@
 """`farmstead up`: a working render farm on this machine in one command.
 
-Owns: the order of things — the server (embedded store) comes up, the administrator's key is read,
+Owns: the order of things — the S3 store for job attachments comes up (SeaweedFS under DATA_DIR/s3
+unless --s3-endpoint-url names the operator's own), the server (embedded store) comes up, the
+administrator's key is read,
 the local farm, queue, fleet and their association are created on first run (resumed from
 DATA_DIR/up.json afterwards), the AWS profile `farmstead` and the `deadline` CLI's defaults for it
 are written, N local workers start, and a few lines say what runs where and what changed in the
-user's files. Ctrl-C/SIGTERM stop the workers, then the server; exit 0.
+user's files. Ctrl-C/SIGTERM stop the workers, then the server, then the S3 store; exit 0.
 Must not: run the processes itself (up_processes.py does), edit the user's AWS or deadline files by
 hand (aws_profile.py, deadline_config.py), or talk to the store directly: everything goes through
 the API, as any client would.
@@ -31,6 +33,7 @@ from farmstead.cli.hints import command, short_path
 from farmstead.cli.local_farm import LocalFarm
 from farmstead.cli.options import data_dir_option, settings_from
 from farmstead.cli.up_processes import Child, Stopping, Supervisor, child_env, farmstead_command, port_in_use
+from farmstead.cli.up_store import BUCKET, AttachmentStore, ensure_queue_attachments, external, start_embedded
 from farmstead.config import Settings
 
 FARM_NAME = "Local farm"
@@ -44,8 +47,16 @@ FLEET_NAME = "Local fleet"
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
 @click.option("--port", default=8245, show_default=True, type=click.IntRange(1, 65535))
-def up(workers: int, data_dir: Path, host: str, port: int) -> None:
-    """Start the server and local workers; create a farm, queue and fleet on first run."""
+@click.option("--s3-endpoint-url", default=None, envvar="FARMSTEAD_S3_ENDPOINT_URL",
+              help="Your own S3 store for job attachments (MinIO, Ceph RGW, AWS S3), with its key in "
+                   "FARMSTEAD_S3_ACCESS_KEY_ID/FARMSTEAD_S3_SECRET_ACCESS_KEY (docs/attachments.md). "
+                   "Default: SeaweedFS, started under DATA_DIR/s3.")
+@click.option("--s3-port", default=None, type=click.IntRange(1, 65535),
+              help="Port of the embedded SeaweedFS's S3 (default: the one it had last time, else --port + 1).")
+@click.option("--s3-bucket", default=BUCKET, show_default=True, help="The bucket the queue's attachments go to.")
+def up(workers: int, data_dir: Path, host: str, port: int, s3_endpoint_url: str | None, s3_port: int | None,
+       s3_bucket: str) -> None:
+    """Start the S3 store, the server and local workers; create a farm, queue and fleet on first run."""
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     _lock(data_dir)
@@ -58,10 +69,12 @@ def up(workers: int, data_dir: Path, host: str, port: int) -> None:
     supervisor = Supervisor(say=click.echo)
     supervisor.install_signal_handlers()
     code = 0
+    store = None
     try:
+        store = _start_store(supervisor, data_dir, host, port, s3_endpoint_url, s3_port, s3_bucket, logs)
         server = Child("server", farmstead_command("server", "--host", host, "--port", str(port),
                                                    "--data-dir", str(data_dir)),
-                       child_env(), logs / "server.log")
+                       child_env({**os.environ, **store.server_env}), logs / "server.log")
         click.echo(f"Starting the Farmstead server on {endpoint} …")
         supervisor.start_server(server, f"{endpoint}/health")
         key_id, secret = _admin_credentials(settings)
@@ -69,11 +82,14 @@ def up(workers: int, data_dir: Path, host: str, port: int) -> None:
                                        region_name=settings.region).client(
             "deadline", endpoint_url=endpoint, config=Config(inject_host_prefix=False))
         local, created = ensure_local_farm(client, data_dir, endpoint, settings, workers)
+        farm_id, queue_id, _ = local.ids()
+        ensure_queue_attachments(client, farm_id, queue_id, store, settings.account_id)
         supervisor.check()
-        written = _write_profile(endpoint, settings.region, key_id, secret)
-        started = _start_workers(supervisor, workers, local, endpoint, settings.region, key_id, secret, data_dir)
+        written = _write_profile(endpoint, settings.region, key_id, secret, store.endpoint)
+        started = _start_workers(supervisor, workers, local, endpoint, settings.region, key_id, secret, data_dir,
+                                 store.endpoint)
         cli_note = _set_deadline_cli_defaults(local, settings.region)
-        _summary(data_dir, endpoint, local, created, started, written, cli_note)
+        _summary(data_dir, endpoint, local, created, started, written, cli_note, store)
         code = supervisor.watch()
     except Stopping:
         pass
@@ -85,11 +101,25 @@ def up(workers: int, data_dir: Path, host: str, port: int) -> None:
         code = 1
     finally:
         supervisor.shutdown()
+        if store is not None and store.seaweedfs is not None:
+            store.seaweedfs.remove_sockets()
     click.echo("Farmstead stopped.")
     sys.exit(code)
 
 
 # ----- the farm -----
+
+def _start_store(supervisor: Supervisor, data_dir: Path, host: str, port: int, endpoint_url: str | None,
+                 s3_port: int | None, bucket: str, logs: Path) -> AttachmentStore:
+    if endpoint_url:
+        return external(endpoint_url, bucket, dict(os.environ))
+    if s3_port is None and not (data_dir / "s3" / "ports.json").exists() and port < 65535:
+        s3_port = port + 1  # beside the API on a first run; the port is kept in DATA_DIR/s3 afterwards
+        if port_in_use(host, s3_port):
+            s3_port = None
+    click.echo("Starting the S3 store for job attachments (SeaweedFS) …")
+    return start_embedded(supervisor, data_dir, host, s3_port, bucket, logs)
+
 
 def this_host() -> dict:
     """What the fleet declares: this machine's vCPUs, memory, OS family and CPU architecture."""
@@ -225,10 +255,10 @@ def _admin_credentials(settings: Settings) -> tuple[str, str]:
     return section["aws_access_key_id"], section["aws_secret_access_key"]
 
 
-def _write_profile(endpoint: str, region: str, key_id: str, secret: str) -> str:
+def _write_profile(endpoint: str, region: str, key_id: str, secret: str, s3_endpoint: str) -> str:
     """The summary's profile line; a file we may not write is reported, not fatal."""
     try:
-        written = write_profile(endpoint, region, key_id, secret)
+        written = write_profile(endpoint, region, key_id, secret, s3_endpoint=s3_endpoint)
     except OSError as exc:
         return f"not written ({exc}); use AWS_ENDPOINT_URL={endpoint} with the keys in the data dir"
     line = f"{PROFILE} in {_short(written.config)} and {_short(written.credentials)}"
@@ -241,11 +271,13 @@ def _write_profile(endpoint: str, region: str, key_id: str, secret: str) -> str:
 
 
 def _start_workers(supervisor: Supervisor, count: int, local: LocalFarm, endpoint: str, region: str,
-                   key_id: str, secret: str, data_dir: Path) -> int:
+                   key_id: str, secret: str, data_dir: Path, s3_endpoint: str) -> int:
     # Local workers run as the operator, who can read DATA_DIR/credentials anyway: they bootstrap
-    # with the administrator's key, from the environment (the standard AWS chain).
+    # with the administrator's key, from the environment (the standard AWS chain). Attachments go to
+    # the store with the queue's keys, which the worker asks Farmstead for.
     env = child_env(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_SESSION_TOKEN=None,
-                    AWS_PROFILE=None, AWS_DEFAULT_PROFILE=None, AWS_DEFAULT_REGION=region, AWS_REGION=region)
+                    AWS_PROFILE=None, AWS_DEFAULT_PROFILE=None, AWS_DEFAULT_REGION=region, AWS_REGION=region,
+                    AWS_ENDPOINT_URL_S3=s3_endpoint)
     farm_id, _, fleet_id = local.ids()
     for number in range(1, count + 1):
         work_dir = data_dir / "workers" / str(number)
@@ -283,7 +315,7 @@ def _set_deadline_cli_defaults(local: LocalFarm, region: str) -> str:
 # ----- what the operator sees -----
 
 def _summary(data_dir: Path, endpoint: str, local: LocalFarm, created: list[str], workers: int,
-             written: str, cli_note: str) -> None:
+             written: str, cli_note: str, store: AttachmentStore) -> None:
     shown = _short(data_dir)
     verb = f"created {', '.join(created)}" if created else "resumed"
     # The hints run as printed: a data dir other than the default one is named in them.
@@ -297,13 +329,15 @@ def _summary(data_dir: Path, endpoint: str, local: LocalFarm, created: list[str]
         f"{command('users', 'passwd', 'admin', '--data-dir', shown)}",
         f"  Farm     {FARM_NAME} {local.farmId}, queue {QUEUE_NAME} {local.queueId}  [{verb}]",
         f"  Fleet    {FLEET_NAME} {local.fleetId}: {worker_line}",
+        f"  S3       {store.endpoint}  job attachments, {'SeaweedFS' if store.embedded else 'your store'}: "
+        f"{store.note}" + (f" (log {shown}/logs/s3.log)" if store.embedded else ""),
         f"  Profile  {written}",
         f"  deadline CLI  {cli_note}",
         f"Try:  {command('submit', _example(), '--wait', *data_dir_words)}      "
         f"then: {command('status', *data_dir_words)}",
         "More workers:  " + command("worker", "--endpoint-url", endpoint, "--farm-id", local.farmId,
                                     "--fleet-id", local.fleetId, "--profile", PROFILE),
-        "Ctrl-C stops the workers, then the server.",
+        "Ctrl-C stops the workers, then the server and the S3 store.",
     ]
     click.echo("\n".join(lines))
 

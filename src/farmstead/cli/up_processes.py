@@ -1,7 +1,8 @@
-"""The processes `farmstead up` runs: one `farmstead server` and N `farmstead worker`s, and stopping them.
+"""The processes `farmstead up` runs: the S3 store, one `farmstead server` and N `farmstead worker`s, and
+stopping them.
 
 Owns: starting children (each in its own session, so a terminal's Ctrl-C reaches `up` alone and
-`up` decides the order: workers first, then the server), their log files, restarting a worker that
+`up` decides the order: workers first, then the server, then the store), their log files, restarting a worker that
 exits on its own (with backoff, giving up on one that keeps dying at once), and the signal handling.
 Must not: call the API (up.py does), or decide what a worker is configured with.
 """
@@ -74,6 +75,8 @@ class Supervisor:
     say: Callable[[str], None]
     server: Child | None = None
     workers: list[Child] = field(default_factory=list)
+    #: What the server needs running before it starts and after it stops (the S3 store).
+    services: list[Child] = field(default_factory=list)
     stop_requested: bool = False
     hurry: bool = False
 
@@ -95,6 +98,13 @@ class Supervisor:
             raise Stopping()
 
     # ----- starting -----
+
+    def start_service(self, child: Child, ready: Callable[[Callable[[], bool]], None]) -> None:
+        """Start `child` and call `ready(alive)`, which returns once it serves or raises."""
+        self.services.append(child)
+        child.start()
+        ready(lambda: child.running and not self.stop_requested)
+        self.check()
 
     def start_server(self, child: Child, health_url: str, timeout: float = 60.0) -> None:
         self.server = child
@@ -128,6 +138,11 @@ class Supervisor:
                 self.say(f"The server exited (code {server.started.returncode}); stopping.\n"
                          f"{server.log_tail()}")
                 return 1
+            for service in self.services:
+                if not service.running:
+                    self.say(f"The {service.name} exited (code {service.started.returncode}); stopping.\n"
+                             f"{service.log_tail()}")
+                    return 1
             now = time.monotonic()
             for worker in self.workers:
                 self._tend(worker, now)
@@ -177,6 +192,15 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.server.started.kill()
                 self.server.started.wait()
+        for service in reversed(self.services):
+            if service.running:
+                self.say(f"Stopping the {service.name}…")
+                service.started.send_signal(signal.SIGTERM)
+                try:
+                    service.started.wait(SERVER_STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    service.started.kill()
+                    service.started.wait()
 
 
 def _die_with_parent() -> None:

@@ -31,12 +31,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The inner loop, well under a minute: the gate, then the tests that start no Farmstead server and open
-# no database (domain, protocol, job attachments, the worker's sessions, import and repository rules).
+# The inner loop, well under a minute: the gate, then the tests that start no server and open no
+# database (domain, protocol, job attachments, the worker's sessions, import and repository rules);
+# the few worker tests that need the S3 store (marked s3_store) run in make test.
 CHECK_TESTS ?= tests/domain tests/protocol tests/attachments tests/worker tests/test_layering.py \
 	tests/test_repository.py tests/test_tampering.py
 check: lint
-	$(BIN)/python -m pytest -q -n 2 $(CHECK_TESTS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 -m "not s3_store" $(CHECK_TESTS) $(PYTEST_ARGS)
 
 # The web monitor's browser tests (tests/web) drive Debian's Chromium: installed here when missing and we
 # are root with apt-get; otherwise those tests skip and say why.

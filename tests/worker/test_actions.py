@@ -227,6 +227,7 @@ def attachment_job() -> dict:
             "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}, "jobAttachmentSettings": BUCKET}
 
 
+@pytest.mark.s3_store
 def test_a_sync_naming_an_output_directory_outside_the_session_fails_and_creates_nothing(harness, s3, tmp_path):
     outside = tmp_path / "outside-the-session"
     h = harness(job_details=attachment_job(), s3=s3,
@@ -239,6 +240,7 @@ def test_a_sync_naming_an_output_directory_outside_the_session_fails_and_creates
     assert not outside.exists()
 
 
+@pytest.mark.s3_store
 def test_a_task_that_links_a_file_outside_the_session_into_its_outputs_fails(harness, s3, tmp_path):
     secret = tmp_path / "worker-secret.txt"
     secret.write_text("the worker's, not the job's")

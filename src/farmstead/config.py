@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,11 @@ class Settings:
     max_queue_seconds: float = 1.0
 
     @classmethod
-    def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides) -> Settings:
+    def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
         data_dir = Path(data_dir).resolve()
         url = database_url or os.environ.get("FARMSTEAD_DATABASE_URL") or f"sqlite:///{data_dir / 'farmstead.db'}"
         env = os.environ
-        values = dict(
+        settings = cls(
             data_dir=data_dir,
             database_url=url,
             region=env.get("FARMSTEAD_REGION", "us-west-2"),
@@ -78,8 +80,7 @@ class Settings:
             max_in_flight_per_caller=int(env.get("FARMSTEAD_MAX_IN_FLIGHT_PER_CALLER", "32")),
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
         )
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
     @property
     def job_attachments_configured(self) -> bool:

@@ -5,6 +5,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from support.raw_http import signed_request
+
 
 def make_limit(deadline, farm_id, name="amount.nuke", max_count=5, **kwargs):
     return deadline.create_limit(farmId=farm_id, displayName=f"{name} licences", amountRequirementName=name,
@@ -105,6 +107,15 @@ def test_list_limits_pages(deadline, farm_id):
         assert len(page["limits"]) <= 2
         seen += [(limit["limitId"], limit["currentCount"]) for limit in page["limits"]]
     assert seen == [(i, 0) for i in ids]
+
+
+def test_list_limits_answers_only_the_members_of_a_limit_summary(server, deadline, farm_id):
+    """LimitSummary has no description (GetLimit has): the list leaves it out (it answered it before)."""
+    make_limit(deadline, farm_id, "amount.houdini", 2, description="floating")
+    status, _, body = signed_request(server.endpoint, "GET", f"/2023-10-12/farms/{farm_id}/limits")
+    assert status == 200, body
+    (summary,) = body["limits"]
+    assert "description" not in summary and summary["amountRequirementName"] == "amount.houdini"
 
 
 # --- queue-limit associations -----------------------------------------------------------------------

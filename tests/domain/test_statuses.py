@@ -1,4 +1,5 @@
-"""The status enums match the botocore `deadline` model exactly: names, members and order.
+"""The status enums match the botocore `deadline` model exactly: names, members and order; and they are
+the generated ones (protocol/shapes.py), so there is one class per vocabulary.
 
 The only place domain tests import botocore: the domain itself must stay pure.
 """
@@ -12,10 +13,10 @@ import botocore.session
 import pytest
 
 from farmstead.domain import statuses
+from farmstead.protocol import shapes
 
 ENUMS = sorted(
-    (obj for _, obj in inspect.getmembers(statuses, inspect.isclass)
-     if issubclass(obj, StrEnum) and obj.__module__ == statuses.__name__),
+    (obj for _, obj in inspect.getmembers(statuses, inspect.isclass) if issubclass(obj, StrEnum)),
     key=lambda cls: cls.__name__,
 )
 
@@ -25,7 +26,9 @@ REQUIRED = {
     "TaskRunStatus", "JobLifecycleStatus", "StepLifecycleStatus", "JobTargetTaskRunStatus",
     "StepTargetTaskRunStatus", "TaskTargetRunStatus", "CreateJobTargetTaskRunStatus",
     "SessionActionStatus", "CompletedStatus", "SessionLifecycleStatus", "WorkerStatus",
-    "UpdatedWorkerStatus", "DesiredWorkerStatus",
+    "UpdatedWorkerStatus", "DesiredWorkerStatus", "UpdateJobLifecycleStatus",
+    "DependencyConsumerResolutionStatus", "SessionLifecycleTargetStatus", "QueueFleetAssociationStatus",
+    "QueueLimitAssociationStatus",
 }
 
 
@@ -41,6 +44,11 @@ def test_required_enums_exist():
 @pytest.mark.parametrize("enum", ENUMS, ids=lambda cls: cls.__name__)
 def test_enum_equals_the_model_shape_of_the_same_name(model, enum):
     assert [member.value for member in enum] == model.shape_for(enum.__name__).enum
+
+
+@pytest.mark.parametrize("enum", ENUMS, ids=lambda cls: cls.__name__)
+def test_enum_is_the_generated_class_of_the_same_name_not_a_second_spelling(enum):
+    assert getattr(statuses, enum.__name__) is getattr(shapes, enum.__name__)
 
 
 @pytest.mark.parametrize("enum", ENUMS, ids=lambda cls: cls.__name__)

@@ -105,6 +105,20 @@ def test_environment_and_tasks_succeed_in_order(harness):
     assert found["a0"]["startedAt"] <= found["a1"]["startedAt"] <= found["a2"]["startedAt"]
 
 
+def test_a_step_written_with_interpreter_syntax_sugar_runs_its_script(harness, tmp_path):
+    """FEATURE_BUNDLE_1's `bash:` instead of `script:` (the server accepts it): the worker runs the
+    script openjd-model makes of it. The parsed step has no `script` of its own."""
+    marker = tmp_path / "ran.txt"
+    sugared = {"name": "Step", "bash": {"script": f"echo sugar > {marker}"}}
+    job = {"jobId": JOB, "logGroupName": "g", "schemaVersion": "jobtemplate-2023-09",
+           "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}, "extensions": ["FEATURE_BUNDLE_1"]}
+    h = harness({"step-ok": sugared}, job_details=job)
+    h.run([task("a1")])
+    found = h.wait_for("a1")
+    assert found["a1"]["completedStatus"] == "SUCCEEDED", found["a1"]
+    assert marker.read_text() == "sugar\n"
+
+
 def test_a_failed_task_leaves_only_the_env_exit_to_run(harness):
     h = harness({"step-bad": step("echo 'openjd_fail: no license'; exit 4"), "step-ok": step("exit 0")})
     h.run([env("a0", "envEnter"), task("a1", "step-bad"), task("a2"), env("a3", "envExit")])
@@ -213,6 +227,7 @@ def attachment_job() -> dict:
             "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}, "jobAttachmentSettings": BUCKET}
 
 
+@pytest.mark.s3_store
 def test_a_sync_naming_an_output_directory_outside_the_session_fails_and_creates_nothing(harness, s3, tmp_path):
     outside = tmp_path / "outside-the-session"
     h = harness(job_details=attachment_job(), s3=s3,
@@ -225,6 +240,7 @@ def test_a_sync_naming_an_output_directory_outside_the_session_fails_and_creates
     assert not outside.exists()
 
 
+@pytest.mark.s3_store
 def test_a_task_that_links_a_file_outside_the_session_into_its_outputs_fails(harness, s3, tmp_path):
     secret = tmp_path / "worker-secret.txt"
     secret.write_text("the worker's, not the job's")

@@ -22,6 +22,8 @@ from support.s3_store import S3Store
 SETTINGS = {"s3BucketName": "worker-unit", "rootPrefix": "Root"}
 
 
+pytestmark = pytest.mark.s3_store
+
 @pytest.fixture
 def ids() -> dict[str, str]:
     """A job of its own for each test: the tests share one bucket."""

@@ -13,6 +13,7 @@ worker's queue keys read a queue its principal holds no membership on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from farmstead.api.context import Caller
@@ -27,8 +28,9 @@ _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _SCOPE_MEMBERS = ("farmId", "queueId", "fleetId", "jobId")
 
 
-def highest_level(conn, caller: Caller, resource_ids: list[str], farm_id: str | None = None) -> str | None:
-    """The caller's highest level on these resources; with `farm_id`, counting only memberships in that farm."""
+def highest_level(conn, caller: Caller, resource_ids: Iterable[str | None], farm_id: str | None = None) -> str | None:
+    """The caller's highest level on these resources (None: no resource); with `farm_id`, counting only
+    memberships in that farm."""
     levels = memberships.levels_on(conn, caller.principal_id, resource_ids, farm_id)
     return max(levels, key=_RANK.__getitem__) if levels else None
 

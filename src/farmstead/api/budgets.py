@@ -8,27 +8,31 @@ self-hosted farm has no price list, so usage stays 0.0 and no threshold is ever 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.resources import audit_fields, changed_columns, require_farm, require_queue
 from farmstead.api.tags import tag_new_resource
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import budgets, tags
 from farmstead.store.paging import position_of
 
 MAX_ACTIONS = 10  # BudgetActionsToAdd / ResponseBudgetActionList: at most 10
 # No cost accounting on a self-hosted farm: nothing is ever charged against a budget.
-NO_USAGE = {"approximateDollarUsage": 0.0}
+NO_USAGE: shapes.ConsumedUsages = {"approximateDollarUsage": 0.0}
 
 
 def _refuse(field: str, message: str):
     return validation_error(message, [{"name": field, "message": message}])
 
 
-def _window(schedule: dict[str, Any]) -> tuple[Any, Any]:
+def _window(schedule: Mapping[str, Any]) -> tuple[Any, Any]:
     fixed = schedule["fixed"]  # the BudgetSchedule union's only member
     if fixed["endTime"] <= fixed["startTime"]:
         raise _refuse("schedule.fixed.endTime", "endTime must be after startTime.")
@@ -39,19 +43,20 @@ def _stored_schedule(starts_at, ends_at) -> dict[str, Any]:
     return {"fixed": {"startTime": starts_at.isoformat(), "endTime": ends_at.isoformat()}}
 
 
-def _action_key(action: dict[str, Any]) -> tuple[str, float]:
+def _action_key(action: Mapping[str, Any]) -> tuple[str, float]:
     # Actions have no id: a type and a threshold name one (that is what actionsToRemove gives).
     return action["type"], float(action["thresholdPercentage"])
 
 
-def _stored_action(action: dict[str, Any]) -> dict[str, Any]:
-    stored = {"type": action["type"], "thresholdPercentage": float(action["thresholdPercentage"])}
+def _stored_action(action: Mapping[str, Any]) -> dict[str, Any]:
+    stored: dict[str, Any] = {"type": action["type"], "thresholdPercentage": float(action["thresholdPercentage"])}
     if action.get("description") is not None:
         stored["description"] = action["description"]
     return stored
 
 
-def _added(current: list[dict[str, Any]], to_add: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+def _added(current: Sequence[Mapping[str, Any]], to_add: Sequence[Mapping[str, Any]],
+           field: str) -> list[Mapping[str, Any]]:
     actions = list(current)
     keys = {_action_key(a) for a in actions}
     for i, action in enumerate(to_add):
@@ -65,7 +70,7 @@ def _added(current: list[dict[str, Any]], to_add: list[dict[str, Any]], field: s
     return actions
 
 
-def _summary_fields(row) -> dict[str, Any]:
+def _summary_fields(row: Row) -> shapes.BudgetSummary:
     return {
         "budgetId": row.budget_id,
         "usageTrackingResource": row.usage_tracking_resource,
@@ -87,7 +92,7 @@ def _require_budget(ctx: Context, farm_id: str, budget_id: str):
 
 
 @operation("CreateBudget", write=True, access="OWNER")
-def create_budget(ctx: Context, params: dict) -> dict:
+def create_budget(ctx: Context, params: shapes.CreateBudgetRequest) -> shapes.CreateBudgetResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     queue_id = params["usageTrackingResource"]["queueId"]  # the union's only member
@@ -105,7 +110,7 @@ def create_budget(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetBudget", access="OWNER")
-def get_budget(ctx: Context, params: dict) -> dict:
+def get_budget(ctx: Context, params: shapes.GetBudgetRequest) -> shapes.GetBudgetResponse:
     row = _require_budget(ctx, params["farmId"], params["budgetId"])
     return {
         **_summary_fields(row),
@@ -116,11 +121,10 @@ def get_budget(ctx: Context, params: dict) -> dict:
 
 
 @operation("UpdateBudget", write=True, access="OWNER")
-def update_budget(ctx: Context, params: dict) -> dict:
+def update_budget(ctx: Context, params: shapes.UpdateBudgetRequest) -> shapes.UpdateBudgetResponse:
     row = _require_budget(ctx, params["farmId"], params["budgetId"])
-    changes: dict[str, Any] = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("description", "description"), ("status", "status"),
-        ("approximateDollarLimit", "approximate_dollar_limit")) if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("description", "description"),
+                                       ("status", "status"), ("approximateDollarLimit", "approximate_dollar_limit")))
     if "schedule" in params:
         starts_at, ends_at = _window(params["schedule"])
         changes.update(schedule=_stored_schedule(starts_at, ends_at), starts_at=starts_at, ends_at=ends_at)
@@ -131,7 +135,7 @@ def update_budget(ctx: Context, params: dict) -> dict:
     return {}
 
 
-def _removed(current: list[dict[str, Any]], to_remove: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _removed(current: Sequence[Mapping[str, Any]], to_remove: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     actions = list(current)
     for i, action in enumerate(to_remove):
         match = next((a for a in actions if _action_key(a) == _action_key(action)), None)
@@ -143,7 +147,7 @@ def _removed(current: list[dict[str, Any]], to_remove: list[dict[str, Any]]) -> 
 
 
 @operation("DeleteBudget", write=True, access="OWNER")
-def delete_budget(ctx: Context, params: dict) -> dict:
+def delete_budget(ctx: Context, params: shapes.DeleteBudgetRequest) -> shapes.DeleteBudgetResponse:
     farm_id = params["farmId"]
     row = _require_budget(ctx, farm_id, params["budgetId"])
     tags.delete_all(ctx.conn, ctx.arns.budget(farm_id, row.budget_id))
@@ -152,9 +156,10 @@ def delete_budget(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListBudgets", access="OWNER")
-def list_budgets(ctx: Context, params: dict) -> dict:
+def list_budgets(ctx: Context, params: shapes.ListBudgetsRequest) -> shapes.ListBudgetsResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     after, limit = ctx.page_request()
     rows = budgets.page(ctx.conn, farm_id, after, limit, ctx.now, status=params.get("status"))
-    return ctx.page("budgets", rows, limit, _summary_fields, lambda r: position_of(r.created_at, r.budget_id))
+    items, more = ctx.paged(rows, limit, _summary_fields, lambda r: position_of(r.created_at, r.budget_id))
+    return {"budgets": items, **more}

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from farmstead.config import Settings
 from farmstead.ids import Arns
 from farmstead.protocol.pagination import DEFAULT_MAX_RESULTS, TokenCodec
+
+Row = TypeVar("Row")
+Item = TypeVar("Item")
+
+
+class NextToken(TypedDict):
+    """The `nextToken` member of a List answer, present while more items remain."""
+
+    nextToken: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -63,10 +72,17 @@ class Context:
 
     def page(self, key: str, rows: list[Any], limit: int, to_item, position) -> dict[str, Any]:
         """`{key: [to_item(row)...], nextToken?}`; the store was asked for limit + 1 rows to know if more remain."""
-        result: dict[str, Any] = {key: [to_item(row) for row in rows[:limit]]}
+        items, more = self.paged(rows, limit, to_item, position)
+        return {key: items, **more}
+
+    def paged(self, rows: Sequence[Row], limit: int, to_item: Callable[[Row], Item],
+              position: Callable[[Row], Any]) -> tuple[list[Item], NextToken]:
+        """(the page's items, its nextToken when more remain), as a List answer is made of them:
+        `{"jobs": items, **more}`. The store was asked for limit + 1 rows to know if more remain."""
+        more: NextToken = {}
         if len(rows) > limit:
-            result["nextToken"] = self.tokens.encode(self.operation, self.params, position(rows[limit - 1]))
-        return result
+            more["nextToken"] = self.tokens.encode(self.operation, self.params, position(rows[limit - 1]))
+        return [to_item(row) for row in rows[:limit]], more
 
     def signal(self, name: str) -> None:
         """Wake background work once this request's transaction has committed."""

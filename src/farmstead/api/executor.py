@@ -94,14 +94,14 @@ class Executor:
         handler = self._handlers.get(info.name)
         if handler is None:
             raise ServiceError("NotImplemented", f"Farmstead does not implement {info.name} yet.")
-        prepared = self._prepare(handler, info, caller, params) if handler.prepare is not None else None
+        prepared = self._prepare(handler, info, caller, params)
         token_member = _idempotency_member(info)
-        token = params.get(token_member) if token_member else None
+        token: str | None = params.get(token_member) if token_member and handler.write else None
         transaction = self.store.write() if handler.write else self.store.read()
         with transaction as conn:
             authorize(conn, caller, info.name, handler.access, params)
             request_hash = None
-            if token and handler.write:
+            if token_member and token:
                 request_hash = _request_hash(params, token_member)
                 earlier = idempotency.find(conn, info.name, caller.principal_id, token)
                 if earlier is not None:
@@ -111,7 +111,7 @@ class Executor:
             ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
                           signals=self.signals, prepared=prepared)
             output = handler.fn(ctx, params)
-            if request_hash is not None:
+            if request_hash is not None and token is not None:
                 idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
                                  orjson.loads(encode_json(output or {})), ctx.now)
         for hook in ctx.after_commit:
@@ -120,7 +120,10 @@ class Executor:
 
     def _prepare(self, handler: registry.Handler, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> Any:
         """A staged handler's first stage: checks and reads in a read transaction, then the call it
-        returned (a network round trip) with no transaction or connection held."""
+        returned (a network round trip) with no transaction or connection held; None for a handler
+        that has no prepare stage."""
+        if handler.prepare is None:
+            return None
         with self.store.read() as conn:
             authorize(conn, caller, info.name, handler.access, params)
             ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm
+from farmstead.api.resources import audit_fields, changed_columns, require_farm
 from farmstead.api.tags import tag_new_resource
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
 from farmstead.store import budgets, farms, limits, memberships, storage_profiles, tags
 from farmstead.store.paging import position_of
 
 
-def farm_output(row) -> dict[str, Any]:
+def farm_output(row: Row) -> shapes.GetFarmResponse:
     return {
         "farmId": row.farm_id,
         "displayName": row.display_name,
@@ -26,7 +27,7 @@ def farm_output(row) -> dict[str, Any]:
 
 
 @operation("CreateFarm", write=True, access="ADMIN")
-def create_farm(ctx: Context, params: dict) -> dict:
+def create_farm(ctx: Context, params: shapes.CreateFarmRequest) -> shapes.CreateFarmResponse:
     farm_id = new_id("farm")
     farms.insert(ctx.conn, farm_id=farm_id, display_name=params["displayName"],
                  description=params.get("description"), kms_key_arn=params.get("kmsKeyArn"),
@@ -37,22 +38,21 @@ def create_farm(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetFarm")
-def get_farm(ctx: Context, params: dict) -> dict:
+def get_farm(ctx: Context, params: shapes.GetFarmRequest) -> shapes.GetFarmResponse:
     return farm_output(require_farm(ctx, params["farmId"]))
 
 
 @operation("UpdateFarm", write=True, access="OWNER")
-def update_farm(ctx: Context, params: dict) -> dict:
+def update_farm(ctx: Context, params: shapes.UpdateFarmRequest) -> shapes.UpdateFarmResponse:
     require_farm(ctx, params["farmId"])
-    changes = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("description", "description"), ("costScaleFactor", "cost_scale_factor"))
-        if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("description", "description"),
+                                       ("costScaleFactor", "cost_scale_factor")))
     farms.update(ctx.conn, params["farmId"], **changes, updated_at=ctx.now, updated_by=ctx.who)
     return {}
 
 
 @operation("DeleteFarm", write=True, access="ADMIN")
-def delete_farm(ctx: Context, params: dict) -> dict:
+def delete_farm(ctx: Context, params: shapes.DeleteFarmRequest) -> shapes.DeleteFarmResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     if farms.holds_queues_or_fleets(ctx.conn, farm_id):
@@ -70,7 +70,7 @@ def delete_farm(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListFarms", access="AUTHENTICATED")
-def list_farms(ctx: Context, params: dict) -> dict:
+def list_farms(ctx: Context, params: shapes.ListFarmsRequest) -> shapes.ListFarmsResponse:
     after, limit = ctx.page_request()
     only = None
     if not ctx.caller.is_admin:
@@ -80,8 +80,9 @@ def list_farms(ctx: Context, params: dict) -> dict:
         only = member_farms if only is None else only & member_farms
     rows = farms.page(ctx.conn, after, limit, only)
 
-    def summary(row) -> dict[str, Any]:
+    def summary(row: Row) -> shapes.FarmSummary:
         return {"farmId": row.farm_id, "displayName": row.display_name, "kmsKeyArn": row.kms_key_arn,
                 **audit_fields(row)}
 
-    return ctx.page("farms", rows, limit, summary, lambda r: position_of(r.created_at, r.farm_id))
+    items, more = ctx.paged(rows, limit, summary, lambda r: position_of(r.created_at, r.farm_id))
+    return {"farms": items, **more}

@@ -8,16 +8,20 @@ schedule anything (a fleet here is a declaration that workers join).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm, require_fleet
+from farmstead.api.resources import audit_fields, changed_columns, require_farm, require_fleet
 from farmstead.api.tags import tag_new_resource
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.fleet_scaling import recommendation
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
 from farmstead.store import fleets, memberships, queues, storage_profiles, tags
 from farmstead.store import queue_fleet_associations as qfas
@@ -32,7 +36,7 @@ def _refuse(field: str, message: str):
     return validation_error(message, [{"name": field, "message": message}])
 
 
-def _checked_configuration(ctx: Context, farm_id: str, configuration: dict[str, Any]) -> dict[str, Any]:
+def _checked_configuration(ctx: Context, farm_id: str, configuration: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration to store, after the rules the model's shapes cannot state."""
     if "customerManaged" not in configuration:
         raise _refuse("configuration", CUSTOMER_MANAGED_ONLY)
@@ -60,7 +64,7 @@ def _checked_worker_counts(min_count: int, max_count: int) -> None:
         raise _refuse("minWorkerCount", f"minWorkerCount ({min_count}) must not exceed maxWorkerCount ({max_count}).")
 
 
-def _host_configuration(given: dict[str, Any] | None) -> dict[str, Any] | None:
+def _host_configuration(given: Mapping[str, Any] | None) -> dict[str, Any] | None:
     # An empty scriptBody is how the API removes a script.
     if not given or given.get("scriptBody", "") == "":
         return None
@@ -68,31 +72,34 @@ def _host_configuration(given: dict[str, Any] | None) -> dict[str, Any] | None:
             "scriptTimeoutSeconds": given.get("scriptTimeoutSeconds", DEFAULT_SCRIPT_TIMEOUT_SECONDS)}
 
 
-def _os_family(configuration: dict[str, Any]) -> str:
+def _os_family(configuration: Mapping[str, Any]) -> str:
     return configuration["customerManaged"]["workerCapabilities"]["osFamily"]
 
 
-def _summary_fields(row, worker_count: int) -> dict[str, Any]:
+def _summary_fields(row: Row, worker_count: int) -> shapes.FleetSummary:
     target, scaling = recommendation(row.configuration["customerManaged"]["mode"], worker_count,
                                      row.min_worker_count, row.max_worker_count)
-    return {
+    summary: shapes.FleetSummary = {
         "fleetId": row.fleet_id,
         "farmId": row.farm_id,
         "displayName": row.display_name,
         "status": row.status,
         "statusMessage": row.status_message,
-        "autoScalingStatus": scaling,
-        "targetWorkerCount": target,
         "workerCount": worker_count,
         "minWorkerCount": row.min_worker_count,
         "maxWorkerCount": row.max_worker_count,
         "configuration": row.configuration,
         **audit_fields(row),
     }
+    if scaling is not None:
+        summary["autoScalingStatus"] = scaling
+    if target is not None:
+        summary["targetWorkerCount"] = target
+    return summary
 
 
 @operation("CreateFleet", write=True, access="ADMIN")
-def create_fleet(ctx: Context, params: dict) -> dict:
+def create_fleet(ctx: Context, params: shapes.CreateFleetRequest) -> shapes.CreateFleetResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     configuration = _checked_configuration(ctx, farm_id, params["configuration"])
@@ -110,7 +117,7 @@ def create_fleet(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetFleet")
-def get_fleet(ctx: Context, params: dict) -> dict:
+def get_fleet(ctx: Context, params: shapes.GetFleetRequest) -> shapes.GetFleetResponse:
     row = require_fleet(ctx, params["farmId"], params["fleetId"])
     worker_count = fleets.worker_counts(ctx.conn, [row.fleet_id])[row.fleet_id]
     return {
@@ -123,12 +130,12 @@ def get_fleet(ctx: Context, params: dict) -> dict:
 
 
 @operation("UpdateFleet", write=True, access="ADMIN")
-def update_fleet(ctx: Context, params: dict) -> dict:
+def update_fleet(ctx: Context, params: shapes.UpdateFleetRequest) -> shapes.UpdateFleetResponse:
     farm_id, fleet_id = params["farmId"], params["fleetId"]
     row = require_fleet(ctx, farm_id, fleet_id)
-    changes: dict[str, Any] = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("description", "description"), ("roleArn", "role_arn"),
-        ("minWorkerCount", "min_worker_count"), ("maxWorkerCount", "max_worker_count")) if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("description", "description"),
+                                       ("roleArn", "role_arn"), ("minWorkerCount", "min_worker_count"),
+                                       ("maxWorkerCount", "max_worker_count")))
     if "configuration" in params:
         # The new configuration replaces the old one as a whole (model: "Settings that you omit
         # revert to their defaults").
@@ -155,7 +162,7 @@ def _check_associated_queues_run_on(ctx: Context, farm_id: str, fleet_id: str, o
 
 
 @operation("DeleteFleet", write=True, access="ADMIN")
-def delete_fleet(ctx: Context, params: dict) -> dict:
+def delete_fleet(ctx: Context, params: shapes.DeleteFleetRequest) -> shapes.DeleteFleetResponse:
     farm_id, fleet_id = params["farmId"], params["fleetId"]
     require_fleet(ctx, farm_id, fleet_id)
     if qfas.queue_ids_of_fleet(ctx.conn, fleet_id):
@@ -172,7 +179,7 @@ def delete_fleet(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListFleets", access="AUTHENTICATED")
-def list_fleets(ctx: Context, params: dict) -> dict:
+def list_fleets(ctx: Context, params: shapes.ListFleetsRequest) -> shapes.ListFleetsResponse:
     farm_id = params["farmId"]
     # A fleet membership alone lets its holder see that fleet (docs/fleets.md, ListFleets), so this list
     # filters by membership instead of requiring one on the farm.
@@ -189,8 +196,9 @@ def list_fleets(ctx: Context, params: dict) -> dict:
     rows = fleets.page(ctx.conn, farm_id, after, limit, display_name=params.get("displayName"),
                        status=params.get("status"), only=only)
     counts = fleets.worker_counts(ctx.conn, [r.fleet_id for r in rows])
-    return ctx.page("fleets", rows, limit, lambda r: _summary_fields(r, counts[r.fleet_id]),
-                    lambda r: position_of(r.created_at, r.fleet_id))
+    items, more = ctx.paged(rows, limit, lambda r: _summary_fields(r, counts[r.fleet_id]),
+                            lambda r: position_of(r.created_at, r.fleet_id))
+    return {"fleets": items, **more}
 
 
 def _visible_fleets(ctx: Context, farm_id: str, principal_id: str) -> set[str] | None:

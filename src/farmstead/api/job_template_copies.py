@@ -17,6 +17,7 @@ from farmstead.api.context import Context
 from farmstead.api.jobs import require_job
 from farmstead.api.registry import operation
 from farmstead.attachments import template_copies
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import ServiceError, access_denied, validation_error
 from farmstead.store import queues
 from farmstead.store.paging import position_of
@@ -55,7 +56,7 @@ def _prepare_copy(ctx: Context, params: dict) -> Callable[[], str]:
 
 
 @operation("CopyJobTemplate", access="VIEWER", prepare=_prepare_copy)
-def copy_job_template(ctx: Context, params: dict) -> dict:
+def copy_job_template(ctx: Context, params: shapes.CopyJobTemplateRequest) -> shapes.CopyJobTemplateResponse:
     # The copy happened in the prepare stage; this answers what it wrote.
     return {"templateType": ctx.prepared}
 

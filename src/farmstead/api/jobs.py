@@ -3,20 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import fan_outs as job_fan_outs
 from farmstead.api import job_creation, task_updates
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
-from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, throttled, validation_error
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
 
@@ -27,7 +30,7 @@ TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE")
 UPDATABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_SUCCEEDED")
 
 
-def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str):
+def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str) -> Row:
     # One query on the hit path (the job row carries its farm and queue); only a miss looks at the
     # parents, to name the outermost thing that is missing.
     row = jobs.get(ctx.conn, farm_id, queue_id, job_id)
@@ -37,7 +40,7 @@ def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str):
     return row
 
 
-def job_summary(row) -> dict[str, Any]:
+def job_summary(row: Row) -> shapes.JobSummary:
     return {
         "jobId": row.job_id, "name": row.name, "lifecycleStatus": row.lifecycle_status,
         "lifecycleStatusMessage": row.lifecycle_status_message, "priority": row.priority,
@@ -49,7 +52,7 @@ def job_summary(row) -> dict[str, Any]:
     }
 
 
-def job_output(row) -> dict[str, Any]:
+def job_output(row: Row) -> shapes.GetJobResponse:
     return {**job_summary(row), "storageProfileId": row.storage_profile_id, "parameters": row.parameters,
             "attachments": row.attachments, "description": row.description}
 
@@ -77,14 +80,14 @@ def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]
         if source is None:
             raise not_found("job", params["sourceJobId"])
     template_text, template_type = params.get("template"), params.get("templateType")
-    if template_text is None and source is None:
-        raise validation_error("Either template or sourceJobId must be given.",
-                               [{"name": "template", "message": "Missing required member"}])
-    if template_text is not None and template_type is None:
+    if template_text is None:
+        if source is None:
+            raise validation_error("Either template or sourceJobId must be given.",
+                                   [{"name": "template", "message": "Missing required member"}])
+        template_text, template_type = source.template, source.template_type
+    elif template_type is None:
         raise validation_error("templateType is required with template.",
                                [{"name": "templateType", "message": "Missing required member"}])
-    if template_text is None:
-        template_text, template_type = source.template, source.template_type
     if params.get("maxWorkerCount") == 0:
         raise validation_error("maxWorkerCount can't be 0; use -1 for no maximum.",
                                [{"name": "maxWorkerCount", "message": "Member must not be 0"}])
@@ -132,7 +135,7 @@ def _plan(template_text: str, template_type: str, parameters: dict, environments
 
 
 @operation("CreateJob", write=True, access="CONTRIBUTOR", prepare=_prepare_create_job)
-def create_job(ctx: Context, params: dict) -> dict:
+def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJobResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     submission: _Submission = ctx.prepared
     plan = submission.plan
@@ -186,12 +189,12 @@ def _submitted_parameters(source) -> dict:
 # --- reads -----------------------------------------------------------------------------------------
 
 @operation("GetJob")
-def get_job(ctx: Context, params: dict) -> dict:
+def get_job(ctx: Context, params: shapes.GetJobRequest) -> shapes.GetJobResponse:
     return job_output(require_job(ctx, params["farmId"], params["queueId"], params["jobId"]))
 
 
 @operation("ListJobs")
-def list_jobs(ctx: Context, params: dict) -> dict:
+def list_jobs(ctx: Context, params: shapes.ListJobsRequest) -> shapes.ListJobsResponse:
     require_queue(ctx, params["farmId"], params["queueId"])
     after, limit = ctx.page_request()
     created_by = None
@@ -201,48 +204,46 @@ def list_jobs(ctx: Context, params: dict) -> dict:
         if not levels:
             return {"jobs": []}
     rows = jobs.page(ctx.conn, params["queueId"], after, limit, created_by)
-    return ctx.page("jobs", rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
+    items, more = ctx.paged(rows, limit, job_summary, lambda r: position_of(r.created_at, r.job_id))
+    return {"jobs": items, **more}
+
+
+_KEYS = ("farmId", "queueId", "jobId")
 
 
 @operation("BatchGetJob", access="AUTHENTICATED")
-def batch_get_job(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {"farmId": ident["farmId"], "queueId": ident["queueId"], "jobId": ident["jobId"]}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetJob", "VIEWER", key)
-            row = require_job(ctx, **_ids(key))
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)})
-    return {"jobs": found, "errors": errors}
+def batch_get_job(ctx: Context, params: shapes.BatchGetJobRequest) -> shapes.BatchGetJobResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetJobItem:
+        row = require_job(ctx, *key.values())
+        return {"farmId": row.farm_id, "queueId": row.queue_id, **job_output(row)}
 
-
-def _ids(key: dict) -> dict:
-    return {"farm_id": key["farmId"], "queue_id": key["queueId"], "job_id": key["jobId"]}
+    jobs_found, errors = each_item(ctx, params["identifiers"], _KEYS, "VIEWER", found,
+                                   error_codes=shapes.BatchGetJobErrorCode, resource_type="job")
+    return {"jobs": jobs_found, "errors": errors}
 
 
 @operation("ListJobParameterDefinitions")
-def list_job_parameter_definitions(ctx: Context, params: dict) -> dict:
+def list_job_parameter_definitions(
+        ctx: Context, params: shapes.ListJobParameterDefinitionsRequest,
+) -> shapes.ListJobParameterDefinitionsResponse:
     row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     after, limit = ctx.page_request()
     start = int(after or 0)
     definitions = list(row.parameter_definitions or [])[start:start + limit + 1]
-    return ctx.page("jobParameterDefinitions", definitions, limit, lambda d: d,
-                    lambda _d: start + limit)
+    items, more = ctx.paged(definitions, limit, lambda d: d, lambda _d: start + limit)
+    return {"jobParameterDefinitions": items, **more}
 
 
 # --- updates ---------------------------------------------------------------------------------------
 
 @operation("UpdateJob", write=True, access="MANAGER")
-def update_job(ctx: Context, params: dict) -> dict:
+def update_job(ctx: Context, params: shapes.UpdateJobRequest) -> shapes.UpdateJobResponse:
     row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     apply_job_update(ctx, row, params)
     return {}
 
 
-def apply_job_update(ctx: Context, row, params: dict) -> None:
+def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
     if row.lifecycle_status == "ARCHIVED" or row.lifecycle_status not in UPDATABLE_LIFECYCLES:
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
                        f"Job {row.job_id} is {row.lifecycle_status} and can't be updated.",
@@ -285,7 +286,7 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
             # Decided once the queued changes are applied: ARCHIVED, or UPDATE_FAILED with the reason.
             deferral.queue(ctx.conn, row.job_id, {"kind": "archive"})
         else:
-            status = jobs.get_by_id(ctx.conn, row.job_id).task_run_status
+            status = jobs.get_existing(ctx.conn, row.job_id).task_run_status
             if status not in TERMINAL:
                 raise conflict("STATUS_CONFLICT", "job", row.job_id,
                                f"Only a finished or suspended job can be archived; this one is {status}.",
@@ -308,15 +309,10 @@ def refuse_while_archiving(ctx: Context, job_id: str) -> None:
 
 
 @operation("BatchUpdateJob", write=True, access="AUTHENTICATED")
-def batch_update_job(ctx: Context, params: dict) -> dict:
-    errors = []
-    for item in params["jobs"]:
-        key = {"farmId": item["farmId"], "queueId": item["queueId"], "jobId": item["jobId"]}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchUpdateJob", "MANAGER", key)
-            row = require_job(ctx, **_ids(key))
-            with ctx.conn.begin_nested():
-                apply_job_update(ctx, row, item)
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
+def batch_update_job(ctx: Context, params: shapes.BatchUpdateJobRequest) -> shapes.BatchUpdateJobResponse:
+    def update(key: dict[str, str], item: Mapping[str, Any]) -> None:
+        apply_job_update(ctx, require_job(ctx, *key.values()), item)
+
+    _, errors = each_item(ctx, params["jobs"], _KEYS, "MANAGER", update, write=True,
+                          error_codes=shapes.BatchUpdateJobErrorCode, resource_type="job")
     return {"errors": errors}

@@ -63,9 +63,9 @@ class KeyCache:
         return key
 
     def _trust_seconds(self, key: KnownKey | None) -> float:
-        expires_at = key.credential.expires_at if key is not None else None
-        if expires_at is None or key.credential.session_token is None:
+        if key is None or key.credential.expires_at is None or key.credential.session_token is None:
             return LONG_TERM_SECONDS
+        expires_at = key.credential.expires_at
         return max(LONG_TERM_SECONDS, min(TEMPORARY_SECONDS, (expires_at - self._wall_clock()).total_seconds()))
 
     def _make_room(self, now: float) -> None:

@@ -11,13 +11,14 @@ Must not: hold SQL (store/license_endpoints.py) or the catalogue itself (domain/
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.tags import check_tags, tag_new_resource
 from farmstead.domain import metered_products
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found
 from farmstead.store import license_endpoints, tags
 from farmstead.store.paging import position_of
@@ -32,13 +33,14 @@ def _require_endpoint(ctx: Context, license_endpoint_id: str):
     return row
 
 
-def _product_output(product: metered_products.MeteredProduct) -> dict[str, Any]:
+def _product_output(product: metered_products.MeteredProduct) -> shapes.MeteredProductSummary:
     return {"productId": product.product_id, "family": product.family, "vendor": product.vendor,
             "port": product.port}
 
 
 @operation("CreateLicenseEndpoint", write=True, access="ADMIN")
-def create_license_endpoint(ctx: Context, params: dict) -> dict:
+def create_license_endpoint(ctx: Context,
+                            params: shapes.CreateLicenseEndpointRequest) -> shapes.CreateLicenseEndpointResponse:
     check_tags(params.get("tags"))
     license_endpoint_id = new_id("le")
     license_endpoints.insert(
@@ -52,7 +54,7 @@ def create_license_endpoint(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetLicenseEndpoint", access="ADMIN")
-def get_license_endpoint(ctx: Context, params: dict) -> dict:
+def get_license_endpoint(ctx: Context, params: shapes.GetLicenseEndpointRequest) -> shapes.GetLicenseEndpointResponse:
     row = _require_endpoint(ctx, params["licenseEndpointId"])
     return {"licenseEndpointId": row.license_endpoint_id, "status": row.status, "statusMessage": row.status_message,
             "vpcId": row.vpc_id, "dnsName": row.dns_name, "subnetIds": list(row.subnet_ids),
@@ -60,7 +62,8 @@ def get_license_endpoint(ctx: Context, params: dict) -> dict:
 
 
 @operation("DeleteLicenseEndpoint", write=True, access="ADMIN")
-def delete_license_endpoint(ctx: Context, params: dict) -> dict:
+def delete_license_endpoint(ctx: Context,
+                            params: shapes.DeleteLicenseEndpointRequest) -> shapes.DeleteLicenseEndpointResponse:
     license_endpoint_id = params["licenseEndpointId"]
     _require_endpoint(ctx, license_endpoint_id)
     tags.delete_all(ctx.conn, ctx.arns.license_endpoint(license_endpoint_id))
@@ -69,20 +72,21 @@ def delete_license_endpoint(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListLicenseEndpoints", access="ADMIN")
-def list_license_endpoints(ctx: Context, params: dict) -> dict:
+def list_license_endpoints(ctx: Context,
+                           params: shapes.ListLicenseEndpointsRequest) -> shapes.ListLicenseEndpointsResponse:
     after, limit = ctx.page_request()
     rows = license_endpoints.page(ctx.conn, after, limit)
 
-    def summary(row) -> dict[str, Any]:
+    def summary(row: Row) -> shapes.LicenseEndpointSummary:
         return {"licenseEndpointId": row.license_endpoint_id, "status": row.status,
                 "statusMessage": row.status_message, "vpcId": row.vpc_id}
 
-    return ctx.page("licenseEndpoints", rows, limit, summary,
-                    lambda r: position_of(r.created_at, r.license_endpoint_id))
+    items, more = ctx.paged(rows, limit, summary, lambda r: position_of(r.created_at, r.license_endpoint_id))
+    return {"licenseEndpoints": items, **more}
 
 
 @operation("PutMeteredProduct", write=True, access="ADMIN")
-def put_metered_product(ctx: Context, params: dict) -> dict:
+def put_metered_product(ctx: Context, params: shapes.PutMeteredProductRequest) -> shapes.PutMeteredProductResponse:
     license_endpoint_id, product_id = params["licenseEndpointId"], params["productId"]
     _require_endpoint(ctx, license_endpoint_id)
     if metered_products.find(product_id) is None:
@@ -93,7 +97,8 @@ def put_metered_product(ctx: Context, params: dict) -> dict:
 
 
 @operation("DeleteMeteredProduct", write=True, access="ADMIN")
-def delete_metered_product(ctx: Context, params: dict) -> dict:
+def delete_metered_product(ctx: Context,
+                           params: shapes.DeleteMeteredProductRequest) -> shapes.DeleteMeteredProductResponse:
     license_endpoint_id, product_id = params["licenseEndpointId"], params["productId"]
     _require_endpoint(ctx, license_endpoint_id)
     if not license_endpoints.remove_product(ctx.conn, license_endpoint_id, product_id):
@@ -103,18 +108,23 @@ def delete_metered_product(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListMeteredProducts", access="ADMIN")
-def list_metered_products(ctx: Context, params: dict) -> dict:
+def list_metered_products(ctx: Context,
+                          params: shapes.ListMeteredProductsRequest) -> shapes.ListMeteredProductsResponse:
     license_endpoint_id = params["licenseEndpointId"]
     _require_endpoint(ctx, license_endpoint_id)
     after, limit = ctx.page_request()
     ids = license_endpoints.product_page(ctx.conn, license_endpoint_id, after, limit)
     # A product dropped from the catalogue since it was put has no family/vendor/port left to report.
     products = [p for p in map(metered_products.find, ids) if p is not None]
-    return ctx.page("meteredProducts", products, limit, _product_output, lambda p: p.product_id)
+    items, more = ctx.paged(products, limit, _product_output, lambda p: p.product_id)
+    return {"meteredProducts": items, **more}
 
 
 @operation("ListAvailableMeteredProducts", access="AUTHENTICATED")
-def list_available_metered_products(ctx: Context, params: dict) -> dict:
+def list_available_metered_products(
+        ctx: Context, params: shapes.ListAvailableMeteredProductsRequest,
+) -> shapes.ListAvailableMeteredProductsResponse:
     after, limit = ctx.page_request()
     products = metered_products.after(after)[:limit + 1]
-    return ctx.page("meteredProducts", products, limit, _product_output, lambda p: p.product_id)
+    items, more = ctx.paged(products, limit, _product_output, lambda p: p.product_id)
+    return {"meteredProducts": items, **more}

@@ -12,16 +12,18 @@ scheduling issue).
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api import associations
 from farmstead.api.associations import AssociationKind
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm
+from farmstead.api.resources import audit_fields, changed_columns, require_farm
 from farmstead.domain.capabilities import RESERVED_AMOUNT_PREFIX
 from farmstead.domain.statuses import QueueLimitAssociationStatus as Status
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import limits
 from farmstead.store.paging import position_of
@@ -49,7 +51,7 @@ def _check_amount_name(name: str) -> None:
                       f"Names starting with {RESERVED_AMOUNT_PREFIX} are reserved for worker capabilities.")
 
 
-def _limit_output(row) -> dict[str, Any]:
+def _limit_summary(row: Row) -> shapes.LimitSummary:
     return {
         "farmId": row.farm_id,
         "limitId": row.limit_id,
@@ -57,9 +59,12 @@ def _limit_output(row) -> dict[str, Any]:
         "displayName": row.display_name,
         "amountRequirementName": row.amount_requirement_name,
         "maxCount": row.max_count,
-        "description": row.description,
         **audit_fields(row),
     }
+
+
+def _limit_output(row: Row) -> shapes.GetLimitResponse:
+    return {**_limit_summary(row), "description": row.description}
 
 
 def _require_limit(ctx: Context, farm_id: str, limit_id: str):
@@ -71,7 +76,7 @@ def _require_limit(ctx: Context, farm_id: str, limit_id: str):
 
 
 @operation("CreateLimit", write=True, access="ADMIN")
-def create_limit(ctx: Context, params: dict) -> dict:
+def create_limit(ctx: Context, params: shapes.CreateLimitRequest) -> shapes.CreateLimitResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     _check_amount_name(params["amountRequirementName"])
@@ -84,26 +89,25 @@ def create_limit(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetLimit")
-def get_limit(ctx: Context, params: dict) -> dict:
+def get_limit(ctx: Context, params: shapes.GetLimitRequest) -> shapes.GetLimitResponse:
     return _limit_output(_require_limit(ctx, params["farmId"], params["limitId"]))
 
 
 @operation("UpdateLimit", write=True, access="ADMIN")
-def update_limit(ctx: Context, params: dict) -> dict:
+def update_limit(ctx: Context, params: shapes.UpdateLimitRequest) -> shapes.UpdateLimitResponse:
     row = _require_limit(ctx, params["farmId"], params["limitId"])
     if "maxCount" in params:
         # Lowering it below currentCount is allowed: running work finishes, nothing new starts
         # until usage drops below the new maximum (model text on UpdateLimit.maxCount).
         _check_max_count(params["maxCount"])
-    changes = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("description", "description"), ("maxCount", "max_count"))
-        if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("description", "description"),
+                                       ("maxCount", "max_count")))
     limits.update(ctx.conn, row.limit_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
     return {}
 
 
 @operation("DeleteLimit", write=True, access="ADMIN")
-def delete_limit(ctx: Context, params: dict) -> dict:
+def delete_limit(ctx: Context, params: shapes.DeleteLimitRequest) -> shapes.DeleteLimitResponse:
     # The model gives DeleteLimit neither ResourceNotFoundException nor ConflictException: deleting
     # a limit that is not there succeeds (nothing to do), and one still in use is refused as invalid.
     row = limits.get(ctx.conn, params["farmId"], params["limitId"])
@@ -117,12 +121,13 @@ def delete_limit(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListLimits")
-def list_limits(ctx: Context, params: dict) -> dict:
+def list_limits(ctx: Context, params: shapes.ListLimitsRequest) -> shapes.ListLimitsResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     after, limit = ctx.page_request()
     rows = limits.page(ctx.conn, farm_id, after, limit)
-    return ctx.page("limits", rows, limit, _limit_output, lambda r: position_of(r.created_at, r.limit_id))
+    items, more = ctx.paged(rows, limit, _limit_summary, lambda r: position_of(r.created_at, r.limit_id))
+    return {"limits": items, **more}
 
 
 # --- queue-limit associations ----------------------------------------------------------------------

@@ -9,31 +9,55 @@ Must not: hold SQL (store/memberships.py) or reinterpret levels (api/authorizati
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict, TypeVar
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.authorization import highest_level
-from farmstead.api.context import Context
+from farmstead.api.context import Context, NextToken
 from farmstead.api.registry import operation
 from farmstead.api.resources import require_farm, require_fleet, require_queue
 from farmstead.domain.memberships import may_change_membership
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, not_found, validation_error
 from farmstead.store import identity, memberships
 from farmstead.store.paging import position_of
 
-# Which id columns a membership of each resource type fills in (the rest stay NULL).
-_SCOPE_COLUMNS = {"FARM": ("farm_id",), "QUEUE": ("farm_id", "queue_id"), "FLEET": ("farm_id", "fleet_id"),
-                  "JOB": ("farm_id", "queue_id", "job_id")}
-_MEMBER_KEYS = {"farm_id": "farmId", "queue_id": "queueId", "fleet_id": "fleetId", "job_id": "jobId"}
+Member = TypeVar("Member")
 
 
-def member_output(row) -> dict[str, Any]:
-    """FarmMember / QueueMember / FleetMember / JobMember, by the row's resource type."""
-    ids = {_MEMBER_KEYS[c]: getattr(row, c) for c in _SCOPE_COLUMNS[row.resource_type]}
-    return {**ids, "principalId": row.principal_id, "principalType": row.principal_type,
+class _Membership(TypedDict):
+    """What every member answer holds beside the ids of its resource."""
+
+    principalId: str
+    principalType: str
+    identityStoreId: str
+    membershipLevel: str
+
+
+def _membership(row: Row) -> _Membership:
+    return {"principalId": row.principal_id, "principalType": row.principal_type,
             "identityStoreId": row.identity_store_id, "membershipLevel": row.membership_level}
 
 
-def _caller_level(ctx: Context, params: dict, resource_id: str) -> str | None:
+def farm_member(row: Row) -> shapes.FarmMember:
+    return {"farmId": row.farm_id, **_membership(row)}
+
+
+def queue_member(row: Row) -> shapes.QueueMember:
+    return {"farmId": row.farm_id, "queueId": row.queue_id, **_membership(row)}
+
+
+def fleet_member(row: Row) -> shapes.FleetMember:
+    return {"farmId": row.farm_id, "fleetId": row.fleet_id, **_membership(row)}
+
+
+def job_member(row: Row) -> shapes.JobMember:
+    return {"farmId": row.farm_id, "queueId": row.queue_id, "jobId": row.job_id, **_membership(row)}
+
+
+def _caller_level(ctx: Context, params: Mapping[str, Any], resource_id: str) -> str | None:
     if ctx.caller.is_admin:
         return "OWNER"  # an administrator may do whatever an owner may
     # A job's queue counts too: a queue MANAGER manages the members of that queue's jobs.
@@ -48,14 +72,14 @@ def _require_principal(ctx: Context, principal_id: str) -> None:
         raise not_found("principal", principal_id, f"No user with principalId {principal_id} exists on this server.")
 
 
-def _require_change_allowed(ctx: Context, params: dict, resource_id: str, *, granted: str | None,
+def _require_change_allowed(ctx: Context, params: Mapping[str, Any], resource_id: str, *, granted: str | None,
                             current: str | None) -> None:
     if not may_change_membership(_caller_level(ctx, params, resource_id), granted=granted, current=current):
         raise access_denied(f"User: {ctx.caller.arn} is not authorized to perform: deadline:{ctx.operation}:"
                             " only an OWNER may grant, change or remove an OWNER membership.")
 
 
-def _associate(ctx: Context, params: dict, resource_type: str, resource_id: str) -> dict:
+def _associate(ctx: Context, params: Mapping[str, Any], resource_type: str, resource_id: str) -> None:
     principal_id = params["principalId"]
     if params["principalType"] != "USER":
         # Farmstead's principals are users only (`farmstead users create`); it has no groups to expand.
@@ -70,10 +94,9 @@ def _associate(ctx: Context, params: dict, resource_type: str, resource_id: str)
                     job_id=params.get("jobId"), principal_type=params["principalType"],
                     identity_store_id=params["identityStoreId"], membership_level=params["membershipLevel"],
                     created_at=ctx.now)
-    return {}
 
 
-def _disassociate(ctx: Context, params: dict, resource_type: str, resource_id: str) -> dict:
+def _disassociate(ctx: Context, params: Mapping[str, Any], resource_type: str, resource_id: str) -> None:
     principal_id = params["principalId"]
     existing = memberships.get(ctx.conn, resource_id, principal_id)
     if existing is None:
@@ -81,79 +104,97 @@ def _disassociate(ctx: Context, params: dict, resource_type: str, resource_id: s
                         f"Principal {principal_id} is no member of {resource_type.lower()} {resource_id}.")
     _require_change_allowed(ctx, params, resource_id, granted=None, current=existing.membership_level)
     memberships.delete(ctx.conn, resource_id, principal_id)
-    return {}
 
 
-def _list_members(ctx: Context, resource_id: str) -> dict:
+def _list_members(ctx: Context, resource_id: str,
+                  to_member: Callable[[Row], Member]) -> tuple[list[Member], NextToken]:
     after, limit = ctx.page_request()
     rows = memberships.page_of_resource(ctx.conn, resource_id, after, limit)
-    return ctx.page("members", rows, limit, member_output, lambda r: position_of(r.created_at, r.principal_id))
+    return ctx.paged(rows, limit, to_member, lambda r: position_of(r.created_at, r.principal_id))
 
 
 # --- farms ----------------------------------------------------------------------------------------
 
 @operation("AssociateMemberToFarm", write=True, access="MANAGER")
-def associate_member_to_farm(ctx: Context, params: dict) -> dict:
+def associate_member_to_farm(ctx: Context,
+                             params: shapes.AssociateMemberToFarmRequest) -> shapes.AssociateMemberToFarmResponse:
     require_farm(ctx, params["farmId"])
-    return _associate(ctx, params, "FARM", params["farmId"])
+    _associate(ctx, params, "FARM", params["farmId"])
+    return {}
 
 
 @operation("DisassociateMemberFromFarm", write=True, access="MANAGER")
-def disassociate_member_from_farm(ctx: Context, params: dict) -> dict:
+def disassociate_member_from_farm(
+        ctx: Context, params: shapes.DisassociateMemberFromFarmRequest,
+) -> shapes.DisassociateMemberFromFarmResponse:
     require_farm(ctx, params["farmId"])
-    return _disassociate(ctx, params, "FARM", params["farmId"])
+    _disassociate(ctx, params, "FARM", params["farmId"])
+    return {}
 
 
 @operation("ListFarmMembers", access="MANAGER")
-def list_farm_members(ctx: Context, params: dict) -> dict:
+def list_farm_members(ctx: Context, params: shapes.ListFarmMembersRequest) -> shapes.ListFarmMembersResponse:
     require_farm(ctx, params["farmId"])
-    return _list_members(ctx, params["farmId"])
+    members, more = _list_members(ctx, params["farmId"], farm_member)
+    return {"members": members, **more}
 
 
 # --- queues ---------------------------------------------------------------------------------------
 
 @operation("AssociateMemberToQueue", write=True, access="MANAGER")
-def associate_member_to_queue(ctx: Context, params: dict) -> dict:
+def associate_member_to_queue(ctx: Context,
+                              params: shapes.AssociateMemberToQueueRequest) -> shapes.AssociateMemberToQueueResponse:
     require_queue(ctx, params["farmId"], params["queueId"])
-    return _associate(ctx, params, "QUEUE", params["queueId"])
+    _associate(ctx, params, "QUEUE", params["queueId"])
+    return {}
 
 
 @operation("DisassociateMemberFromQueue", write=True, access="MANAGER")
-def disassociate_member_from_queue(ctx: Context, params: dict) -> dict:
+def disassociate_member_from_queue(
+        ctx: Context, params: shapes.DisassociateMemberFromQueueRequest,
+) -> shapes.DisassociateMemberFromQueueResponse:
     require_queue(ctx, params["farmId"], params["queueId"])
-    return _disassociate(ctx, params, "QUEUE", params["queueId"])
+    _disassociate(ctx, params, "QUEUE", params["queueId"])
+    return {}
 
 
 @operation("ListQueueMembers", access="MANAGER")
-def list_queue_members(ctx: Context, params: dict) -> dict:
+def list_queue_members(ctx: Context, params: shapes.ListQueueMembersRequest) -> shapes.ListQueueMembersResponse:
     require_queue(ctx, params["farmId"], params["queueId"])
-    return _list_members(ctx, params["queueId"])
+    members, more = _list_members(ctx, params["queueId"], queue_member)
+    return {"members": members, **more}
 
 
 # --- fleets ---------------------------------------------------------------------------------------
 
 @operation("AssociateMemberToFleet", write=True, access="MANAGER")
-def associate_member_to_fleet(ctx: Context, params: dict) -> dict:
+def associate_member_to_fleet(ctx: Context,
+                              params: shapes.AssociateMemberToFleetRequest) -> shapes.AssociateMemberToFleetResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
-    return _associate(ctx, params, "FLEET", params["fleetId"])
+    _associate(ctx, params, "FLEET", params["fleetId"])
+    return {}
 
 
 @operation("DisassociateMemberFromFleet", write=True, access="MANAGER")
-def disassociate_member_from_fleet(ctx: Context, params: dict) -> dict:
+def disassociate_member_from_fleet(
+        ctx: Context, params: shapes.DisassociateMemberFromFleetRequest,
+) -> shapes.DisassociateMemberFromFleetResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
-    return _disassociate(ctx, params, "FLEET", params["fleetId"])
+    _disassociate(ctx, params, "FLEET", params["fleetId"])
+    return {}
 
 
 @operation("ListFleetMembers", access="MANAGER")
-def list_fleet_members(ctx: Context, params: dict) -> dict:
+def list_fleet_members(ctx: Context, params: shapes.ListFleetMembersRequest) -> shapes.ListFleetMembersResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
-    return _list_members(ctx, params["fleetId"])
+    members, more = _list_members(ctx, params["fleetId"], fleet_member)
+    return {"members": members, **more}
 
 
 # --- one principal's memberships ------------------------------------------------------------------
 
 @operation("ListMemberships", access="AUTHENTICATED")
-def list_memberships(ctx: Context, params: dict) -> dict:
+def list_memberships(ctx: Context, params: shapes.ListMembershipsRequest) -> shapes.ListMembershipsResponse:
     principal_id = params["principalId"]
     # Anyone may list their own memberships; only an administrator someone else's (managers see the
     # members of their own resources through List*Members instead).
@@ -164,7 +205,14 @@ def list_memberships(ctx: Context, params: dict) -> dict:
     after, limit = ctx.page_request()
     rows = memberships.page_of_principal(ctx.conn, principal_id, params.get("resourceTypes"), after, limit)
 
-    def summary(row) -> dict[str, Any]:
-        return {row.resource_type.lower(): member_output(row)}
+    def summary(row: Row) -> shapes.MembershipSummary:
+        if row.resource_type == "FARM":
+            return {"farm": farm_member(row)}
+        if row.resource_type == "QUEUE":
+            return {"queue": queue_member(row)}
+        if row.resource_type == "FLEET":
+            return {"fleet": fleet_member(row)}
+        return {"job": job_member(row)}
 
-    return ctx.page("memberships", rows, limit, summary, lambda r: position_of(r.created_at, r.resource_id))
+    items, more = ctx.paged(rows, limit, summary, lambda r: position_of(r.created_at, r.resource_id))
+    return {"memberships": items, **more}

@@ -13,14 +13,16 @@ Must not: hold SQL (store/monitors.py).
 from __future__ import annotations
 
 import secrets
-from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields
+from farmstead.api.resources import audit_fields, changed_columns
 from farmstead.api.tags import check_tags, tag_new_resource
 from farmstead.config import Settings
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import monitors, tags
 from farmstead.store.paging import position_of
@@ -62,7 +64,7 @@ def _require_free_subdomain(ctx: Context, subdomain: str, monitor_id: str | None
                                reason="OTHER")
 
 
-def monitor_output(ctx: Context, row) -> dict[str, Any]:
+def monitor_output(ctx: Context, row: Row) -> shapes.GetMonitorResponse:
     """GetMonitorResponse and MonitorSummary carry the same members."""
     return {
         "monitorId": row.monitor_id,
@@ -78,7 +80,7 @@ def monitor_output(ctx: Context, row) -> dict[str, Any]:
 
 
 @operation("CreateMonitor", write=True, access="ADMIN")
-def create_monitor(ctx: Context, params: dict) -> dict:
+def create_monitor(ctx: Context, params: shapes.CreateMonitorRequest) -> shapes.CreateMonitorResponse:
     _require_free_subdomain(ctx, params["subdomain"])
     check_tags(params.get("tags"))
     monitor_id = new_id("monitor")
@@ -94,24 +96,24 @@ def create_monitor(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetMonitor", access="AUTHENTICATED")
-def get_monitor(ctx: Context, params: dict) -> dict:
+def get_monitor(ctx: Context, params: shapes.GetMonitorRequest) -> shapes.GetMonitorResponse:
     return monitor_output(ctx, _require_monitor(ctx, params["monitorId"]))
 
 
 @operation("UpdateMonitor", write=True, access="ADMIN")
-def update_monitor(ctx: Context, params: dict) -> dict:
+def update_monitor(ctx: Context, params: shapes.UpdateMonitorRequest) -> shapes.UpdateMonitorResponse:
     monitor_id = params["monitorId"]
     _require_monitor(ctx, monitor_id)
     if "subdomain" in params:
         _require_free_subdomain(ctx, params["subdomain"], monitor_id)
-    changes = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("subdomain", "subdomain"), ("roleArn", "role_arn")) if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("subdomain", "subdomain"),
+                                       ("roleArn", "role_arn")))
     monitors.update(ctx.conn, monitor_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
     return {}
 
 
 @operation("DeleteMonitor", write=True, access="ADMIN")
-def delete_monitor(ctx: Context, params: dict) -> dict:
+def delete_monitor(ctx: Context, params: shapes.DeleteMonitorRequest) -> shapes.DeleteMonitorResponse:
     monitor_id = params["monitorId"]
     _require_monitor(ctx, monitor_id)
     tags.delete_all(ctx.conn, ctx.arns.monitor(monitor_id))
@@ -120,20 +122,22 @@ def delete_monitor(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListMonitors", access="ADMIN")
-def list_monitors(ctx: Context, params: dict) -> dict:
+def list_monitors(ctx: Context, params: shapes.ListMonitorsRequest) -> shapes.ListMonitorsResponse:
     after, limit = ctx.page_request()
     rows = monitors.page(ctx.conn, after, limit)
-    return ctx.page("monitors", rows, limit, lambda row: monitor_output(ctx, row),
-                    lambda r: position_of(r.created_at, r.monitor_id))
+    items, more = ctx.paged(rows, limit, lambda row: monitor_output(ctx, row),
+                            lambda r: position_of(r.created_at, r.monitor_id))
+    return {"monitors": items, **more}
 
 
 @operation("GetMonitorSettings", access="ADMIN")
-def get_monitor_settings(ctx: Context, params: dict) -> dict:
+def get_monitor_settings(ctx: Context, params: shapes.GetMonitorSettingsRequest) -> shapes.GetMonitorSettingsResponse:
     return {"settings": dict(_require_monitor(ctx, params["monitorId"]).settings or {})}
 
 
 @operation("UpdateMonitorSettings", write=True, access="ADMIN")
-def update_monitor_settings(ctx: Context, params: dict) -> dict:
+def update_monitor_settings(ctx: Context,
+                            params: shapes.UpdateMonitorSettingsRequest) -> shapes.UpdateMonitorSettingsResponse:
     monitor_id = params["monitorId"]
     merged = dict(_require_monitor(ctx, monitor_id).settings or {})
     for key, value in params["settings"].items():

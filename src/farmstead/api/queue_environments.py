@@ -10,14 +10,17 @@ Must not: write SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain.queue_environment_templates import TemplateError, environment_name
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, throttled, validation_error
 from farmstead.store import farms, queue_environments, queues
 
@@ -26,7 +29,7 @@ def _refuse(name: str, message: str):
     return validation_error(message, [{"name": name, "message": message}])
 
 
-def _summary(row) -> dict[str, Any]:
+def _summary(row: Row) -> shapes.QueueEnvironmentSummary:
     return {"queueEnvironmentId": row.queue_environment_id, "name": row.name, "priority": row.priority}
 
 
@@ -53,7 +56,8 @@ def _prepare_create(ctx: Context, params: dict) -> Callable[[], str]:
 
 
 @operation("CreateQueueEnvironment", write=True, access="ADMIN", prepare=_prepare_create)
-def create_queue_environment(ctx: Context, params: dict) -> dict:
+def create_queue_environment(ctx: Context,
+                             params: shapes.CreateQueueEnvironmentRequest) -> shapes.CreateQueueEnvironmentResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     require_queue(ctx, farm_id, queue_id)
     name = ctx.prepared
@@ -66,7 +70,7 @@ def create_queue_environment(ctx: Context, params: dict) -> dict:
     return {"queueEnvironmentId": queue_environment_id}
 
 
-def _require_environment(ctx: Context, params: dict):
+def _require_environment(ctx: Context, params: Mapping[str, Any]) -> Row:
     require_queue(ctx, params["farmId"], params["queueId"])
     row = queue_environments.get(ctx.conn, params["farmId"], params["queueId"], params["queueEnvironmentId"])
     if row is None:
@@ -75,7 +79,8 @@ def _require_environment(ctx: Context, params: dict):
 
 
 @operation("GetQueueEnvironment")
-def get_queue_environment(ctx: Context, params: dict) -> dict:
+def get_queue_environment(ctx: Context,
+                          params: shapes.GetQueueEnvironmentRequest) -> shapes.GetQueueEnvironmentResponse:
     row = _require_environment(ctx, params)
     return {**_summary(row), "templateType": row.template_type, "template": row.template, **audit_fields(row)}
 
@@ -91,7 +96,8 @@ def _prepare_update(ctx: Context, params: dict) -> Callable[[], tuple[str, str, 
 
 
 @operation("UpdateQueueEnvironment", write=True, access="ADMIN", prepare=_prepare_update)
-def update_queue_environment(ctx: Context, params: dict) -> dict:
+def update_queue_environment(ctx: Context,
+                             params: shapes.UpdateQueueEnvironmentRequest) -> shapes.UpdateQueueEnvironmentResponse:
     row = _require_environment(ctx, params)
     changes: dict[str, Any] = {}
     if ctx.prepared is not None:
@@ -109,7 +115,8 @@ def update_queue_environment(ctx: Context, params: dict) -> dict:
 
 
 @operation("DeleteQueueEnvironment", write=True, access="ADMIN")
-def delete_queue_environment(ctx: Context, params: dict) -> dict:
+def delete_queue_environment(ctx: Context,
+                             params: shapes.DeleteQueueEnvironmentRequest) -> shapes.DeleteQueueEnvironmentResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     # The model lists no ResourceNotFoundException here: deleting what is not there succeeds.
     if not farms.exists(ctx.conn, farm_id) or queues.get(ctx.conn, farm_id, queue_id) is None:
@@ -121,9 +128,11 @@ def delete_queue_environment(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListQueueEnvironments")
-def list_queue_environments(ctx: Context, params: dict) -> dict:
+def list_queue_environments(ctx: Context,
+                            params: shapes.ListQueueEnvironmentsRequest) -> shapes.ListQueueEnvironmentsResponse:
     queue_id = params["queueId"]
     require_queue(ctx, params["farmId"], queue_id)
     after, limit = ctx.page_request()
     rows = queue_environments.page(ctx.conn, queue_id, after, limit)
-    return ctx.page("environments", rows, limit, _summary, queue_environments.position_of)
+    items, more = ctx.paged(rows, limit, _summary, queue_environments.position_of)
+    return {"environments": items, **more}

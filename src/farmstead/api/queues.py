@@ -8,12 +8,15 @@ derived by the store (store/queues.py says the rule). Must not: write SQL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.authorization import highest_level
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.resources import audit_fields, changed_columns, require_farm, require_queue
 from farmstead.api.tags import tag_new_resource
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.queue_settings import (
@@ -24,6 +27,7 @@ from farmstead.domain.queue_settings import (
     job_run_as_user_problems,
 )
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
 from farmstead.store import fleets, jobs, limits, memberships, queue_environments, queues, storage_profiles, tags
 from farmstead.store import queue_fleet_associations as qfas
@@ -39,7 +43,7 @@ def _refuse(problems: list[tuple[str, str]]):
                             [{"name": name, "message": message} for name, message in problems])
 
 
-def _summary(row) -> dict[str, Any]:
+def _summary(row: Row) -> shapes.QueueSummary:
     return {
         "farmId": row.farm_id,
         "queueId": row.queue_id,
@@ -51,18 +55,21 @@ def _summary(row) -> dict[str, Any]:
     }
 
 
-def queue_output(row) -> dict[str, Any]:
-    attributes = row.attributes or {}
-    return {
+def queue_output(row: Row) -> shapes.GetQueueResponse:
+    attributes: dict[str, Any] = row.attributes or {}
+    output: shapes.GetQueueResponse = {
         **_summary(row),
         "description": row.description,
         "roleArn": row.role_arn,
-        "jobAttachmentSettings": attributes.get("jobAttachmentSettings"),
-        "jobRunAsUser": attributes.get("jobRunAsUser"),
         "requiredFileSystemLocationNames": attributes.get("requiredFileSystemLocationNames", []),
         "allowedStorageProfileIds": attributes.get("allowedStorageProfileIds", []),
         "schedulingConfiguration": attributes.get("schedulingConfiguration", DEFAULT_SCHEDULING_CONFIGURATION),
     }
+    if attributes.get("jobAttachmentSettings") is not None:
+        output["jobAttachmentSettings"] = attributes["jobAttachmentSettings"]
+    if attributes.get("jobRunAsUser") is not None:
+        output["jobRunAsUser"] = attributes["jobRunAsUser"]
+    return output
 
 
 def _require_storage_profiles(ctx: Context, farm_id: str, ids: list[str]) -> None:
@@ -86,15 +93,16 @@ def _check_run_as_for_associated_fleets(ctx: Context, farm_id: str, queue_id: st
 
 
 @operation("CreateQueue", write=True, access="ADMIN")
-def create_queue(ctx: Context, params: dict) -> dict:
+def create_queue(ctx: Context, params: shapes.CreateQueueRequest) -> shapes.CreateQueueResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     problems = job_run_as_user_problems(params.get("jobRunAsUser"))
     if problems:
         raise _refuse(problems)
-    attributes = {member: params[member] for member in _ATTRIBUTE_MEMBERS if member in params}
+    given: Mapping[str, Any] = params  # read by member name: the attributes are stored as given
+    attributes = {member: given[member] for member in _ATTRIBUTE_MEMBERS if member in given}
     for member in ("requiredFileSystemLocationNames", "allowedStorageProfileIds"):
-        attributes[member] = distinct(params.get(member) or [])
+        attributes[member] = distinct(given.get(member) or [])
     attributes.setdefault("schedulingConfiguration", DEFAULT_SCHEDULING_CONFIGURATION)
     _require_storage_profiles(ctx, farm_id, attributes["allowedStorageProfileIds"])
     queue_id = new_id("queue")
@@ -107,7 +115,7 @@ def create_queue(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetQueue")
-def get_queue(ctx: Context, params: dict) -> dict:
+def get_queue(ctx: Context, params: shapes.GetQueueRequest) -> shapes.GetQueueResponse:
     require_farm(ctx, params["farmId"])
     row = queues.get_with_status(ctx.conn, params["farmId"], params["queueId"], ctx.now)
     if row is None:
@@ -116,7 +124,7 @@ def get_queue(ctx: Context, params: dict) -> dict:
 
 
 @operation("UpdateQueue", write=True, access="ADMIN")
-def update_queue(ctx: Context, params: dict) -> dict:
+def update_queue(ctx: Context, params: shapes.UpdateQueueRequest) -> shapes.UpdateQueueResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     row = require_queue(ctx, farm_id, queue_id)
     attributes = dict(row.attributes or {})
@@ -141,15 +149,14 @@ def update_queue(ctx: Context, params: dict) -> dict:
     for member in ("jobAttachmentSettings", "jobRunAsUser", "schedulingConfiguration"):
         if member in params:
             attributes[member] = params[member]
-    changes = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("description", "description"),
-        ("defaultBudgetAction", "default_budget_action"), ("roleArn", "role_arn")) if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("description", "description"),
+                                       ("defaultBudgetAction", "default_budget_action"), ("roleArn", "role_arn")))
     queues.update(ctx.conn, queue_id, **changes, attributes=attributes, updated_at=ctx.now, updated_by=ctx.who)
     return {}
 
 
 @operation("DeleteQueue", write=True, access="ADMIN")
-def delete_queue(ctx: Context, params: dict) -> dict:
+def delete_queue(ctx: Context, params: shapes.DeleteQueueRequest) -> shapes.DeleteQueueResponse:
     farm_id, queue_id = params["farmId"], params["queueId"]
     require_queue(ctx, farm_id, queue_id)
     # Associations tie the queue to fleets and limits that outlive it: like DeleteFarm with queues
@@ -183,7 +190,7 @@ def _visible_queue_ids(ctx: Context, farm_id: str) -> set[str] | None:
 
 
 @operation("ListQueues", access="AUTHENTICATED")
-def list_queues(ctx: Context, params: dict) -> dict:
+def list_queues(ctx: Context, params: shapes.ListQueuesRequest) -> shapes.ListQueuesResponse:
     farm_id = params["farmId"]
     only = _visible_queue_ids(ctx, farm_id)
     require_farm(ctx, farm_id)
@@ -194,4 +201,5 @@ def list_queues(ctx: Context, params: dict) -> dict:
         only = theirs if only is None else only & theirs
     after, limit = ctx.page_request()
     rows = queues.page(ctx.conn, farm_id, after, limit, ctx.now, status=params.get("status"), only=only)
-    return ctx.page("queues", rows, limit, _summary, lambda r: position_of(r.created_at, r.queue_id))
+    items, more = ctx.paged(rows, limit, _summary, lambda r: position_of(r.created_at, r.queue_id))
+    return {"queues": items, **more}

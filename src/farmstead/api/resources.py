@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
+
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.protocol.errors import not_found
 from farmstead.store import farms, fleets, queues
 
 
-def audit_fields(row) -> dict[str, Any]:
+class AuditFields(TypedDict):
+    """Who made a resource and when, and who changed it last: the members every resource answers with."""
+
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+
+
+def changed_columns(params: Mapping[str, Any], columns: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """{column: value} for each (member, column) the request sets: what an Update* writes."""
+    return {column: params[member] for member, column in columns if member in params}
+
+
+def audit_fields(row: Row) -> AuditFields:
     return {"createdAt": row.created_at, "createdBy": row.created_by,
             "updatedAt": row.updated_at, "updatedBy": row.updated_by}
 
 
-def require_farm(ctx: Context, farm_id: str):
+def require_farm(ctx: Context, farm_id: str) -> Row:
     row = farms.get(ctx.conn, farm_id)
     if row is None:
         raise not_found("farm", farm_id)
     return row
 
 
-def require_queue(ctx: Context, farm_id: str, queue_id: str):
+def require_queue(ctx: Context, farm_id: str, queue_id: str) -> Row:
     """The queue, after the farm: an unknown farm is reported as the farm, not the queue."""
     require_farm(ctx, farm_id)
     row = queues.get(ctx.conn, farm_id, queue_id)
@@ -30,7 +48,7 @@ def require_queue(ctx: Context, farm_id: str, queue_id: str):
     return row
 
 
-def require_fleet(ctx: Context, farm_id: str, fleet_id: str):
+def require_fleet(ctx: Context, farm_id: str, fleet_id: str) -> Row:
     require_farm(ctx, farm_id)
     row = fleets.get(ctx.conn, farm_id, fleet_id)
     if row is None:

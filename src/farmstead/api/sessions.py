@@ -10,15 +10,19 @@ task state machine do).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import worker_schedule
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.jobs import require_job
 from farmstead.api.registry import operation
 from farmstead.api.workers import require_worker, worker_log
-from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import session_reads, sessions
 from farmstead.store.paging import position_of
 
@@ -26,7 +30,7 @@ from farmstead.store.paging import position_of
 _UNFINISHED = ("ASSIGNED", "SCHEDULED", "RUNNING")
 
 
-def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str):
+def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Row:
     require_job(ctx, farm_id, queue_id, job_id)
     row = session_reads.session_in_job(ctx.conn, job_id, session_id)
     if row is None:
@@ -34,7 +38,7 @@ def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, sess
     return row
 
 
-def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_action_id: str):
+def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_action_id: str) -> Row:
     require_job(ctx, farm_id, queue_id, job_id)
     row = session_reads.action_in_job(ctx.conn, job_id, session_action_id)
     if row is None:
@@ -103,37 +107,14 @@ def list_sessions_for_worker(ctx: Context, params: dict) -> dict:
                     lambda r: position_of(r.started_at, r.session_id))
 
 
-def _batch_error(err: ServiceError, resource_type: str, resource_id: str) -> tuple[str, str]:
-    """The batch's error codes list no AccessDeniedException: an item the caller may not view is
-    answered as not found, which tells nothing about what exists."""
-    if err.code == "AccessDeniedException":
-        return "ResourceNotFoundException", f"Resource of type {resource_type} with id {resource_id} does not exist."
-    return err.code, err.message
-
-
-def _batch_get(ctx: Context, params: dict, keys: tuple[str, ...], require, to_output,
-               resource_type: str) -> tuple[list[dict], list[dict]]:
-    """(found, errors) for a BatchGet's identifiers: each is authorized as a VIEWER on its own ids and
-    looked up on its own, so one that fails is listed under errors instead of failing the call.
-    The last of `keys` is the item's own id."""
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in keys}
-        try:
-            authorize(ctx.conn, ctx.caller, ctx.operation, "VIEWER", key)
-            row = require(ctx, *key.values())
-        except ServiceError as err:
-            code, message = _batch_error(err, resource_type, key[keys[-1]])
-            errors.append({**key, "code": code, "message": message})
-            continue
-        found.append({**key, **to_output(row)})
-    return found, errors
-
-
 @operation("BatchGetSession", access="AUTHENTICATED")
 def batch_get_session(ctx: Context, params: dict) -> dict:
-    found, errors = _batch_get(ctx, params, _SESSION_KEYS, require_session, session_output, "session")
-    return {"sessions": found, "errors": errors}
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+        return {**key, **session_output(require_session(ctx, *key.values()))}
+
+    sessions_found, errors = each_item(ctx, params["identifiers"], _SESSION_KEYS, "VIEWER", found,
+                                       error_codes=shapes.BatchGetSessionErrorCode, resource_type="session")
+    return {"sessions": sessions_found, "errors": errors}
 
 
 @operation("UpdateSession", write=True, access="MANAGER")
@@ -180,5 +161,10 @@ def list_session_actions(ctx: Context, params: dict) -> dict:
 
 @operation("BatchGetSessionAction", access="AUTHENTICATED")
 def batch_get_session_action(ctx: Context, params: dict) -> dict:
-    found, errors = _batch_get(ctx, params, _ACTION_KEYS, require_action, action_output, "session-action")
-    return {"sessionActions": found, "errors": errors}
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
+        return {**key, **action_output(require_action(ctx, *key.values()))}
+
+    actions_found, errors = each_item(ctx, params["identifiers"], _ACTION_KEYS, "VIEWER", found,
+                                      error_codes=shapes.BatchGetSessionActionErrorCode,
+                                      resource_type="session-action")
+    return {"sessionActions": actions_found, "errors": errors}

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import fan_outs, job_creation, task_updates
-from farmstead.api.authorization import authorize
-from farmstead.api.context import Context
+from farmstead.api.batches import each_item
+from farmstead.api.context import Context, NextToken
 from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
-from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import jobs, steps
 
 
-def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str):
+def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str) -> tuple[Row, Row]:
     job = require_job(ctx, farm_id, queue_id, job_id)
     row = steps.get(ctx.conn, job_id, step_id)
     if row is None:
@@ -26,7 +30,7 @@ def _resolved(status: str) -> str:
     return "RESOLVED" if status == "SUCCEEDED" else "UNRESOLVED"
 
 
-def dependency_counts(ctx: Context, step_id: str) -> dict[str, int]:
+def dependency_counts(ctx: Context, step_id: str) -> shapes.DependencyCounts:
     upstream = [_resolved(u.task_run_status) for u in steps.upstream_of(ctx.conn, step_id)]
     # A consumer's edge is resolved from its side once this step (its upstream) has succeeded.
     own = steps.get_status(ctx.conn, step_id)
@@ -35,7 +39,7 @@ def dependency_counts(ctx: Context, step_id: str) -> dict[str, int]:
             "consumersResolved": consumers.count("RESOLVED"), "consumersUnresolved": consumers.count("UNRESOLVED")}
 
 
-def step_summary(ctx: Context, row) -> dict[str, Any]:
+def step_summary(ctx: Context, row: Row) -> shapes.StepSummary:
     return {
         "stepId": row.step_id, "name": row.name, "lifecycleStatus": row.lifecycle_status,
         "lifecycleStatusMessage": row.lifecycle_status_message, "taskRunStatus": row.task_run_status,
@@ -45,77 +49,90 @@ def step_summary(ctx: Context, row) -> dict[str, Any]:
     }
 
 
-def required_capabilities(host_requirements: dict | None) -> dict[str, list] | None:
+def required_capabilities(host_requirements: Mapping[str, Any] | None) -> shapes.StepRequiredCapabilities | None:
     if not host_requirements:
         return None
-    return {
-        "amounts": [{k: v for k, v in a.items() if k in ("name", "min", "max")}
-                    for a in host_requirements.get("amounts", [])],
-        "attributes": [{k: v for k, v in a.items() if k in ("name", "anyOf", "allOf")}
-                       for a in host_requirements.get("attributes", [])],
-    }
+    amounts: list[shapes.StepAmountCapability] = []
+    for given in host_requirements.get("amounts", []):
+        amount: shapes.StepAmountCapability = {"name": given["name"]}
+        if "min" in given:
+            amount["min"] = given["min"]
+        if "max" in given:
+            amount["max"] = given["max"]
+        amounts.append(amount)
+    attributes: list[shapes.StepAttributeCapability] = []
+    for given in host_requirements.get("attributes", []):
+        attribute: shapes.StepAttributeCapability = {"name": given["name"]}
+        if "anyOf" in given:
+            attribute["anyOf"] = given["anyOf"]
+        if "allOf" in given:
+            attribute["allOf"] = given["allOf"]
+        attributes.append(attribute)
+    return {"amounts": amounts, "attributes": attributes}
 
 
-def step_output(ctx: Context, row) -> dict[str, Any]:
-    return {**step_summary(ctx, row), "requiredCapabilities": required_capabilities(row.host_requirements),
-            "parameterSpace": row.parameter_space, "description": row.description}
+def step_output(ctx: Context, row: Row) -> shapes.GetStepResponse:
+    output: shapes.GetStepResponse = {**step_summary(ctx, row), "parameterSpace": row.parameter_space,
+                                      "description": row.description}
+    capabilities = required_capabilities(row.host_requirements)
+    if capabilities is not None:
+        output["requiredCapabilities"] = capabilities
+    return output
 
 
 @operation("GetStep")
-def get_step(ctx: Context, params: dict) -> dict:
+def get_step(ctx: Context, params: shapes.GetStepRequest) -> shapes.GetStepResponse:
     _, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
     return step_output(ctx, row)
 
 
 @operation("ListSteps")
-def list_steps(ctx: Context, params: dict) -> dict:
+def list_steps(ctx: Context, params: shapes.ListStepsRequest) -> shapes.ListStepsResponse:
     require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     after, limit = ctx.page_request()
     rows = steps.page(ctx.conn, params["jobId"], after, limit)
-    return ctx.page("steps", rows, limit, lambda r: step_summary(ctx, r), lambda r: r.step_index)
+    items, more = ctx.paged(rows, limit, lambda r: step_summary(ctx, r), lambda r: r.step_index)
+    return {"steps": items, **more}
 
 
 @operation("BatchGetStep", access="AUTHENTICATED")
-def batch_get_step(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in ("farmId", "queueId", "jobId", "stepId")}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetStep", "VIEWER", key)
-            _, row = require_step(ctx, *key.values())
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"],
-                      **step_output(ctx, row)})
-    return {"steps": found, "errors": errors}
+def batch_get_step(ctx: Context, params: shapes.BatchGetStepRequest) -> shapes.BatchGetStepResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetStepItem:
+        _, row = require_step(ctx, *key.values())
+        return {"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"], **step_output(ctx, row)}
+
+    steps_found, errors = each_item(ctx, params["identifiers"], ("farmId", "queueId", "jobId", "stepId"), "VIEWER",
+                                    found, error_codes=shapes.BatchGetStepErrorCode, resource_type="step")
+    return {"steps": steps_found, "errors": errors}
 
 
-def _edges(ctx: Context, params: dict, rows, key: str) -> dict:
+def _edges(ctx: Context, edges: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], NextToken]:
+    """A page of (stepId, resolution status) edges."""
     after, limit = ctx.page_request()
     start = int(after or 0)
-    window = rows[start:start + limit + 1]
-    return ctx.page(key, window, limit, lambda r: {"stepId": r.step_id, "status": _resolved(r.task_run_status)},
-                    lambda _r: start + limit)
+    return ctx.paged(edges[start:start + limit + 1], limit, lambda edge: edge, lambda _edge: start + limit)
 
 
 @operation("ListStepDependencies")
-def list_step_dependencies(ctx: Context, params: dict) -> dict:
+def list_step_dependencies(ctx: Context,
+                           params: shapes.ListStepDependenciesRequest) -> shapes.ListStepDependenciesResponse:
     _, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
-    return _edges(ctx, params, steps.upstream_of(ctx.conn, row.step_id), "dependencies")
+    upstream = steps.upstream_of(ctx.conn, row.step_id)
+    edges, more = _edges(ctx, [(u.step_id, _resolved(u.task_run_status)) for u in upstream])
+    return {"dependencies": [{"stepId": step_id, "status": status} for step_id, status in edges], **more}
 
 
 @operation("ListStepConsumers")
-def list_step_consumers(ctx: Context, params: dict) -> dict:
+def list_step_consumers(ctx: Context, params: shapes.ListStepConsumersRequest) -> shapes.ListStepConsumersResponse:
     _, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
-    own = row.task_run_status
-    consumers = [type("Edge", (), {"step_id": c.step_id, "task_run_status": own}) for c in
-                 steps.consumers_of(ctx.conn, row.step_id)]
-    return _edges(ctx, params, consumers, "consumers")
+    # A consumer's edge is resolved once this step (what it waits for) has succeeded.
+    own = _resolved(row.task_run_status)
+    edges, more = _edges(ctx, [(c.step_id, own) for c in steps.consumers_of(ctx.conn, row.step_id)])
+    return {"consumers": [{"stepId": step_id, "status": status} for step_id, status in edges], **more}
 
 
 @operation("UpdateStep", write=True, access="MANAGER")
-def update_step(ctx: Context, params: dict) -> dict:
+def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.UpdateStepResponse:
     job, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
     if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
         raise conflict("STATUS_CONFLICT", "job", job.job_id,

@@ -8,16 +8,18 @@ Must not: write SQL.
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.engine import Row
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
-from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.api.resources import audit_fields, changed_columns, require_farm, require_queue
 from farmstead.domain.queue_storage_profiles import edit_locations, location_problems
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import farms, fleets, queues, storage_profiles
 from farmstead.store.paging import position_of
+from farmstead.store.rows import existing
 
 
 def _refuse(problems: list[tuple[str, str]]):
@@ -25,11 +27,11 @@ def _refuse(problems: list[tuple[str, str]]):
                             [{"name": name, "message": message} for name, message in problems])
 
 
-def _summary(row) -> dict[str, Any]:
+def _summary(row: Row) -> shapes.StorageProfileSummary:
     return {"storageProfileId": row.storage_profile_id, "displayName": row.display_name, "osFamily": row.os_family}
 
 
-def _for_queue(row) -> dict[str, Any]:
+def _for_queue(row: Row) -> shapes.GetStorageProfileForQueueResponse:
     return {**_summary(row), "fileSystemLocations": row.file_system_locations}
 
 
@@ -42,7 +44,8 @@ def _require_profile(ctx: Context, farm_id: str, storage_profile_id: str):
 
 
 @operation("CreateStorageProfile", write=True, access="ADMIN")
-def create_storage_profile(ctx: Context, params: dict) -> dict:
+def create_storage_profile(ctx: Context,
+                           params: shapes.CreateStorageProfileRequest) -> shapes.CreateStorageProfileResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     locations = params.get("fileSystemLocations") or []
@@ -57,13 +60,14 @@ def create_storage_profile(ctx: Context, params: dict) -> dict:
 
 
 @operation("GetStorageProfile")
-def get_storage_profile(ctx: Context, params: dict) -> dict:
+def get_storage_profile(ctx: Context, params: shapes.GetStorageProfileRequest) -> shapes.GetStorageProfileResponse:
     row = _require_profile(ctx, params["farmId"], params["storageProfileId"])
-    return {**_for_queue(row), **audit_fields(row)}
+    return {**_summary(row), "fileSystemLocations": row.file_system_locations, **audit_fields(row)}
 
 
 @operation("UpdateStorageProfile", write=True, access="ADMIN")
-def update_storage_profile(ctx: Context, params: dict) -> dict:
+def update_storage_profile(ctx: Context,
+                           params: shapes.UpdateStorageProfileRequest) -> shapes.UpdateStorageProfileResponse:
     row = _require_profile(ctx, params["farmId"], params["storageProfileId"])
     locations, problems = edit_locations(row.file_system_locations, params.get("fileSystemLocationsToAdd"),
                                          params.get("fileSystemLocationsToRemove"))
@@ -71,8 +75,7 @@ def update_storage_profile(ctx: Context, params: dict) -> dict:
         raise _refuse(problems)
     if params.get("osFamily", row.os_family) != row.os_family:
         _check_fleets_keep_their_os(ctx, row.farm_id, row.storage_profile_id, params["osFamily"])
-    changes = {column: params[member] for member, column in (
-        ("displayName", "display_name"), ("osFamily", "os_family")) if member in params}
+    changes = changed_columns(params, (("displayName", "display_name"), ("osFamily", "os_family")))
     storage_profiles.update(ctx.conn, row.storage_profile_id, **changes, file_system_locations=locations,
                             updated_at=ctx.now, updated_by=ctx.who)
     return {}
@@ -81,7 +84,7 @@ def update_storage_profile(ctx: Context, params: dict) -> dict:
 def _check_fleets_keep_their_os(ctx: Context, farm_id: str, storage_profile_id: str, os_family: str) -> None:
     """A fleet names a profile of its own OS (api/fleets.py checks that): changing the OS under it is refused."""
     for fleet_id in fleets.using_storage_profile(ctx.conn, farm_id, storage_profile_id):
-        fleet = fleets.get(ctx.conn, farm_id, fleet_id)
+        fleet = existing(fleets.get(ctx.conn, farm_id, fleet_id), f"fleet {fleet_id}")  # found just above
         fleet_os = fleet.configuration["customerManaged"]["workerCapabilities"]["osFamily"]
         if fleet_os != os_family:
             raise _refuse([("osFamily", f"Fleet {fleet_id} uses this storage profile and its workers run "
@@ -89,7 +92,8 @@ def _check_fleets_keep_their_os(ctx: Context, farm_id: str, storage_profile_id: 
 
 
 @operation("DeleteStorageProfile", write=True, access="ADMIN")
-def delete_storage_profile(ctx: Context, params: dict) -> dict:
+def delete_storage_profile(ctx: Context,
+                           params: shapes.DeleteStorageProfileRequest) -> shapes.DeleteStorageProfileResponse:
     farm_id, storage_profile_id = params["farmId"], params["storageProfileId"]
     # The model lists no ResourceNotFoundException for this operation: deleting what is not there
     # (or is in no such farm) succeeds and changes nothing.
@@ -107,13 +111,14 @@ def delete_storage_profile(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListStorageProfiles")
-def list_storage_profiles(ctx: Context, params: dict) -> dict:
+def list_storage_profiles(ctx: Context,
+                          params: shapes.ListStorageProfilesRequest) -> shapes.ListStorageProfilesResponse:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     after, limit = ctx.page_request()
     rows = storage_profiles.page(ctx.conn, farm_id, after, limit)
-    return ctx.page("storageProfiles", rows, limit, _summary,
-                    lambda r: position_of(r.created_at, r.storage_profile_id))
+    items, more = ctx.paged(rows, limit, _summary, lambda r: position_of(r.created_at, r.storage_profile_id))
+    return {"storageProfiles": items, **more}
 
 
 def _allowed(queue_row) -> list[str]:
@@ -121,7 +126,9 @@ def _allowed(queue_row) -> list[str]:
 
 
 @operation("GetStorageProfileForQueue")
-def get_storage_profile_for_queue(ctx: Context, params: dict) -> dict:
+def get_storage_profile_for_queue(
+        ctx: Context, params: shapes.GetStorageProfileForQueueRequest,
+) -> shapes.GetStorageProfileForQueueResponse:
     farm_id, storage_profile_id = params["farmId"], params["storageProfileId"]
     queue = require_queue(ctx, farm_id, params["queueId"])
     # A profile the queue does not allow does not exist as far as the queue is concerned.
@@ -132,10 +139,12 @@ def get_storage_profile_for_queue(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListStorageProfilesForQueue")
-def list_storage_profiles_for_queue(ctx: Context, params: dict) -> dict:
+def list_storage_profiles_for_queue(
+        ctx: Context, params: shapes.ListStorageProfilesForQueueRequest,
+) -> shapes.ListStorageProfilesForQueueResponse:
     farm_id = params["farmId"]
     queue = require_queue(ctx, farm_id, params["queueId"])
     after, limit = ctx.page_request()
     rows = storage_profiles.page(ctx.conn, farm_id, after, limit, only=_allowed(queue))
-    return ctx.page("storageProfiles", rows, limit, _summary,
-                    lambda r: position_of(r.created_at, r.storage_profile_id))
+    items, more = ctx.paged(rows, limit, _summary, lambda r: position_of(r.created_at, r.storage_profile_id))
+    return {"storageProfiles": items, **more}

@@ -16,6 +16,7 @@ from farmstead.api.authorization import highest_level, level_at_least
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.domain.tags import tag_problems
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, not_found, validation_error
 from farmstead.store import tags
 
@@ -58,7 +59,7 @@ def _resolve(ctx: Context, arn: str, needed: str) -> list[tuple[str, str]]:
 
 
 @operation("TagResource", write=True, access="AUTHENTICATED")
-def tag_resource(ctx: Context, params: dict) -> dict:
+def tag_resource(ctx: Context, params: shapes.TagResourceRequest) -> shapes.TagResourceResponse:
     arn = params["resourceArn"]
     _resolve(ctx, arn, "OWNER")
     new_tags = params.get("tags") or {}
@@ -68,7 +69,7 @@ def tag_resource(ctx: Context, params: dict) -> dict:
 
 
 @operation("UntagResource", write=True, access="AUTHENTICATED")
-def untag_resource(ctx: Context, params: dict) -> dict:
+def untag_resource(ctx: Context, params: shapes.UntagResourceRequest) -> shapes.UntagResourceResponse:
     arn = params["resourceArn"]
     _resolve(ctx, arn, "OWNER")
     tags.remove(ctx.conn, arn, list(params["tagKeys"]))
@@ -76,7 +77,8 @@ def untag_resource(ctx: Context, params: dict) -> dict:
 
 
 @operation("ListTagsForResource", access="AUTHENTICATED")
-def list_tags_for_resource(ctx: Context, params: dict) -> dict:
+def list_tags_for_resource(ctx: Context,
+                           params: shapes.ListTagsForResourceRequest) -> shapes.ListTagsForResourceResponse:
     arn = params["resourceArn"]
     _resolve(ctx, arn, "VIEWER")
     return {"tags": tags.of(ctx.conn, arn)}

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.engine import Row
+
 from farmstead.api import job_creation, task_updates
-from farmstead.api.authorization import authorize
+from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.fan_outs import Deferral
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
 from farmstead.domain.task_states import IllegalTransition
-from farmstead.protocol.errors import ServiceError, conflict, not_found
+from farmstead.protocol import shapes
+from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import fan_outs, tasks
 
 
-def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str):
+def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str,
+                 task_id: str) -> tuple[Row, Row, Row]:
     job, step = require_step(ctx, farm_id, queue_id, job_id, step_id)
     row = tasks.get(ctx.conn, step_id, task_id)
     if row is None:
@@ -24,7 +29,7 @@ def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id
     return job, step, row
 
 
-def task_output(step, row) -> dict[str, Any]:
+def task_output(step: Row, row: Row) -> shapes.GetTaskResponse:
     # Tasks are created with their step: they share its creation time and creator.
     return {
         "taskId": row.task_id, "createdAt": step.created_at, "createdBy": step.created_by,
@@ -36,38 +41,37 @@ def task_output(step, row) -> dict[str, Any]:
 
 
 @operation("GetTask")
-def get_task(ctx: Context, params: dict) -> dict:
-    _, step, row = require_task(ctx, *(params[k] for k in ("farmId", "queueId", "jobId", "stepId", "taskId")))
+def get_task(ctx: Context, params: shapes.GetTaskRequest) -> shapes.GetTaskResponse:
+    _, step, row = require_task(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"],
+                                params["taskId"])
     return task_output(step, row)
 
 
 @operation("ListTasks")
-def list_tasks(ctx: Context, params: dict) -> dict:
+def list_tasks(ctx: Context, params: shapes.ListTasksRequest) -> shapes.ListTasksResponse:
     _, step = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
     after, limit = ctx.page_request()
     rows = tasks.page(ctx.conn, step.step_id, after, limit)
-    return ctx.page("tasks", rows, limit, lambda r: task_output(step, r), lambda r: r.task_index)
+    items, more = ctx.paged(rows, limit, lambda r: task_output(step, r), lambda r: r.task_index)
+    return {"tasks": items, **more}
 
 
 _KEYS = ("farmId", "queueId", "jobId", "stepId", "taskId")
 
 
 @operation("BatchGetTask", access="AUTHENTICATED")
-def batch_get_task(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
-    for ident in params["identifiers"]:
-        key = {k: ident[k] for k in _KEYS}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchGetTask", "VIEWER", key)
-            _, step, row = require_task(ctx, *key.values())
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
-            continue
-        found.append({**{k: key[k] for k in _KEYS[:4]}, **task_output(step, row)})
-    return {"tasks": found, "errors": errors}
+def batch_get_task(ctx: Context, params: shapes.BatchGetTaskRequest) -> shapes.BatchGetTaskResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetTaskItem:
+        _, step, row = require_task(ctx, *key.values())
+        return {"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"], "stepId": key["stepId"],
+                **task_output(step, row)}
+
+    tasks_found, errors = each_item(ctx, params["identifiers"], _KEYS, "VIEWER", found,
+                                    error_codes=shapes.BatchGetTaskErrorCode, resource_type="task")
+    return {"tasks": tasks_found, "errors": errors}
 
 
-def _update(ctx: Context, key: dict, target: str) -> None:
+def _update(ctx: Context, key: Mapping[str, Any], target: str) -> None:
     job, step, row = require_task(ctx, *(key[k] for k in _KEYS))
     if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
@@ -91,20 +95,16 @@ def _update(ctx: Context, key: dict, target: str) -> None:
 
 
 @operation("UpdateTask", write=True, access="MANAGER")
-def update_task(ctx: Context, params: dict) -> dict:
+def update_task(ctx: Context, params: shapes.UpdateTaskRequest) -> shapes.UpdateTaskResponse:
     _update(ctx, params, params["targetRunStatus"])
     return {}
 
 
 @operation("BatchUpdateTask", write=True, access="AUTHENTICATED")
-def batch_update_task(ctx: Context, params: dict) -> dict:
-    errors = []
-    for item in params["tasks"]:
-        key = {k: item[k] for k in _KEYS}
-        try:
-            authorize(ctx.conn, ctx.caller, "BatchUpdateTask", "MANAGER", key)
-            with ctx.conn.begin_nested():
-                _update(ctx, key, item["targetRunStatus"])
-        except ServiceError as err:
-            errors.append({**key, "code": err.code, "message": err.message})
+def batch_update_task(ctx: Context, params: shapes.BatchUpdateTaskRequest) -> shapes.BatchUpdateTaskResponse:
+    def update(key: dict[str, str], item: Mapping[str, Any]) -> None:
+        _update(ctx, key, item["targetRunStatus"])
+
+    _, errors = each_item(ctx, params["tasks"], _KEYS, "MANAGER", update, write=True,
+                          error_codes=shapes.BatchUpdateTaskErrorCode, resource_type="task")
     return {"errors": errors}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import require_fleet
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found
 
 
@@ -19,19 +20,19 @@ def _no_volume(volume_id: str):
 
 
 @operation("GetVolume")
-def get_volume(ctx: Context, params: dict) -> dict:
+def get_volume(ctx: Context, params: shapes.GetVolumeRequest) -> shapes.GetVolumeResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
     raise _no_volume(params["volumeId"])
 
 
 @operation("DeleteVolume", write=True, access="ADMIN")
-def delete_volume(ctx: Context, params: dict) -> dict:
+def delete_volume(ctx: Context, params: shapes.DeleteVolumeRequest) -> shapes.DeleteVolumeResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
     raise _no_volume(params["volumeId"])
 
 
 @operation("ListVolumes")
-def list_volumes(ctx: Context, params: dict) -> dict:
+def list_volumes(ctx: Context, params: shapes.ListVolumesRequest) -> shapes.ListVolumesResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
     ctx.page_request()  # a nextToken can only be one we never issued: refused as the model says
     return {"volumes": []}

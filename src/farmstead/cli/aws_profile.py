@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from farmstead.cli.ini_files import BACKUP_SUFFIX, section_name, update_ini_text, write_sections
 
@@ -52,7 +53,7 @@ def write_profile(endpoint: str, region: str, access_key_id: str, secret_access_
     if s3_endpoint:
         # Else the profile's top-level endpoint_url (Farmstead) would be S3's too.
         services_block["s3"] = {"endpoint_url": s3_endpoint}
-    config_sections = {
+    config_sections: dict[str, dict[str, Any]] = {
         f"profile {profile}": {
             "region": region,
             "endpoint_url": endpoint,
@@ -63,7 +64,8 @@ def write_profile(endpoint: str, region: str, access_key_id: str, secret_access_
     }
     credential_sections = {profile: {"aws_access_key_id": access_key_id,
                                      "aws_secret_access_key": secret_access_key}}
-    changed, backups = [], []
+    changed: list[Path] = []
+    backups: list[Path] = []
     for path, sections, private in ((config, config_sections, False), (credentials, credential_sections, True)):
         backup = write_sections(path, sections, private)
         if backup is not False:

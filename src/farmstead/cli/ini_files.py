@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any, Literal
 
 BACKUP_SUFFIX = ".farmstead-backup"
 
@@ -20,7 +21,7 @@ _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]\s*$")
 _KEY = re.compile(r"^([^=:\s][^=:]*?)\s*[=:]")
 
 
-def write_sections(path: Path, sections: dict[str, dict], private: bool) -> Path | None | bool:
+def write_sections(path: Path, sections: dict[str, dict[str, Any]], private: bool) -> Path | None | Literal[False]:
     """Sets `sections` in the file at `path`, writing it only when its text changes. Returns False when
     nothing changed, else the backup made now (None when there was no file, nothing but our sections,
     or a backup already)."""
@@ -56,12 +57,13 @@ def _has_foreign_content(text: str, sections: dict[str, dict]) -> bool:
             current = name
             if name not in sections:
                 return True
-        elif current is None and line.strip():
-            return True  # comments or keys before the first section
-        elif line.strip() and not line[:1].isspace():  # a key (indented lines continue a nested one)
-            key = _KEY.match(line)
-            if key is None or key.group(1).strip().lower() not in {k.lower() for k in sections[current]}:
-                return True
+        elif line.strip():
+            if current is None:
+                return True  # comments or keys before the first section
+            if not line[:1].isspace():  # a key (indented lines continue a nested one)
+                key = _KEY.match(line)
+                if key is None or key.group(1).strip().lower() not in {k.lower() for k in sections[current]}:
+                    return True
     return False
 
 

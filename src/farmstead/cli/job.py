@@ -89,7 +89,8 @@ def _target_command(name: str, target: str, doc: str):
                 queue_id: str | None, profile: str | None, endpoint_url: str | None, data_dir: Path) -> None:
         with _session(job_id, farm_id, queue_id, profile, endpoint_url, data_dir) as (call, ids):
             chosen = _chosen(task_ids)
-            for task in chosen or [None]:
+            tasks: list[tuple[str, str] | None] = [*chosen] if chosen else [None]
+            for task in tasks:
                 job_control.set_target(call, ids, target, step_id=step_id, task=task)
             what = _tasks_phrase(len(chosen)) if chosen else f"step {step_id}" if step_id else f"job {job_id}"
             click.echo(f"{target} asked for {what}.")
@@ -133,7 +134,6 @@ class _session:
     def __enter__(self):
         return self.call, self.ids
 
-    def __exit__(self, kind, error, trace) -> bool:
+    def __exit__(self, kind, error, trace) -> None:
         if isinstance(error, (ClientError, BotoCoreError)):
             raise click.ClickException(explain(error, self.connection)) from None
-        return False

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import click
@@ -53,6 +55,12 @@ class LocalFarm:
             raise click.ClickException(f"{path} is not JSON ({exc}); delete it to start a new farm") from None
         known = cls.__dataclass_fields__
         return cls(**{key: value for key, value in document.items() if key in known})
+
+    def ids(self) -> tuple[str, str, str]:
+        """(farm, queue, fleet) of a farm `farmstead up` has set up."""
+        if not (self.farmId and self.queueId and self.fleetId):
+            raise click.ClickException(f"{STATE_FILE} names no complete farm; `farmstead up` sets one up")
+        return self.farmId, self.queueId, self.fleetId
 
     def save(self, data_dir: Path) -> None:
         # Written after each resource is created, atomically, so a crash mid-setup loses nothing.
@@ -126,10 +134,12 @@ def resolve_queue(connection: Connection, farm_id: str | None, queue_id: str | N
 def explain(error: Exception, connection: Connection) -> str:
     """A one-paragraph message for a failed call, saying what to check."""
     if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "")
+        # Read as plain data: the modelled error's own members (fieldList) are not in botocore's type.
+        response: Mapping[str, Any] = error.response
+        code = response.get("Error", {}).get("Code", "")
+        message = response.get("Error", {}).get("Message", "")
         text = f"{code}: {message}"
-        fields = error.response.get("fieldList") or []
+        fields = response.get("fieldList") or []
         for field in fields:
             if field.get("message") and field["message"] not in message:
                 text += f"\n  {field.get('name')}: {field['message']}"

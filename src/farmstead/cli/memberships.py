@@ -84,10 +84,10 @@ def _target(farm_id: str | None, queue_id: str | None, fleet_id: str | None, job
         raise click.UsageError("which farm? Give --farm-id (or run where `farmstead up` keeps its data)")
     if fleet_id and (queue_id or job_id):
         raise click.UsageError("a membership is on a queue (or one of its jobs) or on a fleet, not both")
-    if job_id and not queue_id:
-        raise click.UsageError("--job-id needs the job's --queue-id")
     ids = {"farmId": farm_id}
     if job_id:
+        if not queue_id:
+            raise click.UsageError("--job-id needs the job's --queue-id")
         return "Job", {**ids, "queueId": queue_id, "jobId": job_id}, f"job {job_id}"
     if queue_id:
         return "Queue", {**ids, "queueId": queue_id}, f"queue {queue_id}"
@@ -134,7 +134,7 @@ class _Administrator:
         from farmstead.protocol.validation import validate
 
         info = operations()[operation]
-        errors = validate(info.model.input_shape, params)
+        errors = validate(info.input_shape, params)
         if errors:
             raise click.ClickException("; ".join(f"{e.name}: {e.message}" for e in errors))
         try:

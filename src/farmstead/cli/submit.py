@@ -92,7 +92,7 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
     logs_hint = hints.command("logs", "--job-id", job_id, *hints.given_options(
         click.get_current_context(), "farm_id", "queue_id", "profile", "endpoint_url", "data_dir"))
     code = _report(job, logs_hint)
-    if code == 0 and attachments:
+    if code == 0 and attachments and attachment_settings:
         try:
             submit_attachments.download(connection, client, {"farmId": farm_id, "queueId": queue_id, "jobId": job_id},
                                         attachment_settings)

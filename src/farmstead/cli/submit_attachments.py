@@ -63,7 +63,7 @@ def upload(connection: Connection, client, farm_id: str, queue_id: str, submissi
         planned = attachments.plan_with_locations(found, (storage_profile or {}).get("fileSystemLocations") or ())
     except FileNotFoundError as error:
         raise job_bundles.BundleError(str(error)) from None
-    if planned.shared:
+    if planned.shared and storage_profile is not None:  # SHARED locations come from the profile
         click.echo(f"Job attachments: {len(planned.shared)} path(s) under SHARED locations of storage profile "
                    f"{storage_profile['storageProfileId']} not uploaded (workers reach them through path mapping)",
                    err=True)

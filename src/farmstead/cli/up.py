@@ -19,6 +19,7 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 import click
@@ -73,7 +74,7 @@ def up(workers: int, data_dir: Path, host: str, port: int, s3_endpoint_url: str 
         store = _start_store(supervisor, data_dir, host, port, s3_endpoint_url, s3_port, s3_bucket, logs)
         server = Child("server", farmstead_command("server", "--host", host, "--port", str(port),
                                                    "--data-dir", str(data_dir)),
-                       child_env(**store.server_env), logs / "server.log")
+                       child_env({**os.environ, **store.server_env}), logs / "server.log")
         click.echo(f"Starting the Farmstead server on {endpoint} …")
         supervisor.start_server(server, f"{endpoint}/health")
         key_id, secret = _admin_credentials(settings)
@@ -81,12 +82,13 @@ def up(workers: int, data_dir: Path, host: str, port: int, s3_endpoint_url: str 
                                        region_name=settings.region).client(
             "deadline", endpoint_url=endpoint, config=Config(inject_host_prefix=False))
         local, created = ensure_local_farm(client, data_dir, endpoint, settings, workers)
-        ensure_queue_attachments(client, local.farmId, local.queueId, store, settings.account_id)
+        farm_id, queue_id, _ = local.ids()
+        ensure_queue_attachments(client, farm_id, queue_id, store, settings.account_id)
         supervisor.check()
         written = _write_profile(endpoint, settings.region, key_id, secret, store.endpoint)
         started = _start_workers(supervisor, workers, local, endpoint, settings.region, key_id, secret, data_dir,
                                  store.endpoint)
-        cli_note = _set_deadline_cli_defaults(local)
+        cli_note = _set_deadline_cli_defaults(local, settings.region)
         _summary(data_dir, endpoint, local, created, started, written, cli_note, store)
         code = supervisor.watch()
     except Stopping:
@@ -136,7 +138,7 @@ def _memory_mib() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     except (AttributeError, ValueError, OSError):
         pass
-    if platform.system() == "Windows":
+    if sys.platform == "win32":
         import ctypes
 
         class MemoryStatus(ctypes.Structure):
@@ -217,7 +219,7 @@ def _reconcile_fleet(client, fleet: dict, host: dict, wanted_max: int) -> None:
     if customer is None:
         return
     capabilities = fleet_capabilities(host, customer["workerCapabilities"])
-    changes = {}
+    changes: dict[str, Any] = {}
     if capabilities != customer["workerCapabilities"]:
         changes["configuration"] = {"customerManaged": {**customer, "workerCapabilities": capabilities}}
     if fleet["maxWorkerCount"] < wanted_max:
@@ -276,23 +278,25 @@ def _start_workers(supervisor: Supervisor, count: int, local: LocalFarm, endpoin
     env = child_env(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_SESSION_TOKEN=None,
                     AWS_PROFILE=None, AWS_DEFAULT_PROFILE=None, AWS_DEFAULT_REGION=region, AWS_REGION=region,
                     AWS_ENDPOINT_URL_S3=s3_endpoint)
+    farm_id, _, fleet_id = local.ids()
     for number in range(1, count + 1):
         work_dir = data_dir / "workers" / str(number)
         work_dir.mkdir(parents=True, exist_ok=True)
         supervisor.check()
         supervisor.start_worker(Child(
             f"worker {number}",
-            farmstead_command("worker", "--endpoint-url", endpoint, "--farm-id", local.farmId,
-                              "--fleet-id", local.fleetId, "--work-dir", str(work_dir)),
+            farmstead_command("worker", "--endpoint-url", endpoint, "--farm-id", farm_id,
+                              "--fleet-id", fleet_id, "--work-dir", str(work_dir)),
             env, data_dir / "logs" / f"worker-{number}.log"))
     return count
 
 
-def _set_deadline_cli_defaults(local: LocalFarm) -> str:
+def _set_deadline_cli_defaults(local: LocalFarm, region: str) -> str:
     """The `deadline` CLI's defaults for the profile, written into its settings file whether or not the
     CLI is installed yet (installed later, `deadline bundle submit` works at once); the summary's line."""
     try:
-        written = deadline_config.point_at(PROFILE, local.farmId, local.queueId, local.region)
+        farm_id, queue_id, _ = local.ids()
+        written = deadline_config.point_at(PROFILE, farm_id, queue_id, region)
     except OSError as exc:
         return f"defaults not written ({exc}); give --profile {PROFILE} --farm-id … --queue-id …"
     where = _short(written.path)

@@ -38,7 +38,7 @@ class Child:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     quick_exits: int = 0
     restart_at: float | None = None
@@ -52,6 +52,13 @@ class Child:
                                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         self.started_at = time.monotonic()
         self.restart_at = None
+
+    @property
+    def started(self) -> subprocess.Popen[bytes]:
+        """The process of a child that was started (running or exited)."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self.process
 
     @property
     def running(self) -> bool:
@@ -106,7 +113,7 @@ class Supervisor:
         while time.monotonic() < give_up:
             self.check()
             if not child.running:
-                raise RuntimeError(f"the server exited with code {child.process.returncode}:\n{child.log_tail()}")
+                raise RuntimeError(f"the server exited with code {child.started.returncode}:\n{child.log_tail()}")
             try:
                 with urllib.request.urlopen(health_url, timeout=1) as response:
                     if response.status == 200:
@@ -123,14 +130,17 @@ class Supervisor:
 
     def watch(self, poll_seconds: float = 0.25) -> int:
         """Until a stop signal: restart workers that exit; returns 1 if the server died, else 0."""
+        server = self.server
+        if server is None:
+            raise RuntimeError("watch() before start_server()")
         while not self.stop_requested:
-            if not self.server.running:
-                self.say(f"The server exited (code {self.server.process.returncode}); stopping.\n"
-                         f"{self.server.log_tail()}")
+            if not server.running:
+                self.say(f"The server exited (code {server.started.returncode}); stopping.\n"
+                         f"{server.log_tail()}")
                 return 1
             for service in self.services:
                 if not service.running:
-                    self.say(f"The {service.name} exited (code {service.process.returncode}); stopping.\n"
+                    self.say(f"The {service.name} exited (code {service.started.returncode}); stopping.\n"
                              f"{service.log_tail()}")
                     return 1
             now = time.monotonic()
@@ -143,7 +153,7 @@ class Supervisor:
         if worker.given_up or worker.running:
             return
         if worker.restart_at is None:
-            code = worker.process.returncode
+            code = worker.started.returncode
             lived = now - worker.started_at
             worker.quick_exits = worker.quick_exits + 1 if lived < QUICK_EXIT_SECONDS else 0
             if worker.quick_exits >= MAX_QUICK_EXITS:
@@ -166,31 +176,31 @@ class Supervisor:
             self.say(f"Stopping {len(alive)} worker{'s' if len(alive) != 1 else ''} "
                      "(Ctrl-C again to kill them now)…")
         for worker in alive:
-            worker.process.send_signal(signal.SIGTERM)
+            worker.started.send_signal(signal.SIGTERM)
         give_up = time.monotonic() + WORKER_STOP_SECONDS
         while any(w.running for w in alive) and time.monotonic() < give_up and not self.hurry:
             time.sleep(0.1)
         for worker in alive:
             if worker.running:
-                worker.process.kill()
-                worker.process.wait()
+                worker.started.kill()
+                worker.started.wait()
         if self.server is not None and self.server.running:
             self.say("Stopping the server…")
-            self.server.process.send_signal(signal.SIGTERM)
+            self.server.started.send_signal(signal.SIGTERM)
             try:
-                self.server.process.wait(SERVER_STOP_SECONDS)
+                self.server.started.wait(SERVER_STOP_SECONDS)
             except subprocess.TimeoutExpired:
-                self.server.process.kill()
-                self.server.process.wait()
+                self.server.started.kill()
+                self.server.started.wait()
         for service in reversed(self.services):
             if service.running:
                 self.say(f"Stopping the {service.name}…")
-                service.process.send_signal(signal.SIGTERM)
+                service.started.send_signal(signal.SIGTERM)
                 try:
-                    service.process.wait(SERVER_STOP_SECONDS)
+                    service.started.wait(SERVER_STOP_SECONDS)
                 except subprocess.TimeoutExpired:
-                    service.process.kill()
-                    service.process.wait()
+                    service.started.kill()
+                    service.started.wait()
 
 
 def _die_with_parent() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -84,7 +85,7 @@ def ensure_queue_attachments(client, farm_id: str, queue_id: str, store: Attachm
     """Point the queue's attachments at the store (a role is needed for workers to get keys); True if changed."""
     queue = client.get_queue(farmId=farm_id, queueId=queue_id)
     wanted = store.queue_settings()
-    changes = {}
+    changes: dict[str, Any] = {}
     if queue.get("jobAttachmentSettings") != wanted:
         changes["jobAttachmentSettings"] = wanted
     if not queue.get("roleArn"):

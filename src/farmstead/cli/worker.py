@@ -79,9 +79,10 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
-    for value, flag in ((farm_id, "--farm-id"), (fleet_id, "--fleet-id")):
-        if not value:
-            raise click.UsageError(f"Missing option '{flag}' (or its setting in --config).")
+    if not farm_id:
+        raise click.UsageError("Missing option '--farm-id' (or its setting in --config).")
+    if not fleet_id:
+        raise click.UsageError("Missing option '--fleet-id' (or its setting in --config).")
     # The settings file's tables as flags that come first, so the flags given win over them.
     tables = ctx.meta.get("worker_config_capabilities", {})
     amounts = (*(f"{name}={value}" for name, value in tables.get("amounts", {}).items()), *amounts)

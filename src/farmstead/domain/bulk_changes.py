@@ -34,7 +34,7 @@ def projected_counts(counts: dict[str, int], event: task_states.Event, *, depend
     fan = task_states.fan_out(event, dependencies_met=dependencies_met)
     if fan.retry_guarded & {S(status) for status, n in counts.items() if n}:
         return None
-    after: Counter = Counter()
+    after: Counter[str] = Counter()
     for status, n in counts.items():
         transition = fan.transitions.get(S(status))
         after[str(transition.new_status) if transition is not None else status] += n

@@ -8,7 +8,10 @@ Must not: touch storage or HTTP; matching steps against these capabilities belon
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import farmstead.protocol.shapes as shapes
 
 # OpenJD reserves these prefixes for the capabilities the service fills in itself.
 RESERVED_AMOUNT_PREFIX = "amount.worker."
@@ -25,7 +28,7 @@ OS_FAMILY_ATTRIBUTE = "attr.worker.os.family"
 CPU_ARCH_ATTRIBUTE = "attr.worker.cpu.arch"
 
 
-def fleet_capabilities(worker_capabilities: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def fleet_capabilities(worker_capabilities: Mapping[str, Any]) -> shapes.FleetCapabilities:
     """`{amounts: [{name, min, max?}], attributes: [{name, values}]}` for GetFleet.
 
     Only ranges the fleet declares appear: a fleet without accelerators declares no
@@ -34,7 +37,7 @@ def fleet_capabilities(worker_capabilities: dict[str, Any]) -> dict[str, list[di
     amounts = [_amount(name, worker_capabilities[member])
                for member, name in _BUILT_IN_AMOUNTS if worker_capabilities.get(member) is not None]
     amounts += [_amount(c["name"], c) for c in worker_capabilities.get("customAmounts") or []]
-    attributes = [
+    attributes: list[shapes.FleetAttributeCapability] = [
         # OpenJD writes OS families in lower case (linux, windows, macos).
         {"name": OS_FAMILY_ATTRIBUTE, "values": [worker_capabilities["osFamily"].lower()]},
         {"name": CPU_ARCH_ATTRIBUTE, "values": [worker_capabilities["cpuArchitectureType"]]},
@@ -44,8 +47,8 @@ def fleet_capabilities(worker_capabilities: dict[str, Any]) -> dict[str, list[di
     return {"amounts": amounts, "attributes": attributes}
 
 
-def _amount(name: str, bounds: dict[str, Any]) -> dict[str, Any]:
-    amount: dict[str, Any] = {"name": name, "min": float(bounds["min"])}
+def _amount(name: str, bounds: Mapping[str, Any]) -> shapes.FleetAmountCapability:
+    amount: shapes.FleetAmountCapability = {"name": name, "min": float(bounds["min"])}
     if bounds.get("max") is not None:
         amount["max"] = float(bounds["max"])
     return amount

@@ -117,7 +117,7 @@ def fleet_worker(farm_id: str, fleet_id: str, worker_id: str, queue_ids: list[st
 
 
 def queue_worker(farm_id: str, fleet_id: str, worker_id: str, queue_id: str,
-                 job_attachments: dict | None, worker_level: str) -> dict[str, Any]:
+                 job_attachments: dict[str, Any] | None, worker_level: str) -> dict[str, Any]:
     """A job's keys. Its principal is the worker's, which may hold no membership on the queue: the
     keys stand on its `worker_level` membership on the fleet (or farm) instead, checked again on
     every request (see `membership_basis`)."""
@@ -132,15 +132,15 @@ def fleet_read(farm_id: str, fleet_id: str) -> dict[str, Any]:
             "logs": {"read": [log_names.worker_log_group(farm_id, fleet_id)], "write": []}}
 
 
-def queue_read(farm_id: str, queue_id: str, job_attachments: dict | None) -> dict[str, Any]:
+def queue_read(farm_id: str, queue_id: str, job_attachments: dict[str, Any] | None) -> dict[str, Any]:
     return _queue_scope(QUEUE_READ, farm_id, queue_id, job_attachments, "READ")
 
 
-def queue_user(farm_id: str, queue_id: str, job_attachments: dict | None) -> dict[str, Any]:
+def queue_user(farm_id: str, queue_id: str, job_attachments: dict[str, Any] | None) -> dict[str, Any]:
     return _queue_scope(QUEUE_USER, farm_id, queue_id, job_attachments, "READ_WRITE")
 
 
-def _queue_scope(kind: str, farm_id: str, queue_id: str, job_attachments: dict | None, access: str,
+def _queue_scope(kind: str, farm_id: str, queue_id: str, job_attachments: dict[str, Any] | None, access: str,
                  **issued_to: str) -> dict[str, Any]:
     scope: dict[str, Any] = {"version": VERSION, "kind": kind, "farmId": farm_id, "queueId": queue_id, **issued_to,
                              "logs": {"read": [log_names.session_log_group(farm_id, queue_id)], "write": []}}
@@ -157,7 +157,8 @@ def kind_of(scope: Any) -> Kind | None:
     """The scope's kind, or None when the scope is not one this version understands."""
     if not isinstance(scope, dict) or scope.get("version") != VERSION:
         return None
-    kind = KINDS.get(scope.get("kind"))
+    name = scope.get("kind")
+    kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None or not all(isinstance(scope.get(key), str) for key in kind.resource_keys):
         return None
     return kind

@@ -9,11 +9,11 @@ limit usage, or touch storage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
-def step_fits_fleet(host_requirements: dict | None, fleet_capabilities: dict, *,
+def step_fits_fleet(host_requirements: Mapping[str, Any] | None, fleet_capabilities: Mapping[str, Any], *,
                     limit_amount_names: Iterable[str] = ()) -> bool:
     """True when every requirement is met by the fleet's declared capabilities.
 
@@ -37,7 +37,7 @@ def step_fits_fleet(host_requirements: dict | None, fleet_capabilities: dict, *,
     return _attributes_fit(host_requirements, fleet_capabilities)
 
 
-def worker_satisfies(host_requirements: dict | None, worker_capabilities: dict, *,
+def worker_satisfies(host_requirements: Mapping[str, Any] | None, worker_capabilities: Mapping[str, Any], *,
                      limit_amount_names: Iterable[str] = ()) -> bool:
     """True when one worker's reported amounts lie within each requirement's [min, max] and its
     attributes match; `limit_amount_names` as for step_fits_fleet."""
@@ -70,7 +70,7 @@ def _value_fits(requirement: dict[str, Any], value: float) -> bool:
     return (step_min is None or value >= step_min) and (step_max is None or value <= step_max)
 
 
-def _attributes_fit(host_requirements: dict, capabilities: dict) -> bool:
+def _attributes_fit(host_requirements: Mapping[str, Any], capabilities: Mapping[str, Any]) -> bool:
     # OpenJD compares attribute names and values case-insensitively.
     declared = {attribute["name"].lower(): {value.lower() for value in attribute.get("values") or ()}
                 for attribute in capabilities.get("attributes") or ()}

@@ -84,13 +84,13 @@ class StepPlan:
     """Position of the step in the template."""
     name: str
     description: str | None
-    template: dict
+    template: dict[str, Any]
     """The OpenJD StepTemplate as submitted (format strings unresolved), what workers receive."""
     dependencies: tuple[str, ...]
     """Names of the steps this one depends on."""
-    host_requirements: dict | None
+    host_requirements: dict[str, Any] | None
     """Resolved `{"amounts": [{name, min?, max?}], "attributes": [{name, anyOf?|allOf?}]}`, numbers as floats."""
-    parameter_space: dict | None
+    parameter_space: dict[str, Any] | None
     """GetStep's `parameterSpace`: `{"parameters": [{name, type, chunks?}], "combination"?}`."""
     task_count: int
     resolved_space: Any = field(default=None, repr=False, compare=False)
@@ -102,17 +102,17 @@ class StepPlan:
 class JobPlan:
     name: str
     description: str | None
-    parameters: dict[str, dict]
+    parameters: dict[str, dict[str, Any]]
     """Every job parameter, defaults included, in the API's JobParameter union form."""
-    parameter_definitions: list[dict]
+    parameter_definitions: list[dict[str, Any]]
     """The job template's own parameterDefinitions, as submitted."""
     steps: tuple[StepPlan, ...]
-    template: dict
-    job_environments: list[dict]
+    template: dict[str, Any]
+    job_environments: list[dict[str, Any]]
     task_count: int
 
 
-def parse_template(text: str, template_type: str) -> dict:
+def parse_template(text: str, template_type: str) -> dict[str, Any]:
     """JSON or YAML as `template_type` says; the other kind of document, no mapping, or a document
     outside the bounds of domain/template_documents.py is an error."""
     try:
@@ -134,10 +134,10 @@ def parse_template(text: str, template_type: str) -> dict:
 
 
 def plan_job(
-    template: dict,
-    parameters: dict[str, dict],
+    template: dict[str, Any],
+    parameters: dict[str, dict[str, Any]],
     *,
-    queue_environment_templates: Iterable[dict] = (),
+    queue_environment_templates: Iterable[dict[str, Any]] = (),
     name_override: str | None = None,
     description_override: str | None = None,
     max_tasks: int = 1_000_000,
@@ -174,7 +174,8 @@ def plan_job(
     )
 
 
-def openjd_inputs(template: dict, parameters: dict[str, dict], queue_environment_templates: Iterable[dict] = (),
+def openjd_inputs(template: dict[str, Any], parameters: dict[str, dict[str, Any]],
+                  queue_environment_templates: Iterable[dict[str, Any]] = (),
                   supported_extensions: Iterable[str] = SUPPORTED_EXTENSIONS) -> tuple[Any, list[Any], Any]:
     """(job template, queue environment templates, preprocessed parameter values) as openjd-model
     takes them to make a job; raises TemplateError or ParameterError."""
@@ -200,7 +201,7 @@ def openjd_inputs(template: dict, parameters: dict[str, dict], queue_environment
     return job_template, environments, resolved
 
 
-def iter_task_parameters(step: StepPlan) -> Iterator[dict[str, dict]]:
+def iter_task_parameters(step: StepPlan) -> Iterator[dict[str, dict[str, Any]]]:
     """Each task's parameters in the API's TaskParameterValue union form ({"Frame": {"int": "7"}},
     a chunk as {"chunkInt": "1-10"}), in OpenJD iteration order, lazily."""
     space = step.resolved_space
@@ -237,7 +238,7 @@ def _decode_job_template(template: Any, extensions: list[str]) -> Any:
         raise TemplateError(_whole_template_errors(template, extensions)) from None
 
 
-def _whole_template_errors(template: dict, extensions: list[str]) -> str:
+def _whole_template_errors(template: dict[str, Any], extensions: list[str]) -> str:
     try:
         v2023_09.JobTemplate.model_validate(
             template, context=v2023_09.ModelParsingContext(supported_extensions=extensions))
@@ -262,7 +263,7 @@ def _decode_environment_template(template: Any, index: int, extensions: list[str
 
 # ----- job parameters -----
 
-def _openjd_parameter_values(parameters: dict[str, dict], definitions: list[Any]) -> dict[str, Any]:
+def _openjd_parameter_values(parameters: dict[str, dict[str, Any]], definitions: list[Any]) -> dict[str, Any]:
     """The API's union values as openjd-model input values, checked one by one so that an error
     names its parameter (openjd-model reports all parameters in one message)."""
     by_name = {definition.name: definition for definition in definitions}
@@ -324,7 +325,7 @@ def _number(kind: type, item: Any, openjd_type: str) -> Any:
         raise ValueError(f"{item!r} in a {openjd_type} value is not {kind_name}.") from None
 
 
-def _api_parameters(resolved: dict[str, Any], submitted: dict[str, dict]) -> dict[str, dict]:
+def _api_parameters(resolved: dict[str, Any], submitted: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Submitted values echo as sent; defaults are written in the union member of their type."""
     return {name: dict(submitted[name]) if name in submitted
             else {_TYPE_MEMBERS[value.type.value]: _api_value(value.value)}
@@ -341,7 +342,7 @@ def _api_value(value: Any) -> Any:
 
 # ----- steps -----
 
-def _plan_step(index: int, step_template: Any, step: Any, document: dict) -> StepPlan:
+def _plan_step(index: int, step_template: Any, step: Any, document: dict[str, Any]) -> StepPlan:
     space = step.parameterSpace
     return StepPlan(
         index=index,
@@ -356,7 +357,7 @@ def _plan_step(index: int, step_template: Any, step: Any, document: dict) -> Ste
     )
 
 
-def _host_requirements(requirements: Any) -> dict | None:
+def _host_requirements(requirements: Any) -> dict[str, Any] | None:
     if requirements is None:
         return None
     amounts = [{"name": a.name, **{bound: float(getattr(a, bound)) for bound in ("min", "max")
@@ -368,7 +369,7 @@ def _host_requirements(requirements: Any) -> dict | None:
     return {"amounts": amounts, "attributes": attributes}
 
 
-def _parameter_space(space: Any) -> dict | None:
+def _parameter_space(space: Any) -> dict[str, Any] | None:
     if space is None:
         return None
     parameters = []

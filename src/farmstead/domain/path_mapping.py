@@ -11,6 +11,7 @@ Must not: read anything; callers hand in the profiles' `os_family` and `file_sys
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def path_format(os_family: str) -> str:
@@ -18,8 +19,8 @@ def path_format(os_family: str) -> str:
     return "windows" if os_family == "WINDOWS" else "posix"
 
 
-def rules(source_os_family: str, source_locations: Iterable[dict],
-          destination_os_family: str, destination_locations: Iterable[dict]) -> list[dict[str, str]]:
+def rules(source_os_family: str, source_locations: Iterable[dict[str, Any]],
+          destination_os_family: str, destination_locations: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     destination_by_name = {location["name"]: location["path"] for location in destination_locations}
     source_format = path_format(source_os_family)
     same_format = source_format == path_format(destination_os_family)

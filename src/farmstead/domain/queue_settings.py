@@ -7,7 +7,7 @@ Must not: touch storage or HTTP (problems are returned as (field, message) pairs
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: "If not specified, the queue defaults to the priorityFifo scheduling configuration." (model)
@@ -29,7 +29,7 @@ def effective_job_run_as_user(configured: dict[str, Any] | None) -> dict[str, An
     return configured if configured else {"runAs": "WORKER_AGENT_USER"}
 
 
-def job_run_as_user_problems(value: dict[str, Any] | None, member: str = "jobRunAsUser") -> list[Problem]:
+def job_run_as_user_problems(value: Mapping[str, Any] | None, member: str = "jobRunAsUser") -> list[Problem]:
     """A queue-configured user must name the user: POSIX, Windows, or both."""
     if not value or value.get("runAs") != "QUEUE_CONFIGURED_USER":
         return []

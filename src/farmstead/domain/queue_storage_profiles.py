@@ -7,6 +7,7 @@ Must not: touch storage or HTTP (problems are returned as (field, message) pairs
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: The model caps fileSystemLocations at 20 entries.
@@ -15,7 +16,7 @@ MAX_LOCATIONS = 20
 Problem = tuple[str, str]
 
 
-def location_problems(locations: list[dict[str, Any]], member: str) -> list[Problem]:
+def location_problems(locations: Sequence[Mapping[str, Any]], member: str) -> list[Problem]:
     """Location names identify a location (queues require them by name, jobs map paths by them): no repeats."""
     seen: set[str] = set()
     repeated: list[str] = []
@@ -29,8 +30,8 @@ def location_problems(locations: list[dict[str, Any]], member: str) -> list[Prob
     return []
 
 
-def edit_locations(current: list[dict[str, Any]], to_add: list[dict[str, Any]] | None,
-                   to_remove: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], list[Problem]]:
+def edit_locations(current: Sequence[Mapping[str, Any]], to_add: Sequence[Mapping[str, Any]] | None,
+                   to_remove: Sequence[Mapping[str, Any]] | None) -> tuple[list[Mapping[str, Any]], list[Problem]]:
     """Remove by name first, then add: one call can replace a location by removing and re-adding its name.
 
     Removing a name the profile does not hold is refused (the caller described a location that is not
@@ -44,18 +45,18 @@ def edit_locations(current: list[dict[str, Any]], to_add: list[dict[str, Any]] |
         problems.append(("fileSystemLocationsToRemove",
                          f"The storage profile has no file system location named {', '.join(missing)}."))
     if problems:
-        return current, problems
+        return list(current), problems
     removed = {location["name"] for location in to_remove}
     kept = [location for location in current if location["name"] not in removed]
     kept_names = {location["name"] for location in kept}
     clashing = [location["name"] for location in to_add if location["name"] in kept_names]
     if clashing:
-        return current, [("fileSystemLocationsToAdd",
-                          f"The storage profile already has a file system location named {', '.join(clashing)}.")]
+        return list(current), [("fileSystemLocationsToAdd",
+                                f"The storage profile already has a file system location named {', '.join(clashing)}.")]
     result = kept + [dict(location) for location in to_add]
     if len(result) > MAX_LOCATIONS:
-        return current, [("fileSystemLocationsToAdd",
-                          f"The storage profile would hold {len(result)} locations; "
+        return list(current), [("fileSystemLocationsToAdd",
+                                f"The storage profile would hold {len(result)} locations; "
                           f"at most {MAX_LOCATIONS} are allowed.")]
     return result, []
 

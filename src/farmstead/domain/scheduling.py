@@ -7,8 +7,10 @@ scheduling configuration. Must not: query anything; the store found the candidat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from farmstead.domain.host_requirements import worker_satisfies
 
@@ -26,7 +28,7 @@ class Candidate:
     workers_on_job: int
     #: None or -1: no maximum.
     max_worker_count: int | None
-    host_requirements: dict | None
+    host_requirements: dict[str, Any] | None
     #: The job's failed runs so far (retries plus FAILED tasks), for weightedBalanced's error term.
     failed_runs: int
     #: Tasks of the job running now, for weightedBalanced's rendering-task term.
@@ -34,14 +36,15 @@ class Candidate:
     step_index: int = 0
 
 
-def eligible(candidate: Candidate, worker_capabilities: dict | None, limit_amount_names=()) -> bool:
+def eligible(candidate: Candidate, worker_capabilities: dict[str, Any] | None,
+             limit_amount_names: Iterable[str] = ()) -> bool:
     if candidate.max_worker_count not in (None, -1) and candidate.workers_on_job >= candidate.max_worker_count:
         return False
     return worker_satisfies(candidate.host_requirements, worker_capabilities or {"amounts": [], "attributes": []},
                             limit_amount_names=limit_amount_names)
 
 
-def _mode(configuration: dict | None) -> tuple[str, dict]:
+def _mode(configuration: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     configuration = configuration or {"priorityFifo": {}}
     for mode in ("weightedBalanced", "priorityBalanced", "priorityFifo"):
         if mode in configuration:
@@ -49,16 +52,18 @@ def _mode(configuration: dict | None) -> tuple[str, dict]:
     return "priorityFifo", {}
 
 
-def weight(candidate: Candidate, settings: dict, now: datetime, *, current_job_id: str | None = None) -> float:
+def weight(candidate: Candidate, settings: dict[str, Any], now: datetime, *,
+           current_job_id: str | None = None) -> float:
     """weightedBalanced's formula with the model's documented defaults."""
     buffer = settings.get("renderingTaskBuffer", 1) if candidate.job_id == current_job_id else 0
-    return (candidate.priority * settings.get("priorityWeight", 100.0)
+    return float(candidate.priority * settings.get("priorityWeight", 100.0)
             + candidate.failed_runs * settings.get("errorWeight", -10.0)
             + (now - candidate.submitted_at).total_seconds() * settings.get("submissionTimeWeight", 3.0)
             + (candidate.rendering_tasks - buffer) * settings.get("renderingTaskWeight", -100.0))
 
 
-def _key(candidate: Candidate, configuration: dict | None, now: datetime, current_job_id: str | None) -> tuple:
+def _key(candidate: Candidate, configuration: dict[str, Any] | None, now: datetime,
+         current_job_id: str | None) -> tuple[Any, ...]:
     mode, settings = _mode(configuration)
     submitted = candidate.submitted_at.timestamp()
     if mode == "weightedBalanced":
@@ -79,7 +84,8 @@ def _key(candidate: Candidate, configuration: dict | None, now: datetime, curren
     return (0, -candidate.priority, 0, submitted, candidate.step_index, candidate.job_id)
 
 
-def choose(candidates: list[Candidate], *, worker_capabilities: dict | None, scheduling: dict[str, dict | None],
+def choose(candidates: list[Candidate], *, worker_capabilities: dict[str, Any] | None,
+           scheduling: dict[str, dict[str, Any] | None],
            now: datetime, current_job_id: str | None = None,
            limit_amount_names: dict[str, list[str]] | None = None) -> list[Candidate]:
     """Eligible candidates, best first. Queues keep their own rule; across queues the keys compare as

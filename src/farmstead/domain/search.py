@@ -186,19 +186,24 @@ class SearchQuery:
     order: tuple[Order, ...]
 
 
+#: (member path, what is wrong with it), collected over the whole query before it is refused.
+Problems = list[tuple[str, str]]
+
+
 class SearchRefused(Exception):
     """The search names fields, operators or values this resource does not support."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: Problems) -> None:
         super().__init__("; ".join(f"{name}: {message}" for name, message in problems))
         self.problems = problems
 
 
 # --- parsing -----------------------------------------------------------------------------------------
 
-def parse(resource: Resource, filter_expressions: dict | None, sort_expressions: list | None) -> SearchQuery:
+def parse(resource: Resource, filter_expressions: dict[str, Any] | None,
+          sort_expressions: list[dict[str, Any]] | None) -> SearchQuery:
     """The query these (model-validated) inputs describe; raises SearchRefused naming every problem."""
-    problems: list[tuple[str, str]] = []
+    problems: Problems = []
     where = None
     if filter_expressions is not None:
         where = _group(resource, filter_expressions, "filterExpressions", problems)
@@ -221,11 +226,12 @@ def field_named(resource: Resource, name: str) -> Field | None:
     return VOCABULARY[resource].get(canonical)
 
 
-def _group(resource: Resource, group: dict, path: str, problems: list) -> Group:
-    members = []
+def _group(resource: Resource, group: dict[str, Any], path: str, problems: Problems) -> Group:
+    members: list[Condition] = []
     for i, expression in enumerate(group["filters"]):
         (kind, body), = expression.items()  # the protocol already checked it is a one-member union
         member_path = f"{path}.filters[{i}].{kind}"
+        condition: Condition | None
         if kind == "groupFilter":
             condition = _group(resource, body, member_path, problems)
         elif kind == "searchTermFilter":
@@ -239,7 +245,7 @@ def _group(resource: Resource, group: dict, path: str, problems: list) -> Group:
     return Group(group["operator"], tuple(members))
 
 
-def _field_test(resource: Resource, kind: str, body: dict, path: str, problems: list) -> FieldTest | None:
+def _field_test(resource: Resource, kind: str, body: dict[str, Any], path: str, problems: Problems) -> FieldTest | None:
     field = field_named(resource, body["name"])
     if field is None:
         problems.append((f"{path}.name", _unknown_field(resource, body["name"])))
@@ -272,7 +278,7 @@ def _field_test(resource: Resource, kind: str, body: dict, path: str, problems: 
     return FieldTest(field.name, operator, tuple(values))
 
 
-def _field_value(field: Field, value: str, path: str, problems: list) -> Any:
+def _field_value(field: Field, value: str, path: str, problems: Problems) -> Any:
     if field.kind is Kind.STATUS and value not in field.allowed:
         problems.append((path, f"{value!r} is not a {field.name} value; one of {', '.join(field.allowed)}"))
         return None
@@ -284,7 +290,7 @@ def _field_value(field: Field, value: str, path: str, problems: list) -> Any:
     return value
 
 
-def _term(body: dict, path: str, problems: list) -> TermTest | None:
+def _term(body: dict[str, Any], path: str, problems: Problems) -> TermTest | None:
     term = body["searchTerm"]
     if body.get("matchType", "FUZZY_MATCH") == "CONTAINS":
         return TermTest((term.lower(),))
@@ -295,7 +301,7 @@ def _term(body: dict, path: str, problems: list) -> TermTest | None:
     return TermTest(words)
 
 
-def _parameter_test(resource: Resource, body: dict, path: str, problems: list) -> ParameterTest | None:
+def _parameter_test(resource: Resource, body: dict[str, Any], path: str, problems: Problems) -> ParameterTest | None:
     name = _parameter_name(resource, body["name"], f"{path}.name", problems)
     operator = body["operator"]
     if operator not in _OPERATORS["parameterFilter"]:
@@ -309,7 +315,7 @@ def _parameter_test(resource: Resource, body: dict, path: str, problems: list) -
     return ParameterTest(name, operator, value, number)
 
 
-def _parameter_name(resource: Resource, written: str, path: str, problems: list) -> str | None:
+def _parameter_name(resource: Resource, written: str, path: str, problems: Problems) -> str | None:
     prefix = PARAMETER_PREFIXES.get(resource)
     if prefix is None:
         problems.append((path, f"Search{resource.value.capitalize()} has no parameters to filter or sort on"))
@@ -322,7 +328,7 @@ def _parameter_name(resource: Resource, written: str, path: str, problems: list)
     return name
 
 
-def _order(resource: Resource, expression: dict, path: str, problems: list) -> Order | None:
+def _order(resource: Resource, expression: dict[str, Any], path: str, problems: Problems) -> Order | None:
     (kind, body), = expression.items()
     path = f"{path}.{kind}"
     if kind == "userJobsFirst":

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 GROUP_FIELDS = ("QUEUE_ID", "FLEET_ID", "JOB_ID", "USER_ID", "USAGE_TYPE", "INSTANCE_TYPE", "LICENSE_PRODUCT")
 #: Reported beside a grouping field without splitting its groups (a job has one name).
@@ -136,7 +137,7 @@ def aggregate(usages: Iterable[Usage], *, start: datetime, end: datetime, now: d
     bucket_starts = [b[0] for b in buckets]
     fields = _key_fields(group_by)
     wanted = tuple(dict.fromkeys(statistics))
-    runtimes: dict[tuple[int, tuple], list[float]] = {}
+    runtimes: dict[tuple[int, tuple[Any, ...]], list[float]] = {}
     for usage in usages:
         ended = usage.ended_at if usage.ended_at is not None else max(now, usage.started_at)
         begin, finish = max(usage.started_at, start), min(ended, end)

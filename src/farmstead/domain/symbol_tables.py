@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from openjd.model import DecodeValidationError, create_job_with_symbol_tables
 
@@ -29,14 +30,14 @@ class SymbolTables:
     """Each step's scope by step name, for the step and its step environments."""
 
 
-def uses_expr(template: dict) -> bool:
+def uses_expr(template: dict[str, Any]) -> bool:
     """Only EXPR templates get tables: without the extension there is no `let` and no `Job.Name`,
     and older agents reject the member."""
     return EXPR in (template.get("extensions") or [])
 
 
-def resolved_tables(template: dict, parameters: dict[str, dict],
-                    queue_environment_templates: Iterable[dict] = ()) -> SymbolTables:
+def resolved_tables(template: dict[str, Any], parameters: dict[str, dict[str, Any]],
+                    queue_environment_templates: Iterable[dict[str, Any]] = ()) -> SymbolTables:
     """The tables of a job made from `template` with the (stored, already checked) `parameters`."""
     job_template, environments, values = openjd_inputs(template, parameters, queue_environment_templates)
     try:

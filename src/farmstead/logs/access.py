@@ -40,8 +40,8 @@ def allowed(ctx: LogsContext, log_group_name: str, needed: str | None) -> bool:
     owner = log_names.deadline_resource(log_group_name)
     if needed is None or owner is None:
         return False
-    level = highest_level(ctx.conn, ctx.caller, [owner.farm_id, owner.resource_id], owner.farm_id)
-    return level_at_least(level, needed)
+    held = highest_level(ctx.conn, ctx.caller, [owner.farm_id, owner.resource_id], owner.farm_id)
+    return level_at_least(held, needed)
 
 
 def require(ctx: LogsContext, log_group_name: str, needed: str | None, log_stream_name: str | None = None) -> None:

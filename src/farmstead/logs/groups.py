@@ -64,7 +64,7 @@ def describe_log_groups(ctx: LogsContext, params: dict) -> dict:
     after = decode_token(ctx, params["nextToken"], bound) if "nextToken" in params else None
 
     readable = access.ReadableGroups(ctx)
-    rows = []
+    rows: list[Any] = []  # the store's rows
     while len(rows) <= limit:
         chunk = store.group_page(ctx.conn, after=after, limit=_SCAN_CHUNK, prefix=prefix, contains=pattern,
                                  classes=classes, names=names)

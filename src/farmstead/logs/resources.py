@@ -33,10 +33,10 @@ def group_name(ctx: LogsContext, params: dict[str, Any]) -> str | None:
     name, identifier = params.get("logGroupName"), params.get("logGroupIdentifier")
     if name is not None and identifier is not None:
         raise invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
-    if name is None and identifier is None:
-        raise invalid("Either logGroupName or logGroupIdentifier must be specified.")
     if name is not None:
         return name
+    if identifier is None:
+        raise invalid("Either logGroupName or logGroupIdentifier must be specified.")
     return log_names.name_from_identifier(identifier, ctx.settings.region, ctx.settings.account_id)
 
 

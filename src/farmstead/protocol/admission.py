@@ -26,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class Kind(Enum):
@@ -69,7 +71,7 @@ class Refused(Exception):
 class Admission:
     """The counters of one server process. Used from the event loop only (no locking)."""
 
-    def __init__(self, limits: Limits, clock=time.monotonic) -> None:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
         self.in_flight = 0
@@ -122,14 +124,14 @@ class Admission:
                 del self._per_caller[ticket.caller]
 
 
-def access_key_of(scope) -> str:
+def access_key_of(scope: Mapping[str, Any]) -> str:
     """The access key a request names (Authorization's Credential=, or a presigned query's
     X-Amz-Credential), unverified; "" for an unsigned request (they share one caller's share)."""
     for name, value in scope["headers"]:
         if name == b"authorization" or name.lower() == b"authorization":
             found = _CREDENTIAL.search(value.decode("latin-1"))
             return found.group(1) if found else ""
-    query = scope.get("query_string", b"")
+    query: bytes = scope.get("query_string", b"")
     if b"X-Amz-Credential=" in query:
         start = query.index(b"X-Amz-Credential=") + len(b"X-Amz-Credential=")
         return query[start:].split(b"&", 1)[0].split(b"%2F", 1)[0].split(b"/", 1)[0].decode("latin-1")

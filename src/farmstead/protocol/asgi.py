@@ -13,18 +13,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
-from farmstead.protocol.admission import Kind, Refused, access_key_of
+from farmstead.protocol.admission import Admission, Kind, Refused, access_key_of
 
-Answer = tuple[int, list, bytes]
+# The ASGI interface as the server hands it to an app (the spec's names, without importing Starlette).
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+#: (status, headers, payload): what a pipeline's `handle` answers.
+Answer = tuple[int, Headers, bytes]
 
 
 class BodyTooLarge(Exception):
     """The request body is (or declares itself) longer than the route accepts."""
 
 
-def declared_length(scope) -> int | None:
+def declared_length(scope: Scope) -> int | None:
     """The Content-Length header as a number; None when absent (a chunked body) or unreadable."""
     for name, value in scope["headers"]:
         if name.lower() == b"content-length":
@@ -35,7 +43,7 @@ def declared_length(scope) -> int | None:
     return None
 
 
-async def read_body(scope, receive, limit: int) -> bytes:
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body, or BodyTooLarge as soon as it is known to exceed `limit` bytes.
 
     A declared length is judged before reading anything; a chunked body is counted as it arrives
@@ -44,7 +52,7 @@ async def read_body(scope, receive, limit: int) -> bytes:
     declared = declared_length(scope)
     if declared is not None and declared > limit:
         raise BodyTooLarge(f"{declared} bytes declared")
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     more = True
     while more:
@@ -60,12 +68,12 @@ async def read_body(scope, receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def bounded_receive(scope, receive, limit: int, refuse: Callable[[], Exception]):
+def bounded_receive(scope: Scope, receive: Receive, limit: int, refuse: Callable[[], Exception]) -> Receive:
     """`receive` for an app that reads the body itself (the web monitor): `refuse()` is raised once
     more than `limit` bytes have arrived, before they are handed on."""
     received = 0
 
-    async def bounded():
+    async def bounded() -> Message:
         nonlocal received
         message = await receive()
         if message["type"] == "http.request":
@@ -77,7 +85,7 @@ def bounded_receive(scope, receive, limit: int, refuse: Callable[[], Exception])
     return bounded
 
 
-async def serve(scope, receive, send, handle: Callable[[bytes, str], Answer], *, max_body: int,
+async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[bytes, str], Answer], *, max_body: int,
                 too_large: Callable[[str], Answer], in_thread: bool = False) -> None:
     """Read the body (at most `max_body` bytes), answer with `handle(body, request_id)`, stamped with
     the request id and length.
@@ -102,7 +110,8 @@ async def serve(scope, receive, send, handle: Callable[[bytes, str], Answer], *,
     await send_answer(send, request_id, status, headers, payload)
 
 
-async def admitted(scope, send, admission, kind, serve_request, refuse: Callable[[str, str, int], Answer]) -> None:
+async def admitted(scope: Scope, send: Send, admission: Admission | None, kind: Kind,
+                   serve_request: Callable[[], Awaitable[None]], refuse: Callable[[str, str, int], Answer]) -> None:
     """Run `serve_request()` inside admission control (protocol/admission.py), or answer
     `refuse(request_id, message, retry_after_seconds)` at once, without reading the body."""
     if admission is None or not admission.enabled:
@@ -126,20 +135,20 @@ async def admitted(scope, send, admission, kind, serve_request, refuse: Callable
         admission.leave(ticket)
 
 
-async def _send_refusal(send, refuse, refusal) -> None:
+async def _send_refusal(send: Send, refuse: Callable[[str, str, int], Answer], refusal: Refused) -> None:
     request_id = str(uuid.uuid4())
     status, headers, payload = refuse(request_id, refusal.message, refusal.retry_after_seconds)
     await send_answer(send, request_id, status, headers, payload)
 
 
-async def send_answer(send, request_id: str, status: int, headers: list, payload: bytes) -> None:
+async def send_answer(send: Send, request_id: str, status: int, headers: Headers, payload: bytes) -> None:
     headers.append((b"x-amzn-requestid", request_id.encode()))
     headers.append((b"content-length", str(len(payload)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
-def request_parts(scope) -> tuple[str, str, dict[str, str]]:
+def request_parts(scope: Scope) -> tuple[str, str, dict[str, str]]:
     """(raw path, query string, headers by lower-case name) as signature checks and parsing read them.
 
     A header sent more than once is joined with commas, as SigV4 canonicalizes it.

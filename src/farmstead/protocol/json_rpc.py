@@ -23,7 +23,7 @@ from typing import Any
 
 import botocore.session
 import orjson
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from farmstead.protocol import asgi, parsing
 from farmstead.protocol.admission import Admission, Kind
@@ -92,6 +92,7 @@ class JsonRpcPipeline:
         self._execute = execute
         # Only implemented operations are parsed or validated: anything else is an unknown target.
         self._implemented = frozenset(implemented)
+        self._input_shapes = {name: _input_shape(self.service.model.operation_model(name)) for name in implemented}
         self._validation_error_code = validation_error_code  # CloudWatch Logs: InvalidParameterException
         self._internal_error_code = internal_error_code
         self._admission = admission
@@ -103,7 +104,7 @@ class JsonRpcPipeline:
         """Whether an X-Amz-Target value is addressed to this service (known operation or not)."""
         return target.startswith(self.service.target_prefix + ".")
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         async def serve_request() -> None:
             await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
                              max_body=MAX_BODY_BYTES, too_large=self._too_large)
@@ -117,16 +118,17 @@ class JsonRpcPipeline:
         return self._error(self._validation_error_code,
                            f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", {})
 
-    def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
+    def handle(self, scope: asgi.Scope, body: bytes, request_id: str) -> asgi.Answer:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
             name, op = self._operation(scope["method"], raw_path, headers.get("x-amz-target", ""))
+            shape = self._input_shapes[name]
             params = _decode(body)
-            errors = [e for e in validate(op.input_shape, params) if e.message != "Unknown member"]
+            errors = [e for e in validate(shape, params) if e.message != "Unknown member"]
             if errors:
                 raise self._invalid(errors)
-            params = parsing.coerce_timestamps(op.input_shape, params)
+            params = parsing.coerce_timestamps(shape, params)
             output = self._execute(name, principal, params, request_id)
             wire = _to_wire(output or {})
             if self._strict_output and op.output_shape is not None:
@@ -166,11 +168,11 @@ class JsonRpcPipeline:
         return ServiceError(self._validation_error_code,
                             f"{count} validation error{'s' if count > 1 else ''} detected: {detail}")
 
-    def _unavailable(self, message: str, retry_after_seconds: int) -> tuple[int, list, bytes]:
+    def _unavailable(self, message: str, retry_after_seconds: int) -> asgi.Answer:
         """ThrottlingException (botocore retries it by its code) with Retry-After."""
         return self._error("ThrottlingException", message, {"retryAfterSeconds": retry_after_seconds})
 
-    def _error(self, code: str, message: str, members: dict[str, Any]) -> tuple[int, list, bytes]:
+    def _error(self, code: str, message: str, members: dict[str, Any]) -> asgi.Answer:
         members = dict(members)
         retry_after = members.pop("retryAfterSeconds", None)  # a header, as the REST protocols send it
         body = {"__type": code, "message": message, **members}
@@ -180,10 +182,16 @@ class JsonRpcPipeline:
         return self.service.error_status(code), headers, orjson.dumps(_to_wire(body))
 
 
-def _target_of(scope) -> str:
+def _input_shape(op: OperationModel) -> StructureShape:
+    if op.input_shape is None:  # validation needs one; every operation of the json models served has one
+        raise ValueError(f"operation {op.name} has no input shape")
+    return op.input_shape
+
+
+def _target_of(scope: asgi.Scope) -> str:
     for name, value in scope["headers"]:
         if name.lower() == b"x-amz-target":
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return ""
 
 

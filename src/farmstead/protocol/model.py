@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 SERVICE_NAME = "deadline"
 API_VERSION = "2023-10-12"
@@ -22,15 +23,18 @@ def service_model() -> ServiceModel:
 
 
 @functools.cache
-def paginators() -> dict[str, dict]:
+def paginators() -> dict[str, dict[str, Any]]:
     loader = botocore.session.get_session().get_component("data_loader")
-    return loader.load_service_model(SERVICE_NAME, "paginators-1", API_VERSION)["pagination"]
+    pagination: dict[str, dict[str, Any]] = loader.load_service_model(SERVICE_NAME, "paginators-1",
+                                                                       API_VERSION)["pagination"]
+    return pagination
 
 
 @functools.cache
-def waiters() -> dict[str, dict]:
+def waiters() -> dict[str, dict[str, Any]]:
     loader = botocore.session.get_session().get_component("data_loader")
-    return loader.load_service_model(SERVICE_NAME, "waiters-2", API_VERSION)["waiters"]
+    found: dict[str, dict[str, Any]] = loader.load_service_model(SERVICE_NAME, "waiters-2", API_VERSION)["waiters"]
+    return found
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class OperationInfo:
 
     name: str
     model: OperationModel
+    #: The model's input shape (every deadline operation has one; see operations()).
+    input_shape: StructureShape
+    output_shape: StructureShape | None
     method: str
     uri_template: str
     success_status: int
@@ -52,12 +59,22 @@ def operations() -> dict[str, OperationInfo]:
     index: dict[str, OperationInfo] = {}
     for name in model.operation_names:
         op = model.operation_model(name)
+        if op.input_shape is None:  # parsing and validation need one: a model without it is not this API
+            raise ValueError(f"{SERVICE_NAME} operation {name} has no input shape")
         index[name] = OperationInfo(
             name=name,
             model=op,
+            input_shape=op.input_shape,
+            output_shape=op.output_shape,
             method=op.http["method"],
             uri_template=op.http["requestUri"],
             success_status=int(op.http.get("responseCode", 200)),
-            worker_call=(op.endpoint or {}).get("hostPrefix", "").startswith("scheduling."),
+            worker_call=_host_prefix(op).startswith("scheduling."),
         )
     return index
+
+
+def _host_prefix(op: OperationModel) -> str:
+    # The model's `endpoint` is {"hostPrefix": "scheduling."}; botocore-stubs types it as a str.
+    endpoint: Any = op.endpoint
+    return str((endpoint or {}).get("hostPrefix", ""))

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from farmstead.protocol.errors import validation_error
+from farmstead.protocol.errors import ServiceError, validation_error
 
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 DEFAULT_MAX_RESULTS = 100
@@ -50,7 +50,7 @@ class TokenCodec:
         return position
 
 
-def _invalid():
+def _invalid() -> ServiceError:
     return validation_error("The pagination token is invalid.",
                             [{"name": "nextToken", "message": "Invalid pagination token"}])
 

@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from botocore.model import OperationModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from farmstead.protocol.errors import validation_error
 from farmstead.protocol.validation import FieldError
 
 
 @functools.cache
-def _layout(op: OperationModel) -> tuple[dict, dict, dict, dict]:
+def _layout(op: OperationModel) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
     """Members of the input by location: (uri label -> member, query key -> member, header -> member,
     json key -> member)."""
     uri: dict[str, str] = {}
@@ -52,6 +52,8 @@ def parse_request(op: OperationModel, labels: dict[str, str], query_string: str,
     shape = op.input_shape
     params: dict[str, Any] = {}
     errors: list[FieldError] = []
+    if shape is None:  # an operation without input reads none (every deadline operation has one)
+        return params, errors
 
     if body_members and body:
         try:
@@ -63,7 +65,7 @@ def parse_request(op: OperationModel, labels: dict[str, str], query_string: str,
         for key, value in decoded.items():
             if value is not None:
                 # Unknown keys keep their wire name so validation reports them as unknown members.
-                params[body_members.get(key, key)] = value
+                params[body_members[key] if key in body_members else key] = value
 
     for label, value in labels.items():
         name = uri_members.get(label)
@@ -79,7 +81,7 @@ def parse_request(op: OperationModel, labels: dict[str, str], query_string: str,
             if name is None:
                 continue  # AWS ignores query parameters it does not model (signing ones, cache busters)
             member = shape.members[name]
-            if member.type_name == "list":
+            if isinstance(member, ListShape):
                 params[name] = [_convert(member.member, v, name, errors) for v in values]
             else:
                 params[name] = _convert(member, values[-1], name, errors)
@@ -133,9 +135,9 @@ def _walk_has_timestamp(shape: Shape, seen: set[str]) -> bool:
     seen.add(shape.name)
     if isinstance(shape, StructureShape):
         return any(_walk_has_timestamp(m, seen) for m in shape.members.values())
-    if shape.type_name == "list":
+    if isinstance(shape, ListShape):
         return _walk_has_timestamp(shape.member, seen)
-    if shape.type_name == "map":
+    if isinstance(shape, MapShape):
         return _walk_has_timestamp(shape.value, seen)
     return False
 
@@ -147,10 +149,10 @@ def coerce_timestamps(shape: Shape, value: Any) -> Any:
     kind = shape.type_name
     if kind == "timestamp":
         return value if isinstance(value, datetime) else parse_timestamp(value)
-    if kind == "structure":
+    if isinstance(shape, StructureShape):
         return {k: coerce_timestamps(shape.members[k], v) if k in shape.members else v for k, v in value.items()}
-    if kind == "list":
+    if isinstance(shape, ListShape):
         return [coerce_timestamps(shape.member, v) for v in value]
-    if kind == "map":
+    if isinstance(shape, MapShape):
         return {k: coerce_timestamps(shape.value, v) for k, v in value.items()}
     return value

@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from botocore.model import StructureShape
+
 from farmstead.protocol import asgi, parsing, serialization
 from farmstead.protocol.admission import Admission, Kind
 from farmstead.protocol.errors import ServiceError, Unavailable, throttled, validation_error
@@ -25,6 +27,9 @@ log = logging.getLogger("farmstead.api")
 
 Authenticate = Callable[[IncomingRequest], Any]
 Execute = Callable[[OperationInfo, Any, dict[str, Any], str], dict[str, Any] | None]
+
+#: An operation and its URI labels, as the router matched them.
+Route = tuple[OperationInfo, dict[str, str]]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 characters
 
@@ -42,32 +47,39 @@ class ApiPipeline:
         # Tests turn this on: every response is validated against the model's output shape.
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
-    async def __call__(self, scope, receive, send) -> None:
-        info = self._route(scope)
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
+        # Routed once, before the body is read: the operation decides admission's class and whether
+        # the request runs in a thread, and `handle` reuses the match.
+        route = self._route(scope)
+        info = route[0] if route is not None else None
         in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
 
         async def serve_request() -> None:
-            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
+            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id, route),
                              max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread)
 
         kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
         await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
 
-    def _route(self, scope) -> OperationInfo | None:
+    def _route(self, scope: asgi.Scope) -> Route | None:
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         try:
-            return self._router.match(scope["method"], raw_path.split("?", 1)[0])[0]
+            return self._router.match(scope["method"], raw_path.split("?", 1)[0])
         except (RouteNotFound, MethodNotAllowed):
             return None
 
-    def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
+    def handle(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> asgi.Answer:
+        """The answer to one request whose body is read; `route` is its match (None: no operation has it)."""
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))
-            info, labels = self._match(scope["method"], raw_path.split("?", 1)[0])
+            if route is None:  # known only now: the caller is told who they are not before what does not exist
+                raise ServiceError("UnknownOperationException",
+                                   f"No operation matches {scope['method']} {raw_path.split('?', 1)[0]}.")
+            info, labels = route
             params, errors = parsing.parse_request(info.model, labels, query_string, headers, body)
-            shape = info.model.input_shape
+            shape = info.input_shape
             converted_badly = {e.name for e in errors}
             errors += [e for e in validate(shape, params) if e.name not in converted_badly]
             if errors:
@@ -76,8 +88,8 @@ class ApiPipeline:
                     [{"name": e.name, "message": e.message} for e in errors])
             params = parsing.coerce_timestamps(shape, params)
             output = self._execute(info, principal, params, request_id)
-            if self._strict_output and info.model.output_shape is not None:
-                self._check_output(info, output)
+            if self._strict_output and info.output_shape is not None:
+                self._check_output(info.name, info.output_shape, output)
             return serialization.success(info, output)
         except ServiceError as err:
             return serialization.error(err)
@@ -90,19 +102,13 @@ class ApiPipeline:
             return serialization.error(
                 ServiceError("InternalServerErrorException", f"Internal server error (request {request_id})."))
 
-    def _match(self, method: str, path: str) -> tuple[OperationInfo, dict[str, str]]:
-        try:
-            return self._router.match(method, path)
-        except (RouteNotFound, MethodNotAllowed):
-            raise ServiceError("UnknownOperationException", f"No operation matches {method} {path}.") from None
-
-    def _check_output(self, info: OperationInfo, output: dict[str, Any] | None) -> None:
+    def _check_output(self, name: str, shape: StructureShape, output: dict[str, Any] | None) -> None:
         import orjson
 
         wire = orjson.loads(serialization.encode_json(output or {}))
-        problems = validate(info.model.output_shape, wire)
+        problems = validate(shape, wire)
         if problems:
-            raise RuntimeError(f"{info.name} answered outside its output shape: {problems}")
+            raise RuntimeError(f"{name} answered outside its output shape: {problems}")
 
 
 def _refused(_request_id: str, message: str, retry_after_seconds: int) -> asgi.Answer:

@@ -28,7 +28,7 @@ _FORM = "application/x-www-form-urlencoded"
 Action = Callable[[Any, dict[str, str]], dict[str, str]]
 
 
-def is_query_request(scope) -> bool:
+def is_query_request(scope: asgi.Scope) -> bool:
     """A form POST to / with no X-Amz-Target: what botocore sends for query-protocol services."""
     if scope["method"] != "POST" or scope["path"] != "/":
         return False
@@ -48,7 +48,7 @@ class QueryPipeline:
         self._actions = dict(actions)
         self._admission = admission
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         async def serve_request() -> None:
             await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id),
                              max_body=MAX_BODY_BYTES, too_large=self._too_large)
@@ -65,7 +65,7 @@ class QueryPipeline:
         return self._error(400, "SerializationException",
                            f"Request body is too large: the limit is {MAX_BODY_BYTES} bytes.", request_id)
 
-    def handle(self, scope, body: bytes, request_id: str) -> tuple[int, list, bytes]:
+    def handle(self, scope: asgi.Scope, body: bytes, request_id: str) -> asgi.Answer:
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             caller = self._authenticate(IncomingRequest(scope["method"], raw_path, query_string, headers, body))
@@ -84,14 +84,14 @@ class QueryPipeline:
         except ServiceError as err:
             return self._error(err.status, err.code, err.message, request_id)
         except Unavailable as err:
-            status, headers, body = self._error(503, "ServiceUnavailable", err.message, request_id)
-            headers.append((b"retry-after", str(err.retry_after_seconds).encode()))
-            return status, headers, body
+            status, answer_headers, payload = self._error(503, "ServiceUnavailable", err.message, request_id)
+            answer_headers.append((b"retry-after", str(err.retry_after_seconds).encode()))
+            return status, answer_headers, payload
         except Exception:
             log.exception("internal error %s", request_id)
             return self._error(500, "InternalFailure", f"Internal server error (request {request_id}).", request_id)
 
-    def _error(self, status: int, code: str, message: str, request_id: str) -> tuple[int, list, bytes]:
+    def _error(self, status: int, code: str, message: str, request_id: str) -> asgi.Answer:
         kind = "Receiver" if status >= 500 else "Sender"
         xml = (f'<ErrorResponse xmlns="{self._namespace}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
                f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")

@@ -125,9 +125,10 @@ def verify(
 
     credential = lookup(claim.access_key)
     wanted = credential.session_token if credential else None
+    token = claim.token
     # A token on a long-term key is refused too, as AWS does: it is not the credential it names.
-    if credential is None or (wanted is None) != (claim.token is None) or (
-        wanted is not None and not hmac.compare_digest(wanted.encode(), claim.token.encode())
+    if credential is None or (wanted is None) != (token is None) or (
+        wanted is not None and token is not None and not hmac.compare_digest(wanted.encode(), token.encode())
     ):
         raise SignatureError("UnrecognizedClientException", _BAD_TOKEN)
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
@@ -196,7 +197,7 @@ def _claim_from_header(authorization: str, headers: Mapping[str, str]) -> _Claim
     if amz_date is None:
         problems.append("Authorization header requires existence of either a 'X-Amz-Date' or"
                         " a 'Date' header.")
-    if problems:
+    if problems or amz_date is None:  # a missing date is among the problems
         raise _incomplete(" ".join(problems) + f" Authorization={authorization}")
     return _Claim(
         *_split_credential(fields["Credential"]), fields["SignedHeaders"], fields["Signature"],
@@ -223,11 +224,12 @@ def _claim_from_query(raw_pairs: list[tuple[str, str]], headers: Mapping[str, st
         )
     if params["X-Amz-Algorithm"] != ALGORITHM:
         raise _incomplete(f"Unsupported AWS 'algorithm': '{params['X-Amz-Algorithm']}'.")
-    expires = params.get("X-Amz-Expires")
-    if expires is not None:
-        if not (expires.isascii() and expires.isdigit()) or int(expires) > MAX_PRESIGN_SECONDS:
+    expires_text = params.get("X-Amz-Expires")
+    expires = None
+    if expires_text is not None:
+        if not (expires_text.isascii() and expires_text.isdigit()) or int(expires_text) > MAX_PRESIGN_SECONDS:
             raise _incomplete(f"X-Amz-Expires must be whole seconds up to {MAX_PRESIGN_SECONDS}.")
-        expires = int(expires)
+        expires = int(expires_text)
     amz_date = params["X-Amz-Date"]
     token = params.get("X-Amz-Security-Token", headers.get("x-amz-security-token"))
     return _Claim(

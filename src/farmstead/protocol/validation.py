@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.model import Shape, StructureShape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 MAX_ERRORS = 50
 # Only recursive shapes (search filter groups) can nest without bound; cap the walk so a
@@ -152,7 +152,8 @@ class _Node:
         raise NotImplementedError
 
 
-def _bounds(errs, path, size, lo, hi, what, subject="Member"):
+def _bounds(errs: list[FieldError], path: str, size: float, lo: float | None, hi: float | None, what: str,
+            subject: str = "Member") -> None:
     # `not (lo <= size)` rather than `size < lo`, so NaN fails a bounded range.
     if lo is not None and not lo <= size:
         _add(errs, path, f"{subject} must have {what} greater than or equal to {lo}")
@@ -163,14 +164,14 @@ def _bounds(errs, path, size, lo, hi, what, subject="Member"):
 class _String(_Node):
     __slots__ = ("lo", "hi", "source", "regex", "enum", "enum_text")
 
-    def __init__(self, md: dict):
+    def __init__(self, md: dict[str, Any]) -> None:
         self.lo, self.hi = md.get("min"), md.get("max")
         self.source = md.get("pattern")
         self.regex = compile_pattern(self.source) if self.source is not None else None
         self.enum = frozenset(md.get("enum", ()))
         self.enum_text = "[" + ", ".join(md.get("enum", ())) + "]"
 
-    def check(self, v, path, errs, depth, subject="Member"):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int, subject: str = "Member") -> None:
         if not isinstance(v, str):
             _add(errs, path, "Expected string")
             return
@@ -188,13 +189,13 @@ class _String(_Node):
 class _Number(_Node):
     __slots__ = ("integral", "lo", "hi", "expected")
 
-    def __init__(self, kind: str, md: dict):
+    def __init__(self, kind: str, md: dict[str, Any]) -> None:
         self.integral = kind in _NATIVE_RANGE
         native = _NATIVE_RANGE.get(kind, (None, None))
         self.lo, self.hi = md.get("min", native[0]), md.get("max", native[1])
         self.expected = "Expected integer" if self.integral else "Expected number"
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         # bool is an int subclass in Python, but JSON true is never a number.
         if isinstance(v, bool) or not isinstance(v, int if self.integral else (int, float)):
             _add(errs, path, self.expected)
@@ -207,10 +208,10 @@ class _Scalar(_Node):
 
     __slots__ = ("types", "expected")
 
-    def __init__(self, types: tuple, expected: str):
+    def __init__(self, types: type | tuple[type, ...], expected: str) -> None:
         self.types, self.expected = types, expected
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         if not isinstance(v, self.types):
             _add(errs, path, self.expected)
 
@@ -218,7 +219,7 @@ class _Scalar(_Node):
 class _Timestamp(_Node):
     __slots__ = ()
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         if isinstance(v, datetime):
             return
         try:  # accept exactly what the parser can later turn into a datetime
@@ -235,8 +236,11 @@ class _Timestamp(_Node):
 
 class _List(_Node):
     __slots__ = ("lo", "hi", "member")
+    lo: int | None
+    hi: int | None
+    member: _Node
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         if not isinstance(v, list):
             _add(errs, path, "Expected list")
             return
@@ -248,8 +252,12 @@ class _List(_Node):
 
 class _Map(_Node):
     __slots__ = ("lo", "hi", "key", "value")
+    lo: int | None
+    hi: int | None
+    key: _Node
+    value: _Node
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         if not isinstance(v, dict):
             _add(errs, path, "Expected map")
             return
@@ -266,8 +274,11 @@ class _Map(_Node):
 
 class _Struct(_Node):
     __slots__ = ("members", "required", "union")
+    members: dict[str, _Node]
+    required: tuple[str, ...]
+    union: bool
 
-    def check(self, v, path, errs, depth):
+    def check(self, v: Any, path: str, errs: list[FieldError], depth: int) -> None:
         if not isinstance(v, dict):
             _add(errs, path, "Expected structure")
             return
@@ -276,7 +287,7 @@ class _Struct(_Node):
             return
         prefix = f"{path}." if path else ""
         members = self.members
-        present = []
+        present: list[tuple[str, _Node, Any]] = []
         for name, item in v.items():
             node = members.get(name)
             if node is None:
@@ -293,10 +304,11 @@ class _Struct(_Node):
             node.check(item, f"{prefix}{name}", errs, depth + 1)
 
 
-_SCALARS = {"boolean": (bool, "Expected boolean"), "blob": ((str, bytes), "Expected blob")}
+_SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "boolean": (bool, "Expected boolean"), "blob": ((str, bytes), "Expected blob")}
 
 
-def _compile(shape: Shape, memo: dict) -> _Node:
+def _compile(shape: Shape, memo: dict[tuple[str, str], _Node]) -> _Node:
     kind, md = shape.type_name, shape.metadata
     if kind == "string":
         return _String(md)
@@ -313,22 +325,25 @@ def _compile(shape: Shape, memo: dict) -> _Node:
     key = (shape.name, repr(md))
     if key in memo:
         return memo[key]
-    if kind == "structure":
+    node: _Struct | _List | _Map
+    if isinstance(shape, StructureShape):
         node = memo[key] = _Struct()
         node.union = bool(md.get("union"))
         node.members = {name: _compile(m, memo) for name, m in shape.members.items()}
         # Idempotency tokens are filled in by SDKs when omitted; never demand one of a caller.
         node.required = tuple(r for r in shape.required_members
                               if not shape.members[r].metadata.get("idempotencyToken"))
-    elif kind == "list":
+    elif isinstance(shape, ListShape):
         node = memo[key] = _List()
         node.lo, node.hi = md.get("min"), md.get("max")
         node.member = _compile(shape.member, memo)
-    else:
+    elif isinstance(shape, MapShape):
         node = memo[key] = _Map()
         node.lo, node.hi = md.get("min"), md.get("max")
         node.key = _compile(shape.key, memo)
         node.value = _compile(shape.value, memo)
+    else:  # botocore builds each container type as its own Shape class
+        raise TypeError(f"shape {shape.name} is a {kind} but a {type(shape).__name__}")
     return node
 
 
@@ -337,7 +352,7 @@ def _compile(shape: Shape, memo: dict) -> _Node:
 _PLANS: weakref.WeakKeyDictionary[Shape, _Node] = weakref.WeakKeyDictionary()
 
 
-def validate(shape: StructureShape, value: dict) -> list[FieldError]:
+def validate(shape: StructureShape, value: dict[str, Any]) -> list[FieldError]:
     """Every constraint violation of `value` against `shape`, at most MAX_ERRORS; [] if valid."""
     node = _PLANS.get(shape)
     if node is None:

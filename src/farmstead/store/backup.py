@@ -27,6 +27,8 @@ def backup_sqlite(database_url: str, destination: Path) -> Path:
                             f"pg_dump -Fc -f farmstead.dump '{plain}' (docs/operations.md)")
     if destination.exists():
         raise BackupRefused(f"{destination} exists; name a new file")
+    if not url.database or url.database == ":memory:":
+        raise BackupRefused("an in-memory store has nothing to back up")
     source = Path(url.database)
     if not source.exists():
         raise BackupRefused(f"no store at {source}")

@@ -33,7 +33,7 @@ def add(conn: Connection, table: sa.Table, key_column: str, key: str, delta: dic
     """Move the row's counters by a delta; `started_at` is stamped only if the row has none yet.
 
     Returns the row's counters, status and times after the change, or None when nothing changed."""
-    params = {f"d_{count_column_name(s)}": n for s, n in delta.items() if n}
+    params: dict[str, Any] = {f"d_{count_column_name(s)}": n for s, n in delta.items() if n}
     if retries:
         params["d_task_failure_retry_count"] = retries
     if started_at is not None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import counters
 from farmstead.store.paging import keyset_page
+from farmstead.store.rows import existing
 from farmstead.store.schema import jobs
 from farmstead.store.statements import update_by_key
 
@@ -30,12 +31,18 @@ def get_by_id(conn: Connection, job_id: str) -> Row | None:
     return conn.execute(_BY_ID, {"b_job_id": job_id}).first()
 
 
-def lock(conn: Connection, job_id: str) -> Row | None:
-    """The job row, locked for the rest of the transaction on PostgreSQL (SQLite has one writer anyway)."""
+def get_existing(conn: Connection, job_id: str) -> Row:
+    """The row of a job this transaction already knows exists (it read the job, or a row that points at it)."""
+    return existing(get_by_id(conn, job_id), f"job {job_id}")
+
+
+def lock(conn: Connection, job_id: str) -> Row:
+    """The row of a job the transaction knows exists, locked for the rest of the transaction on
+    PostgreSQL (SQLite has one writer anyway)."""
     query = sa.select(jobs).where(jobs.c.job_id == job_id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    return conn.execute(query).first()
+    return existing(conn.execute(query).first(), f"job {job_id}")
 
 
 def update(conn: Connection, job_id: str, **values: Any) -> None:

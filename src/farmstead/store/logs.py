@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.store.rows import existing
 from farmstead.store.schema import log_events, log_groups, log_streams
 
 MAX_KEY = 2**63 - 1  # a gap after every event of a timestamp: (ts, MAX_KEY)
@@ -109,7 +110,7 @@ def ensure_stream(conn: Connection, log_group_name: str, log_stream_name: str, n
     """Create the group and the stream unless they exist: what the Deadline service does for its
     sessions (`/aws/deadline/<farmId>/<queueId>`, `<sessionId>`) and workers before the agent logs."""
     create_group(conn, log_group_name, now_ms)
-    group = find_group(conn, log_group_name)
+    group = existing(find_group(conn, log_group_name), f"log group {log_group_name}")  # created just above
     create_stream(conn, group.group_key, log_stream_name, now_ms)
 
 

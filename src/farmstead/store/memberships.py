@@ -17,9 +17,10 @@ from farmstead.store.paging import keyset_page
 from farmstead.store.schema import memberships
 
 
-def levels_on(conn: Connection, principal_id: str, resource_ids: Iterable[str],
+def levels_on(conn: Connection, principal_id: str, resource_ids: Iterable[str | None],
               farm_id: str | None = None) -> list[str]:
-    """Every membership level the principal holds on any of these resources (a farm and what is inside it).
+    """Every membership level the principal holds on any of these resources (a farm and what is inside it;
+    None stands for no resource, as for a job's queue when the call names none).
 
     With `farm_id`, only memberships inside that farm count: a queue membership is no key to a
     request that names the queue under some other farm.

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 
-def keyset_page(query: sa.Select, created_at: sa.Column, key: sa.Column, after: Any, limit: int) -> sa.Select:
+def keyset_page(query: sa.Select[Any], created_at: sa.ColumnElement[Any], key: sa.ColumnElement[Any], after: Any,
+                limit: int) -> sa.Select[Any]:
     """Order by (created_at, key) and continue after the position a previous page ended at.
 
     The position is `[created_at ISO string, key]` as produced by `position_of`, so it survives

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -178,7 +179,7 @@ def _condition(source: _Source, condition) -> sa.ColumnElement:
         return sa.and_(*[sa.or_(*[sa.func.lower(text).contains(fragment, autoescape=True) for text in source.texts])
                          for fragment in condition.fragments])
     if isinstance(condition, ParameterTest):
-        return _parameter_test(source.parameters, condition)
+        return _parameter_test(_parameters_of(source), condition)
     raise TypeError(f"not a search condition: {condition!r}")
 
 
@@ -247,8 +248,8 @@ def _order_keys(conn: Connection, resource: Resource, query: SearchQuery) -> lis
             is_text = VOCABULARY[resource][order.field].kind is Kind.TEXT
             keys += _directed(conn, source.columns[order.field], order.descending, text=is_text)
         elif isinstance(order, ParameterOrder):
-            number = _parameter_number(source.parameters, order.name)
-            text = _parameter_text(source.parameters, order.name)
+            number = _parameter_number(_parameters_of(source), order.name)
+            text = _parameter_text(_parameters_of(source), order.name)
             keys.append(_absent_last(text))
             keys += _directed(conn, number, order.descending)
             keys += _directed(conn, text, order.descending, text=True)
@@ -256,6 +257,12 @@ def _order_keys(conn: Connection, resource: Resource, query: SearchQuery) -> lis
             keys.append(sa.case((source.creator.in_(order.created_by), 0), else_=1))
     # The resource's own order settles ties, so pages never overlap or skip.
     return keys + list(source.natural)
+
+
+def _parameters_of(source: _Source) -> sa.Column[Any]:
+    if source.parameters is None:  # domain/search.py refuses parameter filters and orders for such a resource
+        raise TypeError("this resource has no parameters to search")
+    return source.parameters
 
 
 def _absent_last(expression: sa.ColumnElement) -> sa.ColumnElement:

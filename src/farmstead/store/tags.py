@@ -46,10 +46,11 @@ def delete_all(conn: Connection, arn: str) -> None:
 def resource_exists(conn: Connection, path: Sequence[tuple[str, str]]) -> bool:
     """Whether the resource at the end of `path` ([("farm", F), ("queue", Q)], ...) exists under its parents."""
     kind, resource_id = path[-1]
-    table_name, id_column = _TABLES.get(kind, (None, None))
-    table = metadata.tables.get(table_name) if table_name else None
-    if table is None:  # a resource type whose table does not exist yet has no resources
+    entry = _TABLES.get(kind)
+    table = metadata.tables.get(entry[0]) if entry else None
+    if entry is None or table is None:  # a resource type whose table does not exist yet has no resources
         return False
+    id_column = entry[1]
     query = sa.select(table.c[id_column]).where(table.c[id_column] == resource_id)
     for parent_kind, parent_id in path[:-1]:
         parent_column = _TABLES[parent_kind][1]

@@ -121,11 +121,11 @@ def requeue_question(action: str, kind: str, counts: dict[str, int]) -> str:
     return f"Requeue the {' and '.join(chosen) or 'failed'} task{plural} of this {kind}?{stays}{raise_note}"
 
 
-def _ids(form: dict[str, Any], job_id: str) -> dict[str, str]:
+def _ids(form: dict[str, str], job_id: str) -> dict[str, str]:
     return {"farmId": form.get("farm_id", ""), "queueId": form.get("queue_id", ""), "jobId": job_id}
 
 
-def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, Any]) -> str | None:
+def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, str]) -> str | None:
     """One job, step or task changed; the sentence job_control had to say, if any."""
     if kind == "job":
         ids = _ids(form, item)

@@ -196,7 +196,7 @@ class WebMonitor:
     async def _signout(self, request: Request) -> Response:
         session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
         form = await request.form(**_SIGNIN_FORM)
-        given = form.get("csrf")
+        given = form.get("csrf")  # max_files=0: never a file
         if session is not None and not tokens_match(session.csrf, given if isinstance(given, str) else None):
             return HTMLResponse("Refused: the sign-out form did not come from this site.", status_code=403)
         response = RedirectResponse("/signin", status_code=303)

@@ -30,7 +30,7 @@ class Page:
     session: Session
     api: Api
     render: Renderer
-    form: dict[str, Any] = field(default_factory=dict)
+    form: dict[str, str] = field(default_factory=dict)
     form_lists: dict[str, list[str]] = field(default_factory=dict)
 
     @property

@@ -59,7 +59,7 @@ class Sessions:
             stored = identity.password_hash_of(conn, principal.principal_id) if principal else None
         # Always one scrypt, also for an unknown name, so the answer's timing doesn't reveal which names exist.
         matched = verify_or_decoy(password, stored)
-        if principal is None or principal.name != name or not matched:
+        if principal is None or stored is None or principal.name != name or not matched:
             raise SignInError("Unknown user name or wrong password.")
         return self._cookie(principal.principal_id, "password", _fingerprint(stored))
 
@@ -136,4 +136,6 @@ def _fingerprint(credential: str) -> str:
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())

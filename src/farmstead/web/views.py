@@ -53,7 +53,7 @@ def queue(page: Page, farm_id: str, queue_id: str) -> Response:
                            "name": JOB_SORTS[query["sort"]], "sortOrder": query["order"]}}],
                        filterExpressions=_job_filters(query))
     base = f"/farms/{farm_id}/queues/{queue_id}"
-    context = dict(farm_id=farm_id, queue_id=queue_id, jobs=result.get("jobs", []), query=query,
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, jobs=result.get("jobs", []), query=query,
                    total=result.get("totalResults", 0), next_offset=result.get("nextItemOffset"),
                    page_size=JOB_PAGE_SIZE, base=base, can_manage=page.can_manage(farm_id, queue_id),
                    statuses=JOB_STATUSES, sorts=JOB_SORTS, link=_link(base, query))
@@ -120,8 +120,9 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
                      "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
     rows.sort(key=_worker_key(query["sort"]), reverse=query["order"] == "DESCENDING")
     base = f"/farms/{farm_id}/fleets/{fleet_id}"
-    context = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now, late_seconds=HEARTBEAT_LATE_SECONDS,
-                   query=query, listed=listed, statuses=WORKER_STATUSES, base=base, link=_link(base, query))
+    context: dict[str, Any] = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now,
+                                   late_seconds=HEARTBEAT_LATE_SECONDS, query=query, listed=listed,
+                                   statuses=WORKER_STATUSES, base=base, link=_link(base, query))
     if page.wants_fragment:
         return page.fragment("fleet_live.html", **context)
     info = page.call("GetFleet", farmId=farm_id, fleetId=fleet_id)

@@ -287,6 +287,8 @@ class SessionRunner:
                                      resolved_symtab=self._entities.environment_symbols(job_id, environment_id))
         elif action.kind == "taskRun":
             template = self._entities.step_template(job_id, action.fields["stepId"])
+            if template.script is None:  # openjd-model refuses a step with neither a script nor a shorthand
+                raise ValueError(f"Step {template.name} has no script to run.")
             session.run_task(step_script=template.script, step_name=template.name, os_env_vars=env,
                              task_parameter_values=session_inputs.parameter_values(action.fields.get("parameters")),
                              resolved_symtab=self._entities.step_symbols(job_id, action.fields["stepId"]))

@@ -189,11 +189,9 @@ class Agent:
         for sub in ("logs", "sessions"):
             (self.work_dir / sub).mkdir(parents=True, exist_ok=True)
         self._lock_file = open(self.work_dir / "worker.lock", "a+")
-        try:
+        if sys.platform != "win32":  # Windows has no advisory locks: one worker per work dir is on the user
             import fcntl
-        except ImportError:  # Windows: no advisory locks; one worker per work dir is on the user
-            fcntl = None
-        if fcntl is not None:
+
             try:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -220,7 +218,8 @@ class Agent:
     def _save_identity(self, worker_id: str, host_configured: bool = False) -> None:
         path = self.work_dir / IDENTITY_FILE
         temporary = path.with_suffix(".tmp")
-        saved = {"workerId": worker_id, "farmId": self.options.farm_id, "fleetId": self.options.fleet_id}
+        saved: dict[str, Any] = {"workerId": worker_id, "farmId": self.options.farm_id,
+                                 "fleetId": self.options.fleet_id}
         if host_configured:
             saved["hostConfigurationSucceeded"] = True
         temporary.write_text(json.dumps(saved, indent=2) + "\n")
@@ -258,7 +257,7 @@ class Agent:
                 break
             except ClientError as error:
                 if retries.error_reason(error) == "STATUS_CONFLICT" and \
-                        (error.response.get("context") or {}).get("status") == "CREATE_IN_PROGRESS":
+                        retries.conflicting_status(error) == "CREATE_IN_PROGRESS":
                     self.stop.wait(5)
                     continue
                 raise AgentError(f"CreateWorker: {retries.describe(error)}") from error
@@ -320,7 +319,7 @@ class Agent:
                 if code == "ConflictException" and reason == "STATUS_CONFLICT":
                     # e.g. STOPPING from a run that died mid-drain: finish that stop, then start again.
                     log.info("worker is %s on the server; stopping it before starting again",
-                             (error.response.get("context") or {}).get("status"))
+                             retries.conflicting_status(error))
                     retries.call(lambda: client.update_worker(**ids, status="STOPPED"), "UpdateWorker STOPPED",
                                  stop=self.stop)
                     continue
@@ -339,8 +338,12 @@ class Agent:
             return True
         timeout = int(configuration["scriptTimeoutSeconds"])
         keys = fleet.credentials.get_frozen_credentials()
-        env = host_configuration.environment(ids, timeout, {"access_key": keys.access_key,
-                                                            "secret_key": keys.secret_key, "token": keys.token})
+        if keys.access_key is None or keys.secret_key is None:
+            raise AgentError("AssumeFleetRoleForWorker answered credentials without keys")
+        fleet_keys = {"access_key": keys.access_key, "secret_key": keys.secret_key}
+        if keys.token:
+            fleet_keys["token"] = keys.token
+        env = host_configuration.environment(ids, timeout, fleet_keys)
         outcome = host_configuration.run(configuration["scriptBody"], timeout, env, self.work_dir, self.stop)
         if outcome.succeeded:
             log.info("Host configuration succeeded; the worker takes work now.")

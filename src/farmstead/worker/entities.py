@@ -100,8 +100,11 @@ class JobEntities:
         return self.get(identifier("jobDetails", jobId=job_id))
 
     def step_template(self, job_id: str, step_id: str) -> StepTemplate:
+        """The step as openjd-sessions runs it: FEATURE_BUNDLE_1's interpreter shorthand (`bash:`,
+        `python:`, ...) resolved into the `script` it stands for (a step written so has none)."""
         details = self.get(identifier("stepDetails", jobId=job_id, stepId=step_id))
-        return self._parse(("step", job_id, step_id), StepTemplate, details)
+        template: StepTemplate = self._parse(("step", job_id, step_id), StepTemplate, details)
+        return template.resolve_syntax_sugar()
 
     def environment(self, job_id: str, environment_id: str) -> Environment:
         details = self.get(identifier("environmentDetails", jobId=job_id, environmentId=environment_id))
@@ -131,7 +134,7 @@ class JobEntities:
             if key in self._parsed:
                 return self._parsed[key]
         extensions = details.get("extensions") or self._job_extensions(details.get("jobId"))
-        parsed = parse_model(model=model, obj=details["template"], supported_extensions=extensions or None)
+        parsed: Any = parse_model(model=model, obj=details["template"], supported_extensions=extensions or None)
         with self._lock:
             self._parsed[key] = parsed
         return parsed

@@ -246,7 +246,7 @@ def detect_addresses() -> list[str]:
     found: list[str] = []
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None):
-            found.append(info[4][0])
+            found.append(str(info[4][0]))  # an address (the port is 0): str for IPv4 and IPv6 alike
     except OSError:
         pass
     # The address the default route leaves from: a UDP connect sends nothing.

@@ -166,7 +166,7 @@ class SessionAttachments:
     def upload_outputs(self, ids: dict[str, str], action_id: str, started_at: datetime) -> list[dict[str, str]]:
         """Upload what the task wrote under each root's output directories; one `manifests` entry per root
         (empty for a root without new output), as the task run's report carries them."""
-        reported = []
+        reported: list[dict[str, str]] = []
         folder = layout.output_run_folder(started_at, action_id)
         for manifest in self._manifests:
             root = self.local_root(manifest)

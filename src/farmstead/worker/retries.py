@@ -12,8 +12,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError, HTTPClientError
@@ -39,14 +39,24 @@ class Stopped(Exception):
 
 def error_code(error: BaseException) -> str | None:
     if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code")
+        return _response(error).get("Error", {}).get("Code")
     return None
 
 
 def error_reason(error: BaseException) -> str | None:
     if isinstance(error, ClientError):
-        return error.response.get("reason")
+        return _response(error).get("reason")
     return None
+
+
+def conflicting_status(error: ClientError) -> str | None:
+    """A ConflictException's `context.status`: the status the resource is in."""
+    return (_response(error).get("context") or {}).get("status")
+
+
+def _response(error: ClientError) -> Mapping[str, Any]:
+    # Read as plain data: the modelled error's own members (reason, context) are not in botocore's type.
+    return error.response
 
 
 def status_code(error: BaseException) -> int | None:

@@ -104,7 +104,8 @@ class Scheduler:
         except retries.Stopped:
             return None
         except ClientError as error:
-            return self._refused(error, sent, stop)
+            self._refused(error, sent, stop)
+            return None
         except ParamValidationError as error:
             log.error("reports not sendable (%s); dropping them: %s", error, sorted(sent))
             self.reports.commit(sent)
@@ -160,9 +161,9 @@ class Scheduler:
         assigned = response.get("assignedSessions") or {}
         cancels = response.get("cancelSessionActions") or {}
         for session_id in [s for s in self._runners if s not in assigned]:
-            runner = self._runners.pop(session_id)
-            runner.stop()  # the server has ended it: wind down without reporting
-            self._ending.append(runner)
+            ended = self._runners.pop(session_id)
+            ended.stop()  # the server has ended it: wind down without reporting
+            self._ending.append(ended)
             log.info("session %s ended", session_id)
         for session_id, session in assigned.items():
             actions = [Action.from_assigned(item) for item in session.get("sessionActions") or []]

@@ -372,7 +372,7 @@ def test_a_heartbeat_racing_the_liveness_sweep_on_another_replica_opens_no_sessi
     """PostgreSQL: the sweep (another replica) declares the worker lost and gives its tasks back while
     a heartbeat of that worker is under way. The heartbeat waits for the sweep's lock on the worker
     row; it must then see the worker NOT_RESPONDING, not start a session nobody will ever release."""
-    from farmstead.api.worker_schedule import release_worker_sessions
+    from farmstead.orchestration.worker_sessions import release_worker_sessions
 
     job_id, worker, engine = running_on_postgres(server, deadline, farm)
     outcome: dict = {}

@@ -31,7 +31,7 @@ class Signals:
         """A job is waiting to be materialized."""
 
     def fan_out_queued(self) -> None:
-        """A bulk task change is waiting to be applied in batches (api/fan_outs.py)."""
+        """A bulk task change is waiting to be applied in batches (orchestration/deferral.py)."""
 
 
 @dataclass

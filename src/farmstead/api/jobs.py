@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from farmstead.api import fan_outs as job_fan_outs
-from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
@@ -16,6 +14,9 @@ from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
+from farmstead.orchestration import fan_outs as job_fan_outs
+from farmstead.orchestration import job_creation, task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol.errors import ServiceError, conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
@@ -267,7 +268,7 @@ def apply_job_update(ctx: Context, row, params: dict) -> None:
                        {"status": row.task_run_status})
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
                 lifecycle_status="UPDATE_SUCCEEDED", lifecycle_status_message="Job update completed successfully")
-    deferral = job_fan_outs.Deferral(ctx.now)
+    deferral = Deferral(ctx.now)
     queued = False
     if target is not None:
         jobs.update(ctx.conn, row.job_id, target_task_run_status=target)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmstead.api import job_creation, task_updates
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
-from farmstead.api.fan_outs import Deferral
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
 from farmstead.domain.task_states import IllegalTransition
+from farmstead.orchestration import job_creation, task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import fan_outs, tasks
 

@@ -22,8 +22,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from farmstead.api.worker_schedule import release_worker_sessions
 from farmstead.clock import Clock
+from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.store import housekeeping, leases, workers
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 

@@ -1,7 +1,8 @@
 """What a bulk task change (a fan-out) means before it is applied, read off the state machine.
 
 A change over a million tasks is applied in batches after the request that asked for it has been
-answered (api/fan_outs.py). Meanwhile two questions need an answer from the rules alone:
+answered (orchestration/deferral.py, orchestration/fan_outs.py). Meanwhile two questions need an
+answer from the rules alone:
 * does it take READY tasks away (a cancel, a suspend, a failure limit)? Then dispatch must hand out
   none of the job's tasks until it is done, or a worker would start a task the user just canceled;
 * what will the job's counts be once it is done? UpdateJob with lifecycleStatus ARCHIVED must be

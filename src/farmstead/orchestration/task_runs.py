@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import fan_outs, task_updates
-from farmstead.api.task_changes import TaskChanges
 from farmstead.domain import task_states
 from farmstead.domain.statuses import TaskRunStatus
+from farmstead.orchestration import deferral, task_updates
+from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import jobs
 
 
@@ -73,13 +73,13 @@ def apply_events(conn: Connection, action, events: list[task_states.Event], now:
         # The failure limit and dependency settling read the rolled-up counts and statuses.
         batch.flush(conn)
         job_changed = False
-        # A big job's cancel or release is queued (api/fan_outs.py), not written inside this heartbeat.
-        deferral = fan_outs.Deferral(now)
+        # A big job's cancel or release is queued (orchestration/deferral.py), not written inside this heartbeat.
+        queue = deferral.Deferral(now)
         if new == "FAILED" and jobs.get_by_id(conn, job.job_id).count_failed > job.max_failed_tasks_count:
             task_updates.apply_job_event(conn, job.job_id, task_states.Event.JOB_FAILURE_LIMIT_REACHED, now,
-                                         deferral)
+                                         queue)
             job_changed = True
-        job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges, deferral) or job_changed
+        job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges, queue) or job_changed
         if job_changed:
             task_updates.refresh_job(conn, job.job_id, now)
         batch.forget_reads()  # other tasks and actions may have moved

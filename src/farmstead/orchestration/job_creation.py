@@ -3,28 +3,26 @@
 Owns: the use case of job submission on top of the pure planner (domain.job_templates) and the
 store: which fleets the job's steps fit (at submission, and again at every requeue), the initial
 status of each step's tasks, the job row, and materializing tasks in batches. Large jobs are
-materialized by background/materializer.py with the same `materialize_tasks` function, so both paths
-store exactly the same rows.
+materialized by background/materializer.py with the same `task_batches_for_step` and `complete_job`,
+so both paths store exactly the same rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import task_updates
 from farmstead.domain import job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
 from farmstead.domain.rollup import empty_counts, status_from_counts
 from farmstead.ids import new_id
+from farmstead.orchestration import task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
-
-if TYPE_CHECKING:
-    from farmstead.api.fan_outs import Deferral
 
 #: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
 INLINE_TASK_LIMIT = 2_000

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.api import task_updates
+from farmstead.orchestration import task_updates
 from farmstead.store import jobs, sessions, steps, tasks
 
 

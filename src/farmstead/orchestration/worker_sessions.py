@@ -1,12 +1,13 @@
-"""UpdateWorkerSchedule: a worker's reports in, its sessions and their actions out.
+"""A worker's sessions, moved on by its heartbeat (UpdateWorkerSchedule), given back when it is lost.
 
 Owns the use case behind the heartbeat (docs/sessions.md; the official agent's side: docs/compatibility.md):
 1. apply the reported session-action updates (task transitions through the state machine, retries,
-   the job's failure limit), tolerating duplicate and late reports;
+   the job's failure limit), tolerating duplicate and late reports (`apply_report`);
 2. move every open session on: keep its queued actions listed, give an idle session the next READY
-   task of its step, or wind it down (envExits in reverse order of entering) and end it;
-3. start a session when the worker is free, from the best candidate dispatch finds;
-4. answer with assignedSessions, cancelSessionActions and updateIntervalSeconds.
+   task of its step, or wind it down (envExits in reverse order of entering) and end it (`advance_session`);
+3. start a session when the worker is free, from the best candidate dispatch finds (`start_session`);
+and, off the heartbeat, a lost or restarted worker's sessions given back (`release_worker_sessions`)
+and a task taken back by UpdateSession (`take_back_task`). The answer's shape is api/worker_protocol's.
 Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (domain.task_states).
 """
 
@@ -17,15 +18,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import job_entities, report_times, task_runs
-from farmstead.api.context import Context
-from farmstead.api.registry import operation
-from farmstead.api.task_changes import TaskChanges
-from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import scheduling, task_states
-from farmstead.domain.scheduling import QUEUE_DEPTH, queue_depth
+from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states
+from farmstead.domain.scheduling import QUEUE_DEPTH
 from farmstead.ids import new_id
-from farmstead.protocol.errors import conflict
+from farmstead.orchestration import report_times, task_runs
+from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
 
 _REPORT_EVENTS = {
@@ -35,45 +32,6 @@ _REPORT_EVENTS = {
     "NEVER_ATTEMPTED": task_states.Event.RUN_NEVER_ATTEMPTED,
     "CANCELED": task_states.Event.RUN_CANCELED,
 }
-_ENV_KINDS = ("envEnter", "envExit", "syncInputJobAttachments")
-
-
-
-@operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
-def update_worker_schedule(ctx: Context, params: dict) -> dict:
-    # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
-    # another replica may be declaring this worker lost and giving its tasks back right now; read
-    # first, the heartbeat would go on with the status from before and open a session nobody releases.
-    worker = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
-    if worker is None:
-        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
-        raise AssertionError("require_worker found a worker the heartbeat could not mark seen")
-    if worker.status not in ("STARTED", "STOPPING"):
-        raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
-                       f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
-                       {"status": worker.status})
-    run_seconds: dict[str, list[float]] = {}
-    batch = TaskChanges(ctx.now)  # the rows and counters this call changes, written together
-    reports = params.get("updatedSessionActions") or {}
-    if reports:
-        batch.prefetch(ctx.conn, list(reports))
-    for action_id, report in reports.items():
-        ran = apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now, batch)
-        if ran is not None:
-            run_seconds.setdefault(ran[0], []).append(ran[1])
-    batch.flush(ctx.conn)  # the sessions below read their actions' statuses
-    # Only this worker's heartbeat opens its sessions (and holds its row while it does).
-    open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id) if worker.open_sessions else []
-    still_open = [advance_session(ctx.conn, session, worker, ctx.now,
-                                  depth=queue_depth(run_seconds.get(session.session_id, [])),
-                                  batch=batch)
-                  for session in open_sessions]
-    batch.flush(ctx.conn)  # before dispatch reads the counters to choose a new session
-    opened = worker.status == "STARTED" and not any(still_open) and start_session(ctx.conn, worker, ctx.now)
-    # An idle worker that got no work has no sessions to list: no need to read them again.
-    idle = not still_open and not opened
-    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
-                           open_sessions=[] if idle else None)
 
 
 # --- 1. reports ----------------------------------------------------------------------------------
@@ -318,8 +276,8 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, cla
                     lifecycle_status="STARTED", host_properties=worker.host_properties, next_action_index=0,
                     started_at=now)
     session = sessions.get(conn, session_id)
-    log = session_log(session)
-    logs.ensure_stream(conn, log["options"]["logGroupName"], log["options"]["logStreamName"],
+    # The stream the session's logConfiguration names, made for the agent (it only calls PutLogEvents).
+    logs.ensure_stream(conn, log_names.session_log_group(session.farm_id, session.queue_id), session_id,
                        int(now.timestamp() * 1000))
     setup = []
     if job.attachments:
@@ -335,7 +293,10 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, cla
 
 def environment_ids(job, step) -> list[str]:
     """Queue environments, then job environments, then the step's: the entering order."""
-    return [environment_id for environment_id, _, _ in job_entities.environments(job, [step])]
+    template = job_templates.parse_template(job.template, job.template_type)
+    return [environment.environment_id for environment in (
+        *job_environments.of_queue(job.job_id, job.queue_environments),
+        *job_environments.of_template(job.job_id, template, [(step.step_id, step.template)]))]
 
 
 def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> None:
@@ -356,49 +317,6 @@ def take_back_task(conn: Connection, action, now: datetime) -> None:
     sessions.request_cancel_for_task(conn, action.task_id, "READY")
 
 
-# --- 4. the answer -------------------------------------------------------------------------------
-
-def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
-                    open_sessions: list | None = None) -> dict[str, Any]:
-    """The answer; `open_sessions` when the caller knows them (else they are read)."""
-    assigned: dict[str, Any] = {}
-    cancel: dict[str, list[str]] = {}
-    if open_sessions is None:
-        open_sessions = sessions.open_for_worker(conn, worker.worker_id)
-    for session in open_sessions:
-        listed = []
-        for action in sessions.pending_actions(conn, session.session_id):
-            if dropped(action):
-                continue  # off its queue (settle_queued_cancels); had it started, its report says so
-            if action.status == "CANCELING":
-                cancel.setdefault(session.session_id, []).append(action.session_action_id)
-            listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
-        assigned[session.session_id] = {
-            "queueId": session.queue_id, "jobId": session.job_id, "sessionActions": listed,
-            "logConfiguration": session_log(session)}
-    output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
-                              "updateIntervalSeconds": update_interval_seconds}
-    if worker.status == "STOPPING" and not assigned:
-        output["desiredWorkerStatus"] = "STOPPED"
-    return output
-
-
 def dropped(action) -> bool:
     """A CANCELING action taken off the worker's list, not reported started (settle_queued_cancels)."""
     return action.status == "CANCELING" and action.started_at is None and action.ended_at is not None
-
-
-def definition(action) -> dict[str, Any]:
-    if action.kind == "taskRun":
-        return {"taskRun": {"stepId": action.step_id, "taskId": action.task_id,
-                            "parameters": action.parameters or {}}}
-    if action.kind == "syncInputJobAttachments":
-        return {"syncInputJobAttachments": {"stepId": action.step_id} if action.step_id else {}}
-    return {action.kind: {"environmentId": action.environment_id}}
-
-
-def session_log(session) -> dict[str, Any]:
-    return {"logDriver": "awslogs",
-            "options": {"logGroupName": f"/aws/deadline/{session.farm_id}/{session.queue_id}",
-                        "logStreamName": session.session_id},
-            "parameters": {"interval": "15"}}

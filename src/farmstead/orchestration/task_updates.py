@@ -3,7 +3,7 @@
 Owns: turning the pure state machine's fan-out table into a few set-based task moves per step,
 keeping the per-status counters of step and job exact in the same transaction, re-deriving step and
 job status and times from the counters, and releasing or cancelling dependent steps. A move over
-more tasks than a request should write goes to the job's queue instead (a `fan_outs.Deferral`
+more tasks than a request should write goes to the job's queue instead (a `deferral.Deferral`
 decides), and what follows from it then runs when the queue has applied it (`after_step_move`).
 Must not: decide which transition is legal (domain.task_states does) or hold SQL (store does).
 """
@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import rollup, task_states
 from farmstead.domain.statuses import TaskRunStatus
+from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, sessions, steps, tasks
-
-if TYPE_CHECKING:
-    from farmstead.api.fan_outs import Deferral
 
 _REQUEUE = {"READY", "PENDING"}
 

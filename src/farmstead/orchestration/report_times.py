@@ -37,7 +37,7 @@ def _append_to_session_log(conn: Connection, session_id: str, message: str, now:
     session = sessions.get(conn, session_id)
     if session is None:
         return
-    # The stream the session's logConfiguration names (api/worker_schedule.session_log).
+    # The stream the session's logConfiguration names (api/sessions.session_log).
     group = logs.find_group(conn, f"/aws/deadline/{session.farm_id}/{session.queue_id}")
     stream = logs.find_stream(conn, group.group_key, session_id) if group is not None else None
     if stream is None:

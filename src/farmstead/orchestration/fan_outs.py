@@ -24,8 +24,7 @@ from farmstead.store import fan_outs, jobs, steps
 def archive_would_succeed(job_row, target: str) -> bool:
     """Whether a job whose `target` is queued would be terminal once it is applied (UpdateJob with
     ARCHIVED is refused at once otherwise, as when the target applies inline)."""
-    projected = bulk_changes.projected_counts(jobs.counts_of(job_row), task_states.event_for_target(target))
-    return projected is not None and rollup.is_terminal(rollup.status_from_counts(projected))
+    return bulk_changes.ends_terminal(jobs.counts_of(job_row), task_states.event_for_target(target))
 
 
 def apply_batch(conn: Connection, job_id: str, now: datetime) -> bool:

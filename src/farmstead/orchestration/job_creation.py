@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 from farmstead.domain import job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
-from farmstead.domain.rollup import empty_counts, status_from_counts
 from farmstead.ids import new_id
 from farmstead.orchestration import task_updates
 from farmstead.orchestration.deferral import Deferral
@@ -134,18 +133,17 @@ def materialize_inline(conn: Connection, job_id: str, plan: job_templates.JobPla
 
 def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
     """All tasks are in: set every counter and status from the tasks, and mark the job created."""
-    job_counts = empty_counts()
+    job_counts = rollup.empty_counts()
     for row in steps.of_job(conn, job_id):
-        counts = {**empty_counts(), row.task_run_status: row.task_count}
-        steps.update(conn, row.step_id, **jobs.count_values(counts),
-                     task_run_status=str(status_from_counts(counts)),
-                     ended_at=now if rollup.is_terminal(status_from_counts(counts)) else None)
+        counts = {**rollup.empty_counts(), row.task_run_status: row.task_count}
+        created = rollup.at_creation(counts, now)
+        steps.update(conn, row.step_id, **jobs.count_values(counts), task_run_status=created.task_run_status,
+                     ended_at=created.ended_at)
         job_counts[row.task_run_status] += row.task_count
-    status = status_from_counts(job_counts)
-    # A job that starts out finished (all NOT_COMPATIBLE/CANCELED, or SUSPENDED) has ended at creation.
-    jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=str(status),
+    created = rollup.at_creation(job_counts, now)
+    jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
                 lifecycle_status="CREATE_COMPLETE", lifecycle_status_message=CREATED_MESSAGE,
-                ended_at=now if rollup.is_terminal(status) else None)
+                ended_at=created.ended_at)
 
 
 def fail_job(conn: Connection, job_id: str, message: str) -> None:

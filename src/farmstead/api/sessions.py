@@ -170,7 +170,7 @@ def update_session(ctx: Context, params: dict) -> dict:
     # down); what it still has is cancelled here, envExits excepted so entered environments are left.
     for action in sessions.pending_actions(ctx.conn, row.session_id):
         if action.kind == "taskRun" and action.status in _UNFINISHED:
-            take_back_task(ctx.conn, action, ctx.now)
+            take_back_task(ctx.changes, action)
     # Tasks queued behind the running action are dropped and settled by the worker's heartbeats
     # (worker_sessions.settle_queued_cancels), not here: the worker may have finished the running
     # one and started the next since it last reported, and the task must not be handed out again.

@@ -93,6 +93,6 @@ def delete_worker(ctx: Context, params: dict) -> dict:
         raise conflict("STATUS_CONFLICT", "worker", row.worker_id,
                        f"Only a STOPPED or NOT_RESPONDING worker can be deleted; this one is {row.status}.",
                        {"status": row.status})
-    release_worker_sessions(ctx.conn, row.worker_id, ctx.now)
+    release_worker_sessions(ctx.changes, row.worker_id)
     workers.delete(ctx.conn, row.worker_id)
     return {}

@@ -2,8 +2,8 @@
 lost, the service taking the task back.
 
 Owns: walking the task through the state machine (domain/task_states.py) for a list of events and
-writing the outcome once: the task row, its counters (through a TaskChanges batch), and the job's
-failure limit and dependency settling when the task ends FAILED or its job has dependencies.
+writing the outcome once: the task row, its counters (through the transaction's TaskChanges), and the
+job's failure limit and dependency settling when the task ends FAILED or its job has dependencies.
 Must not: decide transitions (the state machine does) or write SQL (the store does).
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from farmstead.domain import task_states
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.orchestration import deferral, task_updates
@@ -21,24 +19,22 @@ from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import jobs
 
 
-def apply_event(conn: Connection, action, event: task_states.Event, now: datetime, *,
-                started_at: datetime | None = None, target: str | None = None,
-                batch: TaskChanges | None = None) -> None:
-    apply_events(conn, action, [event], now, started_at=started_at, target=target, batch=batch)
+def apply_event(changes: TaskChanges, action, event: task_states.Event, *, started_at: datetime | None = None,
+                target: str | None = None) -> None:
+    apply_events(changes, action, [event], started_at=started_at, target=target)
 
 
-def apply_events(conn: Connection, action, events: list[task_states.Event], now: datetime, *,
-                 started_at: datetime | None = None, target: str | None = None,
-                 batch: TaskChanges | None = None) -> None:
+def apply_events(changes: TaskChanges, action, events: list[task_states.Event], *,
+                 started_at: datetime | None = None, target: str | None = None) -> None:
     """Walk the task through the state machine for each event in turn, then write the outcome once
-    (a report that says "started and finished" is one task update, not two). The counter moves go
-    to `batch` (written at once when none is given)."""
-    own_batch = batch is None
-    batch = batch or TaskChanges(now)
-    task = job = batch.task(conn, action)
+    (a report that says "started and finished" is one task update, not two). The task row and the
+    counter moves go to `changes`, written when it is flushed; a change that needs the rolled-up
+    counts (the failure limit, dependency settling) flushes it first."""
+    conn, now = changes.conn, changes.now
+    task = job = changes.task(action)
     if task is None:
         return
-    edges = batch.edges_of_job(conn, job.job_id)  # for dependencies_met and settling
+    edges = changes.edges_of_job(job.job_id)  # for dependencies_met and settling
     dependencies_met = task_updates.dependencies_met(conn, action.step_id, edges)
     status, retries, sets_started = TaskRunStatus(task.run_status), 0, False
     ended_effect = None
@@ -63,15 +59,15 @@ def apply_events(conn: Connection, action, events: list[task_states.Event], now:
         values["ended_at"] = now
     elif ended_effect == "clear":
         values["ended_at"] = None
-    batch.write_task(task.task_id, values)
+    changes.write_task(task.task_id, values)
     delta = {task.run_status: -1, new: 1} if new != task.run_status else {}
     # startedAt of step and job: the first task start, never changed after (requeue included).
-    batch.move(job.job_id, action.step_id, delta, retries=retries,
-               started_at=(started_at or now) if sets_started else None)
+    changes.move(job.job_id, action.step_id, delta, retries=retries,
+                 started_at=(started_at or now) if sets_started else None)
     changed = new != task.run_status
     if changed and (new == "FAILED" or edges):
         # The failure limit and dependency settling read the rolled-up counts and statuses.
-        batch.flush(conn)
+        changes.flush()
         job_changed = False
         # A big job's cancel or release is queued (orchestration/deferral.py), not written inside this heartbeat.
         queue = deferral.Deferral(now)
@@ -82,6 +78,4 @@ def apply_events(conn: Connection, action, events: list[task_states.Event], now:
         job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges, queue) or job_changed
         if job_changed:
             task_updates.refresh_job(conn, job.job_id, now)
-        batch.forget_reads()  # other tasks and actions may have moved
-    elif own_batch:
-        batch.flush(conn)
+        changes.forget_reads()  # other tasks and actions may have moved

@@ -36,12 +36,12 @@ _REPORT_EVENTS = {
 
 # --- 1. reports ----------------------------------------------------------------------------------
 
-def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict, now: datetime,
-                 batch: TaskChanges) -> tuple[str, float] | None:
+def apply_report(changes: TaskChanges, worker_id: str, action_id: str, report: dict) -> tuple[str, float] | None:
     """Applies one action's report; returns (session id, seconds it ran) when it says a taskRun
     succeeded (the session's queue depth follows its tasks' run times), else None. Its writes go to
-    `batch`, which the caller flushes."""
-    action = batch.action(conn, action_id)
+    `changes`, which the caller flushes."""
+    conn, now = changes.conn, changes.now
+    action = changes.action(action_id)
     if action is None or action.status in sessions.FINISHED:
         return None  # unknown, duplicate or late: the agent must never be told off for resending
     if action.session_worker_id != worker_id:
@@ -62,18 +62,17 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
             # It had started after all: an ordinary cancel of a running action from now on.
             values["ended_at"] = None
             values.setdefault("started_at", times.updated_at or now)
-        batch.write_action(action_id, values)
+        changes.write_action(action_id, values)
         if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
-            task_runs.apply_event(conn, action, task_states.Event.RUN_STARTED, now, started_at=times.started_at,
-                                  batch=batch)
+            task_runs.apply_event(changes, action, task_states.Event.RUN_STARTED, started_at=times.started_at)
         return None
     values.update(status=completed, ended_at=times.ended_at or now)
-    batch.write_action(action_id, values)
+    changes.write_action(action_id, values)
     release_limits(conn, action)
     if action.kind == "taskRun":
         event = _REPORT_EVENTS[completed]
         if completed == "NEVER_ATTEMPTED":
-            batch.flush(conn)  # the same call may have reported the session's setup FAILED
+            changes.flush()  # the same call may have reported the session's setup FAILED
         if completed == "NEVER_ATTEMPTED" and _session_setup_failed(conn, action.session_id):
             # The environment or input sync this task waited on failed: that is the task's failure,
             # or a broken environment would requeue it forever.
@@ -81,8 +80,7 @@ def apply_report(conn: Connection, worker_id: str, action_id: str, report: dict,
         events = [event]
         if action.started_at is None and times.started_at is not None and completed != "NEVER_ATTEMPTED":
             events.insert(0, task_states.Event.RUN_STARTED)
-        task_runs.apply_events(conn, action, events, now, started_at=times.started_at, target=action.cancel_target,
-                               batch=batch)
+        task_runs.apply_events(changes, action, events, started_at=times.started_at, target=action.cancel_target)
         # The run time from the worker's own two readings: one clock, so its offset cancels out.
         started, ended = report.get("startedAt") or action.started_at, report.get("endedAt")
         if completed == "SUCCEEDED" and started is not None and ended is not None:
@@ -103,15 +101,16 @@ def _session_setup_failed(conn: Connection, session_id: str) -> bool:
 _ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED")
 
 
-def advance_session(conn: Connection, session, worker, now: datetime, depth: int = QUEUE_DEPTH,
-                    batch: TaskChanges | None = None) -> bool:
+def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DEPTH) -> bool:
     """Returns whether the session is still open afterwards (only this step ends one).
 
     A healthy session is topped up to `depth` unfinished taskRuns of its step; one that is winding
-    down (ended, failed, canceled, its worker stopping) gets its envExits once nothing else is left."""
+    down (ended, failed, canceled, its worker stopping) gets its envExits once nothing else is left.
+    Its task changes go to `changes`, which the caller flushes."""
+    conn, now = changes.conn, changes.now
     session_id = session.session_id
     pending = sessions.pending_actions(conn, session_id)
-    if settle_queued_cancels(conn, pending, now, batch):
+    if settle_queued_cancels(changes, pending):
         pending = sessions.pending_actions(conn, session_id)
     if any(a.kind == "envExit" for a in pending):
         return True  # already winding down: the exits run, then the session ends
@@ -122,7 +121,7 @@ def advance_session(conn: Connection, session, worker, now: datetime, depth: int
     has_exits, ended_badly = sessions.winding_down_marks(conn, session_id, _ENDED_BADLY)
     winding_down = (has_exits or session.target_lifecycle_status == "ENDED" or worker.status != "STARTED"
                     or ended_badly)
-    if not winding_down and _next_tasks(conn, session, now, depth - queued_runs, queued_runs, batch):
+    if not winding_down and _next_tasks(changes, session, depth - queued_runs, queued_runs):
         return True
     if busy:
         return True  # the listed tasks finish first; the exits follow them
@@ -134,7 +133,7 @@ def advance_session(conn: Connection, session, worker, now: datetime, depth: int
     return True
 
 
-def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskChanges | None = None) -> bool:
+def settle_queued_cancels(changes: TaskChanges, pending) -> bool:
     """A CANCELING action queued behind another, not reported started, is dropped from the list: the
     agent reports nothing for a queued action it drops (docs/compatibility.md). In two heartbeats,
     because the worker may have finished the action ahead and started this one since its report:
@@ -144,6 +143,7 @@ def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskC
        (listed in cancelSessionActions), and its task settles by the worker's final report.
     Settled at once, its task could be handed out again (run twice) or, canceled, run on unseen.
     Called after the heartbeat's reports only. Returns whether any action changed."""
+    conn, now = changes.conn, changes.now
     changed = False
     for position, action in enumerate(pending):
         if action.status != "CANCELING" or action.started_at is not None:
@@ -156,20 +156,19 @@ def settle_queued_cancels(conn: Connection, pending, now: datetime, batch: TaskC
         sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
         release_limits(conn, action)
         if action.kind == "taskRun":
-            task_runs.apply_event(conn, action, task_states.Event.RUN_NEVER_ATTEMPTED, now, target=action.cancel_target,
-                                  batch=batch)
+            task_runs.apply_event(changes, action, task_states.Event.RUN_NEVER_ATTEMPTED, target=action.cancel_target)
         changed = True
     return changed
 
 
-def _next_tasks(conn: Connection, session, now: datetime, wanted: int, queued: int,
-                batch: TaskChanges | None = None) -> bool:
+def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool:
     """Give a healthy session up to `wanted` more READY tasks of its step (environments stay entered).
 
     Tasks beyond the one a session works on are queued ahead only while the step has more READY
     tasks than the fleet has started workers: a few tasks must spread over idle workers, not wait
     behind another worker's. A step that takes limits gets one task at a time, when the session has
     none: a task queued ahead would hold a limit that a free worker could use."""
+    conn = changes.conn
     step = dispatch.session_step(conn, session.job_id, session.step_id, session.fleet_id)
     if step is None or not step.claimable:
         return False
@@ -180,8 +179,7 @@ def _next_tasks(conn: Connection, session, now: datetime, wanted: int, queued: i
                 return False
             wanted = 1
     return _claim_with_limits(conn, session.queue_id, step.step_id, step.host_requirements,
-                              lambda claimed, acquired: _assign_tasks(conn, session, claimed, now, acquired,
-                                                                      batch=batch),
+                              lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired),
                               count=wanted, queued=queued)
 
 
@@ -225,16 +223,14 @@ def release_limits(conn: Connection, action) -> None:
         limits.release(conn, item["limitId"], item["count"])
 
 
-def _assign_tasks(conn: Connection, session, claimed: list, now: datetime, acquired: list[dict] | None = None,
-                  setup: list[dict] | None = None, batch: TaskChanges | None = None) -> None:
-    """Queue the claimed tasks in the session (after `setup` actions, if any) and count them ASSIGNED."""
+def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[dict] | None = None,
+                  setup: list[dict] | None = None) -> None:
+    """Queue the claimed tasks in the session (after `setup` actions, if any) and count them ASSIGNED
+    (in `changes`, which the caller flushes)."""
     runs = [{"kind": "taskRun", "step_id": task.step_id, "task_id": task.task_id, "parameters": task.parameters,
              "acquired_limits": acquired or None} for task in claimed]
-    sessions.add_actions(conn, session, (setup or []) + runs, now)
-    moves = batch or TaskChanges(now)
-    moves.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
-    if batch is None:
-        moves.flush(conn)
+    sessions.add_actions(changes.conn, session, (setup or []) + runs, changes.now)
+    changes.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
 
 
 def _queue_env_exits(conn: Connection, session, env_enters, now: datetime) -> None:
@@ -244,8 +240,10 @@ def _queue_env_exits(conn: Connection, session, env_enters, now: datetime) -> No
             sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id, assigned_at=now)
 
 
-def start_session(conn: Connection, worker, now: datetime) -> bool:
-    """Opens a session on the best step the worker may take; whether it did."""
+def start_session(changes: TaskChanges, worker) -> bool:
+    """Opens a session on the best step the worker may take; whether it did. Its counter moves are
+    written before it returns."""
+    conn, now = changes.conn, changes.now
     rows = dispatch.candidate_steps(conn, worker.fleet_id)
     if not rows:
         return False
@@ -261,13 +259,14 @@ def start_session(conn: Connection, worker, now: datetime) -> bool:
                                        scheduling=configurations, now=now, limit_amount_names=limit_names):
         if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
                               lambda claimed, acquired, chosen=candidate: _open_session(
-                                  conn, worker, chosen, claimed, now, acquired)):
+                                  changes, worker, chosen, claimed, acquired)):
             return True
     return False
 
 
-def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, claimed: list, now: datetime,
+def _open_session(changes: TaskChanges, worker, candidate: scheduling.Candidate, claimed: list,
                   acquired: list[dict]) -> None:
+    conn, now = changes.conn, changes.now
     job = jobs.get_by_id(conn, candidate.job_id)
     step = steps.get(conn, job.job_id, candidate.step_id)
     session_id = new_id("session")
@@ -288,7 +287,8 @@ def _open_session(conn: Connection, worker, candidate: scheduling.Candidate, cla
         if steps.upstream_of(conn, step.step_id):
             setup.append({"kind": "syncInputJobAttachments", "step_id": step.step_id})
     setup += [{"kind": "envEnter", "environment_id": environment_id} for environment_id in environment_ids(job, step)]
-    _assign_tasks(conn, session, claimed, now, acquired, setup=setup)
+    _assign_tasks(changes, session, claimed, acquired, setup=setup)
+    changes.flush()
 
 
 def environment_ids(job, step) -> list[str]:
@@ -299,22 +299,28 @@ def environment_ids(job, step) -> list[str]:
         *job_environments.of_template(job.job_id, template, [(step.step_id, step.template)]))]
 
 
-def release_worker_sessions(conn: Connection, worker_id: str, now: datetime) -> None:
-    """The worker will report nothing more: its unfinished actions end and their tasks go back to READY."""
+def release_worker_sessions(changes: TaskChanges, worker_id: str) -> None:
+    """The worker will report nothing more: its unfinished actions end and their tasks go back to READY.
+
+    Each task's change is written before the next action is touched: on PostgreSQL the rows are
+    locked in the order they always were (an action, its task, the step's and job's counters)."""
+    conn, now = changes.conn, changes.now
     for session in sessions.open_for_worker(conn, worker_id):
         for action in sessions.pending_actions(conn, session.session_id):
             sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
-                task_runs.apply_event(conn, action, task_states.Event.WORKER_LOST, now, target=action.cancel_target)
+                task_runs.apply_event(changes, action, task_states.Event.WORKER_LOST, target=action.cancel_target)
+                changes.flush()
         sessions.end(conn, session.session_id, now)
 
 
-def take_back_task(conn: Connection, action, now: datetime) -> None:
+def take_back_task(changes: TaskChanges, action) -> None:
     """The service takes an unfinished taskRun back (UpdateSession ENDED): the task goes INTERRUPTING
     and the action CANCELING with target READY, so the worker's final report returns it to READY."""
-    task_runs.apply_event(conn, action, task_states.Event.SERVICE_INTERRUPT, now)
-    sessions.request_cancel_for_task(conn, action.task_id, "READY")
+    task_runs.apply_event(changes, action, task_states.Event.SERVICE_INTERRUPT)
+    changes.flush()  # each task taken back is written before the next: the statements UpdateSession always ran
+    sessions.request_cancel_for_task(changes.conn, action.task_id, "READY")
 
 
 def dropped(action) -> bool:

@@ -68,7 +68,7 @@ def update_worker(ctx: Context, params: dict) -> dict:
         changes["status"] = status
         if status in ("STARTED", "STOPPED") and row.status != status:
             # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
-            release_worker_sessions(ctx.conn, row.worker_id, ctx.now)
+            release_worker_sessions(ctx.changes, row.worker_id)
     host_configuration = _host_configuration(ctx, row) if status == "STARTED" else None
     if host_configuration is not None:
         # The worker runs the script before its first heartbeat: silent until the script's timeout,

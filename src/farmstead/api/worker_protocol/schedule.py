@@ -1,10 +1,10 @@
 """UpdateWorkerSchedule: a worker's reports in, its sessions and their actions out.
 
 Owns the operation (docs/sessions.md; the official agent's side: docs/compatibility.md): the worker
-marked seen and checked STARTED or STOPPING, the heartbeat's one TaskChanges batch, the engine's
-three steps in order (orchestration/worker_sessions.py: reports, open sessions, a new session), and
-the answer: assignedSessions, cancelSessionActions, updateIntervalSeconds and, for a STOPPING worker
-with nothing left, desiredWorkerStatus STOPPED.
+marked seen and checked STARTED or STOPPING, the engine's three steps in order
+(orchestration/worker_sessions.py: reports, open sessions, a new session) on the transaction's task
+changes (`ctx.changes`), and the answer: assignedSessions, cancelSessionActions,
+updateIntervalSeconds and, for a STOPPING worker with nothing left, desiredWorkerStatus STOPPED.
 Must not: move tasks or sessions itself (the engine does) or write SQL.
 """
 
@@ -19,7 +19,6 @@ from farmstead.api.registry import operation
 from farmstead.api.sessions import definition, session_log
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain.scheduling import queue_depth
-from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.orchestration.worker_sessions import advance_session, apply_report, dropped, start_session
 from farmstead.protocol.errors import conflict
 from farmstead.store import sessions, workers
@@ -39,23 +38,21 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
                        {"status": worker.status})
     run_seconds: dict[str, list[float]] = {}
-    batch = TaskChanges(ctx.now)  # the rows and counters this call changes, written together
+    changes = ctx.changes  # the rows and counters this call changes, written together
     reports = params.get("updatedSessionActions") or {}
     if reports:
-        batch.prefetch(ctx.conn, list(reports))
+        changes.prefetch(list(reports))
     for action_id, report in reports.items():
-        ran = apply_report(ctx.conn, worker.worker_id, action_id, report, ctx.now, batch)
+        ran = apply_report(changes, worker.worker_id, action_id, report)
         if ran is not None:
             run_seconds.setdefault(ran[0], []).append(ran[1])
-    batch.flush(ctx.conn)  # the sessions below read their actions' statuses
+    changes.flush()  # the sessions below read their actions' statuses
     # Only this worker's heartbeat opens its sessions (and holds its row while it does).
     open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id) if worker.open_sessions else []
-    still_open = [advance_session(ctx.conn, session, worker, ctx.now,
-                                  depth=queue_depth(run_seconds.get(session.session_id, [])),
-                                  batch=batch)
+    still_open = [advance_session(changes, session, worker, depth=queue_depth(run_seconds.get(session.session_id, [])))
                   for session in open_sessions]
-    batch.flush(ctx.conn)  # before dispatch reads the counters to choose a new session
-    opened = worker.status == "STARTED" and not any(still_open) and start_session(ctx.conn, worker, ctx.now)
+    changes.flush()  # before dispatch reads the counters to choose a new session
+    opened = worker.status == "STARTED" and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,

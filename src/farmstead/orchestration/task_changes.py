@@ -55,6 +55,7 @@ class TaskChanges:
         self._action_writes: dict[str, dict[str, Any]] = {}
         self._actions: dict[str, Row] = {}
         self._tasks: dict[str, Row] = {}
+        self._deferred: dict[str, Counter] = {}
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -104,16 +105,35 @@ class TaskChanges:
         self._steps.setdefault(step_id, _Moves(job_id)).add(delta, retries, started_at)
         self._jobs.setdefault(job_id, _Moves(job_id)).add(delta, retries, started_at)
 
+    def defer_counters(self) -> None:
+        """Write the held action and task rows, and keep the counter moves for `flush`: a heartbeat
+        moves each step's and job's counters once, after its sessions have taken their tasks. Until
+        then the step rows lack the moves held now, by `deferred(step_id, status)`."""
+        self._deferred = {step_id: Counter(moves.delta) for step_id, moves in self._steps.items()}
+        self.flush_rows()
+
+    def deferred(self, step_id: str, status: str) -> int:
+        """How far the step's `status` count in its row is behind by the moves `defer_counters` kept
+        (0 once `flush` has written them). Moves held since are not counted: the rows never had
+        them at this point of a heartbeat."""
+        moves = self._deferred.get(step_id)
+        return moves[status] if moves else 0
+
+    def flush_rows(self) -> None:
+        """Write the held action and task rows (the counter moves stay held)."""
+        if self._action_writes:
+            sessions.update_actions(self.conn, list(self._action_writes.items()))
+            self._action_writes = {}
+        if self._task_writes:
+            tasks.update_many(self.conn, list(self._task_writes.items()))
+            self._task_writes = {}
+
     def flush(self) -> None:
         """Write the rows, then the summed counter moves and the roll-ups (per step, then per job);
         nothing at all when nothing is held."""
         conn = self.conn
-        if self._action_writes:
-            sessions.update_actions(conn, list(self._action_writes.items()))
-            self._action_writes = {}
-        if self._task_writes:
-            tasks.update_many(conn, list(self._task_writes.items()))
-            self._task_writes = {}
+        self._deferred = {}
+        self.flush_rows()
         pending_steps, pending_jobs = self._steps, self._jobs
         self._steps, self._jobs = {}, {}
         for step_id, moves in pending_steps.items():

@@ -13,174 +13,112 @@ Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (do
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states
+from farmstead.domain import worker_sessions as rules
 from farmstead.domain.scheduling import QUEUE_DEPTH
+from farmstead.domain.statuses import SessionActionStatus as A
 from farmstead.ids import new_id
 from farmstead.orchestration import report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
 
-_REPORT_EVENTS = {
-    "SUCCEEDED": task_states.Event.RUN_SUCCEEDED,
-    "FAILED": task_states.Event.RUN_FAILED,
-    "INTERRUPTED": task_states.Event.RUN_INTERRUPTED,
-    "NEVER_ATTEMPTED": task_states.Event.RUN_NEVER_ATTEMPTED,
-    "CANCELED": task_states.Event.RUN_CANCELED,
-}
-
-
 # --- 1. reports ----------------------------------------------------------------------------------
 
 def apply_report(changes: TaskChanges, worker_id: str, action_id: str, report: dict) -> tuple[str, float] | None:
-    """Applies one action's report; returns (session id, seconds it ran) when it says a taskRun
-    succeeded (the session's queue depth follows its tasks' run times), else None. Its writes go to
-    `changes`, which the caller flushes."""
+    """Applies one action's report (domain/worker_sessions.plan_report); returns (session id, seconds
+    it ran) when it says a taskRun succeeded (the session's queue depth follows its tasks' run times),
+    else None. Its writes go to `changes`, which the caller flushes."""
     conn, now = changes.conn, changes.now
     action = changes.action(action_id)
-    if action is None or action.status in sessions.FINISHED:
-        return None  # unknown, duplicate or late: the agent must never be told off for resending
-    if action.session_worker_id != worker_id:
-        return None
+    if action is None or rules.stale(action) or action.session_worker_id != worker_id:
+        return None  # unknown, duplicate, late or another worker's: the agent is never told off for it
     completed = report.get("completedStatus")
     times = report_times.settle(conn, action, report, now, final=completed is not None)
-    values: dict[str, Any] = {"worker_updated_at": times.updated_at or now}
-    if times.started_at is not None and times.started_at != action.started_at:
-        values["started_at"] = times.started_at
-    for member, column in (("progressMessage", "progress_message"), ("progressPercent", "progress_percent"),
-                           ("processExitCode", "process_exit_code"), ("manifests", "manifests")):
-        if member in report:
-            values[column] = report[member]
-    if completed is None:
-        if action.status in ("ASSIGNED", "SCHEDULED"):
-            values["status"] = "RUNNING"
-        if dropped(action):
-            # It had started after all: an ordinary cancel of a running action from now on.
-            values["ended_at"] = None
-            values.setdefault("started_at", times.updated_at or now)
-        changes.write_action(action_id, values)
-        if action.kind == "taskRun" and action.status in ("ASSIGNED", "SCHEDULED", "CANCELING"):
-            task_runs.apply_event(changes, action, task_states.Event.RUN_STARTED, started_at=times.started_at)
-        return None
-    values.update(status=completed, ended_at=times.ended_at or now)
-    changes.write_action(action_id, values)
-    release_limits(conn, action)
-    if action.kind == "taskRun":
-        event = _REPORT_EVENTS[completed]
-        if completed == "NEVER_ATTEMPTED":
-            changes.flush()  # the same call may have reported the session's setup FAILED
-        if completed == "NEVER_ATTEMPTED" and _session_setup_failed(conn, action.session_id):
-            # The environment or input sync this task waited on failed: that is the task's failure,
-            # or a broken environment would requeue it forever.
-            event = task_states.Event.RUN_FAILED
-        events = [event]
-        if action.started_at is None and times.started_at is not None and completed != "NEVER_ATTEMPTED":
-            events.insert(0, task_states.Event.RUN_STARTED)
-        task_runs.apply_events(changes, action, events, started_at=times.started_at, target=action.cancel_target)
-        # The run time from the worker's own two readings: one clock, so its offset cancels out.
-        started, ended = report.get("startedAt") or action.started_at, report.get("endedAt")
-        if completed == "SUCCEEDED" and started is not None and ended is not None:
-            return action.session_id, max(0.0, (ended - started).total_seconds())
-    return None
-
-
-def _session_setup_failed(conn: Connection, session_id: str) -> bool:
-    return sessions.has_action(conn, session_id, kinds=("envEnter", "syncInputJobAttachments"),
-                               statuses=("FAILED",))
+    plan = rules.plan_report(action, report, times, now, cancel_target=action.cancel_target)
+    changes.write_action(action_id, plan.values)
+    if plan.releases_limits:
+        release_limits(conn, action)
+    events = plan.events
+    if plan.setup_failed_events is not None:
+        changes.flush()  # the same call may have reported the session's setup FAILED
+        if sessions.has_action(conn, action.session_id, kinds=rules.SETUP_KINDS, statuses=(A.FAILED,)):
+            events = plan.setup_failed_events
+    if events:
+        task_runs.apply_events(changes, action, list(events), started_at=plan.task_started_at,
+                               target=plan.task_target)
+    return None if plan.run_seconds is None else (action.session_id, plan.run_seconds)
 
 
 # --- 2. sessions ---------------------------------------------------------------------------------
 
-#: A session with an action that ended like this winds down instead of taking more tasks.
-#: NEVER_ATTEMPTED is not one: the agent reports it only beside one of these, and the service
-#: settles a dropped queued task with it (a user cancelling one queued task must not end a session).
-_ENDED_BADLY = ("FAILED", "CANCELED", "INTERRUPTED")
-
-
 def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DEPTH) -> bool:
-    """Returns whether the session is still open afterwards (only this step ends one).
-
-    A healthy session is topped up to `depth` unfinished taskRuns of its step; one that is winding
-    down (ended, failed, canceled, its worker stopping) gets its envExits once nothing else is left.
-    Its task changes go to `changes`, which the caller flushes."""
+    """Moves the session on as domain/worker_sessions.plan_session says; returns whether it is still
+    open afterwards (only this step ends one). Its writes go to `changes`, which the caller flushes:
+    the counters of every session at once, with the reports' (`TaskChanges.defer_counters`)."""
     conn, now = changes.conn, changes.now
     session_id = session.session_id
-    pending = sessions.pending_actions(conn, session_id)
-    if settle_queued_cancels(changes, pending):
-        pending = sessions.pending_actions(conn, session_id)
-    if any(a.kind == "envExit" for a in pending):
-        return True  # already winding down: the exits run, then the session ends
-    busy = [a for a in pending if a.kind != "envExit"]
-    queued_runs = sum(1 for a in busy if a.kind == "taskRun" and a.status != "CANCELING")
-    if len(busy) > queued_runs or queued_runs >= depth:
-        return True  # setting up, canceling, or full: nothing to add this time
-    has_exits, ended_badly = sessions.winding_down_marks(conn, session_id, _ENDED_BADLY)
-    winding_down = (has_exits or session.target_lifecycle_status == "ENDED" or worker.status != "STARTED"
-                    or ended_badly)
-    if not winding_down and _next_tasks(changes, session, depth - queued_runs, queued_runs):
+    listed = sessions.pending_actions(conn, session_id)
+    cancels = rules.queued_cancels(listed)
+    if cancels:
+        moved_others = settle_queued_cancels(changes, listed, cancels)
+        listed = sessions.pending_actions(conn, session_id) if moved_others else rules.after_cancels(listed, cancels)
+    facts = {"depth": depth, "ending": session.target_lifecycle_status == "ENDED",
+             "worker_started": worker.status == "STARTED"}
+    plan = rules.plan_session(listed, marks=None, **facts)
+    if plan.next is rules.Next.NEEDS_MARKS:
+        marks = rules.Marks(*sessions.winding_down_marks(conn, session_id, rules.ENDED_BADLY))
+        plan = rules.plan_session(listed, marks=marks, **facts)
+    next_ = plan.next
+    if next_ is rules.Next.TOP_UP:
+        if _next_tasks(changes, session, plan.wanted, plan.queued):
+            return True
+        next_ = plan.then
+    if next_ is rules.Next.WAIT:
         return True
-    if busy:
-        return True  # the listed tasks finish first; the exits follow them
-    if not has_exits:
-        _queue_env_exits(conn, session, sessions.actions_of_kind(conn, session_id, "envEnter"), now)
-    if not sessions.pending_actions(conn, session_id):
-        sessions.end(conn, session_id, now)
-        return False
-    return True
+    exits = [] if plan.exits_queued else rules.env_exits(sessions.actions_of_kind(conn, session_id, "envEnter"))
+    if exits:
+        sessions.add_actions(conn, session, [{"kind": "envExit", "environment_id": environment_id}
+                                             for environment_id in exits], now)
+        return True
+    sessions.end(conn, session_id, now)  # nothing listed, nothing left to exit
+    return False
 
 
-def settle_queued_cancels(changes: TaskChanges, pending) -> bool:
-    """A CANCELING action queued behind another, not reported started, is dropped from the list: the
-    agent reports nothing for a queued action it drops (docs/compatibility.md). In two heartbeats,
-    because the worker may have finished the action ahead and started this one since its report:
-    1. it is marked dropped (`ended_at`, status still CANCELING) and the answer leaves it out;
-    2. the next heartbeat, if the worker reported nothing of it, it never ran: NEVER_ATTEMPTED,
-       and its task settles. Had it started, the report says so: it is an ordinary cancel again
-       (listed in cancelSessionActions), and its task settles by the worker's final report.
-    Settled at once, its task could be handed out again (run twice) or, canceled, run on unseen.
-    Called after the heartbeat's reports only. Returns whether any action changed."""
-    conn, now = changes.conn, changes.now
-    changed = False
-    for position, action in enumerate(pending):
-        if action.status != "CANCELING" or action.started_at is not None:
-            continue
-        if not dropped(action):
-            if position > 0:  # the first may be running unreported: the worker will report it
-                sessions.update_action(conn, action.session_action_id, ended_at=now)
-                changed = True
-            continue
-        sessions.update_action(conn, action.session_action_id, status="NEVER_ATTEMPTED", ended_at=now)
-        release_limits(conn, action)
-        if action.kind == "taskRun":
-            task_runs.apply_event(changes, action, task_states.Event.RUN_NEVER_ATTEMPTED, target=action.cancel_target)
-        changed = True
-    return changed
+def settle_queued_cancels(changes: TaskChanges, listed, cancels: rules.QueuedCancels) -> bool:
+    """Applies `cancels` (domain/worker_sessions.QueuedCancels says why, in two heartbeats) to the
+    session's `listed` actions. Called after the heartbeat's reports only. Returns whether settling
+    a task moved others (a failure limit, a dependency), so what was read of the session is stale."""
+    moved_others = False
+    for action in listed:
+        if action.session_action_id in cancels.drop:
+            changes.write_action(action.session_action_id, {"ended_at": changes.now})
+        elif action.session_action_id in cancels.settle:
+            changes.write_action(action.session_action_id, {"status": A.NEVER_ATTEMPTED.value, "ended_at": changes.now})
+            release_limits(changes.conn, action)
+            if action.kind == "taskRun":
+                moved_others = task_runs.apply_event(changes, action, task_states.Event.RUN_NEVER_ATTEMPTED,
+                                                     target=action.cancel_target) or moved_others
+    if moved_others:
+        changes.flush_rows()  # the session is read again
+    return moved_others
 
 
 def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool:
-    """Give a healthy session up to `wanted` more READY tasks of its step (environments stay entered).
-
-    Tasks beyond the one a session works on are queued ahead only while the step has more READY
-    tasks than the fleet has started workers: a few tasks must spread over idle workers, not wait
-    behind another worker's. A step that takes limits gets one task at a time, when the session has
-    none: a task queued ahead would hold a limit that a free worker could use."""
+    """Give a healthy session up to `wanted` more READY tasks of its step (environments stay
+    entered), as domain/worker_sessions.top_up and .limited allow; whether it got any."""
     conn = changes.conn
     step = dispatch.session_step(conn, session.job_id, session.step_id, session.fleet_id)
     if step is None or not step.claimable:
         return False
-    if queued or wanted > 1:
-        plenty = step.count_ready > workers.started_in_fleet(conn, session.fleet_id)
-        if not plenty:
-            if queued:
-                return False
-            wanted = 1
-    return _claim_with_limits(conn, session.queue_id, step.step_id, step.host_requirements,
-                              lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired),
-                              count=wanted, queued=queued)
+    started_workers = workers.started_in_fleet(conn, session.fleet_id) if rules.counts_fleet(wanted, queued) else None
+    # The step's READY count as this heartbeat's reports left it (their counter moves are written later).
+    ready = step.count_ready + changes.deferred(step.step_id, "READY")
+    count = rules.top_up(wanted, queued, ready=ready, started_workers=started_workers)
+    return count > 0 and _claim_with_limits(
+        conn, session.queue_id, step.step_id, step.host_requirements,
+        lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired), count=count, queued=queued)
 
 
 def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requirements: dict | None,
@@ -188,10 +126,9 @@ def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requi
     """Acquire the step's limits, then claim READY tasks; give back what was taken if either fails."""
     needed = required_limits(host_requirements, limits.active_for_queue(conn, queue_id)) if (
         host_requirements and host_requirements.get("amounts")) else []
-    if needed:
-        if queued:
-            return False
-        count = 1
+    count = rules.limited(count, queued, takes_limits=bool(needed))
+    if not count:
+        return False
     acquired = []
     for limit_id, amount in needed:
         if not limits.acquire(conn, limit_id, amount):
@@ -208,14 +145,9 @@ def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requi
 
 
 def required_limits(host_requirements: dict | None, queue_limits) -> list[tuple[str, int]]:
-    """(limitId, count) for each amount requirement that names one of the queue's limits: its `min`, else 1."""
-    by_name = {row.amount_requirement_name.lower(): row.limit_id for row in queue_limits}
-    needed = []
-    for requirement in (host_requirements or {}).get("amounts") or []:
-        limit_id = by_name.get(requirement["name"].lower())
-        if limit_id is not None:
-            needed.append((limit_id, max(1, int(requirement.get("min") or 1))))
-    return needed
+    """(limitId, count) of the queue's limits (rows) the step's amount requirements take."""
+    return rules.required_limits(host_requirements, [(row.amount_requirement_name, row.limit_id)
+                                                     for row in queue_limits])
 
 
 def release_limits(conn: Connection, action) -> None:
@@ -231,13 +163,6 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
              "acquired_limits": acquired or None} for task in claimed]
     sessions.add_actions(changes.conn, session, (setup or []) + runs, changes.now)
     changes.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
-
-
-def _queue_env_exits(conn: Connection, session, env_enters, now: datetime) -> None:
-    """envExit for every environment whose envEnter was attempted, innermost first."""
-    for action in reversed(env_enters):
-        if action.status not in ("ASSIGNED", "NEVER_ATTEMPTED", "CANCELING"):
-            sessions.add_action(conn, session, kind="envExit", environment_id=action.environment_id, assigned_at=now)
 
 
 def start_session(changes: TaskChanges, worker) -> bool:
@@ -321,8 +246,3 @@ def take_back_task(changes: TaskChanges, action) -> None:
     task_runs.apply_event(changes, action, task_states.Event.SERVICE_INTERRUPT)
     changes.flush()  # each task taken back is written before the next: the statements UpdateSession always ran
     sessions.request_cancel_for_task(changes.conn, action.task_id, "READY")
-
-
-def dropped(action) -> bool:
-    """A CANCELING action taken off the worker's list, not reported started (settle_queued_cancels)."""
-    return action.status == "CANCELING" and action.started_at is None and action.ended_at is not None

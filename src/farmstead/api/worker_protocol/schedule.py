@@ -19,7 +19,8 @@ from farmstead.api.registry import operation
 from farmstead.api.sessions import definition, session_log
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain.scheduling import queue_depth
-from farmstead.orchestration.worker_sessions import advance_session, apply_report, dropped, start_session
+from farmstead.domain.worker_sessions import dropped
+from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
 from farmstead.protocol.errors import conflict
 from farmstead.store import sessions, workers
 
@@ -46,7 +47,8 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
         ran = apply_report(changes, worker.worker_id, action_id, report)
         if ran is not None:
             run_seconds.setdefault(ran[0], []).append(ran[1])
-    changes.flush()  # the sessions below read their actions' statuses
+    # The sessions below read their actions' statuses; the counters move once, with theirs.
+    changes.defer_counters()
     # Only this worker's heartbeat opens its sessions (and holds its row while it does).
     open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id) if worker.open_sessions else []
     still_open = [advance_session(changes, session, worker, depth=queue_depth(run_seconds.get(session.session_id, [])))

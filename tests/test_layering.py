@@ -1,8 +1,16 @@
-"""The rooms' import rules (docs/architecture.md, "Import rules"): imports point one way."""
+"""The rooms' import rules (docs/architecture.md, "Import rules"): imports point one way, and no two
+modules import each other, directly or round a longer loop.
+
+Every import statement of a module counts: at module level, under `if TYPE_CHECKING:`, and inside a
+function. A cycle that only works because one side imports late, or only for the type checker, is
+still two modules that each need the other: the next change to either can turn it into an
+ImportError at start-up, and neither can be read or tested without the other.
+"""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,14 +18,26 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "farmstead"
 
 FORBIDDEN = {
-    "domain": ("farmstead.store", "farmstead.protocol", "farmstead.api", "sqlalchemy", "botocore", "starlette"),
-    "protocol": ("farmstead.store", "farmstead.domain", "farmstead.api", "sqlalchemy"),
+    "domain": ("farmstead.store", "farmstead.protocol", "farmstead.api", "farmstead.orchestration", "sqlalchemy",
+               "botocore", "starlette"),
+    "protocol": ("farmstead.store", "farmstead.domain", "farmstead.api", "farmstead.orchestration", "sqlalchemy"),
     "api": ("starlette",),
+    "background": ("farmstead.api",),
 }
 
 #: The one exception: the domain's status vocabularies are the model's generated StrEnums
 #: (protocol/shapes.py, standard library only), re-exported by domain/statuses.py.
 ALLOWED = {"domain": ("farmstead.protocol.shapes",)}
+
+#: The rooms that may import only these of Farmstead (their own room always).
+ONLY_FARMSTEAD = {
+    "orchestration": ("farmstead.domain", "farmstead.store", "farmstead.ids", "farmstead.clock"),
+    "store": ("farmstead.domain", "farmstead.ids"),
+}
+
+#: The engine may name SQLAlchemy's Connection and Row types, which it passes to the store, and
+#: otherwise imports the standard library only.
+ORCHESTRATION_THIRD_PARTY = ("sqlalchemy.engine",)
 
 
 def _imports(path: Path) -> set[str]:
@@ -30,6 +50,10 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
 @pytest.mark.parametrize("room", sorted(FORBIDDEN))
 def test_room_does_not_import_what_it_must_not(room):
     offenders = []
@@ -37,7 +61,30 @@ def test_room_does_not_import_what_it_must_not(room):
         for name in _imports(path):
             if name in ALLOWED.get(room, ()):
                 continue
-            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[room]):
+            if _under(name, FORBIDDEN[room]):
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("room", sorted(ONLY_FARMSTEAD))
+def test_room_imports_only_the_rooms_it_builds_on(room):
+    allowed = (f"farmstead.{room}", *ONLY_FARMSTEAD[room])
+    offenders = []
+    for path in sorted((SRC / room).rglob("*.py")):
+        for name in _imports(path):
+            if _under(name, ("farmstead",)) and not _under(name, allowed):
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offenders == []
+
+
+def test_the_engine_imports_only_the_standard_library_and_sqlalchemys_types():
+    offenders = []
+    for path in sorted((SRC / "orchestration").rglob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top in ("farmstead", "__future__") or top in sys.stdlib_module_names:
+                continue
+            if not _under(name, ORCHESTRATION_THIRD_PARTY):
                 offenders.append(f"{path.relative_to(SRC)} imports {name}")
     assert offenders == []
 
@@ -49,10 +96,11 @@ def test_only_the_store_imports_sqlalchemy():
         if relative.parts[0] == "store":
             continue
         for name in _imports(path):
-            # The api layer hands the store its Connection, so it may name that type; it writes no SQL.
-            if name == "sqlalchemy.engine" and relative.parts[0] == "api":
+            # The api layer and the engine hand the store its Connection, so they may name that type;
+            # they write no SQL.
+            if name == "sqlalchemy.engine" and relative.parts[0] in ("api", "orchestration"):
                 continue
-            if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+            if _under(name, ("sqlalchemy",)):
                 offenders.append(f"{relative} imports {name}")
     assert offenders == []
 
@@ -60,3 +108,88 @@ def test_only_the_store_imports_sqlalchemy():
 def test_the_generated_shapes_import_only_the_standard_library():
     """What lets the domain import them: they bring no botocore or framework along."""
     assert _imports(SRC / "protocol" / "shapes.py") <= {"datetime", "enum", "typing"}
+
+
+# --- no import cycles ----------------------------------------------------------------------------------
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the farmstead modules it imports. `from a.b import c` is an edge to the module a.b.c
+    when there is one (a submodule), else to a.b (a name defined in it); relative imports resolved."""
+    paths = {_module_name(path): path for path in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names if alias.name in paths)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    if f"{base}.{alias.name}" in paths:
+                        edges.add(f"{base}.{alias.name}")
+                    elif base in paths:
+                        edges.add(base)
+        graph[module] = edges - {module}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            successor = next(successors, None)
+            if successor is not None:
+                if successor not in index:
+                    index[successor] = low[successor] = len(index)
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(sorted(graph[successor]))))
+                elif successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_check_finds_a_loop_round_three_modules():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_two_modules_import_each_other_directly_or_round_a_loop():
+    assert _cycles(_import_graph()) == []

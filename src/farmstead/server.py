@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 
 from farmstead import __version__
-from farmstead.api import caller_identity, fan_outs
+from farmstead.api import caller_identity
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
 from farmstead.background.fan_outs import FanOutRunner
@@ -27,6 +27,7 @@ from farmstead.background.sweeper import Sweeper
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
+from farmstead.orchestration import deferral
 from farmstead.protocol import asgi
 from farmstead.protocol.admission import Admission, Limits
 from farmstead.protocol.json_rpc import JsonRpcPipeline
@@ -55,7 +56,7 @@ class FarmsteadApp:
         self.store = store
         self.clock = clock or SystemClock()
         self.materializer = Materializer(store, self.clock)
-        fan_outs.configure(fan_outs.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
+        deferral.configure(deferral.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
                                            settings.fan_out_pause_seconds))
         self.fan_outs = FanOutRunner(store, self.clock)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)

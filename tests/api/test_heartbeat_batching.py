@@ -372,7 +372,8 @@ def test_a_heartbeat_racing_the_liveness_sweep_on_another_replica_opens_no_sessi
     """PostgreSQL: the sweep (another replica) declares the worker lost and gives its tasks back while
     a heartbeat of that worker is under way. The heartbeat waits for the sweep's lock on the worker
     row; it must then see the worker NOT_RESPONDING, not start a session nobody will ever release."""
-    from farmstead.api.worker_schedule import release_worker_sessions
+    from farmstead.orchestration.task_changes import TaskChanges
+    from farmstead.orchestration.worker_sessions import release_worker_sessions
 
     job_id, worker, engine = running_on_postgres(server, deadline, farm)
     outcome: dict = {}
@@ -387,7 +388,9 @@ def test_a_heartbeat_racing_the_liveness_sweep_on_another_replica_opens_no_sessi
         with engine.begin() as conn:  # the sweep's transaction, as background/sweeper.py runs it
             conn.execute(sa.text("UPDATE workers SET status = 'NOT_RESPONDING' WHERE worker_id = :w"),
                          {"w": worker.worker_id})
-            release_worker_sessions(conn, worker.worker_id, now())
+            changes = TaskChanges(conn, now())
+            release_worker_sessions(changes, worker.worker_id)
+            changes.flush()
             beating = threading.Thread(target=heartbeat)
             beating.start()
             time.sleep(1.5)  # the heartbeat has read the worker and waits on its row

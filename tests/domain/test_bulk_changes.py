@@ -2,7 +2,7 @@
 
 import pytest
 
-from farmstead.domain.bulk_changes import holds_dispatch, projected_counts
+from farmstead.domain.bulk_changes import ends_terminal, holds_dispatch, moves_some_task, projected_counts
 from farmstead.domain.task_states import BULK_RULES, Event
 
 #: Written by hand: the changes that take READY tasks away must hold the job from dispatch. A requeue
@@ -33,3 +33,37 @@ def test_a_projection_keeps_the_number_of_tasks():
 def test_a_requeue_of_failed_tasks_cannot_be_projected_from_counts():
     assert projected_counts({"FAILED": 3}, Event.TARGET_READY) is None  # retries left: unknown
     assert projected_counts({"CANCELED": 3}, Event.TARGET_READY) == {"READY": 3}
+
+
+@pytest.mark.parametrize(
+    ("counts", "event", "moves"),
+    [
+        ({"PENDING": 2, "SUCCEEDED": 1}, Event.DEPENDENCIES_MET, True),
+        ({"READY": 2, "SUCCEEDED": 1}, Event.DEPENDENCIES_MET, False),
+        ({"READY": 1}, Event.UPSTREAM_FAILED_OR_CANCELED, True),
+        # INTERRUPTING tasks only take a new target: no status moves, so nothing to queue.
+        ({"INTERRUPTING": 4, "CANCELED": 2}, Event.UPSTREAM_FAILED_OR_CANCELED, False),
+        ({"SUCCEEDED": 3, "FAILED": 1}, Event.JOB_FAILURE_LIMIT_REACHED, False),
+        ({"CANCELED": 1}, Event.UPSTREAM_REQUEUED, True),
+    ],
+)
+def test_whether_a_change_moves_some_task_by_the_counts(counts, event, moves):
+    assert moves_some_task(counts, event) is moves
+
+
+@pytest.mark.parametrize(
+    ("counts", "event", "terminal"),
+    [
+        ({"READY": 5, "SUCCEEDED": 3}, Event.TARGET_CANCELED, True),
+        # Tasks on workers go INTERRUPTING first: not finished yet.
+        ({"READY": 5, "RUNNING": 1}, Event.TARGET_CANCELED, False),
+        ({"READY": 5}, Event.TARGET_SUSPENDED, True),
+        ({"CANCELED": 5}, Event.TARGET_READY, False),
+        # FAILED tasks with unknown retries: the counts can't tell, so no.
+        ({"FAILED": 2}, Event.TARGET_READY, False),
+        ({"READY": 2, "FAILED": 1}, Event.TARGET_SUCCEEDED, True),
+    ],
+)
+def test_whether_a_change_ends_the_job_finished_by_the_counts(counts, event, terminal):
+    assert ends_terminal(counts, event) is terminal
+

@@ -14,7 +14,10 @@ from farmstead.domain.rollup import (
     ACTIVE,
     ALL_STATUSES,
     TERMINAL,
+    Aggregate,
+    after_counts_changed,
     apply_delta,
+    at_creation,
     combine,
     count_statuses,
     delta,
@@ -204,3 +207,48 @@ def test_requeued_job_ends_again_with_a_new_end_time():
     started, ended = times_after_change("SUCCEEDED", "READY", started, ended, T0, any_task_started=True)
     later = T0 + timedelta(minutes=5)
     assert times_after_change("RUNNING", "FAILED", started, ended, later, any_task_started=True) == (EARLIER, later)
+
+
+# --- a step's or job's aggregate after its counts moved, and at creation ----------------------------
+
+LATER = T0 + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("current", "counts_after", "expected"),
+    [
+        # Nothing to change: the row already reads what the counts say.
+        (("RUNNING", EARLIER, None), {"RUNNING": 1, "READY": 2}, None),
+        (("SUCCEEDED", EARLIER, EARLIER), {"SUCCEEDED": 3}, None),
+        # Active -> terminal: endedAt is now; startedAt is kept (the counters stamp it).
+        (("RUNNING", EARLIER, None), {"SUCCEEDED": 3}, ("SUCCEEDED", EARLIER, LATER)),
+        (("READY", None, None), {"CANCELED": 3}, ("CANCELED", None, LATER)),
+        # Terminal -> active (a requeue): endedAt goes, startedAt stays.
+        (("FAILED", EARLIER, EARLIER), {"READY": 1, "FAILED": 2}, ("READY", EARLIER, None)),
+        # Terminal -> terminal: endedAt kept.
+        (("FAILED", EARLIER, EARLIER), {"SUCCEEDED": 3}, ("SUCCEEDED", EARLIER, EARLIER)),
+        # Active -> active: only the status.
+        (("READY", None, None), {"ASSIGNED": 1, "READY": 2}, ("ASSIGNED", None, None)),
+        # A roll-up never stamps startedAt, even when a task runs (that is the counters' write).
+        (("ASSIGNED", None, None), {"RUNNING": 1}, ("RUNNING", None, None)),
+    ],
+)
+def test_aggregate_after_counts_changed(current, counts_after, expected):
+    after = after_counts_changed(Aggregate(*current), counts(**counts_after), LATER)
+    assert after == (None if expected is None else Aggregate(*expected))
+
+
+@pytest.mark.parametrize(
+    ("counts_at_creation", "expected"),
+    [
+        ({"READY": 3}, ("READY", None, None)),
+        ({"PENDING": 3}, ("PENDING", None, None)),
+        ({"READY": 1, "PENDING": 2}, ("READY", None, None)),
+        # A job that starts out finished has ended at creation.
+        ({"SUSPENDED": 3}, ("SUSPENDED", None, T0)),
+        ({"NOT_COMPATIBLE": 1, "CANCELED": 2}, ("NOT_COMPATIBLE", None, T0)),
+        ({}, ("SUCCEEDED", None, T0)),
+    ],
+)
+def test_aggregate_at_creation(counts_at_creation, expected):
+    assert at_creation(counts(**counts_at_creation), T0) == Aggregate(*expected)

@@ -27,6 +27,8 @@ from farmstead.domain.task_states import (
     IllegalTransition,
     Transition,
     apply,
+    dependencies_met,
+    dependency_event,
     event_for_target,
     fan_out,
     initial_status,
@@ -325,6 +327,29 @@ def test_target_fan_out(dependencies_met):
 def test_worker_reports_cannot_be_fanned_out():
     with pytest.raises(ValueError):
         fan_out(Event.RUN_FAILED, dependencies_met=True)
+
+
+# What a step's upstream steps' statuses tell its tasks (settling dependencies).
+
+@pytest.mark.parametrize(
+    ("upstream", "event", "met"),
+    [
+        ([], None, True),
+        (["SUCCEEDED"], Event.DEPENDENCIES_MET, True),
+        (["SUCCEEDED", "SUCCEEDED"], Event.DEPENDENCIES_MET, True),
+        (["SUCCEEDED", "RUNNING"], None, False),
+        (["READY", "PENDING"], None, False),
+        (["SUSPENDED"], None, False),
+        (["FAILED"], Event.UPSTREAM_FAILED_OR_CANCELED, False),
+        (["CANCELED", "SUCCEEDED"], Event.UPSTREAM_FAILED_OR_CANCELED, False),
+        (["NOT_COMPATIBLE"], Event.UPSTREAM_FAILED_OR_CANCELED, False),
+        # One upstream ended badly: the step's tasks are canceled though another still runs.
+        (["RUNNING", "FAILED"], Event.UPSTREAM_FAILED_OR_CANCELED, False),
+    ],
+)
+def test_upstream_statuses_decide_the_dependency_event(upstream, event, met):
+    assert dependency_event(upstream) == event
+    assert dependencies_met(upstream) is met
 
 
 # Property: any sequence of events keeps a task in a consistent state.

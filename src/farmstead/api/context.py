@@ -1,7 +1,9 @@
-"""What a handler is given besides its input: the transaction, the caller, the time, and paging."""
+"""What a handler is given besides its input: the transaction, its one batch of task changes, the caller,
+the time, and paging."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from farmstead.config import Settings
 from farmstead.ids import Arns
+from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol.pagination import DEFAULT_MAX_RESULTS, TokenCodec
 
 Row = TypeVar("Row")
@@ -40,7 +43,7 @@ class Signals:
         """A job is waiting to be materialized."""
 
     def fan_out_queued(self) -> None:
-        """A bulk task change is waiting to be applied in batches (api/fan_outs.py)."""
+        """A bulk task change is waiting to be applied in batches (orchestration/deferral.py)."""
 
 
 @dataclass
@@ -58,6 +61,19 @@ class Context:
     signals: Signals | None = None
     #: What a staged handler's prepare stage obtained outside any transaction (api/registry.py).
     prepared: Any = None
+
+    @functools.cached_property
+    def changes(self) -> TaskChanges:
+        """The write transaction's one unit of task changes (orchestration/task_changes.py): made when a
+        handler first asks for it, passed to the engine explicitly, flushed by `flush_changes`. Inside
+        a savepoint (`begin_nested`), flush before it ends: held changes would outlive its rollback."""
+        return TaskChanges(self.conn, self.now)
+
+    def flush_changes(self) -> None:
+        """Write what the transaction's task changes still hold (the executor, before it commits)."""
+        changes = vars(self).get("changes")  # only if a handler made it
+        if changes is not None:
+            changes.flush()
 
     @property
     def who(self) -> str:

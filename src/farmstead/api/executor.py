@@ -111,6 +111,7 @@ class Executor:
             ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
                           signals=self.signals, prepared=prepared)
             output = handler.fn(ctx, params)
+            ctx.flush_changes()
             if request_hash is not None and token is not None:
                 idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
                                  orjson.loads(encode_json(output or {})), ctx.now)

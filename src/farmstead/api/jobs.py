@@ -9,8 +9,6 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from farmstead.api import fan_outs as job_fan_outs
-from farmstead.api import job_creation, task_updates
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
@@ -18,6 +16,9 @@ from farmstead.api.resources import audit_fields, require_queue
 from farmstead.domain import job_templates
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.ids import new_id
+from farmstead.orchestration import fan_outs as job_fan_outs
+from farmstead.orchestration import job_creation, task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found, quota_exceeded, throttled, validation_error
 from farmstead.store import fan_outs, jobs, memberships, tags
@@ -268,7 +269,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
                        {"status": row.task_run_status})
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
                 lifecycle_status="UPDATE_SUCCEEDED", lifecycle_status_message="Job update completed successfully")
-    deferral = job_fan_outs.Deferral(ctx.now)
+    deferral = Deferral(ctx.now)
     queued = False
     if target is not None:
         jobs.update(ctx.conn, row.job_id, target_task_run_status=target)

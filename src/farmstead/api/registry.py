@@ -71,8 +71,9 @@ def _load_all() -> None:
         return
     import farmstead.api as package
 
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"farmstead.api.{module.name}")
+    # Subpackages too (api/worker_protocol/): walk_packages imports each package to look inside it.
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        importlib.import_module(module.name)
     _loaded = True
 
 

@@ -4,8 +4,10 @@ UpdateSession, GetSessionAction, ListSessionActions, BatchGetSessionAction.
 Owns: the read shapes of sessions and actions (docs/sessions.md) and UpdateSession(ENDED), which
 records the target and asks the worker to stop what the session still has to do; the worker's
 reports and UpdateWorkerSchedule's wind-down (envExits, then ENDED) finish the job.
-Must not: write SQL (store.session_reads/sessions do) or move tasks itself (worker_schedule and the
-task state machine do).
+Also the shapes a worker is given its actions in (`definition`, `session_log`), which GetSession
+and GetSessionAction show too.
+Must not: write SQL (store.session_reads/sessions do) or move tasks itself
+(orchestration/worker_sessions.py and the task state machine do).
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from farmstead.api import worker_schedule
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.jobs import require_job
 from farmstead.api.registry import operation
 from farmstead.api.workers import require_worker, worker_log
+from farmstead.orchestration.worker_sessions import take_back_task
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import session_reads, sessions
@@ -48,6 +50,24 @@ def require_action(ctx: Context, farm_id: str, queue_id: str, job_id: str, sessi
 
 # --- output shapes -------------------------------------------------------------------------------
 
+def definition(action) -> dict[str, Any]:
+    """An action's `definition` union, as the worker is given it and GetSessionAction shows it."""
+    if action.kind == "taskRun":
+        return {"taskRun": {"stepId": action.step_id, "taskId": action.task_id,
+                            "parameters": action.parameters or {}}}
+    if action.kind == "syncInputJobAttachments":
+        return {"syncInputJobAttachments": {"stepId": action.step_id} if action.step_id else {}}
+    return {action.kind: {"environmentId": action.environment_id}}
+
+
+def session_log(session) -> dict[str, Any]:
+    """Where the worker uploads a session's log (its logConfiguration), as GetSession shows it."""
+    return {"logDriver": "awslogs",
+            "options": {"logGroupName": f"/aws/deadline/{session.farm_id}/{session.queue_id}",
+                        "logStreamName": session.session_id},
+            "parameters": {"interval": "15"}}
+
+
 def session_summary(row) -> dict[str, Any]:
     return {"sessionId": row.session_id, "fleetId": row.fleet_id, "workerId": row.worker_id,
             "startedAt": row.started_at, "lifecycleStatus": row.lifecycle_status, "endedAt": row.ended_at,
@@ -57,7 +77,7 @@ def session_summary(row) -> dict[str, Any]:
 
 def session_output(row) -> dict[str, Any]:
     # The session row carries farm, fleet and worker ids: the worker's own log configuration follows.
-    return {**session_summary(row), "log": worker_schedule.session_log(row), "hostProperties": row.host_properties,
+    return {**session_summary(row), "log": session_log(row), "hostProperties": row.host_properties,
             "workerLog": worker_log(row)}
 
 
@@ -71,7 +91,7 @@ def action_summary(row) -> dict[str, Any]:
     return {"sessionActionId": row.session_action_id, "status": row.status, "startedAt": row.started_at,
             "endedAt": row.ended_at, "workerUpdatedAt": row.worker_updated_at,
             "progressPercent": row.progress_percent, "manifests": row.manifests,
-            "definition": worker_schedule.definition(row)}
+            "definition": definition(row)}
 
 
 def action_output(row) -> dict[str, Any]:
@@ -127,13 +147,13 @@ def update_session(ctx: Context, params: dict) -> dict:
         return {}  # already winding down: asking again changes nothing
     sessions.update(ctx.conn, row.session_id, target_lifecycle_status=params["targetLifecycleStatus"],
                     lifecycle_status="UPDATE_IN_PROGRESS", updated_at=ctx.now, updated_by=ctx.who)
-    # No new task is given to a session with this target (worker_schedule.advance_session winds it
+    # No new task is given to a session with this target (worker_sessions.advance_session winds it
     # down); what it still has is cancelled here, envExits excepted so entered environments are left.
     for action in sessions.pending_actions(ctx.conn, row.session_id):
         if action.kind == "taskRun" and action.status in _UNFINISHED:
-            worker_schedule.take_back_task(ctx.conn, action, ctx.now)
+            take_back_task(ctx.changes, action)
     # Tasks queued behind the running action are dropped and settled by the worker's heartbeats
-    # (worker_schedule.settle_queued_cancels), not here: the worker may have finished the running
+    # (worker_sessions.settle_queued_cancels), not here: the worker may have finished the running
     # one and started the next since it last reported, and the task must not be handed out again.
     sessions.request_cancel_for_session_setup(ctx.conn, row.session_id)
     return {}

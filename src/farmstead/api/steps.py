@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from farmstead.api import fan_outs, job_creation, task_updates
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context, NextToken
 from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
+from farmstead.orchestration import job_creation, task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import jobs, steps
@@ -141,7 +142,7 @@ def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.Update
     jobs.lock(ctx.conn, job.job_id)  # one request at a time queues changes for a job (PostgreSQL)
     refuse_while_archiving(ctx, job.job_id)
     target = params["targetTaskRunStatus"]
-    deferral = fan_outs.Deferral(ctx.now)
+    deferral = Deferral(ctx.now)
     task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, target, ctx.now, ctx.who, deferral=deferral)
     if target in job_creation.REQUEUE_TARGETS:
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from farmstead.api import job_creation, task_updates
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context
-from farmstead.api.fan_outs import Deferral
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
 from farmstead.domain.task_states import IllegalTransition
+from farmstead.orchestration import job_creation, task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import fan_outs, tasks

@@ -1,4 +1,4 @@
-"""Applying queued bulk task changes (api/fan_outs.py) in bounded batches, after their requests answered.
+"""Applying queued bulk task changes (orchestration/deferral.py) in bounded batches, after their requests answered.
 
 One thread per server: it takes the jobs with queued changes, longest waiting first, and applies a
 job's queue one batch per write transaction, so API requests and heartbeats interleave with it (on
@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from farmstead.api import fan_outs as job_fan_outs
 from farmstead.clock import Clock
+from farmstead.orchestration import deferral
+from farmstead.orchestration import fan_outs as job_fan_outs
 from farmstead.store import fan_outs, leases
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
@@ -72,5 +73,5 @@ class FanOutRunner:
             while more and not self._stop.is_set():
                 with self._store.write() as conn:
                     more = job_fan_outs.apply_batch(conn, job_id, self._clock.now())
-                if more and job_fan_outs.LIMITS.pause_seconds:
-                    self._stop.wait(job_fan_outs.LIMITS.pause_seconds)
+                if more and deferral.LIMITS.pause_seconds:
+                    self._stop.wait(deferral.LIMITS.pause_seconds)

@@ -1,6 +1,6 @@
 """Materializing large jobs' tasks after CreateJob has answered.
 
-A job with more tasks than api.job_creation.INLINE_TASK_LIMIT is stored CREATE_IN_PROGRESS; this
+A job with more tasks than orchestration.job_creation.INLINE_TASK_LIMIT is stored CREATE_IN_PROGRESS; this
 thread inserts its tasks in short transactions (so API writes interleave) and then completes it.
 On start it resumes every job still CREATE_IN_PROGRESS (a killed server loses no job): partial task
 rows from the interrupted attempt are deleted first, so the result is the same as an uninterrupted run.
@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from farmstead.api import job_creation
 from farmstead.clock import Clock
 from farmstead.domain import job_templates
+from farmstead.orchestration import job_creation
 from farmstead.store import jobs, leases, steps, tasks
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 

@@ -22,8 +22,9 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from farmstead.api.worker_schedule import release_worker_sessions
 from farmstead.clock import Clock
+from farmstead.orchestration.task_changes import TaskChanges
+from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.store import housekeeping, leases, workers
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
@@ -92,10 +93,12 @@ class Sweeper:
                     housekeeping.forget_expired(conn, now)
                     return 0  # workers whose calls failed with the store get a whole timeout to come back
                 self._unavailable_at = self._back_at = None
+            changes = TaskChanges(conn, now)  # the pass's one unit of task changes
             for worker in workers.silent_since(conn, cutoff, now):
                 if workers.mark_not_responding(conn, worker.worker_id, cutoff, now, "farmstead:liveness"):
-                    release_worker_sessions(conn, worker.worker_id, now)
+                    release_worker_sessions(changes, worker.worker_id)
                     lost += 1
+            changes.flush()
             housekeeping.forget_expired(conn, now)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)

@@ -7,7 +7,7 @@ roll-up time and "newest run" order built on them would be wrong. So each time i
 [the action's assignment, now] of the server's clock, an end is never before its start, and a start
 already recorded is kept (a fast worker's later reports must not move it). Differences beyond
 `TOLERANCE` are listed as corrections, for the session's log to say so.
-Must not: read or write storage, or know how a note reaches a log (api/report_times.py does).
+Must not: read or write storage, or know how a note reaches a log (orchestration/report_times.py does).
 """
 
 from __future__ import annotations

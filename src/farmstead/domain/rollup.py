@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 from farmstead.domain.statuses import TaskRunStatus
 
@@ -171,3 +172,32 @@ def times_after_change(
     elif was_active:
         ended_at = now
     return started_at, ended_at
+
+
+class Aggregate(NamedTuple):
+    """What a step or job row shows of its tasks beside the counts: `taskRunStatus`, `startedAt`, `endedAt`."""
+
+    task_run_status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+def after_counts_changed(current: Aggregate, counts: Mapping[str, int], now: datetime) -> Aggregate | None:
+    """The aggregate a step or job should have now that its counts are `counts`; None when it has it.
+
+    startedAt is left as it is: the first task start stamps it with the counters (it is never
+    cleared, and a roll-up does not know when that start was)."""
+    status = status_from_counts(counts)
+    started_at, ended_at = times_after_change(current.task_run_status, status, current.started_at, current.ended_at,
+                                              now, any_task_started=current.started_at is not None)
+    after = Aggregate(str(status), started_at, ended_at)
+    return None if after == current else after
+
+
+def at_creation(counts: Mapping[str, int], now: datetime) -> Aggregate:
+    """The aggregate of a step or job whose tasks are all just created: one that starts out finished
+    (all NOT_COMPATIBLE or CANCELED, SUSPENDED, or no tasks) has ended at creation."""
+    status = status_from_counts(counts)
+    started_at, ended_at = times_after_change(None, status, None, None, now, any_task_started=False)
+    return Aggregate(str(status), started_at, ended_at)
+

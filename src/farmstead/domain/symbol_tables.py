@@ -6,7 +6,7 @@ template-scope `let` values), in the serialized JSON form BatchGetJobEntity send
 `resolvedSymbolTable`. The `let` values are evaluated once, here, as the service does: a worker
 does not evaluate them (the official agent fails a task whose table lacks one, "Undefined
 variable"). openjd-model builds the tables (create_job_with_symbol_tables).
-Must not: read the store (api/job_entities.py hands the job in) or decide which entity gets which table.
+Must not: read the store (api/worker_protocol/job_entities.py hands the job in) or decide which entity gets which table.
 """
 
 from __future__ import annotations

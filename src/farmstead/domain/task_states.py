@@ -23,7 +23,7 @@ Two kinds of "does not apply":
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -210,6 +210,27 @@ def event_for_target(target: str) -> Event:
         return TARGET_EVENTS[S(target)]
     except (KeyError, ValueError):
         raise ValueError(f"{target!r} is not a target run status") from None
+
+
+#: Upstream statuses that end a step's wait for good: its unfinished tasks are canceled.
+UPSTREAM_ENDED_BADLY: frozenset[S] = frozenset({S.FAILED, S.CANCELED, S.NOT_COMPATIBLE})
+
+
+def dependencies_met(upstream_statuses: Iterable[str]) -> bool:
+    """Every upstream step SUCCEEDED (so a step without any has its dependencies met)."""
+    return all(S(status) is S.SUCCEEDED for status in upstream_statuses)
+
+
+def dependency_event(upstream_statuses: Iterable[str]) -> Event | None:
+    """What a step's upstream steps' statuses tell its tasks: DEPENDENCIES_MET once all SUCCEEDED,
+    UPSTREAM_FAILED_OR_CANCELED once any ended FAILED, CANCELED or NOT_COMPATIBLE, else (still
+    running, or no upstream at all) nothing yet."""
+    statuses = {S(status) for status in upstream_statuses}
+    if statuses == {S.SUCCEEDED}:
+        return Event.DEPENDENCIES_MET
+    if statuses & UPSTREAM_ENDED_BADLY:
+        return Event.UPSTREAM_FAILED_OR_CANCELED
+    return None
 
 
 def initial_status(

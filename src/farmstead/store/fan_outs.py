@@ -3,7 +3,7 @@
 Owns: appending a request's items at the end of its job's queue, inserting what follows from an
 item right after it, reading a job's first item, moving its cursor, deleting it, and keeping
 `jobs.dispatch_held` equal to "a queued item takes READY tasks away".
-Must not: decide what an item does (api/fan_outs.py) or which moves are legal (domain/task_states.py).
+Must not: decide what an item does (orchestration/fan_outs.py) or which moves are legal (domain/task_states.py).
 """
 
 from __future__ import annotations

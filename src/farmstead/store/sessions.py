@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain.worker_sessions import LISTED
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
 from farmstead.store.tasks import in_index_range
 
-#: Actions the worker may still run or report: they are listed to it until they finish.
-PENDING = ("ASSIGNED", "SCHEDULED", "RUNNING", "CANCELING")
-FINISHED = ("SUCCEEDED", "FAILED", "INTERRUPTED", "CANCELED", "NEVER_ATTEMPTED", "RECLAIMED")
+#: Actions the worker may still run or report (domain/worker_sessions.py): listed until they finish.
+PENDING = tuple(str(status) for status in LISTED)
 
 
 def insert(conn: Connection, **values: Any) -> None:

@@ -3,28 +3,25 @@
 Owns: the use case of job submission on top of the pure planner (domain.job_templates) and the
 store: which fleets the job's steps fit (at submission, and again at every requeue), the initial
 status of each step's tasks, the job row, and materializing tasks in batches. Large jobs are
-materialized by background/materializer.py with the same `materialize_tasks` function, so both paths
-store exactly the same rows.
+materialized by background/materializer.py with the same `task_batches_for_step` and `complete_job`,
+so both paths store exactly the same rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.api import task_updates
 from farmstead.domain import job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
-from farmstead.domain.rollup import empty_counts, status_from_counts
 from farmstead.ids import new_id
+from farmstead.orchestration import task_updates
+from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
-
-if TYPE_CHECKING:
-    from farmstead.api.fan_outs import Deferral
 
 #: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
 INLINE_TASK_LIMIT = 2_000
@@ -136,18 +133,17 @@ def materialize_inline(conn: Connection, job_id: str, plan: job_templates.JobPla
 
 def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
     """All tasks are in: set every counter and status from the tasks, and mark the job created."""
-    job_counts = empty_counts()
+    job_counts = rollup.empty_counts()
     for row in steps.of_job(conn, job_id):
-        counts = {**empty_counts(), row.task_run_status: row.task_count}
-        steps.update(conn, row.step_id, **jobs.count_values(counts),
-                     task_run_status=str(status_from_counts(counts)),
-                     ended_at=now if rollup.is_terminal(status_from_counts(counts)) else None)
+        counts = {**rollup.empty_counts(), row.task_run_status: row.task_count}
+        created = rollup.at_creation(counts, now)
+        steps.update(conn, row.step_id, **jobs.count_values(counts), task_run_status=created.task_run_status,
+                     ended_at=created.ended_at)
         job_counts[row.task_run_status] += row.task_count
-    status = status_from_counts(job_counts)
-    # A job that starts out finished (all NOT_COMPATIBLE/CANCELED, or SUSPENDED) has ended at creation.
-    jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=str(status),
+    created = rollup.at_creation(job_counts, now)
+    jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
                 lifecycle_status="CREATE_COMPLETE", lifecycle_status_message=CREATED_MESSAGE,
-                ended_at=now if rollup.is_terminal(status) else None)
+                ended_at=created.ended_at)
 
 
 def fail_job(conn: Connection, job_id: str, message: str) -> None:

@@ -3,7 +3,7 @@
 Owns: turning the pure state machine's fan-out table into a few set-based task moves per step,
 keeping the per-status counters of step and job exact in the same transaction, re-deriving step and
 job status and times from the counters, and releasing or cancelling dependent steps. A move over
-more tasks than a request should write goes to the job's queue instead (a `fan_outs.Deferral`
+more tasks than a request should write goes to the job's queue instead (a `deferral.Deferral`
 decides), and what follows from it then runs when the queue has applied it (`after_step_move`).
 Must not: decide which transition is legal (domain.task_states does) or hold SQL (store does).
 """
@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import rollup, task_states
+from farmstead.domain import bulk_changes, rollup, task_states
 from farmstead.domain.statuses import TaskRunStatus
+from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, sessions, steps, tasks
-
-if TYPE_CHECKING:
-    from farmstead.api.fan_outs import Deferral
 
 _REQUEUE = {"READY", "PENDING"}
 
@@ -30,7 +28,7 @@ def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = No
     """`job_edges`: the job's dependency edges when the caller has read them; a step with none is free."""
     if job_edges is not None and not any(edge.step_id == step_id for edge in job_edges):
         return True
-    return all(up.task_run_status == "SUCCEEDED" for up in steps.upstream_of(conn, step_id))
+    return task_states.dependencies_met(up.task_run_status for up in steps.upstream_of(conn, step_id))
 
 
 def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: datetime, who: str | None,
@@ -101,7 +99,7 @@ def _move_step(conn: Connection, job_row, step_row, event: task_states.Event, no
     INTERRUPTING tasks alone (whose status stays), it would settle again when applied and queue
     itself again until their workers report."""
     if deferral is not None and deferral.defers(conn, job_row.job_id, step_row.task_count):
-        if queue_only_moves and not _has_moves(step_row, event):
+        if queue_only_moves and not bulk_changes.moves_some_task(steps.counts_of(step_row), event):
             return False
         deferral.queue_move(conn, job_row.job_id, step_row.step_id, event, target, who)
         return None
@@ -111,13 +109,9 @@ def _move_step(conn: Connection, job_row, step_row, event: task_states.Event, no
 def _rolled_up(row, counts: dict[str, int], now: datetime) -> dict[str, Any] | None:
     """The taskRunStatus and start/end times a step or job row should have after its task counts
     changed, as column values; None when the row already has them."""
-    status = rollup.status_from_counts(counts)
-    started_at, ended_at = rollup.times_after_change(
-        TaskRunStatus(row.task_run_status), status, row.started_at, row.ended_at, now,
-        any_task_started=row.started_at is not None)
-    if (str(status), started_at, ended_at) == (row.task_run_status, row.started_at, row.ended_at):
-        return None
-    return {"task_run_status": str(status), "started_at": started_at, "ended_at": ended_at}
+    after = rollup.after_counts_changed(rollup.Aggregate(row.task_run_status, row.started_at, row.ended_at),
+                                        counts, now)
+    return None if after is None else after._asdict()
 
 
 def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime, row=None) -> None:
@@ -235,24 +229,14 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges:
         upstream = steps.upstream_of(conn, step_row.step_id)
         if not upstream:
             continue
-        statuses = {u.task_run_status for u in upstream}
-        if statuses == {"SUCCEEDED"}:
-            event = task_states.Event.DEPENDENCIES_MET
-        elif statuses & {"FAILED", "CANCELED", "NOT_COMPATIBLE"}:
-            event = task_states.Event.UPSTREAM_FAILED_OR_CANCELED
-        else:
+        event = task_states.dependency_event(u.task_run_status for u in upstream)
+        if event is None:
             continue
         current = steps.get(conn, job_id, step_row.step_id)
         if _move_step(conn, job_row, current, event, now, None, None, deferral, queue_only_moves=True):
             refresh_step(conn, step_row.step_id, job_id, now)
             moved = True
     return moved
-
-
-def _has_moves(step_row, event: task_states.Event) -> bool:
-    """Whether the step has a task whose status the event changes (by the step's counters)."""
-    counts = steps.counts_of(step_row)
-    return any(counts.get(str(source), 0) for source in _fan(event).moves)
 
 
 def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,

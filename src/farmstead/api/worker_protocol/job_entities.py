@@ -21,10 +21,10 @@ from typing import Any
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import job_templates, path_mapping, symbol_tables
+from farmstead.domain import job_environments, job_templates, path_mapping, symbol_tables
 from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
 
-SCHEMA = "jobtemplate-2023-09"
+SCHEMA = job_environments.JOB_TEMPLATE_SCHEMA
 _JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
 #: Jobs whose symbol tables are kept: a worker asks for a job's entities once per session.
 _KEPT_TABLES = 256
@@ -167,15 +167,10 @@ def _symbol_tables(job) -> symbol_tables.SymbolTables | None:
 def environments(job, step_rows):
     """(environmentId, template, schemaVersion) of the job's environments, in entering order: queue
     environments, job environments, then each given step's environments."""
-    for queue_environment in job.queue_environments or []:
-        environment = queue_environment.get("environment", queue_environment)
-        yield f"JOB:{job.job_id}:{environment.get('name')}", environment, "environment-2023-09"
+    yield from job_environments.of_queue(job.job_id, job.queue_environments)
+    # Parsed only when asked past the queue's environments (a lookup may stop there).
     template = job_templates.parse_template(job.template, job.template_type)
-    for environment in template.get("jobEnvironments") or []:
-        yield f"JOB:{job.job_id}:{environment['name']}", environment, SCHEMA
-    for step in step_rows:
-        for environment in (step.template or {}).get("stepEnvironments") or []:
-            yield f"STEP:{step.step_id}:{environment['name']}", environment, SCHEMA
+    yield from job_environments.of_template(job.job_id, template, [(step.step_id, step.template) for step in step_rows])
 
 
 def _attachment_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:

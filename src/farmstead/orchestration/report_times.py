@@ -37,10 +37,10 @@ def _append_to_session_log(conn: Connection, session_id: str, message: str, now:
     session = sessions.get(conn, session_id)
     if session is None:
         return
-    # The stream the session's logConfiguration names (api/worker_schedule.session_log).
+    # The stream the session's logConfiguration names (api/sessions.session_log).
     group = logs.find_group(conn, f"/aws/deadline/{session.farm_id}/{session.queue_id}")
     stream = logs.find_stream(conn, group.group_key, session_id) if group is not None else None
-    if stream is None:
+    if group is None or stream is None:
         return  # deleted by a user: the server's log line is enough
     now_ms = int(now.timestamp() * 1000)
     logs.append_events(conn, group.group_key, stream.stream_key, [now_ms], [message], now_ms,

@@ -1,5 +1,9 @@
-"""The task changes of one heartbeat, written together: task and action rows by executemany, and the
-counters once per step and once per job.
+"""The task changes of one write transaction, written together: task and action rows by executemany,
+and the counters once per step and once per job.
+
+One TaskChanges is made per write transaction, by whoever owns the transaction (api/executor.py for a
+request, the background pass for its own), passed explicitly to every engine function that changes
+a task through a worker's session, and flushed before the transaction commits.
 
 A heartbeat that reports several finished tasks and takes several new ones touches the same step's
 and job's counters many times and writes one task row and one action row per report. One statement
@@ -7,7 +11,8 @@ per change (an UPDATE ... RETURNING and a roll-up each, for the step and the job
 heartbeat's cost. Within one transaction nobody else sees the rows in between, so changes are
 collected here and written by `flush`, which callers run before anything reads them back: the
 pending-action list, dependency settling, the failure limit, dispatch's candidates.
-The rows the reports need are read the same way, all at once (`prefetch`).
+The rows the reports need are read the same way, all at once (`prefetch`). A caller that must have
+its change written before it goes on (what it does next locks rows in an order) flushes at once.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.api import task_updates
+from farmstead.orchestration import task_updates
 from farmstead.store import jobs, sessions, steps, tasks
 
 
@@ -39,7 +44,9 @@ class _Moves:
 
 
 class TaskChanges:
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        #: The write transaction these changes belong to.
+        self.conn = conn
         self.now = now
         self._steps: dict[str, _Moves] = {}
         self._jobs: dict[str, _Moves] = {}
@@ -48,27 +55,28 @@ class TaskChanges:
         self._action_writes: dict[str, dict[str, Any]] = {}
         self._actions: dict[str, Row] = {}
         self._tasks: dict[str, Row] = {}
+        self._deferred: dict[str, Counter] = {}
 
     # --- reads -----------------------------------------------------------------------------------
 
-    def prefetch(self, conn: Connection, action_ids: list[str]) -> None:
+    def prefetch(self, action_ids: list[str]) -> None:
         """Read the reported actions (with their sessions' workers) and their tasks, two statements."""
-        self._actions = sessions.actions_of_worker_by_id(conn, action_ids)
+        self._actions = sessions.actions_of_worker_by_id(self.conn, action_ids)
         task_ids = [a.task_id for a in self._actions.values() if a.kind == "taskRun" and a.task_id]
-        self._tasks = tasks.for_reports(conn, task_ids) if task_ids else {}
+        self._tasks = tasks.for_reports(self.conn, task_ids) if task_ids else {}
 
-    def action(self, conn: Connection, action_id: str) -> Row | None:
+    def action(self, action_id: str) -> Row | None:
         if action_id in self._actions:
             return self._actions[action_id]
-        return sessions.get_action_of_worker(conn, action_id)
+        return sessions.get_action_of_worker(self.conn, action_id)
 
-    def task(self, conn: Connection, action) -> Row | None:
+    def task(self, action) -> Row | None:
         """The action's task with its job's limits, as `tasks.get_for_report` gives it."""
         if action.task_id in self._task_writes:
-            self.flush(conn)  # touched twice in one call: read what the first change wrote
+            self.flush()  # touched twice in one call: read what the first change wrote
         row = self._tasks.get(action.task_id)
         if row is None:
-            return tasks.get_for_report(conn, action.job_id, action.step_id, action.task_id)
+            return tasks.get_for_report(self.conn, action.job_id, action.step_id, action.task_id)
         return row if (row.step_id, row.job_id) == (action.step_id, action.job_id) else None
 
     def forget_reads(self) -> None:
@@ -76,10 +84,10 @@ class TaskChanges:
         dependency settled): read them again when needed."""
         self._actions, self._tasks = {}, {}
 
-    def edges_of_job(self, conn: Connection, job_id: str) -> list:
-        """The job's dependency edges, read once per request (they never change after CreateJob)."""
+    def edges_of_job(self, job_id: str) -> list:
+        """The job's dependency edges, read once per transaction (they never change after CreateJob)."""
         if job_id not in self._edges:
-            self._edges[job_id] = steps.edges_of_job(conn, job_id)
+            self._edges[job_id] = steps.edges_of_job(self.conn, job_id)
         return self._edges[job_id]
 
     # --- writes ----------------------------------------------------------------------------------
@@ -97,14 +105,35 @@ class TaskChanges:
         self._steps.setdefault(step_id, _Moves(job_id)).add(delta, retries, started_at)
         self._jobs.setdefault(job_id, _Moves(job_id)).add(delta, retries, started_at)
 
-    def flush(self, conn: Connection) -> None:
-        """Write the rows, then the summed counter moves and the roll-ups (per step, then per job)."""
+    def defer_counters(self) -> None:
+        """Write the held action and task rows, and keep the counter moves for `flush`: a heartbeat
+        moves each step's and job's counters once, after its sessions have taken their tasks. Until
+        then the step rows lack the moves held now, by `deferred(step_id, status)`."""
+        self._deferred = {step_id: Counter(moves.delta) for step_id, moves in self._steps.items()}
+        self.flush_rows()
+
+    def deferred(self, step_id: str, status: str) -> int:
+        """How far the step's `status` count in its row is behind by the moves `defer_counters` kept
+        (0 once `flush` has written them). Moves held since are not counted: the rows never had
+        them at this point of a heartbeat."""
+        moves = self._deferred.get(step_id)
+        return moves[status] if moves else 0
+
+    def flush_rows(self) -> None:
+        """Write the held action and task rows (the counter moves stay held)."""
         if self._action_writes:
-            sessions.update_actions(conn, list(self._action_writes.items()))
+            sessions.update_actions(self.conn, list(self._action_writes.items()))
             self._action_writes = {}
         if self._task_writes:
-            tasks.update_many(conn, list(self._task_writes.items()))
+            tasks.update_many(self.conn, list(self._task_writes.items()))
             self._task_writes = {}
+
+    def flush(self) -> None:
+        """Write the rows, then the summed counter moves and the roll-ups (per step, then per job);
+        nothing at all when nothing is held."""
+        conn = self.conn
+        self._deferred = {}
+        self.flush_rows()
         pending_steps, pending_jobs = self._steps, self._jobs
         self._steps, self._jobs = {}, {}
         for step_id, moves in pending_steps.items():

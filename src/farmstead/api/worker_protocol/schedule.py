@@ -1,0 +1,86 @@
+"""UpdateWorkerSchedule: a worker's reports in, its sessions and their actions out.
+
+Owns the operation (docs/sessions.md; the official agent's side: docs/compatibility.md): the worker
+marked seen and checked STARTED or STOPPING, the engine's three steps in order
+(orchestration/worker_sessions.py: reports, open sessions, a new session) on the transaction's task
+changes (`ctx.changes`), and the answer: assignedSessions, cancelSessionActions,
+updateIntervalSeconds and, for a STOPPING worker with nothing left, desiredWorkerStatus STOPPED.
+Must not: move tasks or sessions itself (the engine does) or write SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from farmstead.api.context import Context
+from farmstead.api.registry import operation
+from farmstead.api.sessions import definition, session_log
+from farmstead.api.workers import WORKER_ACCESS, require_worker
+from farmstead.domain.scheduling import queue_depth
+from farmstead.domain.worker_sessions import dropped
+from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
+from farmstead.protocol.errors import conflict
+from farmstead.store import sessions, workers
+
+
+@operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
+def update_worker_schedule(ctx: Context, params: dict) -> dict:
+    # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
+    # another replica may be declaring this worker lost and giving its tasks back right now; read
+    # first, the heartbeat would go on with the status from before and open a session nobody releases.
+    worker = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
+    if worker is None:
+        require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
+        raise AssertionError("require_worker found a worker the heartbeat could not mark seen")
+    if worker.status not in ("STARTED", "STOPPING"):
+        raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
+                       f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
+                       {"status": worker.status})
+    run_seconds: dict[str, list[float]] = {}
+    changes = ctx.changes  # the rows and counters this call changes, written together
+    reports = params.get("updatedSessionActions") or {}
+    if reports:
+        changes.prefetch(list(reports))
+    for action_id, report in reports.items():
+        ran = apply_report(changes, worker.worker_id, action_id, report)
+        if ran is not None:
+            run_seconds.setdefault(ran[0], []).append(ran[1])
+    # The sessions below read their actions' statuses; the counters move once, with theirs.
+    changes.defer_counters()
+    # Only this worker's heartbeat opens its sessions (and holds its row while it does).
+    open_sessions = sessions.open_for_worker(ctx.conn, worker.worker_id) if worker.open_sessions else []
+    still_open = [advance_session(changes, session, worker, depth=queue_depth(run_seconds.get(session.session_id, [])))
+                  for session in open_sessions]
+    changes.flush()  # before dispatch reads the counters to choose a new session
+    opened = worker.status == "STARTED" and not any(still_open) and start_session(changes, worker)
+    # An idle worker that got no work has no sessions to list: no need to read them again.
+    idle = not still_open and not opened
+    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
+                           open_sessions=[] if idle else None)
+
+
+def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
+                    open_sessions: list | None = None) -> dict[str, Any]:
+    """The answer; `open_sessions` when the caller knows them (else they are read)."""
+    assigned: dict[str, Any] = {}
+    cancel: dict[str, list[str]] = {}
+    if open_sessions is None:
+        open_sessions = sessions.open_for_worker(conn, worker.worker_id)
+    for session in open_sessions:
+        listed = []
+        for action in sessions.pending_actions(conn, session.session_id):
+            if dropped(action):
+                continue  # off its queue (settle_queued_cancels); had it started, its report says so
+            if action.status == "CANCELING":
+                cancel.setdefault(session.session_id, []).append(action.session_action_id)
+            listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
+        assigned[session.session_id] = {
+            "queueId": session.queue_id, "jobId": session.job_id, "sessionActions": listed,
+            "logConfiguration": session_log(session)}
+    output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
+                              "updateIntervalSeconds": update_interval_seconds}
+    if worker.status == "STOPPING" and not assigned:
+        output["desiredWorkerStatus"] = "STOPPED"
+    return output

@@ -10,7 +10,6 @@ counted from the moment it is read until it is answered, body included.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -112,15 +111,22 @@ def test_heartbeats_are_admitted_while_user_calls_fill_their_share(small_server,
 
 @pytest.mark.parametrize("mode", ["standard", "legacy"])
 def test_boto3_retries_a_throttled_call_until_it_is_let_in(small_server, stall, mode):
-    held = stall(ADMIN_KEY_ID, 4)
-    _throttled(lambda: signed_request(small_server.endpoint, "GET", "/2023-10-12/farms"))
-    threading.Timer(0.8, lambda: [upload.close() for upload in held]).start()
     import boto3
 
     client = boto3.session.Session(aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
                                    region_name="us-west-2").client(
         "deadline", endpoint_url=small_server.endpoint,
         config=Config(inject_host_prefix=False, retries={"mode": mode, "max_attempts": 10}))
+    held = stall(ADMIN_KEY_ID, 4)
+    _throttled(lambda: signed_request(small_server.endpoint, "GET", "/2023-10-12/farms"))
+
+    def release_after_the_first_attempt(**_kwargs):
+        # botocore asks this after every attempt: the first one met the stalled uploads (a 429); from
+        # here on the caller's share is free again, so a retry is let in.
+        for upload in held:
+            upload.close()
+
+    client.meta.events.register("needs-retry.deadline.ListFarms", release_after_the_first_attempt)
     answer = client.list_farms()
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert answer["ResponseMetadata"]["RetryAttempts"] >= 1

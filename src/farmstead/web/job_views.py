@@ -19,25 +19,12 @@ from farmstead.web.actions import MAX_TASKS, requeue_question
 from farmstead.web.page import Page
 from farmstead.web.rendering import task_label
 from farmstead.web.task_maps import maps
+from farmstead.web.trails import crumbs, job_url
 
 TASK_PAGE_SIZE = 100
 TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
                  "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
 LOG_PAGE_EVENTS = 1000
-
-
-def crumbs(page: Page, farm_id: str, queue_id: str, job: dict | None = None) -> list[tuple[str, str]]:
-    """Farms › farm › queue (› job): the breadcrumbs of the pages below a queue."""
-    farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
-    queue_name = page.name_of("GetQueue", queue_id, farmId=farm_id, queueId=queue_id)
-    trail = [("Farms", "/"), (farm_name, f"/farms/{farm_id}"), (queue_name, f"/farms/{farm_id}/queues/{queue_id}")]
-    if job is not None:
-        trail.append((job["name"], _job_url(farm_id, queue_id, job["jobId"])))
-    return trail
-
-
-def _job_url(farm_id: str, queue_id: str, job_id: str) -> str:
-    return f"/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}"
 
 
 #: A job in one of these may be archived (the API's rule).
@@ -75,7 +62,7 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     estimated = grid_views.step_estimates(maps.current(page.call, ids, steps), steps)
     context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job=info, steps=steps, sessions=sessions,
                    estimated=estimated, max_picked=MAX_TASKS,
-                   base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
+                   base=job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("job", info), **_job_runs(page, ids, info, sessions))
     if page.wants_fragment:
         return page.fragment("job_live.html", etag=etag, **context)
@@ -134,11 +121,11 @@ def step(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str) -> 
             from urllib.parse import quote
             next_link = f"?token={quote(listed['nextToken'])}"
     job_info = page.call("GetJob", **ids)
-    base = f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
+    base = f"{job_url(farm_id, queue_id, job_id)}/steps/{step_id}"
     context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=info, tasks=tasks,
                    **_how_they_ran(page, ids, tasks), base=base, status_filter=status, statuses=TASK_STATUSES,
                    next_link=next_link, paged=bool(token),
-                   job_base=_job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
+                   job_base=job_url(farm_id, queue_id, job_id), can_manage=page.can_manage(farm_id, queue_id, job_id),
                    controls=controls("step", info, job_info))
     if page.wants_fragment:
         return page.fragment("step_live.html", etag=etag, **context)
@@ -168,7 +155,7 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
     attempts = [detailed.get(a["sessionActionId"], a) for a in listed]
     sessions = run_details.workers_of_sessions(page, ids, {a.get("sessionId", "") for a in attempts})
     job_info = page.call("GetJob", **ids)
-    context: dict[str, Any] = dict(task=info, attempts=attempts, job_base=_job_url(farm_id, queue_id, job_id),
+    context: dict[str, Any] = dict(task=info, attempts=attempts, job_base=job_url(farm_id, queue_id, job_id),
                    controls=controls("task", info, job_info), sessions_of_tasks=sessions,
                    hosts=run_details.host_names(page, farm_id, {(s["fleetId"], s["workerId"])
                                                                for s in sessions.values()}),
@@ -177,7 +164,7 @@ def task(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, tas
         return page.fragment("task_live.html", etag=etag, **context)
     step_info = page.call("GetStep", stepId=step_id, **ids)
     trail = crumbs(page, farm_id, queue_id, job_info) + [
-        (step_info["name"], f"{_job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
+        (step_info["name"], f"{job_url(farm_id, queue_id, job_id)}/steps/{step_id}")]
     return page.html("task.html", title=f"Task {task_label(info)}", step=step_info, job=job_info, farm_id=farm_id,
                      queue_id=queue_id, job_id=job_id, crumbs=trail,
                      can_manage=page.can_manage(farm_id, queue_id, job_id), **context)
@@ -191,7 +178,7 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
     details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions if a["status"] == "FAILED"])
     actions = [details.get(a["sessionActionId"], a) for a in actions]
     context: dict[str, Any] = dict(session=info, actions=actions, farm_id=farm_id,
-                                   job_base=_job_url(farm_id, queue_id, job_id))
+                                   job_base=job_url(farm_id, queue_id, job_id))
     if page.wants_fragment:
         return page.fragment("session_live.html", **context)
     job_info = page.call("GetJob", **ids)
@@ -209,7 +196,7 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
     return page.html("session.html", title=f"Session {session_id}", job=job_info, log=log, searched=searched,
                      error=error, error_words=log_views.ERROR_WORDS, query=query,
                      asked_error=page.request.query_params.get("error") == "1",
-                     base=f"{_job_url(farm_id, queue_id, job_id)}/sessions/{session_id}", queue_id=queue_id,
+                     base=f"{job_url(farm_id, queue_id, job_id)}/sessions/{session_id}", queue_id=queue_id,
                      job_id=job_id, crumbs=crumbs(page, farm_id, queue_id, job_info), **context)
 
 

@@ -19,8 +19,8 @@ from typing import Any
 from starlette.responses import Response, StreamingResponse
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import job_views
 from farmstead.web.page import Page
+from farmstead.web.trails import crumbs
 
 MAX_MATCHES = 500
 MAX_CALLS = 20
@@ -105,7 +105,7 @@ def job_search(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response
                                                                               key=lambda kv: order.get(kv[0], 0))]
     return page.html("job_logs.html", title=f"{job['name']}: logs", job=job, base=base, query=text, groups=groups,
                      more=more, refused=refused, searched=searched, max_matches=MAX_MATCHES,
-                     crumbs=job_views.crumbs(page, farm_id, queue_id, job), find_query="")
+                     crumbs=crumbs(page, farm_id, queue_id, job), find_query="")
 
 
 def download(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Response:

@@ -13,10 +13,11 @@ from typing import Any
 
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from farmstead.web import job_views, previews
+from farmstead.web import previews
 from farmstead.web.page import Page
 from farmstead.web.rendering import task_label
 from farmstead.web.thumbnails import NoPreview
+from farmstead.web.trails import crumbs
 
 
 def job_preview(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
@@ -28,7 +29,7 @@ def job_preview(page: Page, farm_id: str, queue_id: str, job_id: str) -> Respons
         answer = _described(ids, found, task)
     except NoPreview as why:
         answer = {"reason": str(why), "hide": isinstance(why, previews.NoAttachments)}
-    return _answer(page, answer, f"{job['name']}: newest frame", job_views.crumbs(page, farm_id, queue_id, job))
+    return _answer(page, answer, f"{job['name']}: newest frame", crumbs(page, farm_id, queue_id, job))
 
 
 def task_preview(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:
@@ -38,7 +39,7 @@ def task_preview(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: 
         answer = _described(ids, previews.task_image(page, ids, {**task, "stepId": step_id}), task)
     except NoPreview as why:
         answer = {"reason": str(why), "hide": isinstance(why, previews.NoAttachments)}
-    return _answer(page, answer, f"Task {task_label(task)}: output", job_views.crumbs(page, farm_id, queue_id))
+    return _answer(page, answer, f"Task {task_label(task)}: output", crumbs(page, farm_id, queue_id))
 
 
 def task_thumbnail(page: Page, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str) -> Response:

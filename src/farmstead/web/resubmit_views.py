@@ -18,8 +18,8 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from farmstead.protocol.errors import ServiceError
-from farmstead.web import job_views
 from farmstead.web.page import Page, set_notice
+from farmstead.web.trails import crumbs
 
 #: The API's parameter value members, by OpenJD parameter type.
 VALUE_KEYS = {"INT": "int", "FLOAT": "float", "STRING": "string", "PATH": "path"}
@@ -55,7 +55,7 @@ def resubmit(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
     base = f"/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}"
     return page.html("resubmit.html", title=f"Resubmit {job['name']}", job=job, fields=fields, base=base,
                      error=error, form=page.form, farm_id=farm_id, queue_id=queue_id,
-                     crumbs=job_views.crumbs(page, farm_id, queue_id, job), status=400 if error else 200)
+                     crumbs=crumbs(page, farm_id, queue_id, job), status=400 if error else 200)
 
 
 def _field(definition: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from farmstead.web import job_views, run_details, timelines
+from farmstead.web import run_details, timelines
 from farmstead.web.page import Page
 from farmstead.web.rendering import duration, short_id, when
+from farmstead.web.trails import crumbs
 
 MAX_SESSIONS = 2000
 MAX_WORKERS = 200
@@ -45,7 +46,7 @@ def job_timeline(page: Page, farm_id: str, queue_id: str, job_id: str) -> Respon
     chart = timelines.lay_out(sorted(lanes.values(), key=lambda lane: lane.name))
     return page.html("timeline.html", title=f"{job['name']}: timeline", job=job, chart=chart, base=base,
                      sessions=len(sessions), capped=len(sessions) >= MAX_SESSIONS,
-                     crumbs=job_views.crumbs(page, farm_id, queue_id, job))
+                     crumbs=crumbs(page, farm_id, queue_id, job))
 
 
 def fleet_timeline(page: Page, farm_id: str, fleet_id: str) -> Response:

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from support.databases import create_postgres_database, drop_postgres_database, postgres_available
-from support.live_server import LiveServer
+from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
+from farmstead.testing.live_server import LiveServer
 
 _names = itertools.count()
 

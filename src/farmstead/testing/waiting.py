@@ -1,11 +1,18 @@
-"""Waiting for something a live server or worker does in its own time."""
+"""Waiting for something a live server or worker does in its own time.
+
+Owns: polling a check until it holds or a timeout passes. Must not: sleep a fixed time and hope.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def wait_until(check, timeout: float, what: str, interval: float = 0.2):
+def wait_until(check: Callable[[], T], timeout: float, what: str, interval: float = 0.2) -> T:
     """`check()`'s first truthy value; AssertionError naming `what` after `timeout` seconds."""
     give_up = time.monotonic() + timeout
     while True:

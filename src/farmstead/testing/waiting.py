@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 T = TypeVar("T")
 
 
-def wait_until(check: Callable[[], T], timeout: float, what: str, interval: float = 0.2) -> T:
-    """`check()`'s first truthy value; AssertionError naming `what` after `timeout` seconds."""
+def wait_until(check: Callable[[], T | Literal[False] | None], timeout: float, what: str, interval: float = 0.2) -> T:
+    """`check()`'s first truthy value (a check may answer False or None for "not yet"); AssertionError
+    naming `what` after `timeout` seconds."""
     give_up = time.monotonic() + timeout
     while True:
         value = check()

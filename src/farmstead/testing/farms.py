@@ -53,6 +53,8 @@ def aws_settings(endpoint: str, home: Path, s3: S3Store | None = None) -> dict[s
         "AWS_CONFIG_FILE": str(home / "aws" / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws" / "credentials"),
         "DEADLINE_CONFIG_FILE_PATH": str(home / "deadline" / "config"),
+        # The deadline library otherwise posts usage telemetry to AWS at exit.
+        "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true",
     }
     if s3 is not None:
         settings["AWS_ENDPOINT_URL_S3"] = s3.endpoint

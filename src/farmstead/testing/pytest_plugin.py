@@ -1,7 +1,7 @@
 """Farmstead's pytest plugin: a real Farmstead server and a ready farm for a studio's own tests.
 
 pytest loads it by itself once Farmstead is installed (the `pytest11` entry point `farmstead` in
-pyproject.toml); `-p no:farmstead` turns it off.
+pyproject.toml); `-p no:farmstead` turns it off. docs/testing.md is the guide.
 
 Owns:
 * the `farmstead` fixture: a ReadyFarm (farms.py) of its own for each test, on a server the session

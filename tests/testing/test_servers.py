@@ -32,3 +32,23 @@ def test_each_kind_is_started_once_and_close_leaves_nothing_running(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}).all() == []
     engine.dispose()
+
+
+def test_a_profile_of_the_callers_that_this_machine_lacks_does_not_stop_the_server(tmp_path, monkeypatch):
+    """The session's server starts when a test first asks for it, in that test's environment."""
+    monkeypatch.setenv("AWS_PROFILE", "studio-production")
+    pool = ServerPool(tmp_path)
+    try:
+        assert pool.get(ServerKind.of()).server.process.poll() is None
+    finally:
+        pool.close()
+
+
+def test_a_server_that_failed_to_start_leaves_the_next_one_a_directory_of_its_own(tmp_path):
+    pool = ServerPool(tmp_path)
+    try:
+        with pytest.raises(RuntimeError, match="server exited"):
+            pool.get(ServerKind.of(settings={"FARMSTEAD_MAX_TASKS_PER_JOB": "many"}))
+        assert pool.get(ServerKind.of()).server.process.poll() is None
+    finally:
+        pool.close()

@@ -56,13 +56,17 @@ class LiveServer:
     embedded_only: bool = False
     #: The address it listens on (another address than loopback, for workers on other hosts).
     host: str = "127.0.0.1"
+    #: False: the caller's AWS_* and DEADLINE_* variables are not passed on, so a profile of the
+    #: developer's can't change (or, naming a profile this machine lacks, stop) a throwaway server.
+    inherit_aws_settings: bool = True
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = {key: value for key, value in os.environ.items()
+               if self.inherit_aws_settings or not key.startswith(("AWS_", "DEADLINE_"))}
         env.update({
             "FARMSTEAD_ADMIN_ACCESS_KEY_ID": ADMIN_KEY_ID,
             "FARMSTEAD_ADMIN_SECRET_ACCESS_KEY": ADMIN_SECRET,

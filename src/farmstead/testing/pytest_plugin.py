@@ -101,11 +101,11 @@ def farmstead(request: pytest.FixtureRequest, farmstead_servers: ServerPool, tmp
     marker = request.node.get_closest_marker("farmstead")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     options["store"] = options.get("store") or _default_store(request.config)
-    served = farmstead_servers.get(ServerKind.of(**options))
-    home = tmp_path_factory.mktemp("farm")
     # Before the first client is made: a profile of the caller's that this machine lacks would stop boto3.
     for key in foreign_settings(os.environ):
         monkeypatch.delenv(key)
+    served = farmstead_servers.get(ServerKind.of(**options))
+    home = tmp_path_factory.mktemp("farm")
     for key, value in aws_settings(served.server.endpoint, home, served.s3).items():
         monkeypatch.setenv(key, value)
     farm = ReadyFarm.create(served.server, home, name=request.node.name, s3=served.s3)

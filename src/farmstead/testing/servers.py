@@ -52,6 +52,7 @@ class ServerPool:
     root: Path
     _served: dict[ServerKind, Served] = field(default_factory=dict)
     _s3: S3Store | None = None
+    _started: int = 0
 
     def get(self, kind: ServerKind) -> Served:
         """The running server of this kind, started now if it is the first time it is asked for."""
@@ -60,14 +61,16 @@ class ServerPool:
         return self._served[kind]
 
     def _start(self, kind: ServerKind) -> Served:
-        data_dir = self.root / f"server-{len(self._served) + 1}"
+        self._started += 1  # a failed start keeps its directory (and its server.log)
+        data_dir = self.root / f"server-{self._started}"
         data_dir.mkdir(parents=True)
         env = dict(kind.settings)
         s3 = self._attachment_store() if kind.job_attachments else None
         if s3 is not None:
             env.update(s3.server_env())
         database_url = fresh_postgres_database() if kind.store == "postgresql" else None
-        server = LiveServer(data_dir, database_url=database_url, embedded_only=database_url is None, extra_env=env)
+        server = LiveServer(data_dir, database_url=database_url, embedded_only=database_url is None, extra_env=env,
+                            inherit_aws_settings=False)
         try:
             server.start()
         except BaseException:

@@ -75,17 +75,18 @@ render-tools:
 
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
 # one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
-# the shared one and those a test starts itself, gets a fresh database (tests/support/databases.py).
+# the shared one and those a test starts itself, gets a fresh database (farmstead.testing.databases), and
+# the studio example in tests/testing runs its own pytest on PostgreSQL too.
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
 # never open a store (domain, protocol, worker, attachments), `farmstead up` and `db backup`/`upgrade`
 # of a data dir (the embedded store by definition), and the Blender renders (tests/render: ~2 minutes
 # whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too).
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
-PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
+PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
 test: install browser render-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
-	@if reason=$$($(BIN)/python tests/support/databases.py); then \
+	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \
 		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 $(PG_TESTS) $(PYTEST_ARGS); \
 	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the second pass on PostgreSQL were skipped ($$reason)"; fi

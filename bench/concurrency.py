@@ -26,8 +26,8 @@ from bench.figures import histogram_percentile, table
 from bench.launcher import REGION, ProcessStats
 from bench.lean_client import presign
 from bench.machine import OtherLoad
-from support import databases  # noqa: E402 - bench.launcher put tests/ on sys.path
-from support.scripted_worker import CAPABILITIES, LINUX_FLEET  # noqa: E402
+from farmstead.testing import databases
+from farmstead.testing.scripted_worker import CAPABILITIES, LINUX_FLEET
 
 DESCRIPTION = ("200 concurrent clients (10 users' keys) and 20 heartbeating workers, admission control on and off, "
                "SQLite and PostgreSQL: p50/p99/max, throttled, time-outs (target max <= 5 s, none timing out)")

@@ -38,9 +38,9 @@ from bench.machine import CPUS, OtherLoad
 from bench.sigv4 import signing_cost_us
 from bench.worker_swarm import Swarm, SwarmResult
 
-# bench.launcher put tests/ on sys.path: setup reuses the tests' scripted worker (boto3) and databases.
-from support import databases  # noqa: E402
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker  # noqa: E402
+# Setup uses the harness's scripted worker (boto3) and PostgreSQL databases.
+from farmstead.testing import databases
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 DESCRIPTION = ("tasks/s by 1/4/16 scripted workers on UpdateWorkerSchedule, SQLite, and PostgreSQL with 1 and 2 "
                "API replicas (target >= 1,000/s on SQLite)")

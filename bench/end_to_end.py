@@ -29,8 +29,11 @@ from bench.farm_setup import frame_template
 from bench.figures import table
 from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, ProcessStats, running_server
 from bench.machine import OtherLoad
-from support.official_clients import client_venv  # noqa: E402 (bench.launcher put tests/ on sys.path)
-from support.scripted_worker import LINUX_FLEET  # noqa: E402
+from farmstead.testing.scripted_worker import LINUX_FLEET
+
+# The venv installer the end-to-end tests use for the official clients (a test-private helper: bench, like
+# the tests, runs from the checkout).
+from tests.support.official_clients import client_venv
 
 DESCRIPTION = "1,000 trivial tasks: 2 local farmstead workers vs `openjd run` of the same template (target <= 1.0)"
 OPENJD_CLI = "openjd-cli==0.8.0"

@@ -17,9 +17,8 @@ import json
 import multiprocessing
 import time
 
-import bench.launcher  # noqa: F401 - puts tests/ on sys.path
 from bench.worker_swarm import Swarm
-from support.live_server import free_port  # noqa: E402
+from farmstead.testing.live_server import free_port
 
 _HEX = "0" * 32
 

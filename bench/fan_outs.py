@@ -29,8 +29,8 @@ from bench.figures import median, table
 from bench.launcher import LiveServer, store_name
 from bench.lean_client import Connection
 
-# bench.launcher put tests/ on sys.path: the tests' PostgreSQL helpers make and drop the databases.
-from support import databases  # noqa: E402
+# The harness's PostgreSQL helpers make and drop the databases.
+from farmstead.testing import databases
 
 DESCRIPTION = "UpdateJob CANCELED of 10^6 tasks: its response time, and GetFarm's latency meanwhile"
 MODES = {"queued": {}, "inline": {"FARMSTEAD_FAN_OUT_INLINE_TASKS": "100000000"}}

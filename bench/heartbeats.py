@@ -39,7 +39,7 @@ from botocore.credentials import Credentials
 from bench.figures import histogram_percentile, table
 from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, ProcessStats, running_server
 from bench.machine import OtherLoad
-from support.scripted_worker import CAPABILITIES, LINUX_FLEET  # noqa: E402 - tests/ is on sys.path
+from farmstead.testing.scripted_worker import CAPABILITIES, LINUX_FLEET
 
 DESCRIPTION = ("UpdateWorkerSchedule p50/p99 from 7,500 idle workers at a 15 s interval (500 calls/s); "
                "none wrongly NOT_RESPONDING")

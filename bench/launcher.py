@@ -1,8 +1,8 @@
 """A fresh `farmstead server` process for one benchmark, and what /proc says about it.
 
-Owns: starting the server on a temporary data dir with the embedded SQLite store (through the
-tests' LiveServer, so benchmarks and tests start servers the same way), removing the dir afterwards,
-and reading the process's memory and CPU time. Output-shape checking (a tests-only cost) is turned
+Owns: starting the server on a temporary data dir with the embedded SQLite store (through
+farmstead.testing's LiveServer, so benchmarks and tests start servers the same way), removing the dir
+afterwards, and reading the process's memory and CPU time. Output-shape checking (a tests-only cost) is turned
 off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
 """
@@ -19,11 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-_TESTS = Path(__file__).resolve().parent.parent / "tests"
-if str(_TESTS) not in sys.path:
-    sys.path.insert(0, str(_TESTS))
-
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer  # noqa: E402
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
            "ProcessStats"]

@@ -31,9 +31,9 @@ from pathlib import Path
 from bench.figures import table
 from bench.launcher import _TICKS, ADMIN_KEY_ID, ADMIN_SECRET, REGION, running_server
 from bench.machine import OtherLoad
-from support.render_tools import EXAMPLE, parameters  # noqa: E402 (bench.launcher put tests/ on sys.path)
-from support.s3_store import S3Store  # noqa: E402
-from support.scripted_worker import LINUX_FLEET  # noqa: E402
+from farmstead.testing.s3_store import S3Store
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from tests.support.render_tools import EXAMPLE, parameters
 
 DESCRIPTION = ("Blender turntable, 12 frames: 2 farmstead workers with attachments vs a local blender loop "
                "(target <= 5 %)")

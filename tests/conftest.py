@@ -1,32 +1,21 @@
-"""Fixtures: one real server per test process, admin and user boto3 clients."""
+"""Fixtures: one real server per test process (the farmstead pytest plugin's, farmstead.testing), admin
+and user boto3 clients."""
 
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
 
-from support.databases import create_postgres_database, drop_postgres_database, postgres_available
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 
 _names = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> LiveServer:
+def server(farmstead_server) -> LiveServer:
     """The server on SQLite, or on a fresh PostgreSQL database when FARMSTEAD_TEST_STORE=postgresql."""
-    database_url = None
-    if os.environ.get("FARMSTEAD_TEST_STORE") == "postgresql":
-        reason = postgres_available()
-        if reason:
-            pytest.skip(reason)
-        database_url = create_postgres_database()
-    live = LiveServer(tmp_path_factory.mktemp("server"), database_url=database_url).start()
-    yield live
-    live.stop()
-    if database_url:
-        drop_postgres_database(database_url)
+    return farmstead_server
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from botocore.config import Config
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from support.raw_http import signed_request
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 #: 8 slots: user calls may hold 6 of them, each key 4.
 LIMITS = {"FARMSTEAD_MAX_IN_FLIGHT": "8", "FARMSTEAD_MAX_IN_FLIGHT_PER_CALLER": "4",

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from support.live_server import ADMIN_KEY_ID, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, REGION
 
 STORE = "d-0123456789"
 
@@ -166,7 +166,7 @@ class _SignedAt(SigV4Auth):
 
 
 def test_request_signed_twenty_minutes_ago_is_signature_expired(server):
-    from support.live_server import ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_SECRET
 
     signed_at = datetime.now(UTC) - timedelta(minutes=20)
     request = AWSRequest(method="GET", url=f"{server.endpoint}/2023-10-12/farms")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 
 TEMPLATE = {
     "specificationVersion": "jobtemplate-2023-09",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from protocol.model_strategies import input_strategy
 
 from farmstead.protocol.model import operations
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 FUZZ = settings(max_examples=int(os.environ.get("FARMSTEAD_FUZZ_EXAMPLES", "6")), deadline=None,
                 derandomize=bool(os.environ.get("CI")),

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from botocore.exceptions import ClientError
 
-from support.scripted_worker import ScriptedWorker, now
+from farmstead.testing.scripted_worker import ScriptedWorker, now
 from support.worker_jobs import frames_template, served_queue, submit, task_runs
 
 

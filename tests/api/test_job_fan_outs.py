@@ -15,9 +15,9 @@ from collections import Counter
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import LiveServer
-from support.scripted_worker import ScriptedWorker, now
-from support.waiting import wait_until
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import ScriptedWorker, now
+from farmstead.testing.waiting import wait_until
 from support.worker_jobs import served_queue, submit, task_runs
 
 TASKS = 60

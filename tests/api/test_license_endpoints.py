@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import REGION
+from farmstead.testing.live_server import REGION
 
 MISSING_ENDPOINT = "le-" + "0" * 32
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import REGION
+from farmstead.testing.live_server import REGION
 
 INSTANCE = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
 ROLE = "arn:aws:iam::000000000000:role/monitor"

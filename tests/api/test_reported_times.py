@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from support.scripted_worker import ScriptedWorker
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue, submit, task_runs
 
 TEN_MINUTES = timedelta(minutes=10)

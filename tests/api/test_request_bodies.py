@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 from support.raw_http import stream_upload
 
 MIB = 1024 * 1024
@@ -113,7 +113,7 @@ def test_signed_in_web_action_form_is_refused_once_past_the_limit(lone_server):
     import urllib.parse
     import urllib.request
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from farmstead.domain import credential_scopes
 from farmstead.store import identity
 from farmstead.store.engine import Store
-from support.scripted_worker import CAPABILITIES, LINUX_FLEET
+from farmstead.testing.scripted_worker import CAPABILITIES, LINUX_FLEET
 from support.tampering import altered
 
 STORE = "d-0123456789"

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from botocore.exceptions import ClientError
 
-from support.scripted_worker import CAPABILITIES as SCRIPTED_CAPABILITIES
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.scripted_worker import CAPABILITIES as SCRIPTED_CAPABILITIES
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 STORE = "d-0123456789"
 ONE_TASK = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "one",

@@ -22,9 +22,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from support.live_server import LiveServer, free_port
+from farmstead.testing.live_server import LiveServer, free_port
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from support.raw_http import signed_request
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 
 def _initdb() -> str | None:
@@ -183,7 +183,7 @@ def _sts_call(endpoint: str, key_id: str) -> tuple[int, dict, bytes]:
 def _client(live: LiveServer, retries: dict):
     import boto3
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
     session = boto3.session.Session(aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
                                     region_name=REGION)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import REGION
+from farmstead.testing.live_server import REGION
 
 ACCOUNT = "000000000000"
 PREFIX = f"arn:aws:deadline:{REGION}:{ACCOUNT}:"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import LiveServer
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 TEMPLATE = json.dumps({
     "specificationVersion": "jobtemplate-2023-09", "name": "one",

@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 ROLE = "arn:aws:iam::000000000000:role/fleet"
 

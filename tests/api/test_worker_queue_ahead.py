@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from support.scripted_worker import ScriptedWorker, now
+from farmstead.testing.scripted_worker import ScriptedWorker, now
 from support.worker_jobs import served_queue, submit, task_runs
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from farmstead.cli import aws_profile
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 USER_CONFIG = """\
 # my AWS setup — keep this comment

@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 
 
 def farmstead(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

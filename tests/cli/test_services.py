@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from farmstead.cli.up_processes import farmstead_command
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.scripted_worker import LINUX_FLEET
-from support.waiting import wait_until
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from farmstead.testing.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, free_port
-from support.scripted_worker import ScriptedWorker
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, free_port
+from farmstead.testing.scripted_worker import ScriptedWorker
 
 TEMPLATE = {"specificationVersion": "jobtemplate-2023-09", "name": "status job",
             "steps": [{"name": "S", "parameterSpace": {"taskParameterDefinitions": [

@@ -13,9 +13,9 @@ import pytest
 
 from farmstead.cli import aws_profile
 from farmstead.cli.local_farm import LocalFarm
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.official_clients import deadline_cli
-from support.scripted_worker import ScriptedWorker
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = {

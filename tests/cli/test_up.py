@@ -17,7 +17,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 from botocore.exceptions import ClientError
 
-from support.live_server import free_port
+from farmstead.testing.live_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER_COMMAND = REPO / "src" / "farmstead" / "cli" / "worker.py"

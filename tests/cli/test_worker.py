@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.waiting import wait_until
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

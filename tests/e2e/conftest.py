@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.s3_store import S3Store
 from support.official_clients import deadline_cli, worker_agent
-from support.s3_store import S3Store
 
 
 @pytest.fixture(scope="module")

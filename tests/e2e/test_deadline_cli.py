@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 #: Selected alone with `pytest -m official_clients` (the official clients from PyPI).
 pytestmark = pytest.mark.official_clients

@@ -21,10 +21,10 @@ import pytest
 import yaml
 from botocore.config import Config
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.s3_store import S3Store
-from support.scripted_worker import LINUX_FLEET
-from support.waiting import wait_until
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.s3_store import S3Store
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from farmstead.testing.waiting import wait_until
 
 pytestmark = pytest.mark.official_clients
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
-from support.scripted_worker import LINUX_FLEET
-from support.waiting import wait_until
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from farmstead.testing.waiting import wait_until
 
 
 class Farm:

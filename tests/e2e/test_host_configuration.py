@@ -16,7 +16,7 @@ import time
 import pytest
 from e2e.test_official_worker_agent import farm, start_agent, stop_agent, submit, wait_for_job  # noqa: F401
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
 pytestmark = pytest.mark.official_clients
 

@@ -14,8 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, free_port
-from support.s3_store import STORE_ACCOUNT
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, free_port
+from farmstead.testing.s3_store import STORE_ACCOUNT
 
 BUCKET = "queue-attachments"
 PREFIX = "Root"

@@ -1,7 +1,7 @@
 """Job attachments with Farmstead's own clients: `farmstead submit` uploads a bundle's inputs, Farmstead's
 worker syncs them, runs the job and uploads its outputs, and `farmstead submit --wait` downloads them.
 
-The S3 store is SeaweedFS (tests/support/s3_store.py).
+The S3 store is SeaweedFS (farmstead.testing.s3_store).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sys
 import pytest
 import yaml
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 BUCKET = "own-clients"
 ROOT_PREFIX = "Attachments"

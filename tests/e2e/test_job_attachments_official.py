@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
-from support.s3_store import STORE_ACCOUNT, S3Store
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.s3_store import STORE_ACCOUNT, S3Store
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 

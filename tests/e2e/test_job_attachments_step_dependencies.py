@@ -24,7 +24,7 @@ from e2e.test_job_attachments_official import (
     stop,
 )
 
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 

@@ -16,9 +16,9 @@ import sys
 
 import yaml
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.s3_store import S3Store
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.s3_store import S3Store
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 BUCKET = "storage-profiles"
 ROOT_PREFIX = "Attachments"

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 
 BUCKET = "sts-calls"
 PREFIX = "Root"

@@ -8,8 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import LiveServer
-from support.s3_store import MotoStore
+from farmstead.testing.live_server import LiveServer
+from support.moto_store import MotoStore
 
 BUCKET = "template-copies"
 ATTACHMENTS = {"s3BucketName": BUCKET, "rootPrefix": "JobAttachments"}

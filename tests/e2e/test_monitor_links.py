@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from web.test_monitor_http import Browser
 
-from support.live_server import REGION
+from farmstead.testing.live_server import REGION
 
 pytestmark = pytest.mark.official_clients
 

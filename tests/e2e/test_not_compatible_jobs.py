@@ -14,7 +14,7 @@ import json
 import pytest
 from e2e.test_deadline_cli import cli_env, ok, run_cli  # noqa: F401
 
-from support.scripted_worker import CAPABILITIES, LINUX_FLEET, ScriptedWorker
+from farmstead.testing.scripted_worker import CAPABILITIES, LINUX_FLEET, ScriptedWorker
 
 pytestmark = pytest.mark.official_clients
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 #: Selected alone with `pytest -m official_clients` (the official clients from PyPI).
 pytestmark = pytest.mark.official_clients

@@ -12,7 +12,7 @@ import pytest
 from e2e.test_expr_symbol_tables import session_log_text
 from e2e.test_official_worker_agent import farm, start_agent, wait_for_job  # noqa: F401
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
 pytestmark = pytest.mark.official_clients
 

@@ -23,7 +23,7 @@ from protocol.model_strategies import input_strategy
 
 from farmstead.logs.registry import handlers
 from farmstead.protocol.json_rpc import load_service
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 FUZZ = settings(max_examples=int(os.environ.get("FARMSTEAD_FUZZ_EXAMPLES", "6")), deadline=None,
                 derandomize=bool(os.environ.get("CI")), suppress_health_check=list(HealthCheck))

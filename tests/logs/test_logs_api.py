@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from support.live_server import REGION
+from farmstead.testing.live_server import REGION
 from support.tampering import altered
 
 _names = itertools.count()

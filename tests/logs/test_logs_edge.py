@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ from farmstead.logs.executor import LogsExecutor
 from farmstead.protocol.model import operations
 from farmstead.store import identity
 from farmstead.store.engine import Store
+from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
 from farmstead.web.calls import Api
-from support.databases import create_postgres_database, drop_postgres_database, postgres_available
 
 
 class StatementCounter:

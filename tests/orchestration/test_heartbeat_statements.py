@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from support.worker_jobs import ROLE, frames_template
 
 

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from support.live_server import LiveServer, free_port
+from farmstead.testing.live_server import LiveServer, free_port
+from farmstead.testing.scripted_worker import LINUX_FLEET
 from support.render_tools import (
     EXAMPLE,
     TINY,
@@ -24,7 +25,6 @@ from support.render_tools import (
     render_reference,
     require_render_tools,
 )
-from support.scripted_worker import LINUX_FLEET
 
 FRAMES = [1, 2, 3, 4]
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.s3_store import S3Store
+from farmstead.testing.scripted_worker import LINUX_FLEET
 from support.network_hosts import TestHosts, require_root_networking
 from support.official_clients import deadline_cli, worker_agent
 from support.render_tools import (
@@ -37,8 +39,6 @@ from support.render_tools import (
     render_reference,
     require_render_tools,
 )
-from support.s3_store import S3Store
-from support.scripted_worker import LINUX_FLEET
 
 pytestmark = pytest.mark.official_clients
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.databases import create_postgres_database, drop_postgres_database, postgres_available
+from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
 
 
 @pytest.fixture

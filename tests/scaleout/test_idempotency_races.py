@@ -6,7 +6,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from support.live_server import LiveServer
+from farmstead.testing.live_server import LiveServer
 
 ROUNDS = 4
 #: Materialized inline (~0.1 s): long enough for the two requests to overlap in the database.

@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 from botocore.config import Config
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
-from support.scripted_worker import LINUX_FLEET, ScriptedWorker
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 REPLICAS = 3
 WORKERS = 30

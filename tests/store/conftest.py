@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from farmstead.store.engine import Store
-from support.databases import create_postgres_database, drop_postgres_database, postgres_available
+from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

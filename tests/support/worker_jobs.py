@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 ROLE = "arn:aws:iam::000000000000:role/fleet"
 
@@ -50,7 +50,7 @@ def task_runs(response: dict) -> list[dict]:
 def finish_frames(deadline, farm: dict, failing: set[int] = frozenset(), max_polls: int = 1000):
     """A scripted worker of the farm's fleet runs every task it is given: frames in `failing` fail (each
     try), the others succeed. Returns the worker (its `ran` lists every action it was given)."""
-    from support.scripted_worker import ScriptedWorker
+    from farmstead.testing.scripted_worker import ScriptedWorker
 
     worker = ScriptedWorker(deadline, farm["farmId"], farm["fleetId"])
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
-from support.scripted_worker import LINUX_FLEET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
 
 CHROMIUM = "/usr/bin/chromium"
 ADMIN_PASSWORD = "admin-password-1"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, bash
 
-from support.waiting import wait_until
+from farmstead.testing.waiting import wait_until
 
 SCREENSHOTS_ENV = "FARMSTEAD_SCREENSHOTS_DIR"
 pytestmark = pytest.mark.timeout(240)

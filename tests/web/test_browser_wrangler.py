@@ -15,7 +15,7 @@ import pytest
 from web.conftest import ADMIN_PASSWORD, bash
 from web.test_browser import shot, sign_in
 
-from support.waiting import wait_until
+from farmstead.testing.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(600)
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

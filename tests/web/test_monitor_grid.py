@@ -12,8 +12,8 @@ import pytest
 from web.conftest import new_user, set_password
 from web.test_monitor_http import Browser
 
-from support.scripted_worker import ScriptedWorker
-from support.waiting import wait_until
+from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.testing.waiting import wait_until
 from support.worker_jobs import finish_frames, served_queue, submit
 
 

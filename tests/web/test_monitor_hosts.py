@@ -10,7 +10,7 @@ import pytest
 from web.conftest import set_password
 from web.test_monitor_http import Browser
 
-from support.scripted_worker import ScriptedWorker
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue
 
 

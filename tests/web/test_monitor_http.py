@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 from web.conftest import admin_command, new_user, set_password
 
-from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
 TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "web job",
                        "steps": [{"name": "only", "script": {"actions": {"onRun": {"command": "true"}}}}]})
@@ -279,7 +279,7 @@ def test_a_member_of_one_queue_sees_that_queue_and_its_jobs_but_not_the_rest_of_
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory):
     """A server that declares a worker NOT_RESPONDING after 2 silent seconds."""
-    from support.live_server import LiveServer
+    from farmstead.testing.live_server import LiveServer
 
     live = LiveServer(tmp_path_factory.mktemp("impatient-web"),
                       extra_env={"FARMSTEAD_WORKER_TIMEOUT_SECONDS": "2"}).start()
@@ -288,8 +288,8 @@ def impatient(tmp_path_factory):
 
 
 def test_the_fleet_page_says_plainly_when_a_worker_is_not_responding(impatient):
-    from support.scripted_worker import LINUX_FLEET
-    from support.waiting import wait_until
+    from farmstead.testing.scripted_worker import LINUX_FLEET
+    from farmstead.testing.waiting import wait_until
 
     deadline = impatient.client()
     farm_id = deadline.create_farm(displayName="silent farm")["farmId"]

@@ -16,9 +16,9 @@ from web.conftest import new_user, set_password
 from web.test_monitor_http import Browser
 
 from farmstead.attachments import layout, manifests
-from support.live_server import LiveServer
-from support.s3_store import S3Store
-from support.scripted_worker import ScriptedWorker
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.s3_store import S3Store
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue, submit
 
 BUCKET, ROOT = "previews", "DeadlineCloud"

@@ -10,8 +10,8 @@ import pytest
 from web.conftest import new_user, set_password
 from web.test_monitor_http import Browser
 
-from support.live_server import LiveServer
-from support.scripted_worker import ScriptedWorker
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue
 
 TEMPLATE = json.dumps({"specificationVersion": "jobtemplate-2023-09", "name": "x",

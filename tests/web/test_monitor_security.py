@@ -119,7 +119,7 @@ def test_a_successful_sign_in_is_not_counted_but_attempts_in_flight_are():
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
     """A server of its own: these tests exhaust the sign-in limit of 127.0.0.1 for the name they use."""
-    from support.live_server import LiveServer
+    from farmstead.testing.live_server import LiveServer
 
     live = LiveServer(tmp_path_factory.mktemp("signin-limits")).start()
     set_password(live, "admin", "limits-admin-password")
@@ -146,7 +146,7 @@ def test_over_http_repeated_wrong_passwords_get_429_even_for_the_right_one_and_k
 def test_signed_in_pages_are_not_stored_in_the_browser_cache(own_server):
     from web.test_monitor_http import Browser
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     browser = Browser(own_server.endpoint)
     assert browser.sign_in(access_key_id=ADMIN_KEY_ID, secret_access_key=ADMIN_SECRET)[0] == 303
@@ -183,7 +183,7 @@ def test_markup_in_a_job_name_description_and_parameter_is_shown_as_text(own_ser
 
     from web.test_monitor_http import Browser
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     evil = '<img src=x onerror="alert(1)">'
     deadline = own_server.client()
@@ -210,7 +210,7 @@ def test_next_and_back_never_redirect_off_the_site(own_server, target):
 
     from web.test_monitor_http import Browser
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     def local(location: str) -> bool:
         parts = urllib.parse.urlsplit(location.replace("\\", "/"))
@@ -243,8 +243,8 @@ def test_static_files_serve_nothing_outside_their_directory(own_server, path):
 def running_session(server, farm_name: str):
     """A farm whose one-task job a scripted worker holds a session for:
     (deadline client, farm ids, job id, worker, session id)."""
-    from support.scripted_worker import ScriptedWorker
-    from support.waiting import wait_until
+    from farmstead.testing.scripted_worker import ScriptedWorker
+    from farmstead.testing.waiting import wait_until
     from support.worker_jobs import served_queue, submit
 
     deadline = server.client()
@@ -300,7 +300,7 @@ def test_a_job_only_viewer_sees_the_session_page_with_the_logs_refusal_in_place_
 def test_oversized_forms_are_refused_before_sign_in_and_after(own_server):
     from web.test_monitor_http import Browser
 
-    from support.live_server import ADMIN_KEY_ID, ADMIN_SECRET
+    from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET
 
     browser = Browser(own_server.endpoint)
     assert browser.request("/signin", {"csrf": browser.csrf(), "username": "admin", "password": "p" * 20_000})[0] == 400

@@ -22,9 +22,9 @@ from web.test_monitor_http import Browser
 
 from farmstead.store import schema
 from farmstead.store.engine import Store
-from support.live_server import LiveServer
-from support.scripted_worker import LINUX_FLEET
-from support.waiting import wait_until
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from farmstead.testing.waiting import wait_until
 
 pytestmark = [pytest.mark.skipif(os.environ.get("FARMSTEAD_WEB_SCALE") != "1",
                                  reason="opt-in: FARMSTEAD_WEB_SCALE=1 (about a minute of setup)"),

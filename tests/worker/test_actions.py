@@ -8,11 +8,11 @@ import pytest
 
 from farmstead.attachments import layout, manifests
 from farmstead.attachments.submission import AssetReferences, plan, upload
+from farmstead.testing.s3_store import S3Store
 from farmstead.worker.actions import Action, SessionRunner
 from farmstead.worker.entities import JobEntities
 from farmstead.worker.reports import ActionReports
 from farmstead.worker.session_logs import SessionLog
-from support.s3_store import S3Store
 
 JOB = "job-1"
 ENVIRONMENT = {"name": "Env", "script": {"actions": {"onEnter": {"command": "true"}, "onExit": {"command": "true"}}}}

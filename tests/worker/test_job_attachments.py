@@ -16,8 +16,8 @@ import pytest
 
 from farmstead.attachments import layout, manifests, transfer
 from farmstead.attachments.submission import AssetReferences, plan, upload
+from farmstead.testing.s3_store import S3Store
 from farmstead.worker.job_attachments import AttachmentError, SessionAttachments
-from support.s3_store import S3Store
 
 SETTINGS = {"s3BucketName": "worker-unit", "rootPrefix": "Root"}
 

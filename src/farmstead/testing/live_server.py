@@ -1,7 +1,16 @@
 """A real `farmstead server` process on an ephemeral loopback port, and real boto3 clients for it.
 
-It runs on the embedded SQLite store in its data dir, or on PostgreSQL when given a database URL or
-when the tests run on PostgreSQL (support/databases.py)."""
+Owns: starting the server as `python -m farmstead server` with the running interpreter (so it works
+from an installed wheel as well as from a checkout), on the embedded SQLite store in its data dir or
+on PostgreSQL (a database URL given, or FARMSTEAD_TEST_STORE=postgresql: databases.py); a fixed
+administrator key the clients sign with; stopping it; and running `farmstead` admin commands on its
+store.
+Must not: import pytest, or reach into the server process: everything a test sees goes through the
+API, as a studio's tools would.
+
+Every answer is checked against the model's output shape (FARMSTEAD_STRICT_OUTPUT=1): a response
+Farmstead should not send fails the request instead of reaching the test.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +22,16 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
-from support.databases import database_for
+from farmstead.testing.databases import database_for
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 ADMIN_KEY_ID = "AKIAFARMSTEADTESTADM"
 ADMIN_SECRET = "farmstead-test-admin-secret-0123456789ab"
@@ -27,7 +41,8 @@ REGION = "us-west-2"
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass
@@ -35,19 +50,23 @@ class LiveServer:
     data_dir: Path
     database_url: str | None = None
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     #: On the embedded store even when the tests run on PostgreSQL (a test of the SQLite file itself).
     embedded_only: bool = False
-    #: The address it listens on (a test subnet's, for workers on other hosts: support/network_hosts.py).
+    #: The address it listens on (another address than loopback, for workers on other hosts).
     host: str = "127.0.0.1"
+    #: False: the caller's AWS_* and DEADLINE_* variables are not passed on, so a profile of the
+    #: developer's can't change (or, naming a profile this machine lacks, stop) a throwaway server.
+    inherit_aws_settings: bool = True
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = {key: value for key, value in os.environ.items()
+               if self.inherit_aws_settings or not key.startswith(("AWS_", "DEADLINE_"))}
         env.update({
             "FARMSTEAD_ADMIN_ACCESS_KEY_ID": ADMIN_KEY_ID,
             "FARMSTEAD_ADMIN_SECRET_ACCESS_KEY": ADMIN_SECRET,
@@ -62,12 +81,12 @@ class LiveServer:
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         if self.database_url is None and not self.embedded_only and "FARMSTEAD_DATABASE_URL" not in self.extra_env:
-            self.database_url = database_for(self.data_dir)  # PostgreSQL in make test's second pass
-        log = open(self.data_dir / "server.log", "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "farmstead", "server", "--host", self.host, "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            self.database_url = database_for(self.data_dir)  # PostgreSQL when FARMSTEAD_TEST_STORE says so
+        with open(self.data_dir / "server.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "farmstead", "server", "--host", self.host, "--port", str(self.port),
+                 "--data-dir", str(self.data_dir)],
+                env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -87,15 +106,22 @@ class LiveServer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> LiveServer:
+        return self if self.process is not None else self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
 
     def log_text(self) -> str:
         path = self.data_dir / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def admin(self, *args: str, stdin: str | None = None):
+    def admin(self, *args: str, stdin: str | None = None) -> Result:
         """Run a `farmstead` admin command against this server's store: the real click command, in this
-        process (a Python start-up per call costs ~0.7 s; tests/cli runs the installed command itself).
-        Returns click's Result."""
+        process (a Python start-up per call costs ~0.7 s). Returns click's Result."""
         from click.testing import CliRunner
 
         from farmstead.cli.main import cli
@@ -113,7 +139,9 @@ class LiveServer:
         return result.stdout
 
     def client(self, service: str = "deadline", key_id: str = ADMIN_KEY_ID, secret: str = ADMIN_SECRET,
-               session_token: str | None = None):
+               session_token: str | None = None) -> Any:
+        """A boto3 client of `service` (deadline, logs) for this server, signed with the administrator's
+        key unless given another; no retries, so a test sees the first answer."""
         session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
                                         aws_session_token=session_token, region_name=REGION)
         return session.client(service, endpoint_url=self.endpoint,

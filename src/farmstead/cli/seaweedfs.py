@@ -153,6 +153,9 @@ class SeaweedFS:
             "-s3.port.iceberg=0", "-s3.port.lance=0",
             f"-s3.config={self.root / 's3.json'}", f"-s3.iam.config={self.root / 'iam.json'}",
             f"-master.volumeSizeLimitMB={VOLUME_SIZE_LIMIT_MB}", "-volume.max=0",
+            # A volume server announces its stop and waits for clients to go elsewhere (weed: 10 s); this
+            # store is the only one and is stopped after everything that uses it.
+            "-volume.preStopSeconds=0",
         ]
 
     def wait_ready(self, alive: Callable[[], bool], timeout: float = 60.0, log: Callable[[], str] = str) -> None:

@@ -43,6 +43,8 @@ class Child:
     quick_exits: int = 0
     restart_at: float | None = None
     given_up: bool = False
+    # How long a SIGTERM is given before the kill.
+    stop_seconds: float = SERVER_STOP_SECONDS
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +199,7 @@ class Supervisor:
                 self.say(f"Stopping the {service.name}…")
                 service.started.send_signal(signal.SIGTERM)
                 try:
-                    service.started.wait(SERVER_STOP_SECONDS)
+                    service.started.wait(service.stop_seconds)
                 except subprocess.TimeoutExpired:
                     service.started.kill()
                     service.started.wait()

@@ -79,10 +79,13 @@ render-tools:
 # the studio example in tests/testing runs its own pytest on PostgreSQL too.
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
 # never open a store (domain, protocol, worker, attachments), `farmstead up` and `db backup`/`upgrade`
-# of a data dir (the embedded store by definition), and the Blender renders (tests/render: ~2 minutes
-# whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too).
+# of a data dir (the embedded store by definition), the Blender renders (tests/render: ~2 minutes
+# whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too), and the
+# monitor's browser tests (~2 minutes of Chromium checking layout, scripts and accessibility; the pages'
+# calls through the store are the HTTP monitor tests', which do run on PostgreSQL).
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
-PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py
+PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
+	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py
 test: install browser render-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc

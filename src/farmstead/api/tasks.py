@@ -12,6 +12,7 @@ from farmstead.api.context import Context
 from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
+from farmstead.domain import task_states
 from farmstead.domain.task_states import IllegalTransition
 from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
@@ -87,7 +88,7 @@ def _update(ctx: Context, key: Mapping[str, Any], target: str) -> None:
         task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)
     except IllegalTransition as exc:
         raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
-    if target in job_creation.REQUEUE_TARGETS:
+    if target in task_states.REQUEUE_TARGETS:
         deferral = Deferral(ctx.now)  # marking a large job NOT_COMPATIBLE again is queued
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
         if deferral.queued_jobs:

@@ -17,11 +17,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import bulk_changes, rollup, task_states
-from farmstead.domain.statuses import TaskRunStatus
+from farmstead.domain.statuses import StepLifecycleStatus, TaskRunStatus
 from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, sessions, steps, tasks
-
-_REQUEUE = {"READY", "PENDING"}
 
 
 def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = None) -> bool:
@@ -155,11 +153,11 @@ def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, 
     moved = _move_step(conn, job_row, step_row, event, now, who, target, deferral)
     steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
     if moved is None:
-        steps.update(conn, step_id, lifecycle_status="UPDATE_IN_PROGRESS",
+        steps.update(conn, step_id, lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                      lifecycle_status_message=f"Applying targetTaskRunStatus {target} to {step_row.task_count} tasks")
         return True
     refresh_step(conn, step_id, job_id, now)
-    if target in _REQUEUE:
+    if target in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now, deferral)
     if settle:
         settle_dependencies(conn, job_id, now, deferral=deferral)
@@ -178,7 +176,7 @@ def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, 
         for step_row in _topological(conn, job_id):
             deferral.queue_move(conn, job_id, step_row.step_id, event, target, who)
             steps.update(conn, step_row.step_id, target_task_run_status=target, updated_at=now, updated_by=who,
-                         lifecycle_status="UPDATE_IN_PROGRESS",
+                         lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                          lifecycle_status_message=f"Applying the job's targetTaskRunStatus {target}")
         return True
     for step_row in _topological(conn, job_id):
@@ -257,7 +255,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     if transition.cancel_running_action:
         pending = transition.pending_target or target
         sessions.request_cancel_for_task(conn, task_row.task_id, str(pending) if pending else None)
-    elif new == task_row.run_status == "INTERRUPTING" and transition.pending_target is not None:
+    elif new == task_row.run_status == TaskRunStatus.INTERRUPTING and transition.pending_target is not None:
         sessions.retarget_cancel_for_task(conn, task_row.task_id, str(transition.pending_target))
     tasks.update(conn, task_row.task_id, **values)
     if new != task_row.run_status:
@@ -265,7 +263,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         steps.add_counts(conn, step_id, delta)
         jobs.add_counts(conn, job_id, delta)
     refresh_step(conn, step_id, job_id, now)
-    if new in _REQUEUE:
+    if new in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now)
     settle_dependencies(conn, job_id, now)
     refresh_job(conn, job_id, now)

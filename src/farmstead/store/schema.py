@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from farmstead.domain import rollup
 from farmstead.store.types import Json, UtcDateTime
 
 metadata = sa.MetaData(
@@ -254,8 +255,8 @@ metered_products = sa.Table(
 # Jobs and steps carry their task counts per status as columns, kept up to date in the same
 # transaction as every task change, so GetJob reads one row whatever the job's size.
 
-TASK_RUN_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "INTERRUPTING", "RUNNING",
-                     "SUSPENDED", "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+#: Every task run status in the model's order, as plain strings: they key the counts maps answers carry.
+TASK_RUN_STATUSES: tuple[str, ...] = tuple(status.value for status in rollup.ALL_STATUSES)
 
 
 def count_column_name(status: str) -> str:

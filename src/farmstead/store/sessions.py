@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.domain.worker_sessions import LISTED
+from farmstead.domain.statuses import SessionActionStatus, SessionLifecycleStatus
+from farmstead.domain.worker_sessions import LISTED, UNFINISHED
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
 from farmstead.store.tasks import in_index_range
@@ -58,7 +59,8 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime, status: str = "ASSIGNED",
+def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime,
+               status: str = SessionActionStatus.ASSIGNED,
                **values: Any) -> str:
     """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
     return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}], assigned_at)[0]
@@ -81,7 +83,7 @@ def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]
         index = first + offset
         action_id = f"sessionaction-{hex_part}-{index}"
         ids.append(action_id)
-        row = {"status": "ASSIGNED", **{k: v for k, v in action.items() if v is not None},
+        row = {"status": SessionActionStatus.ASSIGNED, **{k: v for k, v in action.items() if v is not None},
                "session_action_id": action_id, "session_id": session_row.session_id,
                "job_id": session_row.job_id, "action_index": index, "assigned_at": assigned_at}
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
@@ -170,17 +172,17 @@ def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, t
     interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]),
+                    session_actions.c.status.in_(list(UNFINISHED)),
                     session_actions.c.task_id.in_(interrupting))
-             .values(status="CANCELING", cancel_target=target))
+             .values(status=SessionActionStatus.CANCELING, cancel_target=target))
     return conn.execute(query).rowcount
 
 
 def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
-             .values(status="CANCELING", cancel_target=target))
+                    session_actions.c.status.in_(list(UNFINISHED)))
+             .values(status=SessionActionStatus.CANCELING, cancel_target=target))
     return conn.execute(query).rowcount
 
 
@@ -191,7 +193,8 @@ def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str,
     interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
-                    session_actions.c.status == "CANCELING", session_actions.c.task_id.in_(interrupting))
+                    session_actions.c.status == SessionActionStatus.CANCELING,
+                    session_actions.c.task_id.in_(interrupting))
              .values(cancel_target=target))
     return conn.execute(query).rowcount
 
@@ -199,13 +202,13 @@ def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str,
 def retarget_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
-                    session_actions.c.status == "CANCELING")
+                    session_actions.c.status == SessionActionStatus.CANCELING)
              .values(cancel_target=target))
     return conn.execute(query).rowcount
 
 
 def end(conn: Connection, session_id: str, now: datetime) -> None:
-    update(conn, session_id, lifecycle_status="ENDED", ended_at=now)
+    update(conn, session_id, lifecycle_status=SessionLifecycleStatus.ENDED, ended_at=now)
 
 
 def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
@@ -214,6 +217,6 @@ def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
     query = (session_actions.update()
              .where(session_actions.c.session_id == session_id,
                     session_actions.c.kind.in_(["envEnter", "syncInputJobAttachments"]),
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
-             .values(status="CANCELING"))
+                    session_actions.c.status.in_(list(UNFINISHED)))
+             .values(status=SessionActionStatus.CANCELING))
     return conn.execute(query).rowcount

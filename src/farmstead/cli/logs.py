@@ -20,8 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.cli.local_farm import connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
+from farmstead.protocol.shapes import SessionLifecycleStatus, TaskRunStatus
 
-_JOB_DONE = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED"}
+#: The job statuses `--follow` stops at: NOT_COMPATIBLE is not one (a fitting fleet associated later runs it).
+_JOB_DONE = {TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED, TaskRunStatus.CANCELED, TaskRunStatus.SUSPENDED}
 POLL_SECONDS = 1.0
 #: Workers upload session logs every few seconds: after the end, wait this long for the last lines.
 FINAL_READ_DELAY = 3.0
@@ -130,7 +132,7 @@ def _print_logs(deadline: Any, logs_client: Any, ids: dict[str, str], only: str 
             printer.show(item)
         if not follow:
             return
-        ended = all(s.get("lifecycleStatus") == "ENDED" for s in sessions)
+        ended = all(s.get("lifecycleStatus") == SessionLifecycleStatus.ENDED for s in sessions)
         if ended and (only is not None or (sessions and _job_done(deadline, ids))):
             time.sleep(FINAL_READ_DELAY)
             for item in sessions:

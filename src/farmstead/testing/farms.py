@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from farmstead.domain.statuses import TaskRunStatus
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 from farmstead.testing.scripted_worker import Outcome, ScriptedWorker, host_capabilities, host_fleet, succeed
 from farmstead.testing.waiting import wait_until
@@ -34,7 +35,8 @@ ATTACHMENTS_PREFIX = "Attachments"
 QUEUE_ROLE = "arn:aws:iam::000000000000:role/FarmsteadTestQueue"
 FLEET_ROLE = "arn:aws:iam::000000000000:role/FarmsteadTestFleet"
 _FOREIGN_PREFIXES = ("AWS_", "DEADLINE_")
-ENDED = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED")
+#: What `wait_for_job` waits for by default: the job stopped moving (NOT_COMPATIBLE not included).
+ENDED = (TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED, TaskRunStatus.CANCELED, TaskRunStatus.SUSPENDED)
 
 
 def aws_settings(endpoint: str, home: Path, s3: S3Store | None = None) -> dict[str, str]:

@@ -64,7 +64,7 @@ def apply_batch(conn: Connection, job_id: str, now: datetime) -> bool:
 
 
 def _archive(conn: Connection, job_id: str) -> None:
-    status = jobs.get_by_id(conn, job_id).task_run_status
+    status = jobs.get_existing(conn, job_id).task_run_status
     if rollup.is_terminal(status):
         jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.ARCHIVED, lifecycle_status_message="Job archived")
     else:
@@ -75,7 +75,7 @@ def _archive(conn: Connection, job_id: str) -> None:
 
 def _updated(conn: Connection, job_id: str) -> None:
     """The queue is empty: the update is complete."""
-    if jobs.get_by_id(conn, job_id).lifecycle_status == JobLifecycleStatus.UPDATE_IN_PROGRESS:
+    if jobs.get_existing(conn, job_id).lifecycle_status == JobLifecycleStatus.UPDATE_IN_PROGRESS:
         jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
                     lifecycle_status_message="Job update completed successfully")
     for step_row in steps.of_job(conn, job_id):

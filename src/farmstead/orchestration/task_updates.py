@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import bulk_changes, rollup, task_states
 from farmstead.domain.statuses import StepLifecycleStatus, TaskRunStatus
@@ -135,7 +135,8 @@ def _topological(conn: Connection, job_id: str) -> list:
     upstream: dict[str, set[str]] = {r.step_id: set() for r in rows}
     for edge in steps.edges_of_job(conn, job_id):
         upstream[edge.step_id].add(edge.upstream_step_id)
-    ordered, done = [], set()
+    ordered: list = []
+    done: set[str] = set()
     while len(ordered) < len(rows):
         for row in rows:
             if row.step_id not in done and upstream[row.step_id] <= done:
@@ -147,8 +148,8 @@ def _topological(conn: Connection, job_id: str) -> list:
 def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, now: datetime, who: str,
                       *, settle: bool = True, deferral: Deferral | None = None) -> bool:
     """Returns whether the move was queued (`deferral`) rather than made in this transaction."""
-    job_row = jobs.get_by_id(conn, job_id)
-    step_row = steps.get(conn, job_id, step_id)
+    job_row = jobs.get_existing(conn, job_id)
+    step_row = steps.get_existing(conn, job_id, step_id)
     event = task_states.event_for_target(target)
     moved = _move_step(conn, job_row, step_row, event, now, who, target, deferral)
     steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
@@ -169,7 +170,7 @@ def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, 
                      deferral: Deferral | None = None) -> bool:
     """Returns whether the job's moves were queued (`deferral`: a job with more tasks than one request
     should move, or with changes queued already) rather than made in this transaction."""
-    job_row = jobs.get_by_id(conn, job_id)
+    job_row = jobs.get_existing(conn, job_id)
     if deferral is not None and deferral.defers(conn, job_id, job_row.task_count):
         # Every step queued, in the order the inline path takes them: the job's changes stay in order.
         event = task_states.event_for_target(target)
@@ -240,7 +241,7 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges:
 def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,
                       who: str) -> None:
     """UpdateTask: one task through the state machine (IllegalTransition propagates to the handler)."""
-    job_row = jobs.get_by_id(conn, job_id)
+    job_row = jobs.get_existing(conn, job_id)
     transition = task_states.apply(
         TaskRunStatus(task_row.run_status), task_states.event_for_target(target),
         dependencies_met=dependencies_met(conn, step_id), failure_retry_count=task_row.failure_retry_count,
@@ -272,13 +273,13 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
 def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime,
                       deferral: Deferral | None = None) -> None:
     """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (docs/jobs.md, Submission)."""
-    job_row = jobs.get_by_id(conn, job_id)
-    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
+    job_row = jobs.get_existing(conn, job_id)
+    queued_job = _deferring(conn, job_row, deferral)
     for step_row in steps.of_job(conn, job_id):
         event = (task_states.Event.FOUND_NOT_COMPATIBLE if step_row.name in incompatible
                  else task_states.Event.OTHER_STEP_NOT_COMPATIBLE)
-        if queued_job:
-            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        if queued_job is not None:
+            queued_job.queue_move(conn, job_id, step_row.step_id, event, None, None)
         elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
             refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)
@@ -287,11 +288,16 @@ def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], no
 def apply_job_event(conn: Connection, job_id: str, event: task_states.Event, now: datetime,
                     deferral: Deferral | None = None) -> None:
     """A bulk event over every step of the job (the failure limit), running tasks asked to stop."""
-    job_row = jobs.get_by_id(conn, job_id)
-    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
+    job_row = jobs.get_existing(conn, job_id)
+    queued_job = _deferring(conn, job_row, deferral)
     for step_row in steps.of_job(conn, job_id):
-        if queued_job:
-            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        if queued_job is not None:
+            queued_job.queue_move(conn, job_id, step_row.step_id, event, None, None)
         elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
             refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)
+
+
+def _deferring(conn: Connection, job_row: Row, deferral: Deferral | None) -> Deferral | None:
+    """`deferral` when it queues this job's changes (a big job, or one with changes queued already), else None."""
+    return deferral if deferral is not None and deferral.defers(conn, job_row.job_id, job_row.task_count) else None

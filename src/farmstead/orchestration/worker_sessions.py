@@ -13,6 +13,9 @@ Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states, worker_states
@@ -60,7 +63,7 @@ def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DE
     the counters of every session at once, with the reports' (`TaskChanges.defer_counters`)."""
     conn, now = changes.conn, changes.now
     session_id = session.session_id
-    listed = sessions.pending_actions(conn, session_id)
+    listed: Sequence[rules.Action] = sessions.pending_actions(conn, session_id)
     cancels = rules.queued_cancels(listed)
     if cancels:
         moved_others = settle_queued_cancels(changes, listed, cancels)
@@ -130,7 +133,7 @@ def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requi
     count = rules.limited(count, queued, takes_limits=bool(needed))
     if not count:
         return False
-    acquired = []
+    acquired: list[dict[str, Any]] = []  # as the actions record them: {"limitId", "count"}
     for limit_id, amount in needed:
         if not limits.acquire(conn, limit_id, amount):
             break
@@ -194,15 +197,15 @@ def start_session(changes: TaskChanges, worker) -> bool:
 def _open_session(changes: TaskChanges, worker, candidate: scheduling.Candidate, claimed: list,
                   acquired: list[dict]) -> None:
     conn, now = changes.conn, changes.now
-    job = jobs.get_by_id(conn, candidate.job_id)
-    step = steps.get(conn, job.job_id, candidate.step_id)
+    job = jobs.get_existing(conn, candidate.job_id)
+    step = steps.get_existing(conn, job.job_id, candidate.step_id)
     session_id = new_id("session")
     sessions.insert(conn, session_id=session_id, farm_id=job.farm_id, queue_id=job.queue_id, job_id=job.job_id,
                     fleet_id=worker.fleet_id, worker_id=worker.worker_id, step_id=step.step_id,
                     lifecycle_status=SessionLifecycleStatus.STARTED, host_properties=worker.host_properties,
                     next_action_index=0,
                     started_at=now)
-    session = sessions.get(conn, session_id)
+    session = sessions.get_existing(conn, session_id)
     # The stream the session's logConfiguration names, made for the agent (it only calls PutLogEvents).
     logs.ensure_stream(conn, log_names.session_log_group(session.farm_id, session.queue_id), session_id,
                        int(now.timestamp() * 1000))

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain.statuses import SessionActionStatus, SessionLifecycleStatus
 from farmstead.domain.worker_sessions import LISTED, UNFINISHED
+from farmstead.store.rows import existing
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
 from farmstead.store.tasks import in_index_range
@@ -20,6 +21,11 @@ PENDING = tuple(str(status) for status in LISTED)
 
 def insert(conn: Connection, **values: Any) -> None:
     conn.execute(sessions.insert().values(**values))
+
+
+def get_existing(conn: Connection, session_id: str) -> Row:
+    """The row of a session this transaction already knows exists (it just made it, or read it)."""
+    return existing(get(conn, session_id), f"session {session_id}")
 
 
 def get(conn: Connection, session_id: str) -> Row | None:

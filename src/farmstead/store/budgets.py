@@ -60,10 +60,6 @@ def active_for_queue(conn: Connection, queue_id: str, now: datetime) -> list[Row
                                                 effective_status(now) == BudgetStatus.ACTIVE)))
 
 
-def ids_for_queue(conn: Connection, queue_id: str) -> list[str]:
-    return list(conn.execute(sa.select(budgets.c.budget_id).where(budgets.c.queue_id == queue_id)).scalars())
-
-
 def delete_all_for_farm(conn: Connection, farm_id: str) -> list[str]:
     """Delete the farm's budgets (for DeleteFarm); returns their ids so their tags can go too."""
     ids = list(conn.execute(sa.select(budgets.c.budget_id).where(budgets.c.farm_id == farm_id)).scalars())

@@ -72,12 +72,6 @@ _SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
                                                  queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
                  .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
 
-def claim_ready_task(conn: Connection, step_id: str) -> Row | None:
-    """Take the step's first READY task: READY -> ASSIGNED, guarded so two workers never get one task."""
-    claimed = claim_ready_tasks(conn, step_id, 1)
-    return claimed[0] if claimed else None
-
-
 def claim_ready_tasks(conn: Connection, step_id: str, count: int) -> list[Row]:
     """Take up to `count` of the step's first READY tasks (READY -> ASSIGNED), in task order, guarded
     so that two workers never get one task."""

@@ -65,13 +65,6 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime,
-               status: str = SessionActionStatus.ASSIGNED,
-               **values: Any) -> str:
-    """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}], assigned_at)[0]
-
-
 def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]], assigned_at: datetime) -> list[str]:
     """Append several actions in order (each a dict of columns with at least `kind`), assigned now
     (`assigned_at`); returns their ids.
@@ -155,11 +148,6 @@ def winding_down_marks(conn: Connection, session_id: str, ended_badly: tuple[str
         _WINDING_DOWN_MARKS[ended_badly] = query
     has_exits, badly = conn.execute(query, {"b_session_id": session_id}).one()
     return bool(has_exits), bool(badly)
-
-
-def get_action(conn: Connection, session_action_id: str) -> Row | None:
-    return conn.execute(sa.select(session_actions).where(
-        session_actions.c.session_action_id == session_action_id)).first()
 
 
 def update_action(conn: Connection, session_action_id: str, **values: Any) -> None:

@@ -22,7 +22,7 @@ from farmstead.api.context import Context
 from farmstead.api.jobs import require_job
 from farmstead.api.registry import operation
 from farmstead.api.workers import require_worker, worker_log
-from farmstead.domain import worker_sessions
+from farmstead.domain import log_names, worker_sessions
 from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTargetStatus
 from farmstead.orchestration.worker_sessions import take_back_task
 from farmstead.protocol import shapes
@@ -65,7 +65,7 @@ def definition(action) -> dict[str, Any]:
 def session_log(session) -> dict[str, Any]:
     """Where the worker uploads a session's log (its logConfiguration), as GetSession shows it."""
     return {"logDriver": "awslogs",
-            "options": {"logGroupName": f"/aws/deadline/{session.farm_id}/{session.queue_id}",
+            "options": {"logGroupName": log_names.session_log_group(session.farm_id, session.queue_id),
                         "logStreamName": session.session_id},
             "parameters": {"interval": "15"}}
 

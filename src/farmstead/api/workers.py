@@ -14,7 +14,7 @@ from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_fleet
-from farmstead.domain import worker_states
+from farmstead.domain import log_names, worker_states
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import workers
@@ -38,7 +38,8 @@ def require_worker(ctx: Context, farm_id: str, fleet_id: str, worker_id: str):
 def worker_log(row) -> dict[str, Any]:
     """Where the agent uploads its own log: the awslogs driver the official agent insists on."""
     return {"logDriver": "awslogs",
-            "options": {"logGroupName": f"/aws/deadline/{row.farm_id}/{row.fleet_id}", "logStreamName": row.worker_id},
+            "options": {"logGroupName": log_names.worker_log_group(row.farm_id, row.fleet_id),
+                        "logStreamName": row.worker_id},
             "parameters": {"interval": LOG_UPLOAD_INTERVAL}}
 
 

@@ -67,6 +67,8 @@ def _sessions(deadline: Any, ids: dict[str, str]) -> list[dict[str, Any]]:
 
 def _log_location(deadline: Any, ids: dict[str, str], session_id: str) -> tuple[str, str]:
     options = (deadline.get_session(**ids, sessionId=session_id).get("log") or {}).get("options") or {}
+    # Spelled here, not taken from domain/log_names.py: this command imports no server room
+    # (tests/worker/test_worker_imports.py); the session's own logConfiguration names it first.
     return (options.get("logGroupName") or f"/aws/deadline/{ids['farmId']}/{ids['queueId']}",
             options.get("logStreamName") or session_id)
 

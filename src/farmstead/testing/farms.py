@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from farmstead.domain import log_names
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 from farmstead.testing.scripted_worker import Outcome, ScriptedWorker, host_capabilities, host_fleet, succeed
@@ -170,7 +171,7 @@ class ReadyFarm:
 
     def session_log(self, session_id: str) -> list[str]:
         """The lines a worker uploaded for one session so far (log group /aws/deadline/FARM/QUEUE)."""
-        group = f"/aws/deadline/{self.farm_id}/{self.queue_id}"
+        group = log_names.session_log_group(self.farm_id, self.queue_id)
         lines: list[str] = []
         token: str | None = None
         while True:

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from farmstead.domain import log_names
 from farmstead.domain.statuses import SessionActionStatus, TaskRunStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
@@ -139,7 +140,8 @@ def _read_last_lines(page: Page, farm_id: str, queue_id: str, action: dict) -> l
     session_id = session_of(action["sessionActionId"])
     if not isinstance(started, datetime) or session_id is None:
         return None
-    params: dict[str, Any] = {"logGroupName": f"/aws/deadline/{farm_id}/{queue_id}", "logStreamName": session_id,
+    params: dict[str, Any] = {"logGroupName": log_names.session_log_group(farm_id, queue_id),
+                              "logStreamName": session_id,
                               "startTime": int(started.timestamp() * 1000), "startFromHead": False, "limit": 40}
     if isinstance(ended, datetime):
         params["endTime"] = int(ended.timestamp() * 1000) + 1  # endTime is exclusive; the end's own line counts

@@ -21,7 +21,7 @@ from typing import Any
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import job_environments, job_templates, path_mapping, symbol_tables
+from farmstead.domain import job_environments, job_templates, log_names, path_mapping, symbol_tables
 from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
 from farmstead.store.rows import existing
 
@@ -64,7 +64,8 @@ def _job_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
     queue = existing(queues.get(ctx.conn, job.farm_id, job.queue_id), f"queue {job.queue_id}")  # the job's own
     attributes = queue.attributes or {}
     details: dict[str, Any] = {
-        "jobId": job.job_id, "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}", "schemaVersion": SCHEMA,
+        "jobId": job.job_id, "logGroupName": log_names.session_log_group(job.farm_id, job.queue_id),
+        "schemaVersion": SCHEMA,
         "parameters": {name: value for name, value in (job.parameters or {}).items()
                        if len(value) == 1 and next(iter(value)) in _JOB_PARAMETER_TYPES},
     }

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain.statuses import SessionActionStatus, SessionLifecycleStatus
-from farmstead.domain.worker_sessions import LISTED, UNFINISHED
+from farmstead.domain.worker_sessions import LISTED, SETUP_KINDS, UNFINISHED
 from farmstead.store.rows import existing
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
@@ -210,7 +210,7 @@ def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
     (UpdateSession ENDED; taskRuns go through `request_cancel_for_task`, envExits are left to run)."""
     query = (session_actions.update()
              .where(session_actions.c.session_id == session_id,
-                    session_actions.c.kind.in_(["envEnter", "syncInputJobAttachments"]),
+                    session_actions.c.kind.in_(list(SETUP_KINDS)),
                     session_actions.c.status.in_(list(UNFINISHED)))
              .values(status=SessionActionStatus.CANCELING))
     return conn.execute(query).rowcount

@@ -28,8 +28,6 @@ from farmstead.store.paging import position_of
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
 DEFAULT_MAX_FAILED_TASKS = 20
 DEFAULT_MAX_RETRIES_PER_TASK = 5
-TERMINAL = rollup.TERMINAL_IN_WAITER_ORDER
-UPDATABLE_LIFECYCLES = job_lifecycles.LIVE
 
 
 def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str) -> Row:
@@ -246,7 +244,7 @@ def update_job(ctx: Context, params: shapes.UpdateJobRequest) -> shapes.UpdateJo
 
 
 def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
-    if row.lifecycle_status == JobLifecycleStatus.ARCHIVED or row.lifecycle_status not in UPDATABLE_LIFECYCLES:
+    if not job_lifecycles.is_live(row.lifecycle_status):  # ARCHIVED, or not created
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
                        f"Job {row.job_id} is {row.lifecycle_status} and can't be updated.",
                        {"status": row.lifecycle_status})
@@ -264,9 +262,10 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
     row = jobs.lock(ctx.conn, row.job_id)  # one request at a time queues changes for a job (PostgreSQL)
     refuse_while_archiving(ctx, row.job_id)
     queued_before = fan_outs.has_pending(ctx.conn, row.job_id)
-    if archive and target is None and not queued_before and row.task_run_status not in TERMINAL:
+    if archive and target is None and not queued_before and not rollup.is_terminal(row.task_run_status):
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
-                       f"Only a job that is {', '.join(TERMINAL)} can be archived; this one is {row.task_run_status}.",
+                       f"Only a job that is {', '.join(rollup.TERMINAL_IN_WAITER_ORDER)} can be archived; "
+                       f"this one is {row.task_run_status}.",
                        {"status": row.task_run_status})
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
                 lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
@@ -290,7 +289,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
             deferral.queue(ctx.conn, row.job_id, {"kind": "archive"})
         else:
             status = jobs.get_existing(ctx.conn, row.job_id).task_run_status
-            if status not in TERMINAL:
+            if not rollup.is_terminal(status):
                 raise conflict("STATUS_CONFLICT", "job", row.job_id,
                                f"Only a finished or suspended job can be archived; this one is {status}.",
                                {"status": status})

@@ -9,10 +9,10 @@ from sqlalchemy.engine import Row
 
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context, NextToken
-from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
+from farmstead.api.jobs import refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
-from farmstead.domain import task_states
+from farmstead.domain import job_lifecycles, task_states
 from farmstead.domain.statuses import DependencyConsumerResolutionStatus, TaskRunStatus
 from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
@@ -140,7 +140,7 @@ def list_step_consumers(ctx: Context, params: shapes.ListStepConsumersRequest) -
 @operation("UpdateStep", write=True, access="MANAGER")
 def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.UpdateStepResponse:
     job, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
-    if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
+    if not job_lifecycles.is_live(job.lifecycle_status):
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
                        {"status": job.lifecycle_status})
@@ -156,4 +156,4 @@ def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.Update
     return {}
 
 
-__all__ = ["TERMINAL", "require_step", "step_output"]
+__all__ = ["require_step", "step_output"]

@@ -1,10 +1,11 @@
 """CreateWorker and UpdateWorker: a worker agent registering, then starting and stopping.
 
 Owns: the worker row a fleet's agent creates (CREATED), and UpdateWorker's status handshake
-(docs/compatibility.md): which status a worker may move to from which, what a (re)started or stopped
-worker gives back, its fleet's host configuration script on start, and the log group and stream the
-agent's own log goes to.
-Must not: move tasks or sessions itself (orchestration/worker_sessions.py does) or write SQL.
+(docs/compatibility.md) as domain/worker_states.py rules it (which status a worker may move to from
+which, which moves give back what it held), its fleet's host configuration script on start, and the
+log group and stream the agent's own log goes to.
+Must not: hold the status rules, move tasks or sessions itself (orchestration/worker_sessions.py
+does) or write SQL.
 """
 
 from __future__ import annotations

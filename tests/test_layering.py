@@ -10,6 +10,7 @@ ImportError at start-up, and neither can be read or tested without the other.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -230,6 +231,17 @@ def test_no_status_is_spelled_as_a_quoted_string_outside_the_domain():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in values \
                     and (relative, node.value) not in _NOT_A_STATUS:
                 offenders.append(f"{relative}:{node.lineno} {node.value!r}")
+    assert offenders == []
+
+
+def test_no_status_is_spelled_as_a_quoted_string_in_the_monitors_templates_and_scripts():
+    """The pages compare with the enums the renderer gives them (`TaskRunStatus.FAILED`, web/rendering.py)."""
+    values = _status_values()
+    quoted = re.compile(r"""(["'])([A-Z][A-Z_]+)\1""")
+    offenders = []
+    for path in sorted([*(SRC / "web" / "templates").rglob("*.html"), *(SRC / "web" / "static").glob("*.js")]):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            offenders += [f"{path.relative_to(SRC)}:{number} {m[2]!r}" for m in quoted.finditer(line) if m[2] in values]
     assert offenders == []
 
 

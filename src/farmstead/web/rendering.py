@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from farmstead.domain import rollup
+from farmstead.domain.statuses import JobLifecycleStatus, SessionActionStatus, WorkerStatus
 from farmstead.domain.statuses import TaskRunStatus as S
 
 # The statuses a progress bar shows, in the order it stacks them.
@@ -16,7 +16,6 @@ PROGRESS_ORDER = (S.SUCCEEDED, S.RUNNING, S.FAILED, S.CANCELED, S.SUSPENDED)
 #: Every task status, in the order the pages' status filters list them (the job's life, then its ends).
 TASK_STATUSES = (S.PENDING, S.READY, S.ASSIGNED, S.STARTING, S.SCHEDULED, S.RUNNING, S.INTERRUPTING, S.SUSPENDED,
                  S.CANCELED, S.FAILED, S.SUCCEEDED, S.NOT_COMPATIBLE)
-_ACTIVE = tuple(status for status in TASK_STATUSES if status in rollup.ACTIVE)
 
 
 class Renderer:
@@ -25,7 +24,9 @@ class Renderer:
                                       trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(when=when, duration=duration, seconds=seconds_text, user=user_of, param=parameter_value,
                                 short=short_id, task_label=task_label, params_label=parameters_label)
-        self.env.globals.update(progress=progress, active_statuses=_ACTIVE)
+        # The status vocabularies, so that a template compares with `TaskRunStatus.FAILED`, never "FAILED".
+        self.env.globals.update(progress=progress, TaskRunStatus=S, SessionActionStatus=SessionActionStatus,
+                                WorkerStatus=WorkerStatus, JobLifecycleStatus=JobLifecycleStatus)
 
     def __call__(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

@@ -40,10 +40,12 @@ up: install
 	$(BIN)/farmstead up --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) --workers $(WORKERS)
 
 # The gate CI runs before the tests: ruff (pyflakes, pycodestyle, isort, pyupgrade, bugbear), then mypy
-# (every function body checked; domain/ and protocol/ strict). Both are configured in pyproject.toml.
+# (every function body checked; domain/ and protocol/ strict), then vulture (dead code; what only a
+# framework or a template uses is listed in tools/vulture_whitelist.py). All configured in pyproject.toml.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 # The inner loop, well under a minute: the gate, then the tests that start no server and open no
 # database (domain, protocol, job attachments, the worker's sessions, import and repository rules);

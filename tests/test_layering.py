@@ -10,6 +10,7 @@ ImportError at start-up, and neither can be read or tested without the other.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -193,3 +194,60 @@ def test_the_cycle_check_finds_a_loop_round_three_modules():
 
 def test_no_two_modules_import_each_other_directly_or_round_a_loop():
     assert _cycles(_import_graph()) == []
+
+
+# --- one status vocabulary ---------------------------------------------------------------------
+
+#: Where a quoted status may stay: the domain names statuses (it holds the rules and re-exports the
+#: enums), shapes.py is the generated model itself, and a migration's SQL is frozen history.
+_VOCABULARY_HOMES = ("domain/", "protocol/shapes.py", "store/migrations/")
+
+#: A string that equals a status but is not one, with the reason it stays a string.
+_NOT_A_STATUS = {
+    # TemplateCopyError's reasons (NO_BUCKET, REFUSED, FAILED): why a template copy failed, not a status.
+    ("attachments/template_copies.py", "FAILED"),
+}
+
+
+def _status_values() -> set[str]:
+    from enum import StrEnum
+
+    from farmstead.domain import statuses
+    enums = [value for value in vars(statuses).values()
+             if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum]
+    return {member.value for enum in enums for member in enum}
+
+
+def test_no_status_is_spelled_as_a_quoted_string_outside_the_domain():
+    """Status values are the StrEnums of domain/statuses.py (the model's, generated into protocol/shapes.py),
+    and each set of them is named once where its rule lives: a quoted "READY" is a copy that drifts."""
+    values = _status_values()
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if relative.startswith(_VOCABULARY_HOMES):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in values \
+                    and (relative, node.value) not in _NOT_A_STATUS:
+                offenders.append(f"{relative}:{node.lineno} {node.value!r}")
+    assert offenders == []
+
+
+def test_no_status_is_spelled_as_a_quoted_string_in_the_monitors_templates_and_scripts():
+    """The pages compare with the enums the renderer gives them (`TaskRunStatus.FAILED`, web/rendering.py)."""
+    values = _status_values()
+    quoted = re.compile(r"""(["'])([A-Z][A-Z_]+)\1""")
+    offenders = []
+    for path in sorted([*(SRC / "web" / "templates").rglob("*.html"), *(SRC / "web" / "static").glob("*.js")]):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            offenders += [f"{path.relative_to(SRC)}:{number} {m[2]!r}" for m in quoted.finditer(line) if m[2] in values]
+    assert offenders == []
+
+
+def test_the_status_literal_check_sees_quoted_statuses():
+    """The check above is not vacuous: the literal it looks for, parsed, is what it catches."""
+    values = _status_values()
+    found = [node.value for node in ast.walk(ast.parse('if worker.status == "STARTED": x = {"READY": 1}'))
+             if isinstance(node, ast.Constant) and node.value in values]
+    assert found == ["STARTED", "READY"]

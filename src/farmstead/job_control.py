@@ -25,20 +25,28 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from farmstead.domain import rollup, task_states
+from farmstead.domain.statuses import TaskRunStatus
+
 #: `call(operation, **params) -> output`: one API call as the acting user; raises on a refusal.
 Call = Callable[..., dict[str, Any]]
 
-ACTIVE = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
-FINISHED = ("SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE")
+S = TaskRunStatus
+#: Finished tasks (the state machine's rule), in the order outcomes name them.
+FINISHED = tuple(status for status in rollup.TERMINAL_IN_WAITER_ORDER if status in task_states.FINISHED)
 #: Task statuses a single-task "Requeue" applies to: what ended without succeeding.
-REQUEUEABLE = ("FAILED", "CANCELED", "NOT_COMPATIBLE")
+REQUEUEABLE = task_states.FINISHED - {S.SUCCEEDED}
+#: What a suspend stops: active work not already being interrupted.
+SUSPENDABLE = rollup.ACTIVE - {S.INTERRUPTING}
+#: What a cancel stops: active or suspended work.
+CANCELABLE = rollup.ACTIVE | {S.SUSPENDED}
 PAGE = 100  # SearchTasks' largest page, BatchGetTask's and BatchUpdateTask's most items
 _SEARCH_REACH = 10_000  # SearchTasks' largest itemOffset
 
 _TASK_ID = re.compile(r"task-([0-9a-f]{32})-\d+")
 
 #: Target-only actions (one UpdateJob/UpdateStep/UpdateTask each): action -> target status.
-TARGETS = {"suspend": "SUSPENDED", "cancel": "CANCELED", "fail": "FAILED", "succeed": "SUCCEEDED"}
+TARGETS = {"suspend": S.SUSPENDED, "cancel": S.CANCELED, "fail": S.FAILED, "succeed": S.SUCCEEDED}
 
 
 @dataclass
@@ -96,9 +104,9 @@ def requeue_failed(call: Call, ids: dict[str, str], *, step_id: str | None = Non
                    task_ids: Iterable[tuple[str, str]] | None = None, include_canceled: bool = False) -> Outcome:
     """Requeue exactly the FAILED (and, with `include_canceled`, CANCELED) tasks of the job, of one step,
     or of the chosen `(stepId, taskId)` pairs, raising maxRetriesPerTask first where retries ran out."""
-    statuses = ("FAILED", "CANCELED") if include_canceled else ("FAILED",)
+    statuses = (S.FAILED, S.CANCELED) if include_canceled else (S.FAILED,)
     if task_ids is not None:
-        return _requeue_chosen(call, ids, list(task_ids), statuses + (("NOT_COMPATIBLE",) if include_canceled else ()))
+        return _requeue_chosen(call, ids, list(task_ids), statuses + ((S.NOT_COMPATIBLE,) if include_canceled else ()))
     outcome = Outcome(looked_for=statuses)
     outcome.retries = _raise_retries(call, ids, _highest_failed_retry_count(call, ids, step_id))
     for step in _steps(call, ids, step_id):
@@ -110,12 +118,12 @@ def resume(call: Call, ids: dict[str, str], *, step_id: str | None = None,
            task_ids: Iterable[tuple[str, str]] | None = None) -> Outcome:
     """READY for the SUSPENDED tasks only: finished tasks stay finished (a job-level READY would rerun them)."""
     if task_ids is not None:
-        return _requeue_chosen(call, ids, list(task_ids), ("SUSPENDED",))
-    outcome = Outcome(looked_for=("SUSPENDED",))
+        return _requeue_chosen(call, ids, list(task_ids), (S.SUSPENDED,))
+    outcome = Outcome(looked_for=(S.SUSPENDED,))
     for step in _steps(call, ids, step_id):
-        _requeue_in_step(call, ids, step, ("SUSPENDED",), outcome)
+        _requeue_in_step(call, ids, step, (S.SUSPENDED,), outcome)
         for status in FINISHED:
-            outcome.kept[status] = outcome.kept.get(status, 0) + _counts(step).get(status, 0)
+            outcome.kept[str(status)] = outcome.kept.get(status, 0) + _counts(step).get(status, 0)
     outcome.kept = {s: n for s, n in outcome.kept.items() if n}
     return outcome
 
@@ -126,10 +134,10 @@ def requeue_all(call: Call, ids: dict[str, str], *, step_id: str | None = None) 
     counts = _counts(call("GetStep", stepId=step_id, **ids) if step_id else call("GetJob", **ids))
     outcome = Outcome(retries=_raise_retries(call, ids, _highest_failed_retry_count(call, ids, step_id)))
     if step_id:
-        call("UpdateStep", stepId=step_id, targetTaskRunStatus="READY", **ids)
+        call("UpdateStep", stepId=step_id, targetTaskRunStatus=S.READY, **ids)
     else:
-        call("UpdateJob", targetTaskRunStatus="READY", **ids)
-    outcome.moved = {status: n for status, n in counts.items() if n and status not in ("READY", "PENDING")}
+        call("UpdateJob", targetTaskRunStatus=S.READY, **ids)
+    outcome.moved = {status: n for status, n in counts.items() if n and status not in task_states.REQUEUE_TARGETS}
     return outcome
 
 
@@ -151,19 +159,19 @@ def actions_for_counts(counts: dict[str, int] | None, status: str | None) -> lis
     counts = {k: v for k, v in (counts or {}).items() if v}
     present = set(counts)
     found = []
-    if "FAILED" in present:
+    if S.FAILED in present:
         found.append("requeue_failed")
-    if "CANCELED" in present:
+    if S.CANCELED in present:
         found.append("requeue_failed_canceled")
-    if "SUSPENDED" in present:
+    if S.SUSPENDED in present:
         found.append("resume")
-    if present & {"PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING"}:
+    if present & SUSPENDABLE:
         found.append("suspend")
-    if present & {*ACTIVE, "SUSPENDED"}:
+    if present & CANCELABLE:
         found.append("cancel")
-    if present - {"SUCCEEDED", "FAILED"}:
+    if present - {S.SUCCEEDED, S.FAILED}:
         found.append("fail")
-    if present - {"SUCCEEDED"}:
+    if present - {S.SUCCEEDED}:
         found.append("succeed")
     # Everything again, succeeded frames too, is for work that has ended (NOT_COMPATIBLE included: AWS
     # reruns such a job by requeueing it once a fleet that fits is associated).
@@ -176,15 +184,15 @@ def actions_for_task(status: str) -> list[str]:
     found = []
     if status in REQUEUEABLE:
         found.append("requeue")
-    if status == "SUSPENDED":
+    if status == S.SUSPENDED:
         found.append("resume")
-    if status in ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING"):
+    if status in SUSPENDABLE:
         found.append("suspend")
-    if status in (*ACTIVE, "SUSPENDED"):
+    if status in CANCELABLE:
         found.append("cancel")
-    if status not in ("SUCCEEDED", "FAILED"):
+    if status not in (S.SUCCEEDED, S.FAILED):
         found.append("fail")
-    if status != "SUCCEEDED":
+    if status != S.SUCCEEDED:
         found.append("succeed")
     return found
 
@@ -227,7 +235,7 @@ def _search(call: Call, ids: dict[str, str], step_id: str | None, status: str, o
 
 def _highest_failed_retry_count(call: Call, ids: dict[str, str], step_id: str | None) -> int | None:
     """The highest failureRetryCount of a FAILED task of the job (or step): one task read, sorted."""
-    found = _search(call, ids, step_id, "FAILED", size=1,
+    found = _search(call, ids, step_id, S.FAILED, size=1,
                     sort={"name": "FAILURE_RETRY_COUNT", "sortOrder": "DESCENDING"}).get("tasks", [])
     return found[0].get("failureRetryCount", 0) if found else None
 
@@ -246,13 +254,13 @@ def _raise_retries(call: Call, ids: dict[str, str], highest: int | None) -> tupl
 def _requeue_in_step(call: Call, ids: dict[str, str], step: dict[str, Any], statuses: tuple[str, ...],
                      outcome: Outcome) -> None:
     counts = _counts(step)
-    wanted = {status: counts.get(status, 0) for status in statuses if counts.get(status, 0)}
+    wanted = {str(status): counts.get(status, 0) for status in statuses if counts.get(status, 0)}
     if not wanted:
         return
     step_id = step["stepId"]
     if sum(wanted.values()) == sum(counts.values()):
         # Every task of the step is one to requeue: the step's own requeue does exactly that, in one call.
-        call("UpdateStep", stepId=step_id, targetTaskRunStatus="READY", **ids)
+        call("UpdateStep", stepId=step_id, targetTaskRunStatus=S.READY, **ids)
         for status, n in wanted.items():
             outcome.moved[status] = outcome.moved.get(status, 0) + n
         return
@@ -297,7 +305,7 @@ def _batches(items: Iterable[str]) -> Iterator[list[str]]:
 
 def _update_batch(call: Call, ids: dict[str, str], items: list[tuple[str, str, str]], outcome: Outcome) -> None:
     """BatchUpdateTask READY for `(stepId, taskId, status it is in)` items; counts what moved."""
-    errors = call("BatchUpdateTask", tasks=[{**ids, "stepId": step_id, "taskId": task_id, "targetRunStatus": "READY"}
+    errors = call("BatchUpdateTask", tasks=[{**ids, "stepId": step_id, "taskId": task_id, "targetRunStatus": S.READY}
                                             for step_id, task_id, _ in items]).get("errors", [])
     refused = {e["taskId"]: e.get("message", e.get("code", "")) for e in errors}
     for _, task_id, status in items:
@@ -322,7 +330,7 @@ def _requeue_chosen(call: Call, ids: dict[str, str], chosen: list[tuple[str, str
     for task in found:
         if task["runStatus"] not in statuses:
             outcome.kept[task["runStatus"]] = outcome.kept.get(task["runStatus"], 0) + 1
-    failed = [t.get("failureRetryCount", 0) for t in wanted if t["runStatus"] == "FAILED"]
+    failed = [t.get("failureRetryCount", 0) for t in wanted if t["runStatus"] == S.FAILED]
     outcome.retries = _raise_retries(call, ids, max(failed) if failed else None)
     for start in range(0, len(wanted), PAGE):
         _update_batch(call, ids, [(t["stepId"], t["taskId"], t["runStatus"]) for t in wanted[start:start + PAGE]],

@@ -28,7 +28,8 @@ REQUIRED = {
     "SessionActionStatus", "CompletedStatus", "SessionLifecycleStatus", "WorkerStatus",
     "UpdatedWorkerStatus", "DesiredWorkerStatus", "UpdateJobLifecycleStatus",
     "DependencyConsumerResolutionStatus", "SessionLifecycleTargetStatus", "QueueFleetAssociationStatus",
-    "QueueLimitAssociationStatus",
+    "QueueLimitAssociationStatus", "FleetStatus", "QueueStatus", "BudgetStatus", "LicenseEndpointStatus",
+    "SessionsStatisticsAggregationStatus",
 }
 
 

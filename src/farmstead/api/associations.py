@@ -17,6 +17,7 @@ from typing import Any
 
 from farmstead.api.context import Context
 from farmstead.api.resources import audit_fields, require_farm, require_queue
+from farmstead.domain.statuses import QueueFleetAssociationStatus
 from farmstead.protocol.errors import conflict, not_found
 from farmstead.store import queues
 from farmstead.store.paging import position_of
@@ -85,7 +86,8 @@ def create(ctx: Context, kind: AssociationKind, params: dict, check: Callable[[C
         raise conflict("RESOURCE_ALREADY_EXISTS", kind.resource_type, association_id(queue_id, other_id),
                        kind.already_associated.format(queue_id=queue_id, other_id=other_id))
     check(ctx, queue, other)
-    kind.insert(ctx.conn, farm_id=farm_id, queue_id=queue_id, **{kind.other_column: other_id}, status="ACTIVE",
+    kind.insert(ctx.conn, farm_id=farm_id, queue_id=queue_id, **{kind.other_column: other_id},
+                status=QueueFleetAssociationStatus.ACTIVE,
                 created_at=ctx.now, created_by=ctx.who)
     return {}
 
@@ -99,11 +101,12 @@ def update(ctx: Context, kind: AssociationKind, params: dict) -> dict:
     wanted = params["status"]
     row = _require(ctx, kind, farm_id, queue_id, other_id)
     status = wanted
-    if wanted != "ACTIVE":
-        if row.status == "STOPPED":
-            status = "STOPPED"  # already stopped: nothing left to complete or cancel
+    # Both kinds spell ACTIVE and STOPPED alike (QueueLimitAssociationStatus too): the queue-fleet enum names them.
+    if wanted != QueueFleetAssociationStatus.ACTIVE:
+        if row.status == QueueFleetAssociationStatus.STOPPED:
+            status = QueueFleetAssociationStatus.STOPPED  # already stopped: nothing left to complete or cancel
         elif not kind.still_held(ctx.conn, queue_id, other_id):
-            status = "STOPPED"  # nothing in flight: the stop is complete at once
+            status = QueueFleetAssociationStatus.STOPPED  # nothing in flight: the stop is complete at once
     kind.update(ctx.conn, queue_id, other_id, status=status, updated_at=ctx.now, updated_by=ctx.who)
     return {}
 
@@ -111,7 +114,7 @@ def update(ctx: Context, kind: AssociationKind, params: dict) -> dict:
 def delete(ctx: Context, kind: AssociationKind, params: dict) -> dict:
     farm_id, queue_id, other_id = _ids(kind, params)
     row = _require(ctx, kind, farm_id, queue_id, other_id)
-    if row.status != "STOPPED":
+    if row.status != QueueFleetAssociationStatus.STOPPED:
         complete, cancel = kind.stop_statuses
         raise conflict("STATUS_CONFLICT", kind.resource_type, association_id(queue_id, other_id),
                        f"The association is {row.status}; set it to {complete} or {cancel} and wait for STOPPED "

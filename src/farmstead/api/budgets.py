@@ -17,6 +17,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, changed_columns, require_farm, require_queue
 from farmstead.api.tags import tag_new_resource
+from farmstead.domain.statuses import BudgetStatus
 from farmstead.ids import new_id
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
@@ -100,7 +101,7 @@ def create_budget(ctx: Context, params: shapes.CreateBudgetRequest) -> shapes.Cr
     starts_at, ends_at = _window(params["schedule"])
     budget_id = new_id("budget")
     budgets.insert(ctx.conn, budget_id=budget_id, farm_id=farm_id, display_name=params["displayName"],
-                   description=params.get("description"), status="ACTIVE",
+                   description=params.get("description"), status=BudgetStatus.ACTIVE,
                    approximate_dollar_limit=params["approximateDollarLimit"],
                    usage_tracking_resource={"queueId": queue_id}, queue_id=queue_id,
                    schedule=_stored_schedule(starts_at, ends_at), starts_at=starts_at, ends_at=ends_at,

@@ -20,6 +20,7 @@ from farmstead.api.tags import tag_new_resource
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.fleet_scaling import recommendation
+from farmstead.domain.statuses import FleetStatus
 from farmstead.ids import new_id
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
@@ -108,7 +109,7 @@ def create_fleet(ctx: Context, params: shapes.CreateFleetRequest) -> shapes.Crea
     fleet_id = new_id("fleet")
     # Nothing to provision for a customer-managed fleet: it is ACTIVE as soon as it exists.
     fleets.insert(ctx.conn, fleet_id=fleet_id, farm_id=farm_id, display_name=params["displayName"],
-                  description=params.get("description"), status="ACTIVE", role_arn=params["roleArn"],
+                  description=params.get("description"), status=FleetStatus.ACTIVE, role_arn=params["roleArn"],
                   min_worker_count=min_count, max_worker_count=params["maxWorkerCount"],
                   configuration=configuration, host_configuration=_host_configuration(params.get("hostConfiguration")),
                   created_at=ctx.now, created_by=ctx.who)

@@ -13,8 +13,9 @@ from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
-from farmstead.domain import job_templates
+from farmstead.domain import job_lifecycles, job_templates, rollup, task_states
 from farmstead.domain.attachment_paths import attachment_path_problems
+from farmstead.domain.statuses import CreateJobTargetTaskRunStatus, JobLifecycleStatus, UpdateJobLifecycleStatus
 from farmstead.ids import new_id
 from farmstead.orchestration import fan_outs as job_fan_outs
 from farmstead.orchestration import job_creation, task_updates
@@ -27,8 +28,6 @@ from farmstead.store.paging import position_of
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
 DEFAULT_MAX_FAILED_TASKS = 20
 DEFAULT_MAX_RETRIES_PER_TASK = 5
-TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE")
-UPDATABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_SUCCEEDED")
 
 
 def require_job(ctx: Context, farm_id: str, queue_id: str, job_id: str) -> Row:
@@ -159,7 +158,7 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
                                  "message": "Not one of the queue's allowed storage profiles"}])
     incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan.steps)
     job_id = new_id("job")
-    target = params.get("targetTaskRunStatus", "READY")
+    target = params.get("targetTaskRunStatus", CreateJobTargetTaskRunStatus.READY)
     job_values = {
         "job_id": job_id, "farm_id": farm_id, "queue_id": queue_id, "name": plan.name,
         "description": plan.description, "priority": params["priority"], "target_task_run_status": target,
@@ -173,7 +172,7 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
         "attachments": params.get("attachments", submission.source_attachments),
     }
     job_creation.store_job(ctx.conn, job_values=job_values, plan=plan, incompatible=incompatible,
-                           suspended=target == "SUSPENDED", now=ctx.now, who=ctx.who)
+                           suspended=target == CreateJobTargetTaskRunStatus.SUSPENDED, now=ctx.now, who=ctx.who)
     if plan.task_count <= job_creation.INLINE_TASK_LIMIT:
         job_creation.materialize_inline(ctx.conn, job_id, plan, ctx.now)
     else:
@@ -245,7 +244,7 @@ def update_job(ctx: Context, params: shapes.UpdateJobRequest) -> shapes.UpdateJo
 
 
 def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
-    if row.lifecycle_status == "ARCHIVED" or row.lifecycle_status not in UPDATABLE_LIFECYCLES:
+    if not job_lifecycles.is_live(row.lifecycle_status):  # ARCHIVED, or not created
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
                        f"Job {row.job_id} is {row.lifecycle_status} and can't be updated.",
                        {"status": row.lifecycle_status})
@@ -259,16 +258,18 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
         if member in params:
             changes[column] = params[member]
     target = params.get("targetTaskRunStatus")
-    archive = params.get("lifecycleStatus") == "ARCHIVED"
+    archive = params.get("lifecycleStatus") == UpdateJobLifecycleStatus.ARCHIVED
     row = jobs.lock(ctx.conn, row.job_id)  # one request at a time queues changes for a job (PostgreSQL)
     refuse_while_archiving(ctx, row.job_id)
     queued_before = fan_outs.has_pending(ctx.conn, row.job_id)
-    if archive and target is None and not queued_before and row.task_run_status not in TERMINAL:
+    if archive and target is None and not queued_before and not rollup.is_terminal(row.task_run_status):
         raise conflict("STATUS_CONFLICT", "job", row.job_id,
-                       f"Only a job that is {', '.join(TERMINAL)} can be archived; this one is {row.task_run_status}.",
+                       f"Only a job that is {', '.join(rollup.TERMINAL_IN_WAITER_ORDER)} can be archived; "
+                       f"this one is {row.task_run_status}.",
                        {"status": row.task_run_status})
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
-                lifecycle_status="UPDATE_SUCCEEDED", lifecycle_status_message="Job update completed successfully")
+                lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
+                lifecycle_status_message="Job update completed successfully")
     deferral = Deferral(ctx.now)
     queued = False
     if target is not None:
@@ -280,7 +281,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
                            "this one would not be (tasks on workers go INTERRUPTING first).",
                            {"status": row.task_run_status})
         queued = task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who, deferral)
-        if target in job_creation.REQUEUE_TARGETS:
+        if target in task_states.REQUEUE_TARGETS:
             job_creation.check_requeued_job(ctx.conn, row.queue_id, row.job_id, ctx.now, deferral)
     if archive:
         if queued or fan_outs.has_pending(ctx.conn, row.job_id):
@@ -288,14 +289,15 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
             deferral.queue(ctx.conn, row.job_id, {"kind": "archive"})
         else:
             status = jobs.get_existing(ctx.conn, row.job_id).task_run_status
-            if status not in TERMINAL:
+            if not rollup.is_terminal(status):
                 raise conflict("STATUS_CONFLICT", "job", row.job_id,
                                f"Only a finished or suspended job can be archived; this one is {status}.",
                                {"status": status})
-            jobs.update(ctx.conn, row.job_id, lifecycle_status="ARCHIVED", lifecycle_status_message="Job archived")
+            jobs.update(ctx.conn, row.job_id, lifecycle_status=JobLifecycleStatus.ARCHIVED,
+                        lifecycle_status_message="Job archived")
     if fan_outs.has_pending(ctx.conn, row.job_id):
         # Truthful meanwhile: the counts are the tasks as they are; this says they are on their way.
-        jobs.update(ctx.conn, row.job_id, lifecycle_status="UPDATE_IN_PROGRESS",
+        jobs.update(ctx.conn, row.job_id, lifecycle_status=JobLifecycleStatus.UPDATE_IN_PROGRESS,
                     lifecycle_status_message=f"Applying targetTaskRunStatus {target or row.target_task_run_status} "
                                              f"to the job's {row.task_count} tasks")
         ctx.signal("fan_out_queued")
@@ -306,7 +308,7 @@ def refuse_while_archiving(ctx: Context, job_id: str) -> None:
     if fan_outs.archive_queued(ctx.conn, job_id):
         raise conflict("STATUS_CONFLICT", "job", job_id,
                        f"Job {job_id} is being archived once its queued changes are applied; it can't be updated.",
-                       {"status": "UPDATE_IN_PROGRESS"})
+                       {"status": JobLifecycleStatus.UPDATE_IN_PROGRESS})
 
 
 @operation("BatchUpdateJob", write=True, access="AUTHENTICATED")

@@ -17,6 +17,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.tags import check_tags, tag_new_resource
 from farmstead.domain import metered_products
+from farmstead.domain.statuses import LicenseEndpointStatus
 from farmstead.ids import new_id
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found
@@ -44,7 +45,8 @@ def create_license_endpoint(ctx: Context,
     check_tags(params.get("tags"))
     license_endpoint_id = new_id("le")
     license_endpoints.insert(
-        ctx.conn, license_endpoint_id=license_endpoint_id, status="READY", status_message=READY_MESSAGE,
+        ctx.conn, license_endpoint_id=license_endpoint_id, status=LicenseEndpointStatus.READY,
+        status_message=READY_MESSAGE,
         vpc_id=params["vpcId"], subnet_ids=list(params["subnetIds"]),
         security_group_ids=list(params["securityGroupIds"]),
         dns_name=f"{license_endpoint_id}.license-endpoint.{ctx.arns.region}.farmstead.invalid",

@@ -57,7 +57,7 @@ def staged(scope_of: Callable[[Context, dict], dict[str, Any] | None]):
         if not ctx.settings.job_attachments_configured:
             return None  # Farmstead's own keys: nothing to call, and the handler checks everything
         scope = scope_of(ctx, params)
-        if not _store_backed(ctx, scope):
+        if scope is None or not _store_backed(ctx, scope):
             return None
         key = credential_cache.cache_key(ctx.settings, ctx.caller.principal_id, scope)
         cached = credential_cache.CACHE.get(key, ctx.now)

@@ -22,6 +22,8 @@ from farmstead.api.context import Context
 from farmstead.api.jobs import require_job
 from farmstead.api.registry import operation
 from farmstead.api.workers import require_worker, worker_log
+from farmstead.domain import log_names, worker_sessions
+from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTargetStatus
 from farmstead.orchestration.worker_sessions import take_back_task
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
@@ -29,7 +31,7 @@ from farmstead.store import session_reads, sessions
 from farmstead.store.paging import position_of
 
 #: Not-yet-finished actions UpdateSession takes back (CANCELING ones already are being stopped).
-_UNFINISHED = ("ASSIGNED", "SCHEDULED", "RUNNING")
+_UNFINISHED = worker_sessions.UNFINISHED
 
 
 def require_session(ctx: Context, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Row:
@@ -63,7 +65,7 @@ def definition(action) -> dict[str, Any]:
 def session_log(session) -> dict[str, Any]:
     """Where the worker uploads a session's log (its logConfiguration), as GetSession shows it."""
     return {"logDriver": "awslogs",
-            "options": {"logGroupName": f"/aws/deadline/{session.farm_id}/{session.queue_id}",
+            "options": {"logGroupName": log_names.session_log_group(session.farm_id, session.queue_id),
                         "logStreamName": session.session_id},
             "parameters": {"interval": "15"}}
 
@@ -140,13 +142,13 @@ def batch_get_session(ctx: Context, params: dict) -> dict:
 @operation("UpdateSession", write=True, access="MANAGER")
 def update_session(ctx: Context, params: dict) -> dict:
     row = require_session(ctx, *(params[k] for k in _SESSION_KEYS))
-    if row.lifecycle_status == "ENDED":
+    if row.lifecycle_status == SessionLifecycleStatus.ENDED:
         raise conflict("STATUS_CONFLICT", "session", row.session_id,
                        f"Session {row.session_id} has already ended.", {"status": row.lifecycle_status})
-    if row.target_lifecycle_status == "ENDED":
+    if row.target_lifecycle_status == SessionLifecycleTargetStatus.ENDED:
         return {}  # already winding down: asking again changes nothing
     sessions.update(ctx.conn, row.session_id, target_lifecycle_status=params["targetLifecycleStatus"],
-                    lifecycle_status="UPDATE_IN_PROGRESS", updated_at=ctx.now, updated_by=ctx.who)
+                    lifecycle_status=SessionLifecycleStatus.UPDATE_IN_PROGRESS, updated_at=ctx.now, updated_by=ctx.who)
     # No new task is given to a session with this target (worker_sessions.advance_session winds it
     # down); what it still has is cancelled here, envExits excepted so entered environments are left.
     for action in sessions.pending_actions(ctx.conn, row.session_id):

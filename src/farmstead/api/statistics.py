@@ -18,6 +18,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import require_farm, require_fleet, require_queue
 from farmstead.domain import session_statistics as stats
+from farmstead.domain.statuses import SessionsStatisticsAggregationStatus
 from farmstead.ids import new_id
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import identity, session_reads, session_statistics
@@ -56,15 +57,15 @@ def start_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
     require_farm(ctx, farm_id)
     for resource_id in resource_ids:
         (require_queue if resource_type == "queue" else require_fleet)(ctx, farm_id, resource_id)
-    status, message, items = "COMPLETED", None, []
+    status, message, items = SessionsStatisticsAggregationStatus.COMPLETED, None, []
     try:
         rows = stats.aggregate(
             _usages(ctx, farm_id, resource_type, resource_ids, start, end), start=start, end=end, now=ctx.now,
             period=params.get("period"), tz=tz, group_by=params["groupBy"], statistics=params["statistics"])
         items = [_item(row) for row in rows]
     except stats.TooLarge as exc:
-        status, message = "FAILED", (f"The aggregation is too large ({exc}); shorten the time frame or use a "
-                                     "longer period.")
+        status = SessionsStatisticsAggregationStatus.FAILED
+        message = f"The aggregation is too large ({exc}); shorten the time frame or use a longer period."
     session_statistics.delete_created_before(ctx.conn, ctx.now - RESULT_LIFETIME)
     aggregation_id = new_id("aggregation").split("-", 1)[1]
     session_statistics.insert(ctx.conn, aggregation_id=aggregation_id, farm_id=farm_id, resource_type=resource_type,
@@ -122,7 +123,7 @@ def get_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
                         f"Aggregation {aggregation_id} does not exist in farm {farm_id}, or its results "
                         "have expired (they are kept for one hour).")
     output: dict[str, Any] = {"status": row.status, "statusMessage": row.status_message}
-    if row.status != "COMPLETED":
+    if row.status != SessionsStatisticsAggregationStatus.COMPLETED:
         return output
     after, limit = ctx.page_request()
     first = 0 if after is None else int(after) + 1

@@ -9,9 +9,11 @@ from sqlalchemy.engine import Row
 
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context, NextToken
-from farmstead.api.jobs import TERMINAL, UPDATABLE_LIFECYCLES, refuse_while_archiving, require_job
+from farmstead.api.jobs import refuse_while_archiving, require_job
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields
+from farmstead.domain import job_lifecycles, task_states
+from farmstead.domain.statuses import DependencyConsumerResolutionStatus, TaskRunStatus
 from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
@@ -27,8 +29,11 @@ def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id
     return job, row
 
 
-def _resolved(status: str) -> str:
-    return "RESOLVED" if status == "SUCCEEDED" else "UNRESOLVED"
+R = DependencyConsumerResolutionStatus
+
+
+def _resolved(status: str) -> DependencyConsumerResolutionStatus:
+    return R.RESOLVED if status == TaskRunStatus.SUCCEEDED else R.UNRESOLVED
 
 
 def dependency_counts(ctx: Context, step_id: str) -> shapes.DependencyCounts:
@@ -36,8 +41,8 @@ def dependency_counts(ctx: Context, step_id: str) -> shapes.DependencyCounts:
     # A consumer's edge is resolved from its side once this step (its upstream) has succeeded.
     own = steps.get_status(ctx.conn, step_id)
     consumers = [_resolved(own) for _ in steps.consumers_of(ctx.conn, step_id)]
-    return {"dependenciesResolved": upstream.count("RESOLVED"), "dependenciesUnresolved": upstream.count("UNRESOLVED"),
-            "consumersResolved": consumers.count("RESOLVED"), "consumersUnresolved": consumers.count("UNRESOLVED")}
+    return {"dependenciesResolved": upstream.count(R.RESOLVED), "dependenciesUnresolved": upstream.count(R.UNRESOLVED),
+            "consumersResolved": consumers.count(R.RESOLVED), "consumersUnresolved": consumers.count(R.UNRESOLVED)}
 
 
 def step_summary(ctx: Context, row: Row) -> shapes.StepSummary:
@@ -135,7 +140,7 @@ def list_step_consumers(ctx: Context, params: shapes.ListStepConsumersRequest) -
 @operation("UpdateStep", write=True, access="MANAGER")
 def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.UpdateStepResponse:
     job, row = require_step(ctx, params["farmId"], params["queueId"], params["jobId"], params["stepId"])
-    if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
+    if not job_lifecycles.is_live(job.lifecycle_status):
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
                        {"status": job.lifecycle_status})
@@ -144,11 +149,11 @@ def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.Update
     target = params["targetTaskRunStatus"]
     deferral = Deferral(ctx.now)
     task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, target, ctx.now, ctx.who, deferral=deferral)
-    if target in job_creation.REQUEUE_TARGETS:
+    if target in task_states.REQUEUE_TARGETS:
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
     if deferral.queued_jobs:
         ctx.signal("fan_out_queued")
     return {}
 
 
-__all__ = ["TERMINAL", "require_step", "step_output"]
+__all__ = ["require_step", "step_output"]

@@ -9,9 +9,9 @@ from sqlalchemy.engine import Row
 
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context
-from farmstead.api.jobs import UPDATABLE_LIFECYCLES
 from farmstead.api.registry import operation
 from farmstead.api.steps import require_step
+from farmstead.domain import job_lifecycles, task_states
 from farmstead.domain.task_states import IllegalTransition
 from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
@@ -73,7 +73,7 @@ def batch_get_task(ctx: Context, params: shapes.BatchGetTaskRequest) -> shapes.B
 
 def _update(ctx: Context, key: Mapping[str, Any], target: str) -> None:
     job, step, row = require_task(ctx, *(key[k] for k in _KEYS))
-    if job.lifecycle_status not in UPDATABLE_LIFECYCLES:
+    if not job_lifecycles.is_live(job.lifecycle_status):
         raise conflict("STATUS_CONFLICT", "job", job.job_id,
                        f"Job {job.job_id} is {job.lifecycle_status} and can't be updated.",
                        {"status": job.lifecycle_status})
@@ -87,7 +87,7 @@ def _update(ctx: Context, key: Mapping[str, Any], target: str) -> None:
         task_updates.apply_task_target(ctx.conn, job.job_id, step.step_id, row, target, ctx.now, ctx.who)
     except IllegalTransition as exc:
         raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
-    if target in job_creation.REQUEUE_TARGETS:
+    if target in task_states.REQUEUE_TARGETS:
         deferral = Deferral(ctx.now)  # marking a large job NOT_COMPATIBLE again is queued
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
         if deferral.queued_jobs:

@@ -14,6 +14,7 @@ from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_fleet
+from farmstead.domain import log_names, worker_states
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import workers
@@ -37,14 +38,13 @@ def require_worker(ctx: Context, farm_id: str, fleet_id: str, worker_id: str):
 def worker_log(row) -> dict[str, Any]:
     """Where the agent uploads its own log: the awslogs driver the official agent insists on."""
     return {"logDriver": "awslogs",
-            "options": {"logGroupName": f"/aws/deadline/{row.farm_id}/{row.fleet_id}", "logStreamName": row.worker_id},
+            "options": {"logGroupName": log_names.worker_log_group(row.farm_id, row.fleet_id),
+                        "logStreamName": row.worker_id},
             "parameters": {"interval": LOG_UPLOAD_INTERVAL}}
 
 
 def shown_status(row, busy: set[str]) -> str:
-    if row.status == "STARTED":
-        return "RUNNING" if row.worker_id in busy else "IDLE"
-    return row.status
+    return worker_states.shown_status(row.status, holds_session=row.worker_id in busy)
 
 
 def worker_output(row, busy: set[str]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def batch_get_worker(ctx: Context, params: dict) -> dict:
 @operation("DeleteWorker", write=True, access="MANAGER")
 def delete_worker(ctx: Context, params: dict) -> dict:
     row = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
-    if row.status not in ("STOPPED", "NOT_RESPONDING", "CREATED"):
+    if not worker_states.is_deletable(row.status):
         raise conflict("STATUS_CONFLICT", "worker", row.worker_id,
                        f"Only a STOPPED or NOT_RESPONDING worker can be deleted; this one is {row.status}.",
                        {"status": row.status})

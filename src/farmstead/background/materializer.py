@@ -15,7 +15,7 @@ import logging
 import threading
 
 from farmstead.clock import Clock
-from farmstead.domain import job_templates
+from farmstead.domain import job_lifecycles, job_templates
 from farmstead.orchestration import job_creation
 from farmstead.store import jobs, leases, steps, tasks
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
@@ -49,7 +49,7 @@ class Materializer:
             self._wake.clear()
             try:
                 with self._store.read() as conn:
-                    pending = jobs.ids_in_lifecycle(conn, "CREATE_IN_PROGRESS")
+                    pending = jobs.ids_in_lifecycle(conn, job_lifecycles.CREATING)
                 for job_id in pending:
                     if self._stop.is_set():
                         return
@@ -68,7 +68,7 @@ class Materializer:
         # Checked under the lock: a replica that just finished the job has moved it on.
         with self._store.write() as conn:
             row = jobs.get_by_id(conn, job_id)
-            if row is None or row.lifecycle_status != "CREATE_IN_PROGRESS":
+            if row is None or row.lifecycle_status != job_lifecycles.CREATING:
                 return
             tasks.delete_for_job(conn, job_id)
         try:

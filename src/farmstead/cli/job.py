@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farmstead import job_control
 from farmstead.cli.local_farm import Connection, connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
+from farmstead.domain.statuses import TaskRunStatus
 
 
 @click.group()
@@ -55,7 +56,7 @@ def requeue(job_id: str, step_id: str | None, task_ids: tuple[str, ...], farm_id
                 raise click.UsageError("--all requeues a whole job or step; leave out --task-id")
             counts = (call("GetStep", stepId=step_id, **ids) if step_id else call("GetJob", **ids)).get(
                 "taskRunStatusCounts") or {}
-            succeeded = counts.get("SUCCEEDED", 0)
+            succeeded = counts.get(TaskRunStatus.SUCCEEDED, 0)
             what = f"step {step_id}" if step_id else f"job {job_id}"
             if succeeded and not yes:
                 click.confirm(f"Requeue all {sum(counts.values())} tasks of {what}? {succeeded} SUCCEEDED "
@@ -97,8 +98,9 @@ def _target_command(name: str, target: str, doc: str):
     return command
 
 
-_target_command("suspend", "SUSPENDED", "Suspend a job, a step or tasks: unfinished tasks stop and wait.")
-_target_command("cancel", "CANCELED", "Cancel a job, a step or tasks: tasks not SUCCEEDED or FAILED are canceled.")
+_target_command("suspend", TaskRunStatus.SUSPENDED, "Suspend a job, a step or tasks: unfinished tasks stop and wait.")
+_target_command("cancel", TaskRunStatus.CANCELED,
+                "Cancel a job, a step or tasks: tasks not SUCCEEDED or FAILED are canceled.")
 
 
 def _tasks_phrase(n: int) -> str:

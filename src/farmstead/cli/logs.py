@@ -20,8 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.cli.local_farm import connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
+from farmstead.protocol.shapes import SessionLifecycleStatus, TaskRunStatus
 
-_JOB_DONE = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED"}
+#: The job statuses `--follow` stops at: NOT_COMPATIBLE is not one (a fitting fleet associated later runs it).
+_JOB_DONE = {TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED, TaskRunStatus.CANCELED, TaskRunStatus.SUSPENDED}
 POLL_SECONDS = 1.0
 #: Workers upload session logs every few seconds: after the end, wait this long for the last lines.
 FINAL_READ_DELAY = 3.0
@@ -65,6 +67,8 @@ def _sessions(deadline: Any, ids: dict[str, str]) -> list[dict[str, Any]]:
 
 def _log_location(deadline: Any, ids: dict[str, str], session_id: str) -> tuple[str, str]:
     options = (deadline.get_session(**ids, sessionId=session_id).get("log") or {}).get("options") or {}
+    # Spelled here, not taken from domain/log_names.py: this command imports no server room
+    # (tests/worker/test_worker_imports.py); the session's own logConfiguration names it first.
     return (options.get("logGroupName") or f"/aws/deadline/{ids['farmId']}/{ids['queueId']}",
             options.get("logStreamName") or session_id)
 
@@ -130,7 +134,7 @@ def _print_logs(deadline: Any, logs_client: Any, ids: dict[str, str], only: str 
             printer.show(item)
         if not follow:
             return
-        ended = all(s.get("lifecycleStatus") == "ENDED" for s in sessions)
+        ended = all(s.get("lifecycleStatus") == SessionLifecycleStatus.ENDED for s in sessions)
         if ended and (only is not None or (sessions and _job_done(deadline, ids))):
             time.sleep(FINAL_READ_DELAY)
             for item in sessions:

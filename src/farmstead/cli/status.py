@@ -18,10 +18,16 @@ from rich.table import Table
 
 from farmstead.cli.local_farm import connect, explain
 from farmstead.cli.options import connection_options, data_dir_option
+from farmstead.domain.statuses import FleetStatus, QueueStatus, WorkerStatus
+from farmstead.domain.statuses import JobLifecycleStatus as L
+from farmstead.domain.statuses import TaskRunStatus as S
 
-_STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "CANCELED": "yellow", "NOT_COMPATIBLE": "red",
-                 "RUNNING": "cyan", "STARTED": "green", "IDLE": "green", "ACTIVE": "green",
-                 "SCHEDULING": "green", "STOPPED": "dim", "NOT_RESPONDING": "red", "SCHEDULING_BLOCKED": "yellow"}
+# Keyed by the statuses of several vocabularies (tasks, workers, fleets, queues): equal strings share a style.
+_STATUS_STYLE: dict[str, str] = {S.SUCCEEDED: "green", S.FAILED: "red", S.CANCELED: "yellow",
+                 S.NOT_COMPATIBLE: "red", S.RUNNING: "cyan", WorkerStatus.STARTED: "green",
+                 WorkerStatus.IDLE: "green", FleetStatus.ACTIVE: "green", QueueStatus.SCHEDULING: "green",
+                 WorkerStatus.STOPPED: "dim", WorkerStatus.NOT_RESPONDING: "red",
+                 QueueStatus.SCHEDULING_BLOCKED: "yellow"}
 
 
 @click.command()
@@ -100,7 +106,7 @@ def _recent_jobs(client, farm_id: str, queue_id: str, count: int) -> list[dict]:
 
 
 def _job_status(job: dict) -> str:
-    if job.get("lifecycleStatus") in ("CREATE_IN_PROGRESS", "CREATE_FAILED", "ARCHIVED"):
+    if job.get("lifecycleStatus") in (L.CREATE_IN_PROGRESS, L.CREATE_FAILED, L.ARCHIVED):
         return job["lifecycleStatus"]
     return job.get("taskRunStatus", "")
 
@@ -108,13 +114,14 @@ def _job_status(job: dict) -> str:
 def _job_progress(job: dict) -> str:
     counts = job.get("taskRunStatusCounts") or {}
     total = sum(counts.values())
-    text = f"{counts.get('SUCCEEDED', 0)}/{total}"
+    succeeded, failed, running = (counts.get(s, 0) for s in (S.SUCCEEDED, S.FAILED, S.RUNNING))
+    text = f"{succeeded}/{total}"
     if total:
-        text += f" ({100 * counts.get('SUCCEEDED', 0) // total}%)"
-    if counts.get("FAILED"):
-        text += f", [red]{counts['FAILED']} failed[/red]"
-    if counts.get("RUNNING"):
-        text += f", {counts['RUNNING']} running"
+        text += f" ({100 * succeeded // total}%)"
+    if failed:
+        text += f", [red]{failed} failed[/red]"
+    if running:
+        text += f", {running} running"
     return text
 
 

@@ -22,9 +22,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from farmstead.cli import hints, job_bundles, submit_attachments
 from farmstead.cli.local_farm import connect, explain, resolve_queue
 from farmstead.cli.options import connection_options, data_dir_option
+from farmstead.domain import task_states
+from farmstead.domain.statuses import JobLifecycleStatus as L
+from farmstead.domain.statuses import TaskRunStatus as S
 
 DEFAULT_PRIORITY = 50
-ENDED = {"SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE"}
+ENDED = task_states.FINISHED
 
 
 @click.command()
@@ -172,15 +175,15 @@ def wait_for_job(client, ids: dict, poll_seconds: float = 1.0, console: Console 
 def _progress(job: dict) -> tuple[str, int, int, int]:
     counts = job.get("taskRunStatusCounts") or {}
     status = job.get("taskRunStatus") or job.get("lifecycleStatus", "")
-    if job.get("lifecycleStatus") in ("CREATE_IN_PROGRESS", "CREATE_FAILED"):
+    if job.get("lifecycleStatus") in (L.CREATE_IN_PROGRESS, L.CREATE_FAILED):
         status = job["lifecycleStatus"]
-    return status, counts.get("SUCCEEDED", 0), sum(counts.values()), counts.get("FAILED", 0)
+    return status, counts.get(S.SUCCEEDED, 0), sum(counts.values()), counts.get(S.FAILED, 0)
 
 
 def _ended(job: dict) -> bool:
-    if job.get("lifecycleStatus") == "CREATE_FAILED":
+    if job.get("lifecycleStatus") == L.CREATE_FAILED:
         return True
-    return job.get("lifecycleStatus") != "CREATE_IN_PROGRESS" and job.get("taskRunStatus") in ENDED
+    return job.get("lifecycleStatus") != L.CREATE_IN_PROGRESS and job.get("taskRunStatus") in ENDED
 
 
 def _report(job: dict, logs_hint: str) -> int:
@@ -193,11 +196,11 @@ def _report(job: dict, logs_hint: str) -> int:
         elapsed = f" in {seconds:.1f}s" if seconds < 10 else f" in {seconds:.0f}s"
     click.echo(f"{job['jobId']} {status}: {done}/{total} tasks succeeded"
                + (f", {failed} failed" if failed else "") + elapsed)
-    if status == "SUCCEEDED":
+    if status == S.SUCCEEDED:
         return 0
     # Only a creation failure has a message worth showing: a created job's says "Job creation completed
     # successfully" (or "Job update completed successfully"), which read like a second, opposite verdict.
-    if job.get("lifecycleStatus") == "CREATE_FAILED" and job.get("lifecycleStatusMessage"):
+    if job.get("lifecycleStatus") == L.CREATE_FAILED and job.get("lifecycleStatusMessage"):
         click.echo(job["lifecycleStatusMessage"], err=True)
     else:
         click.echo(f"Session logs: {logs_hint}", err=True)

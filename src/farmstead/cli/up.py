@@ -35,6 +35,7 @@ from farmstead.cli.options import data_dir_option, settings_from
 from farmstead.cli.up_processes import Child, Stopping, Supervisor, child_env, farmstead_command, port_in_use
 from farmstead.cli.up_store import BUCKET, AttachmentStore, ensure_queue_attachments, external, start_embedded
 from farmstead.config import Settings
+from farmstead.domain.statuses import QueueFleetAssociationStatus
 
 FARM_NAME = "Local farm"
 QUEUE_NAME = "Default queue"
@@ -206,9 +207,9 @@ def ensure_local_farm(client, data_dir: Path, endpoint: str, settings: Settings,
     if association is None:
         client.create_queue_fleet_association(**ids)
         created.append("queue-fleet association")
-    elif association["status"] != "ACTIVE":
+    elif association["status"] != QueueFleetAssociationStatus.ACTIVE:
         # A resumed farm should run jobs: an association someone stopped is started again.
-        client.update_queue_fleet_association(**ids, status="ACTIVE")
+        client.update_queue_fleet_association(**ids, status=QueueFleetAssociationStatus.ACTIVE)
     local.save(data_dir)
     return local, created
 

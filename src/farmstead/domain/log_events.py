@@ -70,10 +70,6 @@ class TermFilter:
     any_of: tuple[str, ...] = ()
     none_of: tuple[str, ...] = ()
 
-    @property
-    def matches_everything(self) -> bool:
-        return not (self.all_of or self.any_of or self.none_of)
-
     def matches(self, message: str) -> bool:
         return (all(t in message for t in self.all_of)
                 and (not self.any_of or any(t in message for t in self.any_of))

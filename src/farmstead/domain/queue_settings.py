@@ -19,16 +19,6 @@ MAX_LIST_ENTRIES = 20
 Problem = tuple[str, str]
 
 
-def effective_job_run_as_user(configured: dict[str, Any] | None) -> dict[str, Any]:
-    """How a queue's jobs run: as configured, or as the worker agent's user when the queue names none.
-
-    The user guide: "When a queue doesn't specify a user, its jobs run as the worker agent user."
-    GetQueue still reports an omitted jobRunAsUser as absent; this is for whoever hands the queue's
-    user to a worker.
-    """
-    return configured if configured else {"runAs": "WORKER_AGENT_USER"}
-
-
 def job_run_as_user_problems(value: Mapping[str, Any] | None, member: str = "jobRunAsUser") -> list[Problem]:
     """A queue-configured user must name the user: POSIX, Windows, or both."""
     if not value or value.get("runAs") != "QUEUE_CONFIGURED_USER":

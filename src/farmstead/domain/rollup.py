@@ -42,13 +42,16 @@ NOT_COMPATIBLE outranks CANCELED (an incompatible step cancels its siblings; the
 NOT_COMPATIBLE).
 """
 
-TERMINAL: frozenset[TaskRunStatus] = frozenset({
-    TaskRunStatus.SUSPENDED,
-    TaskRunStatus.CANCELED,
-    TaskRunStatus.FAILED,
+TERMINAL_IN_WAITER_ORDER: tuple[TaskRunStatus, ...] = (
     TaskRunStatus.SUCCEEDED,
+    TaskRunStatus.FAILED,
+    TaskRunStatus.CANCELED,
+    TaskRunStatus.SUSPENDED,
     TaskRunStatus.NOT_COMPATIBLE,
-})
+)
+"""The values the JobComplete waiter stops on, in the waiter's order (the order messages name them in)."""
+
+TERMINAL: frozenset[TaskRunStatus] = frozenset(TERMINAL_IN_WAITER_ORDER)
 """The values the JobComplete waiter stops on; SUSPENDED counts because nothing will move on its own."""
 
 ACTIVE: frozenset[TaskRunStatus] = frozenset(TaskRunStatus) - TERMINAL

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-GROUP_FIELDS = ("QUEUE_ID", "FLEET_ID", "JOB_ID", "USER_ID", "USAGE_TYPE", "INSTANCE_TYPE", "LICENSE_PRODUCT")
 #: Reported beside a grouping field without splitting its groups (a job has one name).
 COMPANIONS: Mapping[str, tuple[str, ...]] = {"JOB_ID": ("JOB_NAME",)}
-STATISTICS = ("SUM", "MIN", "MAX", "AVG")
 PERIODS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
 #: More periods than this in one window is refused as too large (HOURLY over about 14 months).
 MAX_PERIODS = 10_000
@@ -93,7 +91,7 @@ class Usage:
     ended_at: datetime | None
     """None while the session is still open: it runs until now."""
     dimensions: Mapping[str, str | None]
-    """GROUP_FIELDS (and COMPANIONS) -> the session's value; None where it has none."""
+    """The model's UsageGroupByField names (and COMPANIONS) -> the session's value; None where it has none."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Owns: the status enums the job, step, task, session and worker rules talk about,
 what its statuses mean here (where the model says nothing, or says it differently). The classes are
 the model's own StrEnums, generated into protocol/shapes.py from botocore (tools/gen_shapes.py; a
 test regenerates it and diffs) and re-exported here: one class per vocabulary, named exactly like
-its model shape, members in the model's order. Import them from here.
+its model shape, members in the model's order. Import them from here (one home: the generated classes
+are the model's own spelling and change with a botocore upgrade; this module says what they mean).
 Must not: import botocore (domain is pure; shapes.py is standard library only), or hold any rule;
 which transitions are allowed lives in `task_states`, and what counts as active or terminal lives
 in `rollup`.
@@ -141,3 +142,24 @@ QueueLimitAssociationStatus = shapes.QueueLimitAssociationStatus
 * STOP_LIMIT_USAGE_AND_COMPLETE_TASKS: No new tasks that need the limit; the ones on workers run to completion.
 * STOP_LIMIT_USAGE_AND_CANCEL_TASKS: No new tasks that need the limit; the ones on workers go back to READY.
 """
+
+FleetStatus = shapes.FleetStatus
+"""Status of a fleet. Farmstead's fleets are customer-managed and created ACTIVE; only an ACTIVE
+fleet's workers register (CreateWorker) and are dispatched to."""
+
+QueueStatus = shapes.QueueStatus
+"""Status of a queue, derived on every read (store/queues.py), never stored.
+
+* IDLE: No job of the queue has an active task.
+* SCHEDULING: A job of the queue has an active task.
+* SCHEDULING_BLOCKED: The queue's budget stopped it, or it needs a budget and has none.
+"""
+
+BudgetStatus = shapes.BudgetStatus
+"""Status of a budget: INACTIVE when set so by UpdateBudget or outside its schedule's window."""
+
+LicenseEndpointStatus = shapes.LicenseEndpointStatus
+"""Status of a license endpoint; Farmstead's are READY as soon as they are created."""
+
+SessionsStatisticsAggregationStatus = shapes.SessionsStatisticsAggregationStatus
+"""Status of a StartSessionsStatisticsAggregation: Farmstead computes it at once, COMPLETED or FAILED."""

@@ -95,7 +95,8 @@ FINISHED: frozenset[S] = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELED, S.NOT_COM
 """Statuses the failure limit and a failed upstream leave alone."""
 
 _ALL: frozenset[S] = frozenset(S)
-_REQUEUE_TARGETS = frozenset({S.READY, S.PENDING})
+#: The targets that requeue tasks (UpdateJob targetTaskRunStatus, UpdateStep, UpdateTask targetRunStatus).
+REQUEUE_TARGETS: frozenset[S] = frozenset({S.READY, S.PENDING})
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ def apply(
     if status not in ON_WORKER and status is not S.INTERRUPTING:
         return unchanged  # a late or repeated report: the task already left that worker
     if carried is not None:
-        if carried in _REQUEUE_TARGETS:
+        if carried in REQUEUE_TARGETS:
             return _move(status, returned)
         # CANCELED/FAILED/SUSPENDED targets leave a SUCCEEDED task alone, so a run that
         # really succeeded before the cancel landed keeps its result; anything else lands on target.

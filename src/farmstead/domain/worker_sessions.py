@@ -35,6 +35,8 @@ Event = task_states.Event
 
 #: Actions the worker may still run or report: they are listed to it until they finish.
 LISTED: tuple[str, ...] = (A.ASSIGNED, A.SCHEDULED, A.RUNNING, A.CANCELING)
+#: Listed actions not yet being cancelled: what a cancel (of a task, a session, a worker's work) takes back.
+UNFINISHED: tuple[str, ...] = (A.ASSIGNED, A.SCHEDULED, A.RUNNING)
 #: Actions that have finished: a report of one is a duplicate or a late one.
 FINISHED: tuple[str, ...] = (A.SUCCEEDED, A.FAILED, A.INTERRUPTED, A.CANCELED, A.NEVER_ATTEMPTED, A.RECLAIMED)
 #: A session with an action that ended like this winds down instead of taking more tasks.

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import bulk_changes, rollup, task_states
+from farmstead.domain.statuses import JobLifecycleStatus, StepLifecycleStatus
 from farmstead.orchestration import deferral, job_creation, task_updates
 from farmstead.store import fan_outs, jobs, steps
 
@@ -63,21 +64,21 @@ def apply_batch(conn: Connection, job_id: str, now: datetime) -> bool:
 
 
 def _archive(conn: Connection, job_id: str) -> None:
-    status = jobs.get_by_id(conn, job_id).task_run_status
+    status = jobs.get_existing(conn, job_id).task_run_status
     if rollup.is_terminal(status):
-        jobs.update(conn, job_id, lifecycle_status="ARCHIVED", lifecycle_status_message="Job archived")
+        jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.ARCHIVED, lifecycle_status_message="Job archived")
     else:
-        jobs.update(conn, job_id, lifecycle_status="UPDATE_FAILED",
+        jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.UPDATE_FAILED,
                     lifecycle_status_message=f"The job could not be archived: it is {status}, not finished or "
                                              "suspended, after its update")
 
 
 def _updated(conn: Connection, job_id: str) -> None:
     """The queue is empty: the update is complete."""
-    if jobs.get_by_id(conn, job_id).lifecycle_status == "UPDATE_IN_PROGRESS":
-        jobs.update(conn, job_id, lifecycle_status="UPDATE_SUCCEEDED",
+    if jobs.get_existing(conn, job_id).lifecycle_status == JobLifecycleStatus.UPDATE_IN_PROGRESS:
+        jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
                     lifecycle_status_message="Job update completed successfully")
     for step_row in steps.of_job(conn, job_id):
-        if step_row.lifecycle_status == "UPDATE_IN_PROGRESS":
-            steps.update(conn, step_row.step_id, lifecycle_status="UPDATE_SUCCEEDED",
+        if step_row.lifecycle_status == StepLifecycleStatus.UPDATE_IN_PROGRESS:
+            steps.update(conn, step_row.step_id, lifecycle_status=StepLifecycleStatus.UPDATE_SUCCEEDED,
                          lifecycle_status_message="Step update completed successfully")

@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import job_templates, rollup, task_states
+from farmstead.domain import job_lifecycles, job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
+from farmstead.domain.statuses import JobLifecycleStatus, StepLifecycleStatus, TaskRunStatus
 from farmstead.ids import new_id
 from farmstead.orchestration import task_updates
 from farmstead.orchestration.deferral import Deferral
@@ -54,10 +55,6 @@ def incompatible_steps(conn: Connection, queue_id: str, steps_with_requirements)
                        for c in capabilities)]
 
 
-#: The targets that requeue tasks (UpdateJob targetTaskRunStatus, UpdateStep, UpdateTask targetRunStatus).
-REQUEUE_TARGETS = ("READY", "PENDING")
-
-
 def check_requeued_job(conn: Connection, queue_id: str, job_id: str, now: datetime,
                        deferral: Deferral | None = None) -> None:
     """After a requeue at any level: the job runs only if every step of it fits a fleet associated
@@ -75,7 +72,7 @@ def check_requeued_job(conn: Connection, queue_id: str, job_id: str, now: dateti
 
 
 def initial_task_status(step: job_templates.StepPlan, *, suspended: bool, incompatible: list[str]) -> str:
-    return str(task_states.initial_status("SUSPENDED" if suspended else "READY",
+    return str(task_states.initial_status(TaskRunStatus.SUSPENDED if suspended else TaskRunStatus.READY,
                                           dependencies_met=not step.dependencies,
                                           step_compatible=step.name not in incompatible,
                                           job_compatible=not incompatible))
@@ -91,14 +88,14 @@ def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templat
         status = initial_task_status(step, suspended=suspended, incompatible=incompatible)
         step_rows.append({
             "step_id": step_ids[step.name], "job_id": job_id, "step_index": step.index, "name": step.name,
-            "description": step.description, "lifecycle_status": "CREATE_COMPLETE",
+            "description": step.description, "lifecycle_status": StepLifecycleStatus.CREATE_COMPLETE,
             "lifecycle_status_message": None, "task_run_status": status, "target_task_run_status": None,
             "template": step.template, "host_requirements": step.host_requirements,
             "parameter_space": step.parameter_space, "task_count": step.task_count,
             "task_failure_retry_count": 0, **jobs.count_values({}), "created_at": now, "created_by": who,
         })
-    jobs.insert(conn, **job_values, lifecycle_status="CREATE_IN_PROGRESS",
-                lifecycle_status_message="Job creation in progress", task_run_status="PENDING",
+    jobs.insert(conn, **job_values, lifecycle_status=job_lifecycles.CREATING,
+                lifecycle_status_message="Job creation in progress", task_run_status=TaskRunStatus.PENDING,
                 task_count=plan.task_count, task_failure_retry_count=0, **jobs.count_values({}),
                 created_at=now, created_by=who)
     steps.insert_many(conn, step_rows)
@@ -142,13 +139,14 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
         job_counts[row.task_run_status] += row.task_count
     created = rollup.at_creation(job_counts, now)
     jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
-                lifecycle_status="CREATE_COMPLETE", lifecycle_status_message=CREATED_MESSAGE,
+                lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE, lifecycle_status_message=CREATED_MESSAGE,
                 ended_at=created.ended_at)
 
 
 def fail_job(conn: Connection, job_id: str, message: str) -> None:
     tasks.delete_for_job(conn, job_id)
-    jobs.update(conn, job_id, lifecycle_status="CREATE_FAILED", lifecycle_status_message=message[:2048])
+    jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.CREATE_FAILED,
+                lifecycle_status_message=message[:2048])
 
 
 def replan(row) -> job_templates.JobPlan:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import reported_times
+from farmstead.domain import log_names, reported_times
 from farmstead.store import logs, sessions
 
 log = logging.getLogger("farmstead.api")
@@ -38,7 +38,7 @@ def _append_to_session_log(conn: Connection, session_id: str, message: str, now:
     if session is None:
         return
     # The stream the session's logConfiguration names (api/sessions.session_log).
-    group = logs.find_group(conn, f"/aws/deadline/{session.farm_id}/{session.queue_id}")
+    group = logs.find_group(conn, log_names.session_log_group(session.farm_id, session.queue_id))
     stream = logs.find_stream(conn, group.group_key, session_id) if group is not None else None
     if group is None or stream is None:
         return  # deleted by a user: the server's log line is enough

@@ -31,9 +31,10 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
     rolled-up counts (the failure limit, dependency settling) flushes it first and may move other
     tasks; returns whether it did (what was read of other tasks and actions may be stale)."""
     conn, now = changes.conn, changes.now
-    task = job = changes.task(action)
+    task = changes.task(action)
     if task is None:
         return False
+    job = task  # the task's row carries its job's columns (tasks.get_for_report)
     edges = changes.edges_of_job(job.job_id)  # for dependencies_met and settling
     run = worker_sessions.task_run(
         task, events, action_id=action.session_action_id,
@@ -50,7 +51,7 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
     # A big job's cancel or release is queued (orchestration/deferral.py), not written inside this heartbeat.
     queue = deferral.Deferral(now)
     if run.new_status == TaskRunStatus.FAILED and \
-            jobs.get_by_id(conn, job.job_id).count_failed > job.max_failed_tasks_count:
+            jobs.get_existing(conn, job.job_id).count_failed > job.max_failed_tasks_count:
         task_updates.apply_job_event(conn, job.job_id, task_states.Event.JOB_FAILURE_LIMIT_REACHED, now, queue)
         job_changed = True
     job_changed = task_updates.settle_dependencies(conn, job.job_id, now, edges, queue) or job_changed

@@ -14,14 +14,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import bulk_changes, rollup, task_states
-from farmstead.domain.statuses import TaskRunStatus
+from farmstead.domain.statuses import StepLifecycleStatus, TaskRunStatus
 from farmstead.orchestration.deferral import Deferral
 from farmstead.store import jobs, sessions, steps, tasks
-
-_REQUEUE = {"READY", "PENDING"}
 
 
 def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = None) -> bool:
@@ -137,7 +135,8 @@ def _topological(conn: Connection, job_id: str) -> list:
     upstream: dict[str, set[str]] = {r.step_id: set() for r in rows}
     for edge in steps.edges_of_job(conn, job_id):
         upstream[edge.step_id].add(edge.upstream_step_id)
-    ordered, done = [], set()
+    ordered: list = []
+    done: set[str] = set()
     while len(ordered) < len(rows):
         for row in rows:
             if row.step_id not in done and upstream[row.step_id] <= done:
@@ -149,17 +148,17 @@ def _topological(conn: Connection, job_id: str) -> list:
 def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, now: datetime, who: str,
                       *, settle: bool = True, deferral: Deferral | None = None) -> bool:
     """Returns whether the move was queued (`deferral`) rather than made in this transaction."""
-    job_row = jobs.get_by_id(conn, job_id)
-    step_row = steps.get(conn, job_id, step_id)
+    job_row = jobs.get_existing(conn, job_id)
+    step_row = steps.get_existing(conn, job_id, step_id)
     event = task_states.event_for_target(target)
     moved = _move_step(conn, job_row, step_row, event, now, who, target, deferral)
     steps.update(conn, step_id, target_task_run_status=target, updated_at=now, updated_by=who)
     if moved is None:
-        steps.update(conn, step_id, lifecycle_status="UPDATE_IN_PROGRESS",
+        steps.update(conn, step_id, lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                      lifecycle_status_message=f"Applying targetTaskRunStatus {target} to {step_row.task_count} tasks")
         return True
     refresh_step(conn, step_id, job_id, now)
-    if target in _REQUEUE:
+    if target in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now, deferral)
     if settle:
         settle_dependencies(conn, job_id, now, deferral=deferral)
@@ -171,14 +170,14 @@ def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, 
                      deferral: Deferral | None = None) -> bool:
     """Returns whether the job's moves were queued (`deferral`: a job with more tasks than one request
     should move, or with changes queued already) rather than made in this transaction."""
-    job_row = jobs.get_by_id(conn, job_id)
+    job_row = jobs.get_existing(conn, job_id)
     if deferral is not None and deferral.defers(conn, job_id, job_row.task_count):
         # Every step queued, in the order the inline path takes them: the job's changes stay in order.
         event = task_states.event_for_target(target)
         for step_row in _topological(conn, job_id):
             deferral.queue_move(conn, job_id, step_row.step_id, event, target, who)
             steps.update(conn, step_row.step_id, target_task_run_status=target, updated_at=now, updated_by=who,
-                         lifecycle_status="UPDATE_IN_PROGRESS",
+                         lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                          lifecycle_status_message=f"Applying the job's targetTaskRunStatus {target}")
         return True
     for step_row in _topological(conn, job_id):
@@ -242,7 +241,7 @@ def settle_dependencies(conn: Connection, job_id: str, now: datetime, job_edges:
 def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, target: str, now: datetime,
                       who: str) -> None:
     """UpdateTask: one task through the state machine (IllegalTransition propagates to the handler)."""
-    job_row = jobs.get_by_id(conn, job_id)
+    job_row = jobs.get_existing(conn, job_id)
     transition = task_states.apply(
         TaskRunStatus(task_row.run_status), task_states.event_for_target(target),
         dependencies_met=dependencies_met(conn, step_id), failure_retry_count=task_row.failure_retry_count,
@@ -257,7 +256,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     if transition.cancel_running_action:
         pending = transition.pending_target or target
         sessions.request_cancel_for_task(conn, task_row.task_id, str(pending) if pending else None)
-    elif new == task_row.run_status == "INTERRUPTING" and transition.pending_target is not None:
+    elif new == task_row.run_status == TaskRunStatus.INTERRUPTING and transition.pending_target is not None:
         sessions.retarget_cancel_for_task(conn, task_row.task_id, str(transition.pending_target))
     tasks.update(conn, task_row.task_id, **values)
     if new != task_row.run_status:
@@ -265,7 +264,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         steps.add_counts(conn, step_id, delta)
         jobs.add_counts(conn, job_id, delta)
     refresh_step(conn, step_id, job_id, now)
-    if new in _REQUEUE:
+    if new in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now)
     settle_dependencies(conn, job_id, now)
     refresh_job(conn, job_id, now)
@@ -274,13 +273,13 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
 def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], now: datetime,
                       deferral: Deferral | None = None) -> None:
     """Steps no fleet can run go NOT_COMPATIBLE and the rest of the job CANCELED (docs/jobs.md, Submission)."""
-    job_row = jobs.get_by_id(conn, job_id)
-    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
+    job_row = jobs.get_existing(conn, job_id)
+    queued_job = _deferring(conn, job_row, deferral)
     for step_row in steps.of_job(conn, job_id):
         event = (task_states.Event.FOUND_NOT_COMPATIBLE if step_row.name in incompatible
                  else task_states.Event.OTHER_STEP_NOT_COMPATIBLE)
-        if queued_job:
-            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        if queued_job is not None:
+            queued_job.queue_move(conn, job_id, step_row.step_id, event, None, None)
         elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
             refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)
@@ -289,11 +288,16 @@ def mark_incompatible(conn: Connection, job_id: str, incompatible: list[str], no
 def apply_job_event(conn: Connection, job_id: str, event: task_states.Event, now: datetime,
                     deferral: Deferral | None = None) -> None:
     """A bulk event over every step of the job (the failure limit), running tasks asked to stop."""
-    job_row = jobs.get_by_id(conn, job_id)
-    queued_job = deferral is not None and deferral.defers(conn, job_id, job_row.task_count)
+    job_row = jobs.get_existing(conn, job_id)
+    queued_job = _deferring(conn, job_row, deferral)
     for step_row in steps.of_job(conn, job_id):
-        if queued_job:
-            deferral.queue_move(conn, job_id, step_row.step_id, event, None, None)
+        if queued_job is not None:
+            queued_job.queue_move(conn, job_id, step_row.step_id, event, None, None)
         elif _move_step(conn, job_row, step_row, event, now, None, None, deferral) is not None:
             refresh_step(conn, step_row.step_id, job_id, now)
     refresh_job(conn, job_id, now)
+
+
+def _deferring(conn: Connection, job_row: Row, deferral: Deferral | None) -> Deferral | None:
+    """`deferral` when it queues this job's changes (a big job, or one with changes queued already), else None."""
+    return deferral if deferral is not None and deferral.defers(conn, job_row.job_id, job_row.task_count) else None

@@ -13,12 +13,16 @@ Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states
+from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states, worker_states
 from farmstead.domain import worker_sessions as rules
 from farmstead.domain.scheduling import QUEUE_DEPTH
 from farmstead.domain.statuses import SessionActionStatus as A
+from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTargetStatus, TaskRunStatus
 from farmstead.ids import new_id
 from farmstead.orchestration import report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
@@ -59,13 +63,13 @@ def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DE
     the counters of every session at once, with the reports' (`TaskChanges.defer_counters`)."""
     conn, now = changes.conn, changes.now
     session_id = session.session_id
-    listed = sessions.pending_actions(conn, session_id)
+    listed: Sequence[rules.Action] = sessions.pending_actions(conn, session_id)
     cancels = rules.queued_cancels(listed)
     if cancels:
         moved_others = settle_queued_cancels(changes, listed, cancels)
         listed = sessions.pending_actions(conn, session_id) if moved_others else rules.after_cancels(listed, cancels)
-    facts = {"depth": depth, "ending": session.target_lifecycle_status == "ENDED",
-             "worker_started": worker.status == "STARTED"}
+    facts = {"depth": depth, "ending": session.target_lifecycle_status == SessionLifecycleTargetStatus.ENDED,
+             "worker_started": worker.status == worker_states.TAKING_WORK}
     plan = rules.plan_session(listed, marks=None, **facts)
     if plan.next is rules.Next.NEEDS_MARKS:
         marks = rules.Marks(*sessions.winding_down_marks(conn, session_id, rules.ENDED_BADLY))
@@ -114,7 +118,7 @@ def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool
         return False
     started_workers = workers.started_in_fleet(conn, session.fleet_id) if rules.counts_fleet(wanted, queued) else None
     # The step's READY count as this heartbeat's reports left it (their counter moves are written later).
-    ready = step.count_ready + changes.deferred(step.step_id, "READY")
+    ready = step.count_ready + changes.deferred(step.step_id, TaskRunStatus.READY)
     count = rules.top_up(wanted, queued, ready=ready, started_workers=started_workers)
     return count > 0 and _claim_with_limits(
         conn, session.queue_id, step.step_id, step.host_requirements,
@@ -129,7 +133,7 @@ def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requi
     count = rules.limited(count, queued, takes_limits=bool(needed))
     if not count:
         return False
-    acquired = []
+    acquired: list[dict[str, Any]] = []  # as the actions record them: {"limitId", "count"}
     for limit_id, amount in needed:
         if not limits.acquire(conn, limit_id, amount):
             break
@@ -162,7 +166,8 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
     runs = [{"kind": "taskRun", "step_id": task.step_id, "task_id": task.task_id, "parameters": task.parameters,
              "acquired_limits": acquired or None} for task in claimed]
     sessions.add_actions(changes.conn, session, (setup or []) + runs, changes.now)
-    changes.move(session.job_id, session.step_id, {"READY": -len(claimed), "ASSIGNED": len(claimed)})
+    changes.move(session.job_id, session.step_id,
+                 {TaskRunStatus.READY.value: -len(claimed), TaskRunStatus.ASSIGNED.value: len(claimed)})
 
 
 def start_session(changes: TaskChanges, worker) -> bool:
@@ -192,14 +197,15 @@ def start_session(changes: TaskChanges, worker) -> bool:
 def _open_session(changes: TaskChanges, worker, candidate: scheduling.Candidate, claimed: list,
                   acquired: list[dict]) -> None:
     conn, now = changes.conn, changes.now
-    job = jobs.get_by_id(conn, candidate.job_id)
-    step = steps.get(conn, job.job_id, candidate.step_id)
+    job = jobs.get_existing(conn, candidate.job_id)
+    step = steps.get_existing(conn, job.job_id, candidate.step_id)
     session_id = new_id("session")
     sessions.insert(conn, session_id=session_id, farm_id=job.farm_id, queue_id=job.queue_id, job_id=job.job_id,
                     fleet_id=worker.fleet_id, worker_id=worker.worker_id, step_id=step.step_id,
-                    lifecycle_status="STARTED", host_properties=worker.host_properties, next_action_index=0,
+                    lifecycle_status=SessionLifecycleStatus.STARTED, host_properties=worker.host_properties,
+                    next_action_index=0,
                     started_at=now)
-    session = sessions.get(conn, session_id)
+    session = sessions.get_existing(conn, session_id)
     # The stream the session's logConfiguration names, made for the agent (it only calls PutLogEvents).
     logs.ensure_stream(conn, log_names.session_log_group(session.farm_id, session.queue_id), session_id,
                        int(now.timestamp() * 1000))
@@ -232,7 +238,7 @@ def release_worker_sessions(changes: TaskChanges, worker_id: str) -> None:
     conn, now = changes.conn, changes.now
     for session in sessions.open_for_worker(conn, worker_id):
         for action in sessions.pending_actions(conn, session.session_id):
-            sessions.update_action(conn, action.session_action_id, status="INTERRUPTED", ended_at=now)
+            sessions.update_action(conn, action.session_action_id, status=A.INTERRUPTED, ended_at=now)
             release_limits(conn, action)
             if action.kind == "taskRun":
                 task_runs.apply_event(changes, action, task_states.Event.WORKER_LOST, target=action.cancel_target)
@@ -245,4 +251,4 @@ def take_back_task(changes: TaskChanges, action) -> None:
     and the action CANCELING with target READY, so the worker's final report returns it to READY."""
     task_runs.apply_event(changes, action, task_states.Event.SERVICE_INTERRUPT)
     changes.flush()  # each task taken back is written before the next: the statements UpdateSession always ran
-    sessions.request_cancel_for_task(changes.conn, action.task_id, "READY")
+    sessions.request_cancel_for_task(changes.conn, action.task_id, TaskRunStatus.READY)

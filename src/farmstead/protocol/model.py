@@ -1,6 +1,6 @@
 """The `deadline` service model as shipped with the installed botocore, loaded once.
 
-Owns: loading the service model, its paginators and waiters, and an index of operations.
+Owns: loading the service model, and an index of operations.
 Must not: know about HTTP frameworks, SQL or business rules.
 """
 
@@ -20,21 +20,6 @@ API_VERSION = "2023-10-12"
 @functools.cache
 def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model(SERVICE_NAME, API_VERSION)
-
-
-@functools.cache
-def paginators() -> dict[str, dict[str, Any]]:
-    loader = botocore.session.get_session().get_component("data_loader")
-    pagination: dict[str, dict[str, Any]] = loader.load_service_model(SERVICE_NAME, "paginators-1",
-                                                                       API_VERSION)["pagination"]
-    return pagination
-
-
-@functools.cache
-def waiters() -> dict[str, dict[str, Any]]:
-    loader = botocore.session.get_session().get_component("data_loader")
-    found: dict[str, dict[str, Any]] = loader.load_service_model(SERVICE_NAME, "waiters-2", API_VERSION)["waiters"]
-    return found
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain.statuses import BudgetStatus
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import budgets
 
 
 def effective_status(now: datetime) -> sa.ColumnElement:
     return sa.case(
-        (sa.and_(budgets.c.status == "ACTIVE", budgets.c.starts_at <= now, budgets.c.ends_at > now), "ACTIVE"),
-        else_="INACTIVE")
+        (sa.and_(budgets.c.status == BudgetStatus.ACTIVE, budgets.c.starts_at <= now, budgets.c.ends_at > now),
+         BudgetStatus.ACTIVE),
+        else_=BudgetStatus.INACTIVE)
 
 
 def _select(now: datetime) -> sa.Select:
@@ -55,11 +57,7 @@ def page(conn: Connection, farm_id: str, after: Any, limit: int, now: datetime, 
 def active_for_queue(conn: Connection, queue_id: str, now: datetime) -> list[Row]:
     """The queue's budgets that are ACTIVE at `now` (what queue status and budget actions look at)."""
     return list(conn.execute(_select(now).where(budgets.c.queue_id == queue_id,
-                                                effective_status(now) == "ACTIVE")))
-
-
-def ids_for_queue(conn: Connection, queue_id: str) -> list[str]:
-    return list(conn.execute(sa.select(budgets.c.budget_id).where(budgets.c.queue_id == queue_id)).scalars())
+                                                effective_status(now) == BudgetStatus.ACTIVE)))
 
 
 def delete_all_for_farm(conn: Connection, farm_id: str) -> list[str]:

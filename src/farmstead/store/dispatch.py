@@ -11,10 +11,12 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain import job_lifecycles
+from farmstead.domain.statuses import QueueFleetAssociationStatus, TaskRunStatus
 from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks
 from farmstead.store.statements import one_of
 
-CLAIMABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_SUCCEEDED", "UPDATE_FAILED")
+CLAIMABLE_LIFECYCLES = job_lifecycles.LIVE
 
 
 _OPEN_SESSIONS_OF_JOB = (sa.select(sa.func.count()).select_from(sessions)
@@ -32,7 +34,7 @@ _CANDIDATE_STEPS = (
     .join(queues, queues.c.queue_id == jobs.c.queue_id)
     .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
                                             queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
-    .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
+    .where(queue_fleet_associations.c.status == QueueFleetAssociationStatus.ACTIVE, steps.c.count_ready > 0,
            one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
     .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
     .limit(sa.bindparam("b_limit"))
@@ -47,18 +49,18 @@ def candidate_steps(conn: Connection, fleet_id: str, limit: int = 200) -> list[R
 _CLAIMED_COLUMNS = (tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
                     tasks.c.failure_retry_count, tasks.c.task_index)
 _FIRST_READY = (sa.select(tasks.c.task_id)
-                .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == "READY")
+                .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY)
                 .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")))
 #: Built once, as the statements below: run on every dispatch, where building and cache-keying a
 #: fresh statement costs more than the database running it.
-_SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id.in_(_FIRST_READY), tasks.c.run_status == "READY")
-                 .values(run_status="ASSIGNED").returning(*_CLAIMED_COLUMNS))
+_SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id.in_(_FIRST_READY), tasks.c.run_status == TaskRunStatus.READY)
+                 .values(run_status=TaskRunStatus.ASSIGNED).returning(*_CLAIMED_COLUMNS))
 _PG_PICK = (sa.select(*_CLAIMED_COLUMNS)
-            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == "READY")
+            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY)
             .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")).with_for_update(skip_locked=True))
 _PG_TAKE = (tasks.update().where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True)),
-                                 tasks.c.run_status == "READY")
-            .values(run_status="ASSIGNED").returning(tasks.c.task_id))
+                                 tasks.c.run_status == TaskRunStatus.READY)
+            .values(run_status=TaskRunStatus.ASSIGNED).returning(tasks.c.task_id))
 #: What topping up a session needs, in one read: may its job hand out work, is its queue still
 #: associated ACTIVE with its fleet, and its step's host requirements and READY count.
 _SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
@@ -69,12 +71,6 @@ _SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
                                          sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
                                                  queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
                  .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
-
-def claim_ready_task(conn: Connection, step_id: str) -> Row | None:
-    """Take the step's first READY task: READY -> ASSIGNED, guarded so two workers never get one task."""
-    claimed = claim_ready_tasks(conn, step_id, 1)
-    return claimed[0] if claimed else None
-
 
 def claim_ready_tasks(conn: Connection, step_id: str, count: int) -> list[Row]:
     """Take up to `count` of the step's first READY tasks (READY -> ASSIGNED), in task order, guarded
@@ -107,5 +103,6 @@ def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str) -> 
     if row is None:
         return None
     return SessionStep(row.step_id, row.host_requirements, row.count_ready,
-                        row.lifecycle_status in CLAIMABLE_LIFECYCLES and row.association_status == "ACTIVE"
-                        and not row.dispatch_held)
+                       row.lifecycle_status in CLAIMABLE_LIFECYCLES
+                       and row.association_status == QueueFleetAssociationStatus.ACTIVE
+                       and not row.dispatch_held)

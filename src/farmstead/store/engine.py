@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -96,10 +95,6 @@ def _classified() -> Iterator[None]:
         raise
     except sa.exc.TimeoutError as error:  # every pooled connection in use for pool_timeout seconds
         raise StoreBusy(str(error)) from error
-
-
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'farmstead.db'}"
 
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:

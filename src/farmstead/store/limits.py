@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain.statuses import QueueLimitAssociationStatus
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import limits
 from farmstead.store.schema import queue_limit_associations as qla
@@ -113,7 +114,8 @@ def amount_names_for_queue(conn: Connection, queue_id: str) -> list[str]:
 def active_for_queue(conn: Connection, queue_id: str) -> list[Row]:
     """Limits whose queue association is ACTIVE: only those are acquired for new work."""
     query = sa.select(limits.c.limit_id, limits.c.amount_requirement_name, limits.c.max_count).join(
-        qla, qla.c.limit_id == limits.c.limit_id).where(qla.c.queue_id == queue_id, qla.c.status == "ACTIVE")
+        qla, qla.c.limit_id == limits.c.limit_id).where(
+        qla.c.queue_id == queue_id, qla.c.status == QueueLimitAssociationStatus.ACTIVE)
     return list(conn.execute(query))
 
 

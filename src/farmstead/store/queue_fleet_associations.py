@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain.statuses import FleetStatus, QueueFleetAssociationStatus
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import fleets
 from farmstead.store.schema import queue_fleet_associations as qfa
@@ -73,6 +74,7 @@ def active_fleet_capabilities(conn: Connection, queue_id: str) -> list[dict]:
     """The declared worker capabilities of every fleet associated ACTIVE with the queue (job compatibility)."""
     query = (sa.select(fleets.c.configuration)
              .join(qfa, qfa.c.fleet_id == fleets.c.fleet_id)
-             .where(qfa.c.queue_id == queue_id, qfa.c.status == "ACTIVE", fleets.c.status == "ACTIVE"))
+             .where(qfa.c.queue_id == queue_id, qfa.c.status == QueueFleetAssociationStatus.ACTIVE,
+                    fleets.c.status == FleetStatus.ACTIVE))
     return [(configuration.get("customerManaged") or {}).get("workerCapabilities") or {}
             for configuration in conn.execute(query).scalars()]

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import rollup
+from farmstead.domain.statuses import BudgetStatus, JobLifecycleStatus, QueueStatus
 from farmstead.store import budgets as budget_store
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import budgets, jobs, memberships, queues
@@ -35,18 +36,18 @@ def _has_active_jobs(queue_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """
     active = sorted(str(status) for status in rollup.ACTIVE)
     return sa.exists().where(jobs.c.queue_id == queue_id, jobs.c.task_run_status.in_(active),
-                             jobs.c.lifecycle_status != "ARCHIVED")
+                             jobs.c.lifecycle_status != JobLifecycleStatus.ARCHIVED)
 
 
 def status_columns(now: datetime) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """(status, blockedReason) of the queue row in the current query, as of `now` (budgets have windows)."""
     tracking = sa.and_(budgets.c.queue_id == queues.c.queue_id, budgets.c.farm_id == queues.c.farm_id,
-                       budget_store.effective_status(now) == "ACTIVE")
+                       budget_store.effective_status(now) == BudgetStatus.ACTIVE)
     tracked = sa.exists().where(tracking)
     stopped = sa.exists().where(tracking, budgets.c.queue_stopped_at.is_not(None))
     unbudgeted = sa.and_(queues.c.default_budget_action != "NONE", ~tracked)
-    status = sa.case((stopped, "SCHEDULING_BLOCKED"), (unbudgeted, "SCHEDULING_BLOCKED"),
-                     (_has_active_jobs(queues.c.queue_id), "SCHEDULING"), else_="IDLE")
+    status = sa.case((stopped, QueueStatus.SCHEDULING_BLOCKED), (unbudgeted, QueueStatus.SCHEDULING_BLOCKED),
+                     (_has_active_jobs(queues.c.queue_id), QueueStatus.SCHEDULING), else_=QueueStatus.IDLE)
     reason = sa.case((stopped, "BUDGET_THRESHOLD_REACHED"), (unbudgeted, "NO_BUDGET_CONFIGURED"), else_=None)
     return status, reason
 

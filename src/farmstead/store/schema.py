@@ -8,8 +8,26 @@ Must not: hold queries (those live in the repository modules beside it).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 
+from farmstead.domain import rollup
+from farmstead.domain.statuses import (
+    BudgetStatus,
+    FleetStatus,
+    JobLifecycleStatus,
+    LicenseEndpointStatus,
+    QueueFleetAssociationStatus,
+    QueueLimitAssociationStatus,
+    SessionActionStatus,
+    SessionLifecycleStatus,
+    SessionLifecycleTargetStatus,
+    SessionsStatisticsAggregationStatus,
+    StepLifecycleStatus,
+    TaskRunStatus,
+    WorkerStatus,
+)
 from farmstead.store.types import Json, UtcDateTime
 
 metadata = sa.MetaData(
@@ -254,8 +272,8 @@ metered_products = sa.Table(
 # Jobs and steps carry their task counts per status as columns, kept up to date in the same
 # transaction as every task change, so GetJob reads one row whatever the job's size.
 
-TASK_RUN_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "INTERRUPTING", "RUNNING",
-                     "SUSPENDED", "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+#: Every task run status in the model's order, as plain strings: they key the counts maps answers carry.
+TASK_RUN_STATUSES: tuple[str, ...] = tuple(status.value for status in rollup.ALL_STATUSES)
 
 
 def count_column_name(status: str) -> str:
@@ -526,3 +544,51 @@ session_statistics_aggregations = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("created_by", sa.String(256), nullable=False),
 )
+
+
+# --- the status columns' vocabularies ---------------------------------------------------------------
+# Each column that stores a status holds one StrEnum's members (or NULL); a CHECK constraint built
+# from the enum refuses anything else, so a bad write fails at the database instead of surfacing
+# later as a status no client knows. Targets are task run statuses: which ones an operation accepts
+# is the protocol edge's and the state machine's business, the column only refuses a non-status.
+# Built from the members: a member a botocore upgrade adds shows up here, and
+# tests/store/test_status_checks.py then fails until a migration recreates that constraint.
+
+STATUS_COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
+    ("fleets", "status"): FleetStatus,
+    ("queue_fleet_associations", "status"): QueueFleetAssociationStatus,
+    ("queue_limit_associations", "status"): QueueLimitAssociationStatus,
+    ("budgets", "status"): BudgetStatus,
+    ("license_endpoints", "status"): LicenseEndpointStatus,
+    ("jobs", "lifecycle_status"): JobLifecycleStatus,
+    ("jobs", "task_run_status"): TaskRunStatus,
+    ("jobs", "target_task_run_status"): TaskRunStatus,
+    ("steps", "lifecycle_status"): StepLifecycleStatus,
+    ("steps", "task_run_status"): TaskRunStatus,
+    ("steps", "target_task_run_status"): TaskRunStatus,
+    ("tasks", "run_status"): TaskRunStatus,
+    ("tasks", "target_run_status"): TaskRunStatus,
+    ("task_fan_outs", "target"): TaskRunStatus,
+    ("workers", "status"): WorkerStatus,
+    ("sessions", "lifecycle_status"): SessionLifecycleStatus,
+    ("sessions", "target_lifecycle_status"): SessionLifecycleTargetStatus,
+    ("session_actions", "status"): SessionActionStatus,
+    ("session_actions", "cancel_target"): TaskRunStatus,
+    ("session_statistics_aggregations", "status"): SessionsStatisticsAggregationStatus,
+}
+
+
+def status_check_name(table: str, column: str) -> str:
+    """The constraint's full name (the metadata's "ck" naming convention, spelled out for migrations)."""
+    return f"ck_{table}_{column}"
+
+
+def status_check_text(column: str, vocabulary: type[StrEnum]) -> str:
+    """`<column> IN ('A', 'B', ...)`, the members in the enum's (the model's) order."""
+    members = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return f"{column} IN ({members})"
+
+
+for (_table, _column), _vocabulary in STATUS_COLUMNS.items():
+    metadata.tables[_table].append_constraint(
+        sa.CheckConstraint(status_check_text(_column, _vocabulary), name=_column))

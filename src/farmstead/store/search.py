@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain import worker_states
 from farmstead.domain.search import (
     VOCABULARY,
     CreatorFirst,
@@ -32,6 +33,7 @@ from farmstead.domain.search import (
     SearchQuery,
     TermTest,
 )
+from farmstead.domain.statuses import WorkerStatus
 from farmstead.store.schema import jobs, sessions, steps, tasks, workers
 
 #: Search answers reach at most this far: totalResults stops counting here and no page goes past it.
@@ -77,8 +79,9 @@ def _in_fleets(select: sa.Select, scope: Scope) -> sa.Select:
 # holds an open session and IDLE otherwise; every other stored status is shown as it is. Filters and
 # sorts read this, so a search for RUNNING finds exactly the workers GetWorker calls RUNNING.
 _HOLDS_SESSION = sa.exists().where(sessions.c.worker_id == workers.c.worker_id, sessions.c.ended_at.is_(None))
-_SHOWN_STATUS = sa.case((workers.c.status != "STARTED", workers.c.status),
-                        (_HOLDS_SESSION, sa.literal("RUNNING")), else_=sa.literal("IDLE"))
+_SHOWN_STATUS = sa.case((workers.c.status != WorkerStatus.STARTED, workers.c.status),
+                        (_HOLDS_SESSION, sa.literal(worker_states.SHOWN_BUSY)),
+                        else_=sa.literal(worker_states.SHOWN_IDLE))
 _HOST_NAME = workers.c.host_properties["hostName"].as_string()
 
 _SOURCES: dict[Resource, _Source] = {

@@ -8,7 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.domain.worker_sessions import LISTED
+from farmstead.domain.statuses import SessionActionStatus, SessionLifecycleStatus
+from farmstead.domain.worker_sessions import LISTED, SETUP_KINDS, UNFINISHED
+from farmstead.store.rows import existing
 from farmstead.store.schema import session_actions, sessions, tasks
 from farmstead.store.statements import one_of, update_by_key, update_many_by_key
 from farmstead.store.tasks import in_index_range
@@ -19,6 +21,11 @@ PENDING = tuple(str(status) for status in LISTED)
 
 def insert(conn: Connection, **values: Any) -> None:
     conn.execute(sessions.insert().values(**values))
+
+
+def get_existing(conn: Connection, session_id: str) -> Row:
+    """The row of a session this transaction already knows exists (it just made it, or read it)."""
+    return existing(get(conn, session_id), f"session {session_id}")
 
 
 def get(conn: Connection, session_id: str) -> Row | None:
@@ -58,12 +65,6 @@ def open_for_worker(conn: Connection, worker_id: str) -> list[Row]:
     return list(conn.execute(_OPEN_FOR_WORKER, {"b_worker_id": worker_id}))
 
 
-def add_action(conn: Connection, session_row: Row, *, kind: str, assigned_at: datetime, status: str = "ASSIGNED",
-               **values: Any) -> str:
-    """Append an action to the session: `sessionaction-<session hex>-<n>`, n counting up from 0."""
-    return add_actions(conn, session_row, [{"kind": kind, "status": status, **values}], assigned_at)[0]
-
-
 def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]], assigned_at: datetime) -> list[str]:
     """Append several actions in order (each a dict of columns with at least `kind`), assigned now
     (`assigned_at`); returns their ids.
@@ -81,7 +82,7 @@ def add_actions(conn: Connection, session_row: Row, actions: list[dict[str, Any]
         index = first + offset
         action_id = f"sessionaction-{hex_part}-{index}"
         ids.append(action_id)
-        row = {"status": "ASSIGNED", **{k: v for k, v in action.items() if v is not None},
+        row = {"status": SessionActionStatus.ASSIGNED, **{k: v for k, v in action.items() if v is not None},
                "session_action_id": action_id, "session_id": session_row.session_id,
                "job_id": session_row.job_id, "action_index": index, "assigned_at": assigned_at}
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
@@ -149,11 +150,6 @@ def winding_down_marks(conn: Connection, session_id: str, ended_badly: tuple[str
     return bool(has_exits), bool(badly)
 
 
-def get_action(conn: Connection, session_action_id: str) -> Row | None:
-    return conn.execute(sa.select(session_actions).where(
-        session_actions.c.session_action_id == session_action_id)).first()
-
-
 def update_action(conn: Connection, session_action_id: str, **values: Any) -> None:
     update_by_key(conn, session_actions, "session_action_id", session_action_id, values)
 
@@ -170,17 +166,17 @@ def request_cancel_for_tasks(conn: Connection, step_id: str, task_status: str, t
     interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]),
+                    session_actions.c.status.in_(list(UNFINISHED)),
                     session_actions.c.task_id.in_(interrupting))
-             .values(status="CANCELING", cancel_target=target))
+             .values(status=SessionActionStatus.CANCELING, cancel_target=target))
     return conn.execute(query).rowcount
 
 
 def request_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
-             .values(status="CANCELING", cancel_target=target))
+                    session_actions.c.status.in_(list(UNFINISHED)))
+             .values(status=SessionActionStatus.CANCELING, cancel_target=target))
     return conn.execute(query).rowcount
 
 
@@ -191,7 +187,8 @@ def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str,
     interrupting = _tasks_in(step_id, task_status, index_range)
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.step_id == step_id,
-                    session_actions.c.status == "CANCELING", session_actions.c.task_id.in_(interrupting))
+                    session_actions.c.status == SessionActionStatus.CANCELING,
+                    session_actions.c.task_id.in_(interrupting))
              .values(cancel_target=target))
     return conn.execute(query).rowcount
 
@@ -199,13 +196,13 @@ def retarget_cancels_for_tasks(conn: Connection, step_id: str, task_status: str,
 def retarget_cancel_for_task(conn: Connection, task_id: str, target: str | None) -> int:
     query = (session_actions.update()
              .where(session_actions.c.kind == "taskRun", session_actions.c.task_id == task_id,
-                    session_actions.c.status == "CANCELING")
+                    session_actions.c.status == SessionActionStatus.CANCELING)
              .values(cancel_target=target))
     return conn.execute(query).rowcount
 
 
 def end(conn: Connection, session_id: str, now: datetime) -> None:
-    update(conn, session_id, lifecycle_status="ENDED", ended_at=now)
+    update(conn, session_id, lifecycle_status=SessionLifecycleStatus.ENDED, ended_at=now)
 
 
 def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
@@ -213,7 +210,7 @@ def request_cancel_for_session_setup(conn: Connection, session_id: str) -> int:
     (UpdateSession ENDED; taskRuns go through `request_cancel_for_task`, envExits are left to run)."""
     query = (session_actions.update()
              .where(session_actions.c.session_id == session_id,
-                    session_actions.c.kind.in_(["envEnter", "syncInputJobAttachments"]),
-                    session_actions.c.status.in_(["ASSIGNED", "SCHEDULED", "RUNNING"]))
-             .values(status="CANCELING"))
+                    session_actions.c.kind.in_(list(SETUP_KINDS)),
+                    session_actions.c.status.in_(list(UNFINISHED)))
+             .values(status=SessionActionStatus.CANCELING))
     return conn.execute(query).rowcount

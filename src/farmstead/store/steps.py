@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import counters
+from farmstead.store.rows import existing
 from farmstead.store.schema import step_dependencies, steps
 from farmstead.store.statements import update_by_key
 
@@ -28,6 +29,11 @@ _GET = sa.select(steps).where(steps.c.step_id == sa.bindparam("b_step_id"), step
 
 def get(conn: Connection, job_id: str, step_id: str) -> Row | None:
     return conn.execute(_GET, {"b_step_id": step_id, "b_job_id": job_id}).first()
+
+
+def get_existing(conn: Connection, job_id: str, step_id: str) -> Row:
+    """The row of a step this transaction already knows exists (it read the step, or a row that points at it)."""
+    return existing(get(conn, job_id, step_id), f"step {step_id}")
 
 
 def of_job(conn: Connection, job_id: str) -> list[Row]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,10 +18,6 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def delete_for_job(conn: Connection, job_id: str) -> None:
     conn.execute(tasks.delete().where(tasks.c.job_id == job_id))
-
-
-def count_for_step(conn: Connection, step_id: str) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(tasks).where(tasks.c.step_id == step_id)).scalar_one()
 
 
 #: Built once: read on every task report (a fresh select would be rebuilt and cache-keyed each time).
@@ -80,17 +75,6 @@ def in_index_range(index_range: tuple[int, int]):
 
 def update(conn: Connection, task_id: str, **values: Any) -> None:
     update_by_key(conn, tasks, "task_id", task_id, values)
-
-
-def status_counts(conn: Connection, step_id: str, statuses: Iterable[str] | None = None,
-                  exhausted_below: int | None = None) -> dict[str, int]:
-    """How many of the step's tasks are in each status (optionally only some statuses)."""
-    query = sa.select(tasks.c.run_status, sa.func.count()).where(tasks.c.step_id == step_id)
-    if statuses is not None:
-        query = query.where(tasks.c.run_status.in_(list(statuses)))
-    if exhausted_below is not None:
-        query = query.where(tasks.c.failure_retry_count < exhausted_below)
-    return {status: n for status, n in conn.execute(query.group_by(tasks.c.run_status))}
 
 
 def move(conn: Connection, step_id: str, from_status: str, to_status: str, *, values: dict[str, Any] | None = None,

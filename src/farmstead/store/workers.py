@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain import worker_states
+from farmstead.domain.statuses import WorkerStatus
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import sessions, workers
 from farmstead.store.statements import update_by_key
-
-ONLINE = ("CREATED", "STARTED", "STOPPING")
 
 
 def insert(conn: Connection, **values: Any) -> None:
@@ -94,7 +94,7 @@ def _not_configuring(now: datetime):
 def silent_since(conn: Connection, cutoff: datetime, now: datetime, limit: int = 100) -> list[Row]:
     """Online workers whose last call is older than the cutoff, and not running a host configuration
     script whose timeout is still ahead of `now`."""
-    query = sa.select(workers).where(workers.c.status.in_(ONLINE), workers.c.last_seen_at < cutoff,
+    query = sa.select(workers).where(workers.c.status.in_(worker_states.ONLINE), workers.c.last_seen_at < cutoff,
                                      _not_configuring(now)).limit(limit)
     return list(conn.execute(query))
 
@@ -106,14 +106,14 @@ def mark_not_responding(conn: Connection, worker_id: str, cutoff: datetime, now:
     may hold the row right now; this UPDATE waits for it, then sees its new last_seen_at and leaves
     the worker (and the session that heartbeat may have just opened) alone."""
     done = conn.execute(workers.update()
-                        .where(workers.c.worker_id == worker_id, workers.c.status.in_(ONLINE),
+                        .where(workers.c.worker_id == worker_id, workers.c.status.in_(worker_states.ONLINE),
                                workers.c.last_seen_at < cutoff, _not_configuring(now))
-                        .values(status="NOT_RESPONDING", updated_at=now, updated_by=by))
+                        .values(status=WorkerStatus.NOT_RESPONDING, updated_at=now, updated_by=by))
     return done.rowcount == 1
 
 
 _STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(
-    workers.c.fleet_id == sa.bindparam("b_fleet_id"), workers.c.status == "STARTED")
+    workers.c.fleet_id == sa.bindparam("b_fleet_id"), workers.c.status == worker_states.TAKING_WORK)
 
 
 def started_in_fleet(conn: Connection, fleet_id: str) -> int:

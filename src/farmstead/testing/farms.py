@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from farmstead.domain import log_names
+from farmstead.domain.statuses import TaskRunStatus
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 from farmstead.testing.scripted_worker import Outcome, ScriptedWorker, host_capabilities, host_fleet, succeed
 from farmstead.testing.waiting import wait_until
@@ -34,7 +36,8 @@ ATTACHMENTS_PREFIX = "Attachments"
 QUEUE_ROLE = "arn:aws:iam::000000000000:role/FarmsteadTestQueue"
 FLEET_ROLE = "arn:aws:iam::000000000000:role/FarmsteadTestFleet"
 _FOREIGN_PREFIXES = ("AWS_", "DEADLINE_")
-ENDED = ("SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED")
+#: What `wait_for_job` waits for by default: the job stopped moving (NOT_COMPATIBLE not included).
+ENDED = (TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED, TaskRunStatus.CANCELED, TaskRunStatus.SUSPENDED)
 
 
 def aws_settings(endpoint: str, home: Path, s3: S3Store | None = None) -> dict[str, str]:
@@ -168,7 +171,7 @@ class ReadyFarm:
 
     def session_log(self, session_id: str) -> list[str]:
         """The lines a worker uploaded for one session so far (log group /aws/deadline/FARM/QUEUE)."""
-        group = f"/aws/deadline/{self.farm_id}/{self.queue_id}"
+        group = log_names.session_log_group(self.farm_id, self.queue_id)
         lines: list[str] = []
         token: str | None = None
         while True:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from farmstead.domain.statuses import CompletedStatus, UpdatedWorkerStatus
 from farmstead.worker.host import cpu_arch, os_family
 
 CAPABILITIES: dict[str, list[dict[str, Any]]] = {
@@ -49,7 +50,7 @@ Outcome = Callable[[dict[str, Any]], str]
 
 def succeed(action: dict[str, Any]) -> str:
     """The default outcome: every action SUCCEEDED."""
-    return "SUCCEEDED"
+    return CompletedStatus.SUCCEEDED
 
 
 class ScriptedWorker:
@@ -59,7 +60,7 @@ class ScriptedWorker:
         self.ids = {"farmId": farm_id, "fleetId": fleet_id}
         self.worker_id: str = client.create_worker(**self.ids, hostProperties={"hostName": host_name})["workerId"]
         self.ids["workerId"] = self.worker_id
-        self.log: dict[str, Any] = client.update_worker(**self.ids, status="STARTED",
+        self.log: dict[str, Any] = client.update_worker(**self.ids, status=UpdatedWorkerStatus.STARTED,
                                                         capabilities=capabilities)["log"]
         self.reports: dict[str, dict[str, Any]] = {}
         self.ran: list[dict[str, Any]] = []  # every action it was given, in order
@@ -91,9 +92,9 @@ class ScriptedWorker:
                 self.ran.append(action)
                 status = outcome(action)
                 report: dict[str, Any] = {"startedAt": now(), "completedStatus": status, "endedAt": now()}
-                if status in ("SUCCEEDED", "FAILED"):
-                    report["processExitCode"] = 0 if status == "SUCCEEDED" else 1
-                if status == "NEVER_ATTEMPTED":
+                if status in (CompletedStatus.SUCCEEDED, CompletedStatus.FAILED):
+                    report["processExitCode"] = 0 if status == CompletedStatus.SUCCEEDED else 1
+                if status == CompletedStatus.NEVER_ATTEMPTED:
                     report = {"completedStatus": status}
                 self.reports[action["sessionActionId"]] = report
                 done.add(action["sessionActionId"])

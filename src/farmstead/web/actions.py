@@ -18,6 +18,8 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from farmstead import job_control
+from farmstead.domain.statuses import TaskRunStatus as S
+from farmstead.domain.statuses import UpdateJobLifecycleStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page, set_notice
 
@@ -106,7 +108,7 @@ def question(page: Page, kind: str, action: str, items: list[str], form: dict[st
 
 def requeue_question(action: str, kind: str, counts: dict[str, int]) -> str:
     """The question for a requeue of one job or step, from its counts (the pages put it on the button)."""
-    failed, canceled, succeeded = (counts.get(s, 0) for s in ("FAILED", "CANCELED", "SUCCEEDED"))
+    failed, canceled, succeeded = (counts.get(s, 0) for s in (S.FAILED, S.CANCELED, S.SUCCEEDED))
     total = sum(counts.values())
     raise_note = (" Where a task's retries ran out, the job's maxRetriesPerTask is raised as far as that needs."
                   if failed else "")
@@ -133,7 +135,7 @@ def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, str]) 
             page.call("UpdateJob", priority=_priority(form.get("priority")), **ids)
             return None
         if action == "archive":
-            page.call("UpdateJob", lifecycleStatus="ARCHIVED", **ids)
+            page.call("UpdateJob", lifecycleStatus=UpdateJobLifecycleStatus.ARCHIVED, **ids)
             return None
         step_id = None
     else:

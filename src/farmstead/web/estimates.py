@@ -16,10 +16,12 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from farmstead.domain.statuses import TaskRunStatus as S
+
 #: Tasks still to run (their run time ahead of them in full).
-_WAITING = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "SUSPENDED")
+_WAITING = (S.PENDING, S.READY, S.ASSIGNED, S.STARTING, S.SCHEDULED, S.SUSPENDED)
 #: Tasks on a worker now (half their run time left, on average).
-_RUNNING = ("RUNNING", "INTERRUPTING")
+_RUNNING = (S.RUNNING, S.INTERRUPTING)
 
 
 @dataclass(frozen=True)

@@ -13,28 +13,28 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from farmstead import job_control
+from farmstead.domain import rollup
+from farmstead.domain.statuses import JobLifecycleStatus, SessionActionStatus, TaskRunStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web import grid_views, log_views, run_details
 from farmstead.web.actions import MAX_TASKS, requeue_question
 from farmstead.web.page import Page
-from farmstead.web.rendering import task_label
+from farmstead.web.rendering import TASK_STATUSES, task_label
 from farmstead.web.task_maps import maps
 from farmstead.web.trails import crumbs, job_url
 
 TASK_PAGE_SIZE = 100
-TASK_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
-                 "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
 LOG_PAGE_EVENTS = 1000
 
 
-#: A job in one of these may be archived (the API's rule).
-ARCHIVABLE = (*job_control.FINISHED, "SUSPENDED")
+#: A job in one of these may be archived (the API's rule: the job's run has ended).
+ARCHIVABLE = rollup.TERMINAL
 
 
 def controls(kind: str, item: dict[str, Any], job: dict[str, Any] | None = None) -> dict[str, Any]:
     """Which change buttons apply to this job, step or task now, and the question each asks: the page
     shows only these, and its script updates them as the live part changes."""
-    if (job or item).get("lifecycleStatus") == "ARCHIVED":
+    if (job or item).get("lifecycleStatus") == JobLifecycleStatus.ARCHIVED:
         return {"applicable": [], "questions": {}}
     if kind == "task":
         return {"applicable": job_control.actions_for_task(item.get("runStatus", "")), "questions": {}}
@@ -83,7 +83,7 @@ def _job_runs(page: Page, ids: dict[str, str], job: dict, sessions: list[dict]) 
     which sessions ended a task FAILED, and the host of each session's worker; batched reads only."""
     failed: set[str] = set()
     latest_failure: dict[str, dict] = {}
-    if (job.get("taskRunStatusCounts") or {}).get("FAILED"):
+    if (job.get("taskRunStatusCounts") or {}).get(TaskRunStatus.FAILED):
         failed, failed_tasks = run_details.failed_sessions(page, ids)
         for item in failed_tasks:  # most recent first
             latest_failure.setdefault(item["stepId"], item)
@@ -175,7 +175,8 @@ def session(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: st
     info = page.call("GetSession", sessionId=session_id, **ids)
     actions = page.api.all_pages(page.caller, "ListSessionActions", "sessionActions", sessionId=session_id, **ids)
     # Why the failed ones failed (exit code, message): GetSessionAction's fields, in one batched read.
-    details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions if a["status"] == "FAILED"])
+    details = run_details.actions_by_id(page, ids, [a["sessionActionId"] for a in actions
+                                                  if a["status"] == SessionActionStatus.FAILED])
     actions = [details.get(a["sessionActionId"], a) for a in actions]
     context: dict[str, Any] = dict(session=info, actions=actions, farm_id=farm_id,
                                    job_base=job_url(farm_id, queue_id, job_id))

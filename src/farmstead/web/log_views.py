@@ -18,6 +18,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
+from farmstead.domain import log_names
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
 from farmstead.web.trails import crumbs
@@ -31,10 +32,6 @@ SAME_MILLISECOND = 1000
 ERROR_WORDS = ("ERROR", "Error", "error:", "FATAL", "Fatal", "Traceback", "Exception", "Segmentation fault")
 
 
-def group_of(farm_id: str, queue_id: str) -> str:
-    return f"/aws/deadline/{farm_id}/{queue_id}"
-
-
 def phrase(text: str) -> str | None:
     """The user's words as one exact CloudWatch phrase (quotes inside dropped: a phrase can't hold them)."""
     words = " ".join(text.replace('"', " ").split())[:200]
@@ -46,13 +43,13 @@ def session_search(page: Page, farm_id: str, queue_id: str, session_id: str, tex
     pattern = phrase(text)
     if pattern is None:
         return {"query": "", "lines": [], "more": False}
-    matches, more = _filter(page, group_of(farm_id, queue_id), [session_id], pattern, MAX_MATCHES)
+    matches, more = _filter(page, log_names.session_log_group(farm_id, queue_id), [session_id], pattern, MAX_MATCHES)
     return {"query": text, "lines": [_line(e) for e in matches], "more": more}
 
 
 def first_error(page: Page, farm_id: str, queue_id: str, session_id: str) -> dict[str, Any] | None:
     """The first line that looks like an error, and the lines around it; None when there is none."""
-    group = group_of(farm_id, queue_id)
+    group = log_names.session_log_group(farm_id, queue_id)
     pattern = " ".join(f'?"{word}"' for word in ERROR_WORDS)
     found, _ = _filter(page, group, [session_id], pattern, 1)
     if not found:
@@ -89,7 +86,7 @@ def job_search(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response
         try:
             for start in range(0, len(sessions), 100):
                 names = [s["sessionId"] for s in sessions[start:start + 100]]
-                found, cut = _filter(page, group_of(farm_id, queue_id), names, pattern, left)
+                found, cut = _filter(page, log_names.session_log_group(farm_id, queue_id), names, pattern, left)
                 for event in found:
                     by_session.setdefault(event["logStreamName"], []).append(_line(event))
                 left -= len(found)
@@ -112,7 +109,7 @@ def download(page: Page, farm_id: str, queue_id: str, job_id: str, session_id: s
     """The whole session log as a text file, each line with its time (UTC)."""
     info = page.call("GetSession", farmId=farm_id, queueId=queue_id, jobId=job_id, sessionId=session_id)
     options = (info.get("log") or {}).get("options") or {}
-    group = options.get("logGroupName") or group_of(farm_id, queue_id)
+    group = options.get("logGroupName") or log_names.session_log_group(farm_id, queue_id)
     stream = options.get("logStreamName") or session_id
     # The first page is read here, so a refusal is the page's error and not a broken download.
     first = _log_page(page, group, stream, None)

@@ -26,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.attachments import layout, manifests
+from farmstead.domain.statuses import TaskRunStatus
 from farmstead.web import run_details
 from farmstead.web.page import Page
 from farmstead.web.thumbnails import NoPreview, can_preview, thumbnail
@@ -112,7 +113,8 @@ def job_image(page: Page, ids: dict[str, str]) -> Found:
     newest = page.call("SearchTasks", farmId=ids["farmId"], queueIds=[ids["queueId"]], jobId=ids["jobId"],
                        itemOffset=0, pageSize=5,
                        filterExpressions={"operator": "AND", "filters": [
-                           {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": "SUCCEEDED"}}]},
+                           {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL",
+                                             "value": TaskRunStatus.SUCCEEDED}}]},
                        sortExpressions=[{"fieldSort": {"name": "ENDED_AT", "sortOrder": "DESCENDING"}}])
     tasks = newest.get("tasks", [])
     if not tasks:

@@ -8,9 +8,14 @@ from typing import Any
 
 import jinja2
 
+from farmstead.domain.statuses import JobLifecycleStatus, SessionActionStatus, WorkerStatus
+from farmstead.domain.statuses import TaskRunStatus as S
+
 # The statuses a progress bar shows, in the order it stacks them.
-PROGRESS_ORDER = ("SUCCEEDED", "RUNNING", "FAILED", "CANCELED", "SUSPENDED")
-_ACTIVE = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
+PROGRESS_ORDER = (S.SUCCEEDED, S.RUNNING, S.FAILED, S.CANCELED, S.SUSPENDED)
+#: Every task status, in the order the pages' status filters list them (the job's life, then its ends).
+TASK_STATUSES = (S.PENDING, S.READY, S.ASSIGNED, S.STARTING, S.SCHEDULED, S.RUNNING, S.INTERRUPTING, S.SUSPENDED,
+                 S.CANCELED, S.FAILED, S.SUCCEEDED, S.NOT_COMPATIBLE)
 
 
 class Renderer:
@@ -19,7 +24,9 @@ class Renderer:
                                       trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(when=when, duration=duration, seconds=seconds_text, user=user_of, param=parameter_value,
                                 short=short_id, task_label=task_label, params_label=parameters_label)
-        self.env.globals.update(progress=progress, active_statuses=_ACTIVE)
+        # The status vocabularies, so that a template compares with `TaskRunStatus.FAILED`, never "FAILED".
+        self.env.globals.update(progress=progress, TaskRunStatus=S, SessionActionStatus=SessionActionStatus,
+                                WorkerStatus=WorkerStatus, JobLifecycleStatus=JobLifecycleStatus)
 
     def __call__(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -99,11 +106,11 @@ def progress(counts: dict[str, int] | None) -> dict[str, Any]:
     """Done/total and stacked bar segments (percent) from an item's taskRunStatusCounts."""
     counts = counts if isinstance(counts, dict) else {}
     total = sum(counts.values())
-    done = counts.get("SUCCEEDED", 0)
+    done = counts.get(S.SUCCEEDED, 0)
     segments = []
     for status in PROGRESS_ORDER:
         n = counts.get(status, 0)
         if n and total:
             segments.append({"status": status, "count": n, "percent": round(100 * n / total, 2)})
-    return {"done": done, "total": total, "failed": counts.get("FAILED", 0), "segments": segments,
+    return {"done": done, "total": total, "failed": counts.get(S.FAILED, 0), "segments": segments,
             "percent": round(100 * done / total) if total else 0}

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from farmstead.domain.statuses import CreateJobTargetTaskRunStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page, set_notice
 from farmstead.web.trails import crumbs
@@ -41,7 +42,7 @@ def resubmit(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
                                 maxRetriesPerTask=_number(form.get("maxRetriesPerTask"), job.get("maxRetriesPerTask")),
                                 maxFailedTasksCount=_number(form.get("maxFailedTasksCount"),
                                                             job.get("maxFailedTasksCount")),
-                                targetTaskRunStatus="SUSPENDED" if form.get("suspended") == "1" else "READY",
+                                targetTaskRunStatus=_target(form),
                                 parameters={f["name"]: {f["key"]: form.get(f"param:{f['name']}", f["value"])}
                                             for f in fields})
         except ServiceError as err:
@@ -72,3 +73,9 @@ def _number(text: str | None, fallback: Any) -> Any:
         return int(text) if text not in (None, "") else fallback
     except ValueError:
         return fallback
+
+
+def _target(form) -> CreateJobTargetTaskRunStatus:
+    """The status the copy's tasks start in: SUSPENDED when the form asks for it, else READY."""
+    suspended = form.get("suspended") == "1"
+    return CreateJobTargetTaskRunStatus.SUSPENDED if suspended else CreateJobTargetTaskRunStatus.READY

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from farmstead.domain import log_names
+from farmstead.domain.statuses import SessionActionStatus, TaskRunStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
 
@@ -116,7 +118,7 @@ def last_lines(page: Page, farm_id: str, queue_id: str, actions: list[dict]) -> 
     attempts; the rest are left out, and their task's page shows the log)."""
     found: dict[str, list[str]] = {}
     now = datetime.now(UTC)
-    for action in [a for a in actions if a.get("status") == "FAILED"][:EXCERPTS]:
+    for action in [a for a in actions if a.get("status") == SessionActionStatus.FAILED][:EXCERPTS]:
         action_id = action["sessionActionId"]
         key = (page.caller.principal_id, action_id)
         cached = _excerpts.get(key)
@@ -138,7 +140,8 @@ def _read_last_lines(page: Page, farm_id: str, queue_id: str, action: dict) -> l
     session_id = session_of(action["sessionActionId"])
     if not isinstance(started, datetime) or session_id is None:
         return None
-    params: dict[str, Any] = {"logGroupName": f"/aws/deadline/{farm_id}/{queue_id}", "logStreamName": session_id,
+    params: dict[str, Any] = {"logGroupName": log_names.session_log_group(farm_id, queue_id),
+                              "logStreamName": session_id,
                               "startTime": int(started.timestamp() * 1000), "startFromHead": False, "limit": 40}
     if isinstance(ended, datetime):
         params["endTime"] = int(ended.timestamp() * 1000) + 1  # endTime is exclusive; the end's own line counts
@@ -156,7 +159,8 @@ def failed_sessions(page: Page, ids: dict[str, str]) -> tuple[set[str], list[dic
     found = page.call("SearchTasks", farmId=ids["farmId"], queueIds=[ids["queueId"]], jobId=ids["jobId"],
                       itemOffset=0, pageSize=BATCH,
                       filterExpressions={"operator": "AND", "filters": [
-                          {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": "FAILED"}}]},
+                          {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL",
+                                            "value": TaskRunStatus.FAILED}}]},
                       sortExpressions=[{"fieldSort": {"name": "ENDED_AT", "sortOrder": "DESCENDING"}}])
     tasks = found.get("tasks", [])
     return {s for s in (session_of(t.get("latestSessionActionId")) for t in tasks) if s}, tasks

@@ -128,10 +128,6 @@ class TaskMaps:
         self._lock = threading.Lock()
         self._max_tasks = max_tasks
 
-    def peek(self, job_id: str) -> JobMap | None:
-        with self._lock:
-            return self._maps.get(job_id)
-
     def current(self, call: Call, ids: dict[str, str], steps: list[dict[str, Any]]) -> JobMap:
         """The job's map, brought up to date with `steps` (ListSteps as the user) when it is due: inside this
         call for a small job, in a thread for a large one (the answer is then the map as it stands)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from farmstead.domain.statuses import TaskRunStatus
 from farmstead.web import run_details, timelines
 from farmstead.web.page import Page
 from farmstead.web.rendering import duration, short_id, when
@@ -32,7 +33,7 @@ def job_timeline(page: Page, farm_id: str, queue_id: str, job_id: str) -> Respon
     job = page.call("GetJob", **ids)
     sessions = page.api.all_pages(page.caller, "ListSessions", "sessions", limit=MAX_SESSIONS, **ids)
     failed: set[str] = set()
-    if (job.get("taskRunStatusCounts") or {}).get("FAILED"):
+    if (job.get("taskRunStatusCounts") or {}).get(TaskRunStatus.FAILED):
         failed = run_details.failed_sessions(page, ids)[0]
     hosts = run_details.host_names(page, farm_id, {(s.get("fleetId", ""), s.get("workerId", "")) for s in sessions})
     base = f"/farms/{farm_id}/queues/{queue_id}/jobs/{job_id}"

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import orjson
 from starlette.responses import Response
 
+from farmstead.domain.statuses import SessionsStatisticsAggregationStatus
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
 
@@ -94,10 +95,10 @@ def aggregate(page: Page, farm_id: str, queue_ids: list[str], window: tuple[date
     while True:
         answer = page.call("GetSessionsStatisticsAggregation", farmId=farm_id,
                            aggregationId=started["aggregationId"], nextToken=token)
-        if answer.get("status") == "IN_PROGRESS" and time.monotonic() < deadline:
+        if answer.get("status") == SessionsStatisticsAggregationStatus.IN_PROGRESS and time.monotonic() < deadline:
             time.sleep(0.2)
             continue
-        if answer.get("status") == "FAILED":
+        if answer.get("status") == SessionsStatisticsAggregationStatus.FAILED:
             raise ServiceError("ValidationException", answer.get("statusMessage", "The aggregation failed."))
         rows += answer.get("statistics", [])
         token = answer.get("nextToken")

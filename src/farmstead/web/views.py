@@ -12,12 +12,15 @@ from typing import Any
 
 from starlette.responses import Response
 
+from farmstead.domain import worker_sessions, worker_states
+from farmstead.domain.statuses import JobLifecycleStatus
+from farmstead.domain.statuses import WorkerStatus as W
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page
+from farmstead.web.rendering import TASK_STATUSES
 
 JOB_PAGE_SIZE = 50
-JOB_STATUSES = ("PENDING", "READY", "ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING", "SUSPENDED",
-                "CANCELED", "FAILED", "SUCCEEDED", "NOT_COMPATIBLE")
+JOB_STATUSES = TASK_STATUSES  # a job is filtered on its taskRunStatus
 JOB_SORTS = {"submitted": "CREATED_AT", "name": "NAME", "status": "TASK_RUN_STATUS", "priority": "PRIORITY",
              "started": "STARTED_AT", "ended": "ENDED_AT"}
 # A worker silent this long is shown as late even before the sweeper marks it NOT_RESPONDING.
@@ -81,7 +84,8 @@ def _job_query(params) -> dict[str, Any]:
 def _job_filters(query: dict[str, Any]) -> dict[str, Any] | None:
     filters: list[dict[str, Any]] = []
     if not query["archived"]:  # archived jobs are done with: shown only when asked for
-        filters.append({"stringFilter": {"name": "LIFECYCLE_STATUS", "operator": "NOT_EQUAL", "value": "ARCHIVED"}})
+        filters.append({"stringFilter": {"name": "LIFECYCLE_STATUS", "operator": "NOT_EQUAL",
+                                         "value": JobLifecycleStatus.ARCHIVED}})
     if query["status"]:
         filters.append({"stringFilter": {"name": "TASK_RUN_STATUS", "operator": "EQUAL", "value": query["status"]}})
     if query["q"]:
@@ -100,7 +104,8 @@ def _link(base: str, query: dict[str, Any]):
     return link
 
 
-WORKER_STATUSES = ("CREATED", "STARTED", "RUNNING", "IDLE", "STOPPING", "STOPPED", "NOT_RESPONDING", "NOT_COMPATIBLE")
+#: The statuses a worker is shown with, in the order the filter lists them (a STARTED one shows RUNNING or IDLE).
+WORKER_STATUSES = (W.CREATED, W.STARTED, W.RUNNING, W.IDLE, W.STOPPING, W.STOPPED, W.NOT_RESPONDING, W.NOT_COMPATIBLE)
 WORKER_SORTS = ("host", "status", "heartbeat", "joined")
 
 
@@ -113,7 +118,8 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
     now = datetime.now(UTC)
     rows = []
     for worker in workers:
-        current = _current_session(page, farm_id, fleet_id, worker) if worker["status"] == "RUNNING" else None
+        busy = worker["status"] == worker_states.SHOWN_BUSY
+        current = _current_session(page, farm_id, fleet_id, worker) if busy else None
         extra = details.get(worker["workerId"], {})
         seen = extra.get("lastSeenAt")
         rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
@@ -181,7 +187,7 @@ def _current_session(page: Page, farm_id: str, fleet_id: str, worker: dict) -> d
         if err.code != "AccessDeniedException":
             raise
         return {**current, "taskId": None, "stepId": None}
-    running = [a for a in actions if a["status"] in ("RUNNING", "ASSIGNED", "SCHEDULED")]
+    running = [a for a in actions if a["status"] in worker_sessions.UNFINISHED]
     task_run = (running[-1]["definition"].get("taskRun") if running else None) or {}
     return {**current, "taskId": task_run.get("taskId"), "stepId": task_run.get("stepId"),
             "taskParameters": task_run.get("parameters")}

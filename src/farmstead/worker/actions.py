@@ -25,6 +25,7 @@ from typing import Any
 from openjd.model import RevisionExtensions, SpecificationRevision
 from openjd.sessions import ActionState, ActionStatus, PosixSessionUser, Session, SessionState
 
+from farmstead.protocol.shapes import CompletedStatus
 from farmstead.worker import job_attachments, reports, retries, session_inputs
 from farmstead.worker.entities import JobEntities, identifier
 from farmstead.worker.session_logs import SessionLog
@@ -260,7 +261,7 @@ class SessionRunner:
             status = self._wait()
         elif isinstance(launched, dict):
             self._finish(action, launched)
-            if launched["completedStatus"] != "SUCCEEDED":
+            if launched["completedStatus"] != CompletedStatus.SUCCEEDED:
                 self._abandon_queue(f"An earlier action of the session ({action.action_id}) failed.")
             return
         else:  # canceled or stopped before anything ran
@@ -354,10 +355,11 @@ class SessionRunner:
             report = reports.interrupted(started, ended, self._interrupt_message, status.exit_code)
         else:
             report = reports.completed(started, ended, status)
-            if action.kind == "taskRun" and report["completedStatus"] == "SUCCEEDED" and self._attachments:
+            succeeded = report["completedStatus"] == CompletedStatus.SUCCEEDED
+            if action.kind == "taskRun" and succeeded and self._attachments:
                 report = self._upload_outputs(action, started, report)
         self._finish(action, report)
-        if report["completedStatus"] != "SUCCEEDED":
+        if report["completedStatus"] != CompletedStatus.SUCCEEDED:
             self._abandon_queue(f"An earlier action of the session ({action.action_id}) did not succeed.")
 
     def _upload_outputs(self, action: Action, started: datetime, report: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
+from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, host, host_configuration, retries
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost
@@ -257,7 +258,7 @@ class Agent:
                 break
             except ClientError as error:
                 if retries.error_reason(error) == "STATUS_CONFLICT" and \
-                        retries.conflicting_status(error) == "CREATE_IN_PROGRESS":
+                        retries.conflicting_status(error) == FleetStatus.CREATE_IN_PROGRESS:
                     self.stop.wait(5)
                     continue
                 raise AgentError(f"CreateWorker: {retries.describe(error)}") from error
@@ -293,8 +294,8 @@ class Agent:
                 log.warning("deleted worker %s, which never started", worker_id)
                 return
         try:
-            retries.call(lambda: client.update_worker(**ids, status="STOPPED"), "UpdateWorker STOPPED",
-                         deadline=give_up)
+            retries.call(lambda: client.update_worker(**ids, status=UpdatedWorkerStatus.STOPPED),
+                         "UpdateWorker STOPPED", deadline=give_up)
             log.warning("worker %s did not start; it is STOPPED, and the next start from %s reuses it", worker_id,
                       self.work_dir)
         except Exception as error:  # noqa: BLE001 - the start's own error is the one to report
@@ -306,7 +307,8 @@ class Agent:
         """UpdateWorker STARTED; False when the server no longer knows the worker."""
         for _ in range(3):
             try:
-                answer = retries.call(lambda: client.update_worker(**ids, status="STARTED", capabilities=capabilities,
+                answer = retries.call(lambda: client.update_worker(**ids, status=UpdatedWorkerStatus.STARTED,
+                                                                   capabilities=capabilities,
                                                                    hostProperties=properties),
                                       "UpdateWorker STARTED", stop=self.stop)
                 self._worker_log_config = answer.get("log") or {}
@@ -320,8 +322,8 @@ class Agent:
                     # e.g. STOPPING from a run that died mid-drain: finish that stop, then start again.
                     log.info("worker is %s on the server; stopping it before starting again",
                              retries.conflicting_status(error))
-                    retries.call(lambda: client.update_worker(**ids, status="STOPPED"), "UpdateWorker STOPPED",
-                                 stop=self.stop)
+                    retries.call(lambda: client.update_worker(**ids, status=UpdatedWorkerStatus.STOPPED),
+                                 "UpdateWorker STOPPED", stop=self.stop)
                     continue
                 raise AgentError(f"UpdateWorker STARTED: {retries.describe(error)}") from error
         raise AgentError("UpdateWorker STARTED kept conflicting with the worker's status")
@@ -351,10 +353,10 @@ class Agent:
             return True
         if self.stop.is_set():
             log.info("Stopping on %s during host configuration: %s", self.signal_name, outcome.message)
-            self._update_status(client, ids, "STOPPED")
+            self._update_status(client, ids, UpdatedWorkerStatus.STOPPED)
             return "stopped"
         log.error("Host configuration failed: %s. This worker can't run jobs; it stops.", outcome.message)
-        self._update_status(client, ids, "STOPPED")
+        self._update_status(client, ids, UpdatedWorkerStatus.STOPPED)
         return False
 
     def _upload_agent_log(self, ids: dict[str, str]) -> None:
@@ -399,13 +401,13 @@ class Agent:
         else:
             log.info("stopping on %s", self.signal_name)
         if scheduler.busy:
-            self._update_status(client, ids, "STOPPING")
+            self._update_status(client, ids, UpdatedWorkerStatus.STOPPING)
         message = f"Farmstead worker received {self.signal_name}" if outcome == "signal" \
             else "The service stopped the worker"
         scheduler.drain(message, timedelta(seconds=self.options.shutdown_grace), self.hurry)
         if len(scheduler.reports):
             scheduler.sync(deadline=time.monotonic() + STOP_CALL_SECONDS, apply=False)
-        self._update_status(client, ids, "STOPPED")
+        self._update_status(client, ids, UpdatedWorkerStatus.STOPPED)
         log.info("worker %s STOPPED", ids["workerId"])
         if self._agent_log is not None:
             log.removeHandler(self._agent_log)

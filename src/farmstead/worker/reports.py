@@ -19,6 +19,8 @@ from typing import Any
 
 from openjd.sessions import ActionState, ActionStatus
 
+from farmstead.protocol.shapes import CompletedStatus
+
 MAX_MESSAGE = 4096
 TIMEOUT_MESSAGE = "TIMEOUT - Exceeded the allotted runtime limit."
 
@@ -52,19 +54,19 @@ def completed(started_at: datetime, ended_at: datetime, status: ActionStatus) ->
     report: dict[str, Any] = {"startedAt": started_at}
     message: str | None
     if status.state == ActionState.SUCCESS:
-        report["completedStatus"] = "SUCCEEDED"
+        report["completedStatus"] = CompletedStatus.SUCCEEDED
         message = status.status_message
         percent = _percent(status.progress)
         if percent is not None:
             report["progressPercent"] = percent
     elif status.state == ActionState.CANCELED:
-        report["completedStatus"] = "CANCELED"
+        report["completedStatus"] = CompletedStatus.CANCELED
         message = status.fail_message or status.status_message
     elif status.state == ActionState.TIMEOUT:
-        report["completedStatus"] = "FAILED"
+        report["completedStatus"] = CompletedStatus.FAILED
         message = TIMEOUT_MESSAGE
     else:
-        report["completedStatus"] = "FAILED"
+        report["completedStatus"] = CompletedStatus.FAILED
         message = status.fail_message
         if not message and status.exit_code is not None:
             message = f"Process exited with code {status.exit_code}"
@@ -79,17 +81,17 @@ def completed(started_at: datetime, ended_at: datetime, status: ActionStatus) ->
 
 def failed(started_at: datetime, ended_at: datetime, message: str) -> dict[str, Any]:
     """An action that failed before (or without) running a process: bad entity, bad template, ..."""
-    return {"startedAt": started_at, "completedStatus": "FAILED", "progressMessage": _message(message) or "failed",
-            "endedAt": ended_at}
+    return {"startedAt": started_at, "completedStatus": CompletedStatus.FAILED,
+            "progressMessage": _message(message) or "failed", "endedAt": ended_at}
 
 
 def succeeded_without_process(started_at: datetime, ended_at: datetime) -> dict[str, Any]:
-    return {"startedAt": started_at, "completedStatus": "SUCCEEDED", "endedAt": ended_at}
+    return {"startedAt": started_at, "completedStatus": CompletedStatus.SUCCEEDED, "endedAt": ended_at}
 
 
 def interrupted(started_at: datetime, ended_at: datetime, message: str,
                 exit_code: int | None = None) -> dict[str, Any]:
-    report: dict[str, Any] = {"startedAt": started_at, "completedStatus": "INTERRUPTED",
+    report: dict[str, Any] = {"startedAt": started_at, "completedStatus": CompletedStatus.INTERRUPTED,
                               "progressMessage": _message(message), "endedAt": ended_at}
     if exit_code is not None:
         report["processExitCode"] = exit_code32(exit_code)
@@ -98,7 +100,8 @@ def interrupted(started_at: datetime, ended_at: datetime, message: str,
 
 def never_attempted(reason: str) -> dict[str, Any]:
     """No times: the action never started."""
-    return {"completedStatus": "NEVER_ATTEMPTED", "progressMessage": _message(reason) or "never attempted"}
+    return {"completedStatus": CompletedStatus.NEVER_ATTEMPTED,
+            "progressMessage": _message(reason) or "never attempted"}
 
 
 class ActionReports:

@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
+from farmstead.protocol.shapes import DesiredWorkerStatus
 from farmstead.worker import job_attachments, retries
 from farmstead.worker.actions import Action, SessionRunner
 from farmstead.worker.entities import JobEntities
@@ -87,7 +88,7 @@ class Scheduler:
             self._reap()
             if response is None:
                 continue
-            if response.get("desiredWorkerStatus") == "STOPPED":
+            if response.get("desiredWorkerStatus") == DesiredWorkerStatus.STOPPED:
                 return "service"
             interval = max(MIN_INTERVAL, float(response.get("updateIntervalSeconds") or 0))
             self.wake.wait(interval)

@@ -21,8 +21,9 @@ from typing import Any
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import job_environments, job_templates, path_mapping, symbol_tables
+from farmstead.domain import job_environments, job_templates, log_names, path_mapping, symbol_tables
 from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
+from farmstead.store.rows import existing
 
 SCHEMA = job_environments.JOB_TEMPLATE_SCHEMA
 _JOB_PARAMETER_TYPES = ("string", "path", "int", "float")
@@ -60,10 +61,11 @@ def batch_get_job_entity(ctx: Context, params: dict) -> dict:
 
 
 def _job_details(ctx: Context, job, key: dict, worker) -> dict[str, Any]:
-    queue = queues.get(ctx.conn, job.farm_id, job.queue_id)
+    queue = existing(queues.get(ctx.conn, job.farm_id, job.queue_id), f"queue {job.queue_id}")  # the job's own
     attributes = queue.attributes or {}
     details: dict[str, Any] = {
-        "jobId": job.job_id, "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}", "schemaVersion": SCHEMA,
+        "jobId": job.job_id, "logGroupName": log_names.session_log_group(job.farm_id, job.queue_id),
+        "schemaVersion": SCHEMA,
         "parameters": {name: value for name, value in (job.parameters or {}).items()
                        if len(value) == 1 and next(iter(value)) in _JOB_PARAMETER_TYPES},
     }

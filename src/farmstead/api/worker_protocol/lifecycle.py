@@ -1,10 +1,11 @@
 """CreateWorker and UpdateWorker: a worker agent registering, then starting and stopping.
 
 Owns: the worker row a fleet's agent creates (CREATED), and UpdateWorker's status handshake
-(docs/compatibility.md): which status a worker may move to from which, what a (re)started or stopped
-worker gives back, its fleet's host configuration script on start, and the log group and stream the
-agent's own log goes to.
-Must not: move tasks or sessions itself (orchestration/worker_sessions.py does) or write SQL.
+(docs/compatibility.md) as domain/worker_states.py rules it (which status a worker may move to from
+which, which moves give back what it held), its fleet's host configuration script on start, and the
+log group and stream the agent's own log goes to.
+Must not: hold the status rules, move tasks or sessions itself (orchestration/worker_sessions.py
+does) or write SQL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import require_fleet
 from farmstead.api.tags import tag_new_resource
 from farmstead.api.workers import WORKER_ACCESS, require_worker, worker_log
+from farmstead.domain import worker_states
+from farmstead.domain.statuses import FleetStatus, UpdatedWorkerStatus, WorkerStatus
 from farmstead.ids import new_id
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.protocol.errors import conflict
@@ -26,24 +29,16 @@ from farmstead.store import fleets, logs, workers
 @operation("CreateWorker", write=True, access=WORKER_ACCESS)
 def create_worker(ctx: Context, params: dict) -> dict:
     fleet = require_fleet(ctx, params["farmId"], params["fleetId"])
-    if fleet.status != "ACTIVE":
+    if fleet.status != FleetStatus.ACTIVE:
         raise conflict("STATUS_CONFLICT", "fleet", fleet.fleet_id, f"Fleet {fleet.fleet_id} is {fleet.status}.",
                        {"status": fleet.status})
     worker_id = new_id("worker")
-    workers.insert(ctx.conn, worker_id=worker_id, farm_id=fleet.farm_id, fleet_id=fleet.fleet_id, status="CREATED",
+    workers.insert(ctx.conn, worker_id=worker_id, farm_id=fleet.farm_id, fleet_id=fleet.fleet_id,
+                   status=WorkerStatus.CREATED,
                    host_properties=params.get("hostProperties"), capabilities=None, last_seen_at=ctx.now,
                    bootstrap_principal_id=ctx.caller.principal_id, created_at=ctx.now, created_by=ctx.who)
     tag_new_resource(ctx, ctx.arns.worker(fleet.farm_id, fleet.fleet_id, worker_id), params.get("tags"))
     return {"workerId": worker_id}
-
-
-# The agent's STARTED handshake (docs/compatibility.md): STARTED is accepted from CREATED, STARTED,
-# STOPPED and NOT_RESPONDING; a STOPPING worker must first say STOPPED.
-_ALLOWED_FROM = {
-    "STARTED": {"CREATED", "STARTED", "STOPPED", "NOT_RESPONDING"},
-    "STOPPING": {"CREATED", "STARTED", "STOPPING"},
-    "STOPPED": {"CREATED", "STARTED", "STOPPING", "STOPPED", "NOT_RESPONDING", "NOT_COMPATIBLE"},
-}
 
 
 @operation("UpdateWorker", write=True, access=WORKER_ACCESS)
@@ -61,21 +56,21 @@ def update_worker(ctx: Context, params: dict) -> dict:
         changes["host_properties"] = params["hostProperties"]
     status = params.get("status")
     if status is not None:
-        if row.status not in _ALLOWED_FROM[status]:
+        if not worker_states.may_become(row.status, status):
             raise conflict("STATUS_CONFLICT", "worker", row.worker_id,
                            f"Worker {row.worker_id} is {row.status}; it can't become {status}.",
                            {"status": row.status})
         changes["status"] = status
-        if status in ("STARTED", "STOPPED") and row.status != status:
+        if worker_states.releases_sessions(row.status, status):
             # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
             release_worker_sessions(ctx.changes, row.worker_id)
-    host_configuration = _host_configuration(ctx, row) if status == "STARTED" else None
+    host_configuration = _host_configuration(ctx, row) if status == UpdatedWorkerStatus.STARTED else None
     if host_configuration is not None:
         # The worker runs the script before its first heartbeat: silent until the script's timeout,
         # it is not lost; past it, it is NOT_RESPONDING (the model's rule for a script that overruns).
         changes["configuring_until"] = ctx.now + timedelta(seconds=host_configuration["scriptTimeoutSeconds"])
     workers.update(ctx.conn, row.worker_id, **changes)
-    if status != "STARTED":
+    if status != UpdatedWorkerStatus.STARTED:
         return {}
     log = worker_log(row)
     # The agent only ever calls PutLogEvents: the service makes the group and stream for it.

@@ -16,12 +16,9 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import require_queue
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import credential_scopes
+from farmstead.domain import credential_scopes, worker_states
 from farmstead.protocol.errors import access_denied, conflict
 from farmstead.store import queue_fleet_associations
-
-#: A worker runs sessions, and so needs its queue's role, only in these states.
-_WORKING = ("STARTED", "STOPPING")
 
 
 @operation("AssumeFleetRoleForWorker", write=True, access=WORKER_ACCESS)
@@ -46,7 +43,7 @@ def _queue_worker_scope(ctx: Context, params: dict) -> dict[str, Any] | None:
     if queue_fleet_associations.get(ctx.conn, farm_id, queue_id, fleet_id) is None:
         raise access_denied(f"Queue {queue_id} is not associated with fleet {fleet_id}: worker {worker_id}"
                             f" can't assume its role.")
-    if worker.status not in _WORKING:
+    if not worker_states.is_working(worker.status):  # only a working worker runs sessions
         raise conflict("STATUS_CONFLICT", "worker", worker_id,
                        f"Worker {worker_id} is {worker.status}; only a started worker runs a queue's jobs.",
                        {"status": worker.status})

@@ -18,7 +18,9 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.sessions import definition, session_log
 from farmstead.api.workers import WORKER_ACCESS, require_worker
+from farmstead.domain import worker_states
 from farmstead.domain.scheduling import queue_depth
+from farmstead.domain.statuses import SessionActionStatus
 from farmstead.domain.worker_sessions import dropped
 from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
 from farmstead.protocol.errors import conflict
@@ -34,7 +36,7 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
     if worker is None:
         require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
         raise AssertionError("require_worker found a worker the heartbeat could not mark seen")
-    if worker.status not in ("STARTED", "STOPPING"):
+    if not worker_states.is_working(worker.status):
         raise conflict("STATUS_CONFLICT", "worker", worker.worker_id,
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
                        {"status": worker.status})
@@ -54,7 +56,7 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
     still_open = [advance_session(changes, session, worker, depth=queue_depth(run_seconds.get(session.session_id, [])))
                   for session in open_sessions]
     changes.flush()  # before dispatch reads the counters to choose a new session
-    opened = worker.status == "STARTED" and not any(still_open) and start_session(changes, worker)
+    opened = worker.status == worker_states.TAKING_WORK and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
@@ -73,7 +75,7 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
         for action in sessions.pending_actions(conn, session.session_id):
             if dropped(action):
                 continue  # off its queue (settle_queued_cancels); had it started, its report says so
-            if action.status == "CANCELING":
+            if action.status == SessionActionStatus.CANCELING:
                 cancel.setdefault(session.session_id, []).append(action.session_action_id)
             listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
         assigned[session.session_id] = {
@@ -81,6 +83,7 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
             "logConfiguration": session_log(session)}
     output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
                               "updateIntervalSeconds": update_interval_seconds}
-    if worker.status == "STOPPING" and not assigned:
-        output["desiredWorkerStatus"] = "STOPPED"
+    desired = worker_states.desired_status(worker.status, holds_session=bool(assigned))
+    if desired is not None:
+        output["desiredWorkerStatus"] = desired
     return output

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from farmstead.domain import scheduling
-from farmstead.domain.scheduling import Candidate, choose, eligible, weight
+from farmstead.domain.scheduling import BadWorkerSettings, Candidate, choose, eligible, weight
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORKER = {"amounts": [{"name": "amount.worker.vcpu", "value": 8.0}],
@@ -86,3 +88,54 @@ def test_queue_depth_follows_the_mean_run_time_within_its_bounds():
     assert scheduling.queue_depth([0.5, 0.5]) == 4  # two seconds of work
     assert scheduling.queue_depth([30.0]) == scheduling.QUEUE_DEPTH
     assert scheduling.queue_depth([0.0, 0.0]) == scheduling.MAX_QUEUE_DEPTH
+
+
+# --- bad workers (docs/self-managing.md) ---------------------------------------------------------
+
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ({}, BadWorkerSettings(3, True)),
+    ({"farmstead:blocklistAfterFailures": "5"}, BadWorkerSettings(5, True)),
+    ({"farmstead:blocklistAfterFailures": "0"}, BadWorkerSettings(0, True)),
+    ({"farmstead:blocklistedUsableWhenIdle": "false"}, BadWorkerSettings(3, False)),
+    ({"farmstead:blocklistedUsableWhenIdle": "TRUE", "other": "x"}, BadWorkerSettings(3, True)),
+])
+def test_bad_worker_settings_come_from_the_queue_tags_with_defaults(tags, expected):
+    assert scheduling.bad_worker_settings(tags) == expected
+
+
+@pytest.mark.parametrize(("key", "value", "refused"), [
+    ("farmstead:blocklistAfterFailures", "3", False), ("farmstead:blocklistAfterFailures", "0", False),
+    ("farmstead:blocklistAfterFailures", "-1", True), ("farmstead:blocklistAfterFailures", "x", True),
+    ("farmstead:blocklistAfterFailures", "1001", True), ("farmstead:blocklistedUsableWhenIdle", "False", False),
+    ("farmstead:blocklistedUsableWhenIdle", "no", True), ("project", "anything", False),
+])
+def test_a_setting_tag_is_refused_when_its_value_cannot_be_read(key, value, refused):
+    assert (scheduling.setting_tag_problem(key, value) is not None) is refused
+
+
+@pytest.mark.parametrize(("failures", "after", "blocked"), [
+    (1, 3, False), (2, 3, False), (3, 3, True), (4, 3, True), (1, 1, True), (50, 0, False),
+])
+def test_a_worker_is_blocklisted_after_the_queues_number_of_failures(failures, after, blocked):
+    assert scheduling.blocklists(failures, BadWorkerSettings(after, True)) is blocked
+
+
+def test_candidates_of_blocked_jobs_are_left_out_in_order():
+    jobs = [candidate("a"), candidate("b"), candidate("c")]
+    assert [c.job_id for c in scheduling.not_blocked(jobs, {"b"})] == ["a", "c"]
+    assert scheduling.not_blocked(jobs, set()) == jobs
+
+
+@pytest.mark.parametrize(("blocked", "other_worker", "usable_when_idle", "falls_back"), [
+    (False, True, True, False),   # fail a task once: another worker takes it
+    (False, False, False, True),  # the only worker retries what it failed, whatever the setting
+    (True, True, True, False),    # blocklisted, and another worker exists
+    (True, False, True, True),    # blocklisted but the only one: bad but usable when idle
+    (True, False, False, False),  # ... unless the queue says otherwise: the job waits (never FAILED)
+])
+def test_a_worker_falls_back_to_what_it_failed_only_when_no_other_worker_exists(
+        blocked, other_worker, usable_when_idle, falls_back):
+    assert scheduling.may_fall_back(blocked=blocked, other_eligible_worker=other_worker,
+                                    settings=BadWorkerSettings(3, usable_when_idle)) is falls_back

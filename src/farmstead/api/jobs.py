@@ -21,7 +21,7 @@ from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found, quota_exceeded, throttled, validation_error
-from farmstead.store import fan_outs, jobs, memberships, tags
+from farmstead.store import blocklists, fan_outs, jobs, memberships, tags
 from farmstead.store.paging import position_of
 
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
@@ -281,6 +281,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
                            {"status": row.task_run_status})
         queued = task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who, deferral)
         if target in job_creation.REQUEUE_TARGETS:
+            blocklists.clear_job(ctx.conn, row.job_id)  # a requeue starts afresh (docs/self-managing.md)
             job_creation.check_requeued_job(ctx.conn, row.queue_id, row.job_id, ctx.now, deferral)
     if archive:
         if queued or fan_outs.has_pending(ctx.conn, row.job_id):

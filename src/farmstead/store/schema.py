@@ -348,6 +348,9 @@ tasks = sa.Table(
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("updated_by", sa.String(256)),
+    #: The worker whose run of this task failed last (docs/self-managing.md, "fail a task once"):
+    #: dispatch hands the task to another worker first. Cleared by a requeue.
+    sa.Column("last_failed_worker_id", sa.String(64)),
     # Paging a step's tasks in order; per-status moves of UpdateJob/UpdateStep fan-out; and dispatch's
     # "first READY task of this step" without a sort.
     sa.Index("ix_tasks_step_index", "step_id", "task_index", unique=True),
@@ -525,4 +528,21 @@ session_statistics_aggregations = sa.Table(
     sa.Column("statistics", Json, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("created_by", sa.String(256), nullable=False),
+)
+
+
+# --- self-management: bad workers (docs/self-managing.md) -----------------------------------------
+
+# A worker's failed runs on a job since its blocklist was last cleared, and whether they put it on
+# the job's blocklist (blocked_at). The failed runs themselves are the session actions (FAILED taskRuns
+# of the worker's sessions on the job): nothing is written twice.
+job_worker_failures = sa.Table(
+    "job_worker_failures", metadata,
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker_id", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("last_failed_at", UtcDateTime(), nullable=False),
+    sa.Column("blocked_at", UtcDateTime()),
+    # The fleet page's "which jobs blocked this worker".
+    sa.Index("ix_job_worker_failures_worker", "worker_id"),
 )

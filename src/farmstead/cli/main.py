@@ -19,6 +19,7 @@ COMMANDS = {
     "keys": "farmstead.cli.admin:keys",
     "coverage": "farmstead.cli.admin:coverage",
     "db": "farmstead.cli.admin:db",
+    "blocklist": "farmstead.cli.blocklist:blocklist",
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
     # The local-farm experience.

@@ -88,6 +88,20 @@ def of_worker(conn: Connection, worker_id: str) -> list[Row]:
         .order_by(F.c.blocked_at)))
 
 
+def of_fleet(conn: Connection, fleet_id: str) -> dict[str, list[Row]]:
+    """`of_worker` for every worker of the fleet, by worker id, in one read."""
+    rows = conn.execute(
+        sa.select(F.c.worker_id, F.c.job_id, jobs.c.name, jobs.c.farm_id, jobs.c.queue_id, F.c.failures,
+                  F.c.blocked_at)
+        .join(jobs, jobs.c.job_id == F.c.job_id).join(workers, workers.c.worker_id == F.c.worker_id)
+        .where(workers.c.fleet_id == fleet_id, F.c.blocked_at.is_not(None))
+        .order_by(F.c.blocked_at))
+    found: dict[str, list[Row]] = {}
+    for row in rows:
+        found.setdefault(row.worker_id, []).append(row)
+    return found
+
+
 def failed_runs(conn: Connection, job_id: str, worker_id: str, limit: int = 20) -> list[Row]:
     """The worker's latest failed runs on the job (the FAILED taskRuns of its sessions there):
     session_id, session_action_id, step_id, task_id, ended_at, process_exit_code."""

@@ -34,6 +34,7 @@ VERBS = {
     "succeed": "Mark succeeded",
     "priority": "Change priority of",
     "archive": "Archive",
+    "clear_blocklist": "Clear from the job's blocklist",
 }
 ALLOWED = {
     "job": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
@@ -41,6 +42,8 @@ ALLOWED = {
     "step": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
              "succeed"),
     "task": ("requeue", "resume", "suspend", "cancel", "fail", "succeed"),
+    # A worker blocklisted on a job (docs/self-managing.md): the form names the job.
+    "worker": ("clear_blocklist",),
 }
 MAX_ITEMS = 100
 #: Tasks picked in the frame grid: a range of frames is a common pick. Changed 100 a call (BatchUpdateTask).
@@ -127,6 +130,11 @@ def _ids(form: dict[str, str], job_id: str) -> dict[str, str]:
 
 def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, str]) -> str | None:
     """One job, step or task changed; the sentence job_control had to say, if any."""
+    if kind == "worker":
+        ids = _ids(form, form.get("job_id", ""))
+        if not page.api.clear_blocklisted(page.caller, ids["farmId"], ids["queueId"], ids["jobId"], item):
+            return f"{item} was not on the job's blocklist."
+        return None
     if kind == "job":
         ids = _ids(form, item)
         if action == "priority":

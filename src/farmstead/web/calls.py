@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
 from farmstead.logs.executor import LogsExecutor
@@ -18,7 +19,7 @@ from farmstead.protocol import parsing
 from farmstead.protocol.errors import validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
-from farmstead.store import workers
+from farmstead.store import blocklists, workers
 
 _request_ids = itertools.count(1)
 
@@ -75,7 +76,28 @@ class Api:
         self.call(caller, "ListWorkers", farmId=farm_id, fleetId=fleet_id, maxResults=1)
         with self._executor.store.read() as conn:
             rows = workers.page(conn, fleet_id, None, limit)
-        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at} for r in rows}
+            blocked = blocklists.of_fleet(conn, fleet_id)
+        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at,
+                              "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
+                for r in rows}
+
+    def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
+        """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):
+        beyond the API model. Read only after GetJob let `caller` see the job (VIEWER)."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            return [{**row._mapping, "failed_runs": [dict(run._mapping) for run in
+                                                     blocklists.failed_runs(conn, job_id, row.worker_id, limit=10)]}
+                    for row in blocklists.of_job(conn, job_id)]
+
+    def clear_blocklisted(self, caller: Caller, farm_id: str, queue_id: str, job_id: str, worker_id: str) -> bool:
+        """Takes a worker off a job's blocklist, as a MANAGER of the job may (UpdateJob's access);
+        whether it was on it."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)  # the job exists, is visible
+        ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
+        with self._executor.store.write() as conn:
+            authorize(conn, caller, "UpdateJob", "MANAGER", ids)
+            return blocklists.clear_worker(conn, job_id, worker_id)
 
 
 def _without_none(value: Any) -> Any:

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from farmstead.domain import scheduling
+from farmstead.domain import scheduling, worker_holds
 from farmstead.domain.scheduling import BadWorkerSettings, Candidate, choose, eligible, weight
+from farmstead.domain.worker_holds import WorkerHold
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORKER = {"amounts": [{"name": "amount.worker.vcpu", "value": 8.0}],
@@ -139,3 +140,33 @@ def test_a_worker_falls_back_to_what_it_failed_only_when_no_other_worker_exists(
         blocked, other_worker, usable_when_idle, falls_back):
     assert scheduling.may_fall_back(blocked=blocked, other_eligible_worker=other_worker,
                                     settings=BadWorkerSettings(3, usable_when_idle)) is falls_back
+
+
+# --- operator holds (domain/worker_holds; docs/self-managing.md) ---------------------------------
+
+
+
+@pytest.mark.parametrize(("status", "hold", "takes"), [
+    ("STARTED", None, True), ("STARTED", WorkerHold.DRAIN, False), ("STARTED", WorkerHold.DRAIN_AND_STOP, False),
+    ("STARTED", WorkerHold.DISABLE, False), ("STOPPING", None, False),
+])
+def test_only_a_started_worker_without_a_hold_takes_new_work(status, hold, takes):
+    assert worker_holds.takes_new_work(status, hold) is takes
+
+
+@pytest.mark.parametrize(("status", "hold", "holds_sessions", "stop"), [
+    ("STOPPING", None, False, True), ("STOPPING", None, True, False),
+    ("STARTED", WorkerHold.DRAIN_AND_STOP, False, True), ("STARTED", WorkerHold.DRAIN_AND_STOP, True, False),
+    ("STARTED", WorkerHold.DRAIN, False, False), ("STARTED", WorkerHold.DISABLE, False, False),
+    ("STARTED", None, False, False),
+])
+def test_a_worker_is_told_stopped_only_once_its_drain_and_stop_or_its_own_stop_is_done(status, hold,
+                                                                                      holds_sessions, stop):
+    assert worker_holds.told_to_stop(status, hold, holds_sessions=holds_sessions) is stop
+
+
+def test_a_restart_ends_a_drain_and_stop_but_keeps_a_drain_or_disable():
+    assert worker_holds.after_start(WorkerHold.DRAIN_AND_STOP) is None
+    assert worker_holds.after_start(WorkerHold.DRAIN) == WorkerHold.DRAIN
+    assert worker_holds.after_start(WorkerHold.DISABLE) == WorkerHold.DISABLE
+    assert worker_holds.requeues_running(WorkerHold.DISABLE) and not worker_holds.requeues_running(WorkerHold.DRAIN)

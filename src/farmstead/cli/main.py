@@ -20,6 +20,7 @@ COMMANDS = {
     "coverage": "farmstead.cli.admin:coverage",
     "db": "farmstead.cli.admin:db",
     "blocklist": "farmstead.cli.blocklist:blocklist",
+    "workers": "farmstead.cli.worker_holds:workers",
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
     # The local-farm experience.

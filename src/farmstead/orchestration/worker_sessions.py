@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states
+from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states, worker_holds
 from farmstead.domain import worker_sessions as rules
 from farmstead.domain.scheduling import QUEUE_DEPTH
 from farmstead.domain.statuses import SessionActionStatus as A
@@ -67,7 +67,8 @@ def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DE
         moved_others = settle_queued_cancels(changes, listed, cancels)
         listed = sessions.pending_actions(conn, session_id) if moved_others else rules.after_cancels(listed, cancels)
     facts = {"depth": depth, "ending": session.target_lifecycle_status == "ENDED",
-             "worker_started": worker.status == "STARTED"}
+             # A held worker's sessions wind down like a STOPPING worker's (domain/worker_holds).
+             "worker_started": worker_holds.takes_new_work(worker.status, worker.hold)}
     plan = rules.plan_session(listed, marks=None, **facts)
     if plan.next is rules.Next.NEEDS_MARKS:
         marks = rules.Marks(*sessions.winding_down_marks(conn, session_id, rules.ENDED_BADLY))

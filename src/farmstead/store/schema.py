@@ -401,6 +401,8 @@ workers = sa.Table(
     sa.Column("configuring_until", UtcDateTime()),
     #: The principal whose bootstrap credentials created it (the agent's "worker for these credentials").
     sa.Column("bootstrap_principal_id", sa.String(64)),
+    #: An operator's hold (domain/worker_holds.WorkerHold: DRAIN, DRAIN_AND_STOP, DISABLE); NULL: enabled.
+    sa.Column("hold", sa.String(16)),
     *_audit(),
     # The liveness sweep: started workers by how long they have been silent.
     sa.Index("ix_workers_status_seen", "status", "last_seen_at"),

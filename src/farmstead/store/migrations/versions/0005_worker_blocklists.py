@@ -1,4 +1,5 @@
-"""tasks.last_failed_worker_id and job_worker_failures: bad-worker detection (docs/self-managing.md)
+"""tasks.last_failed_worker_id and job_worker_failures: bad-worker detection; workers.hold: drain and
+disable (docs/self-managing.md)
 
 Revision ID: 0005
 Revises: 0003
@@ -28,9 +29,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('job_id', 'worker_id', name=op.f('pk_job_worker_failures'))
     )
     op.create_index('ix_job_worker_failures_worker', 'job_worker_failures', ['worker_id'], unique=False)
+    op.add_column('workers', sa.Column('hold', sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_column('hold')
     op.drop_index('ix_job_worker_failures_worker', table_name='job_worker_failures')
     op.drop_table('job_worker_failures')
     with op.batch_alter_table('tasks', schema=None) as batch_op:

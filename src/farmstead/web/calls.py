@@ -14,7 +14,10 @@ from typing import Any
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
+from farmstead.domain.worker_holds import WorkerHold
 from farmstead.logs.executor import LogsExecutor
+from farmstead.orchestration import worker_holds
+from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
 from farmstead.protocol.errors import validation_error
 from farmstead.protocol.model import operations
@@ -77,9 +80,26 @@ class Api:
         with self._executor.store.read() as conn:
             rows = workers.page(conn, fleet_id, None, limit)
             blocked = blocklists.of_fleet(conn, fleet_id)
-        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at,
+        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at, "hold": r.hold,
                               "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
                 for r in rows}
+
+    def hold_workers(self, caller: Caller, farm_id: str, fleet_id: str, worker_ids: list[str] | None,
+                     hold: WorkerHold | None) -> int:
+        """Drain, disable or enable workers of a fleet (all of them when `worker_ids` is None), as a
+        MANAGER of the fleet may (docs/self-managing.md); how many."""
+        self.call(caller, "GetFleet", farmId=farm_id, fleetId=fleet_id)  # the fleet exists, is visible
+        with self._executor.store.write() as conn:
+            authorize(conn, caller, "UpdateWorker", "MANAGER", {"farmId": farm_id, "fleetId": fleet_id})
+            in_fleet = workers.ids_in_fleet(conn, fleet_id)
+            chosen = in_fleet if worker_ids is None else [w for w in worker_ids if w in in_fleet]
+            if worker_ids is not None and len(chosen) != len(worker_ids):
+                raise validation_error("Not a worker of this fleet.", [{"name": "workerId",
+                                                                        "message": "Not a worker of this fleet"}])
+            changes = TaskChanges(conn, self._executor.clock.now())
+            count = worker_holds.hold(changes, chosen, hold, caller.arn)
+            changes.flush()
+        return count
 
     def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
         """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):

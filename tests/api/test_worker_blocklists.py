@@ -174,3 +174,22 @@ def test_a_setting_tag_with_a_value_it_cannot_take_is_refused(deadline, farm_id,
         deadline.create_queue(farmId=farm_id, displayName="bad settings", tags={key: value})
     assert error.value.response["Error"]["Code"] == "ValidationException"
     assert key in error.value.response["Error"]["Message"]
+
+
+@pytest.fixture(scope="module")
+def rules_off(tmp_path_factory):
+    """A server with the bad-worker rules off (FARMSTEAD_BAD_WORKER_RULES=0), as bench self_managing_cost runs one."""
+    from farmstead.testing.live_server import LiveServer
+
+    live = LiveServer(tmp_path_factory.mktemp("rules-off"), extra_env={"FARMSTEAD_BAD_WORKER_RULES": "0"}).start()
+    yield live
+    live.stop()
+
+
+def test_with_the_rules_off_a_worker_gets_the_task_it_just_failed_again(rules_off):
+    client = rules_off.client()
+    farm = make_farm(client, client.create_farm(displayName="rules off")["farmId"])
+    submit(client, farm, 1)
+    bad, good = Worker(client, farm, "FAILED"), Worker(client, farm, "SUCCEEDED")
+    assert bad.beat() and bad.beat()  # fails it, then is handed it again at once
+    assert [status for _, status in bad.task_runs] == ["FAILED", "FAILED"] and good.task_runs == []

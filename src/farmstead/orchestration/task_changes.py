@@ -44,10 +44,12 @@ class _Moves:
 
 
 class TaskChanges:
-    def __init__(self, conn: Connection, now: datetime) -> None:
+    def __init__(self, conn: Connection, now: datetime, *, bad_worker_rules: bool = True) -> None:
         #: The write transaction these changes belong to.
         self.conn = conn
         self.now = now
+        #: Whether dispatch applies the bad-worker rules (docs/self-managing.md; Settings.bad_worker_rules).
+        self.bad_worker_rules = bad_worker_rules
         self._steps: dict[str, _Moves] = {}
         self._jobs: dict[str, _Moves] = {}
         self._edges: dict[str, list] = {}

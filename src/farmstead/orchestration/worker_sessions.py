@@ -48,7 +48,7 @@ def apply_report(changes: TaskChanges, worker_id: str, action_id: str, report: d
     if events:
         task_runs.apply_events(changes, action, list(events), started_at=plan.task_started_at,
                                target=plan.task_target)
-        if task_states.Event.RUN_FAILED in events and action.kind == "taskRun":
+        if task_states.Event.RUN_FAILED in events and action.kind == "taskRun" and changes.bad_worker_rules:
             bad_workers.record_failed_run(changes, action, worker_id)
     return None if plan.run_seconds is None else (action.session_id, plan.run_seconds)
 
@@ -122,7 +122,7 @@ def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool
     return count > 0 and _claim_with_limits(
         conn, session.queue_id, step.step_id, step.host_requirements,
         lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired), count=count, queued=queued,
-        skip_failed_by=session.worker_id)
+        skip_failed_by=session.worker_id if changes.bad_worker_rules else "")
 
 
 def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requirements: dict | None,
@@ -174,7 +174,8 @@ def start_session(changes: TaskChanges, worker) -> bool:
     """Opens a session on the best step the worker may take; whether it did. Its counter moves are
     written before it returns."""
     conn, now = changes.conn, changes.now
-    rows = dispatch.candidate_steps(conn, worker.fleet_id, worker.worker_id)
+    rules = changes.bad_worker_rules
+    rows = dispatch.candidate_steps(conn, worker.fleet_id, worker.worker_id if rules else None)
     if not rows:
         return False
     candidates = [scheduling.Candidate(
@@ -191,9 +192,9 @@ def start_session(changes: TaskChanges, worker) -> bool:
     # last, only once nothing else is left and no other worker could take them.
     blocked = {row.job_id for row in rows if row.worker_blocked}
     for candidate in scheduling.not_blocked(chosen, blocked):
-        if _open_on(changes, worker, candidate, skip_failed_by=worker.worker_id):
+        if _open_on(changes, worker, candidate, skip_failed_by=worker.worker_id if rules else ""):
             return True
-    for candidate in chosen[:FALLBACK_CANDIDATES]:
+    for candidate in chosen[:FALLBACK_CANDIDATES] if rules else ():
         if bad_workers.may_fall_back(conn, candidate, worker.farm_id, worker.worker_id,
                                      blocked=candidate.job_id in blocked) and _open_on(changes, worker, candidate):
             return True

@@ -21,30 +21,40 @@ CLAIMABLE_LIFECYCLES = ("CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_SUCCEED
 _OPEN_SESSIONS_OF_JOB = (sa.select(sa.func.count()).select_from(sessions)
                          .where(sessions.c.job_id == jobs.c.job_id, sessions.c.ended_at.is_(None))
                          .scalar_subquery())
+def _candidate_steps(blocked) -> sa.Select:
+    """The candidate query, `blocked` its worker_blocked column."""
+    return (
+        sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
+                  steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
+                  jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
+                  jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
+                  _OPEN_SESSIONS_OF_JOB.label("open_sessions"),
+                  # Is the asking worker blocklisted on the job (docs/self-managing.md): a primary-key probe.
+                  blocked.label("worker_blocked"))
+        .join(jobs, jobs.c.job_id == steps.c.job_id)
+        .join(queues, queues.c.queue_id == jobs.c.queue_id)
+        .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
+                                                queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
+        .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
+               one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
+        .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
+        .limit(sa.bindparam("b_limit"))
+    )
+
+
 #: Built once (bind parameters): every idle worker's heartbeat runs it, and building and cache-keying
 #: a statement of this size costs more than SQLite answering it.
-_CANDIDATE_STEPS = (
-    sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
-              steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
-              jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
-              jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
-              _OPEN_SESSIONS_OF_JOB.label("open_sessions"),
-              # Is the asking worker blocklisted on the job (docs/self-managing.md): a primary-key probe.
-              blocklists.blocked_on("b_worker_id").label("worker_blocked"))
-    .join(jobs, jobs.c.job_id == steps.c.job_id)
-    .join(queues, queues.c.queue_id == jobs.c.queue_id)
-    .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
-                                            queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
-    .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
-           one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
-    .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
-    .limit(sa.bindparam("b_limit"))
-)
+_CANDIDATE_STEPS = _candidate_steps(blocklists.blocked_on("b_worker_id"))
+#: The same without the blocklist probe: the bad-worker rules off (Settings.bad_worker_rules).
+_CANDIDATE_STEPS_ANYONE = _candidate_steps(sa.false())
 
 
-def candidate_steps(conn: Connection, fleet_id: str, worker_id: str = "", limit: int = 200) -> list[Row]:
+def candidate_steps(conn: Connection, fleet_id: str, worker_id: str | None = None, limit: int = 200) -> list[Row]:
     """Steps with READY tasks, in jobs of queues associated ACTIVE with the fleet, best-first by
-    priorityFifo; `worker_blocked` says whether `worker_id` is blocklisted on the step's job."""
+    priorityFifo; `worker_blocked` says whether `worker_id` is blocklisted on the step's job (with no
+    worker, the bad-worker rules off: never)."""
+    if worker_id is None:
+        return list(conn.execute(_CANDIDATE_STEPS_ANYONE, {"b_fleet_id": fleet_id, "b_limit": limit}))
     return list(conn.execute(_CANDIDATE_STEPS, {"b_fleet_id": fleet_id, "b_worker_id": worker_id, "b_limit": limit}))
 
 

@@ -36,7 +36,8 @@ def _candidate_steps(blocked) -> sa.Select:
         .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
                                                 queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
         .where(queue_fleet_associations.c.status == "ACTIVE", steps.c.count_ready > 0,
-               one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
+               one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False),
+               jobs.c.waiting_for_jobs.is_(False))
         .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
         .limit(sa.bindparam("b_limit"))
     )

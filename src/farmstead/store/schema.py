@@ -296,6 +296,8 @@ jobs = sa.Table(
     sa.Column("ended_at", UtcDateTime()),
     #: A queued bulk change will take READY tasks away (task_fan_outs): dispatch hands none out meanwhile.
     sa.Column("dispatch_held", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
+    #: Waiting on other jobs (job_dependencies, docs/self-managing.md): dispatch skips it until released.
+    sa.Column("waiting_for_jobs", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     *_status_counts(),
     *_audit(),
     sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
@@ -547,4 +549,14 @@ job_worker_failures = sa.Table(
     sa.Column("blocked_at", UtcDateTime()),
     # The fleet page's "which jobs blocked this worker".
     sa.Index("ix_job_worker_failures_worker", "worker_id"),
+)
+
+# A job waiting on other jobs (CreateJob's farmstead:after tag): one row per upstream job.
+job_dependencies = sa.Table(
+    "job_dependencies", metadata,
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("upstream_job_id", sa.String(64), primary_key=True),
+    sa.Column("condition", sa.String(16), nullable=False),
+    # The jobs waiting on one that just ended: looked up whenever a job's status ends.
+    sa.Index("ix_job_dependencies_upstream", "upstream_job_id"),
 )

@@ -19,10 +19,11 @@ from farmstead.logs.executor import LogsExecutor
 from farmstead.orchestration import worker_holds
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
-from farmstead.protocol.errors import validation_error
+from farmstead.protocol.errors import ServiceError, validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
 from farmstead.store import blocklists, workers
+from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
 
@@ -100,6 +101,26 @@ class Api:
             count = worker_holds.hold(changes, chosen, hold, caller.arn)
             changes.flush()
         return count
+
+    def job_links(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> dict[str, list[dict]]:
+        """The jobs this one waits on and those waiting on it (docs/self-managing.md, "Job dependencies"),
+        each only if `caller` may see it (GetJob): {"upstream": [...], "downstream": [...]}."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            upstream = [{"job_id": r.upstream_job_id, "queue_id": r.queue_id, "name": r.name,
+                         "status": r.task_run_status, "condition": r.condition}
+                        for r in job_dependency_rows.upstream_of(conn, job_id)]
+            downstream = [{"job_id": r.job_id, "queue_id": r.queue_id, "name": r.name, "status": r.task_run_status,
+                           "condition": r.condition} for r in job_dependency_rows.downstream_of(conn, job_id)]
+
+        def visible(item: dict) -> bool:
+            try:
+                self.call(caller, "GetJob", farmId=farm_id, queueId=item["queue_id"], jobId=item["job_id"])
+                return True
+            except ServiceError:
+                return False
+        return {"upstream": [i for i in upstream if i["queue_id"] and visible(i)],
+                "downstream": [i for i in downstream if visible(i)]}
 
     def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
         """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):

@@ -193,3 +193,27 @@ def test_with_the_rules_off_a_worker_gets_the_task_it_just_failed_again(rules_of
     bad, good = Worker(client, farm, "FAILED"), Worker(client, farm, "SUCCEEDED")
     assert bad.beat() and bad.beat()  # fails it, then is handed it again at once
     assert [status for _, status in bad.task_runs] == ["FAILED", "FAILED"] and good.task_runs == []
+
+
+def test_a_fleet_rule_disables_a_worker_failing_across_jobs_and_says_why(server, deadline, farm_id):
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="f", roleArn=ROLE, maxWorkerCount=10,
+                                     configuration=LINUX_FLEET,
+                                     tags={"farmstead:disableAfterFailures": "2"})["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    farm = {"farm_id": farm_id, "queue_id": queue_id, "fleet_id": fleet_id}
+    for _ in range(3):
+        submit(deadline, farm, 1)
+    bad, good = Worker(deadline, farm, "FAILED"), Worker(deadline, farm, "SUCCEEDED")
+    assert bad.beat()  # the first job's task fails
+    assert bad.beat()  # reported; it takes the second job (the first one's task it just failed)
+    bad.beat()  # the second failure reported: two across jobs, the fleet's limit: disabled
+    for _ in range(3):
+        assert not bad.beat()
+    assert bad.failures() == 2
+    listed = server.cli("workers", "list", "--fleet-id", fleet_id)
+    row = next(line for line in listed.splitlines() if line.startswith(bad.worker_id))
+    assert "\tDISABLE\t" in row and "2 failed runs within 3600 s" in row
+    server.cli("workers", "enable", "--fleet-id", fleet_id, "--worker-id", bad.worker_id)
+    assert "\tDISABLE\t" not in server.cli("workers", "list", "--fleet-id", fleet_id)
+    assert good.beat()

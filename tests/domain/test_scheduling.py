@@ -170,3 +170,25 @@ def test_a_restart_ends_a_drain_and_stop_but_keeps_a_drain_or_disable():
     assert worker_holds.after_start(WorkerHold.DRAIN) == WorkerHold.DRAIN
     assert worker_holds.after_start(WorkerHold.DISABLE) == WorkerHold.DISABLE
     assert worker_holds.requeues_running(WorkerHold.DISABLE) and not worker_holds.requeues_running(WorkerHold.DRAIN)
+
+
+@pytest.mark.parametrize(("tags", "failures", "disabled"), [
+    ({}, 100, False),  # off by default
+    ({"farmstead:disableAfterFailures": "5"}, 4, False),
+    ({"farmstead:disableAfterFailures": "5"}, 5, True),
+    ({"farmstead:disableAfterFailures": "5", "farmstead:failureWindowSeconds": "600"}, 7, True),
+])
+def test_a_fleet_disables_a_worker_after_its_failures_across_jobs(tags, failures, disabled):
+    rule = scheduling.fleet_failure_rule(tags)
+    reason = scheduling.disable_reason(failures, rule)
+    assert (reason is not None) is disabled
+    if disabled:
+        assert f"within {rule.window_seconds} s" in reason
+
+
+@pytest.mark.parametrize(("key", "value", "refused"), [
+    ("farmstead:disableAfterFailures", "10", False), ("farmstead:disableAfterFailures", "ten", True),
+    ("farmstead:failureWindowSeconds", "0", True), ("farmstead:failureWindowSeconds", "3600", False),
+])
+def test_a_fleet_rule_tag_is_refused_when_its_value_cannot_be_read(key, value, refused):
+    assert (scheduling.setting_tag_problem(key, value) is not None) is refused

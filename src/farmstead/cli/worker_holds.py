@@ -91,8 +91,8 @@ def workers_list(fleet_id: str, data_dir, database_url) -> None:
     with _store(data_dir, database_url) as store, store.read() as conn:
         rows = worker_rows.page(conn, fleet_id, None, 10_000)
         blocked = blocklists.of_fleet(conn, fleet_id)
-    click.echo("worker\thost\tstatus\thold\tblocklisted on")
+    click.echo("worker\thost\tstatus\thold\tblocklisted on\twhy held")
     for row in rows:
         jobs = ", ".join(b.job_id for b in blocked.get(row.worker_id, []))
         click.echo("\t".join((row.worker_id, (row.host_properties or {}).get("hostName", ""), row.status,
-                              row.hold or "-", jobs or "-")))
+                              row.hold or "-", jobs or "-", row.hold_reason or "-")))

@@ -144,11 +144,39 @@ def bad_worker_settings(queue_tags: Mapping[str, str]) -> BadWorkerSettings:
     return settings
 
 
+#: Fleet tags: a worker with this many failed runs, across jobs, within the window is disabled.
+DISABLE_AFTER_TAG = "farmstead:disableAfterFailures"
+FAILURE_WINDOW_TAG = "farmstead:failureWindowSeconds"
+DEFAULT_FAILURE_WINDOW_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class FleetFailureRule:
+    #: 0: off (the default).
+    disable_after: int = 0
+    window_seconds: int = DEFAULT_FAILURE_WINDOW_SECONDS
+
+
+def fleet_failure_rule(fleet_tags: Mapping[str, str]) -> FleetFailureRule:
+    return FleetFailureRule(int(fleet_tags.get(DISABLE_AFTER_TAG, 0)),
+                            int(fleet_tags.get(FAILURE_WINDOW_TAG, DEFAULT_FAILURE_WINDOW_SECONDS)))
+
+
+def disable_reason(failures: int, rule: FleetFailureRule) -> str | None:
+    """Why a worker with `failures` failed runs within the fleet's window is disabled, or None."""
+    if not rule.disable_after or failures < rule.disable_after:
+        return None
+    return (f"{failures} failed runs within {rule.window_seconds} s, across jobs ({DISABLE_AFTER_TAG} "
+            f"{rule.disable_after}): a node gone bad")
+
+
 def setting_tag_problem(key: str, value: str) -> str | None:
-    """Why a queue tag's value can't be one of the settings above (None: it can, or it is no setting);
-    checked when the tag is set, so reading it back never fails."""
-    if key == BLOCKLIST_AFTER_TAG and not (value.isdigit() and int(value) <= 1000):
+    """Why a queue or fleet tag's value can't be one of the settings above (None: it can, or it is no
+    setting); checked when the tag is set, so reading it back never fails."""
+    if key in (BLOCKLIST_AFTER_TAG, DISABLE_AFTER_TAG) and not (value.isdigit() and int(value) <= 1000):
         return f"Tag {key} must be a whole number of failures from 0 (off) to 1000."
+    if key == FAILURE_WINDOW_TAG and not (value.isdigit() and 1 <= int(value) <= 7 * 24 * 3600):
+        return f"Tag {key} must be a whole number of seconds from 1 to {7 * 24 * 3600}."
     if key == USABLE_WHEN_IDLE_TAG and value.lower() not in ("true", "false"):
         return f"Tag {key} must be true or false."
     return None

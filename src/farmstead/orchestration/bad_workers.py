@@ -8,11 +8,14 @@ does) or decide the rules (domain/scheduling does).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import scheduling
+from farmstead.domain.worker_holds import WorkerHold
 from farmstead.orchestration.task_changes import TaskChanges
-from farmstead.store import blocklists
+from farmstead.store import blocklists, workers
 
 
 def record_failed_run(changes: TaskChanges, action, worker_id: str) -> bool:
@@ -23,12 +26,26 @@ def record_failed_run(changes: TaskChanges, action, worker_id: str) -> bool:
     conn, now = changes.conn, changes.now
     changes.write_task(action.task_id, {"last_failed_worker_id": worker_id})
     counted = blocklists.count_failure(conn, action.job_id, worker_id, now)
-    if counted.blocked:
-        return False
-    if not scheduling.blocklists(counted.failures,
-                                 settings_of_queue(conn, action.session_farm_id, action.session_queue_id)):
+    queue_tags, fleet_tags = blocklists.settings_tags(conn, action.session_farm_id, action.session_queue_id,
+                                                      action.session_fleet_id)
+    if _fleet_rule(conn, worker_id, scheduling.fleet_failure_rule(fleet_tags), now):
+        changes.newly_held.add(worker_id)
+    if counted.blocked or not scheduling.blocklists(counted.failures, scheduling.bad_worker_settings(queue_tags)):
         return False
     blocklists.block(conn, action.job_id, worker_id, now)
+    return True
+
+
+def _fleet_rule(conn: Connection, worker_id: str, rule: scheduling.FleetFailureRule, now: datetime) -> bool:
+    """A node gone bad (the fleet's rule, off by default): disabled, the reason stored with the hold;
+    whether it was."""
+    if not rule.disable_after:
+        return False
+    failures = blocklists.failures_since(conn, worker_id, now - timedelta(seconds=rule.window_seconds))
+    reason = scheduling.disable_reason(failures, rule)
+    if reason is None:
+        return False
+    workers.update(conn, worker_id, hold=WorkerHold.DISABLE.value, hold_reason=reason)
     return True
 
 

@@ -26,7 +26,7 @@ def hold(changes: TaskChanges, worker_ids: list[str], new_hold: WorkerHold | Non
     changes go to `changes`, which the caller flushes."""
     conn, now = changes.conn, changes.now
     for worker_id in worker_ids:
-        workers.update(conn, worker_id, hold=None if new_hold is None else new_hold.value,
+        workers.update(conn, worker_id, hold=None if new_hold is None else new_hold.value, hold_reason=None,
                        updated_at=now, updated_by=who)
         if worker_holds.requeues_running(new_hold):
             _take_back_sessions(changes, worker_id)

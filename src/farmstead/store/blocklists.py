@@ -31,6 +31,25 @@ from farmstead.store.schema import (
 F = job_worker_failures
 
 
+def settings_tags(conn: Connection, farm_id: str, queue_id: str, fleet_id: str) -> tuple[dict[str, str],
+                                                                                       dict[str, str]]:
+    """The Farmstead tags of the queue and of the fleet, in one read (a failure's settings)."""
+    queue_arn, fleet_arn = f"%:farm/{farm_id}/queue/{queue_id}", f"%:farm/{farm_id}/fleet/{fleet_id}"
+    found: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for row in conn.execute(sa.select(tags.c.resource_arn, tags.c.key, tags.c.value)
+                            .where(sa.or_(tags.c.resource_arn.like(queue_arn), tags.c.resource_arn.like(fleet_arn)),
+                                   tags.c.key.like("farmstead:%"))):
+        found[0 if "/queue/" in row.resource_arn else 1][row.key] = row.value
+    return found
+
+
+def failures_since(conn: Connection, worker_id: str, since: datetime) -> int:
+    """The worker's failures counted on the jobs whose latest failure of it is since `since` (the
+    fleet rule's window; the index on worker_id)."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(F.c.failures), 0))
+                            .where(F.c.worker_id == worker_id, F.c.last_failed_at >= since)).scalar_one())
+
+
 def queue_tags(conn: Connection, farm_id: str, queue_id: str) -> dict[str, str]:
     """The queue's tags, found by the end of its ARN (the engine has no ARN prefix; read only when a
     task fails or dispatch falls back, never on the hot path)."""

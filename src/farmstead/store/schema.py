@@ -405,6 +405,8 @@ workers = sa.Table(
     sa.Column("bootstrap_principal_id", sa.String(64)),
     #: An operator's hold (domain/worker_holds.WorkerHold: DRAIN, DRAIN_AND_STOP, DISABLE); NULL: enabled.
     sa.Column("hold", sa.String(16)),
+    #: Why the hold was put on when the service did (the fleet's failure rule); NULL for an operator's.
+    sa.Column("hold_reason", sa.Text()),
     *_audit(),
     # The liveness sweep: started workers by how long they have been silent.
     sa.Index("ix_workers_status_seen", "status", "last_seen_at"),

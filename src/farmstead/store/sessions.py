@@ -44,7 +44,8 @@ _PENDING = sa.select(session_actions).where(session_actions.c.session_id == sa.b
                                             _status_in(PENDING))
 _ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"),
                                 sessions.c.farm_id.label("session_farm_id"),
-                                sessions.c.queue_id.label("session_queue_id"))
+                                sessions.c.queue_id.label("session_queue_id"),
+                                sessions.c.fleet_id.label("session_fleet_id"))
                       .join(sessions, sessions.c.session_id == session_actions.c.session_id)
                       .where(session_actions.c.session_action_id.in_(sa.bindparam("b_action_ids", expanding=True))))
 _ACTIONS_OF_WORKER_LOCKED = _ACTIONS_OF_WORKER.order_by(session_actions.c.session_action_id).with_for_update(

@@ -82,6 +82,7 @@ class Api:
             rows = workers.page(conn, fleet_id, None, limit)
             blocked = blocklists.of_fleet(conn, fleet_id)
         return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at, "hold": r.hold,
+                              "holdReason": r.hold_reason,
                               "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
                 for r in rows}
 

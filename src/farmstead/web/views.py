@@ -118,6 +118,7 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
         seen = extra.get("lastSeenAt")
         rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
                      "blocked_on": extra.get("blockedOn", []), "hold": extra.get("hold"),
+                     "hold_reason": extra.get("holdReason"),
                      "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
     rows.sort(key=_worker_key(query["sort"]), reverse=query["order"] == "DESCENDING")
     base = f"/farms/{farm_id}/fleets/{fleet_id}"

@@ -57,8 +57,8 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
                   for session in open_sessions]
     changes.flush()  # before dispatch reads the counters to choose a new session
     # A worker an operator holds (drain, disable: domain/worker_holds) gets no new session.
-    opened = worker_holds.takes_new_work(worker.status, worker.hold) and not any(still_open) \
-        and start_session(changes, worker)
+    opened = worker_holds.takes_new_work(worker.status, worker.hold) and worker.worker_id not in changes.newly_held \
+        and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,

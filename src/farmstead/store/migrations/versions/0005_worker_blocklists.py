@@ -30,6 +30,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_job_worker_failures_worker', 'job_worker_failures', ['worker_id'], unique=False)
     op.add_column('workers', sa.Column('hold', sa.String(length=16), nullable=True))
+    op.add_column('workers', sa.Column('hold_reason', sa.Text(), nullable=True))
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('waiting_for_jobs', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table('job_dependencies',
@@ -49,6 +50,7 @@ def downgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_column('waiting_for_jobs')
     with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_column('hold_reason')
         batch_op.drop_column('hold')
     op.drop_index('ix_job_worker_failures_worker', table_name='job_worker_failures')
     op.drop_table('job_worker_failures')

@@ -21,6 +21,7 @@ COMMANDS = {
     "db": "farmstead.cli.admin:db",
     "blocklist": "farmstead.cli.blocklist:blocklist",
     "workers": "farmstead.cli.worker_holds:workers",
+    "longest": "farmstead.cli.longest:longest",
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
     # The local-farm experience.

@@ -33,18 +33,37 @@ def queue_tags(conn: Connection) -> dict[str, dict[str, str]]:
     return found
 
 
-def running_runs(conn: Connection, queue_ids: Sequence[str], started_before: datetime) -> list[Row]:
-    """RUNNING taskRuns started before `started_before` in open sessions of the queues, on online
-    workers: session_action_id, session_id, job_id, step_id, task_id, started_at, farm_id, queue_id."""
-    return list(conn.execute(
+def running_runs(conn: Connection, queue_ids: Sequence[str] | None, started_before: datetime,
+                 job_id: str | None = None) -> list[Row]:
+    """RUNNING taskRuns started before `started_before` in open sessions (of the queues; of the job)
+    on online workers: session_action_id, session_id, job_id, step_id, task_id, started_at, farm_id,
+    queue_id, worker_id, host_properties; the longest running first."""
+    query = (
         sa.select(session_actions.c.session_action_id, session_actions.c.session_id, session_actions.c.job_id,
                   session_actions.c.step_id, session_actions.c.task_id, session_actions.c.started_at,
-                  sessions.c.farm_id, sessions.c.queue_id)
+                  sessions.c.farm_id, sessions.c.queue_id, workers.c.worker_id, workers.c.host_properties)
         .select_from(workers.join(sessions, sessions.c.worker_id == workers.c.worker_id)
                      .join(session_actions, session_actions.c.session_id == sessions.c.session_id))
         .where(workers.c.status.in_([WorkerStatus.STARTED, WorkerStatus.STOPPING]), sessions.c.ended_at.is_(None),
-               sessions.c.queue_id.in_(list(queue_ids)), session_actions.c.status == SessionActionStatus.RUNNING,
-               session_actions.c.kind == "taskRun", session_actions.c.started_at <= started_before)))
+               session_actions.c.status == SessionActionStatus.RUNNING,
+               session_actions.c.kind == "taskRun", session_actions.c.started_at <= started_before)
+        .order_by(session_actions.c.started_at))
+    if queue_ids is not None:
+        query = query.where(sessions.c.queue_id.in_(list(queue_ids)))
+    if job_id is not None:
+        query = query.where(sessions.c.job_id == job_id)
+    return list(conn.execute(query))
+
+
+def step_run_seconds(conn: Connection, job_id: str, step_id: str, limit: int = 200) -> list[float]:
+    """How long the step's latest SUCCEEDED runs took (at most `limit` of them), in seconds."""
+    rows = conn.execute(
+        sa.select(session_actions.c.started_at, session_actions.c.ended_at)
+        .where(session_actions.c.job_id == job_id, session_actions.c.step_id == step_id,
+               session_actions.c.kind == "taskRun", session_actions.c.status == SessionActionStatus.SUCCEEDED,
+               session_actions.c.started_at.is_not(None), session_actions.c.ended_at.is_not(None))
+        .order_by(session_actions.c.ended_at.desc()).limit(limit))
+    return [(row.ended_at - row.started_at).total_seconds() for row in rows]
 
 
 def cancel_stuck(conn: Connection, session_action_id: str) -> bool:

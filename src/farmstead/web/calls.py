@@ -17,6 +17,7 @@ from farmstead.api.executor import Executor
 from farmstead.domain.worker_holds import WorkerHold
 from farmstead.logs.executor import LogsExecutor
 from farmstead.orchestration import worker_holds
+from farmstead.orchestration.running_longest import running_longest
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
 from farmstead.protocol.errors import ServiceError, validation_error
@@ -122,6 +123,13 @@ class Api:
                 return False
         return {"upstream": [i for i in upstream if i["queue_id"] and visible(i)],
                 "downstream": [i for i in downstream if visible(i)]}
+
+    def running_longest(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
+        """The job's running tasks, longest first, flagged far beyond their step's median
+        (docs/self-managing.md). Read only after GetJob let `caller` see the job."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            return running_longest(conn, self._executor.clock.now(), job_id=job_id, limit=50)
 
     def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
         """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):

@@ -44,3 +44,18 @@ def downstream_of(conn: Connection, job_id: str) -> list[Row]:
     return list(conn.execute(
         sa.select(D.c.job_id, D.c.condition, jobs.c.name, jobs.c.queue_id, jobs.c.task_run_status)
         .join(jobs, jobs.c.job_id == D.c.job_id).where(D.c.upstream_job_id == job_id).order_by(jobs.c.created_at)))
+
+
+def edges_in_queue(conn: Connection, queue_id: str, limit: int = 200) -> list[Row]:
+    """The dependencies of the queue's jobs, newest waiting job first: job_id, name, task_run_status,
+    waiting_for_jobs, upstream_job_id, upstream_name, upstream_queue_id, upstream_status, condition."""
+    downstream, upstream = jobs.alias("downstream"), jobs.alias("upstream")
+    return list(conn.execute(
+        sa.select(D.c.job_id, downstream.c.name, downstream.c.task_run_status, downstream.c.waiting_for_jobs,
+                  D.c.upstream_job_id, upstream.c.name.label("upstream_name"),
+                  upstream.c.queue_id.label("upstream_queue_id"),
+                  upstream.c.task_run_status.label("upstream_status"), D.c.condition)
+        .join(downstream, downstream.c.job_id == D.c.job_id)
+        .outerjoin(upstream, upstream.c.job_id == D.c.upstream_job_id)
+        .where(downstream.c.queue_id == queue_id)
+        .order_by(downstream.c.created_at.desc(), D.c.upstream_job_id).limit(limit)))

@@ -131,6 +131,23 @@ class Api:
         with self._executor.store.read() as conn:
             return running_longest(conn, self._executor.clock.now(), job_id=job_id, limit=50)
 
+    def queue_dependency_graph(self, caller: Caller, farm_id: str, queue_id: str) -> list[dict[str, Any]]:
+        """The waits among the queue's jobs, one entry per waiting job with its upstream jobs (those
+        of other queues by id only): the queue page's small graph. After GetQueue let `caller` see it."""
+        self.call(caller, "GetQueue", farmId=farm_id, queueId=queue_id)
+        with self._executor.store.read() as conn:
+            rows = job_dependency_rows.edges_in_queue(conn, queue_id)
+        graph: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = graph.setdefault(row.job_id, {"job_id": row.job_id, "name": row.name, "status": row.task_run_status,
+                                                  "waiting": row.waiting_for_jobs, "condition": row.condition,
+                                                  "upstream": []})
+            same_queue = row.upstream_queue_id == queue_id
+            entry["upstream"].append({"job_id": row.upstream_job_id,
+                                      "status": row.upstream_status if same_queue else None,
+                                      "name": row.upstream_name if same_queue else None})
+        return list(graph.values())
+
     def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
         """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):
         beyond the API model. Read only after GetJob let `caller` see the job (VIEWER)."""

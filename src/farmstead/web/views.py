@@ -62,6 +62,7 @@ def queue(page: Page, farm_id: str, queue_id: str) -> Response:
     info = page.call("GetQueue", farmId=farm_id, queueId=queue_id)
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     return page.html("queue.html", title=info["displayName"], queue=info, **context,
+                     dependency_graph=page.api.queue_dependency_graph(page.caller, farm_id, queue_id),
                      crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
 
 

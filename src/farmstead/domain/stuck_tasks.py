@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from farmstead.domain.statuses import CompletedStatus
+
 MAX_RUN_TAG = "farmstead:maxRunSeconds"
 NO_OUTPUT_TAG = "farmstead:noOutputSeconds"
 TAGS = (MAX_RUN_TAG, NO_OUTPUT_TAG)
@@ -76,4 +78,4 @@ def stuck_reason(*, now: datetime, started_at: datetime, last_output_at: datetim
 def confirmation_fails(cancel_target: str | None, completed: str) -> bool:
     """Whether the worker's report ending a stuck run's action counts as the run's failure: any end
     but SUCCEEDED (a run that finished just before the cancel arrived keeps its success)."""
-    return cancel_target == STUCK and completed != "SUCCEEDED"
+    return cancel_target == STUCK and completed != CompletedStatus.SUCCEEDED

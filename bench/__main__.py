@@ -21,6 +21,7 @@ from bench import (
     get_job_flatness,
     heartbeats,
     render,
+    self_managing_cost,
     web_pages,
 )
 from bench.machine import busy_share, describe, server_source, wrk_version
@@ -38,6 +39,7 @@ BENCHMARKS = {
     "fan_outs": fan_outs,
     "concurrency": concurrency,
     "admission_cost": admission_cost,
+    "self_managing_cost": self_managing_cost,
     "render": render,
     "web_pages": web_pages,
 }

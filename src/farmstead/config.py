@@ -46,6 +46,9 @@ class Settings:
     s3_secret_access_key: str | None = field(default=None, repr=False)
     #: Admission control (docs/operations.md): API requests in flight at once (0 turns it off), user
     #: requests in flight per access key, and how long a user request may wait in line.
+    #: The bad-worker rules of dispatch (docs/self-managing.md): "fail a task once", blocklists. Off
+    #: only to measure what they cost (bench self_managing_cost).
+    bad_worker_rules: bool = True
     max_in_flight: int = 128
     max_in_flight_per_caller: int = 32
     max_queue_seconds: float = 1.0
@@ -76,6 +79,7 @@ class Settings:
             s3_role_arn=env.get("FARMSTEAD_S3_ROLE_ARN") or None,
             s3_access_key_id=env.get("FARMSTEAD_S3_ACCESS_KEY_ID") or None,
             s3_secret_access_key=env.get("FARMSTEAD_S3_SECRET_ACCESS_KEY") or None,
+            bad_worker_rules=env.get("FARMSTEAD_BAD_WORKER_RULES", "1") != "0",
             max_in_flight=int(env.get("FARMSTEAD_MAX_IN_FLIGHT", "128")),
             max_in_flight_per_caller=int(env.get("FARMSTEAD_MAX_IN_FLIGHT_PER_CALLER", "32")),
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),

@@ -228,3 +228,17 @@ def test_the_examples_also_submit_with_the_official_deadline_cli(isolated_env, r
                                   jobId=multi["jobId"])["parameters"]
     # The deadline CLI resolves the relative PATH default against the bundle, as `farmstead submit` does.
     assert parameters["OutputDir"] == {"path": str(REPO / "examples" / "multi-step" / "output")}
+
+
+def test_after_makes_the_job_wait_for_the_named_jobs_and_a_bad_one_is_refused(farmstead, api_env, ready_queue,
+                                                                              deadline, tmp_path):
+    template = tmp_path / "job.json"
+    template.write_text(json.dumps(TEMPLATE))
+    first = _job_id(_submit(farmstead, api_env, ready_queue, template, cwd=tmp_path).stdout)
+    done = _submit(farmstead, api_env, ready_queue, template, "--after", first, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    waiting = deadline.get_job(farmId=ready_queue["farmId"], queueId=ready_queue["queueId"],
+                               jobId=_job_id(done.stdout))
+    assert waiting["taskRunStatus"] == "PENDING" and first in waiting["lifecycleStatusMessage"]
+    unknown = _submit(farmstead, api_env, ready_queue, template, "--after", "job-" + "0" * 32, cwd=tmp_path)
+    assert unknown.returncode != 0 and "no job job-" in unknown.stderr

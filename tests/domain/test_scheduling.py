@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from farmstead.domain import scheduling
-from farmstead.domain.scheduling import Candidate, choose, eligible, weight
+import pytest
+
+from farmstead.domain import scheduling, worker_holds
+from farmstead.domain.scheduling import BadWorkerSettings, Candidate, choose, eligible, weight
+from farmstead.domain.worker_holds import WorkerHold
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORKER = {"amounts": [{"name": "amount.worker.vcpu", "value": 8.0}],
@@ -86,3 +89,106 @@ def test_queue_depth_follows_the_mean_run_time_within_its_bounds():
     assert scheduling.queue_depth([0.5, 0.5]) == 4  # two seconds of work
     assert scheduling.queue_depth([30.0]) == scheduling.QUEUE_DEPTH
     assert scheduling.queue_depth([0.0, 0.0]) == scheduling.MAX_QUEUE_DEPTH
+
+
+# --- bad workers (docs/self-managing.md) ---------------------------------------------------------
+
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ({}, BadWorkerSettings(3, True)),
+    ({"farmstead:blocklistAfterFailures": "5"}, BadWorkerSettings(5, True)),
+    ({"farmstead:blocklistAfterFailures": "0"}, BadWorkerSettings(0, True)),
+    ({"farmstead:blocklistedUsableWhenIdle": "false"}, BadWorkerSettings(3, False)),
+    ({"farmstead:blocklistedUsableWhenIdle": "TRUE", "other": "x"}, BadWorkerSettings(3, True)),
+])
+def test_bad_worker_settings_come_from_the_queue_tags_with_defaults(tags, expected):
+    assert scheduling.bad_worker_settings(tags) == expected
+
+
+@pytest.mark.parametrize(("key", "value", "refused"), [
+    ("farmstead:blocklistAfterFailures", "3", False), ("farmstead:blocklistAfterFailures", "0", False),
+    ("farmstead:blocklistAfterFailures", "-1", True), ("farmstead:blocklistAfterFailures", "x", True),
+    ("farmstead:blocklistAfterFailures", "1001", True), ("farmstead:blocklistedUsableWhenIdle", "False", False),
+    ("farmstead:blocklistedUsableWhenIdle", "no", True), ("project", "anything", False),
+])
+def test_a_setting_tag_is_refused_when_its_value_cannot_be_read(key, value, refused):
+    assert (scheduling.setting_tag_problem(key, value) is not None) is refused
+
+
+@pytest.mark.parametrize(("failures", "after", "blocked"), [
+    (1, 3, False), (2, 3, False), (3, 3, True), (4, 3, True), (1, 1, True), (50, 0, False),
+])
+def test_a_worker_is_blocklisted_after_the_queues_number_of_failures(failures, after, blocked):
+    assert scheduling.blocklists(failures, BadWorkerSettings(after, True)) is blocked
+
+
+def test_candidates_of_blocked_jobs_are_left_out_in_order():
+    jobs = [candidate("a"), candidate("b"), candidate("c")]
+    assert [c.job_id for c in scheduling.not_blocked(jobs, {"b"})] == ["a", "c"]
+    assert scheduling.not_blocked(jobs, set()) == jobs
+
+
+@pytest.mark.parametrize(("blocked", "other_worker", "usable_when_idle", "falls_back"), [
+    (False, True, True, False),   # fail a task once: another worker takes it
+    (False, False, False, True),  # the only worker retries what it failed, whatever the setting
+    (True, True, True, False),    # blocklisted, and another worker exists
+    (True, False, True, True),    # blocklisted but the only one: bad but usable when idle
+    (True, False, False, False),  # ... unless the queue says otherwise: the job waits (never FAILED)
+])
+def test_a_worker_falls_back_to_what_it_failed_only_when_no_other_worker_exists(
+        blocked, other_worker, usable_when_idle, falls_back):
+    assert scheduling.may_fall_back(blocked=blocked, other_eligible_worker=other_worker,
+                                    settings=BadWorkerSettings(3, usable_when_idle)) is falls_back
+
+
+# --- operator holds (domain/worker_holds; docs/self-managing.md) ---------------------------------
+
+
+
+@pytest.mark.parametrize(("status", "hold", "takes"), [
+    ("STARTED", None, True), ("STARTED", WorkerHold.DRAIN, False), ("STARTED", WorkerHold.DRAIN_AND_STOP, False),
+    ("STARTED", WorkerHold.DISABLE, False), ("STOPPING", None, False),
+])
+def test_only_a_started_worker_without_a_hold_takes_new_work(status, hold, takes):
+    assert worker_holds.takes_new_work(status, hold) is takes
+
+
+@pytest.mark.parametrize(("status", "hold", "holds_sessions", "stop"), [
+    ("STOPPING", None, False, True), ("STOPPING", None, True, False),
+    ("STARTED", WorkerHold.DRAIN_AND_STOP, False, True), ("STARTED", WorkerHold.DRAIN_AND_STOP, True, False),
+    ("STARTED", WorkerHold.DRAIN, False, False), ("STARTED", WorkerHold.DISABLE, False, False),
+    ("STARTED", None, False, False),
+])
+def test_a_worker_is_told_stopped_only_once_its_drain_and_stop_or_its_own_stop_is_done(status, hold,
+                                                                                      holds_sessions, stop):
+    assert worker_holds.told_to_stop(status, hold, holds_sessions=holds_sessions) is stop
+
+
+def test_a_restart_ends_a_drain_and_stop_but_keeps_a_drain_or_disable():
+    assert worker_holds.after_start(WorkerHold.DRAIN_AND_STOP) is None
+    assert worker_holds.after_start(WorkerHold.DRAIN) == WorkerHold.DRAIN
+    assert worker_holds.after_start(WorkerHold.DISABLE) == WorkerHold.DISABLE
+    assert worker_holds.requeues_running(WorkerHold.DISABLE) and not worker_holds.requeues_running(WorkerHold.DRAIN)
+
+
+@pytest.mark.parametrize(("tags", "failures", "disabled"), [
+    ({}, 100, False),  # off by default
+    ({"farmstead:disableAfterFailures": "5"}, 4, False),
+    ({"farmstead:disableAfterFailures": "5"}, 5, True),
+    ({"farmstead:disableAfterFailures": "5", "farmstead:failureWindowSeconds": "600"}, 7, True),
+])
+def test_a_fleet_disables_a_worker_after_its_failures_across_jobs(tags, failures, disabled):
+    rule = scheduling.fleet_failure_rule(tags)
+    reason = scheduling.disable_reason(failures, rule)
+    assert (reason is not None) is disabled
+    if disabled:
+        assert f"within {rule.window_seconds} s" in reason
+
+
+@pytest.mark.parametrize(("key", "value", "refused"), [
+    ("farmstead:disableAfterFailures", "10", False), ("farmstead:disableAfterFailures", "ten", True),
+    ("farmstead:failureWindowSeconds", "0", True), ("farmstead:failureWindowSeconds", "3600", False),
+])
+def test_a_fleet_rule_tag_is_refused_when_its_value_cannot_be_read(key, value, refused):
+    assert (scheduling.setting_tag_problem(key, value) is not None) is refused

@@ -67,3 +67,4 @@ def test_targets_are_task_run_statuses():
     for enum in (statuses.JobTargetTaskRunStatus, statuses.StepTargetTaskRunStatus,
                  statuses.TaskTargetRunStatus, statuses.CreateJobTargetTaskRunStatus):
         assert all(statuses.TaskRunStatus(member) for member in enum)
+

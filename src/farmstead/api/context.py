@@ -67,7 +67,7 @@ class Context:
         """The write transaction's one unit of task changes (orchestration/task_changes.py): made when a
         handler first asks for it, passed to the engine explicitly, flushed by `flush_changes`. Inside
         a savepoint (`begin_nested`), flush before it ends: held changes would outlive its rollback."""
-        return TaskChanges(self.conn, self.now)
+        return TaskChanges(self.conn, self.now, bad_worker_rules=self.settings.bad_worker_rules)
 
     def flush_changes(self) -> None:
         """Write what the transaction's task changes still hold (the executor, before it commits)."""

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
+from farmstead.api.authorization import authorize
 from farmstead.api.batches import each_item
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_queue
-from farmstead.domain import job_lifecycles, job_templates, rollup, task_states
+from farmstead.domain import job_dependencies, job_lifecycles, job_templates, rollup, task_states
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.domain.statuses import CreateJobTargetTaskRunStatus, JobLifecycleStatus, UpdateJobLifecycleStatus
 from farmstead.ids import new_id
@@ -21,8 +22,17 @@ from farmstead.orchestration import fan_outs as job_fan_outs
 from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
-from farmstead.protocol.errors import conflict, not_found, quota_exceeded, throttled, validation_error
-from farmstead.store import fan_outs, jobs, memberships, tags
+from farmstead.protocol.errors import (
+    ServiceError,
+    access_denied,
+    conflict,
+    not_found,
+    quota_exceeded,
+    throttled,
+    validation_error,
+)
+from farmstead.store import blocklists, fan_outs, jobs, memberships, tags
+from farmstead.store import job_dependencies as job_dependency_rows
 from farmstead.store.paging import position_of
 
 #: What AWS clients send when the caller gives nothing (deadline-cloud's job-retry-and-failure-defaults).
@@ -157,6 +167,7 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
                                [{"name": "storageProfileId",
                                  "message": "Not one of the queue's allowed storage profiles"}])
     incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan.steps)
+    after = _upstream_jobs(ctx, farm_id, (params.get("tags") or {}).get(job_dependencies.AFTER_TAG))
     job_id = new_id("job")
     target = params.get("targetTaskRunStatus", CreateJobTargetTaskRunStatus.READY)
     job_values = {
@@ -172,13 +183,47 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
         "attachments": params.get("attachments", submission.source_attachments),
     }
     job_creation.store_job(ctx.conn, job_values=job_values, plan=plan, incompatible=incompatible,
-                           suspended=target == CreateJobTargetTaskRunStatus.SUSPENDED, now=ctx.now, who=ctx.who)
+                           suspended=target == CreateJobTargetTaskRunStatus.SUSPENDED, now=ctx.now, who=ctx.who,
+                           waiting=after is not None and after[2] is job_dependencies.Verdict.WAIT)
+    if after is not None:
+        job_dependency_rows.insert(ctx.conn, job_id, after[1], after[0])
     if plan.task_count <= job_creation.INLINE_TASK_LIMIT:
         job_creation.materialize_inline(ctx.conn, job_id, plan, ctx.now)
     else:
         ctx.signal("job_created")
     tags.put(ctx.conn, ctx.arns.job(farm_id, queue_id, job_id), params.get("tags") or {})
     return {"jobId": job_id}
+
+
+def _upstream_jobs(ctx: Context, farm_id: str, value: str | None
+                   ) -> tuple[str, list[str], job_dependencies.Verdict] | None:
+    """The reserved tag's (condition, upstream job ids, verdict now) (docs/self-managing.md, "Job
+    dependencies"), or ValidationException: a bad value, a job this farm lacks or the caller can't
+    see (the same answer, so it reveals nothing), a condition that can never hold. Cycles can't form:
+    a job can only wait on jobs that exist before it, and the tag is read at CreateJob only."""
+    if value is None:
+        return None
+    parsed = job_dependencies.parse(value)
+    if isinstance(parsed, str):
+        raise validation_error(parsed, [{"name": "tags", "message": parsed}])
+    condition, upstream = parsed
+    found = job_dependency_rows.jobs_in_farm(ctx.conn, farm_id, upstream)
+    for job_id in upstream:
+        row = found.get(job_id)
+        try:
+            if row is None:
+                raise access_denied("")
+            authorize(ctx.conn, ctx.caller, "GetJob", "VIEWER",
+                      {"farmId": farm_id, "queueId": row.queue_id, "jobId": job_id})
+        except ServiceError:
+            message = f"Tag {job_dependencies.AFTER_TAG}: no job {job_id} in farm {farm_id} that you can see."
+            raise validation_error(message, [{"name": "tags", "message": message}]) from None
+    verdict = job_dependencies.verdict(condition, [found[job_id].task_run_status for job_id in upstream])
+    if verdict is job_dependencies.Verdict.NEVER:
+        message = (f"Tag {job_dependencies.AFTER_TAG}: {condition} can never hold: "
+                   + ", ".join(f"{job_id} is {found[job_id].task_run_status}" for job_id in upstream) + ".")
+        raise validation_error(message, [{"name": "tags", "message": message}])
+    return condition, upstream, verdict
 
 
 def _submitted_parameters(source) -> dict:
@@ -282,6 +327,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
                            {"status": row.task_run_status})
         queued = task_updates.apply_job_target(ctx.conn, row.job_id, target, ctx.now, ctx.who, deferral)
         if target in task_states.REQUEUE_TARGETS:
+            blocklists.clear_job(ctx.conn, row.job_id)  # a requeue starts afresh (docs/self-managing.md)
             job_creation.check_requeued_job(ctx.conn, row.queue_id, row.job_id, ctx.now, deferral)
     if archive:
         if queued or fan_outs.has_pending(ctx.conn, row.job_id):

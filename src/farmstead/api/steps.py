@@ -18,7 +18,7 @@ from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
-from farmstead.store import jobs, steps
+from farmstead.store import blocklists, jobs, steps
 
 
 def require_step(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str) -> tuple[Row, Row]:
@@ -150,6 +150,7 @@ def update_step(ctx: Context, params: shapes.UpdateStepRequest) -> shapes.Update
     deferral = Deferral(ctx.now)
     task_updates.apply_step_target(ctx.conn, job.job_id, row.step_id, target, ctx.now, ctx.who, deferral=deferral)
     if target in task_states.REQUEUE_TARGETS:
+        blocklists.clear_job(ctx.conn, job.job_id)  # a requeue starts afresh (docs/self-managing.md)
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
     if deferral.queued_jobs:
         ctx.signal("fan_out_queued")

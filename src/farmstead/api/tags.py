@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from farmstead.api.authorization import highest_level, level_at_least
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
+from farmstead.domain import job_dependencies
 from farmstead.domain.tags import tag_problems
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, not_found, validation_error
@@ -63,6 +64,10 @@ def tag_resource(ctx: Context, params: shapes.TagResourceRequest) -> shapes.TagR
     arn = params["resourceArn"]
     _resolve(ctx, arn, "OWNER")
     new_tags = params.get("tags") or {}
+    if job_dependencies.AFTER_TAG in new_tags:
+        # Read at CreateJob only: waiting on jobs is decided when a job is made, so no cycle can form.
+        message = f"Tag {job_dependencies.AFTER_TAG} can only be given to CreateJob."
+        raise validation_error(message, [{"name": "tags", "message": message}])
     check_tags(new_tags, tags.of(ctx.conn, arn))
     tags.put(ctx.conn, arn, new_tags)
     return {}

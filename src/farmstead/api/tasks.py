@@ -17,7 +17,7 @@ from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict, not_found
-from farmstead.store import fan_outs, tasks
+from farmstead.store import blocklists, fan_outs, tasks
 
 
 def require_task(ctx: Context, farm_id: str, queue_id: str, job_id: str, step_id: str,
@@ -88,6 +88,7 @@ def _update(ctx: Context, key: Mapping[str, Any], target: str) -> None:
     except IllegalTransition as exc:
         raise conflict("STATUS_CONFLICT", "task", row.task_id, str(exc), {"status": row.run_status}) from None
     if target in task_states.REQUEUE_TARGETS:
+        blocklists.clear_task(ctx.conn, row.task_id)  # any worker may run it again (docs/self-managing.md)
         deferral = Deferral(ctx.now)  # marking a large job NOT_COMPATIBLE again is queued
         job_creation.check_requeued_job(ctx.conn, job.queue_id, job.job_id, ctx.now, deferral)
         if deferral.queued_jobs:

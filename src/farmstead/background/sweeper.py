@@ -4,6 +4,7 @@ Every few seconds: each STARTED/STOPPING/CREATED worker whose last call is older
 configured timeout (or, while it runs its fleet's host configuration script, than the script's
 timeout) is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
 tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
+Runs stuck past their queue's limits are canceled (orchestration/stuck_tasks.py, docs/self-managing.md).
 Expired temporary credentials and day-old idempotency records are removed.
 After the store was unavailable (a database outage, a full disk), no worker is declared lost until
 the store has been back for a whole timeout: their heartbeats failed with the store, not with them,
@@ -23,6 +24,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from farmstead.clock import Clock
+from farmstead.orchestration import stuck_tasks
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.store import housekeeping, leases, workers
@@ -99,7 +101,10 @@ class Sweeper:
                     release_worker_sessions(changes, worker.worker_id)
                     lost += 1
             changes.flush()
+            stuck = stuck_tasks.cancel_stuck_runs(conn, now)  # docs/self-managing.md, "Stuck tasks"
             housekeeping.forget_expired(conn, now)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)
+        if stuck:
+            log.warning("%d stuck task run(s) canceled", stuck)
         return lost

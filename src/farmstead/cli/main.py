@@ -19,6 +19,9 @@ COMMANDS = {
     "keys": "farmstead.cli.admin:keys",
     "coverage": "farmstead.cli.admin:coverage",
     "db": "farmstead.cli.admin:db",
+    "blocklist": "farmstead.cli.blocklist:blocklist",
+    "workers": "farmstead.cli.worker_holds:workers",
+    "longest": "farmstead.cli.longest:longest",
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
     # The local-farm experience.

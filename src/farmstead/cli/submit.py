@@ -42,11 +42,14 @@ ENDED = task_states.FINISHED
 @click.option("--storage-profile-id", default=None,
               help="The storage profile of this host (one the queue allows): the worker maps its locations' "
                    "paths, and its LOCAL/SHARED locations decide which files travel as job attachments.")
+@click.option("--after", default=None, metavar="[afterok:|afterany:|afternotok:]JOB[,JOB]",
+              help="Wait for these jobs: until they all SUCCEEDED (afterok, the default), all ended (afterany) "
+                   "or one FAILED (afternotok); the server releases the job (docs/self-managing.md).")
 @connection_options
 @data_dir_option
 def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int | None, farm_id: str | None,
-           queue_id: str | None, storage_profile_id: str | None, profile: str | None, endpoint_url: str | None,
-           data_dir: Path) -> None:
+           queue_id: str | None, storage_profile_id: str | None, after: str | None, profile: str | None,
+           endpoint_url: str | None, data_dir: Path) -> None:
     """Submit SOURCE: an OpenJD job template (.json/.yaml) or a job bundle directory."""
     try:
         submission = job_bundles.load(source)
@@ -75,6 +78,9 @@ def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int
                                                                      submission, parameters, storage_profile)
         if attachments:
             request["attachments"] = attachments
+        if after:
+            # The reserved tag the server reads at CreateJob (docs/self-managing.md, "Job dependencies").
+            request["tags"] = {**request.get("tags", {}), "farmstead:after": after}
         job_id = client.create_job(**request)["jobId"]
     except job_bundles.BundleError as exc:
         raise click.ClickException(str(exc)) from None

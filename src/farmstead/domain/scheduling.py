@@ -1,13 +1,15 @@
 """Choosing what a worker runs next, from candidates the store hands in (docs/queues.md, Scheduling).
 
 Owns: the eligibility of a candidate step for one worker (host requirements against the worker's
-own capabilities, the job's maxWorkerCount) and the order among eligible ones by each queue's
-scheduling configuration. Must not: query anything; the store found the candidates.
+own capabilities, the job's maxWorkerCount), the order among eligible ones by each queue's
+scheduling configuration, and the bad-worker rules (docs/self-managing.md): when a worker's
+failures put it on a job's blocklist, and when a worker may still take work it failed or is
+blocked from. Must not: query anything; the store found the candidates, failures and workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,3 +114,90 @@ def queue_depth(run_seconds: list[float]) -> int:
         return QUEUE_DEPTH
     mean = max(sum(run_seconds) / len(run_seconds), LOOKAHEAD_SECONDS / MAX_QUEUE_DEPTH)
     return max(QUEUE_DEPTH, min(MAX_QUEUE_DEPTH, int(LOOKAHEAD_SECONDS / mean)))
+
+
+# --- bad workers (docs/self-managing.md) ---------------------------------------------------------
+
+#: Queue tags that set the bad-worker rules for the queue's jobs: settings beyond the API model,
+#: set with CreateQueue's tags or TagResource on the queue, so any client can set them.
+BLOCKLIST_AFTER_TAG = "farmstead:blocklistAfterFailures"
+USABLE_WHEN_IDLE_TAG = "farmstead:blocklistedUsableWhenIdle"
+#: A worker that failed this many runs of one job's tasks is blocklisted for the job (0: never).
+DEFAULT_BLOCKLIST_AFTER = 3
+DEFAULT_USABLE_WHEN_IDLE = True
+
+
+@dataclass(frozen=True)
+class BadWorkerSettings:
+    blocklist_after: int = DEFAULT_BLOCKLIST_AFTER
+    #: A blocklisted worker may still take the job when no other eligible worker exists.
+    usable_when_idle: bool = DEFAULT_USABLE_WHEN_IDLE
+
+
+def bad_worker_settings(queue_tags: Mapping[str, str]) -> BadWorkerSettings:
+    """The queue's settings from its tags; a tag that is absent keeps the default."""
+    settings = BadWorkerSettings()
+    if BLOCKLIST_AFTER_TAG in queue_tags:
+        settings = BadWorkerSettings(int(queue_tags[BLOCKLIST_AFTER_TAG]), settings.usable_when_idle)
+    if USABLE_WHEN_IDLE_TAG in queue_tags:
+        settings = BadWorkerSettings(settings.blocklist_after, queue_tags[USABLE_WHEN_IDLE_TAG].lower() == "true")
+    return settings
+
+
+#: Fleet tags: a worker with this many failed runs, across jobs, within the window is disabled.
+DISABLE_AFTER_TAG = "farmstead:disableAfterFailures"
+FAILURE_WINDOW_TAG = "farmstead:failureWindowSeconds"
+DEFAULT_FAILURE_WINDOW_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class FleetFailureRule:
+    #: 0: off (the default).
+    disable_after: int = 0
+    window_seconds: int = DEFAULT_FAILURE_WINDOW_SECONDS
+
+
+def fleet_failure_rule(fleet_tags: Mapping[str, str]) -> FleetFailureRule:
+    return FleetFailureRule(int(fleet_tags.get(DISABLE_AFTER_TAG, 0)),
+                            int(fleet_tags.get(FAILURE_WINDOW_TAG, DEFAULT_FAILURE_WINDOW_SECONDS)))
+
+
+def disable_reason(failures: int, rule: FleetFailureRule) -> str | None:
+    """Why a worker with `failures` failed runs within the fleet's window is disabled, or None."""
+    if not rule.disable_after or failures < rule.disable_after:
+        return None
+    return (f"{failures} failed runs within {rule.window_seconds} s, across jobs ({DISABLE_AFTER_TAG} "
+            f"{rule.disable_after}): a node gone bad")
+
+
+def setting_tag_problem(key: str, value: str) -> str | None:
+    """Why a queue or fleet tag's value can't be one of the settings above (None: it can, or it is no
+    setting); checked when the tag is set, so reading it back never fails."""
+    if key in (BLOCKLIST_AFTER_TAG, DISABLE_AFTER_TAG) and not (value.isdigit() and int(value) <= 1000):
+        return f"Tag {key} must be a whole number of failures from 0 (off) to 1000."
+    if key == FAILURE_WINDOW_TAG and not (value.isdigit() and 1 <= int(value) <= 7 * 24 * 3600):
+        return f"Tag {key} must be a whole number of seconds from 1 to {7 * 24 * 3600}."
+    if key == USABLE_WHEN_IDLE_TAG and value.lower() not in ("true", "false"):
+        return f"Tag {key} must be true or false."
+    return None
+
+
+def blocklists(failures: int, settings: BadWorkerSettings) -> bool:
+    """Whether a worker with `failures` failed runs on one job is now blocklisted for it."""
+    return settings.blocklist_after > 0 and failures >= settings.blocklist_after
+
+
+def not_blocked(candidates: list[Candidate], blocked_jobs: set[str]) -> list[Candidate]:
+    """The candidates of jobs the worker is not blocklisted on, in the given order."""
+    if not blocked_jobs:
+        return candidates
+    return [c for c in candidates if c.job_id not in blocked_jobs]
+
+
+def may_fall_back(*, blocked: bool, other_eligible_worker: bool, settings: BadWorkerSettings) -> bool:
+    """Whether a worker may take a task it has just failed, or a job it is blocklisted on: only when
+    no other eligible worker exists (else the job would stall, never fail), and for a blocklisted
+    job only when the queue lets blocklisted workers work when idle."""
+    if other_eligible_worker:
+        return False
+    return settings.usable_when_idle or not blocked

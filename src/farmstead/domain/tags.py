@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from farmstead.domain import job_dependencies, stuck_tasks
+from farmstead.domain.scheduling import setting_tag_problem
+
 MAX_TAGS_PER_RESOURCE = 50
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
@@ -25,6 +28,11 @@ def tag_problems(tags: Mapping[str, str], existing_keys: Iterable[str] = ()) -> 
             problems.append(f"Tag key '{key}' uses the reserved prefix '{RESERVED_PREFIX}'.")
         if len(value) > MAX_VALUE_LENGTH:
             problems.append(f"The value of tag '{key[:40]}' is longer than {MAX_VALUE_LENGTH} characters.")
+        # Farmstead's queue settings (docs/self-managing.md)
+        setting = (setting_tag_problem(key, value) or stuck_tasks.tag_problem(key, value)
+                   or job_dependencies.never_setting_problem(key, value))
+        if setting is not None:
+            problems.append(setting)
     total = len(set(existing_keys) | set(tags))
     if total > MAX_TAGS_PER_RESOURCE:
         problems.append(f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this would make {total}.")

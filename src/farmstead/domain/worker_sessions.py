@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from farmstead.domain import task_states
+from farmstead.domain import stuck_tasks, task_states
 from farmstead.domain.reported_times import SettledTimes
 from farmstead.domain.statuses import SessionActionStatus, TaskRunStatus
 
@@ -150,6 +150,9 @@ def plan_report(action: Action, report: Mapping[str, Any], times: SettledTimes, 
     if not is_run:
         return ReportPlan(values, releases_limits=True)
     events: tuple[Event, ...] = (_REPORT_EVENTS[completed],)
+    if stuck_tasks.confirmation_fails(cancel_target, completed):
+        # Farmstead canceled a stuck run (domain/stuck_tasks): its end is the run's failure.
+        events, cancel_target = (Event.RUN_FAILED,), None
     if action.started_at is None and times.started_at is not None and completed != A.NEVER_ATTEMPTED:
         events = (Event.RUN_STARTED, *events)
     # The environment or input sync a never-attempted task waited on failed: that is the task's

@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import job_lifecycles, job_templates, rollup, task_states
+from farmstead.domain import job_dependencies, job_lifecycles, job_templates, rollup, task_states
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
 from farmstead.domain.statuses import JobLifecycleStatus, StepLifecycleStatus, TaskRunStatus
 from farmstead.ids import new_id
 from farmstead.orchestration import task_updates
 from farmstead.orchestration.deferral import Deferral
+from farmstead.store import job_dependencies as job_dependency_rows
 from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
 
 #: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
@@ -71,21 +72,24 @@ def check_requeued_job(conn: Connection, queue_id: str, job_id: str, now: dateti
         task_updates.mark_incompatible(conn, job_id, incompatible, now, deferral)
 
 
-def initial_task_status(step: job_templates.StepPlan, *, suspended: bool, incompatible: list[str]) -> str:
+def initial_task_status(step: job_templates.StepPlan, *, suspended: bool, incompatible: list[str],
+                        waiting: bool = False) -> str:
+    """`waiting`: the job waits on other jobs (docs/self-managing.md): every step starts PENDING."""
     return str(task_states.initial_status(TaskRunStatus.SUSPENDED if suspended else TaskRunStatus.READY,
-                                          dependencies_met=not step.dependencies,
+                                          dependencies_met=not step.dependencies and not waiting,
                                           step_compatible=step.name not in incompatible,
                                           job_compatible=not incompatible))
 
 
 def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templates.JobPlan,
-              incompatible: list[str], suspended: bool, now: datetime, who: str) -> None:
-    """Insert the job (CREATE_IN_PROGRESS) and its steps; tasks come from materialize_tasks."""
+              incompatible: list[str], suspended: bool, now: datetime, who: str, waiting: bool = False) -> None:
+    """Insert the job (CREATE_IN_PROGRESS) and its steps; tasks come from materialize_tasks.
+    `waiting`: it waits on other jobs (its job_dependencies rows are the caller's)."""
     job_id = job_values["job_id"]
     step_ids = {step.name: new_id("step") for step in plan.steps}
     step_rows = []
     for step in plan.steps:
-        status = initial_task_status(step, suspended=suspended, incompatible=incompatible)
+        status = initial_task_status(step, suspended=suspended, incompatible=incompatible, waiting=waiting)
         step_rows.append({
             "step_id": step_ids[step.name], "job_id": job_id, "step_index": step.index, "name": step.name,
             "description": step.description, "lifecycle_status": StepLifecycleStatus.CREATE_COMPLETE,
@@ -97,7 +101,7 @@ def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templat
     jobs.insert(conn, **job_values, lifecycle_status=job_lifecycles.CREATING,
                 lifecycle_status_message="Job creation in progress", task_run_status=TaskRunStatus.PENDING,
                 task_count=plan.task_count, task_failure_retry_count=0, **jobs.count_values({}),
-                created_at=now, created_by=who)
+                waiting_for_jobs=waiting, created_at=now, created_by=who)
     steps.insert_many(conn, step_rows)
     steps.insert_dependencies(conn, [
         {"step_id": step_ids[step.name], "upstream_step_id": step_ids[upstream], "job_id": job_id}
@@ -139,8 +143,17 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
         job_counts[row.task_run_status] += row.task_count
     created = rollup.at_creation(job_counts, now)
     jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
-                lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE, lifecycle_status_message=CREATED_MESSAGE,
+                lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE,
+                lifecycle_status_message=_created_message(conn, job_id),
                 ended_at=created.ended_at)
+
+
+def _created_message(conn: Connection, job_id: str) -> str:
+    """A job waiting on other jobs says so in its lifecycleStatusMessage (GetJob)."""
+    if not jobs.get_existing(conn, job_id).waiting_for_jobs:
+        return CREATED_MESSAGE
+    upstream = job_dependency_rows.upstream_of(conn, job_id)
+    return job_dependencies.waiting_message(upstream[0].condition, [row.upstream_job_id for row in upstream])
 
 
 def fail_job(conn: Connection, job_id: str, message: str) -> None:

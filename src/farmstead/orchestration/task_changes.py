@@ -44,10 +44,15 @@ class _Moves:
 
 
 class TaskChanges:
-    def __init__(self, conn: Connection, now: datetime) -> None:
+    def __init__(self, conn: Connection, now: datetime, *, bad_worker_rules: bool = True) -> None:
         #: The write transaction these changes belong to.
         self.conn = conn
         self.now = now
+        #: Whether dispatch applies the bad-worker rules (docs/self-managing.md; Settings.bad_worker_rules).
+        self.bad_worker_rules = bad_worker_rules
+        #: Workers this transaction put a hold on (the fleet's failure rule): the heartbeat that
+        #: reported the failure read its worker row before, and must open no session for it.
+        self.newly_held: set[str] = set()
         self._steps: dict[str, _Moves] = {}
         self._jobs: dict[str, _Moves] = {}
         self._edges: dict[str, list] = {}

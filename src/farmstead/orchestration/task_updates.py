@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.domain import bulk_changes, rollup, task_states
+from farmstead.domain import bulk_changes, job_dependencies, rollup, task_states
 from farmstead.domain.statuses import StepLifecycleStatus, TaskRunStatus
 from farmstead.orchestration.deferral import Deferral
-from farmstead.store import jobs, sessions, steps, tasks
+from farmstead.store import blocklists, jobs, sessions, steps, tasks
+from farmstead.store import job_dependencies as job_dependency_rows
 
 
 def dependencies_met(conn: Connection, step_id: str, job_edges: list | None = None) -> bool:
@@ -128,6 +129,53 @@ def refresh_job(conn: Connection, job_id: str, now: datetime, row=None) -> None:
     changes = _rolled_up(row, jobs.counts_of(row), now)
     if changes is not None:
         jobs.update(conn, job_id, **changes)
+        ended = changes.get("task_run_status")
+        if ended != row.task_run_status and ended in job_dependencies.ENDED:
+            settle_waiting_jobs(conn, job_id, now)
+
+
+# --- jobs waiting on jobs (docs/self-managing.md, "Job dependencies") -----------------------------
+
+def settle_waiting_jobs(conn: Connection, upstream_job_id: str, now: datetime) -> None:
+    """An upstream job ended: each job waiting on it is released, canceled (or left waiting, as its
+    queue says) when its condition can no longer hold, or waits on."""
+    for job_id in job_dependency_rows.waiting_downstream(conn, upstream_job_id):
+        upstream = job_dependency_rows.upstream_of(conn, job_id)
+        condition = upstream[0].condition
+        found = job_dependencies.verdict(condition, [row.task_run_status or TaskRunStatus.CANCELED
+                                                     for row in upstream])
+        if found is job_dependencies.Verdict.RELEASE:
+            release_waiting_job(conn, job_id, now, f"Released: {condition} held for "
+                                                   f"{', '.join(row.upstream_job_id for row in upstream)}")
+        elif found is job_dependencies.Verdict.NEVER:
+            _never_satisfied(conn, job_id, upstream, now)
+
+
+def release_waiting_job(conn: Connection, job_id: str, now: datetime, message: str) -> None:
+    """The job's steps without upstream steps go READY; the rest wait on their steps as ever."""
+    jobs.update(conn, job_id, waiting_for_jobs=False, lifecycle_status_message=message)
+    job_row = jobs.get_existing(conn, job_id)
+    for step_row in steps.of_job(conn, job_id):
+        if steps.upstream_of(conn, step_row.step_id):
+            continue
+        if _move_step(conn, job_row, step_row, task_states.Event.DEPENDENCIES_MET, now, None, None, None):
+            refresh_step(conn, step_row.step_id, job_id, now)
+    refresh_job(conn, job_id, now)
+
+
+def _never_satisfied(conn: Connection, job_id: str, upstream, now: datetime) -> None:
+    job_row = jobs.get_existing(conn, job_id)
+    why = ", ".join(f"{row.upstream_job_id} {row.task_run_status}" for row in upstream)
+    condition = upstream[0].condition
+    if blocklists.queue_tags(conn, job_row.farm_id, job_row.queue_id).get(
+            job_dependencies.NEVER_SATISFIED_TAG) == "wait":
+        jobs.update(conn, job_id, lifecycle_status_message=f"Waiting, though {condition} can no longer hold ({why}); "
+                                                           "requeue or cancel it")
+        return
+    jobs.update(conn, job_id, waiting_for_jobs=False,
+                lifecycle_status_message=f"Canceled: {condition} can no longer hold ({why})")
+    apply_job_target(conn, job_id, TaskRunStatus.CANCELED, now, "farmstead:job-dependencies")
+    jobs.update(conn, job_id, lifecycle_status_message=f"Canceled: {condition} can no longer hold ({why})")
 
 
 def _topological(conn: Connection, job_id: str) -> list:

@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states, worker_states
+from farmstead.domain import job_environments, job_templates, log_names, scheduling, task_states, worker_holds
 from farmstead.domain import worker_sessions as rules
 from farmstead.domain.scheduling import QUEUE_DEPTH
 from farmstead.domain.statuses import SessionActionStatus as A
 from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTargetStatus, TaskRunStatus
 from farmstead.ids import new_id
-from farmstead.orchestration import report_times, task_runs
+from farmstead.orchestration import bad_workers, report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
 
@@ -52,6 +52,8 @@ def apply_report(changes: TaskChanges, worker_id: str, action_id: str, report: d
     if events:
         task_runs.apply_events(changes, action, list(events), started_at=plan.task_started_at,
                                target=plan.task_target)
+        if task_states.Event.RUN_FAILED in events and action.kind == "taskRun" and changes.bad_worker_rules:
+            bad_workers.record_failed_run(changes, action, worker_id)
     return None if plan.run_seconds is None else (action.session_id, plan.run_seconds)
 
 
@@ -69,7 +71,8 @@ def advance_session(changes: TaskChanges, session, worker, depth: int = QUEUE_DE
         moved_others = settle_queued_cancels(changes, listed, cancels)
         listed = sessions.pending_actions(conn, session_id) if moved_others else rules.after_cancels(listed, cancels)
     facts = {"depth": depth, "ending": session.target_lifecycle_status == SessionLifecycleTargetStatus.ENDED,
-             "worker_started": worker.status == worker_states.TAKING_WORK}
+             # A held worker's sessions wind down like a STOPPING worker's (domain/worker_holds).
+             "worker_started": worker_holds.takes_new_work(worker.status, worker.hold)}
     plan = rules.plan_session(listed, marks=None, **facts)
     if plan.next is rules.Next.NEEDS_MARKS:
         marks = rules.Marks(*sessions.winding_down_marks(conn, session_id, rules.ENDED_BADLY))
@@ -122,11 +125,13 @@ def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool
     count = rules.top_up(wanted, queued, ready=ready, started_workers=started_workers)
     return count > 0 and _claim_with_limits(
         conn, session.queue_id, step.step_id, step.host_requirements,
-        lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired), count=count, queued=queued)
+        lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired), count=count, queued=queued,
+        skip_failed_by=session.worker_id if changes.bad_worker_rules else "")
 
 
 def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requirements: dict | None,
-                       assign, count: int = 1, queued: int = 0) -> bool:
+                       assign, count: int = 1, queued: int = 0, skip_failed_by: str = "") -> bool:
+    """`skip_failed_by`: a worker whose last failed tasks are not claimed ("": none skipped)."""
     """Acquire the step's limits, then claim READY tasks; give back what was taken if either fails."""
     needed = required_limits(host_requirements, limits.active_for_queue(conn, queue_id)) if (
         host_requirements and host_requirements.get("amounts")) else []
@@ -139,7 +144,7 @@ def _claim_with_limits(conn: Connection, queue_id: str, step_id: str, host_requi
             break
         acquired.append({"limitId": limit_id, "count": amount})
     if len(acquired) == len(needed):
-        claimed = dispatch.claim_ready_tasks(conn, step_id, count)
+        claimed = dispatch.claim_ready_tasks(conn, step_id, count, skip_failed_by)
         if claimed:
             assign(claimed, acquired)
             return True
@@ -174,7 +179,8 @@ def start_session(changes: TaskChanges, worker) -> bool:
     """Opens a session on the best step the worker may take; whether it did. Its counter moves are
     written before it returns."""
     conn, now = changes.conn, changes.now
-    rows = dispatch.candidate_steps(conn, worker.fleet_id)
+    rules = changes.bad_worker_rules
+    rows = dispatch.candidate_steps(conn, worker.fleet_id, worker.worker_id if rules else None)
     if not rows:
         return False
     candidates = [scheduling.Candidate(
@@ -185,13 +191,29 @@ def start_session(changes: TaskChanges, worker) -> bool:
         for row in rows]
     configurations = {row.queue_id: (row.queue_attributes or {}).get("schedulingConfiguration") for row in rows}
     limit_names = {q: limits.amount_names_for_queue(conn, q) for q in configurations}
-    for candidate in scheduling.choose(candidates, worker_capabilities=worker.capabilities,
-                                       scheduling=configurations, now=now, limit_amount_names=limit_names):
-        if _claim_with_limits(conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
-                              lambda claimed, acquired, chosen=candidate: _open_session(
-                                  changes, worker, chosen, claimed, acquired)):
+    chosen = scheduling.choose(candidates, worker_capabilities=worker.capabilities,
+                               scheduling=configurations, now=now, limit_amount_names=limit_names)
+    # Bad workers (docs/self-managing.md): jobs the worker is blocklisted on, and tasks it failed
+    # last, only once nothing else is left and no other worker could take them.
+    blocked = {row.job_id for row in rows if row.worker_blocked}
+    for candidate in scheduling.not_blocked(chosen, blocked):
+        if _open_on(changes, worker, candidate, skip_failed_by=worker.worker_id if rules else ""):
+            return True
+    for candidate in chosen[:FALLBACK_CANDIDATES] if rules else ():
+        if bad_workers.may_fall_back(conn, candidate, worker.farm_id, worker.worker_id,
+                                     blocked=candidate.job_id in blocked) and _open_on(changes, worker, candidate):
             return True
     return False
+
+
+#: Candidates the fallback looks at (each costs a read): the best few, as dispatch ordered them.
+FALLBACK_CANDIDATES = 4
+
+
+def _open_on(changes: TaskChanges, worker, candidate: scheduling.Candidate, skip_failed_by: str = "") -> bool:
+    return _claim_with_limits(changes.conn, candidate.queue_id, candidate.step_id, candidate.host_requirements,
+                              lambda claimed, acquired: _open_session(changes, worker, candidate, claimed, acquired),
+                              skip_failed_by=skip_failed_by)
 
 
 def _open_session(changes: TaskChanges, worker, candidate: scheduling.Candidate, claimed: list,

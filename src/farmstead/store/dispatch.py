@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import job_lifecycles
 from farmstead.domain.statuses import QueueFleetAssociationStatus, TaskRunStatus
+from farmstead.store import blocklists
 from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks
 from farmstead.store.statements import one_of
 
@@ -22,41 +23,62 @@ CLAIMABLE_LIFECYCLES = job_lifecycles.LIVE
 _OPEN_SESSIONS_OF_JOB = (sa.select(sa.func.count()).select_from(sessions)
                          .where(sessions.c.job_id == jobs.c.job_id, sessions.c.ended_at.is_(None))
                          .scalar_subquery())
+
+
+def _candidate_steps(blocked) -> sa.Select:
+    """The candidate query, `blocked` its worker_blocked column."""
+    return (
+        sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
+                  steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
+                  jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
+                  jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
+                  _OPEN_SESSIONS_OF_JOB.label("open_sessions"),
+                  # Is the asking worker blocklisted on the job (docs/self-managing.md): a primary-key probe.
+                  blocked.label("worker_blocked"))
+        .join(jobs, jobs.c.job_id == steps.c.job_id)
+        .join(queues, queues.c.queue_id == jobs.c.queue_id)
+        .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
+                                                queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
+        .where(queue_fleet_associations.c.status == QueueFleetAssociationStatus.ACTIVE, steps.c.count_ready > 0,
+               one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False),
+               jobs.c.waiting_for_jobs.is_(False))
+        .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
+        .limit(sa.bindparam("b_limit"))
+    )
+
+
 #: Built once (bind parameters): every idle worker's heartbeat runs it, and building and cache-keying
 #: a statement of this size costs more than SQLite answering it.
-_CANDIDATE_STEPS = (
-    sa.select(steps.c.step_id, steps.c.job_id, steps.c.step_index, steps.c.host_requirements,
-              steps.c.count_ready, jobs.c.queue_id, jobs.c.farm_id, jobs.c.priority, jobs.c.created_at,
-              jobs.c.max_worker_count, jobs.c.task_failure_retry_count, jobs.c.count_failed,
-              jobs.c.count_running, queues.c.attributes.label("queue_attributes"),
-              _OPEN_SESSIONS_OF_JOB.label("open_sessions"))
-    .join(jobs, jobs.c.job_id == steps.c.job_id)
-    .join(queues, queues.c.queue_id == jobs.c.queue_id)
-    .join(queue_fleet_associations, sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
-                                            queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
-    .where(queue_fleet_associations.c.status == QueueFleetAssociationStatus.ACTIVE, steps.c.count_ready > 0,
-           one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False))
-    .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
-    .limit(sa.bindparam("b_limit"))
-)
+_CANDIDATE_STEPS = _candidate_steps(blocklists.blocked_on("b_worker_id"))
+#: The same without the blocklist probe: the bad-worker rules off (Settings.bad_worker_rules).
+_CANDIDATE_STEPS_ANYONE = _candidate_steps(sa.false())
 
 
-def candidate_steps(conn: Connection, fleet_id: str, limit: int = 200) -> list[Row]:
-    """Steps with READY tasks, in jobs of queues associated ACTIVE with the fleet, best-first by priorityFifo."""
-    return list(conn.execute(_CANDIDATE_STEPS, {"b_fleet_id": fleet_id, "b_limit": limit}))
+def candidate_steps(conn: Connection, fleet_id: str, worker_id: str | None = None, limit: int = 200) -> list[Row]:
+    """Steps with READY tasks, in jobs of queues associated ACTIVE with the fleet, best-first by
+    priorityFifo; `worker_blocked` says whether `worker_id` is blocklisted on the step's job (with no
+    worker, the bad-worker rules off: never)."""
+    if worker_id is None:
+        return list(conn.execute(_CANDIDATE_STEPS_ANYONE, {"b_fleet_id": fleet_id, "b_limit": limit}))
+    return list(conn.execute(_CANDIDATE_STEPS, {"b_fleet_id": fleet_id, "b_worker_id": worker_id, "b_limit": limit}))
 
 
 _CLAIMED_COLUMNS = (tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.parameters,
                     tasks.c.failure_retry_count, tasks.c.task_index)
+#: "Fail a task once" (docs/self-managing.md): a worker skips the READY tasks it failed last; the
+#: scan stays on the (step_id, run_status, task_index) index, the marker read from the rows it visits.
+_NOT_FAILED_BY_WORKER = sa.func.coalesce(tasks.c.last_failed_worker_id, "") != sa.bindparam("b_worker_id")
 _FIRST_READY = (sa.select(tasks.c.task_id)
-                .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY)
+                .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY,
+                       _NOT_FAILED_BY_WORKER)
                 .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")))
 #: Built once, as the statements below: run on every dispatch, where building and cache-keying a
 #: fresh statement costs more than the database running it.
 _SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id.in_(_FIRST_READY), tasks.c.run_status == TaskRunStatus.READY)
                  .values(run_status=TaskRunStatus.ASSIGNED).returning(*_CLAIMED_COLUMNS))
 _PG_PICK = (sa.select(*_CLAIMED_COLUMNS)
-            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY)
+            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY,
+                   _NOT_FAILED_BY_WORKER)
             .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")).with_for_update(skip_locked=True))
 _PG_TAKE = (tasks.update().where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True)),
                                  tasks.c.run_status == TaskRunStatus.READY)
@@ -72,16 +94,19 @@ _SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
                                                  queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
                  .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
 
-def claim_ready_tasks(conn: Connection, step_id: str, count: int) -> list[Row]:
+def claim_ready_tasks(conn: Connection, step_id: str, count: int, worker_id: str = "") -> list[Row]:
     """Take up to `count` of the step's first READY tasks (READY -> ASSIGNED), in task order, guarded
-    so that two workers never get one task."""
+    so that two workers never get one task. Tasks whose last failed run was `worker_id`'s are
+    skipped ("" skips none: the fallback when no other worker exists)."""
+    # "*" is no worker's id: with it, no task is skipped.
+    params = {"b_step_id": step_id, "b_count": count, "b_worker_id": worker_id or "*"}
     if conn.dialect.name == "sqlite":
         # One writer at a time on SQLite: select-and-claim in one UPDATE ... RETURNING (SQLite >= 3.35).
-        rows = conn.execute(_SQLITE_CLAIM, {"b_step_id": step_id, "b_count": count}).all()
+        rows = conn.execute(_SQLITE_CLAIM, params).all()
         return sorted(rows, key=lambda row: row.task_index)
     # PostgreSQL: rows another replica holds are skipped, not waited on; the guarded UPDATE keeps a
     # task that changed meanwhile (e.g. canceled) from being taken.
-    picked = conn.execute(_PG_PICK, {"b_step_id": step_id, "b_count": count}).all()
+    picked = conn.execute(_PG_PICK, params).all()
     if not picked:
         return []
     taken = set(conn.execute(_PG_TAKE, {"b_task_ids": [row.task_id for row in picked]}).scalars())

@@ -13,6 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from farmstead.domain import rollup
+from farmstead.domain.cancel_targets import CancelTarget
 from farmstead.domain.statuses import (
     BudgetStatus,
     FleetStatus,
@@ -314,6 +315,8 @@ jobs = sa.Table(
     sa.Column("ended_at", UtcDateTime()),
     #: A queued bulk change will take READY tasks away (task_fan_outs): dispatch hands none out meanwhile.
     sa.Column("dispatch_held", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
+    #: Waiting on other jobs (job_dependencies, docs/self-managing.md): dispatch skips it until released.
+    sa.Column("waiting_for_jobs", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     *_status_counts(),
     *_audit(),
     sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
@@ -366,6 +369,9 @@ tasks = sa.Table(
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("updated_at", UtcDateTime()),
     sa.Column("updated_by", sa.String(256)),
+    #: The worker whose run of this task failed last (docs/self-managing.md, "fail a task once"):
+    #: dispatch hands the task to another worker first. Cleared by a requeue.
+    sa.Column("last_failed_worker_id", sa.String(64)),
     # Paging a step's tasks in order; per-status moves of UpdateJob/UpdateStep fan-out; and dispatch's
     # "first READY task of this step" without a sort.
     sa.Index("ix_tasks_step_index", "step_id", "task_index", unique=True),
@@ -416,6 +422,10 @@ workers = sa.Table(
     sa.Column("configuring_until", UtcDateTime()),
     #: The principal whose bootstrap credentials created it (the agent's "worker for these credentials").
     sa.Column("bootstrap_principal_id", sa.String(64)),
+    #: An operator's hold (domain/worker_holds.WorkerHold: DRAIN, DRAIN_AND_STOP, DISABLE); NULL: enabled.
+    sa.Column("hold", sa.String(16)),
+    #: Why the hold was put on when the service did (the fleet's failure rule); NULL for an operator's.
+    sa.Column("hold_reason", sa.Text()),
     *_audit(),
     # The liveness sweep: started workers by how long they have been silent.
     sa.Index("ix_workers_status_seen", "status", "last_seen_at"),
@@ -546,6 +556,33 @@ session_statistics_aggregations = sa.Table(
 )
 
 
+# --- self-management: bad workers (docs/self-managing.md) -----------------------------------------
+
+# A worker's failed runs on a job since its blocklist was last cleared, and whether they put it on
+# the job's blocklist (blocked_at). The failed runs themselves are the session actions (FAILED taskRuns
+# of the worker's sessions on the job): nothing is written twice.
+job_worker_failures = sa.Table(
+    "job_worker_failures", metadata,
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker_id", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("last_failed_at", UtcDateTime(), nullable=False),
+    sa.Column("blocked_at", UtcDateTime()),
+    # The fleet page's "which jobs blocked this worker".
+    sa.Index("ix_job_worker_failures_worker", "worker_id"),
+)
+
+# A job waiting on other jobs (CreateJob's farmstead:after tag): one row per upstream job.
+job_dependencies = sa.Table(
+    "job_dependencies", metadata,
+    sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("upstream_job_id", sa.String(64), primary_key=True),
+    sa.Column("condition", sa.String(16), nullable=False),
+    # The jobs waiting on one that just ended: looked up whenever a job's status ends.
+    sa.Index("ix_job_dependencies_upstream", "upstream_job_id"),
+)
+
+
 # --- the status columns' vocabularies ---------------------------------------------------------------
 # Each column that stores a status holds one StrEnum's members (or NULL); a CHECK constraint built
 # from the enum refuses anything else, so a bad write fails at the database instead of surfacing
@@ -573,7 +610,7 @@ STATUS_COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("sessions", "lifecycle_status"): SessionLifecycleStatus,
     ("sessions", "target_lifecycle_status"): SessionLifecycleTargetStatus,
     ("session_actions", "status"): SessionActionStatus,
-    ("session_actions", "cancel_target"): TaskRunStatus,
+    ("session_actions", "cancel_target"): CancelTarget,
     ("session_statistics_aggregations", "status"): SessionsStatisticsAggregationStatus,
 }
 

@@ -49,7 +49,10 @@ _OPEN_FOR_WORKER = (sa.select(sessions).where(sessions.c.worker_id == sa.bindpar
 # (a 20,000-action session halved one worker's dispatch rate). pending_actions sorts them.
 _PENDING = sa.select(session_actions).where(session_actions.c.session_id == sa.bindparam("b_session_id"),
                                             _status_in(PENDING))
-_ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"))
+_ACTIONS_OF_WORKER = (sa.select(session_actions, sessions.c.worker_id.label("session_worker_id"),
+                                sessions.c.farm_id.label("session_farm_id"),
+                                sessions.c.queue_id.label("session_queue_id"),
+                                sessions.c.fleet_id.label("session_fleet_id"))
                       .join(sessions, sessions.c.session_id == session_actions.c.session_id)
                       .where(session_actions.c.session_action_id.in_(sa.bindparam("b_action_ids", expanding=True))))
 _ACTIONS_OF_WORKER_LOCKED = _ACTIONS_OF_WORKER.order_by(session_actions.c.session_action_id).with_for_update(
@@ -117,7 +120,8 @@ def has_action(conn: Connection, session_id: str, *, kind: str | None = None,
 
 
 def get_action_of_worker(conn: Connection, session_action_id: str) -> Row | None:
-    """The action with its session's `worker_id` (as `session_worker_id`), in one read; None when
+    """The action with its session's `worker_id`, `farm_id` and `queue_id` (as `session_worker_id`,
+    `session_farm_id`, `session_queue_id`), in one read; None when
     either is missing."""
     return actions_of_worker_by_id(conn, [session_action_id]).get(session_action_id)
 

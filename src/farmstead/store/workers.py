@@ -118,3 +118,8 @@ _STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(
 
 def started_in_fleet(conn: Connection, fleet_id: str) -> int:
     return conn.execute(_STARTED_IN_FLEET, {"b_fleet_id": fleet_id}).scalar_one()
+
+
+def ids_in_fleet(conn: Connection, fleet_id: str) -> list[str]:
+    return list(conn.execute(sa.select(workers.c.worker_id).where(workers.c.fleet_id == fleet_id)
+                             .order_by(workers.c.worker_id)).scalars())

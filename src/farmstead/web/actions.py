@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from farmstead import job_control
 from farmstead.domain.statuses import TaskRunStatus as S
 from farmstead.domain.statuses import UpdateJobLifecycleStatus
+from farmstead.domain.worker_holds import WorkerHold
 from farmstead.protocol.errors import ServiceError
 from farmstead.web.page import Page, set_notice
 
@@ -36,13 +37,26 @@ VERBS = {
     "succeed": "Mark succeeded",
     "priority": "Change priority of",
     "archive": "Archive",
+    "clear_blocklist": "Clear from the job's blocklist",
+    "drain": "Drain",
+    "drain_stop": "Drain and stop",
+    "disable": "Disable",
+    "enable": "Enable",
 }
+#: A worker hold action -> the hold it puts on (None: enable); docs/self-managing.md.
+HOLDS = {"drain": WorkerHold.DRAIN, "drain_stop": WorkerHold.DRAIN_AND_STOP, "disable": WorkerHold.DISABLE,
+         "enable": None}
 ALLOWED = {
     "job": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
             "succeed", "priority", "archive"),
     "step": ("requeue_failed", "requeue_failed_canceled", "requeue_all", "resume", "suspend", "cancel", "fail",
              "succeed"),
     "task": ("requeue", "resume", "suspend", "cancel", "fail", "succeed"),
+    # A worker blocklisted on a job (docs/self-managing.md): the form names the job.
+    "worker": ("clear_blocklist",),
+    # A fleet's workers, one by one from the host table (`host`) or all at once (`fleet`).
+    "host": tuple(HOLDS),
+    "fleet": tuple(HOLDS),
 }
 MAX_ITEMS = 100
 #: Tasks picked in the frame grid: a range of frames is a common pick. Changed 100 a call (BatchUpdateTask).
@@ -129,6 +143,16 @@ def _ids(form: dict[str, str], job_id: str) -> dict[str, str]:
 
 def _apply(page: Page, kind: str, action: str, item: str, form: dict[str, str]) -> str | None:
     """One job, step or task changed; the sentence job_control had to say, if any."""
+    if kind in ("host", "fleet"):
+        farm_id, fleet_id = form.get("farm_id", ""), form.get("fleet_id", "") if kind == "host" else item
+        count = page.api.hold_workers(page.caller, farm_id, fleet_id, [item] if kind == "host" else None,
+                                      HOLDS[action])
+        return None if kind == "host" else f"{count} worker{'s' if count != 1 else ''}."
+    if kind == "worker":
+        ids = _ids(form, form.get("job_id", ""))
+        if not page.api.clear_blocklisted(page.caller, ids["farmId"], ids["queueId"], ids["jobId"], item):
+            return f"{item} was not on the job's blocklist."
+        return None
     if kind == "job":
         ids = _ids(form, item)
         if action == "priority":

@@ -11,14 +11,20 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
+from farmstead.domain.worker_holds import WorkerHold
 from farmstead.logs.executor import LogsExecutor
+from farmstead.orchestration import worker_holds
+from farmstead.orchestration.running_longest import running_longest
+from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
-from farmstead.protocol.errors import validation_error
+from farmstead.protocol.errors import ServiceError, validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
-from farmstead.store import workers
+from farmstead.store import blocklists, workers
+from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
 
@@ -75,7 +81,90 @@ class Api:
         self.call(caller, "ListWorkers", farmId=farm_id, fleetId=fleet_id, maxResults=1)
         with self._executor.store.read() as conn:
             rows = workers.page(conn, fleet_id, None, limit)
-        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at} for r in rows}
+            blocked = blocklists.of_fleet(conn, fleet_id)
+        return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at, "hold": r.hold,
+                              "holdReason": r.hold_reason,
+                              "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
+                for r in rows}
+
+    def hold_workers(self, caller: Caller, farm_id: str, fleet_id: str, worker_ids: list[str] | None,
+                     hold: WorkerHold | None) -> int:
+        """Drain, disable or enable workers of a fleet (all of them when `worker_ids` is None), as a
+        MANAGER of the fleet may (docs/self-managing.md); how many."""
+        self.call(caller, "GetFleet", farmId=farm_id, fleetId=fleet_id)  # the fleet exists, is visible
+        with self._executor.store.write() as conn:
+            authorize(conn, caller, "UpdateWorker", "MANAGER", {"farmId": farm_id, "fleetId": fleet_id})
+            in_fleet = workers.ids_in_fleet(conn, fleet_id)
+            chosen = in_fleet if worker_ids is None else [w for w in worker_ids if w in in_fleet]
+            if worker_ids is not None and len(chosen) != len(worker_ids):
+                raise validation_error("Not a worker of this fleet.", [{"name": "workerId",
+                                                                        "message": "Not a worker of this fleet"}])
+            changes = TaskChanges(conn, self._executor.clock.now())
+            count = worker_holds.hold(changes, chosen, hold, caller.arn)
+            changes.flush()
+        return count
+
+    def job_links(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> dict[str, list[dict]]:
+        """The jobs this one waits on and those waiting on it (docs/self-managing.md, "Job dependencies"),
+        each only if `caller` may see it (GetJob): {"upstream": [...], "downstream": [...]}."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            upstream = [{"job_id": r.upstream_job_id, "queue_id": r.queue_id, "name": r.name,
+                         "status": r.task_run_status, "condition": r.condition}
+                        for r in job_dependency_rows.upstream_of(conn, job_id)]
+            downstream = [{"job_id": r.job_id, "queue_id": r.queue_id, "name": r.name, "status": r.task_run_status,
+                           "condition": r.condition} for r in job_dependency_rows.downstream_of(conn, job_id)]
+
+        def visible(item: dict) -> bool:
+            try:
+                self.call(caller, "GetJob", farmId=farm_id, queueId=item["queue_id"], jobId=item["job_id"])
+                return True
+            except ServiceError:
+                return False
+        return {"upstream": [i for i in upstream if i["queue_id"] and visible(i)],
+                "downstream": [i for i in downstream if visible(i)]}
+
+    def running_longest(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
+        """The job's running tasks, longest first, flagged far beyond their step's median
+        (docs/self-managing.md). Read only after GetJob let `caller` see the job."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            return running_longest(conn, self._executor.clock.now(), job_id=job_id, limit=50)
+
+    def queue_dependency_graph(self, caller: Caller, farm_id: str, queue_id: str) -> list[dict[str, Any]]:
+        """The waits among the queue's jobs, one entry per waiting job with its upstream jobs (those
+        of other queues by id only): the queue page's small graph. After GetQueue let `caller` see it."""
+        self.call(caller, "GetQueue", farmId=farm_id, queueId=queue_id)
+        with self._executor.store.read() as conn:
+            rows = job_dependency_rows.edges_in_queue(conn, queue_id)
+        graph: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = graph.setdefault(row.job_id, {"job_id": row.job_id, "name": row.name, "status": row.task_run_status,
+                                                  "waiting": row.waiting_for_jobs, "condition": row.condition,
+                                                  "upstream": []})
+            same_queue = row.upstream_queue_id == queue_id
+            entry["upstream"].append({"job_id": row.upstream_job_id,
+                                      "status": row.upstream_status if same_queue else None,
+                                      "name": row.upstream_name if same_queue else None})
+        return list(graph.values())
+
+    def job_blocklist(self, caller: Caller, farm_id: str, queue_id: str, job_id: str) -> list[dict[str, Any]]:
+        """The job's blocklisted workers, each with its latest failed runs there (docs/self-managing.md):
+        beyond the API model. Read only after GetJob let `caller` see the job (VIEWER)."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        with self._executor.store.read() as conn:
+            return [{**row._mapping, "failed_runs": [dict(run._mapping) for run in
+                                                     blocklists.failed_runs(conn, job_id, row.worker_id, limit=10)]}
+                    for row in blocklists.of_job(conn, job_id)]
+
+    def clear_blocklisted(self, caller: Caller, farm_id: str, queue_id: str, job_id: str, worker_id: str) -> bool:
+        """Takes a worker off a job's blocklist, as a MANAGER of the job may (UpdateJob's access);
+        whether it was on it."""
+        self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)  # the job exists, is visible
+        ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
+        with self._executor.store.write() as conn:
+            authorize(conn, caller, "UpdateJob", "MANAGER", ids)
+            return blocklists.clear_worker(conn, job_id, worker_id)
 
 
 def _without_none(value: Any) -> Any:

@@ -75,6 +75,9 @@ def job(page: Page, farm_id: str, queue_id: str, job_id: str) -> Response:
                                        **ids)
             depends[item["stepId"]] = [{**d, "name": names.get(d["stepId"], d["stepId"])} for d in found]
     return page.html("job.html", title=info["name"], depends=depends,
+                     blocklisted=page.api.job_blocklist(page.caller, farm_id, queue_id, job_id),
+                     job_links=page.api.job_links(page.caller, farm_id, queue_id, job_id),
+                     longest=page.api.running_longest(page.caller, farm_id, queue_id, job_id),
                      crumbs=crumbs(page, farm_id, queue_id), **context)
 
 

@@ -89,6 +89,15 @@ class Page:
                 return True
         return False
 
+    def can_manage_fleet(self, farm_id: str, fleet_id: str) -> bool:
+        """Whether to offer the drain/disable buttons: MANAGER or above on the farm or the fleet."""
+        if self.caller.is_admin:
+            return True
+        return any(member.get("membershipLevel") in ("MANAGER", "OWNER") and member.get("farmId") == farm_id
+                   and "queueId" not in member and "jobId" not in member
+                   and member.get("fleetId", fleet_id) == fleet_id
+                   for member in _memberships(self.api, self.caller))
+
     def html(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         notice = _read_notice(self.request)
         url = self.request.url

@@ -65,6 +65,7 @@ def queue(page: Page, farm_id: str, queue_id: str) -> Response:
     info = page.call("GetQueue", farmId=farm_id, queueId=queue_id)
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     return page.html("queue.html", title=info["displayName"], queue=info, **context,
+                     dependency_graph=page.api.queue_dependency_graph(page.caller, farm_id, queue_id),
                      crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
 
 
@@ -123,12 +124,15 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
         extra = details.get(worker["workerId"], {})
         seen = extra.get("lastSeenAt")
         rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
+                     "blocked_on": extra.get("blockedOn", []), "hold": extra.get("hold"),
+                     "hold_reason": extra.get("holdReason"),
                      "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
     rows.sort(key=_worker_key(query["sort"]), reverse=query["order"] == "DESCENDING")
     base = f"/farms/{farm_id}/fleets/{fleet_id}"
     context: dict[str, Any] = dict(farm_id=farm_id, fleet_id=fleet_id, rows=rows, now=now,
                                    late_seconds=HEARTBEAT_LATE_SECONDS, query=query, listed=listed,
-                                   statuses=WORKER_STATUSES, base=base, link=_link(base, query))
+                                   statuses=WORKER_STATUSES, base=base, link=_link(base, query),
+                                   can_manage=page.can_manage_fleet(farm_id, fleet_id))
     if page.wants_fragment:
         return page.fragment("fleet_live.html", **context)
     info = page.call("GetFleet", farmId=farm_id, fleetId=fleet_id)

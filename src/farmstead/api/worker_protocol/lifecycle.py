@@ -18,7 +18,7 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import require_fleet
 from farmstead.api.tags import tag_new_resource
 from farmstead.api.workers import WORKER_ACCESS, require_worker, worker_log
-from farmstead.domain import worker_states
+from farmstead.domain import worker_holds, worker_states
 from farmstead.domain.statuses import FleetStatus, UpdatedWorkerStatus, WorkerStatus
 from farmstead.ids import new_id
 from farmstead.orchestration.worker_sessions import release_worker_sessions
@@ -61,6 +61,8 @@ def update_worker(ctx: Context, params: dict) -> dict:
                            f"Worker {row.worker_id} is {row.status}; it can't become {status}.",
                            {"status": row.status})
         changes["status"] = status
+        if status == WorkerStatus.STARTED and row.hold is not None:
+            changes["hold"] = worker_holds.after_start(row.hold)  # a drain-and-stop ends with the restart
         if worker_states.releases_sessions(row.status, status):
             # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
             release_worker_sessions(ctx.changes, row.worker_id)

@@ -18,9 +18,9 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.sessions import definition, session_log
 from farmstead.api.workers import WORKER_ACCESS, require_worker
-from farmstead.domain import worker_states
+from farmstead.domain import worker_holds, worker_states
 from farmstead.domain.scheduling import queue_depth
-from farmstead.domain.statuses import SessionActionStatus
+from farmstead.domain.statuses import DesiredWorkerStatus, SessionActionStatus
 from farmstead.domain.worker_sessions import dropped
 from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
 from farmstead.protocol.errors import conflict
@@ -56,7 +56,9 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
     still_open = [advance_session(changes, session, worker, depth=queue_depth(run_seconds.get(session.session_id, [])))
                   for session in open_sessions]
     changes.flush()  # before dispatch reads the counters to choose a new session
-    opened = worker.status == worker_states.TAKING_WORK and not any(still_open) and start_session(changes, worker)
+    # A worker an operator holds (drain, disable: domain/worker_holds) gets no new session.
+    opened = worker_holds.takes_new_work(worker.status, worker.hold) and worker.worker_id not in changes.newly_held \
+        and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
     return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
@@ -83,7 +85,6 @@ def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
             "logConfiguration": session_log(session)}
     output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
                               "updateIntervalSeconds": update_interval_seconds}
-    desired = worker_states.desired_status(worker.status, holds_session=bool(assigned))
-    if desired is not None:
-        output["desiredWorkerStatus"] = desired
+    if worker_holds.told_to_stop(worker.status, worker.hold, holds_sessions=bool(assigned)):
+        output["desiredWorkerStatus"] = DesiredWorkerStatus.STOPPED
     return output

@@ -16,6 +16,7 @@ cascade-delete its children's rows.
 """
 from alembic import op
 
+from farmstead.domain.cancel_targets import CancelTarget
 from farmstead.domain.statuses import (
     BudgetStatus,
     FleetStatus,
@@ -57,7 +58,7 @@ COLUMNS = {
     ("sessions", "lifecycle_status"): SessionLifecycleStatus,
     ("sessions", "target_lifecycle_status"): SessionLifecycleTargetStatus,
     ("session_actions", "status"): SessionActionStatus,
-    ("session_actions", "cancel_target"): TaskRunStatus,
+    ("session_actions", "cancel_target"): CancelTarget,
     ("session_statistics_aggregations", "status"): SessionsStatisticsAggregationStatus,
 }
 

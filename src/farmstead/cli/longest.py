@@ -1,0 +1,37 @@
+"""`farmstead longest`: the running tasks, longest first, flagged where far beyond their step's median
+run time (docs/self-managing.md, "Running longest"). On the store, as `blocklist` and `workers` are;
+tab-separated, for scripts."""
+
+from __future__ import annotations
+
+import click
+
+from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.clock import SystemClock
+from farmstead.domain.run_times import FAR_BEYOND_FACTOR
+from farmstead.orchestration.running_longest import running_longest
+from farmstead.store.engine import Store
+
+
+@click.command()
+@click.option("--job-id", default=None, help="Only this job's tasks (default: every running task of the store).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@data_dir_option
+@database_url_option
+def longest(job_id: str | None, limit: int, data_dir, database_url) -> None:
+    """Running tasks, longest first; FAR BEYOND marks those over {factor}x their step's median run time."""
+    store = Store.open(settings_from(data_dir, database_url).database_url)
+    try:
+        with store.read() as conn:
+            rows = running_longest(conn, SystemClock().now(), job_id=job_id, limit=limit)
+    finally:
+        store.dispose()
+    click.echo("flag\trunning s\tstep median s\tx median\ttask\tjob\thost")
+    for row in rows:
+        median = "-" if row["median_seconds"] is None else f"{row['median_seconds']:.1f}"
+        times = "-" if row["times_median"] is None else f"{row['times_median']:.1f}"
+        click.echo("\t".join(("FAR BEYOND" if row["far_beyond"] else "-", f"{row['running_seconds']:.0f}", median,
+                              times, row["task_id"], row["job_id"], row["host"] or row["worker_id"])))
+
+
+longest.help = (longest.help or "").format(factor=f"{FAR_BEYOND_FACTOR:g}")

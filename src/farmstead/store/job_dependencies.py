@@ -1,0 +1,61 @@
+"""Jobs waiting on other jobs: the `job_dependencies` rows and `jobs.waiting_for_jobs`
+(docs/self-managing.md, "Job dependencies"; the rules are domain/job_dependencies.py's)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.schema import job_dependencies, jobs
+
+D = job_dependencies
+
+
+def insert(conn: Connection, job_id: str, upstream: Sequence[str], condition: str) -> None:
+    conn.execute(D.insert(), [{"job_id": job_id, "upstream_job_id": up, "condition": condition} for up in upstream])
+
+
+def jobs_in_farm(conn: Connection, farm_id: str, job_ids: Sequence[str]) -> dict[str, Row]:
+    """The named jobs of the farm (job_id, queue_id, task_run_status) by id; others are left out."""
+    rows = conn.execute(sa.select(jobs.c.job_id, jobs.c.queue_id, jobs.c.task_run_status)
+                        .where(jobs.c.farm_id == farm_id, jobs.c.job_id.in_(list(job_ids))))
+    return {row.job_id: row for row in rows}
+
+
+def waiting_downstream(conn: Connection, upstream_job_id: str) -> list[str]:
+    """The jobs still waiting that wait on this one (the index on upstream_job_id)."""
+    return list(conn.execute(
+        sa.select(D.c.job_id).join(jobs, jobs.c.job_id == D.c.job_id)
+        .where(D.c.upstream_job_id == upstream_job_id, jobs.c.waiting_for_jobs.is_(True))).scalars())
+
+
+def upstream_of(conn: Connection, job_id: str) -> list[Row]:
+    """The job's upstream jobs: upstream_job_id, condition, name, queue_id, task_run_status."""
+    return list(conn.execute(
+        sa.select(D.c.upstream_job_id, D.c.condition, jobs.c.name, jobs.c.queue_id, jobs.c.task_run_status)
+        .outerjoin(jobs, jobs.c.job_id == D.c.upstream_job_id).where(D.c.job_id == job_id)
+        .order_by(D.c.upstream_job_id)))
+
+
+def downstream_of(conn: Connection, job_id: str) -> list[Row]:
+    """The jobs that wait (or waited) on this one: job_id, condition, name, queue_id, task_run_status."""
+    return list(conn.execute(
+        sa.select(D.c.job_id, D.c.condition, jobs.c.name, jobs.c.queue_id, jobs.c.task_run_status)
+        .join(jobs, jobs.c.job_id == D.c.job_id).where(D.c.upstream_job_id == job_id).order_by(jobs.c.created_at)))
+
+
+def edges_in_queue(conn: Connection, queue_id: str, limit: int = 200) -> list[Row]:
+    """The dependencies of the queue's jobs, newest waiting job first: job_id, name, task_run_status,
+    waiting_for_jobs, upstream_job_id, upstream_name, upstream_queue_id, upstream_status, condition."""
+    downstream, upstream = jobs.alias("downstream"), jobs.alias("upstream")
+    return list(conn.execute(
+        sa.select(D.c.job_id, downstream.c.name, downstream.c.task_run_status, downstream.c.waiting_for_jobs,
+                  D.c.upstream_job_id, upstream.c.name.label("upstream_name"),
+                  upstream.c.queue_id.label("upstream_queue_id"),
+                  upstream.c.task_run_status.label("upstream_status"), D.c.condition)
+        .join(downstream, downstream.c.job_id == D.c.job_id)
+        .outerjoin(upstream, upstream.c.job_id == D.c.upstream_job_id)
+        .where(downstream.c.queue_id == queue_id)
+        .order_by(downstream.c.created_at.desc(), D.c.upstream_job_id).limit(limit)))

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from e2e.test_farmstead_worker import Farm
 
 from farmstead.testing.live_server import LiveServer
 from farmstead.testing.waiting import wait_until
+from support.worker_farms import Farm
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +27,6 @@ def farm(live, tmp_path):
     farm = Farm(live, tmp_path)
     yield farm
     farm.stop_all()
-
-
-def start_worker(farm: Farm, name: str, path: str) -> None:
-    work_dir = farm.tmp / name
-    work_dir.mkdir(exist_ok=True)
-    env = {**farm.env(), "PATH": path}
-    farm.processes.append(subprocess.Popen(
-        [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", farm.live.endpoint,
-         "--farm-id", farm.farm_id, "--fleet-id", farm.fleet_id, "--work-dir", str(work_dir)],
-        env=env, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
 
 
 def render_tools(tmp_path: Path) -> Path:
@@ -76,8 +65,8 @@ def assert_blocklisted_after_three_failures(farm: Farm, job_id: str, bad_id: str
 def test_a_host_missing_the_render_command_is_blocklisted_and_the_job_succeeds_on_the_other(farm, tmp_path):
     tools = render_tools(tmp_path)
     base_path = os.environ.get("PATH", "/usr/bin:/bin")
-    start_worker(farm, "good", f"{tools}:{base_path}")
-    start_worker(farm, "bad", base_path)  # no render-frame here
+    farm.start_worker("good", PATH=f"{tools}:{base_path}")
+    farm.start_worker("bad", PATH=base_path)  # no render-frame here
     # Both up before the job: while the bad one were the only worker, it would retry what it failed
     # (a job never stalls for want of workers).
     wait_until(lambda: sum(w["status"] == "IDLE" for w in farm.workers()) == 2, 30, "both workers")
@@ -90,7 +79,7 @@ def test_a_host_missing_the_render_command_is_blocklisted_and_the_job_succeeds_o
 def test_the_official_agent_on_a_host_missing_the_command_gets_the_same_treatment(farm, tmp_path, agent_bin):
     tools = render_tools(tmp_path)
     base_path = os.environ.get("PATH", "/usr/bin:/bin")
-    start_worker(farm, "good", f"{tools}:{base_path}")
+    farm.start_worker("good", PATH=f"{tools}:{base_path}")
     wait_until(lambda: any(w["status"] == "IDLE" for w in farm.workers()), 30, "the good worker")
     work = tmp_path / "agent"
     for sub in ("persist", "logs", "sessions"):

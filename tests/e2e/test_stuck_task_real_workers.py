@@ -4,14 +4,11 @@ limit, with the reason in its session log, and retried on the other worker, wher
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from e2e.test_farmstead_worker import Farm
 
 from farmstead.testing.live_server import REGION, LiveServer
 from farmstead.testing.waiting import wait_until
+from support.worker_farms import Farm
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +27,11 @@ def farm(live, tmp_path):
     farm.stop_all()
 
 
-def start_worker(farm: Farm, name: str, **env: str) -> None:
-    work_dir = farm.tmp / name
-    work_dir.mkdir(exist_ok=True)
-    farm.processes.append(subprocess.Popen(
-        [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", farm.live.endpoint,
-         "--farm-id", farm.farm_id, "--fleet-id", farm.fleet_id, "--work-dir", str(work_dir)],
-        env={**farm.env(), **env}, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
-
-
 def test_a_silent_hang_is_canceled_after_the_no_output_limit_and_retried_on_the_other_worker(farm):
     farm.deadline.tag_resource(
         resourceArn=f"arn:aws:deadline:{REGION}:000000000000:farm/{farm.farm_id}/queue/{farm.queue_id}",
         tags={"farmstead:noOutputSeconds": "5"})
-    start_worker(farm, "hangs", HANG_HERE="1")
+    farm.start_worker("hangs", HANG_HERE="1")
     wait_until(lambda: any(w["status"] == "IDLE" for w in farm.workers()), 30, "the first worker")
     job_id = farm.submit({
         "specificationVersion": "jobtemplate-2023-09", "name": "hangs on one host",
@@ -51,7 +39,7 @@ def test_a_silent_hang_is_canceled_after_the_no_output_limit_and_retried_on_the_
             "-c", 'if [ -n "$HANG_HERE" ]; then exec sleep 3600; fi; echo rendered']}}}}]},
         maxRetriesPerTask=2)
     wait_until(lambda: farm.running_task_action(job_id), 30, "the task to run on the hanging host")
-    start_worker(farm, "fine")
+    farm.start_worker("fine")
     job = farm.wait_for_job(job_id, timeout=90)
     assert job["taskRunStatus"] == "SUCCEEDED", (job, farm.worker_output("hangs"), farm.worker_output("fine"))
     assert job["taskFailureRetryCount"] == 1

@@ -16,6 +16,7 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_fleet
 from farmstead.domain import log_names, worker_states
 from farmstead.orchestration.worker_sessions import release_worker_sessions
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import workers
 from farmstead.store.paging import position_of
@@ -35,7 +36,7 @@ def require_worker(ctx: Context, farm_id: str, fleet_id: str, worker_id: str):
     return row
 
 
-def worker_log(row) -> dict[str, Any]:
+def worker_log(row) -> shapes.LogConfiguration:
     """Where the agent uploads its own log: the awslogs driver the official agent insists on."""
     return {"logDriver": "awslogs",
             "options": {"logGroupName": log_names.worker_log_group(row.farm_id, row.fleet_id),

@@ -175,7 +175,7 @@ def _worker_items(ctx: Context, rows: list[Row]) -> list[shapes.WorkerSearchSumm
     # GetWorker's own output and status, read in the same transaction as the search, so an item's
     # status is the one its STATUS filter matched (store/search.py derives it the same way in SQL).
     busy = worker_store.busy_worker_ids(ctx.conn, [row.worker_id for row in rows])
-    # worker_output is a plain dict built from the row (api/workers.py); the summary is its members named above.
+    # The summary is GetWorker's output filtered to the members named above, which mypy can't follow.
     return [cast(shapes.WorkerSearchSummary,
                  {key: value for key, value in worker_output(row, busy).items() if key in _WORKER_SUMMARY_KEYS})
             for row in rows]

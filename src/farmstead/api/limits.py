@@ -152,7 +152,7 @@ def _check_one_limit_per_amount(ctx: Context, queue, limit) -> None:
 
 @operation("CreateQueueLimitAssociation", write=True, access="ADMIN")
 def create_queue_limit_association(
-    ctx: Context, params: shapes.CreateQueueLimitAssociationRequest,
+        ctx: Context, params: shapes.CreateQueueLimitAssociationRequest,
 ) -> shapes.CreateQueueLimitAssociationResponse:
     associations.create(ctx, QUEUE_LIMIT, params, _check_one_limit_per_amount)
     return {}
@@ -162,14 +162,14 @@ def create_queue_limit_association(
 # shared code in api/associations.py from the row: mypy can't follow the member's name there.
 @operation("GetQueueLimitAssociation")
 def get_queue_limit_association(
-    ctx: Context, params: shapes.GetQueueLimitAssociationRequest,
+        ctx: Context, params: shapes.GetQueueLimitAssociationRequest,
 ) -> shapes.GetQueueLimitAssociationResponse:
     return cast(shapes.GetQueueLimitAssociationResponse, associations.get(ctx, QUEUE_LIMIT, params))
 
 
 @operation("UpdateQueueLimitAssociation", write=True, access="ADMIN")
 def update_queue_limit_association(
-    ctx: Context, params: shapes.UpdateQueueLimitAssociationRequest,
+        ctx: Context, params: shapes.UpdateQueueLimitAssociationRequest,
 ) -> shapes.UpdateQueueLimitAssociationResponse:
     associations.update(ctx, QUEUE_LIMIT, params)
     return {}
@@ -177,7 +177,7 @@ def update_queue_limit_association(
 
 @operation("DeleteQueueLimitAssociation", write=True, access="ADMIN")
 def delete_queue_limit_association(
-    ctx: Context, params: shapes.DeleteQueueLimitAssociationRequest,
+        ctx: Context, params: shapes.DeleteQueueLimitAssociationRequest,
 ) -> shapes.DeleteQueueLimitAssociationResponse:
     associations.delete(ctx, QUEUE_LIMIT, params)
     return {}
@@ -185,6 +185,6 @@ def delete_queue_limit_association(
 
 @operation("ListQueueLimitAssociations")
 def list_queue_limit_associations(
-    ctx: Context, params: shapes.ListQueueLimitAssociationsRequest,
+        ctx: Context, params: shapes.ListQueueLimitAssociationsRequest,
 ) -> shapes.ListQueueLimitAssociationsResponse:
     return cast(shapes.ListQueueLimitAssociationsResponse, associations.list_page(ctx, QUEUE_LIMIT, params))

@@ -42,7 +42,7 @@ def _check_run_as(ctx: Context, queue, fleet) -> None:
 
 @operation("CreateQueueFleetAssociation", write=True, access="ADMIN")
 def create_queue_fleet_association(
-    ctx: Context, params: shapes.CreateQueueFleetAssociationRequest,
+        ctx: Context, params: shapes.CreateQueueFleetAssociationRequest,
 ) -> shapes.CreateQueueFleetAssociationResponse:
     associations.create(ctx, QUEUE_FLEET, params, _check_run_as)
     return {}
@@ -52,14 +52,14 @@ def create_queue_fleet_association(
 # shared code in api/associations.py from the row: mypy can't follow the member's name there.
 @operation("GetQueueFleetAssociation")
 def get_queue_fleet_association(
-    ctx: Context, params: shapes.GetQueueFleetAssociationRequest,
+        ctx: Context, params: shapes.GetQueueFleetAssociationRequest,
 ) -> shapes.GetQueueFleetAssociationResponse:
     return cast(shapes.GetQueueFleetAssociationResponse, associations.get(ctx, QUEUE_FLEET, params))
 
 
 @operation("UpdateQueueFleetAssociation", write=True, access="ADMIN")
 def update_queue_fleet_association(
-    ctx: Context, params: shapes.UpdateQueueFleetAssociationRequest,
+        ctx: Context, params: shapes.UpdateQueueFleetAssociationRequest,
 ) -> shapes.UpdateQueueFleetAssociationResponse:
     associations.update(ctx, QUEUE_FLEET, params)
     return {}
@@ -67,7 +67,7 @@ def update_queue_fleet_association(
 
 @operation("DeleteQueueFleetAssociation", write=True, access="ADMIN")
 def delete_queue_fleet_association(
-    ctx: Context, params: shapes.DeleteQueueFleetAssociationRequest,
+        ctx: Context, params: shapes.DeleteQueueFleetAssociationRequest,
 ) -> shapes.DeleteQueueFleetAssociationResponse:
     associations.delete(ctx, QUEUE_FLEET, params)
     return {}
@@ -75,6 +75,6 @@ def delete_queue_fleet_association(
 
 @operation("ListQueueFleetAssociations")
 def list_queue_fleet_associations(
-    ctx: Context, params: shapes.ListQueueFleetAssociationsRequest,
+        ctx: Context, params: shapes.ListQueueFleetAssociationsRequest,
 ) -> shapes.ListQueueFleetAssociationsResponse:
     return cast(shapes.ListQueueFleetAssociationsResponse, associations.list_page(ctx, QUEUE_FLEET, params))

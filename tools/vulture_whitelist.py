@@ -8,6 +8,7 @@ their decorators in pyproject.toml's [tool.vulture] instead.
 
 # TypedDict members: the keys of the dicts the handlers return (the type checker reads them).
 _.nextToken  # api/context.NextToken
+_.totalResults, _.nextItemOffset  # api/search._Page
 _.principalId, _.principalType, _.identityStoreId, _.membershipLevel  # api/members._Membership
 _.createdAt, _.createdBy, _.updatedAt, _.updatedBy  # api/resources.AuditFields
 

@@ -11,7 +11,7 @@ own rules (api/queue_fleet_associations.py and api/limits.py pass those in as `c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ def association_id(queue_id: str, other_id: str) -> str:
     return f"{queue_id}/{other_id}"
 
 
-def _ids(kind: AssociationKind, params: dict) -> tuple[str, str, str]:
+def _ids(kind: AssociationKind, params: Mapping[str, Any]) -> tuple[str, str, str]:
     return params["farmId"], params["queueId"], params[kind.other_member]
 
 
@@ -77,7 +77,8 @@ def _require(ctx: Context, kind: AssociationKind, farm_id: str, queue_id: str, o
     raise not_found(kind.resource_type, association_id(queue_id, other_id))
 
 
-def create(ctx: Context, kind: AssociationKind, params: dict, check: Callable[[Context, Any, Any], None]) -> dict:
+def create(ctx: Context, kind: AssociationKind, params: Mapping[str, Any],
+           check: Callable[[Context, Any, Any], None]) -> None:
     """Associate as ACTIVE; `check(ctx, queue_row, other_row)` raises when the kind's own rules refuse."""
     farm_id, queue_id, other_id = _ids(kind, params)
     queue = require_queue(ctx, farm_id, queue_id)
@@ -89,14 +90,13 @@ def create(ctx: Context, kind: AssociationKind, params: dict, check: Callable[[C
     kind.insert(ctx.conn, farm_id=farm_id, queue_id=queue_id, **{kind.other_column: other_id},
                 status=QueueFleetAssociationStatus.ACTIVE,
                 created_at=ctx.now, created_by=ctx.who)
-    return {}
 
 
-def get(ctx: Context, kind: AssociationKind, params: dict) -> dict:
+def get(ctx: Context, kind: AssociationKind, params: Mapping[str, Any]) -> dict[str, Any]:
     return _output(kind, _require(ctx, kind, *_ids(kind, params)))
 
 
-def update(ctx: Context, kind: AssociationKind, params: dict) -> dict:
+def update(ctx: Context, kind: AssociationKind, params: Mapping[str, Any]) -> None:
     farm_id, queue_id, other_id = _ids(kind, params)
     wanted = params["status"]
     row = _require(ctx, kind, farm_id, queue_id, other_id)
@@ -108,10 +108,9 @@ def update(ctx: Context, kind: AssociationKind, params: dict) -> dict:
         elif not kind.still_held(ctx.conn, queue_id, other_id):
             status = QueueFleetAssociationStatus.STOPPED  # nothing in flight: the stop is complete at once
     kind.update(ctx.conn, queue_id, other_id, status=status, updated_at=ctx.now, updated_by=ctx.who)
-    return {}
 
 
-def delete(ctx: Context, kind: AssociationKind, params: dict) -> dict:
+def delete(ctx: Context, kind: AssociationKind, params: Mapping[str, Any]) -> None:
     farm_id, queue_id, other_id = _ids(kind, params)
     row = _require(ctx, kind, farm_id, queue_id, other_id)
     if row.status != QueueFleetAssociationStatus.STOPPED:
@@ -121,10 +120,9 @@ def delete(ctx: Context, kind: AssociationKind, params: dict) -> dict:
                        "before deleting it.",
                        context={"status": row.status})
     kind.delete(ctx.conn, queue_id, other_id)
-    return {}
 
 
-def list_page(ctx: Context, kind: AssociationKind, params: dict) -> dict:
+def list_page(ctx: Context, kind: AssociationKind, params: Mapping[str, Any]) -> dict[str, Any]:
     farm_id = params["farmId"]
     require_farm(ctx, farm_id)
     after, limit = ctx.page_request()

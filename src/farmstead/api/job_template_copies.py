@@ -25,7 +25,7 @@ from farmstead.store.paging import position_of
 _QUEUES_PER_PAGE = 100
 
 
-def _prepare_copy(ctx: Context, params: dict) -> Callable[[], str]:
+def _prepare_copy(ctx: Context, params: shapes.CopyJobTemplateRequest) -> Callable[[], str]:
     row = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     if not ctx.settings.job_attachments_configured:
         raise validation_error(

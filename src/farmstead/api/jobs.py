@@ -81,7 +81,7 @@ class _Submission:
     source_attachments: Any
 
 
-def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]:
+def _prepare_create_job(ctx: Context, params: shapes.CreateJobRequest) -> Callable[[], _Submission]:
     farm_id, queue_id = params["farmId"], params["queueId"]
     require_queue(ctx, farm_id, queue_id)
     source = None
@@ -116,7 +116,7 @@ def _prepare_create_job(ctx: Context, params: dict) -> Callable[[], _Submission]
     return plan
 
 
-def _check_attachment_paths(attachments: dict | None) -> None:
+def _check_attachment_paths(attachments: Mapping[str, Any] | None) -> None:
     problems = attachment_path_problems(attachments)
     if problems:
         raise validation_error(
@@ -124,8 +124,8 @@ def _check_attachment_paths(attachments: dict | None) -> None:
             [{"name": name, "message": message} for name, message in problems])
 
 
-def _plan(template_text: str, template_type: str, parameters: dict, environments: list[dict], params: dict,
-          max_tasks: int) -> job_templates.JobPlan:
+def _plan(template_text: str, template_type: str, parameters: dict, environments: list[dict],
+          params: shapes.CreateJobRequest, max_tasks: int) -> job_templates.JobPlan:
     try:
         template = job_templates.parse_template(template_text, template_type)
     except job_templates.TemplateError as exc:

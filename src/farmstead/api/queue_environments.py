@@ -49,7 +49,7 @@ def _check_name_free(ctx: Context, queue_id: str, name: str, own_id: str | None 
         raise _refuse("template", f"The queue already has an environment named {name!r} ({holder}).")
 
 
-def _prepare_create(ctx: Context, params: dict) -> Callable[[], str]:
+def _prepare_create(ctx: Context, params: shapes.CreateQueueEnvironmentRequest) -> Callable[[], str]:
     require_queue(ctx, params["farmId"], params["queueId"])
     template, template_type = params["template"], params["templateType"]
     return lambda: _name_of(template, template_type)
@@ -85,7 +85,8 @@ def get_queue_environment(ctx: Context,
     return {**_summary(row), "templateType": row.template_type, "template": row.template, **audit_fields(row)}
 
 
-def _prepare_update(ctx: Context, params: dict) -> Callable[[], tuple[str, str, str]] | None:
+def _prepare_update(ctx: Context,
+                    params: shapes.UpdateQueueEnvironmentRequest) -> Callable[[], tuple[str, str, str]] | None:
     row = _require_environment(ctx, params)
     if "template" not in params and "templateType" not in params:
         return None

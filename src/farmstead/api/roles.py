@@ -16,7 +16,7 @@ Must not: decide what a scope allows (the domain module does) or write SQL (stor
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import require_fleet, require_queue
 from farmstead.attachments import credential_cache, storage_credentials
 from farmstead.domain import credential_scopes
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import ServiceError, throttled
 from farmstead.store import identity
 
@@ -37,11 +38,11 @@ CREDENTIAL_LIFETIME = timedelta(hours=1)
 EXPIRED_KEYS_PER_MINT = 50
 
 
-def mint(ctx: Context, scope: dict[str, Any]) -> dict[str, Any]:
+def mint(ctx: Context, scope: dict[str, Any]) -> shapes.AwsCredentials:
     identity.delete_expired_keys(ctx.conn, ctx.now, limit=EXPIRED_KEYS_PER_MINT)
     key = identity.mint_temporary_key(ctx.conn, ctx.caller.principal_id, scope, ctx.now, CREDENTIAL_LIFETIME)
-    return {"credentials": {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key,
-                            "sessionToken": key.session_token, "expiration": key.expires_at}}
+    return {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key,
+            "sessionToken": key.session_token, "expiration": key.expires_at}
 
 
 def _store_backed(ctx: Context, scope: dict[str, Any] | None) -> bool:
@@ -49,11 +50,11 @@ def _store_backed(ctx: Context, scope: dict[str, Any] | None) -> bool:
     return bool(scope and scope.get("jobAttachments") and ctx.settings.job_attachments_configured)
 
 
-def staged(scope_of: Callable[[Context, dict], dict[str, Any] | None]):
+def staged(scope_of: Callable[[Context, Mapping[str, Any]], dict[str, Any] | None]):
     """The prepare stage (api/registry.py) of a queue role: in its read transaction, the same checks
     as the handler and the cache lookup; what it returns, the STS round trip, runs with no
     transaction held. A reused key is checked to be still recorded (an admin may have deleted it)."""
-    def prepare(ctx: Context, params: dict) -> Callable[[], _Obtained] | None:
+    def prepare(ctx: Context, params: Mapping[str, Any]) -> Callable[[], _Obtained] | None:
         if not ctx.settings.job_attachments_configured:
             return None  # Farmstead's own keys: nothing to call, and the handler checks everything
         scope = scope_of(ctx, params)
@@ -94,7 +95,7 @@ class _Obtained:
     fresh: bool
 
 
-def keys_for_queue(ctx: Context, scope: dict[str, Any]) -> dict[str, Any]:
+def keys_for_queue(ctx: Context, scope: dict[str, Any]) -> shapes.AwsCredentials:
     """Keys for a queue scope: the S3 store's when the queue keeps attachments there, else Farmstead's."""
     if not _store_backed(ctx, scope):
         return mint(ctx, scope)
@@ -112,35 +113,38 @@ def keys_for_queue(ctx: Context, scope: dict[str, Any]) -> dict[str, Any]:
         entry = credential_cache.CachedKeys(stored, obtained.scope)
         # Cached only once recorded: a rolled-back request must not hand out a key Farmstead doesn't know.
         ctx.after_commit.append(lambda: credential_cache.CACHE.put(obtained.cache_key, entry, ctx.now))
-    return {"credentials": {"accessKeyId": stored.access_key_id, "secretAccessKey": stored.secret_access_key,
-                            "sessionToken": stored.session_token, "expiration": stored.expires_at}}
+    return {"accessKeyId": stored.access_key_id, "secretAccessKey": stored.secret_access_key,
+            "sessionToken": stored.session_token, "expiration": stored.expires_at}
 
 
 # --- the operations -----------------------------------------------------------------------------------
 
-def _queue_read_scope(ctx: Context, params: dict) -> dict[str, Any]:
+def _queue_read_scope(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     queue = require_queue(ctx, params["farmId"], params["queueId"])
     attachments = (queue.attributes or {}).get("jobAttachmentSettings")
     return credential_scopes.queue_read(queue.farm_id, queue.queue_id, attachments)
 
 
-def _queue_user_scope(ctx: Context, params: dict) -> dict[str, Any]:
+def _queue_user_scope(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     queue = require_queue(ctx, params["farmId"], params["queueId"])
     attachments = (queue.attributes or {}).get("jobAttachmentSettings")
     return credential_scopes.queue_user(queue.farm_id, queue.queue_id, attachments)
 
 
 @operation("AssumeFleetRoleForRead", write=True, access="VIEWER")
-def assume_fleet_role_for_read(ctx: Context, params: dict) -> dict:
+def assume_fleet_role_for_read(ctx: Context,
+                               params: shapes.AssumeFleetRoleForReadRequest) -> shapes.AssumeFleetRoleForReadResponse:
     fleet = require_fleet(ctx, params["farmId"], params["fleetId"])
-    return mint(ctx, credential_scopes.fleet_read(fleet.farm_id, fleet.fleet_id))
+    return {"credentials": mint(ctx, credential_scopes.fleet_read(fleet.farm_id, fleet.fleet_id))}
 
 
 @operation("AssumeQueueRoleForRead", write=True, access="VIEWER", prepare=staged(_queue_read_scope))
-def assume_queue_role_for_read(ctx: Context, params: dict) -> dict:
-    return keys_for_queue(ctx, _queue_read_scope(ctx, params))
+def assume_queue_role_for_read(ctx: Context,
+                               params: shapes.AssumeQueueRoleForReadRequest) -> shapes.AssumeQueueRoleForReadResponse:
+    return {"credentials": keys_for_queue(ctx, _queue_read_scope(ctx, params))}
 
 
 @operation("AssumeQueueRoleForUser", write=True, access="CONTRIBUTOR", prepare=staged(_queue_user_scope))
-def assume_queue_role_for_user(ctx: Context, params: dict) -> dict:
-    return keys_for_queue(ctx, _queue_user_scope(ctx, params))
+def assume_queue_role_for_user(ctx: Context,
+                               params: shapes.AssumeQueueRoleForUserRequest) -> shapes.AssumeQueueRoleForUserResponse:
+    return {"credentials": keys_for_queue(ctx, _queue_user_scope(ctx, params))}

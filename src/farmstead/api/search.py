@@ -12,8 +12,8 @@ of a single queue, whom AWS's queue-level managed policy lets search.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from sqlalchemy.engine import Row
 
@@ -25,6 +25,7 @@ from farmstead.api.resources import audit_fields, require_farm, require_fleet
 from farmstead.api.workers import worker_output
 from farmstead.domain import search as domain
 from farmstead.domain.search import Resource, SearchQuery, SearchRefused
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import identity, jobs, queues, steps
 from farmstead.store import search as store
@@ -35,44 +36,58 @@ DEFAULT_PAGE_SIZE = 100
 
 
 @operation("SearchJobs", access="AUTHENTICATED")
-def search_jobs(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.JOBS, _each(_job_item))
+def search_jobs(ctx: Context, params: shapes.SearchJobsRequest) -> shapes.SearchJobsResponse:
+    items, page = _search(ctx, params, Resource.JOBS, _each(_job_item))
+    return {"jobs": items, **page}
 
 
 @operation("SearchSteps", access="AUTHENTICATED")
-def search_steps(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.STEPS, _each(_step_item))
+def search_steps(ctx: Context, params: shapes.SearchStepsRequest) -> shapes.SearchStepsResponse:
+    items, page = _search(ctx, params, Resource.STEPS, _each(_step_item))
+    return {"steps": items, **page}
 
 
 @operation("SearchTasks", access="AUTHENTICATED")
-def search_tasks(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.TASKS, _each(_task_item))
+def search_tasks(ctx: Context, params: shapes.SearchTasksRequest) -> shapes.SearchTasksResponse:
+    items, page = _search(ctx, params, Resource.TASKS, _each(_task_item))
+    return {"tasks": items, **page}
 
 
 @operation("SearchWorkers", access="AUTHENTICATED")
-def search_workers(ctx: Context, params: dict) -> dict:
-    return _search(ctx, params, Resource.WORKERS, _worker_items)
+def search_workers(ctx: Context, params: shapes.SearchWorkersRequest) -> shapes.SearchWorkersResponse:
+    items, page = _search(ctx, params, Resource.WORKERS, _worker_items)
+    return {"workers": items, **page}
 
 
 # --- the shared path ---------------------------------------------------------------------------------
 
-Items = Callable[[Context, list[Row]], list[dict[str, Any]]]
+Item = TypeVar("Item")
 
 
-def _search(ctx: Context, params: dict, resource: Resource, to_items: Items) -> dict:
+class _Page(TypedDict):
+    """A Search answer's members beside its items."""
+
+    totalResults: int
+    nextItemOffset: NotRequired[int]
+
+
+def _search(ctx: Context, params: Mapping[str, Any], resource: Resource,
+            to_items: Callable[[Context, list[Row]], list[Item]]) -> tuple[list[Item], _Page]:
+    """(the page's items, the answer's totalResults and nextItemOffset): `{resource.value: items, **page}`."""
     query = _query(resource, params)
     scope = _fleet_scope(ctx, params) if resource is Resource.WORKERS else _scope(ctx, params)
     query = domain.identify_creators(query, lambda user: _created_by_values(ctx, user))
     offset, size = params["itemOffset"], params.get("pageSize", DEFAULT_PAGE_SIZE)
     rows, total = store.search(ctx.conn, resource, scope, query, offset, size)
-    result: dict[str, Any] = {resource.value: to_items(ctx, rows), "totalResults": total}
+    items = to_items(ctx, rows)
+    page: _Page = {"totalResults": total}
     following = offset + len(rows)
     if rows and following < total:
-        result["nextItemOffset"] = following
-    return result
+        page["nextItemOffset"] = following
+    return items, page
 
 
-def _query(resource: Resource, params: dict) -> SearchQuery:
+def _query(resource: Resource, params: Mapping[str, Any]) -> SearchQuery:
     try:
         return domain.parse(resource, params.get("filterExpressions"), params.get("sortExpressions"))
     except SearchRefused as refused:
@@ -89,7 +104,7 @@ def _created_by_values(ctx: Context, user_identity_id: str) -> tuple[str, ...]:
     return (user_identity_id, f"arn:aws:iam::{ctx.settings.account_id}:user/{principal.name}")
 
 
-def _scope(ctx: Context, params: dict) -> Scope:
+def _scope(ctx: Context, params: Mapping[str, Any]) -> Scope:
     """The queues (and job) to search, once the caller may view each and each exists in the farm.
 
     Access comes first, so a caller without it learns nothing about what exists.
@@ -110,7 +125,7 @@ def _scope(ctx: Context, params: dict) -> Scope:
     return Scope(farm_id, queue_ids, job_id)
 
 
-def _fleet_scope(ctx: Context, params: dict) -> Scope:
+def _fleet_scope(ctx: Context, params: Mapping[str, Any]) -> Scope:
     """The fleets to search, once the caller may view each and each exists in the farm (access first)."""
     farm_id, fleet_ids = params["farmId"], tuple(dict.fromkeys(params["fleetIds"]))
     for fleet_id in fleet_ids:
@@ -123,15 +138,15 @@ def _fleet_scope(ctx: Context, params: dict) -> Scope:
 # --- summaries: exactly the members of JobSearchSummary, StepSearchSummary, TaskSearchSummary,
 # --- WorkerSearchSummary -----------------------------------------------------------------------------
 
-def _each(to_item: Callable[[Row], dict[str, Any]]) -> Items:
+def _each(to_item: Callable[[Row], Item]) -> Callable[[Context, list[Row]], list[Item]]:
     return lambda ctx, rows: [to_item(row) for row in rows]
 
 
-def _job_item(row) -> dict[str, Any]:
+def _job_item(row) -> shapes.JobSearchSummary:
     return {**job_summary(row), "queueId": row.queue_id, "jobParameters": row.parameters}
 
 
-def _step_item(row) -> dict[str, Any]:
+def _step_item(row) -> shapes.StepSearchSummary:
     return {
         "stepId": row.step_id, "jobId": row.job_id, "queueId": row.queue_id, "name": row.name,
         "lifecycleStatus": row.lifecycle_status, "lifecycleStatusMessage": row.lifecycle_status_message,
@@ -142,7 +157,7 @@ def _step_item(row) -> dict[str, Any]:
     }
 
 
-def _task_item(row) -> dict[str, Any]:
+def _task_item(row) -> shapes.TaskSearchSummary:
     return {
         "taskId": row.task_id, "stepId": row.step_id, "jobId": row.job_id, "queueId": row.queue_id,
         "runStatus": row.run_status, "targetRunStatus": row.target_run_status, "parameters": row.parameters,
@@ -156,9 +171,11 @@ _WORKER_SUMMARY_KEYS = ("fleetId", "workerId", "status", "hostProperties",
                         "createdBy", "createdAt", "updatedBy", "updatedAt")
 
 
-def _worker_items(ctx: Context, rows: list[Row]) -> list[dict[str, Any]]:
+def _worker_items(ctx: Context, rows: list[Row]) -> list[shapes.WorkerSearchSummary]:
     # GetWorker's own output and status, read in the same transaction as the search, so an item's
     # status is the one its STATUS filter matched (store/search.py derives it the same way in SQL).
     busy = worker_store.busy_worker_ids(ctx.conn, [row.worker_id for row in rows])
-    return [{key: value for key, value in worker_output(row, busy).items() if key in _WORKER_SUMMARY_KEYS}
+    # The summary is GetWorker's output filtered to the members named above, which mypy can't follow.
+    return [cast(shapes.WorkerSearchSummary,
+                 {key: value for key, value in worker_output(row, busy).items() if key in _WORKER_SUMMARY_KEYS})
             for row in rows]

@@ -13,7 +13,7 @@ Must not: write SQL (store.session_reads/sessions do) or move tasks itself
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Row
 
@@ -62,7 +62,7 @@ def definition(action) -> dict[str, Any]:
     return {action.kind: {"environmentId": action.environment_id}}
 
 
-def session_log(session) -> dict[str, Any]:
+def session_log(session) -> shapes.LogConfiguration:
     """Where the worker uploads a session's log (its logConfiguration), as GetSession shows it."""
     return {"logDriver": "awslogs",
             "options": {"logGroupName": log_names.session_log_group(session.farm_id, session.queue_id),
@@ -70,34 +70,37 @@ def session_log(session) -> dict[str, Any]:
             "parameters": {"interval": "15"}}
 
 
-def session_summary(row) -> dict[str, Any]:
+def session_summary(row) -> shapes.SessionSummary:
     return {"sessionId": row.session_id, "fleetId": row.fleet_id, "workerId": row.worker_id,
             "startedAt": row.started_at, "lifecycleStatus": row.lifecycle_status, "endedAt": row.ended_at,
             "targetLifecycleStatus": row.target_lifecycle_status, "updatedAt": row.updated_at,
             "updatedBy": row.updated_by}
 
 
-def session_output(row) -> dict[str, Any]:
+def session_output(row) -> shapes.GetSessionResponse:
     # The session row carries farm, fleet and worker ids: the worker's own log configuration follows.
     return {**session_summary(row), "log": session_log(row), "hostProperties": row.host_properties,
             "workerLog": worker_log(row)}
 
 
-def worker_session_summary(row) -> dict[str, Any]:
+def worker_session_summary(row) -> shapes.WorkerSessionSummary:
     return {"sessionId": row.session_id, "queueId": row.queue_id, "jobId": row.job_id, "startedAt": row.started_at,
             "lifecycleStatus": row.lifecycle_status, "endedAt": row.ended_at,
             "targetLifecycleStatus": row.target_lifecycle_status}
 
 
-def action_summary(row) -> dict[str, Any]:
+def action_summary(row) -> shapes.SessionActionSummary:
     return {"sessionActionId": row.session_action_id, "status": row.status, "startedAt": row.started_at,
             "endedAt": row.ended_at, "workerUpdatedAt": row.worker_updated_at,
             "progressPercent": row.progress_percent, "manifests": row.manifests,
-            "definition": definition(row)}
+            # The definition union's member is named by the row's kind column (envEnter, envExit, taskRun
+            # or syncInputJobAttachments, store/schema.py), which mypy can't pick among the one-key TypedDicts.
+            "definition": cast(shapes.SessionActionDefinitionSummary, definition(row))}
 
 
-def action_output(row) -> dict[str, Any]:
-    return {**action_summary(row), "sessionId": row.session_id, "processExitCode": row.process_exit_code,
+def action_output(row) -> shapes.GetSessionActionResponse:
+    return {**action_summary(row), "definition": cast(shapes.SessionActionDefinition, definition(row)),
+            "sessionId": row.session_id, "processExitCode": row.process_exit_code,
             "progressMessage": row.progress_message, "acquiredLimits": row.acquired_limits}
 
 
@@ -108,31 +111,35 @@ _ACTION_KEYS = ("farmId", "queueId", "jobId", "sessionActionId")
 
 
 @operation("GetSession")
-def get_session(ctx: Context, params: dict) -> dict:
-    return session_output(require_session(ctx, *(params[k] for k in _SESSION_KEYS)))
+def get_session(ctx: Context, params: shapes.GetSessionRequest) -> shapes.GetSessionResponse:
+    return session_output(require_session(ctx, params["farmId"], params["queueId"], params["jobId"],
+                                          params["sessionId"]))
 
 
 @operation("ListSessions")
-def list_sessions(ctx: Context, params: dict) -> dict:
+def list_sessions(ctx: Context, params: shapes.ListSessionsRequest) -> shapes.ListSessionsResponse:
     require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     after, limit = ctx.page_request()
     rows = session_reads.sessions_of_job(ctx.conn, params["jobId"], after, limit)
-    return ctx.page("sessions", rows, limit, session_summary, lambda r: position_of(r.started_at, r.session_id))
+    items, more = ctx.paged(rows, limit, session_summary, lambda r: position_of(r.started_at, r.session_id))
+    return {"sessions": items, **more}
 
 
 @operation("ListSessionsForWorker")
-def list_sessions_for_worker(ctx: Context, params: dict) -> dict:
+def list_sessions_for_worker(ctx: Context,
+                             params: shapes.ListSessionsForWorkerRequest) -> shapes.ListSessionsForWorkerResponse:
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     after, limit = ctx.page_request()
     rows = session_reads.sessions_of_worker(ctx.conn, worker.worker_id, after, limit)
-    return ctx.page("sessions", rows, limit, worker_session_summary,
-                    lambda r: position_of(r.started_at, r.session_id))
+    items, more = ctx.paged(rows, limit, worker_session_summary, lambda r: position_of(r.started_at, r.session_id))
+    return {"sessions": items, **more}
 
 
 @operation("BatchGetSession", access="AUTHENTICATED")
-def batch_get_session(ctx: Context, params: dict) -> dict:
-    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
-        return {**key, **session_output(require_session(ctx, *key.values()))}
+def batch_get_session(ctx: Context, params: shapes.BatchGetSessionRequest) -> shapes.BatchGetSessionResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetSessionItem:
+        return {"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"],
+                **session_output(require_session(ctx, *key.values()))}
 
     sessions_found, errors = each_item(ctx, params["identifiers"], _SESSION_KEYS, "VIEWER", found,
                                        error_codes=shapes.BatchGetSessionErrorCode, resource_type="session")
@@ -140,8 +147,8 @@ def batch_get_session(ctx: Context, params: dict) -> dict:
 
 
 @operation("UpdateSession", write=True, access="MANAGER")
-def update_session(ctx: Context, params: dict) -> dict:
-    row = require_session(ctx, *(params[k] for k in _SESSION_KEYS))
+def update_session(ctx: Context, params: shapes.UpdateSessionRequest) -> shapes.UpdateSessionResponse:
+    row = require_session(ctx, params["farmId"], params["queueId"], params["jobId"], params["sessionId"])
     if row.lifecycle_status == SessionLifecycleStatus.ENDED:
         raise conflict("STATUS_CONFLICT", "session", row.session_id,
                        f"Session {row.session_id} has already ended.", {"status": row.lifecycle_status})
@@ -164,12 +171,13 @@ def update_session(ctx: Context, params: dict) -> dict:
 # --- session actions -----------------------------------------------------------------------------
 
 @operation("GetSessionAction")
-def get_session_action(ctx: Context, params: dict) -> dict:
-    return action_output(require_action(ctx, *(params[k] for k in _ACTION_KEYS)))
+def get_session_action(ctx: Context, params: shapes.GetSessionActionRequest) -> shapes.GetSessionActionResponse:
+    return action_output(require_action(ctx, params["farmId"], params["queueId"], params["jobId"],
+                                        params["sessionActionId"]))
 
 
 @operation("ListSessionActions")
-def list_session_actions(ctx: Context, params: dict) -> dict:
+def list_session_actions(ctx: Context, params: shapes.ListSessionActionsRequest) -> shapes.ListSessionActionsResponse:
     job = require_job(ctx, params["farmId"], params["queueId"], params["jobId"])
     session_id, task_id = params.get("sessionId"), params.get("taskId")
     if session_id is not None and session_reads.session_in_job(ctx.conn, job.job_id, session_id) is None:
@@ -178,13 +186,16 @@ def list_session_actions(ctx: Context, params: dict) -> dict:
         raise not_found("task", task_id)
     after, limit = ctx.page_request()
     rows = session_reads.actions_of_job(ctx.conn, job.job_id, after, limit, session_id=session_id, task_id=task_id)
-    return ctx.page("sessionActions", rows, limit, action_summary, session_reads.action_position)
+    items, more = ctx.paged(rows, limit, action_summary, session_reads.action_position)
+    return {"sessionActions": items, **more}
 
 
 @operation("BatchGetSessionAction", access="AUTHENTICATED")
-def batch_get_session_action(ctx: Context, params: dict) -> dict:
-    def found(key: dict[str, str], _item: Mapping[str, Any]) -> dict[str, Any]:
-        return {**key, **action_output(require_action(ctx, *key.values()))}
+def batch_get_session_action(ctx: Context,
+                             params: shapes.BatchGetSessionActionRequest) -> shapes.BatchGetSessionActionResponse:
+    def found(key: dict[str, str], _item: Mapping[str, Any]) -> shapes.BatchGetSessionActionItem:
+        return {"farmId": key["farmId"], "queueId": key["queueId"], "jobId": key["jobId"],
+                **action_output(require_action(ctx, *key.values()))}
 
     actions_found, errors = each_item(ctx, params["identifiers"], _ACTION_KEYS, "VIEWER", found,
                                       error_codes=shapes.BatchGetSessionActionErrorCode,

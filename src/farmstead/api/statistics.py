@@ -10,8 +10,9 @@ Must not: hold the arithmetic (domain) or SQL (store).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
@@ -20,6 +21,7 @@ from farmstead.api.resources import require_farm, require_fleet, require_queue
 from farmstead.domain import session_statistics as stats
 from farmstead.domain.statuses import SessionsStatisticsAggregationStatus
 from farmstead.ids import new_id
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import identity, session_reads, session_statistics
 
@@ -42,7 +44,9 @@ def _authorize(ctx: Context, farm_id: str, resource_type: str | None, resource_i
 
 
 @operation("StartSessionsStatisticsAggregation", write=True, access="AUTHENTICATED")
-def start_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
+def start_sessions_statistics_aggregation(
+        ctx: Context, params: shapes.StartSessionsStatisticsAggregationRequest,
+) -> shapes.StartSessionsStatisticsAggregationResponse:
     farm_id = params["farmId"]
     resource_type, resource_ids = _resources(params["resourceIds"])
     _authorize(ctx, farm_id, resource_type, resource_ids)
@@ -74,7 +78,7 @@ def start_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
     return {"aggregationId": aggregation_id}
 
 
-def _resources(union: dict) -> tuple[str, list[str]]:
+def _resources(union: Mapping[str, Any]) -> tuple[str, list[str]]:
     # The edge has already checked that exactly one member is set.
     if "queueIds" in union:
         return "queue", list(dict.fromkeys(union["queueIds"]))
@@ -111,7 +115,9 @@ def _item(row: stats.Statistic) -> dict[str, Any]:
 
 
 @operation("GetSessionsStatisticsAggregation", access="AUTHENTICATED")
-def get_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
+def get_sessions_statistics_aggregation(
+        ctx: Context, params: shapes.GetSessionsStatisticsAggregationRequest,
+) -> shapes.GetSessionsStatisticsAggregationResponse:
     farm_id, aggregation_id = params["farmId"], params["aggregationId"]
     row = session_statistics.get(ctx.conn, farm_id, aggregation_id, created_since=ctx.now - RESULT_LIFETIME)
     # Access first, so a caller without it learns nothing: OWNER on what the aggregation covered
@@ -122,18 +128,22 @@ def get_sessions_statistics_aggregation(ctx: Context, params: dict) -> dict:
         raise not_found("aggregation", aggregation_id,
                         f"Aggregation {aggregation_id} does not exist in farm {farm_id}, or its results "
                         "have expired (they are kept for one hour).")
-    output: dict[str, Any] = {"status": row.status, "statusMessage": row.status_message}
+    output: shapes.GetSessionsStatisticsAggregationResponse = {"status": row.status,
+                                                               "statusMessage": row.status_message}
     if row.status != SessionsStatisticsAggregationStatus.COMPLETED:
         return output
     after, limit = ctx.page_request()
     first = 0 if after is None else int(after) + 1
     indexed = list(enumerate(row.statistics))[first:first + limit + 1]
-    output.update(ctx.page("statistics", indexed, limit, _stored_item, lambda pair: pair[0]))
+    items, more = ctx.paged(indexed, limit, _stored_item, lambda pair: pair[0])
+    output["statistics"] = items
+    output.update(more)
     return output
 
 
-def _stored_item(pair: tuple[int, dict]) -> dict[str, Any]:
+def _stored_item(pair: tuple[int, dict]) -> shapes.Statistics:
     item = dict(pair[1])
     for member in ("aggregationStartTime", "aggregationEndTime"):
         item[member] = datetime.fromisoformat(item[member])
-    return item
+    # A stored item is the JSON _item made (the row's statistics column): its members are Statistics'.
+    return cast(shapes.Statistics, item)

@@ -8,14 +8,13 @@ STARTED worker reads RUNNING while it holds a session and IDLE otherwise. The wo
 
 from __future__ import annotations
 
-from typing import Any
-
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_fleet
 from farmstead.domain import log_names, worker_states
 from farmstead.orchestration.worker_sessions import release_worker_sessions
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import ServiceError, conflict, not_found
 from farmstead.store import workers
 from farmstead.store.paging import position_of
@@ -35,7 +34,7 @@ def require_worker(ctx: Context, farm_id: str, fleet_id: str, worker_id: str):
     return row
 
 
-def worker_log(row) -> dict[str, Any]:
+def worker_log(row) -> shapes.LogConfiguration:
     """Where the agent uploads its own log: the awslogs driver the official agent insists on."""
     return {"logDriver": "awslogs",
             "options": {"logGroupName": log_names.worker_log_group(row.farm_id, row.fleet_id),
@@ -47,31 +46,33 @@ def shown_status(row, busy: set[str]) -> str:
     return worker_states.shown_status(row.status, holds_session=row.worker_id in busy)
 
 
-def worker_output(row, busy: set[str]) -> dict[str, Any]:
+def worker_output(row, busy: set[str]) -> shapes.GetWorkerResponse:
     return {"farmId": row.farm_id, "fleetId": row.fleet_id, "workerId": row.worker_id,
             "hostProperties": row.host_properties, "status": shown_status(row, busy), "log": worker_log(row),
             **audit_fields(row)}
 
 
 @operation("GetWorker")
-def get_worker(ctx: Context, params: dict) -> dict:
+def get_worker(ctx: Context, params: shapes.GetWorkerRequest) -> shapes.GetWorkerResponse:
     row = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     return worker_output(row, workers.busy_worker_ids(ctx.conn, [row.worker_id]))
 
 
 @operation("ListWorkers")
-def list_workers(ctx: Context, params: dict) -> dict:
+def list_workers(ctx: Context, params: shapes.ListWorkersRequest) -> shapes.ListWorkersResponse:
     require_fleet(ctx, params["farmId"], params["fleetId"])
     after, limit = ctx.page_request()
     rows = workers.page(ctx.conn, params["fleetId"], after, limit)
     busy = workers.busy_worker_ids(ctx.conn, [r.worker_id for r in rows])
-    return ctx.page("workers", rows, limit, lambda r: worker_output(r, busy),
-                    lambda r: position_of(r.created_at, r.worker_id))
+    items, more = ctx.paged(rows, limit, lambda r: worker_output(r, busy),
+                            lambda r: position_of(r.created_at, r.worker_id))
+    return {"workers": items, **more}
 
 
 @operation("BatchGetWorker", access="AUTHENTICATED")
-def batch_get_worker(ctx: Context, params: dict) -> dict:
-    found, errors = [], []
+def batch_get_worker(ctx: Context, params: shapes.BatchGetWorkerRequest) -> shapes.BatchGetWorkerResponse:
+    found: list[shapes.BatchGetWorkerItem] = []
+    errors: list[shapes.BatchGetWorkerError] = []
     for ident in params["identifiers"]:
         key = {k: ident[k] for k in ("farmId", "fleetId", "workerId")}
         try:
@@ -80,14 +81,15 @@ def batch_get_worker(ctx: Context, params: dict) -> dict:
         except ServiceError as err:
             # The model lists no AccessDenied for these items: a worker you may not see is one you can't find.
             code = "ResourceNotFoundException" if err.code == "AccessDeniedException" else err.code
-            errors.append({**key, "code": code, "message": err.message})
+            errors.append({"farmId": key["farmId"], "fleetId": key["fleetId"], "workerId": key["workerId"],
+                           "code": code, "message": err.message})
             continue
         found.append(worker_output(row, workers.busy_worker_ids(ctx.conn, [row.worker_id])))
     return {"workers": found, "errors": errors}
 
 
 @operation("DeleteWorker", write=True, access="MANAGER")
-def delete_worker(ctx: Context, params: dict) -> dict:
+def delete_worker(ctx: Context, params: shapes.DeleteWorkerRequest) -> shapes.DeleteWorkerResponse:
     row = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     if not worker_states.is_deletable(row.status):
         raise conflict("STATUS_CONFLICT", "worker", row.worker_id,

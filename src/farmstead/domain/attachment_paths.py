@@ -12,6 +12,7 @@ Must not: touch storage, HTTP or the file system.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -27,7 +28,7 @@ def escape_reason(path: str) -> str | None:
     return None
 
 
-def attachment_path_problems(attachments: dict[str, Any] | None) -> list[tuple[str, str]]:
+def attachment_path_problems(attachments: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     """(field name, message) for each escaping path in a CreateJob `attachments` value."""
     problems: list[tuple[str, str]] = []
     for index, manifest in enumerate((attachments or {}).get("manifests") or []):

@@ -12,7 +12,9 @@ Must not: decide the bounds (the domain rule does) or write SQL (store.logs does
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -22,7 +24,8 @@ from farmstead.store import logs, sessions
 log = logging.getLogger("farmstead.api")
 
 
-def settle(conn: Connection, action, report: dict, now: datetime, *, final: bool) -> reported_times.SettledTimes:
+def settle(conn: Connection, action, report: Mapping[str, Any], now: datetime, *,
+           final: bool) -> reported_times.SettledTimes:
     times = reported_times.settle(
         started_at=report.get("startedAt"), ended_at=report.get("endedAt"), updated_at=report.get("updatedAt"),
         now=now, assigned_at=action.assigned_at, recorded_started_at=action.started_at)

@@ -13,7 +13,7 @@ Must not: write SQL (store.sessions/dispatch do) or decide legal transitions (do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -30,7 +30,8 @@ from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, worke
 
 # --- 1. reports ----------------------------------------------------------------------------------
 
-def apply_report(changes: TaskChanges, worker_id: str, action_id: str, report: dict) -> tuple[str, float] | None:
+def apply_report(changes: TaskChanges, worker_id: str, action_id: str,
+                 report: Mapping[str, Any]) -> tuple[str, float] | None:
     """Applies one action's report (domain/worker_sessions.plan_report); returns (session id, seconds
     it ran) when it says a taskRun succeeded (the session's queue depth follows its tasks' run times),
     else None. Its writes go to `changes`, which the caller flushes."""

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import job_environments, job_templates, log_names, path_mapping, symbol_tables
+from farmstead.protocol import shapes
 from farmstead.store import fleets, jobs, queues, sessions, steps, storage_profiles
 from farmstead.store.rows import existing
 
@@ -41,12 +42,16 @@ class _EntityError(Exception):
 
 
 @operation("BatchGetJobEntity", access=WORKER_ACCESS)
-def batch_get_job_entity(ctx: Context, params: dict) -> dict:
+def batch_get_job_entity(ctx: Context, params: shapes.BatchGetJobEntityRequest) -> shapes.BatchGetJobEntityResponse:
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     assigned_jobs = {s.job_id for s in sessions.open_for_worker(ctx.conn, worker.worker_id)}
-    entities, errors = [], []
+    entities: list[shapes.JobEntity] = []
+    errors: list[shapes.GetJobEntityError] = []
+    # An identifier is a one-member union (jobDetails, stepDetails, ...): its member's name picks the
+    # builder and names the entity or error answered, which mypy can't follow through the name; hence the casts.
     for identifier in params["identifiers"]:
-        (kind, key), = identifier.items()
+        (kind, member), = identifier.items()
+        key = cast(dict[str, str], member)
         try:
             if key["jobId"] not in assigned_jobs:
                 raise _EntityError("AccessDeniedException",
@@ -54,9 +59,9 @@ def batch_get_job_entity(ctx: Context, params: dict) -> dict:
             job = jobs.get_by_id(ctx.conn, key["jobId"])
             if job is None:
                 raise _EntityError("ResourceNotFoundException", f"Job {key['jobId']} does not exist.")
-            entities.append({kind: _ENTITY[kind](ctx, job, key, worker)})
+            entities.append(cast(shapes.JobEntity, {kind: _ENTITY[kind](ctx, job, key, worker)}))
         except _EntityError as err:
-            errors.append({kind: {**key, "code": err.code, "message": err.message}})
+            errors.append(cast(shapes.GetJobEntityError, {kind: {**key, "code": err.code, "message": err.message}}))
     return {"entities": entities, "errors": errors}
 
 

@@ -22,12 +22,13 @@ from farmstead.domain import worker_holds, worker_states
 from farmstead.domain.statuses import FleetStatus, UpdatedWorkerStatus, WorkerStatus
 from farmstead.ids import new_id
 from farmstead.orchestration.worker_sessions import release_worker_sessions
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
 from farmstead.store import fleets, logs, workers
 
 
 @operation("CreateWorker", write=True, access=WORKER_ACCESS)
-def create_worker(ctx: Context, params: dict) -> dict:
+def create_worker(ctx: Context, params: shapes.CreateWorkerRequest) -> shapes.CreateWorkerResponse:
     fleet = require_fleet(ctx, params["farmId"], params["fleetId"])
     if fleet.status != FleetStatus.ACTIVE:
         raise conflict("STATUS_CONFLICT", "fleet", fleet.fleet_id, f"Fleet {fleet.fleet_id} is {fleet.status}.",
@@ -42,7 +43,7 @@ def create_worker(ctx: Context, params: dict) -> dict:
 
 
 @operation("UpdateWorker", write=True, access=WORKER_ACCESS)
-def update_worker(ctx: Context, params: dict) -> dict:
+def update_worker(ctx: Context, params: shapes.UpdateWorkerRequest) -> shapes.UpdateWorkerResponse:
     # Marked seen, and on PostgreSQL locked, before anything is read or released: a heartbeat of the
     # same worker on another replica (an agent retrying) waits, then sees what this call did.
     row = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
@@ -83,7 +84,7 @@ def update_worker(ctx: Context, params: dict) -> dict:
     return {"log": log, "hostConfiguration": host_configuration}
 
 
-def _host_configuration(ctx: Context, row) -> dict[str, Any] | None:
+def _host_configuration(ctx: Context, row) -> shapes.HostConfiguration | None:
     """The fleet's host configuration script as it is now: every start of a worker answers it (the
     worker remembers whether it already ran it successfully, as the official agent does)."""
     fleet = fleets.get(ctx.conn, row.farm_id, row.fleet_id)

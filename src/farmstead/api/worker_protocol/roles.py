@@ -8,6 +8,7 @@ Must not: decide what a scope allows (domain/credential_scopes.py does) or write
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from farmstead.api import roles
@@ -17,21 +18,24 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import require_queue
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import credential_scopes, worker_states
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict
 from farmstead.store import queue_fleet_associations
 
 
 @operation("AssumeFleetRoleForWorker", write=True, access=WORKER_ACCESS)
-def assume_fleet_role_for_worker(ctx: Context, params: dict) -> dict:
+def assume_fleet_role_for_worker(
+        ctx: Context, params: shapes.AssumeFleetRoleForWorkerRequest,
+) -> shapes.AssumeFleetRoleForWorkerResponse:
     # Any worker status will do: the agent calls this right after CreateWorker (CREATED) and on a
     # restart before it says STARTED again (STOPPED, NOT_RESPONDING).
     worker = require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])
     queue_ids = queue_fleet_associations.queue_ids_of_fleet(ctx.conn, worker.fleet_id)
-    return roles.mint(ctx, credential_scopes.fleet_worker(worker.farm_id, worker.fleet_id, worker.worker_id,
-                                                          queue_ids, WORKER_ACCESS))
+    return {"credentials": roles.mint(ctx, credential_scopes.fleet_worker(worker.farm_id, worker.fleet_id,
+                                                                          worker.worker_id, queue_ids, WORKER_ACCESS))}
 
 
-def _queue_worker_scope(ctx: Context, params: dict) -> dict[str, Any] | None:
+def _queue_worker_scope(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any] | None:
     """The job keys' scope, after the worker's checks; None for a queue without a role."""
     farm_id, fleet_id, worker_id, queue_id = (params[k] for k in ("farmId", "fleetId", "workerId", "queueId"))
     # Worker access is held on the fleet (or farm): a membership on the queue must not stand in for it,
@@ -54,10 +58,12 @@ def _queue_worker_scope(ctx: Context, params: dict) -> dict[str, Any] | None:
 
 
 @operation("AssumeQueueRoleForWorker", write=True, access="AUTHENTICATED", prepare=roles.staged(_queue_worker_scope))
-def assume_queue_role_for_worker(ctx: Context, params: dict) -> dict:
+def assume_queue_role_for_worker(
+        ctx: Context, params: shapes.AssumeQueueRoleForWorkerRequest,
+) -> shapes.AssumeQueueRoleForWorkerResponse:
     scope = _queue_worker_scope(ctx, params)
     if scope is None:
         # The model's answer for a queue without a role: no credentials, and the agent runs the
         # session without any (it asks only when jobDetails carries a queueRoleArn anyway).
         return {}
-    return roles.keys_for_queue(ctx, scope)
+    return {"credentials": roles.keys_for_queue(ctx, scope)}

@@ -10,7 +10,7 @@ Must not: move tasks or sessions itself (the engine does) or write SQL.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from sqlalchemy.engine import Connection
 
@@ -23,12 +23,14 @@ from farmstead.domain.scheduling import queue_depth
 from farmstead.domain.statuses import DesiredWorkerStatus, SessionActionStatus
 from farmstead.domain.worker_sessions import dropped
 from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
+from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
 from farmstead.store import sessions, workers
 
 
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
-def update_worker_schedule(ctx: Context, params: dict) -> dict:
+def update_worker_schedule(ctx: Context,
+                           params: shapes.UpdateWorkerScheduleRequest) -> shapes.UpdateWorkerScheduleResponse:
     # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
     # another replica may be declaring this worker lost and giving its tasks back right now; read
     # first, the heartbeat would go on with the status from before and open a session nobody releases.
@@ -66,25 +68,27 @@ def update_worker_schedule(ctx: Context, params: dict) -> dict:
 
 
 def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,
-                    open_sessions: list | None = None) -> dict[str, Any]:
+                    open_sessions: list | None = None) -> shapes.UpdateWorkerScheduleResponse:
     """The answer; `open_sessions` when the caller knows them (else they are read)."""
-    assigned: dict[str, Any] = {}
+    assigned: dict[str, shapes.AssignedSession] = {}
     cancel: dict[str, list[str]] = {}
     if open_sessions is None:
         open_sessions = sessions.open_for_worker(conn, worker.worker_id)
     for session in open_sessions:
-        listed = []
+        listed: list[shapes.AssignedSessionAction] = []
         for action in sessions.pending_actions(conn, session.session_id):
             if dropped(action):
                 continue  # off its queue (settle_queued_cancels); had it started, its report says so
             if action.status == SessionActionStatus.CANCELING:
                 cancel.setdefault(session.session_id, []).append(action.session_action_id)
-            listed.append({"sessionActionId": action.session_action_id, "definition": definition(action)})
+            # The definition union's member is named by the row's kind column (api/sessions.definition).
+            listed.append({"sessionActionId": action.session_action_id,
+                           "definition": cast(shapes.AssignedSessionActionDefinition, definition(action))})
         assigned[session.session_id] = {
             "queueId": session.queue_id, "jobId": session.job_id, "sessionActions": listed,
             "logConfiguration": session_log(session)}
-    output: dict[str, Any] = {"assignedSessions": assigned, "cancelSessionActions": cancel,
-                              "updateIntervalSeconds": update_interval_seconds}
+    output: shapes.UpdateWorkerScheduleResponse = {"assignedSessions": assigned, "cancelSessionActions": cancel,
+                                                   "updateIntervalSeconds": update_interval_seconds}
     if worker_holds.told_to_stop(worker.status, worker.hold, holds_sessions=bool(assigned)):
         output["desiredWorkerStatus"] = DesiredWorkerStatus.STOPPED
     return output

@@ -144,3 +144,22 @@ def test_frames_waiting_on_a_canceled_upstream_job_are_canceled_and_one_marked_s
     assert frames_by_status(deadline, farm, comp) == {1: "READY", 2: "PENDING", 3: "PENDING"}
     deadline.update_job(**ids, targetTaskRunStatus="CANCELED")
     assert frames_by_status(deadline, farm, comp) == {1: "READY", 2: "CANCELED", 3: "CANCELED"}
+
+
+def test_an_upstream_frame_that_fails_and_is_retried_releases_its_frame_once_it_succeeds(deadline, farm):
+    render = submit(deadline, farm, "1-3", maxRetriesPerTask=2)
+    comp = submit_comp(deadline, farm, "1-3", render)
+    render_step = deadline.list_steps(farmId=farm["farmId"], queueId=farm["queueId"],
+                                      jobId=render)["steps"][0]["stepId"]
+    tries: list[int] = []
+
+    def outcome(action) -> str:
+        if frame_of(action) == (render_step, 2):
+            tries.append(2)
+            if len(tries) == 1:
+                assert frames_by_status(deadline, farm, comp)[2] == "PENDING"
+                return "FAILED"  # retries left: the task goes READY again, its waiter keeps waiting
+        return "SUCCEEDED"
+    ScriptedWorker(deadline, farm["farmId"], farm["fleetId"]).run(outcome=outcome)
+    assert len(tries) == 2
+    assert frames_by_status(deadline, farm, comp) == {1: "SUCCEEDED", 2: "SUCCEEDED", 3: "SUCCEEDED"}

@@ -46,8 +46,8 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
     frame_moved = False
     if run.changed and job.has_frame_dependents and run.new_status in job_dependencies.ENDED:
         # Tasks of other jobs wait on this one frame by frame: released or canceled in this transaction.
-        changes.flush()
-        frame_moved = task_updates.settle_frame_waiters_of_task(conn, task.task_id, now)
+        # Their jobs' counters move by deltas, so this task's held changes need not be written first.
+        frame_moved = task_updates.settle_frame_waiters_of_task(conn, task.task_id, str(run.new_status), now)
     if not (run.changed and (run.new_status == TaskRunStatus.FAILED or edges)):
         if frame_moved:
             changes.forget_reads()

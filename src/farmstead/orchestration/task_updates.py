@@ -189,9 +189,11 @@ class FrameWaiter(NamedTuple):
     upstream_status: str
 
 
-def settle_frame_waiters_of_task(conn: Connection, upstream_task_id: str, now: datetime) -> bool:
-    """The task ended: the tasks waiting on it frame by frame are released or canceled (one indexed read)."""
-    return settle_frame_waiters(conn, job_dependency_rows.waiters_of_task(conn, upstream_task_id), now)
+def settle_frame_waiters_of_task(conn: Connection, upstream_task_id: str, status: str, now: datetime) -> bool:
+    """The task ended with `status`: the tasks waiting on it frame by frame are released or canceled
+    (one indexed read; the task's own row need not be written yet)."""
+    return settle_frame_waiters(conn, [FrameWaiter(row.task_id, row.job_id, row.step_id, status)
+                                       for row in job_dependency_rows.waiters_of_task(conn, upstream_task_id)], now)
 
 
 def settle_frame_waiters(conn: Connection, waiters: list, now: datetime) -> bool:
@@ -222,13 +224,11 @@ def settle_frame_waiters(conn: Connection, waiters: list, now: datetime) -> bool
         moved = tasks.move_some(conn, task_ids, TaskRunStatus.PENDING, new, values)
         if moved:
             delta: dict[str, int] = {str(TaskRunStatus.PENDING): -moved, str(new): moved}
-            steps.add_counts(conn, step_id, delta)
-            refresh_step(conn, step_id, job_id, now)
+            refresh_step(conn, step_id, job_id, now, row=steps.add_counts(conn, step_id, delta))
             for status, n in delta.items():
                 job_deltas[job_id][status] += n
     for job_id, delta in job_deltas.items():
-        jobs.add_counts(conn, job_id, dict(delta))
-        refresh_job(conn, job_id, now)
+        refresh_job(conn, job_id, now, row=jobs.add_counts(conn, job_id, dict(delta)))
     return bool(job_deltas)
 
 
@@ -367,7 +367,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         jobs.add_counts(conn, job_id, delta)
     refresh_step(conn, step_id, job_id, now)
     if new != task_row.run_status and new in job_dependencies.ENDED:
-        settle_frame_waiters_of_task(conn, task_row.task_id, now)
+        settle_frame_waiters_of_task(conn, task_row.task_id, new, now)
     if new in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now)
     settle_dependencies(conn, job_id, now)

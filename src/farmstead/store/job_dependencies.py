@@ -94,22 +94,18 @@ def delete_task_links(conn: Connection, task_ids: Sequence[str]) -> None:
         conn.execute(T.delete().where(T.c.task_id.in_(list(task_ids))))
 
 
-_WAITER_COLUMNS = (T.c.task_id, T.c.job_id, tasks.c.step_id, tasks.c.run_status,
-                   upstream_tasks.c.run_status.label("upstream_status"))
+_WAITERS = sa.select(T.c.task_id, T.c.job_id, tasks.c.step_id).join(tasks, tasks.c.task_id == T.c.task_id)
 
 
 def waiters_of_task(conn: Connection, upstream_task_id: str) -> list[Row]:
-    """The tasks waiting on this one (the index on upstream_task_id): task_id, job_id, step_id,
-    run_status, upstream_status."""
-    return list(conn.execute(
-        sa.select(*_WAITER_COLUMNS).join(tasks, tasks.c.task_id == T.c.task_id)
-        .join(upstream_tasks, upstream_tasks.c.task_id == T.c.upstream_task_id)
-        .where(T.c.upstream_task_id == upstream_task_id)))
+    """The tasks waiting on this one (the index on upstream_task_id): task_id, job_id, step_id."""
+    return list(conn.execute(_WAITERS.where(T.c.upstream_task_id == upstream_task_id)))
 
 
 def waiters_of_job(conn: Connection, upstream_job_id: str) -> list[Row]:
-    """The tasks still waiting on the job's tasks (the index on upstream_job_id), as waiters_of_task."""
+    """The tasks still waiting on the job's tasks (the index on upstream_job_id): task_id, job_id,
+    step_id, upstream_status."""
     return list(conn.execute(
-        sa.select(*_WAITER_COLUMNS).join(tasks, tasks.c.task_id == T.c.task_id)
+        _WAITERS.add_columns(upstream_tasks.c.run_status.label("upstream_status"))
         .join(upstream_tasks, upstream_tasks.c.task_id == T.c.upstream_task_id)
         .where(T.c.upstream_job_id == upstream_job_id)))

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.testing.waiting import wait_until
 from support.worker_jobs import served_queue, submit
 
 AFTER = "farmstead:after"
@@ -163,3 +164,13 @@ def test_an_upstream_frame_that_fails_and_is_retried_releases_its_frame_once_it_
     ScriptedWorker(deadline, farm["farmId"], farm["fleetId"]).run(outcome=outcome)
     assert len(tries) == 2
     assert frames_by_status(deadline, farm, comp) == {1: "SUCCEEDED", 2: "SUCCEEDED", 3: "SUCCEEDED"}
+
+
+def test_a_job_materialized_in_the_background_waits_frame_by_frame_too(deadline, farm):
+    render = submit(deadline, farm, "1-3")
+    comp = submit_comp(deadline, farm, "1-2500", render)  # beyond CreateJob's inline limit
+    ids = {"farmId": farm["farmId"], "queueId": farm["queueId"], "jobId": comp}
+    wait_until(lambda: deadline.get_job(**ids)["lifecycleStatus"] == "CREATE_COMPLETE", 60,
+               "the comp job to be materialized")
+    assert deadline.get_job(**ids)["taskRunStatusCounts"]["PENDING"] == 3
+    assert deadline.get_job(**ids)["taskRunStatusCounts"]["READY"] == 2497

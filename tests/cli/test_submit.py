@@ -242,3 +242,15 @@ def test_after_makes_the_job_wait_for_the_named_jobs_and_a_bad_one_is_refused(fa
     assert waiting["taskRunStatus"] == "PENDING" and first in waiting["lifecycleStatusMessage"]
     unknown = _submit(farmstead, api_env, ready_queue, template, "--after", "job-" + "0" * 32, cwd=tmp_path)
     assert unknown.returncode != 0 and "no job job-" in unknown.stderr
+
+
+def test_after_frame_makes_each_task_wait_for_the_upstream_task_of_its_frame(farmstead, api_env, ready_queue,
+                                                                            deadline, tmp_path):
+    template = tmp_path / "job.json"
+    template.write_text(json.dumps(TEMPLATE))
+    first = _job_id(_submit(farmstead, api_env, ready_queue, template, cwd=tmp_path).stdout)
+    done = _submit(farmstead, api_env, ready_queue, template, "--after", f"frame:{first}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    ids = {"farmId": ready_queue["farmId"], "queueId": ready_queue["queueId"], "jobId": _job_id(done.stdout)}
+    step_id = deadline.list_steps(**ids)["steps"][0]["stepId"]
+    assert [task["runStatus"] for task in deadline.list_tasks(**ids, stepId=step_id)["tasks"]] == ["PENDING"]

@@ -165,3 +165,34 @@ def test_a_steady_heartbeat_moves_the_counters_once(engine_room, request):
     budget = BUDGETS[request.node.callspec.params["engine_room"]]
     label = "one succeeded, next started"
     assert counts[label] == budget[label] - 2
+
+
+def _first_success(client, counter, *, followed_frame_by_frame: bool) -> int:
+    """Statements of the heartbeat that reports a job's first task succeeded (and the next started)."""
+    farm = farm_with_queue(client)
+    worker = ScriptedWorker(client, farm["farmId"], farm["fleetId"])
+    render = submit(client, farm, frames_template("1-4"))
+    if followed_frame_by_frame:
+        submit(client, farm, frames_template("1-4"), tags={"farmstead:after": f"frame:{render}"})
+
+    def poll(reports: dict) -> list[str]:
+        worker.reports = reports
+        return [action["sessionActionId"] for _, action in worker.pending_actions(worker.poll())]
+    (first,) = poll({})
+    first, second = poll({first: started()})[:2]
+    worker.reports = {first: ran(0.4), second: started()}
+    with counter.counting() as statements:
+        worker.poll()
+    return statements[0]
+
+
+def test_a_frame_released_by_a_report_costs_at_most_ten_statements_more(engine_room):
+    """farmstead:after frame:JOB (docs/self-managing.md): the report that ends an upstream task looks
+    its waiter up by index and releases it in the same transaction; a job nobody follows frame by
+    frame reads nothing more (its flag comes with the task's row; the budgets above pin those)."""
+    client, counter = engine_room
+    plain = _first_success(client, counter, followed_frame_by_frame=False)
+    followed = _first_success(client, counter, followed_frame_by_frame=True)
+    print(json.dumps({"plain": plain, "followed frame by frame": followed}))
+    assert 0 < followed - plain <= 10  # measured: 9 (the waiters read, the link deleted, the task moved,
+    # its step's and job's counters and statuses)

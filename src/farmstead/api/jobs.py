@@ -167,7 +167,7 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
                                [{"name": "storageProfileId",
                                  "message": "Not one of the queue's allowed storage profiles"}])
     incompatible = job_creation.incompatible_steps(ctx.conn, queue_id, plan.steps)
-    after = _upstream_jobs(ctx, farm_id, (params.get("tags") or {}).get(job_dependencies.AFTER_TAG))
+    after = _upstream_jobs(ctx, farm_id, (params.get("tags") or {}).get(job_dependencies.AFTER_TAG), plan)
     job_id = new_id("job")
     target = params.get("targetTaskRunStatus", CreateJobTargetTaskRunStatus.READY)
     job_values = {
@@ -195,7 +195,7 @@ def create_job(ctx: Context, params: shapes.CreateJobRequest) -> shapes.CreateJo
     return {"jobId": job_id}
 
 
-def _upstream_jobs(ctx: Context, farm_id: str, value: str | None
+def _upstream_jobs(ctx: Context, farm_id: str, value: str | None, plan: job_templates.JobPlan
                    ) -> tuple[str, list[str], job_dependencies.Verdict] | None:
     """The reserved tag's (condition, upstream job ids, verdict now) (docs/self-managing.md, "Job
     dependencies"), or ValidationException: a bad value, a job this farm lacks or the caller can't
@@ -218,12 +218,32 @@ def _upstream_jobs(ctx: Context, farm_id: str, value: str | None
         except ServiceError:
             message = f"Tag {job_dependencies.AFTER_TAG}: no job {job_id} in farm {farm_id} that you can see."
             raise validation_error(message, [{"name": "tags", "message": message}]) from None
+    if condition == job_dependencies.Condition.FRAME:
+        _check_frame_steps(ctx, upstream[0], found[upstream[0]].lifecycle_status, plan)
     verdict = job_dependencies.verdict(condition, [found[job_id].task_run_status for job_id in upstream])
     if verdict is job_dependencies.Verdict.NEVER:
         message = (f"Tag {job_dependencies.AFTER_TAG}: {condition} can never hold: "
                    + ", ".join(f"{job_id} is {found[job_id].task_run_status}" for job_id in upstream) + ".")
         raise validation_error(message, [{"name": "tags", "message": message}])
     return condition, upstream, verdict
+
+
+def _check_frame_steps(ctx: Context, upstream_job_id: str, lifecycle_status: str,
+                       plan: job_templates.JobPlan) -> None:
+    """frame:JOB: each of the new job's steps without upstream steps must follow a step of the
+    upstream job (domain/job_dependencies.followed_step), whose tasks must all exist already."""
+    def refuse(message: str) -> None:
+        raise validation_error(message, [{"name": "tags", "message": message}])
+    if lifecycle_status == JobLifecycleStatus.CREATE_IN_PROGRESS:
+        refuse(f"Tag {job_dependencies.AFTER_TAG}: frame: {upstream_job_id} is still being created; "
+               "retry when its lifecycleStatus is CREATE_COMPLETE.")
+    names = job_dependency_rows.step_names(ctx.conn, upstream_job_id)
+    for step in plan.steps:
+        if not step.dependencies and job_dependencies.followed_step(step.name, names) is None:
+            refuse(f"Tag {job_dependencies.AFTER_TAG}: frame: step {step.name!r} follows no step of "
+                   f"{upstream_job_id}, which has no step of that name and {len(names)} steps; name the "
+                   "steps alike or wait on a job with one step.")
+    job_dependency_rows.set_has_frame_dependents(ctx.conn, upstream_job_id)
 
 
 def _submitted_parameters(source) -> dict:

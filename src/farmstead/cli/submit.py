@@ -42,9 +42,10 @@ ENDED = task_states.FINISHED
 @click.option("--storage-profile-id", default=None,
               help="The storage profile of this host (one the queue allows): the worker maps its locations' "
                    "paths, and its LOCAL/SHARED locations decide which files travel as job attachments.")
-@click.option("--after", default=None, metavar="[afterok:|afterany:|afternotok:]JOB[,JOB]",
+@click.option("--after", default=None, metavar="[afterok:|afterany:|afternotok:]JOB[,JOB] | frame:JOB",
               help="Wait for these jobs: until they all SUCCEEDED (afterok, the default), all ended (afterany) "
-                   "or one FAILED (afternotok); the server releases the job (docs/self-managing.md).")
+                   "or one FAILED (afternotok); or frame:JOB, each task until JOB's task with the same "
+                   "parameters SUCCEEDED; the server releases the job (docs/self-managing.md).")
 @connection_options
 @data_dir_option
 def submit(source: Path, assignments: tuple[str, ...], wait: bool, priority: int | None, farm_id: str | None,

@@ -146,6 +146,52 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
                 lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE,
                 lifecycle_status_message=_created_message(conn, job_id),
                 ended_at=created.ended_at)
+    upstream = job_dependency_rows.upstream_of(conn, job_id)
+    if upstream and upstream[0].condition == job_dependencies.Condition.FRAME:
+        _wait_frame_by_frame(conn, job_id, upstream[0].upstream_job_id, now)
+
+
+def _wait_frame_by_frame(conn: Connection, job_id: str, upstream_job_id: str, now: datetime) -> None:
+    """farmstead:after frame:JOB (docs/self-managing.md): each READY task of the job's steps without
+    upstream steps that has a task of the same parameters in the followed upstream step waits
+    (PENDING, one task_dependencies row) unless that task SUCCEEDED already; one that ended otherwise
+    is settled at once (canceled, or left waiting as the queue says). A task with no such upstream
+    task runs at once. Steps with upstream steps wait on those, as ever."""
+    upstream_names = job_dependency_rows.step_names(conn, upstream_job_id)
+    links: list[dict[str, str]] = []
+    settled_now: list[task_updates.FrameWaiter] = []
+    waiting_by_step: dict[str, int] = {}
+    for step_row in steps.of_job(conn, job_id):
+        followed = job_dependencies.followed_step(step_row.name, upstream_names)
+        if followed is None or steps.upstream_of(conn, step_row.step_id):
+            continue  # CreateJob refused the first; the second waits on its own steps
+        by_parameters = {job_dependencies.parameter_key(row.parameters): row
+                         for row in job_dependency_rows.tasks_of_step(conn, upstream_job_id, followed)}
+        waiting = []
+        for task in job_dependency_rows.tasks_of_step(conn, job_id, step_row.name):
+            match = by_parameters.get(job_dependencies.parameter_key(task.parameters))
+            if task.run_status != TaskRunStatus.READY or match is None:
+                continue
+            found = job_dependencies.frame_verdict(match.run_status)
+            if found is job_dependencies.Verdict.RELEASE:
+                continue
+            waiting.append(task.task_id)
+            links.append({"task_id": task.task_id, "job_id": job_id, "upstream_task_id": match.task_id,
+                          "upstream_job_id": upstream_job_id})
+            if found is job_dependencies.Verdict.NEVER:
+                settled_now.append(task_updates.FrameWaiter(task.task_id, job_id, step_row.step_id,
+                                                            match.run_status))
+        moved = tasks.move_some(conn, waiting, TaskRunStatus.READY, TaskRunStatus.PENDING)
+        if moved:
+            waiting_by_step[step_row.step_id] = moved
+    job_dependency_rows.insert_task_links(conn, links)
+    for step_id, moved in waiting_by_step.items():
+        delta = {str(TaskRunStatus.READY): -moved, str(TaskRunStatus.PENDING): moved}
+        steps.add_counts(conn, step_id, delta)
+        task_updates.refresh_step(conn, step_id, job_id, now)
+        jobs.add_counts(conn, job_id, delta)
+    task_updates.refresh_job(conn, job_id, now)
+    task_updates.settle_frame_waiters(conn, settled_now, now)
 
 
 def _created_message(conn: Connection, job_id: str) -> str:

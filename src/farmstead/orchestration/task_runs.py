@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from farmstead.domain import task_states, worker_sessions
+from farmstead.domain import job_dependencies, task_states, worker_sessions
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.orchestration import deferral, task_updates
 from farmstead.orchestration.task_changes import TaskChanges
@@ -43,8 +43,15 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
     changes.write_task(task.task_id, run.values)
     # startedAt of step and job: the first task start, never changed after (requeue included).
     changes.move(job.job_id, action.step_id, run.delta, retries=run.retries, started_at=run.first_start)
+    frame_moved = False
+    if run.changed and job.has_frame_dependents and run.new_status in job_dependencies.ENDED:
+        # Tasks of other jobs wait on this one frame by frame: released or canceled in this transaction.
+        # Their jobs' counters move by deltas, so this task's held changes need not be written first.
+        frame_moved = task_updates.settle_frame_waiters_of_task(conn, task.task_id, str(run.new_status), now)
     if not (run.changed and (run.new_status == TaskRunStatus.FAILED or edges)):
-        return False
+        if frame_moved:
+            changes.forget_reads()
+        return frame_moved
     # The failure limit and dependency settling read the rolled-up counts and statuses.
     changes.flush()
     job_changed = False

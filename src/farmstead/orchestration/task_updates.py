@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Row
 
@@ -132,6 +132,8 @@ def refresh_job(conn: Connection, job_id: str, now: datetime, row=None) -> None:
         ended = changes.get("task_run_status")
         if ended != row.task_run_status and ended in job_dependencies.ENDED:
             settle_waiting_jobs(conn, job_id, now)
+            # Tasks whose upstream tasks a bulk move (UpdateStep/UpdateJob) ended: their wait is over too.
+            settle_frame_waiters(conn, job_dependency_rows.waiters_of_job(conn, job_id), now)
 
 
 # --- jobs waiting on jobs (docs/self-managing.md, "Job dependencies") -----------------------------
@@ -176,6 +178,58 @@ def _never_satisfied(conn: Connection, job_id: str, upstream, now: datetime) -> 
                 lifecycle_status_message=f"Canceled: {condition} can no longer hold ({why})")
     apply_job_target(conn, job_id, TaskRunStatus.CANCELED, now, "farmstead:job-dependencies")
     jobs.update(conn, job_id, lifecycle_status_message=f"Canceled: {condition} can no longer hold ({why})")
+
+
+# --- tasks waiting on tasks (farmstead:after frame:JOB) -----------------------------------------------
+
+class FrameWaiter(NamedTuple):
+    task_id: str
+    job_id: str
+    step_id: str
+    upstream_status: str
+
+
+def settle_frame_waiters_of_task(conn: Connection, upstream_task_id: str, status: str, now: datetime) -> bool:
+    """The task ended with `status`: the tasks waiting on it frame by frame are released or canceled
+    (one indexed read; the task's own row need not be written yet)."""
+    return settle_frame_waiters(conn, [FrameWaiter(row.task_id, row.job_id, row.step_id, status)
+                                       for row in job_dependency_rows.waiters_of_task(conn, upstream_task_id)], now)
+
+
+def settle_frame_waiters(conn: Connection, waiters: list, now: datetime) -> bool:
+    """Waiting (PENDING) tasks whose upstream task ended: READY when it SUCCEEDED; CANCELED when it
+    ended otherwise, unless their queue's farmstead:dependencyNeverSatisfied is `wait` (they wait on,
+    and a requeued upstream task that then succeeds still releases them). Returns whether any moved."""
+    moves: dict[tuple[str, str, TaskRunStatus], list[str]] = defaultdict(list)
+    waits_on: dict[str, bool] = {}
+    for waiter in waiters:
+        found = job_dependencies.frame_verdict(waiter.upstream_status)
+        if found is job_dependencies.Verdict.WAIT:
+            continue
+        if found is job_dependencies.Verdict.NEVER:
+            if waiter.job_id not in waits_on:
+                job_row = jobs.get_existing(conn, waiter.job_id)
+                waits_on[waiter.job_id] = blocklists.queue_tags(conn, job_row.farm_id, job_row.queue_id).get(
+                    job_dependencies.NEVER_SATISFIED_TAG) == "wait"
+            if waits_on[waiter.job_id]:
+                continue
+        new = TaskRunStatus.READY if found is job_dependencies.Verdict.RELEASE else TaskRunStatus.CANCELED
+        moves[(waiter.job_id, waiter.step_id, new)].append(waiter.task_id)
+    if not moves:
+        return False
+    job_dependency_rows.delete_task_links(conn, [task_id for ids in moves.values() for task_id in ids])
+    job_deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (job_id, step_id, new), task_ids in moves.items():
+        values = {"ended_at": now} if new == TaskRunStatus.CANCELED else {}
+        moved = tasks.move_some(conn, task_ids, TaskRunStatus.PENDING, new, values)
+        if moved:
+            delta: dict[str, int] = {str(TaskRunStatus.PENDING): -moved, str(new): moved}
+            refresh_step(conn, step_id, job_id, now, row=steps.add_counts(conn, step_id, delta))
+            for status, n in delta.items():
+                job_deltas[job_id][status] += n
+    for job_id, delta in job_deltas.items():
+        refresh_job(conn, job_id, now, row=jobs.add_counts(conn, job_id, dict(delta)))
+    return bool(job_deltas)
 
 
 def _topological(conn: Connection, job_id: str) -> list:
@@ -312,6 +366,8 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
         steps.add_counts(conn, step_id, delta)
         jobs.add_counts(conn, job_id, delta)
     refresh_step(conn, step_id, job_id, now)
+    if new != task_row.run_status and new in job_dependencies.ENDED:
+        settle_frame_waiters_of_task(conn, task_row.task_id, new, now)
     if new in task_states.REQUEUE_TARGETS:
         _restore_consumers(conn, job_row, step_id, now)
     settle_dependencies(conn, job_id, now)

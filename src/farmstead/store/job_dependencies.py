@@ -8,9 +8,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.store.schema import job_dependencies, jobs
+from farmstead.store.schema import job_dependencies, jobs, steps, task_dependencies, tasks
 
 D = job_dependencies
+T = task_dependencies
+upstream_tasks = tasks.alias("upstream_tasks")
 
 
 def insert(conn: Connection, job_id: str, upstream: Sequence[str], condition: str) -> None:
@@ -18,8 +20,9 @@ def insert(conn: Connection, job_id: str, upstream: Sequence[str], condition: st
 
 
 def jobs_in_farm(conn: Connection, farm_id: str, job_ids: Sequence[str]) -> dict[str, Row]:
-    """The named jobs of the farm (job_id, queue_id, task_run_status) by id; others are left out."""
-    rows = conn.execute(sa.select(jobs.c.job_id, jobs.c.queue_id, jobs.c.task_run_status)
+    """The named jobs of the farm (job_id, queue_id, task_run_status, lifecycle_status) by id; others
+    are left out."""
+    rows = conn.execute(sa.select(jobs.c.job_id, jobs.c.queue_id, jobs.c.task_run_status, jobs.c.lifecycle_status)
                         .where(jobs.c.farm_id == farm_id, jobs.c.job_id.in_(list(job_ids))))
     return {row.job_id: row for row in rows}
 
@@ -59,3 +62,50 @@ def edges_in_queue(conn: Connection, queue_id: str, limit: int = 200) -> list[Ro
         .outerjoin(upstream, upstream.c.job_id == D.c.upstream_job_id)
         .where(downstream.c.queue_id == queue_id)
         .order_by(downstream.c.created_at.desc(), D.c.upstream_job_id).limit(limit)))
+
+
+# --- frame by frame (farmstead:after frame:JOB): task_dependencies --------------------------------
+
+def set_has_frame_dependents(conn: Connection, job_id: str) -> None:
+    conn.execute(jobs.update().where(jobs.c.job_id == job_id, jobs.c.has_frame_dependents.is_(False))
+                 .values(has_frame_dependents=True))
+
+
+def step_names(conn: Connection, job_id: str) -> list[str]:
+    return list(conn.execute(sa.select(steps.c.name).where(steps.c.job_id == job_id)
+                             .order_by(steps.c.step_index)).scalars())
+
+
+def tasks_of_step(conn: Connection, job_id: str, step_name: str) -> list[Row]:
+    """The step's tasks (task_id, step_id, parameters, run_status), at job creation only."""
+    return list(conn.execute(
+        sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.parameters, tasks.c.run_status)
+        .join(steps, steps.c.step_id == tasks.c.step_id)
+        .where(steps.c.job_id == job_id, steps.c.name == step_name)))
+
+
+def insert_task_links(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(T.insert(), rows)
+
+
+def delete_task_links(conn: Connection, task_ids: Sequence[str]) -> None:
+    if task_ids:
+        conn.execute(T.delete().where(T.c.task_id.in_(list(task_ids))))
+
+
+_WAITERS = sa.select(T.c.task_id, T.c.job_id, tasks.c.step_id).join(tasks, tasks.c.task_id == T.c.task_id)
+
+
+def waiters_of_task(conn: Connection, upstream_task_id: str) -> list[Row]:
+    """The tasks waiting on this one (the index on upstream_task_id): task_id, job_id, step_id."""
+    return list(conn.execute(_WAITERS.where(T.c.upstream_task_id == upstream_task_id)))
+
+
+def waiters_of_job(conn: Connection, upstream_job_id: str) -> list[Row]:
+    """The tasks still waiting on the job's tasks (the index on upstream_job_id): task_id, job_id,
+    step_id, upstream_status."""
+    return list(conn.execute(
+        _WAITERS.add_columns(upstream_tasks.c.run_status.label("upstream_status"))
+        .join(upstream_tasks, upstream_tasks.c.task_id == T.c.upstream_task_id)
+        .where(T.c.upstream_job_id == upstream_job_id)))

@@ -317,6 +317,9 @@ jobs = sa.Table(
     sa.Column("dispatch_held", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     #: Waiting on other jobs (job_dependencies, docs/self-managing.md): dispatch skips it until released.
     sa.Column("waiting_for_jobs", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
+    #: Some job waits on its tasks frame by frame (task_dependencies): a task report that ends one of
+    #: its tasks looks for waiters; reports of every other job's tasks never do.
+    sa.Column("has_frame_dependents", sa.Boolean(), nullable=False, default=False, server_default=sa.false()),
     *_status_counts(),
     *_audit(),
     sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
@@ -580,6 +583,19 @@ job_dependencies = sa.Table(
     sa.Column("condition", sa.String(16), nullable=False),
     # The jobs waiting on one that just ended: looked up whenever a job's status ends.
     sa.Index("ix_job_dependencies_upstream", "upstream_job_id"),
+)
+
+# A task waiting frame by frame (farmstead:after frame:JOB) on the upstream task with the same
+# parameters; the row goes once the wait is over (released or canceled).
+task_dependencies = sa.Table(
+    "task_dependencies", metadata,
+    sa.Column("task_id", sa.String(64), sa.ForeignKey("tasks.task_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("job_id", sa.String(64), nullable=False),
+    sa.Column("upstream_task_id", sa.String(64), nullable=False),
+    sa.Column("upstream_job_id", sa.String(64), nullable=False),
+    # The waiters of a task that just ended (in the transaction that ends it), and of a job that ended.
+    sa.Index("ix_task_dependencies_upstream_task", "upstream_task_id"),
+    sa.Index("ix_task_dependencies_upstream_job", "upstream_job_id"),
 )
 
 

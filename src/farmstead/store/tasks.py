@@ -33,7 +33,7 @@ def get(conn: Connection, step_id: str, task_id: str) -> Row | None:
 #: columns of either, which would be decoded for nothing), for several tasks at once.
 _FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.run_status,
                           tasks.c.failure_retry_count, tasks.c.started_at, jobs.c.max_retries_per_task,
-                          jobs.c.max_failed_tasks_count)
+                          jobs.c.max_failed_tasks_count, jobs.c.has_frame_dependents)
                 .join(jobs, jobs.c.job_id == tasks.c.job_id)
                 .where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True))))
 
@@ -87,4 +87,13 @@ def move(conn: Connection, step_id: str, from_status: str, to_status: str, *, va
         query = query.where(in_index_range(index_range))
     if retry_count_below is not None:
         query = query.where(tasks.c.failure_retry_count < retry_count_below)
+    return conn.execute(query.values(run_status=to_status, **(values or {}))).rowcount
+
+
+def move_some(conn: Connection, task_ids: list[str], from_status: str, to_status: str,
+              values: dict[str, Any] | None = None) -> int:
+    """The named tasks that are in `from_status` go to `to_status`; returns how many moved."""
+    if not task_ids:
+        return 0
+    query = tasks.update().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.run_status == from_status)
     return conn.execute(query.values(run_status=to_status, **(values or {}))).rowcount

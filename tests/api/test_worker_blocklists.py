@@ -38,6 +38,10 @@ class Worker(ScriptedWorker):
         self.done: set[str] = set()
         self.failed_sessions: set[str] = set()
         self.task_runs: list[tuple[str, str]] = []  # (task id, outcome)
+        # The official agent's race: a run queued behind a failed one in its session is reported
+        # FAILED ("Session must be in the READY state to run a task"), not NEVER_ATTEMPTED.
+        self.fails_runs_behind_a_failure = False
+        self.failed_behind: list[str] = []  # sessions it reported such a run FAILED in
 
     def beat(self) -> bool:
         """One heartbeat; whether it ran an action."""
@@ -49,11 +53,21 @@ class Worker(ScriptedWorker):
         run = action["definition"].get("taskRun")
         if run is None:
             status = "SUCCEEDED"
+        elif session_id in self.failed_sessions and self.fails_runs_behind_a_failure:
+            self.failed_behind.append(session_id)
+            self.reports[action["sessionActionId"]] = {"completedStatus": "FAILED", "startedAt": now(),
+                                                       "endedAt": now()}
+            return True
         elif session_id in self.failed_sessions:
             status = "NEVER_ATTEMPTED"
         else:
             status = self.outcome
             self.task_runs.append((run["taskId"], status))
+            if self.fails_runs_behind_a_failure:
+                # The agent says the run started while it runs, and the server queues the next task
+                # behind it in that heartbeat's answer.
+                self.reports[action["sessionActionId"]] = {"startedAt": now()}
+                self.poll()
             if status == "FAILED":
                 self.failed_sessions.add(session_id)
         report: dict[str, Any] = {"completedStatus": status}
@@ -125,6 +139,17 @@ def test_a_worker_failing_three_runs_of_a_job_is_blocklisted_and_the_job_succeed
     assert job["taskRunStatus"] == "SUCCEEDED"
     assert bad.failures() == 3  # the default: blocklisted after 3 failures, handed nothing of the job since
     assert len({task_id for task_id, _ in bad.task_runs}) == 3  # three different tasks: fail a task once
+
+
+def test_runs_failed_behind_a_failed_run_in_one_session_count_as_one_failure(deadline, farm_id):
+    farm = make_farm(deadline, farm_id, **{BLOCKLIST_AFTER: "2"})
+    job_id = submit(deadline, farm, 20)
+    bad, good = Worker(deadline, farm, "FAILED"), Worker(deadline, farm, "SUCCEEDED")
+    bad.fails_runs_behind_a_failure = True
+    assert run_until_finished(deadline, farm, job_id, [bad, good])["taskRunStatus"] == "SUCCEEDED"
+    assert bad.failed_behind  # the server had queued a run behind a failed one, and it came back FAILED
+    # Blocklisted after two sessions that failed, not after one session's failure and what it dragged along.
+    assert bad.failures() == 2 and len(bad.failed_sessions) == 2
 
 
 def test_the_queue_tag_sets_how_many_failures_blocklist_a_worker(deadline, farm_id):

@@ -122,9 +122,10 @@ BUDGETS = {
         "a short task succeeded, next started: queued deeper": 23, "one succeeded, next started": 23,
         "nothing reported, session full": 6, "nothing reported again": 6,
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
-        # +2 since the engine: the failure counted against its worker and the queue's blocklist setting
-        # read (docs/self-managing.md); only a heartbeat that reports a failure pays them.
-        "a failure retried, next started: the session winds down": 17,
+        # +3 since the engine: whether the session had failed already (a session counts once), the
+        # failure counted against its worker and the queue's blocklist setting read
+        # (docs/self-managing.md); only a heartbeat that reports a failure pays them.
+        "a failure retried, next started: the session winds down": 18,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
         "idle again": 3, "opens a session with environments": 21, "environments entered, a task started": 24,
         "a task succeeded, the step's last one given": 30,
@@ -136,9 +137,10 @@ BUDGETS = {
         "a short task succeeded, next started: queued deeper": 24, "one succeeded, next started": 24,
         "nothing reported, session full": 6, "nothing reported again": 6,
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
-        # +2 since the engine: the failure counted against its worker and the queue's blocklist setting
-        # read (docs/self-managing.md); only a heartbeat that reports a failure pays them.
-        "a failure retried, next started: the session winds down": 17,
+        # +3 since the engine: whether the session had failed already (a session counts once), the
+        # failure counted against its worker and the queue's blocklist setting read
+        # (docs/self-managing.md); only a heartbeat that reports a failure pays them.
+        "a failure retried, next started: the session winds down": 18,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
         "idle again": 3, "opens a session with environments": 22, "environments entered, a task started": 24,
         "a task succeeded, the step's last one given": 31,

@@ -15,16 +15,22 @@ from sqlalchemy.engine import Connection
 from farmstead.domain import scheduling
 from farmstead.domain.worker_holds import WorkerHold
 from farmstead.orchestration.task_changes import TaskChanges
-from farmstead.store import blocklists, workers
+from farmstead.store import blocklists, sessions, workers
 
 
 def record_failed_run(changes: TaskChanges, action, worker_id: str) -> bool:
     """The taskRun `action` (read with its session's farm and queue) failed on `worker_id`: the task
     is marked as failed by the worker ("fail a task once") and the failure counted against the worker
-    on the job; returns whether that put the worker on the job's blocklist just now. Two statements
-    (the count, the queue's settings), plus one when it blocklists."""
+    on the job, once per session; returns whether that put the worker on the job's blocklist just now.
+    Three statements (the session's earlier failure, the count, the queue's settings), plus one when
+    it blocklists."""
     conn, now = changes.conn, changes.now
     changes.write_task(action.task_id, {"last_failed_worker_id": worker_id})
+    if sessions.task_run_failed_before(conn, action.session_id, action.action_index):
+        # A session counts once: after a failed run the session can only wind down, and the official
+        # agent reports the runs it had queued behind it FAILED too ("Session must be in the READY
+        # state"), which says nothing more about the worker.
+        return False
     counted = blocklists.count_failure(conn, action.job_id, worker_id, now)
     queue_tags, fleet_tags = blocklists.settings_tags(conn, action.session_farm_id, action.session_queue_id,
                                                       action.session_fleet_id)

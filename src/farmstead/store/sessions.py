@@ -119,6 +119,16 @@ def has_action(conn: Connection, session_id: str, *, kind: str | None = None,
     return conn.execute(query.limit(1)).first() is not None
 
 
+def task_run_failed_before(conn: Connection, session_id: str, action_index: int) -> bool:
+    """Whether a taskRun before `action_index` in the session ended FAILED (the unique
+    (session_id, action_index) index answers it)."""
+    query = (sa.select(session_actions.c.session_action_id)
+             .where(session_actions.c.session_id == session_id, session_actions.c.action_index < action_index,
+                    session_actions.c.kind == "taskRun", session_actions.c.status == SessionActionStatus.FAILED)
+             .limit(1))
+    return conn.execute(query).first() is not None
+
+
 def get_action_of_worker(conn: Connection, session_action_id: str) -> Row | None:
     """The action with its session's `worker_id`, `farm_id` and `queue_id` (as `session_worker_id`,
     `session_farm_id`, `session_queue_id`), in one read; None when

@@ -84,16 +84,22 @@ render-tools:
 # of a data dir (the embedded store by definition), the Blender renders (tests/render: ~2 minutes
 # whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too), and the
 # monitor's browser tests (~2 minutes of Chromium checking layout, scripts and accessibility; the pages'
-# calls through the store are the HTTP monitor tests', which do run on PostgreSQL).
+# calls through the store are the HTTP monitor tests', which do run on PostgreSQL), and the end-to-end
+# suites whose subject is the client side (~2.5 minutes: job attachments moving bytes through the S3
+# store, the deadline CLI's commands, template copies; the server's part of them, job rows and queue
+# keys, is in tests/api, which runs there). Three test processes there: more of its time is waiting
+# on servers and workers than computing.
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
-	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py
+	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py \
+	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
+	--ignore=tests/e2e/test_job_template_copies.py
 test: install browser render-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \
-		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 2 $(PG_TESTS) $(PYTEST_ARGS); \
+		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 3 $(PG_TESTS) $(PYTEST_ARGS); \
 	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the second pass on PostgreSQL were skipped ($$reason)"; fi
 
 # The README's pictures (docs/images/*.png), taken by the browser tests; `make test` never writes them.

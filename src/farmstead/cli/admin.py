@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmstead.cli.memberships import users_add, users_remove
-from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.cli.options import data_dir_option, database_url_option, opened_store, settings_from
 from farmstead.clock import SystemClock
 from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access_key
 from farmstead.store import backup, identity
@@ -26,13 +26,9 @@ _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
 @contextlib.contextmanager
 def _opened(data_dir, database_url) -> Iterator[Store]:
     """The store (migrated to the newest schema), closed again after the command."""
-    settings = settings_from(data_dir, database_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store.open(settings.database_url)
-    try:
+    settings_from(data_dir, database_url).data_dir.mkdir(parents=True, exist_ok=True)
+    with opened_store(data_dir, database_url) as store:
         yield store
-    finally:
-        store.dispose()
 
 
 @click.group()

@@ -4,23 +4,10 @@ as `users` and `keys` are: the API model has no member for blocklists. Tab-separ
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import click
 
-from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 from farmstead.store import blocklists
-from farmstead.store.engine import Store
-
-
-@contextlib.contextmanager
-def _store(data_dir, database_url) -> Iterator[Store]:
-    store = Store.open(settings_from(data_dir, database_url).database_url)
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 @click.group()
@@ -34,7 +21,7 @@ def blocklist() -> None:
 @database_url_option
 def blocklist_list(job_id: str, data_dir, database_url) -> None:
     """The job's blocklisted workers, with the failed runs that put them there."""
-    with _store(data_dir, database_url) as store, store.read() as conn:
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
         rows = [(row, blocklists.failed_runs(conn, job_id, row.worker_id, limit=5))
                 for row in blocklists.of_job(conn, job_id)]
     if not rows:
@@ -53,7 +40,7 @@ def blocklist_list(job_id: str, data_dir, database_url) -> None:
 @database_url_option
 def blocklist_worker(worker_id: str, data_dir, database_url) -> None:
     """The jobs that blocklisted the worker."""
-    with _store(data_dir, database_url) as store, store.read() as conn:
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
         rows = blocklists.of_worker(conn, worker_id)
     if not rows:
         click.echo(f"{worker_id} is blocklisted on no job.")
@@ -71,7 +58,7 @@ def blocklist_worker(worker_id: str, data_dir, database_url) -> None:
 @database_url_option
 def blocklist_clear(job_id: str, worker_id: str, data_dir, database_url) -> None:
     """Take the worker off the job's blocklist: it may take the job's tasks again."""
-    with _store(data_dir, database_url) as store, store.write() as conn:
+    with opened_store(data_dir, database_url) as store, store.write() as conn:
         was_blocked = blocklists.clear_worker(conn, job_id, worker_id)
     if not was_blocked:
         raise click.ClickException(f"{worker_id} is not blocklisted on {job_id}.")

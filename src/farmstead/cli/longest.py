@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import click
 
-from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 from farmstead.clock import SystemClock
 from farmstead.domain.run_times import FAR_BEYOND_FACTOR
 from farmstead.orchestration.running_longest import running_longest
-from farmstead.store.engine import Store
 
 
 @click.command()
@@ -20,12 +19,8 @@ from farmstead.store.engine import Store
 @database_url_option
 def longest(job_id: str | None, limit: int, data_dir, database_url) -> None:
     """Running tasks, longest first; FAR BEYOND marks those over {factor}x their step's median run time."""
-    store = Store.open(settings_from(data_dir, database_url).database_url)
-    try:
-        with store.read() as conn:
-            rows = running_longest(conn, SystemClock().now(), job_id=job_id, limit=limit)
-    finally:
-        store.dispose()
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
+        rows = running_longest(conn, SystemClock().now(), job_id=job_id, limit=limit)
     click.echo("flag\trunning s\tstep median s\tx median\ttask\tjob\thost")
     for row in rows:
         median = "-" if row["median_seconds"] is None else f"{row['median_seconds']:.1f}"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from farmstead.config import Settings
+
+if TYPE_CHECKING:
+    from farmstead.store.engine import Store
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
                                default=Path("farmstead-data"), show_default=True, envvar="FARMSTEAD_DATA_DIR",
@@ -18,6 +24,18 @@ database_url_option = click.option("--database-url", default=None, envvar="FARMS
 
 def settings_from(data_dir: Path, database_url: str | None, **overrides) -> Settings:
     return Settings.from_env(data_dir, database_url, **overrides)
+
+
+@contextlib.contextmanager
+def opened_store(data_dir: Path, database_url: str | None) -> Iterator[Store]:
+    """The store an operator's command works on, closed again after the command."""
+    from farmstead.store.engine import Store  # the commands that open no store stay quick to start
+
+    store = Store.open(settings_from(data_dir, database_url).database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
 def connection_options(command):

@@ -4,30 +4,17 @@ and `blocklist` are: the API model has no member for a hold. Tab-separated, for 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import click
 
-from farmstead.cli.options import data_dir_option, database_url_option, settings_from
+from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 from farmstead.clock import SystemClock
 from farmstead.domain.worker_holds import WorkerHold
 from farmstead.orchestration import worker_holds
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import blocklists
 from farmstead.store import workers as worker_rows
-from farmstead.store.engine import Store
 
 OPERATOR = "farmstead-cli"
-
-
-@contextlib.contextmanager
-def _store(data_dir, database_url) -> Iterator[Store]:
-    store = Store.open(settings_from(data_dir, database_url).database_url)
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 @click.group()
@@ -44,7 +31,7 @@ def _targets(command):
 
 
 def _apply(fleet_id: str, worker_ids: tuple[str, ...], new_hold: WorkerHold | None, data_dir, database_url) -> int:
-    with _store(data_dir, database_url) as store, store.write() as conn:
+    with opened_store(data_dir, database_url) as store, store.write() as conn:
         in_fleet = worker_rows.ids_in_fleet(conn, fleet_id)
         unknown = [w for w in worker_ids if w not in in_fleet]
         if unknown:
@@ -88,7 +75,7 @@ def workers_enable(fleet_id: str, worker_ids: tuple[str, ...], data_dir, databas
 @database_url_option
 def workers_list(fleet_id: str, data_dir, database_url) -> None:
     """The fleet's workers: status, hold, and the jobs that blocklisted each."""
-    with _store(data_dir, database_url) as store, store.read() as conn:
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
         rows = worker_rows.page(conn, fleet_id, None, 10_000)
         blocked = blocklists.of_fleet(conn, fleet_id)
     click.echo("worker\thost\tstatus\thold\tblocklisted on\twhy held")

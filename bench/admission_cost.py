@@ -79,25 +79,6 @@ def _api_rounds(rounds: int) -> list[tuple[str, float, float, float]]:
     return out
 
 
-def _dispatch_pairs(pairs: int, tasks: int, seconds: float) -> list[tuple[float, float, float, float]]:
-    """(tasks/s ratio on/off, server CPU per task ratio on/off, others' load) per pair."""
-    out = []
-    for index in range(pairs):
-        order = list(SETTINGS) if index % 2 == 0 else list(SETTINGS)[::-1]
-        rates, cpu, others = {}, {}, 0.0
-        for name in order:
-            m = dispatch.measure("sqlite", 16, tasks, seconds, env=SETTINGS[name])
-            if not m.check.startswith("yes"):
-                raise SystemExit(f"admission_cost: dispatch ran a task other than exactly once: {m.check}")
-            rates[name], others = m.tasks_per_s, max(others, m.other_load)
-            cpu[name] = m.server_cpu_s / m.succeeded * 1e6 if m.succeeded else float("nan")
-        out.append((rates["on"] / rates["off"], cpu["on"] / cpu["off"], others))
-        print(f"    pair {index + 1}/{pairs} ({' first, '.join(order)} second): on {rates['on']:,.0f} tasks/s "
-              f"({cpu['on']:.0f} µs/task), off {rates['off']:,.0f} tasks/s ({cpu['off']:.0f} µs/task); "
-              f"others used {others:.0%}", flush=True)
-    return out
-
-
 def _in_process(blocks: int, requests_per_block: int = 3_000) -> tuple[float, float, list[float]]:
     """The pipeline's own CPU per GetFarm, with and without admission control, in this process:
     the same app object, its admission control swapped in and out between alternating blocks of
@@ -164,7 +145,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"  api_rps routes: {rounds} rounds x 2 routes x 2 servers x 2 s, 32 connections")
     api = _api_rounds(rounds)
     print(f"  dispatch: {pairs} pairs of 16-worker runs on SQLite ({tasks:,} tasks, at most {seconds:.0f} s each)")
-    paired = _dispatch_pairs(pairs, tasks, seconds)
+    paired = dispatch.on_off_pairs("admission_cost", SETTINGS, pairs, tasks, seconds)
     rows = []
     for route in ("GetJob", "GetFarm"):
         rps = [r[1] for r in api if r[0] == route]

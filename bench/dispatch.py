@@ -291,3 +291,25 @@ def run(args: argparse.Namespace) -> None:
               f"{len(busy)} measurement(s): the client may be part of the limit there")
     if any(not m.check.startswith("yes") for m in measurements):
         raise SystemExit("dispatch: a task ran other than exactly once (see the table)")
+
+
+def on_off_pairs(bench: str, settings: dict[str, dict[str, str]], pairs: int, tasks: int,
+                 seconds: float) -> list[tuple[float, float, float]]:
+    """A feature's cost to dispatch, A/B in one run: 16 workers on SQLite under `settings` "on" and "off"
+    (server environments), alternating which goes first. (tasks/s ratio on/off, server CPU per task
+    ratio on/off, others' load) per pair."""
+    out = []
+    for index in range(pairs):
+        order = list(settings) if index % 2 == 0 else list(settings)[::-1]
+        rates, cpu, others = {}, {}, 0.0
+        for name in order:
+            m = measure("sqlite", 16, tasks, seconds, env=settings[name])
+            if not m.check.startswith("yes"):
+                raise SystemExit(f"{bench}: dispatch ran a task other than exactly once: {m.check}")
+            rates[name], others = m.tasks_per_s, max(others, m.other_load)
+            cpu[name] = m.server_cpu_s / m.succeeded * 1e6 if m.succeeded else float("nan")
+        out.append((rates["on"] / rates["off"], cpu["on"] / cpu["off"], others))
+        print(f"    pair {index + 1}/{pairs} ({' first, '.join(order)} second): on {rates['on']:,.0f} tasks/s "
+              f"({cpu['on']:.0f} µs/task), off {rates['off']:,.0f} tasks/s ({cpu['off']:.0f} µs/task); "
+              f"others used {others:.0%}", flush=True)
+    return out

@@ -23,30 +23,11 @@ PAIRS, QUICK_PAIRS = 3, 1
 TARGET_COST = 0.10
 
 
-def _pairs(pairs: int, tasks: int, seconds: float) -> list[tuple[float, float, float]]:
-    """(tasks/s ratio on/off, server CPU per task ratio on/off, others' load) per pair."""
-    out = []
-    for index in range(pairs):
-        order = list(SETTINGS) if index % 2 == 0 else list(SETTINGS)[::-1]
-        rates, cpu, others = {}, {}, 0.0
-        for name in order:
-            m = dispatch.measure("sqlite", 16, tasks, seconds, env=SETTINGS[name])
-            if not m.check.startswith("yes"):
-                raise SystemExit(f"self_managing_cost: dispatch ran a task other than exactly once: {m.check}")
-            rates[name], others = m.tasks_per_s, max(others, m.other_load)
-            cpu[name] = m.server_cpu_s / m.succeeded * 1e6 if m.succeeded else float("nan")
-        out.append((rates["on"] / rates["off"], cpu["on"] / cpu["off"], others))
-        print(f"    pair {index + 1}/{pairs} ({' first, '.join(order)} second): on {rates['on']:,.0f} tasks/s "
-              f"({cpu['on']:.0f} µs/task), off {rates['off']:,.0f} tasks/s ({cpu['off']:.0f} µs/task); "
-              f"others used {others:.0%}", flush=True)
-    return out
-
-
 def run(args: argparse.Namespace) -> None:
     pairs = QUICK_PAIRS if args.quick else PAIRS
     tasks, seconds = (3_000, 5.0) if args.quick else (dispatch.TASKS, dispatch.SECONDS)
     print(f"  dispatch: {pairs} pairs of 16-worker runs on SQLite ({tasks:,} tasks, at most {seconds:.0f} s each)")
-    paired = _pairs(pairs, tasks, seconds)
+    paired = dispatch.on_off_pairs("self_managing_cost", SETTINGS, pairs, tasks, seconds)
     ratios, cpu_ratios = [p[0] for p in paired], [p[1] for p in paired]
     print()
     print(table(["measure", "on ÷ off (median)", "per pair", "server CPU/task on ÷ off", "per pair",

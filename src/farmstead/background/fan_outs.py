@@ -12,13 +12,12 @@ whichever takes its item lock (store/leases.py), so its changes stay in order.
 from __future__ import annotations
 
 import logging
-import threading
 
-from farmstead.clock import Clock
+from farmstead.background.job_threads import JobThread
 from farmstead.orchestration import deferral
 from farmstead.orchestration import fan_outs as job_fan_outs
 from farmstead.store import fan_outs, leases
-from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
+from farmstead.store.engine import Connection, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.fan_outs")
 
@@ -26,43 +25,23 @@ log = logging.getLogger("farmstead.fan_outs")
 POLL_SECONDS = 1.0
 
 
-class FanOutRunner:
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self._store = store
-        self._clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="farmstead-fan-outs", daemon=True)
+class FanOutRunner(JobThread):
+    NAME = "farmstead-fan-outs"
+    POLL_SECONDS = POLL_SECONDS
+    log = log
+    FAILED = "applying queued task changes failed"
 
-    def start(self) -> None:
-        self._thread.start()
-        self._wake.set()
+    def pending(self, conn: Connection) -> list[str]:
+        return list(fan_outs.jobs_pending(conn))
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=10)
+    def handle(self, job_id: str) -> None:
+        self.drain(job_id)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(timeout=POLL_SECONDS)
-            self._wake.clear()
-            try:
-                with self._store.read() as conn:
-                    pending = fan_outs.jobs_pending(conn)
-                for job_id in pending:
-                    if self._stop.is_set():
-                        return
-                    self.drain(job_id)
-            except StoreBusy as error:
-                log.info("store busy; queued task changes wait for the next pass: %s", error)
-            except StoreUnavailable as error:
-                log.warning("queued task changes wait for the store: %s", error.cause)
-            except Exception:  # noqa: BLE001 - keep the thread alive; the next pass retries
-                log.exception("applying queued task changes failed")
+    def store_trouble(self, error: StoreBusy | StoreUnavailable) -> None:
+        if isinstance(error, StoreBusy):
+            log.info("store busy; queued task changes wait for the next pass: %s", error)
+        else:
+            log.warning("queued task changes wait for the store: %s", error.cause)
 
     def drain(self, job_id: str) -> None:
         """Apply the job's queue to its end (unless stopping), a batch per transaction."""

@@ -12,52 +12,30 @@ connection, so another resumes the job on its next pass.
 from __future__ import annotations
 
 import logging
-import threading
 
-from farmstead.clock import Clock
+from farmstead.background.job_threads import JobThread
 from farmstead.domain import job_lifecycles, job_templates
 from farmstead.orchestration import job_creation
 from farmstead.store import jobs, leases, steps, tasks
-from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
+from farmstead.store.engine import Connection, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.materializer")
 
 
-class Materializer:
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self._store = store
-        self._clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="farmstead-materializer", daemon=True)
+class Materializer(JobThread):
+    NAME = "farmstead-materializer"
+    POLL_SECONDS = 5.0
+    log = log
+    FAILED = "materializer pass failed"
 
-    def start(self) -> None:
-        self._thread.start()
-        self._wake.set()
+    def pending(self, conn: Connection) -> list[str]:
+        return list(jobs.ids_in_lifecycle(conn, job_lifecycles.CREATING))
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=10)
+    def handle(self, job_id: str) -> None:
+        self.materialize(job_id)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(timeout=5.0)
-            self._wake.clear()
-            try:
-                with self._store.read() as conn:
-                    pending = jobs.ids_in_lifecycle(conn, job_lifecycles.CREATING)
-                for job_id in pending:
-                    if self._stop.is_set():
-                        return
-                    self.materialize(job_id)
-            except (StoreBusy, StoreUnavailable) as error:
-                log.warning("materializer pass skipped; the next wake retries: %s", error)
-            except Exception:  # noqa: BLE001 - keep the thread alive; the next wake retries
-                log.exception("materializer pass failed")
+    def store_trouble(self, error: StoreBusy | StoreUnavailable) -> None:
+        log.warning("materializer pass skipped; the next wake retries: %s", error)
 
     def materialize(self, job_id: str) -> None:
         with leases.item_lock(self._store.engine, f"materialize:{job_id}") as mine:

@@ -233,6 +233,9 @@ tags = sa.Table(
     sa.Column("resource_arn", sa.String(2048), primary_key=True),
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
+    # The settings Farmstead reads from tags by key across resources: the sweeper's stuck-task limits
+    # every pass (store/stuck_tasks.queue_tags), without reading every job's tags.
+    sa.Index("ix_tags_key", "key"),
 )
 
 # --- account-level resources ---------------------------------------------------------------------

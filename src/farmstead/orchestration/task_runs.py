@@ -41,6 +41,7 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
         dependencies_met=task_updates.dependencies_met(conn, action.step_id, edges),
         max_retries_per_task=job.max_retries_per_task, target=target, started_at=started_at, now=now)
     changes.write_task(task.task_id, run.values)
+    _tally(changes, run)
     # startedAt of step and job: the first task start, never changed after (requeue included).
     changes.move(job.job_id, action.step_id, run.delta, retries=run.retries, started_at=run.first_start)
     frame_moved = False
@@ -66,3 +67,12 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
         task_updates.refresh_job(conn, job.job_id, now)
     changes.forget_reads()  # other tasks and actions may have moved
     return True
+
+
+def _tally(changes: TaskChanges, run: worker_sessions.TaskRun) -> None:
+    tally = changes.tally
+    tally.retried += run.retries
+    if run.changed and run.new_status == TaskRunStatus.SUCCEEDED:
+        tally.completed += 1
+    elif run.changed and run.new_status == TaskRunStatus.FAILED:
+        tally.failed += 1

@@ -461,6 +461,9 @@ sessions = sa.Table(
     sa.Index("ix_sessions_worker_open", "worker_id", "ended_at"),
     # Statistics aggregation over a farm's sessions in a time window.
     sa.Index("ix_sessions_farm_started", "farm_id", "started_at"),
+    # The open sessions per fleet a metrics scrape counts, from a small index of open sessions alone.
+    sa.Index("ix_sessions_open", "fleet_id", sqlite_where=sa.text("ended_at IS NULL"),
+             postgresql_where=sa.text("ended_at IS NULL")),
 )
 
 session_actions = sa.Table(

@@ -6,9 +6,12 @@ the difference between two scrapes around what it does (tests in one process run
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from botocore.exceptions import ClientError
 
+from farmstead.testing.scripted_worker import ScriptedWorker
 from farmstead.testing.waiting import wait_until
 from support.scrapes import scrape
 from support.worker_jobs import finish_frames, served_queue, submit
@@ -88,3 +91,36 @@ def test_store_transactions_and_the_connection_pool_are_reported(server, deadlin
     # The scrape's own read gave its connection back to the pool before the pool was read.
     assert scraped.value("farmstead_store_pool_connections", state="idle") >= 1
     assert scraped.matching("farmstead_store_pool_connections", state="checked_out")
+
+
+def _waits(endpoint: str, queue_id: str) -> tuple[float, float, float]:
+    """(runs started, of those within 1 s of becoming READY, seconds waited in all)."""
+    scraped = scrape(endpoint)
+    name = "farmstead_task_ready_to_running_seconds"
+    return (scraped.value(f"{name}_count", queue_id=queue_id),
+            scraped.value(f"{name}_bucket", queue_id=queue_id, le="1.0"),
+            scraped.value(f"{name}_sum", queue_id=queue_id))
+
+
+def test_ready_to_running_is_timed_from_the_tasks_last_becoming_ready(server, deadline, farm_id):
+    farm = served_queue(deadline, farm_id)
+    job_id = submit(deadline, farm, "1-2", maxRetriesPerTask=1)
+    wait_until(lambda: _job(deadline, farm, job_id)["taskRunStatus"] == "READY", 30, "the job READY")
+    time.sleep(1.5)  # both tasks wait this long for their first run
+    before = _waits(server.endpoint, farm["queueId"])
+    # Frame 1 fails once and is READY again: its second run waits only for the next heartbeat.
+    tries: dict[str, int] = {}
+
+    def outcome(action: dict) -> str:
+        run = action["definition"].get("taskRun")
+        if run is None:
+            return "SUCCEEDED"
+        tries[run["taskId"]] = tries.get(run["taskId"], 0) + 1
+        return "FAILED" if run["parameters"]["Frame"]["int"] == "1" and tries[run["taskId"]] == 1 else "SUCCEEDED"
+
+    ScriptedWorker(deadline, farm_id, farm["fleetId"]).run(outcome=outcome)
+    after = _waits(server.endpoint, farm["queueId"])
+    runs, quick, waited = (a - b for a, b in zip(after, before, strict=True))
+    assert _job(deadline, farm, job_id)["taskRunStatusCounts"]["SUCCEEDED"] == 2
+    assert (runs, quick) == (3, 1)  # two first runs after 1.5 s, the retry at once
+    assert waited >= 3.0

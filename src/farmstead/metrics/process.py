@@ -20,6 +20,8 @@ disable_created_metrics()
 #: API latencies: most answers take a millisecond or two; admission control waits up to seconds.
 _REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _TRANSACTION_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
+#: A READY task waits for a worker from a heartbeat's interval to hours on a busy farm.
+_WAIT_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 #: A frame renders in seconds to hours.
 _RUN_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 86400)
 
@@ -42,6 +44,9 @@ class ProcessMetrics:
         # Labelled by queue only: step ids are unbounded (every job brings new ones), queues are few.
         self.run_seconds = Histogram("farmstead_task_run_duration_seconds", "Run time of task runs that succeeded",
                                      ["queue_id"], buckets=_RUN_BUCKETS, registry=registry)
+        self.ready_to_running = Histogram("farmstead_task_ready_to_running_seconds",
+                                          "From a task's becoming READY to its run's start, per run started",
+                                          ["queue_id"], buckets=_WAIT_BUCKETS, registry=registry)
         self.worker_timeouts = Counter("farmstead_worker_timeouts", "Workers this process declared NOT_RESPONDING",
                                        registry=registry)
         self.transaction_seconds = Histogram("farmstead_store_transaction_duration_seconds",
@@ -64,6 +69,8 @@ class ProcessMetrics:
             self.retried.inc(tally.retried)
         for queue_id, seconds in tally.run_seconds:
             self.run_seconds.labels(queue_id).observe(seconds)
+        for queue_id, seconds in tally.waits:
+            self.ready_to_running.labels(queue_id).observe(seconds)
 
     def workers_lost(self, count: int) -> None:
         self.worker_timeouts.inc(count)

@@ -55,6 +55,8 @@ class DispatchTally:
     retried: int = 0
     #: (queue id, seconds) of each taskRun reported SUCCEEDED.
     run_seconds: list[tuple[str, float]] = field(default_factory=list)
+    #: (queue id, seconds) from a task's becoming READY to its run's start, per run started.
+    waits: list[tuple[str, float]] = field(default_factory=list)
 
 
 class TaskChanges:

@@ -60,8 +60,8 @@ _BUDGETS = sa.select(budgets.c.budget_id, budgets.c.farm_id, budgets.c.queue_id,
 
 def queue_jobs(conn: Connection) -> list[QueueJobs]:
     """Per (queue, job task run status): how many jobs, and their tasks by run status."""
-    return [QueueJobs(row.farm_id, row.queue_id, row.task_run_status, row.n,
-                      {s: int(getattr(row, count_column_name(s))) for s in TASK_RUN_STATUSES})
+    # The sums follow the four grouping columns in TASK_RUN_STATUSES' order (_TASK_SUMS).
+    return [QueueJobs(row[0], row[1], row[2], row[3], dict(zip(TASK_RUN_STATUSES, map(int, row[4:]), strict=True)))
             for row in conn.execute(_QUEUE_JOBS)]
 
 

@@ -7,9 +7,10 @@ farm gauges read the store).
 
 from __future__ import annotations
 
+import asyncio
+
 from prometheus_client import CollectorRegistry, exposition
 from prometheus_client.process_collector import ProcessCollector
-from starlette.concurrency import run_in_threadpool
 
 from farmstead.clock import Clock
 from farmstead.config import Settings
@@ -40,7 +41,7 @@ class MetricsEndpoint:
             await _answer(send, 403, b"Not allowed: give the metrics key, or scrape from an allowed address "
                                      b"(docs/monitoring.md).\n", [(b"www-authenticate", b"Bearer")])
         else:
-            body = await run_in_threadpool(exposition.generate_latest, self.registry)
+            body = await asyncio.to_thread(exposition.generate_latest, self.registry)
             await _answer(send, 200, body, [(b"content-type", exposition.CONTENT_TYPE_LATEST.encode())])
 
 

@@ -18,7 +18,7 @@ from farmstead.metrics.access import MetricsAccess
 from farmstead.metrics.farm import FarmCollector
 from farmstead.metrics.process import ProcessMetrics
 from farmstead.protocol import asgi
-from farmstead.store.engine import Store
+from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 PATH = "/metrics"
 
@@ -41,7 +41,13 @@ class MetricsEndpoint:
             await _answer(send, 403, b"Not allowed: give the metrics key, or scrape from an allowed address "
                                      b"(docs/monitoring.md).\n", [(b"www-authenticate", b"Bearer")])
         else:
-            body = await asyncio.to_thread(exposition.generate_latest, self.registry)
+            try:
+                body = await asyncio.to_thread(exposition.generate_latest, self.registry)
+            except (StoreBusy, StoreUnavailable) as error:
+                # Not a bug: Prometheus records the target down (`up` 0) and the reason is in the body.
+                await _answer(send, 503, f"The farm's figures cannot be read now: {error}\n".encode(),
+                              [(b"retry-after", b"5")])
+                return
             await _answer(send, 200, body, [(b"content-type", exposition.CONTENT_TYPE_LATEST.encode())])
 
 

@@ -8,17 +8,17 @@ import time
 import pytest
 
 from farmstead.testing.live_server import LiveServer
-from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from farmstead.testing.waiting import wait_until
 from support.scrapes import scrape
-from support.worker_jobs import served_queue
+from support.worker_jobs import ROLE, served_queue
 
 
-@pytest.fixture(scope="module")
-def quick_server(tmp_path_factory):
-    live = LiveServer(tmp_path_factory.mktemp("timeouts"), extra_env={"FARMSTEAD_WORKER_TIMEOUT_SECONDS": "2"}).start()
-    yield live
-    live.stop()
+@pytest.fixture
+def quick_server(tmp_path):
+    """A server of the test's own: the heartbeat lag is the whole farm's, other tests' workers not wanted."""
+    with LiveServer(tmp_path, extra_env={"FARMSTEAD_WORKER_TIMEOUT_SECONDS": "2"}) as live:
+        yield live
 
 
 def test_silent_worker_raises_the_heartbeat_lag_then_counts_as_a_timeout(quick_server):
@@ -37,3 +37,15 @@ def test_silent_worker_raises_the_heartbeat_lag_then_counts_as_a_timeout(quick_s
     assert scraped.value("UnhealthyWorkerCount", **fleet) == 1
     assert scraped.value("farmstead_workers", **fleet, status="NOT_RESPONDING") == 1
     assert scraped.value("farmstead_worker_heartbeat_lag_seconds") == 0  # nobody is expected to heartbeat
+
+
+def test_a_worker_running_its_host_configuration_script_is_not_lagging(quick_server):
+    deadline = quick_server.client()
+    farm_id = deadline.create_farm(displayName="configuring")["farmId"]
+    script = {"scriptBody": "sleep 60", "scriptTimeoutSeconds": 300}
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="scripted", roleArn=ROLE, maxWorkerCount=2,
+                                     configuration=LINUX_FLEET, hostConfiguration=script)["fleetId"]
+    worker = ScriptedWorker(deadline, farm_id, fleet_id)  # STARTED: now runs the script, silent by right
+    time.sleep(2.5)  # past the worker timeout
+    assert scrape(quick_server.endpoint).value("farmstead_worker_heartbeat_lag_seconds") == 0
+    assert deadline.get_worker(**worker.ids)["status"] != "NOT_RESPONDING"

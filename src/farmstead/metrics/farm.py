@@ -30,11 +30,12 @@ class FarmCollector(Collector):
         self._clock = clock
 
     def collect(self) -> Iterator[Any]:
+        now = self._clock.now()
         with self._store.read() as conn:
             queue_jobs = farm_metrics.queue_jobs(conn)
             fleet_workers = farm_metrics.fleet_workers(conn)
             open_sessions = farm_metrics.open_sessions(conn)
-            oldest = farm_metrics.oldest_heartbeat(conn)
+            oldest = farm_metrics.oldest_heartbeat(conn, now)
             fleets = farm_metrics.fleet_rows(conn)
             limits = farm_metrics.limit_rows(conn)
             budgets = farm_metrics.budget_rows(conn)
@@ -43,7 +44,7 @@ class FarmCollector(Collector):
         lag = GaugeMetricFamily("farmstead_worker_heartbeat_lag_seconds",
                                 "Seconds since the oldest last heartbeat of the workers that should be "
                                 "heartbeating (STARTED, STOPPING); 0 when there are none")
-        lag.add_metric([], max(0.0, (self._clock.now() - oldest).total_seconds()) if oldest else 0.0)
+        lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         yield lag
         yield from _limits(limits)
         yield from _budgets(budgets)

@@ -26,6 +26,7 @@ from farmstead.store.schema import (
     sessions,
     workers,
 )
+from farmstead.store.types import UtcDateTime
 
 #: Workers expected to heartbeat: the oldest of their last heartbeats is the farm's heartbeat lag.
 HEARTBEATING = (WorkerStatus.STARTED.value, WorkerStatus.STOPPING.value)
@@ -50,8 +51,13 @@ _FLEET_WORKERS = (sa.select(workers.c.fleet_id, workers.c.status, sa.func.count(
                   .group_by(workers.c.fleet_id, workers.c.status))
 _OPEN_SESSIONS = (sa.select(sessions.c.fleet_id, sa.func.count().label("n"))
                   .where(sessions.c.ended_at.is_(None)).group_by(sessions.c.fleet_id))
-_OLDEST_HEARTBEAT = sa.select(sa.func.min(workers.c.last_seen_at)).where(
-    workers.c.status == sa.bindparam("b_status"))
+#: In the index's order, so the first row that is not running its host configuration script (silent
+#: by right until its timeout, as the sweeper counts it) ends the scan.
+_OLDEST_HEARTBEAT = (sa.select(workers.c.last_seen_at)
+                     .where(workers.c.status == sa.bindparam("b_status"),
+                            sa.or_(workers.c.configuring_until.is_(None),
+                                   workers.c.configuring_until < sa.bindparam("b_now", type_=UtcDateTime())))
+                     .order_by(workers.c.last_seen_at).limit(1))
 _FLEETS = sa.select(fleets.c.fleet_id, fleets.c.farm_id, fleets.c.configuration, fleets.c.min_worker_count,
                     fleets.c.max_worker_count)
 _LIMITS = sa.select(limits.c.limit_id, limits.c.farm_id, limits.c.current_count, limits.c.max_count)
@@ -75,9 +81,10 @@ def open_sessions(conn: Connection) -> list[tuple[str, int]]:
     return [(row.fleet_id, row.n) for row in conn.execute(_OPEN_SESSIONS)]
 
 
-def oldest_heartbeat(conn: Connection) -> datetime | None:
-    """The oldest last heartbeat among the workers that should be heartbeating; None when there are none."""
-    seen = [conn.execute(_OLDEST_HEARTBEAT, {"b_status": status}).scalar() for status in HEARTBEATING]
+def oldest_heartbeat(conn: Connection, now: datetime) -> datetime | None:
+    """The oldest last heartbeat among the workers that should be heartbeating (not those running their
+    host configuration script); None when there are none."""
+    seen = [conn.execute(_OLDEST_HEARTBEAT, {"b_status": status, "b_now": now}).scalar() for status in HEARTBEATING]
     known = [at for at in seen if at is not None]
     return min(known) if known else None
 

@@ -20,6 +20,7 @@ from bench import (
     fan_outs,
     get_job_flatness,
     heartbeats,
+    metrics_scrape,
     render,
     self_managing_cost,
     web_pages,
@@ -42,6 +43,7 @@ BENCHMARKS = {
     "self_managing_cost": self_managing_cost,
     "render": render,
     "web_pages": web_pages,
+    "metrics_scrape": metrics_scrape,
 }
 
 

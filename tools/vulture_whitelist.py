@@ -42,3 +42,6 @@ status_check_name  # store/schema.py, by versions/0004_status_checks.py
 # Test arguments that are fixtures used for their effect, or parametrize names.
 callers_aws_settings  # tests/testing/test_pytest_plugin.py: sets the caller's AWS variables
 shape_name  # tests/protocol/test_validation.py: names the parametrized case
+
+# prometheus_client calls a registered collector's collect() on each scrape.
+_.collect  # metrics/farm.FarmCollector

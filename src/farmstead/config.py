@@ -52,6 +52,10 @@ class Settings:
     max_in_flight: int = 128
     max_in_flight_per_caller: int = 32
     max_queue_seconds: float = 1.0
+    #: GET /metrics (docs/monitoring.md): the addresses (CIDR blocks) that may scrape without a key,
+    #: and the bearer key that lets any address scrape (None: no key, the address list alone).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -83,6 +87,8 @@ class Settings:
             max_in_flight=int(env.get("FARMSTEAD_MAX_IN_FLIGHT", "128")),
             max_in_flight_per_caller=int(env.get("FARMSTEAD_MAX_IN_FLIGHT_PER_CALLER", "32")),
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
+            metrics_allow=address_list(env.get("FARMSTEAD_METRICS_ALLOW", "127.0.0.1/32,::1/128")),
+            metrics_token=env.get("FARMSTEAD_METRICS_TOKEN") or None,
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -90,3 +96,8 @@ class Settings:
     def job_attachments_configured(self) -> bool:
         """Whether queue roles hand out credentials of the S3 store (see attachments/storage_credentials.py)."""
         return bool(self.s3_endpoint_url or self.s3_role_arn)
+
+
+def address_list(value: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or CIDR blocks ("" allows none)."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())

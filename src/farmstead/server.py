@@ -27,6 +27,8 @@ from farmstead.background.sweeper import Sweeper
 from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
+from farmstead.metrics.endpoint import PATH as METRICS_PATH
+from farmstead.metrics.endpoint import MetricsEndpoint
 from farmstead.orchestration import deferral
 from farmstead.protocol import asgi
 from farmstead.protocol.admission import Admission, Limits
@@ -59,14 +61,17 @@ class FarmsteadApp:
         deferral.configure(deferral.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
                                            settings.fan_out_pause_seconds))
         self.fan_outs = FanOutRunner(store, self.clock)
-        self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
-        self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
+        self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
+        self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
+                               workers_lost=self.metrics.process.workers_lost)
+        self.executor = Executor(store, settings, self.clock, _ServerSignals(self),
+                                 dispatched=self.metrics.process.dispatched)
         # One admission control for the three API protocols (docs/operations.md); /health and the
         # web monitor (which calls the executor in its own threads) are outside it.
         self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
                                           settings.max_queue_seconds))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
-                               admission=self.admission)
+                               admission=self.admission, observe=self.metrics.process.request)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
         self.logs_api = JsonRpcPipeline(
@@ -120,6 +125,8 @@ class FarmsteadApp:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == _TELEMETRY_PATH and scope["method"] == "POST":
             await self._telemetry(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == METRICS_PATH:
+            await self.metrics(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
             await self.api(scope, receive, send)
         elif scope["type"] == "http" and scope["path"] == "/" and self.logs_api.handles(_target(scope)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from farmstead.api.key_cache import KeyCache, KnownKey
 from farmstead.clock import Clock
 from farmstead.config import Settings
 from farmstead.ids import Arns
+from farmstead.orchestration.task_changes import DispatchTally
 from farmstead.protocol import signing
 from farmstead.protocol.errors import ServiceError, conflict, throttled, validation_error
 from farmstead.protocol.model import OperationInfo
@@ -32,8 +34,11 @@ from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 
 class Executor:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, signals: Signals | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, signals: Signals | None = None,
+                 dispatched: Callable[[DispatchTally], None] | None = None) -> None:
         self.signals = signals or Signals()
+        #: Told what a committed request did to tasks (farmstead.metrics); never for a rolled-back one.
+        self._dispatched = dispatched
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -117,6 +122,9 @@ class Executor:
                                  orjson.loads(encode_json(output or {})), ctx.now)
         for hook in ctx.after_commit:
             hook()
+        changes = vars(ctx).get("changes")  # only if the handler made one
+        if changes is not None and self._dispatched is not None:
+            self._dispatched(changes.tally)
         return output
 
     def _prepare(self, handler: registry.Handler, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> Any:

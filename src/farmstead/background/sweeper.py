@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from farmstead.clock import Clock
@@ -35,8 +36,11 @@ LEASE = "sweeper"
 
 
 class Sweeper:
-    def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int) -> None:
+    def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int,
+                 workers_lost: Callable[[int], None] | None = None) -> None:
         self._store = store
+        #: Told how many workers a pass declared NOT_RESPONDING, once that pass has committed (metrics).
+        self._workers_lost = workers_lost
         self._clock = clock
         self._timeout = timedelta(seconds=worker_timeout_seconds)
         self._interval = max(0.5, min(5.0, worker_timeout_seconds / 4))
@@ -105,6 +109,8 @@ class Sweeper:
             housekeeping.forget_expired(conn, now)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)
+            if self._workers_lost is not None:
+                self._workers_lost(lost)
         if stuck:
             log.warning("%d stuck task run(s) canceled", stuck)
         return lost

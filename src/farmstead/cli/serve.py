@@ -9,6 +9,7 @@ import click
 from farmstead.bootstrap import ensure_admin
 from farmstead.cli.options import data_dir_option, database_url_option, settings_from
 from farmstead.cli.services import install_server_service
+from farmstead.config import address_list
 
 
 @click.group(invoke_without_command=True)
@@ -36,11 +37,14 @@ from farmstead.cli.services import install_server_service
                    "FARMSTEAD_S3_ACCESS_KEY_ID / FARMSTEAD_S3_SECRET_ACCESS_KEY (docs/attachments.md).")
 @click.option("--s3-role-arn", default=None, envvar="FARMSTEAD_S3_ROLE_ARN",
               help="Job attachments: the role queue credentials are assumed from (needed on AWS).")
+@click.option("--metrics-allow", default=None, envvar="FARMSTEAD_METRICS_ALLOW",
+              help="Addresses or CIDR blocks, comma-separated, that may GET /metrics without a key (default: "
+                   "loopback only; '' none). The key is FARMSTEAD_METRICS_TOKEN (docs/monitoring.md).")
 @click.option("--log-level", default="info", show_default=True)
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, data_dir, database_url, worker_timeout_seconds,
            update_interval_seconds, db_pool_size, db_max_overflow, max_in_flight, max_in_flight_per_caller,
-           max_queue_seconds, s3_endpoint_url, s3_role_arn, log_level: str) -> None:
+           max_queue_seconds, s3_endpoint_url, s3_role_arn, metrics_allow, log_level: str) -> None:
     """Serve the Deadline Cloud API (`install-service`: a systemd unit that does)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -55,7 +59,8 @@ def server(ctx: click.Context, host: str, port: int, data_dir, database_url, wor
                              db_pool_size=db_pool_size, db_max_overflow=db_max_overflow,
                              max_in_flight=max_in_flight, max_in_flight_per_caller=max_in_flight_per_caller,
                              max_queue_seconds=max_queue_seconds, s3_endpoint_url=s3_endpoint_url,
-                             s3_role_arn=s3_role_arn)
+                             s3_role_arn=s3_role_arn,
+                             metrics_allow=None if metrics_allow is None else address_list(metrics_allow))
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")

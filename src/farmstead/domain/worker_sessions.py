@@ -208,6 +208,8 @@ def task_run(task: Task, events: Iterable[Event], *, action_id: str, dependencie
         values["failure_retry_count"] = task.failure_retry_count + retries
     if sets_started and task.started_at is None:
         values["started_at"] = started_at or now
+    if new == TaskRunStatus.READY and new != task.run_status:
+        values["ready_at"] = now
     if ended == "set":
         values["ended_at"] = now
     elif ended == "clear":

@@ -43,6 +43,22 @@ class _Moves:
             self.started_at = started_at
 
 
+@dataclass
+class DispatchTally:
+    """What this transaction did to tasks, published to the process's metrics once it commits (a
+    rolled-back transaction's tally is dropped with it: farmstead.metrics counts only what happened)."""
+
+    handed_out: int = 0
+    #: Tasks whose run ended SUCCEEDED / FAILED for good; failed runs put back READY to run again.
+    completed: int = 0
+    failed: int = 0
+    retried: int = 0
+    #: (queue id, seconds) of each taskRun reported SUCCEEDED.
+    run_seconds: list[tuple[str, float]] = field(default_factory=list)
+    #: (queue id, seconds) from a task's becoming READY to its run's start, per run started.
+    waits: list[tuple[str, float]] = field(default_factory=list)
+
+
 class TaskChanges:
     def __init__(self, conn: Connection, now: datetime, *, bad_worker_rules: bool = True) -> None:
         #: The write transaction these changes belong to.
@@ -61,6 +77,7 @@ class TaskChanges:
         self._actions: dict[str, Row] = {}
         self._tasks: dict[str, Row] = {}
         self._deferred: dict[str, Counter] = {}
+        self.tally = DispatchTally()
 
     # --- reads -----------------------------------------------------------------------------------
 

@@ -41,6 +41,11 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
         dependencies_met=task_updates.dependencies_met(conn, action.step_id, edges),
         max_retries_per_task=job.max_retries_per_task, target=target, started_at=started_at, now=now)
     changes.write_task(task.task_id, run.values)
+    _tally(changes, run)
+    if run.first_start is not None:  # a run started (a report may say "started and finished" at once)
+        ready_since = task.ready_at or task.job_created_at  # NULL: READY since the job was created
+        waited = (run.first_start - ready_since).total_seconds()
+        changes.tally.waits.append((action.session_queue_id, max(0.0, waited)))
     # startedAt of step and job: the first task start, never changed after (requeue included).
     changes.move(job.job_id, action.step_id, run.delta, retries=run.retries, started_at=run.first_start)
     frame_moved = False
@@ -66,3 +71,12 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
         task_updates.refresh_job(conn, job.job_id, now)
     changes.forget_reads()  # other tasks and actions may have moved
     return True
+
+
+def _tally(changes: TaskChanges, run: worker_sessions.TaskRun) -> None:
+    tally = changes.tally
+    tally.retried += run.retries
+    if run.changed and run.new_status == TaskRunStatus.SUCCEEDED:
+        tally.completed += 1
+    elif run.changed and run.new_status == TaskRunStatus.FAILED:
+        tally.failed += 1

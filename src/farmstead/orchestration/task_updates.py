@@ -53,6 +53,8 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
             values["ended_at"] = None
         if target is not None:
             values["target_run_status"] = target
+        if transition.new_status == TaskRunStatus.READY:
+            values["ready_at"] = now
         # A task that has used up its retries can't be requeued until maxRetriesPerTask grows.
         below = job_row.max_retries_per_task if source in fan.retry_guarded else None
         moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
@@ -220,7 +222,7 @@ def settle_frame_waiters(conn: Connection, waiters: list, now: datetime) -> bool
     job_dependency_rows.delete_task_links(conn, [task_id for ids in moves.values() for task_id in ids])
     job_deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (job_id, step_id, new), task_ids in moves.items():
-        values = {"ended_at": now} if new == TaskRunStatus.CANCELED else {}
+        values = {"ended_at": now} if new == TaskRunStatus.CANCELED else {"ready_at": now}
         moved = tasks.move_some(conn, task_ids, TaskRunStatus.PENDING, new, values)
         if moved:
             delta: dict[str, int] = {str(TaskRunStatus.PENDING): -moved, str(new): moved}

@@ -55,7 +55,10 @@ def apply_report(changes: TaskChanges, worker_id: str, action_id: str,
                                target=plan.task_target)
         if task_states.Event.RUN_FAILED in events and action.kind == "taskRun" and changes.bad_worker_rules:
             bad_workers.record_failed_run(changes, action, worker_id)
-    return None if plan.run_seconds is None else (action.session_id, plan.run_seconds)
+    if plan.run_seconds is None:
+        return None
+    changes.tally.run_seconds.append((action.session_queue_id, plan.run_seconds))
+    return action.session_id, plan.run_seconds
 
 
 # --- 2. sessions ---------------------------------------------------------------------------------
@@ -172,6 +175,7 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
     runs = [{"kind": "taskRun", "step_id": task.step_id, "task_id": task.task_id, "parameters": task.parameters,
              "acquired_limits": acquired or None} for task in claimed]
     sessions.add_actions(changes.conn, session, (setup or []) + runs, changes.now)
+    changes.tally.handed_out += len(claimed)
     changes.move(session.job_id, session.step_id,
                  {TaskRunStatus.READY.value: -len(claimed), TaskRunStatus.ASSIGNED.value: len(claimed)})
 

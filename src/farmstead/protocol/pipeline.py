@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,8 @@ log = logging.getLogger("farmstead.api")
 
 Authenticate = Callable[[IncomingRequest], Any]
 Execute = Callable[[OperationInfo, Any, dict[str, Any], str], dict[str, Any] | None]
+#: (service, operation, outcome, seconds) of one answered request.
+Observe = Callable[[str, str, str, float], None]
 
 #: An operation and its URI labels, as the router matched them.
 Route = tuple[OperationInfo, dict[str, str]]
@@ -36,8 +39,11 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 ch
 
 class ApiPipeline:
     def __init__(self, authenticate: Authenticate, execute: Execute,
-                 in_thread: Callable[[str], bool] | None = None, admission: Admission | None = None) -> None:
+                 in_thread: Callable[[str], bool] | None = None, admission: Admission | None = None,
+                 observe: Observe | None = None) -> None:
         self._authenticate = authenticate
+        #: Told each answered request's service, operation, outcome and seconds (farmstead.metrics).
+        self._observe = observe
         self._execute = execute
         self._admission = admission
         #: Which operations may wait on another service (the executor's staged handlers): those run in
@@ -70,6 +76,17 @@ class ApiPipeline:
 
     def handle(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> asgi.Answer:
         """The answer to one request whose body is read; `route` is its match (None: no operation has it)."""
+        if self._observe is None:
+            return self._answer(scope, body, request_id, route)[0]
+        started = time.perf_counter()
+        answer, outcome = self._answer(scope, body, request_id, route)
+        # After the answer is known: the executor has committed (or rolled back) by now.
+        self._observe("deadline", route[0].name if route is not None else "unknown", outcome,
+                      time.perf_counter() - started)
+        return answer
+
+    def _answer(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> tuple[asgi.Answer, str]:
+        """The answer and its outcome: "success", or the error code it carries."""
         try:
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(
@@ -90,17 +107,18 @@ class ApiPipeline:
             output = self._execute(info, principal, params, request_id)
             if self._strict_output and info.output_shape is not None:
                 self._check_output(info.name, info.output_shape, output)
-            return serialization.success(info, output)
+            return serialization.success(info, output), "success"
         except ServiceError as err:
-            return serialization.error(err)
+            return serialization.error(err), err.code
         except SignatureError as err:
-            return serialization.error(ServiceError(err.code, err.message))
+            return serialization.error(ServiceError(err.code, err.message)), err.code
         except Unavailable as err:
-            return serialization.error(throttled(err.message, err.retry_after_seconds))
+            refusal = throttled(err.message, err.retry_after_seconds)
+            return serialization.error(refusal), refusal.code
         except Exception:
             log.exception("internal error %s", request_id)
-            return serialization.error(
-                ServiceError("InternalServerErrorException", f"Internal server error (request {request_id})."))
+            internal = ServiceError("InternalServerErrorException", f"Internal server error (request {request_id}).")
+            return serialization.error(internal), internal.code
 
     def _check_output(self, name: str, shape: StructureShape, output: dict[str, Any] | None) -> None:
         import orjson

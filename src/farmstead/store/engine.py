@@ -10,7 +10,8 @@ Must not: hold queries for any resource.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -135,6 +136,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: Told each transaction's kind ("read"/"write") and seconds, from asking for a connection to
+        #: commit or rollback (farmstead.metrics); None: not timed.
+        self.observe_transaction: Callable[[str, float], None] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,
@@ -148,16 +152,26 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with _classified(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        started = time.perf_counter()
+        try:
+            with _classified(), self.engine.connect() as conn, conn.begin():
+                yield conn
+        finally:
+            if self.observe_transaction is not None:
+                self.observe_transaction("read", time.perf_counter() - started)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction, committed before the block returns (nothing accepted is lost)."""
-        with _classified(), self.engine.connect() as conn:
-            conn = conn.execution_options(farmstead_write=True)
-            with conn.begin():
-                yield conn
+        started = time.perf_counter()
+        try:
+            with _classified(), self.engine.connect() as conn:
+                conn = conn.execution_options(farmstead_write=True)
+                with conn.begin():
+                    yield conn
+        finally:
+            if self.observe_transaction is not None:
+                self.observe_transaction("write", time.perf_counter() - started)
 
     def dispose(self) -> None:
         self.engine.dispose()

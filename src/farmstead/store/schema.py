@@ -327,6 +327,11 @@ jobs = sa.Table(
     *_audit(),
     sa.Index("ix_jobs_queue_created", "queue_id", "created_at", "job_id"),
     sa.Index("ix_jobs_lifecycle", "lifecycle_status"),
+    # A metrics scrape sums the counters per queue and status from this index alone (store/farm_metrics.py):
+    # SQLite would otherwise read every job row, templates and all. Not on PostgreSQL: there an indexed
+    # counter makes every counter update a non-HOT one, and its seq scan of the job rows is cheap.
+    sa.Index("ix_jobs_queue_counts", "farm_id", "queue_id", "task_run_status",
+             *(count_column_name(s) for s in TASK_RUN_STATUSES)).ddl_if(dialect="sqlite"),
 )
 
 steps = sa.Table(
@@ -378,6 +383,9 @@ tasks = sa.Table(
     #: The worker whose run of this task failed last (docs/self-managing.md, "fail a task once"):
     #: dispatch hands the task to another worker first. Cleared by a requeue.
     sa.Column("last_failed_worker_id", sa.String(64)),
+    #: When it last became READY; NULL: READY since its job was created (not written per task at
+    #: creation). The start of the READY -> RUNNING wait farmstead.metrics reports.
+    sa.Column("ready_at", UtcDateTime()),
     # Paging a step's tasks in order; per-status moves of UpdateJob/UpdateStep fan-out; and dispatch's
     # "first READY task of this step" without a sort.
     sa.Index("ix_tasks_step_index", "step_id", "task_index", unique=True),
@@ -461,6 +469,9 @@ sessions = sa.Table(
     sa.Index("ix_sessions_worker_open", "worker_id", "ended_at"),
     # Statistics aggregation over a farm's sessions in a time window.
     sa.Index("ix_sessions_farm_started", "farm_id", "started_at"),
+    # The open sessions per fleet a metrics scrape counts, from a small index of open sessions alone.
+    sa.Index("ix_sessions_open", "fleet_id", sqlite_where=sa.text("ended_at IS NULL"),
+             postgresql_where=sa.text("ended_at IS NULL")),
 )
 
 session_actions = sa.Table(
@@ -648,3 +659,12 @@ def status_check_text(column: str, vocabulary: type[StrEnum]) -> str:
 for (_table, _column), _vocabulary in STATUS_COLUMNS.items():
     metadata.tables[_table].append_constraint(
         sa.CheckConstraint(status_check_text(_column, _vocabulary), name=_column))
+
+
+def made_on(dialect: str):
+    """An Alembic `include_object`: what `ddl_if` limits to another dialect (ix_jobs_queue_counts on
+    PostgreSQL) is not part of this dialect's schema, so autogenerate neither adds nor misses it."""
+    def include(item, _name, kind, _reflected, _compare_to) -> bool:
+        condition = getattr(item, "_ddl_if", None) if kind == "index" else None
+        return condition is None or condition.dialect in (None, dialect)
+    return include

@@ -32,8 +32,9 @@ def get(conn: Connection, step_id: str, task_id: str) -> Row | None:
 #: A task report's read: the task's state and its job's retry and failure limits (not the JSON
 #: columns of either, which would be decoded for nothing), for several tasks at once.
 _FOR_REPORTS = (sa.select(tasks.c.task_id, tasks.c.step_id, tasks.c.job_id, tasks.c.run_status,
-                          tasks.c.failure_retry_count, tasks.c.started_at, jobs.c.max_retries_per_task,
-                          jobs.c.max_failed_tasks_count, jobs.c.has_frame_dependents)
+                          tasks.c.failure_retry_count, tasks.c.started_at, tasks.c.ready_at,
+                          jobs.c.max_retries_per_task, jobs.c.max_failed_tasks_count, jobs.c.has_frame_dependents,
+                          jobs.c.created_at.label("job_created_at"))
                 .join(jobs, jobs.c.job_id == tasks.c.job_id)
                 .where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True))))
 

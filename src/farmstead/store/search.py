@@ -85,7 +85,8 @@ _SHOWN_STATUS = sa.case((workers.c.status != WorkerStatus.STARTED, workers.c.sta
 _HOST_NAME = workers.c.host_properties["hostName"].as_string()
 
 # What a job search answers with (JobSearchSummary): not the template, nor the JSON documents only GetJob
-# shows. Decoding those for each of a page's rows was most of the job list's cost per row.
+# shows (a real job's queue environments and parameter definitions are its largest), read and decoded for
+# each of a page's rows for nothing.
 _JOB_SUMMARY = tuple(column for column in jobs.c if column.name not in (
     "template", "parameter_definitions", "queue_environments", "attachments", "description"))
 

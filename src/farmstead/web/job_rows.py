@@ -2,7 +2,7 @@
 
 Owns: what each cell of a job row says, written once per row in Python. The template then reads plain
 attributes; looking each member up in SearchJobs' dicts (Jinja tries an attribute first, then the key)
-and running a filter per cell was half the page's cost per row (docs/web.md, "Speed").
+and running a filter per cell was a quarter of a row's rendering (docs/web.md, "Speed").
 Must not: call the API, or hold markup (queue_live.html does).
 """
 

@@ -16,7 +16,10 @@ upstream_tasks = tasks.alias("upstream_tasks")
 
 
 def insert(conn: Connection, job_id: str, upstream: Sequence[str], condition: str) -> None:
-    conn.execute(D.insert(), [{"job_id": job_id, "upstream_job_id": up, "condition": condition} for up in upstream])
+    """The job's waits; its row is written first (its queue is read from it)."""
+    queue_id = conn.execute(sa.select(jobs.c.queue_id).where(jobs.c.job_id == job_id)).scalar_one()
+    conn.execute(D.insert(), [{"job_id": job_id, "upstream_job_id": up, "condition": condition, "queue_id": queue_id}
+                              for up in upstream])
 
 
 def jobs_in_farm(conn: Connection, farm_id: str, job_ids: Sequence[str]) -> dict[str, Row]:
@@ -60,7 +63,7 @@ def edges_in_queue(conn: Connection, queue_id: str, limit: int = 200) -> list[Ro
                   upstream.c.task_run_status.label("upstream_status"), D.c.condition)
         .join(downstream, downstream.c.job_id == D.c.job_id)
         .outerjoin(upstream, upstream.c.job_id == D.c.upstream_job_id)
-        .where(downstream.c.queue_id == queue_id)
+        .where(D.c.queue_id == queue_id)
         .order_by(downstream.c.created_at.desc(), D.c.upstream_job_id).limit(limit)))
 
 

@@ -332,6 +332,9 @@ jobs = sa.Table(
     # counter makes every counter update a non-HOT one, and its seq scan of the job rows is cheap.
     sa.Index("ix_jobs_queue_counts", "farm_id", "queue_id", "task_run_status",
              *(count_column_name(s) for s in TASK_RUN_STATUSES)).ddl_if(dialect="sqlite"),
+    # SearchJobs counts a queue's matching jobs (up to 10,000) on every job list page: with the columns
+    # its usual filters test (status, archived; the farm) in the index, the count never reads the rows.
+    sa.Index("ix_jobs_queue_status", "queue_id", "task_run_status", "lifecycle_status", "farm_id"),
 )
 
 steps = sa.Table(
@@ -595,8 +598,12 @@ job_dependencies = sa.Table(
     sa.Column("job_id", sa.String(64), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("upstream_job_id", sa.String(64), primary_key=True),
     sa.Column("condition", sa.String(16), nullable=False),
+    #: The waiting job's queue (a job never moves): the queue page's graph reads the queue's rows
+    #: by it rather than looking for rows under each of the queue's jobs.
+    sa.Column("queue_id", sa.String(64), nullable=False),
     # The jobs waiting on one that just ended: looked up whenever a job's status ends.
     sa.Index("ix_job_dependencies_upstream", "upstream_job_id"),
+    sa.Index("ix_job_dependencies_queue", "queue_id"),
 )
 
 # A task waiting frame by frame (farmstead:after frame:JOB) on the upstream task with the same

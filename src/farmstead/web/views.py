@@ -16,6 +16,7 @@ from farmstead.domain import worker_sessions, worker_states
 from farmstead.domain.statuses import JobLifecycleStatus
 from farmstead.domain.statuses import WorkerStatus as W
 from farmstead.protocol.errors import ServiceError
+from farmstead.web.job_rows import job_rows
 from farmstead.web.page import Page
 from farmstead.web.rendering import TASK_STATUSES
 
@@ -56,7 +57,8 @@ def queue(page: Page, farm_id: str, queue_id: str) -> Response:
                            "name": JOB_SORTS[query["sort"]], "sortOrder": query["order"]}}],
                        filterExpressions=_job_filters(query))
     base = f"/farms/{farm_id}/queues/{queue_id}"
-    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, jobs=result.get("jobs", []), query=query,
+    context: dict[str, Any] = dict(farm_id=farm_id, queue_id=queue_id, jobs=job_rows(result.get("jobs", [])),
+                   query=query,
                    total=result.get("totalResults", 0), next_offset=result.get("nextItemOffset"),
                    page_size=JOB_PAGE_SIZE, base=base, can_manage=page.can_manage(farm_id, queue_id),
                    statuses=JOB_STATUSES, sorts=JOB_SORTS, link=_link(base, query))

@@ -157,7 +157,7 @@ class WebMonitor:
         """The sign-in page; after a refused attempt it keeps the posted `next`, so a retry still goes back."""
         nonce = Sessions.new_signin_nonce()
         body = self.render("signin.html", title="Sign in", user=None, csrf=nonce, error=error, notice=None,
-                           path="/signin", theme=theme_of(request),
+                           path="/signin", theme=theme_of(request), directory=self.sessions.directory is not None,
                            next=_safe_next(next_path or request.query_params.get("next")))
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",
@@ -185,7 +185,7 @@ class WebMonitor:
                 cookie = await run_in_threadpool(self.sessions.sign_in_with_password, account,
                                                  fields.get("password", ""))
         except SignInError as err:
-            return self._signin_form(request, str(err), 401, next_path=fields.get("next"))
+            return self._signin_form(request, str(err), err.status, next_path=fields.get("next"))
         self.limits.succeeded(client, account, stamp)
         response = RedirectResponse(_safe_next(fields.get("next")) or "/", status_code=303)
         response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, path="/", httponly=True,

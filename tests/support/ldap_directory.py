@@ -5,7 +5,8 @@ the users' memberOf, as it does in a studio's directory).
 Seeded under dc=farmstead,dc=test: ou=people with alice (groups artists and farm-admins), bob (artists),
 dave (no group), and carol, whose `employeeType: disabled` the sign-in filter excludes; ou=groups with the two
 groupOfNames; ou=services with the service account search-then-bind signs in with. Passwords are stored
-salted-SHA hashed, as slappasswd would.
+salted-SHA hashed, as slappasswd would. With `tls=True` it also speaks StartTLS and LDAPS (a second port)
+with a certificate for 127.0.0.1 from a throwaway CA made by the openssl command.
 """
 
 from __future__ import annotations
@@ -44,23 +45,53 @@ USERS = {
 DISABLED = {"carol"}
 
 
-def slapd_missing() -> str | None:
-    """Why the directory can't be started here, or None."""
+def slapd_missing(tls: bool = False) -> str | None:
+    """Why the directory (with `tls`, speaking TLS) can't be started here, or None."""
     if not os.path.exists(SLAPD):
         return f"{SLAPD} is missing (Debian's slapd: `make ldap-tools` installs it as root)"
+    if tls and not shutil.which("openssl"):
+        return "the openssl command is missing (it makes the test directory's TLS certificates)"
     if not (MODULE_DIR / "back_mdb.so").exists() or not (SCHEMA_DIR / "inetorgperson.schema").exists():
         return f"slapd's modules ({MODULE_DIR}) or schemas ({SCHEMA_DIR}) are missing"
     return None
 
 
-def _config(root: Path) -> str:
+def make_ca(directory: Path, name: str) -> tuple[Path, Path]:
+    """A throwaway certificate authority: (certificate, key) PEM files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+             "-subj", f"/CN=Farmstead test {name}")
+    return cert, key
+
+
+def _server_certificate(directory: Path, ca: tuple[Path, Path]) -> tuple[Path, Path]:
+    cert, key, request, extensions = (directory / name for name in ("server.pem", "server.key", "server.csr",
+                                                                    "server.ext"))
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", "/CN=127.0.0.1")
+    extensions.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    _openssl("x509", "-req", "-in", request, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial", "-out", cert,
+             "-days", "1", "-extfile", extensions)
+    return cert, key
+
+
+def _openssl(*args: str | Path) -> None:
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
+
+
+def _config(root: Path, tls: tuple[Path, Path, Path] | None) -> str:
     schemas = "\n".join(f"include {SCHEMA_DIR / name}.schema" for name in ("core", "cosine", "inetorgperson", "nis"))
+    tls_lines = ""
+    if tls:
+        ca, cert, key = tls
+        tls_lines = f"TLSCACertificateFile {ca}\nTLSCertificateFile {cert}\nTLSCertificateKeyFile {key}"
     return f"""{schemas}
 modulepath {MODULE_DIR}
 moduleload back_mdb
 moduleload memberof
 pidfile {root / 'slapd.pid'}
 argsfile {root / 'slapd.args'}
+{tls_lines}
 
 database mdb
 maxsize 16777216
@@ -80,17 +111,33 @@ class LdapDirectory:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="farmstead-slapd-")))
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    tls: bool = False
+    ldaps_port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.ldaps_port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "tls" / "ca.pem"
+
     def start(self, timeout: float = 20.0) -> LdapDirectory:
         (self.root / "data").mkdir(parents=True, exist_ok=True)
-        (self.root / "slapd.conf").write_text(_config(self.root))
+        tls = None
+        urls = f"{self.url}/"
+        if self.tls:
+            ca = make_ca(self.root / "tls", "ca")
+            tls = (ca[0], *_server_certificate(self.root / "tls", ca))
+            urls += f" {self.ldaps_url}/"
+        (self.root / "slapd.conf").write_text(_config(self.root, tls))
         # -d 0: stay in the foreground (a child we can stop), logging nothing.
         self.process = subprocess.Popen(
-            [SLAPD, "-d", "0", "-f", str(self.root / "slapd.conf"), "-h", f"{self.url}/"],
+            [SLAPD, "-d", "0", "-f", str(self.root / "slapd.conf"), "-h", urls],
             stdout=open(self.root / "slapd.log", "ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:

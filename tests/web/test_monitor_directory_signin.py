@@ -15,8 +15,17 @@ from farmstead.config import Settings
 from farmstead.store import identity
 from farmstead.store.engine import Store
 from farmstead.testing.live_server import LiveServer, free_port
-from farmstead.web.directory import Directory, DirectoryRefused
-from support.ldap_directory import GROUPS, PEOPLE, SERVICE_DN, SERVICE_PASSWORD, USERS, LdapDirectory, slapd_missing
+from farmstead.web.directory import Directory, DirectoryRefused, DirectoryUnavailable
+from support.ldap_directory import (
+    GROUPS,
+    PEOPLE,
+    SERVICE_DN,
+    SERVICE_PASSWORD,
+    USERS,
+    LdapDirectory,
+    make_ca,
+    slapd_missing,
+)
 
 ADMIN_PASSWORD = "local-admin-password-1"
 RECHECK_SECONDS = 1
@@ -136,3 +145,28 @@ def test_a_dn_template_binds_directly_and_a_group_search_reads_groups(directory,
             ldap.authenticate(name, password)
     assert ldap.lookup("carol") is None and ldap.lookup("nobody") is None
     assert ldap.lookup("alice") == alice
+
+
+@pytest.fixture(scope="module")
+def tls_directory():
+    if reason := slapd_missing(tls=True):
+        pytest.skip(reason)
+    started = LdapDirectory(tls=True).start()
+    yield started
+    started.stop()
+
+
+def _tls_settings(tmp_path, url: str, ca_file, start_tls: bool = False) -> Settings:
+    return Settings(data_dir=tmp_path, database_url="sqlite://", ldap_url=url, ldap_start_tls=start_tls,
+                    ldap_ca_file=str(ca_file), ldap_bind_dn=SERVICE_DN, ldap_bind_password=SERVICE_PASSWORD,
+                    ldap_user_base=PEOPLE, ldap_timeout_seconds=3)
+
+
+def test_starttls_and_ldaps_sign_in_with_the_directorys_certificate_checked(tls_directory, tmp_path):
+    for url, start_tls in ((tls_directory.url, True), (tls_directory.ldaps_url, False)):
+        ldap = Directory(_tls_settings(tmp_path, url, tls_directory.ca_file, start_tls))
+        assert ldap.authenticate("bob", USERS["bob"][0]).dn == f"uid=bob,{PEOPLE}", url
+        # Signed by a CA we were not told to trust: the directory can't be asked, the password never sent.
+        stranger, _ = make_ca(tmp_path / "stranger", "stranger-ca")
+        with pytest.raises(DirectoryUnavailable):
+            Directory(_tls_settings(tmp_path, url, stranger, start_tls)).authenticate("bob", USERS["bob"][0])

@@ -76,7 +76,7 @@ class Directory:
             found = self._entry(conn, name, None)
             if found is None:
                 raise DirectoryRefused
-            self._bound(found[0], password, refusable=True).unbind()
+            _unbind(self._bound(found[0], password, refusable=True))
             return self._user(conn, name, *found)
 
     def lookup(self, name: str) -> DirectoryUser | None:
@@ -138,13 +138,13 @@ class Directory:
             if conn.bind():
                 return conn
         except LDAPException as err:
-            conn.unbind()
+            _unbind(conn)
             raise DirectoryUnavailable(f"{type(err).__name__}: {err}") from err
         except DirectoryUnavailable:
-            conn.unbind()
+            _unbind(conn)
             raise
         result = conn.result
-        conn.unbind()
+        _unbind(conn)
         if refusable and result["result"] == _INVALID_CREDENTIALS:
             raise DirectoryRefused
         raise DirectoryUnavailable(f"bind as {dn or 'anonymous'} refused: {result['description']}")
@@ -156,4 +156,11 @@ def _closing(conn: Connection) -> Iterator[Connection]:
     try:
         yield conn
     finally:
+        _unbind(conn)
+
+
+def _unbind(conn: Connection) -> None:
+    try:
         conn.unbind()
+    except LDAPException:
+        pass  # the connection broke (TLS refused, server gone): nothing left to close politely

@@ -78,15 +78,22 @@ def provision_directory_user(conn: Connection, principal_id: str, name: str, dn:
     admin flag refreshed from what the directory said. None when `name` is a local principal's (a
     directory sign-in never takes over a local account)."""
     existing = find_principal(conn, name)
-    if existing is not None and existing.name == name:
-        if existing.directory_dn is None:
-            return None
-        conn.execute(principals.update().where(principals.c.principal_id == existing.principal_id)
-                     .values(directory_dn=dn, directory_groups=groups, is_admin=is_admin))
-        return PrincipalRecord(existing.principal_id, name, is_admin, dn)
-    conn.execute(principals.insert().values(principal_id=principal_id, name=name, is_admin=is_admin, created_at=now,
-                                            directory_dn=dn, directory_groups=groups))
-    return PrincipalRecord(principal_id, name, is_admin, dn)
+    if existing is None or existing.name != name:
+        # Racing first sign-ins (threads, replicas): the first insert wins, the others refresh its row.
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        inserted = conn.execute(insert(principals).values(
+            principal_id=principal_id, name=name, is_admin=is_admin, created_at=now, directory_dn=dn,
+            directory_groups=groups).on_conflict_do_nothing(index_elements=["name"])
+            .returning(principals.c.principal_id)).first()
+        if inserted is not None:
+            return PrincipalRecord(principal_id, name, is_admin, dn)
+        existing = find_principal(conn, name)
+        assert existing is not None
+    if existing.directory_dn is None:
+        return None
+    conn.execute(principals.update().where(principals.c.principal_id == existing.principal_id)
+                 .values(directory_dn=dn, directory_groups=groups, is_admin=is_admin))
+    return PrincipalRecord(existing.principal_id, name, is_admin, dn)
 
 
 def directory_groups_of(conn: Connection, principal_id: str) -> list[str]:

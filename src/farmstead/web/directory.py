@@ -50,6 +50,10 @@ class Directory:
         self._settings = settings
         tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=settings.ldap_ca_file)
         self._server = Server(settings.ldap_url, connect_timeout=settings.ldap_timeout_seconds, get_info=NONE, tls=tls)
+        if not settings.ldap_bind_dn:
+            log.warning("no LDAP service account (--ldap-bind-dn): users are searched and sessions re-checked "
+                        "anonymously; where the directory hides entries from anonymous readers, directory "
+                        "users can't sign in or are signed out at the first re-check (docs/access.md)")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Directory | None:

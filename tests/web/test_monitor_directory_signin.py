@@ -98,6 +98,16 @@ def test_a_wrong_password_an_unknown_name_or_a_disabled_user_gets_the_local_refu
     assert REFUSED in body and REFUSED in local_body
 
 
+def test_wrong_directory_passwords_count_towards_the_failed_sign_in_limit(directory, tmp_path):
+    with LiveServer(tmp_path, extra_env=directory.server_env()) as live:  # its own limits
+        browser = Browser(live.endpoint)
+        assert browser.sign_in(username="alice", password=USERS["alice"][0])[0] == 303
+        for _ in range(10):
+            assert browser.sign_in(username="alice", password="not-alices-password")[0] == 401
+        status, _, body = browser.sign_in(username="alice", password=USERS["alice"][0])
+        assert status == 429 and "Too many failed sign-ins" in body
+
+
 def test_a_directory_sign_in_never_takes_over_a_local_user_of_the_same_name(server):
     server.cli("users", "create", "frank")  # a local user, with no password
     status, _, body = Browser(server.endpoint).sign_in(username="frank", password=USERS["frank"][0])

@@ -5,7 +5,10 @@ once disabled, and a directory that is down shows a clear error while the local 
 
 from __future__ import annotations
 
+import socket
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from web.conftest import set_password
@@ -180,3 +183,31 @@ def test_starttls_and_ldaps_sign_in_with_the_directorys_certificate_checked(tls_
         stranger, _ = make_ca(tmp_path / "stranger", "stranger-ca")
         with pytest.raises(DirectoryUnavailable):
             Directory(_tls_settings(tmp_path, url, stranger, start_tls)).authenticate("bob", USERS["bob"][0])
+
+
+def test_a_hanging_directory_holds_up_no_other_request_and_keeps_signed_in_users_in(tmp_path):
+    if reason := slapd_missing():
+        pytest.skip(reason)
+    ldap = LdapDirectory().start()
+    try:
+        env = ldap.server_env(FARMSTEAD_LDAP_RECHECK_SECONDS=str(RECHECK_SECONDS), FARMSTEAD_LDAP_TIMEOUT_SECONDS="5")
+        with LiveServer(tmp_path, extra_env=env) as live:
+            browser = _signed_in(live, "bob")
+            ldap.stop()
+            # Connections to the directory's port now complete (the kernel's backlog) and are never answered.
+            with socket.socket() as silent, ThreadPoolExecutor(1) as pool:
+                silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                silent.bind(("127.0.0.1", ldap.port))
+                silent.listen(16)
+                time.sleep(RECHECK_SECONDS + 2.2)  # past the re-check window and the session cache
+                page = pool.submit(browser.request, "/")  # its re-check waits out the 5 s LDAP timeout
+                time.sleep(0.5)
+                started = time.monotonic()
+                with urllib.request.urlopen(f"{live.endpoint}/health", timeout=10) as health:
+                    assert health.status == 200
+                health_seconds = time.monotonic() - started
+                page_status = page.result()[0]
+        assert health_seconds < 2.5, f"/health waited {health_seconds:.1f} s behind the directory re-check"
+        assert page_status == 200  # kept signed in while the directory can't be asked
+    finally:
+        ldap.stop()

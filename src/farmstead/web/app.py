@@ -39,7 +39,15 @@ from farmstead.web import (
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
-from farmstead.web.signin import SESSION_COOKIE, SESSION_SECONDS, SIGNIN_COOKIE, Sessions, SignInError, tokens_match
+from farmstead.web.signin import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SIGNIN_COOKIE,
+    Session,
+    Sessions,
+    SignInError,
+    tokens_match,
+)
 from farmstead.web.signin_limits import SignInLimits
 
 log = logging.getLogger("farmstead.web")
@@ -116,10 +124,18 @@ class WebMonitor:
 
     # --- signed-in pages ----------------------------------------------------------------------------
 
+    async def _session(self, request: Request) -> Session | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if self.sessions.directory is None:
+            return self.sessions.session_of(cookie)
+        # A directory user's re-check asks the directory: network I/O (up to the LDAP timeout when it
+        # hangs), which must not hold up the event loop and with it every other request.
+        return await run_in_threadpool(self.sessions.session_of, cookie)
+
     def _signed_in(self, view: Callable[..., Response]) -> Callable:
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
-            session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+            session = await self._session(request)
             if session is None:
                 return _to_signin(request)
             page = Page(request, session, self.api, self.render)
@@ -194,7 +210,7 @@ class WebMonitor:
         return response
 
     async def _signout(self, request: Request) -> Response:
-        session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+        session = await self._session(request)
         form = await request.form(**_SIGNIN_FORM)
         given = form.get("csrf")  # max_files=0: never a file
         if session is not None and not tokens_match(session.csrf, given if isinstance(given, str) else None):

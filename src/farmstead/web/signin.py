@@ -10,7 +10,7 @@ With a directory configured (web/directory.py, docs/access.md), a name that is n
 password is asked of the directory; its users are provisioned as principals on their first sign-in and
 their sessions are re-checked against the directory at most `ldap_recheck_seconds` after the last check
 (a user disabled or removed there loses the monitor by then). While the directory can't be reached,
-sessions it already let in stay valid and are re-checked once it answers; new directory sign-ins fail.
+sessions it already let in stay valid (asked again a window later); new directory sign-ins fail.
 
 CSRF: every form and every mutating fetch carries a token derived from the session's nonce; the
 sign-in form, which has no session yet, uses a double-submit cookie.
@@ -190,7 +190,10 @@ class Sessions:
         try:
             user = self.directory.lookup(principal.name)
         except DirectoryUnavailable as err:
+            # Asked again a window later, not at every page of theirs: each try may wait out the timeout.
             log.warning("could not re-check directory user %r (kept signed in): %s", principal.name, err)
+            with self._directory_lock:
+                self._directory_checked[principal.principal_id] = time.monotonic()
             return principal
         if user is None or user.dn.lower() != (principal.directory_dn or "").lower():
             with self._directory_lock:

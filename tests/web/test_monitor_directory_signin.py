@@ -137,6 +137,7 @@ def test_a_directory_that_is_down_shows_a_clear_error_and_the_local_admin_still_
     with LiveServer(tmp_path, extra_env={"FARMSTEAD_LDAP_URL": unreachable, "FARMSTEAD_LDAP_USER_BASE": PEOPLE,
                                          "FARMSTEAD_LDAP_TIMEOUT_SECONDS": "2"}) as live:
         set_password(live, "admin", ADMIN_PASSWORD)
+        assert "Directory users: your studio user name and password." in Browser(live.endpoint).request("/signin")[2]
         status, _, body = Browser(live.endpoint).sign_in(username="alice", password="alice-directory-pw")
         assert status == 503 and "The directory (LDAP) can&#39;t be reached" in body and "local users still can" in body
         assert Browser(live.endpoint).sign_in(username="admin", password=ADMIN_PASSWORD)[0] == 303

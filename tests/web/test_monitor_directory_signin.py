@@ -87,9 +87,12 @@ def test_a_directory_user_signs_in_is_provisioned_with_their_groups_and_admin_gr
     assert "Directory farm" in alice.request("/")[2]
     status, _, page = bob.request("/")
     assert status == 200 and "Directory farm" not in page
-    # A second sign-in finds the same principal.
+    # A second sign-in finds the same principal, also with the name typed in another case (as the directory
+    # matches it).
     _signed_in(server, "alice")
-    assert [p.name for p in _read(server, identity.list_principals)].count("alice") == 1
+    assert Browser(server.endpoint).sign_in(username="ALICE", password=USERS["alice"][0])[0] == 303
+    names = [p.name for p in _read(server, identity.list_principals)]
+    assert names.count("alice") == 1 and "ALICE" not in names
 
 
 @pytest.mark.parametrize("name, password", [("bob", "not-bobs-password"), ("nobody", "any-password"),

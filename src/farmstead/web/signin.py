@@ -90,7 +90,9 @@ class Sessions:
         local = principal is not None and principal.name == name and principal.directory_dn is None
         if self.directory is None or local:
             raise SignInError(_REFUSED)
-        return self._sign_in_with_directory(self.directory, name, password)
+        # Lower case: uid (OpenLDAP) and sAMAccountName (AD) match names case-insensitively, so "Alice"
+        # and "alice" are one directory user and must be one principal.
+        return self._sign_in_with_directory(self.directory, name.lower(), password)
 
     def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> str:
         try:

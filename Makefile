@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools vendor
+.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools ldap-tools vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,20 @@ render-tools:
 		echo "blender and ffmpeg could not be installed: the render tests will skip"; \
 	fi
 
+# The directory sign-in tests (tests/web/test_monitor_directory_signin.py) start Debian's OpenLDAP
+# server (slapd) on a loopback port: installed here when missing and we are root with apt-get (the service
+# the package starts, listening on every address, is stopped and disabled: the tests run their own);
+# otherwise those tests skip and say why.
+ldap-tools:
+	@if [ ! -x /usr/sbin/slapd ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing slapd and ldap-utils for the directory sign-in tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd ldap-utils >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd ldap-utils >/dev/null 2>&1; } || \
+		echo "slapd could not be installed: the directory sign-in tests will skip"; \
+		if command -v systemctl >/dev/null; then systemctl disable --now slapd >/dev/null 2>&1 || true; \
+		else service slapd stop >/dev/null 2>&1 || true; fi; \
+	fi
+
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
 # one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
 # the shared one and those a test starts itself, gets a fresh database (farmstead.testing.databases), and
@@ -94,7 +108,7 @@ PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --i
 	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py \
 	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
 	--ignore=tests/e2e/test_job_template_copies.py
-test: install browser render-tools
+test: install browser render-tools ldap-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \

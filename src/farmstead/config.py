@@ -56,6 +56,30 @@ class Settings:
     #: and the bearer key that lets any address scrape (None: no key, the address list alone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     metrics_token: str | None = field(default=None, repr=False)
+    #: Directory (LDAP / Active Directory) sign-in to the web monitor (docs/access.md). None: local users only.
+    #: ldap:// (with `ldap_start_tls`) or ldaps://; the server certificate is checked against `ldap_ca_file`
+    #: (default: the system's CAs).
+    ldap_url: str | None = None
+    ldap_start_tls: bool = False
+    ldap_ca_file: str | None = None
+    #: Either a DN template the user binds as directly ("uid={username},ou=people,dc=example,dc=com";
+    #: AD: "{username}@example.com"), or search-then-bind: the service account below finds the user's
+    #: entry under `ldap_user_base` with `ldap_user_filter`. The filter also decides who may sign in (put
+    #: the "not disabled" condition there); with a template it is checked against the bound entry.
+    ldap_user_dn_template: str | None = None
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: str | None = field(default=None, repr=False)
+    ldap_user_base: str | None = None
+    ldap_user_filter: str = "(uid={username})"
+    #: Groups: the user entry's memberOf, or (with `ldap_group_base`) a search for `ldap_group_filter`,
+    #: where {dn} is the user's DN and {username} their name. Members of `ldap_admin_group` (a DN) are
+    #: administrators.
+    ldap_group_base: str | None = None
+    ldap_group_filter: str = "(member={dn})"
+    ldap_admin_group: str | None = None
+    #: A directory user's session is re-checked against the directory at most this long after the last check.
+    ldap_recheck_seconds: float = 60.0
+    ldap_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -89,6 +113,19 @@ class Settings:
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
             metrics_allow=address_list(env.get("FARMSTEAD_METRICS_ALLOW", "127.0.0.1/32,::1/128")),
             metrics_token=env.get("FARMSTEAD_METRICS_TOKEN") or None,
+            ldap_url=env.get("FARMSTEAD_LDAP_URL") or None,
+            ldap_start_tls=env.get("FARMSTEAD_LDAP_START_TLS", "0") not in ("", "0", "false"),
+            ldap_ca_file=env.get("FARMSTEAD_LDAP_CA_FILE") or None,
+            ldap_user_dn_template=env.get("FARMSTEAD_LDAP_USER_DN_TEMPLATE") or None,
+            ldap_bind_dn=env.get("FARMSTEAD_LDAP_BIND_DN") or None,
+            ldap_bind_password=env.get("FARMSTEAD_LDAP_BIND_PASSWORD") or None,
+            ldap_user_base=env.get("FARMSTEAD_LDAP_USER_BASE") or None,
+            ldap_user_filter=env.get("FARMSTEAD_LDAP_USER_FILTER") or "(uid={username})",
+            ldap_group_base=env.get("FARMSTEAD_LDAP_GROUP_BASE") or None,
+            ldap_group_filter=env.get("FARMSTEAD_LDAP_GROUP_FILTER") or "(member={dn})",
+            ldap_admin_group=env.get("FARMSTEAD_LDAP_ADMIN_GROUP") or None,
+            ldap_recheck_seconds=float(env.get("FARMSTEAD_LDAP_RECHECK_SECONDS", "60")),
+            ldap_timeout_seconds=float(env.get("FARMSTEAD_LDAP_TIMEOUT_SECONDS", "5")),
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

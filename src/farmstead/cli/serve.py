@@ -11,6 +11,39 @@ from farmstead.cli.options import data_dir_option, database_url_option, settings
 from farmstead.cli.services import install_server_service
 from farmstead.config import address_list
 
+_LDAP_OPTIONS = [
+    click.option("--ldap-url", default=None, envvar="FARMSTEAD_LDAP_URL",
+                 help="Directory sign-in to the web monitor: ldap://host or ldaps://host (docs/access.md). "
+                      "The service account's password comes from FARMSTEAD_LDAP_BIND_PASSWORD."),
+    click.option("--ldap-start-tls/--no-ldap-start-tls", default=None, envvar="FARMSTEAD_LDAP_START_TLS",
+                 help="StartTLS on an ldap:// URL."),
+    click.option("--ldap-ca-file", default=None, envvar="FARMSTEAD_LDAP_CA_FILE",
+                 help="The CA certificates (PEM) the directory's certificate is checked against (default: the "
+                      "system's)."),
+    click.option("--ldap-user-dn-template", default=None, envvar="FARMSTEAD_LDAP_USER_DN_TEMPLATE",
+                 help="Bind as this DN, {username} filled in (else search-then-bind)."),
+    click.option("--ldap-bind-dn", default=None, envvar="FARMSTEAD_LDAP_BIND_DN",
+                 help="The service account that searches users and re-checks sessions."),
+    click.option("--ldap-user-base", default=None, envvar="FARMSTEAD_LDAP_USER_BASE",
+                 help="Where users are searched."),
+    click.option("--ldap-user-filter", default=None, envvar="FARMSTEAD_LDAP_USER_FILTER",
+                 help="Who may sign in, {username} filled in (default (uid={username}))."),
+    click.option("--ldap-group-base", default=None, envvar="FARMSTEAD_LDAP_GROUP_BASE",
+                 help="Search groups here (else the user's memberOf)."),
+    click.option("--ldap-group-filter", default=None, envvar="FARMSTEAD_LDAP_GROUP_FILTER",
+                 help="A group the user is in, {dn} filled in (default (member={dn}))."),
+    click.option("--ldap-admin-group", default=None, envvar="FARMSTEAD_LDAP_ADMIN_GROUP",
+                 help="The DN of the group whose members are administrators."),
+    click.option("--ldap-recheck-seconds", type=float, default=None, envvar="FARMSTEAD_LDAP_RECHECK_SECONDS",
+                 help="Re-check a directory user's session this often (default 60)."),
+]
+
+
+def ldap_options(command):
+    for option in reversed(_LDAP_OPTIONS):
+        command = option(command)
+    return command
+
 
 @click.group(invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -40,11 +73,12 @@ from farmstead.config import address_list
 @click.option("--metrics-allow", default=None, envvar="FARMSTEAD_METRICS_ALLOW",
               help="Addresses or CIDR blocks, comma-separated, that may GET /metrics without a key (default: "
                    "loopback only; '' none). The key is FARMSTEAD_METRICS_TOKEN (docs/monitoring.md).")
+@ldap_options
 @click.option("--log-level", default="info", show_default=True)
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, data_dir, database_url, worker_timeout_seconds,
            update_interval_seconds, db_pool_size, db_max_overflow, max_in_flight, max_in_flight_per_caller,
-           max_queue_seconds, s3_endpoint_url, s3_role_arn, metrics_allow, log_level: str) -> None:
+           max_queue_seconds, s3_endpoint_url, s3_role_arn, metrics_allow, log_level: str, **ldap) -> None:
     """Serve the Deadline Cloud API (`install-service`: a systemd unit that does)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -60,7 +94,8 @@ def server(ctx: click.Context, host: str, port: int, data_dir, database_url, wor
                              max_in_flight=max_in_flight, max_in_flight_per_caller=max_in_flight_per_caller,
                              max_queue_seconds=max_queue_seconds, s3_endpoint_url=s3_endpoint_url,
                              s3_role_arn=s3_role_arn,
-                             metrics_allow=None if metrics_allow is None else address_list(metrics_allow))
+                             metrics_allow=None if metrics_allow is None else address_list(metrics_allow),
+                             **ldap)
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")

@@ -24,6 +24,8 @@ class PrincipalRecord:
     principal_id: str
     name: str
     is_admin: bool
+    #: Set for a user provisioned by a directory (LDAP) sign-in: their entry's DN.
+    directory_dn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,40 @@ def create_principal(conn: Connection, principal_id: str, name: str, is_admin: b
 
 def find_principal(conn: Connection, name_or_id: str) -> PrincipalRecord | None:
     row = conn.execute(
-        sa.select(principals.c.principal_id, principals.c.name, principals.c.is_admin).where(
-            sa.or_(principals.c.name == name_or_id, principals.c.principal_id == name_or_id))
+        sa.select(principals.c.principal_id, principals.c.name, principals.c.is_admin, principals.c.directory_dn)
+        .where(sa.or_(principals.c.name == name_or_id, principals.c.principal_id == name_or_id))
     ).first()
-    return PrincipalRecord(row.principal_id, row.name, row.is_admin) if row else None
+    return PrincipalRecord(row.principal_id, row.name, row.is_admin, row.directory_dn) if row else None
+
+
+def provision_directory_user(conn: Connection, principal_id: str, name: str, dn: str, groups: list[str],
+                             is_admin: bool, now: datetime) -> PrincipalRecord | None:
+    """The directory user `name` as a principal: created on their first sign-in, else their DN, groups and
+    admin flag refreshed from what the directory said. None when `name` is a local principal's (a
+    directory sign-in never takes over a local account)."""
+    existing = find_principal(conn, name)
+    if existing is None or existing.name != name:
+        # Racing first sign-ins (threads, replicas): the first insert wins, the others refresh its row.
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        inserted = conn.execute(insert(principals).values(
+            principal_id=principal_id, name=name, is_admin=is_admin, created_at=now, directory_dn=dn,
+            directory_groups=groups).on_conflict_do_nothing(index_elements=["name"])
+            .returning(principals.c.principal_id)).first()
+        if inserted is not None:
+            return PrincipalRecord(principal_id, name, is_admin, dn)
+        existing = find_principal(conn, name)
+        assert existing is not None
+    if existing.directory_dn is None:
+        return None
+    conn.execute(principals.update().where(principals.c.principal_id == existing.principal_id)
+                 .values(directory_dn=dn, directory_groups=groups, is_admin=is_admin))
+    return PrincipalRecord(existing.principal_id, name, is_admin, dn)
+
+
+def directory_groups_of(conn: Connection, principal_id: str) -> list[str]:
+    """The DNs of the directory groups a provisioned user was in at their last sign-in or re-check."""
+    return list(conn.execute(sa.select(principals.c.directory_groups)
+                             .where(principals.c.principal_id == principal_id)).scalar() or [])
 
 
 def list_principals(conn: Connection) -> list[PrincipalRecord]:

@@ -67,6 +67,10 @@ principals = sa.Table(
     sa.Column("is_admin", sa.Boolean(), nullable=False, default=False),
     sa.Column("password_hash", sa.String(256)),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # Users provisioned by a directory sign-in (web/directory.py): their entry's DN (set: from the
+    # directory, never a local password) and the DNs of their groups, as read at the last sign-in or re-check.
+    sa.Column("directory_dn", sa.String(1024)),
+    sa.Column("directory_groups", Json),
 )
 
 access_keys = sa.Table(

@@ -39,7 +39,15 @@ from farmstead.web import (
 from farmstead.web.calls import Api
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
-from farmstead.web.signin import SESSION_COOKIE, SESSION_SECONDS, SIGNIN_COOKIE, Sessions, SignInError, tokens_match
+from farmstead.web.signin import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SIGNIN_COOKIE,
+    Session,
+    Sessions,
+    SignInError,
+    tokens_match,
+)
 from farmstead.web.signin_limits import SignInLimits
 
 log = logging.getLogger("farmstead.web")
@@ -116,10 +124,18 @@ class WebMonitor:
 
     # --- signed-in pages ----------------------------------------------------------------------------
 
+    async def _session(self, request: Request) -> Session | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if self.sessions.directory is None:
+            return self.sessions.session_of(cookie)
+        # A directory user's re-check asks the directory: network I/O (up to the LDAP timeout when it
+        # hangs), which must not hold up the event loop and with it every other request.
+        return await run_in_threadpool(self.sessions.session_of, cookie)
+
     def _signed_in(self, view: Callable[..., Response]) -> Callable:
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
-            session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+            session = await self._session(request)
             if session is None:
                 return _to_signin(request)
             page = Page(request, session, self.api, self.render)
@@ -157,7 +173,7 @@ class WebMonitor:
         """The sign-in page; after a refused attempt it keeps the posted `next`, so a retry still goes back."""
         nonce = Sessions.new_signin_nonce()
         body = self.render("signin.html", title="Sign in", user=None, csrf=nonce, error=error, notice=None,
-                           path="/signin", theme=theme_of(request),
+                           path="/signin", theme=theme_of(request), directory=self.sessions.directory is not None,
                            next=_safe_next(next_path or request.query_params.get("next")))
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",
@@ -185,7 +201,7 @@ class WebMonitor:
                 cookie = await run_in_threadpool(self.sessions.sign_in_with_password, account,
                                                  fields.get("password", ""))
         except SignInError as err:
-            return self._signin_form(request, str(err), 401, next_path=fields.get("next"))
+            return self._signin_form(request, str(err), err.status, next_path=fields.get("next"))
         self.limits.succeeded(client, account, stamp)
         response = RedirectResponse(_safe_next(fields.get("next")) or "/", status_code=303)
         response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, path="/", httponly=True,
@@ -194,7 +210,7 @@ class WebMonitor:
         return response
 
     async def _signout(self, request: Request) -> Response:
-        session = self.sessions.session_of(request.cookies.get(SESSION_COOKIE))
+        session = await self._session(request)
         form = await request.form(**_SIGNIN_FORM)
         given = form.get("csrf")  # max_files=0: never a file
         if session is not None and not tokens_match(session.csrf, given if isinstance(given, str) else None):

@@ -6,6 +6,12 @@ credential used to sign in (an access key id, or the password) with a fingerprin
 credential: deleting the key or changing the password ends every session made with it, within the
 same ~2 s cache the API uses for keys. Sign-out clears the cookie.
 
+With a directory configured (web/directory.py, docs/access.md), a name that is not a local user with a
+password is asked of the directory; its users are provisioned as principals on their first sign-in and
+their sessions are re-checked against the directory at most `ldap_recheck_seconds` after the last check
+(a user disabled or removed there loses the monitor by then). While the directory can't be reached,
+sessions it already let in stay valid (asked again a window later); new directory sign-ins fail.
+
 CSRF: every form and every mutating fetch carries a token derived from the session's nonce; the
 sign-in form, which has no session yet, uses a double-submit cookie.
 """
@@ -15,16 +21,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 
 from farmstead.api.context import Caller
+from farmstead.ids import new_principal_id
 from farmstead.store import identity
 from farmstead.store.engine import Store
+from farmstead.web.directory import Directory, DirectoryRefused, DirectoryUnavailable, DirectoryUser
 from farmstead.web.passwords import verify_or_decoy
+
+log = logging.getLogger("farmstead.web.signin")
 
 SESSION_COOKIE = "farmstead_session"
 SIGNIN_COOKIE = "farmstead_signin"
@@ -36,20 +49,33 @@ _CACHE_SECONDS = 2.0
 class Session:
     caller: Caller
     csrf: str
-    via: str  # "password" or the access key id
+    via: str  # "password", "directory" or the access key id
+
+
+_REFUSED = "Unknown user name or wrong password."
 
 
 class SignInError(Exception):
     """Sign-in refused; the message is safe to show (it never says which half was wrong)."""
 
+    status = 401
+
+
+class DirectoryDown(SignInError):
+    status = 503
+
 
 class Sessions:
-    def __init__(self, store: Store, account_id: str) -> None:
+    def __init__(self, store: Store, account_id: str, directory: Directory | None = None) -> None:
         self._store = store
         self._account_id = account_id
+        self.directory = directory
         with store.write() as conn:
             self._secret = bytes.fromhex(identity.get_or_create_secret(conn, "web_session_secret"))
         self._checked: dict[str, tuple[float, Session | None]] = {}
+        #: principal id -> when the directory last said the user may still sign in (monotonic seconds).
+        self._directory_checked: dict[str, float] = {}
+        self._directory_lock = threading.Lock()
 
     # --- signing in -------------------------------------------------------------------------------
 
@@ -59,9 +85,35 @@ class Sessions:
             stored = identity.password_hash_of(conn, principal.principal_id) if principal else None
         # Always one scrypt, also for an unknown name, so the answer's timing doesn't reveal which names exist.
         matched = verify_or_decoy(password, stored)
-        if principal is None or stored is None or principal.name != name or not matched:
-            raise SignInError("Unknown user name or wrong password.")
-        return self._cookie(principal.principal_id, "password", _fingerprint(stored))
+        if principal is not None and stored is not None and principal.name == name and matched:
+            return self._cookie(principal.principal_id, "password", _fingerprint(stored))
+        local = principal is not None and principal.name == name and principal.directory_dn is None
+        if self.directory is None or local:
+            raise SignInError(_REFUSED)
+        # Lower case: uid (OpenLDAP) and sAMAccountName (AD) match names case-insensitively, so "Alice"
+        # and "alice" are one directory user and must be one principal.
+        return self._sign_in_with_directory(self.directory, name.lower(), password)
+
+    def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> str:
+        try:
+            user = directory.authenticate(name, password)
+        except DirectoryRefused:
+            raise SignInError(_REFUSED) from None
+        except DirectoryUnavailable as err:
+            log.warning("directory sign-in of %r failed: %s", name, err)
+            raise DirectoryDown("The directory (LDAP) can't be reached just now, so directory users can't sign "
+                                "in; local users still can. Please try again later.") from None
+        principal = self._provision(user)
+        if principal is None:
+            raise SignInError(_REFUSED)
+        with self._directory_lock:
+            self._directory_checked[principal.principal_id] = time.monotonic()
+        return self._cookie(principal.principal_id, "directory", _fingerprint(user.dn))
+
+    def _provision(self, user: DirectoryUser) -> identity.PrincipalRecord | None:
+        with self._store.write() as conn:
+            return identity.provision_directory_user(conn, new_principal_id(), user.name, user.dn, user.groups,
+                                                     user.is_admin, datetime.now(UTC))
 
     def sign_in_with_key(self, access_key_id: str, secret: str) -> str:
         with self._store.read() as conn:
@@ -112,14 +164,47 @@ class Sessions:
                 return None
             if payload["v"] == "password":
                 current = identity.password_hash_of(conn, principal.principal_id)
+            elif payload["v"] == "directory":
+                current = principal.directory_dn
             else:
                 key = identity.find_key(conn, payload["v"])
                 current = key.secret_access_key if key and key.principal_id == principal.principal_id else None
         if current is None or not hmac.compare_digest(_fingerprint(current), payload["f"]):
             return None
+        if payload["v"] == "directory":
+            rechecked = self._recheck_directory_user(principal)
+            if rechecked is None:
+                return None
+            principal = rechecked
         caller = Caller(principal.principal_id, principal.name, principal.is_admin,
                         f"arn:aws:iam::{self._account_id}:user/{principal.name}")
         return Session(caller, self._sign("csrf:" + payload["n"]), payload["v"])
+
+    def _recheck_directory_user(self, principal: identity.PrincipalRecord) -> identity.PrincipalRecord | None:
+        """The principal as the directory has them now (None: signed-in no longer), asked at most once per
+        `ldap_recheck_seconds` per user; kept as it was while the directory can't be reached."""
+        if self.directory is None:
+            return None
+        with self._directory_lock:
+            last = self._directory_checked.get(principal.principal_id)
+        if last is not None and time.monotonic() - last < self.directory.recheck_seconds:
+            return principal
+        try:
+            user = self.directory.lookup(principal.name)
+        except DirectoryUnavailable as err:
+            # Asked again a window later, not at every page of theirs: each try may wait out the timeout.
+            log.warning("could not re-check directory user %r (kept signed in): %s", principal.name, err)
+            with self._directory_lock:
+                self._directory_checked[principal.principal_id] = time.monotonic()
+            return principal
+        if user is None or user.dn.lower() != (principal.directory_dn or "").lower():
+            with self._directory_lock:
+                self._directory_checked.pop(principal.principal_id, None)
+            return None
+        refreshed = self._provision(user)
+        with self._directory_lock:
+            self._directory_checked[principal.principal_id] = time.monotonic()
+        return refreshed
 
     # --- CSRF for the sign-in form ----------------------------------------------------------------
 

@@ -121,6 +121,14 @@ def test_a_directory_sign_in_never_takes_over_a_local_user_of_the_same_name(serv
     assert _read(server, lambda conn: identity.find_principal(conn, "frank").directory_dn) is None
 
 
+def test_users_passwd_refuses_a_directory_user_so_the_directory_stays_the_only_way_in(server):
+    assert Browser(server.endpoint).sign_in(username="bob", password=USERS["bob"][0])[0] == 303
+    result = server.admin("users", "passwd", "bob", "--stdin", stdin="a-local-password\n")
+    assert result.exit_code != 0 and "signs in through the directory" in result.output, result.output
+    status, _, _ = Browser(server.endpoint).sign_in(username="bob", password="a-local-password")
+    assert status == 401
+
+
 def test_a_user_disabled_in_the_directory_loses_the_monitor_within_the_recheck_window(server, directory):
     browser = _signed_in(server, "dave")
     assert browser.request("/")[0] == 200

@@ -89,6 +89,11 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
         principal = identity.find_principal(conn, name)
         if principal is None:
             raise click.ClickException(f"no user {name}")
+        if principal.directory_dn is not None:
+            # A local password would let them in without the directory, so disabling them there would no
+            # longer end their access to the monitor.
+            raise click.ClickException(f"{principal.name} signs in through the directory ({principal.directory_dn});"
+                                       " change their password there")
         identity.set_password_hash(conn, principal.principal_id, hash_password(password))
     click.echo(f"password set for {principal.name}")
 

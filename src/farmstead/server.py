@@ -28,12 +28,14 @@ from farmstead.clock import Clock, SystemClock
 from farmstead.config import Settings
 from farmstead.logs.executor import LogsExecutor
 from farmstead.orchestration import deferral
+from farmstead.orchestration.wakeups import ALL, Wakeups
 from farmstead.protocol import asgi
 from farmstead.protocol.admission import Admission, Limits
 from farmstead.protocol.json_rpc import JsonRpcPipeline
 from farmstead.protocol.model import API_VERSION
 from farmstead.protocol.pipeline import ApiPipeline
 from farmstead.protocol.query import QueryPipeline, is_query_request
+from farmstead.store import notifications
 from farmstead.store.engine import Store
 from farmstead.web.app import WebMonitor
 from farmstead.web.calls import Api
@@ -60,13 +62,20 @@ class FarmsteadApp:
                                            settings.fan_out_pause_seconds))
         self.fan_outs = FanOutRunner(store, self.clock)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds)
+        # Idle workers' held schedule calls (docs/protocol.md): woken by this process's commits, or on
+        # PostgreSQL by every replica's, through one LISTEN connection.
+        self.wakeups = Wakeups()
+        self.wakeup_listener = notifications.Listener(settings.database_url, self.wakeups.wake) \
+            if store.dialect == "postgresql" else None
+        if self.wakeup_listener is None:
+            store.on_wakeup = self.wakeups.wake
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self))
         # One admission control for the three API protocols (docs/operations.md); /health and the
         # web monitor (which calls the executor in its own threads) are outside it.
         self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
                                           settings.max_queue_seconds))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
-                               admission=self.admission)
+                               admission=self.admission, hold_seconds=settings.schedule_hold)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
         self.logs_api = JsonRpcPipeline(
@@ -84,11 +93,16 @@ class FarmsteadApp:
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:
+        if self.wakeup_listener is not None:
+            self.wakeup_listener.start().wait_listening(timeout=5)
         self.materializer.start()
         self.fan_outs.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
+        self.wakeups.close()
+        if self.wakeup_listener is not None:
+            self.wakeup_listener.stop()
         self.sweeper.stop()
         self.fan_outs.stop()
         self.materializer.stop()
@@ -156,6 +170,13 @@ class _ServerSignals(Signals):
 
     def fan_out_queued(self) -> None:
         self._app.fan_outs.wake()
+
+    def wakeup_mark(self) -> int:
+        return self._app.wakeups.mark()
+
+    def hold_idle_worker(self, keys: tuple[str, ...], since: int) -> None:
+        wakeups = self._app.wakeups
+        asgi.offer_hold(lambda seconds: wakeups.wait((*keys, ALL), since, seconds))
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:

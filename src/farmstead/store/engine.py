@@ -10,11 +10,13 @@ Must not: hold queries for any resource.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from farmstead.store import notifications
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -135,6 +137,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: Given the wake-up keys of each committed write (store/notifications.py); the server sets it.
+        self.on_wakeup: Callable[[set[str]], None] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,
@@ -156,8 +160,14 @@ class Store:
         """One write transaction, committed before the block returns (nothing accepted is lost)."""
         with _classified(), self.engine.connect() as conn:
             conn = conn.execution_options(farmstead_write=True)
-            with conn.begin():
-                yield conn
+            try:
+                with conn.begin():
+                    yield conn
+                    woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
+            finally:
+                notifications.forget(conn)
+        if woken and self.on_wakeup is not None:
+            self.on_wakeup(woken)
 
     def dispose(self) -> None:
         self.engine.dispose()

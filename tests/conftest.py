@@ -4,18 +4,12 @@ and user boto3 clients."""
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
 
 from farmstead.testing.live_server import LiveServer
 
 _names = itertools.count()
-
-# Scripted workers poll an idle worker and expect its empty answer at once: the servers these tests
-# start answer without holding (docs/protocol.md, "Held schedule calls") unless a test turns it on
-# for its own server (tests/api/test_held_schedule.py) or the run sets it (the e2e tests with it on).
-os.environ.setdefault("FARMSTEAD_SCHEDULE_HOLD_SECONDS", "0")
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import pytest
 
 from farmstead.testing.live_server import LiveServer
 from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.worker.schedule import ask_to_be_held
 from support.worker_jobs import served_queue, submit, task_runs
 
 HOLD_SECONDS = 4
@@ -31,7 +32,10 @@ def holding_server(tmp_path_factory):
 
 @pytest.fixture
 def client(holding_server):
-    return holding_server.client()
+    """Its UpdateWorkerSchedule calls say `Prefer: wait`, as Farmstead's worker's do."""
+    client = holding_server.client()
+    ask_to_be_held(client)
+    return client
 
 
 @pytest.fixture
@@ -94,3 +98,27 @@ def test_a_call_that_brings_work_is_answered_at_once(client, farm):
     started = time.monotonic()
     assert task_runs(worker.poll())
     assert time.monotonic() - started < 1.0
+
+
+def test_a_call_that_does_not_ask_to_wait_is_answered_at_once(holding_server, farm):
+    """The official worker agent sends no `Prefer: wait`: its idle calls are answered as they always were."""
+    worker = ScriptedWorker(holding_server.client(), farm["farmId"], farm["fleetId"])
+    started = time.monotonic()
+    assert worker.poll()["assignedSessions"] == {}
+    assert time.monotonic() - started < 1.0
+
+
+def test_stopping_the_server_answers_a_held_call_at_once(tmp_path):
+    with LiveServer(tmp_path, embedded_only=True, extra_env={
+            "FARMSTEAD_SCHEDULE_HOLD_SECONDS": str(HOLD_SECONDS)}) as server:
+        client = server.client()
+        ask_to_be_held(client)
+        farm = served_queue(client, client.create_farm(displayName="shutdown")["farmId"])
+        worker = ScriptedWorker(client, farm["farmId"], farm["fleetId"])
+        answered = poll_in_background(worker)
+        assert not answered.done(), "the idle worker's call was answered at once instead of held"
+        stopping_at = time.monotonic()
+        server.stop()
+        response, answered_at = answered.result(timeout=HOLD_SECONDS + 5)
+        assert response["assignedSessions"] == {}
+        assert answered_at - stopping_at < 1.0

@@ -11,6 +11,7 @@ import pytest
 
 from farmstead.testing.live_server import LiveServer
 from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.worker.schedule import ask_to_be_held
 from support.worker_jobs import served_queue, submit, task_runs
 
 HOLD_SECONDS = 5
@@ -36,6 +37,7 @@ def two_replicas(postgres_url, tmp_path):
 
 def test_a_job_created_on_one_replica_releases_a_call_held_on_the_other(two_replicas):
     holding, creating = (server.client() for server in two_replicas)
+    ask_to_be_held(holding)
     farm = served_queue(creating, creating.create_farm(displayName="two replicas")["farmId"])
     worker = ScriptedWorker(holding, farm["farmId"], farm["fleetId"])
     answered: Future = Future()

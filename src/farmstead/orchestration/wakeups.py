@@ -68,8 +68,11 @@ class Wakeups:
         self.wake([ALL])
 
     async def wait(self, keys: tuple[str, ...], since: int, timeout: float) -> bool:
-        """Until one of `keys` is woken after `since` (True) or `timeout` seconds pass (False)."""
-        if self._closed or self._woken_since(keys, since):
+        """Until one of `keys` is woken after `since` (True) or `timeout` seconds pass (False). False
+        at once, or as soon as it happens, once closed: the caller answers now and waits no more."""
+        if self._closed:
+            return False
+        if self._woken_since(keys, since):
             return True
         self._loop = asyncio.get_running_loop()
         event = asyncio.Event()
@@ -81,7 +84,7 @@ class Wakeups:
                 return True
             async with asyncio.timeout(timeout):
                 await event.wait()
-            return True
+            return not self._closed
         except TimeoutError:
             return False
         finally:

@@ -63,6 +63,22 @@ class BodyTooLarge(Exception):
     """The request body is (or declares itself) longer than the route accepts."""
 
 
+def preferred_wait(scope: Scope) -> float:
+    """Seconds the client says it will wait for an answer (RFC 7240 `Prefer: wait=N`); 0 without one.
+    Only a client that says so is held: one that does not (the official worker agent) may not expect
+    a call to take long, and would not be stopped before it came back."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"prefer":
+            for preference in value.decode("latin-1").split(","):
+                key, _, seconds = preference.strip().partition("=")
+                if key.strip().lower() == "wait":
+                    try:
+                        return max(0.0, float(seconds.strip().strip('"')))
+                    except ValueError:
+                        return 0.0
+    return 0.0
+
+
 def declared_length(scope: Scope) -> int | None:
     """The Content-Length header as a number; None when absent (a chunked body) or unreadable."""
     for name, value in scope["headers"]:

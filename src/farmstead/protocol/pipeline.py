@@ -57,7 +57,8 @@ class ApiPipeline:
         info = route[0] if route is not None else None
         in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
         kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
-        hold_seconds = self._hold_seconds if kind is Kind.WORKER else 0.0
+        hold_seconds = min(self._hold_seconds, asgi.preferred_wait(scope)) if (
+            kind is Kind.WORKER and self._hold_seconds) else 0.0
 
         async def serve_request() -> None:
             await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id, route),

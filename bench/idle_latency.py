@@ -7,7 +7,8 @@ Owns two figures, each on a fresh server (embedded store) per setting, in the sa
     p50 ÷ `openjd run` of the same template (median of OPENJD_RUNS). Target p50 <= 0.15 s, p99 <= 0.4 s.
 (b) idle cost: IDLE_WORKERS scripted idle workers (threads calling UpdateWorkerSchedule the way an
     agent does: call, sleep the interval it was told, call again) for COST_SECONDS, and the server's
-    CPU seconds per second meanwhile.
+    CPU seconds per second meanwhile; then the same with a 1-task job created every
+    JOB_EVERY_SECONDS (each wakes every held worker of the fleet: the herd a hold costs).
 Each runs with the schedule hold on (the server's default, docs/protocol.md "Held schedule calls")
 and off (FARMSTEAD_SCHEDULE_HOLD_SECONDS=0: every idle call answered at once, as before the hold).
 Run with PYTHONPATH pointing at another checkout's src to measure that checkout's server and worker.
@@ -44,6 +45,8 @@ SEED = 19
 OPENJD_RUNS = 5
 IDLE_WORKERS = 200
 COST_SECONDS = 30.0
+#: The herd: how often a job wakes every held worker of the fleet in the cost figure's second part.
+JOB_EVERY_SECONDS = 2.0
 TARGET_P50, TARGET_P99 = 0.15, 0.4
 SETTINGS = {"hold on": {}, "hold off": {"FARMSTEAD_SCHEDULE_HOLD_SECONDS": "0"}}
 
@@ -69,8 +72,10 @@ def _latencies(settings: dict[str, str], template: str, gaps: list[float], work:
     return seconds
 
 
-def _idle_cpu(settings: dict[str, str], workers: int, seconds: float) -> float:
-    """The server's CPU seconds per second while `workers` idle scripted workers call it as agents do."""
+def _idle_cpu(settings: dict[str, str], workers: int, seconds: float, job_every: float | None = None) -> float:
+    """The server's CPU seconds per second while `workers` idle scripted workers call it as agents do;
+    with `job_every`, a 1-task job is created that often meanwhile (each wakes every held worker of
+    the fleet; the one that takes it keeps its session open and is answered at once from then on)."""
     with running_server(settings) as server:
         session = boto3.session.Session(aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
                                         region_name=REGION)
@@ -97,7 +102,14 @@ def _idle_cpu(settings: dict[str, str], workers: int, seconds: float) -> float:
         time.sleep(5)  # every worker in its rhythm
         stats = ProcessStats(server.process.pid)
         before = stats.cpu_seconds()
-        time.sleep(seconds)
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            if job_every is None:
+                time.sleep(left)
+                continue
+            client.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
+                              template=frame_template(1))
+            time.sleep(min(job_every, max(0.0, until - time.monotonic())))
         used = stats.cpu_seconds() - before
         stop.set()
         server.stop()  # releases held calls at once
@@ -136,12 +148,15 @@ def run(args: argparse.Namespace) -> None:
     print(table(["setting", "p50 s", "p99 s", "min s", "max s", "p50 / openjd run"], rows))
     cost_rows = []
     workers = 50 if args.quick else IDLE_WORKERS
-    for name, settings in SETTINGS.items():
-        cpu = _idle_cpu(settings, workers, cost_seconds)
-        figures[name]["idle_cpu_per_s"] = round(cpu, 4)
-        cost_rows.append([name, f"{cpu * 1e3:.1f} ms/s", f"{cpu / workers * 1e6:.0f} µs/s"])
-    print(f"{workers} idle scripted workers for {cost_seconds:.0f} s: the server's CPU")
-    print(table(["setting", "server CPU", "per idle worker"], cost_rows))
+    for job_every in (None, JOB_EVERY_SECONDS):
+        for name, settings in SETTINGS.items():
+            cpu = _idle_cpu(settings, workers, cost_seconds, job_every)
+            key = "idle_cpu_per_s" if job_every is None else f"cpu_per_s_job_every_{job_every:g}s"
+            figures[name][key] = round(cpu, 4)
+            cost_rows.append([name, "none" if job_every is None else f"one every {job_every:g} s",
+                              f"{cpu * 1e3:.1f} ms/s", f"{cpu / workers * 1e6:.0f} µs/s"])
+    print(f"{workers} idle scripted workers (interval 2 s) for {cost_seconds:.0f} s: the server's CPU")
+    print(table(["setting", "1-task jobs", "server CPU", "per worker"], cost_rows))
     on = figures["hold on"]
     verdict = "met" if on["p50"] <= TARGET_P50 and on["p99"] <= TARGET_P99 else "NOT met"
     print(f"idle_latency: p50 {on['p50']:.3f} s, p99 {on['p99']:.3f} s with the hold; "

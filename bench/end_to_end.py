@@ -102,7 +102,7 @@ class _LocalFarm:
         listed = self.client.list_workers(farmId=self.farm_id, fleetId=self.fleet_id)["workers"]
         return sum(1 for worker in listed if worker["status"] == "IDLE")
 
-    def run_job(self, template: str) -> tuple[float, dict]:
+    def run_job(self, template: str, poll_seconds: float = 0.05) -> tuple[float, dict]:
         started = time.monotonic()
         job_id = self.client.create_job(farmId=self.farm_id, queueId=self.queue_id, priority=50,
                                         templateType="JSON", template=template)["jobId"]
@@ -112,7 +112,7 @@ class _LocalFarm:
                 return time.monotonic() - started, job
             if time.monotonic() - started > 1800:
                 raise RuntimeError("the job did not finish within 30 minutes")
-            time.sleep(0.05)
+            time.sleep(poll_seconds)
 
     def stop(self) -> None:
         for process in self.workers:

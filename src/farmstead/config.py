@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: botocore's default read timeout is 60 s (the official worker agent keeps it): a held call must
+#: be answered well before a client gives up on it.
+MAX_SCHEDULE_HOLD_SECONDS = 45.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -30,6 +34,10 @@ class Settings:
     worker_timeout_seconds: int = 60
     #: How often workers are told to call UpdateWorkerSchedule (idle workers pick up work this fast).
     update_interval_seconds: int = 2
+    #: How long an idle worker's UpdateWorkerSchedule may be held open waiting for work (docs/protocol.md,
+    #: "Held schedule calls"); 0 turns holding off. Kept well below botocore's 60 s read timeout, and
+    #: `schedule_hold` keeps it inside the worker timeout too.
+    schedule_hold_seconds: float = 20.0
     #: PostgreSQL connections each server process keeps open, and how many more it may open at peaks.
     #: Size them so replicas x (pool + overflow) stays under the server's max_connections (docs/operations.md).
     db_pool_size: int = 10
@@ -97,6 +105,7 @@ class Settings:
             fan_out_pause_seconds=float(env.get("FARMSTEAD_FAN_OUT_PAUSE_SECONDS", "0")),
             worker_timeout_seconds=int(env.get("FARMSTEAD_WORKER_TIMEOUT_SECONDS", "60")),
             update_interval_seconds=int(env.get("FARMSTEAD_UPDATE_INTERVAL_SECONDS", "2")),
+            schedule_hold_seconds=float(env.get("FARMSTEAD_SCHEDULE_HOLD_SECONDS", "20")),
             db_pool_size=int(env.get("FARMSTEAD_DB_POOL_SIZE", "10")),
             db_max_overflow=int(env.get("FARMSTEAD_DB_MAX_OVERFLOW", "10")),
             admin_access_key_id=env.get("FARMSTEAD_ADMIN_ACCESS_KEY_ID") or None,
@@ -128,6 +137,13 @@ class Settings:
             ldap_timeout_seconds=float(env.get("FARMSTEAD_LDAP_TIMEOUT_SECONDS", "5")),
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def schedule_hold(self) -> float:
+        """The hold actually used: a held worker is seen at the start and the end of its call, then
+        sleeps its interval, so hold + interval must stay well inside the worker timeout."""
+        return max(0.0, min(self.schedule_hold_seconds, MAX_SCHEDULE_HOLD_SECONDS,
+                            (self.worker_timeout_seconds - self.update_interval_seconds) / 2))
 
     @property
     def job_attachments_configured(self) -> bool:

@@ -30,12 +30,14 @@ from farmstead.logs.executor import LogsExecutor
 from farmstead.metrics.endpoint import PATH as METRICS_PATH
 from farmstead.metrics.endpoint import MetricsEndpoint
 from farmstead.orchestration import deferral
+from farmstead.orchestration.wakeups import ALL, Wakeups
 from farmstead.protocol import asgi
 from farmstead.protocol.admission import Admission, Limits
 from farmstead.protocol.json_rpc import JsonRpcPipeline
 from farmstead.protocol.model import API_VERSION
 from farmstead.protocol.pipeline import ApiPipeline
 from farmstead.protocol.query import QueryPipeline, is_query_request
+from farmstead.store import notifications
 from farmstead.store.engine import Store
 from farmstead.web.app import WebMonitor
 from farmstead.web.calls import Api
@@ -65,6 +67,13 @@ class FarmsteadApp:
         self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
                                workers_lost=self.metrics.process.workers_lost)
+        # Idle workers' held schedule calls (docs/protocol.md): woken by this process's commits, or on
+        # PostgreSQL by every replica's, through one LISTEN connection.
+        self.wakeups = Wakeups()
+        self.wakeup_listener = notifications.Listener(settings.database_url, self.wakeups.wake) \
+            if store.dialect == "postgresql" else None
+        if self.wakeup_listener is None:
+            store.on_wakeup = self.wakeups.wake
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self),
                                  dispatched=self.metrics.process.dispatched)
         # One admission control for the three API protocols (docs/operations.md); /health and the
@@ -72,7 +81,8 @@ class FarmsteadApp:
         self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
                                           settings.max_queue_seconds))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
-                               admission=self.admission, observe=self.metrics.process.request)
+                               admission=self.admission, observe=self.metrics.process.request,
+                               hold_seconds=settings.schedule_hold)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
         self.logs_api = JsonRpcPipeline(
@@ -91,11 +101,16 @@ class FarmsteadApp:
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:
+        if self.wakeup_listener is not None:
+            self.wakeup_listener.start().wait_listening(timeout=5)
         self.materializer.start()
         self.fan_outs.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
+        self.wakeups.close()
+        if self.wakeup_listener is not None:
+            self.wakeup_listener.stop()
         self.sweeper.stop()
         self.fan_outs.stop()
         self.materializer.stop()
@@ -165,6 +180,13 @@ class _ServerSignals(Signals):
 
     def fan_out_queued(self) -> None:
         self._app.fan_outs.wake()
+
+    def wakeup_mark(self) -> int:
+        return self._app.wakeups.mark()
+
+    def hold_idle_worker(self, keys: tuple[str, ...], since: int) -> None:
+        wakeups = self._app.wakeups
+        asgi.offer_hold(lambda seconds: wakeups.wait((*keys, ALL), since, seconds))
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:

@@ -124,8 +124,10 @@ BUDGETS = {
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
         # +3 since the engine: whether the session had failed already (a session counts once), the
         # failure counted against its worker and the queue's blocklist setting read
-        # (docs/self-managing.md); only a heartbeat that reports a failure pays them.
-        "a failure retried, next started: the session winds down": 18,
+        # (docs/self-managing.md); only a heartbeat that reports a failure pays them. +1: the retried
+        # task is READY again, so the fleets of its queue are found (and, on PostgreSQL, notified in
+        # the same statement) to wake their idle workers' held calls (store/notifications.py).
+        "a failure retried, next started: the session winds down": 19,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
         "idle again": 3, "opens a session with environments": 21, "environments entered, a task started": 24,
         "a task succeeded, the step's last one given": 30,
@@ -139,8 +141,10 @@ BUDGETS = {
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
         # +3 since the engine: whether the session had failed already (a session counts once), the
         # failure counted against its worker and the queue's blocklist setting read
-        # (docs/self-managing.md); only a heartbeat that reports a failure pays them.
-        "a failure retried, next started: the session winds down": 18,
+        # (docs/self-managing.md); only a heartbeat that reports a failure pays them. +1: the retried
+        # task is READY again, so the fleets of its queue are found (and, on PostgreSQL, notified in
+        # the same statement) to wake their idle workers' held calls (store/notifications.py).
+        "a failure retried, next started: the session winds down": 19,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
         "idle again": 3, "opens a session with environments": 22, "environments entered, a task started": 24,
         "a task succeeded, the step's last one given": 31,

@@ -45,6 +45,14 @@ class Signals:
     def fan_out_queued(self) -> None:
         """A bulk task change is waiting to be applied in batches (orchestration/deferral.py)."""
 
+    def wakeup_mark(self) -> int:
+        """The latest wake-up's number (orchestration/wakeups.py), taken before a handler reads."""
+        return 0
+
+    def hold_idle_worker(self, keys: tuple[str, ...], since: int) -> None:
+        """The answer just committed says "nothing new" to an idle worker: the edge may hold it until
+        one of `keys` is woken after `since`, then answer afresh (docs/protocol.md)."""
+
 
 @dataclass
 class Context:
@@ -99,6 +107,14 @@ class Context:
         if len(rows) > limit:
             more["nextToken"] = self.tokens.encode(self.operation, self.params, position(rows[limit - 1]))
         return [to_item(row) for row in rows[:limit]], more
+
+    def wakeup_mark(self) -> int:
+        return self.signals.wakeup_mark() if self.signals is not None else 0
+
+    def hold_idle_worker(self, keys: tuple[str, ...], since: int) -> None:
+        """Offer to hold this answer once the transaction has committed (Signals.hold_idle_worker)."""
+        if self.signals is not None:
+            self.after_commit.append(functools.partial(self.signals.hold_idle_worker, keys, since))
 
     def signal(self, name: str) -> None:
         """Wake background work once this request's transaction has committed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 
@@ -110,10 +111,25 @@ def server(ctx: click.Context, host: str, port: int, data_dir, database_url, wor
         # handlers run on the loop an iteration under load serves every ready request (hundreds of
         # ms), so new connections waited 30-60 s in the accept queue while open ones were served.
         # asyncio accepts the whole queue each iteration; it cost ~2 % of GetFarm req/s here.
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-                    loop="asyncio")
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+                                loop="asyncio")
+        releasing_server(uvicorn, config, app.wakeups.close).run()
     finally:
         app.stop_background()
 
 
 server.add_command(install_server_service)
+
+
+
+def releasing_server(uvicorn, config, release: Callable[[], None]):
+    """uvicorn's server (the module passed in: it is imported only to serve), releasing idle workers'
+    held calls as soon as it is asked to stop: it waits for the requests in flight before it exits,
+    and a held one would otherwise wait out its hold (docs/protocol.md)."""
+
+    class ReleasingServer(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            release()
+            super().handle_exit(sig, frame)
+
+    return ReleasingServer(config)

@@ -23,7 +23,7 @@ from farmstead.ids import new_id
 from farmstead.orchestration import task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.store import job_dependencies as job_dependency_rows
-from farmstead.store import jobs, limits, queue_environments, queue_fleet_associations, steps, tasks
+from farmstead.store import jobs, limits, notifications, queue_environments, queue_fleet_associations, steps, tasks
 
 #: Jobs with at most this many tasks are materialized inside CreateJob's own transaction.
 INLINE_TASK_LIMIT = 2_000
@@ -142,6 +142,8 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
                      ended_at=created.ended_at)
         job_counts[row.task_run_status] += row.task_count
     created = rollup.at_creation(job_counts, now)
+    if job_counts.get(TaskRunStatus.READY):
+        notifications.note_ready(conn, job_id)  # idle workers of its fleets take it now, not at their next poll
     jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
                 lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE,
                 lifecycle_status_message=_created_message(conn, job_id),

@@ -7,6 +7,11 @@ a chunked body as soon as it passes the limit), running a request inside admissi
 string / headers as text, and sending a response with its x-amzn-requestid and content-length. Must not: route,
 authenticate, parse or shape an error (the pipelines do); `handle` gets the body and request id and
 returns (status, headers, payload), and `too_large` builds the protocol's answer to an oversized body.
+
+Also owns holding an answer (a long poll) without a thread: code under `handle` may `offer_hold`
+(the answer it just made says "nothing new"); the edge then gives back the request's admission
+place, awaits the offered wait (bounded by `hold_seconds`) and asks `handle` again for a fresh
+answer, which is the one sent (docs/protocol.md "Held schedule calls").
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from farmstead.protocol.admission import Admission, Kind, Refused, access_key_of
@@ -28,8 +35,48 @@ Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
 
+#: Waits until there may be news (True) or the given seconds pass (False).
+HoldWait = Callable[[float], Awaitable[bool]]
+
+
+@dataclass
+class _HoldOffer:
+    wait: HoldWait | None = None
+
+
+#: The request's hold offer (each ASGI request runs in its own task, so its own context; a handler
+#: run with asyncio.to_thread sees a copy that holds the same offer object).
+_offer: ContextVar[_HoldOffer | None] = ContextVar("farmstead_hold_offer", default=None)
+#: Gives the request's admission place back (protocol/admission.py): a held call waits outside it.
+_give_back: ContextVar[Callable[[], None] | None] = ContextVar("farmstead_admission_give_back", default=None)
+
+
+def offer_hold(wait: HoldWait) -> None:
+    """Called under `handle` once its answer is final (committed): the edge may await `wait` and ask
+    `handle` again instead of sending this answer now. A no-op where the edge does not hold."""
+    offer = _offer.get()
+    if offer is not None:
+        offer.wait = wait
+
+
 class BodyTooLarge(Exception):
     """The request body is (or declares itself) longer than the route accepts."""
+
+
+def preferred_wait(scope: Scope) -> float:
+    """Seconds the client says it will wait for an answer (RFC 7240 `Prefer: wait=N`); 0 without one.
+    Only a client that says so is held: one that does not (the official worker agent) may not expect
+    a call to take long, and would not be stopped before it came back."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"prefer":
+            for preference in value.decode("latin-1").split(","):
+                key, _, seconds = preference.strip().partition("=")
+                if key.strip().lower() == "wait":
+                    try:
+                        return max(0.0, float(seconds.strip().strip('"')))
+                    except ValueError:
+                        return 0.0
+    return 0.0
 
 
 def declared_length(scope: Scope) -> int | None:
@@ -86,7 +133,7 @@ def bounded_receive(scope: Scope, receive: Receive, limit: int, refuse: Callable
 
 
 async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[bytes, str], Answer], *, max_body: int,
-                too_large: Callable[[str], Answer], in_thread: bool = False) -> None:
+                too_large: Callable[[str], Answer], in_thread: bool = False, hold_seconds: float = 0.0) -> None:
     """Read the body (at most `max_body` bytes), answer with `handle(body, request_id)`, stamped with
     the request id and length.
 
@@ -94,7 +141,8 @@ async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[by
     connection is closed after it, so the rest of the upload is never read.
     `handle` runs on the event loop: requests are short and the loop serves them one after another.
     With `in_thread`, for a request that may wait on another service or do long work, it runs in a
-    worker thread so the loop goes on serving meanwhile."""
+    worker thread so the loop goes on serving meanwhile. With `hold_seconds`, `handle` may offer to
+    hold its answer (`offer_hold`) for at most that long."""
     request_id = str(uuid.uuid4())
     try:
         body = await read_body(scope, receive, max_body)
@@ -103,11 +151,39 @@ async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[by
         headers.append((b"connection", b"close"))
         await send_answer(send, request_id, status, headers, payload)
         return
-    if in_thread:
-        status, headers, payload = await asyncio.to_thread(handle, body, request_id)
-    else:
-        status, headers, payload = handle(body, request_id)
+    offer = None
+    if hold_seconds > 0:
+        offer = _HoldOffer()
+        _offer.set(offer)
+    status, headers, payload = await _run(handle, body, request_id, in_thread)
+    if offer is not None and offer.wait is not None:
+        status, headers, payload = await _held(offer, hold_seconds, (status, headers, payload),
+                                               lambda: _run(handle, body, request_id, in_thread))
     await send_answer(send, request_id, status, headers, payload)
+
+
+async def _run(handle: Callable[[bytes, str], Answer], body: bytes, request_id: str, in_thread: bool) -> Answer:
+    if in_thread:
+        return await asyncio.to_thread(handle, body, request_id)
+    return handle(body, request_id)
+
+
+async def _held(offer: _HoldOffer, hold_seconds: float, answer: Answer, run: Callable[[], Awaitable[Answer]]) -> Answer:
+    """Await the offered wait, then answer afresh; again while the fresh answer offers to hold and
+    time remains (a wake-up that brought this caller nothing), at most `hold_seconds` in all."""
+    give_back = _give_back.get()
+    if give_back is not None:
+        give_back()  # a held call is no load: admission's place goes to another request
+    loop = asyncio.get_running_loop()
+    until = loop.time() + hold_seconds
+    while offer.wait is not None and (remaining := until - loop.time()) > 0:
+        wait, offer.wait = offer.wait, None
+        woken = await wait(remaining)
+        answer = await run()  # computed now: whatever the wake-up was about is in it
+        if not woken:
+            break
+    offer.wait = None
+    return answer
 
 
 async def admitted(scope: Scope, send: Send, admission: Admission | None, kind: Kind,
@@ -123,6 +199,15 @@ async def admitted(scope: Scope, send: Send, admission: Admission | None, kind: 
     except Refused as refusal:
         await _send_refusal(send, refuse, refusal)
         return
+    left = False
+
+    def leave() -> None:
+        nonlocal left
+        if not left:
+            left = True
+            admission.leave(ticket)
+
+    _give_back.set(leave)
     try:
         if kind is Kind.USER:
             try:
@@ -132,7 +217,7 @@ async def admitted(scope: Scope, send: Send, admission: Admission | None, kind: 
                 return
         await serve_request()
     finally:
-        admission.leave(ticket)
+        leave()
 
 
 async def _send_refusal(send: Send, refuse: Callable[[str, str, int], Answer], refusal: Refused) -> None:

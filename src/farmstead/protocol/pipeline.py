@@ -40,7 +40,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # CreateJob templates are at most 1,000,000 ch
 class ApiPipeline:
     def __init__(self, authenticate: Authenticate, execute: Execute,
                  in_thread: Callable[[str], bool] | None = None, admission: Admission | None = None,
-                 observe: Observe | None = None) -> None:
+                 observe: Observe | None = None, hold_seconds: float = 0.0) -> None:
         self._authenticate = authenticate
         #: Told each answered request's service, operation, outcome and seconds (farmstead.metrics).
         self._observe = observe
@@ -50,6 +50,8 @@ class ApiPipeline:
         #: a worker thread, so the event loop goes on serving while they wait.
         self._in_thread = in_thread
         self._router = router()
+        #: How long a worker call may be held when its handler offers to (protocol/asgi.offer_hold).
+        self._hold_seconds = hold_seconds
         # Tests turn this on: every response is validated against the model's output shape.
         self._strict_output = os.environ.get("FARMSTEAD_STRICT_OUTPUT") == "1"
 
@@ -59,12 +61,15 @@ class ApiPipeline:
         route = self._route(scope)
         info = route[0] if route is not None else None
         in_thread = info is not None and self._in_thread is not None and self._in_thread(info.name)
+        kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
+        hold_seconds = min(self._hold_seconds, asgi.preferred_wait(scope)) if (
+            kind is Kind.WORKER and self._hold_seconds) else 0.0
 
         async def serve_request() -> None:
             await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id, route),
-                             max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread)
+                             max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread,
+                             hold_seconds=hold_seconds)
 
-        kind = Kind.WORKER if info is not None and info.worker_call else Kind.USER
         await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
 
     def _route(self, scope: asgi.Scope) -> Route | None:

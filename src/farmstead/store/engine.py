@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from farmstead.store import notifications
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -139,6 +141,8 @@ class Store:
         #: Told each transaction's kind ("read"/"write") and seconds, from asking for a connection to
         #: commit or rollback (farmstead.metrics); None: not timed.
         self.observe_transaction: Callable[[str, float], None] | None = None
+        #: Given the wake-up keys of each committed write (store/notifications.py); the server sets it.
+        self.on_wakeup: Callable[[set[str]], None] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,
@@ -167,11 +171,17 @@ class Store:
         try:
             with _classified(), self.engine.connect() as conn:
                 conn = conn.execution_options(farmstead_write=True)
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                        woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
+                finally:
+                    notifications.forget(conn)
         finally:
             if self.observe_transaction is not None:
                 self.observe_transaction("write", time.perf_counter() - started)
+        if woken and self.on_wakeup is not None:
+            self.on_wakeup(woken)
 
     def dispose(self) -> None:
         self.engine.dispose()

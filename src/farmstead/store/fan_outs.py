@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.store import notifications
 from farmstead.store.schema import jobs, task_fan_outs, tasks
 
 _c = task_fan_outs.c
@@ -83,9 +84,9 @@ def remove(conn: Connection, job_id: str, fan_out_id: int) -> bool:
     conn.execute(task_fan_outs.delete().where(_c.fan_out_id == fan_out_id))
     holding = conn.execute(sa.select(_c.fan_out_id).where(_c.job_id == job_id, _c.holds_dispatch.is_(True))
                            .limit(1)).first() is not None
-    if not holding:
-        conn.execute(jobs.update().where(jobs.c.job_id == job_id, jobs.c.dispatch_held.is_(True))
-                     .values(dispatch_held=False))
+    if not holding and conn.execute(jobs.update().where(jobs.c.job_id == job_id, jobs.c.dispatch_held.is_(True))
+                                    .values(dispatch_held=False)).rowcount:
+        notifications.note_ready(conn, job_id)  # its READY tasks are claimable again
     return not has_pending(conn, job_id)
 
 

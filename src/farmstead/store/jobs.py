@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.store import counters
+from farmstead.domain.statuses import TaskRunStatus
+from farmstead.store import counters, notifications
 from farmstead.store.paging import keyset_page
 from farmstead.store.rows import existing
 from farmstead.store.schema import jobs
@@ -71,7 +72,10 @@ def count_values(counts: dict[str, int]) -> dict[str, int]:
 
 def add_counts(conn: Connection, job_id: str, delta: dict[str, int], retries: int = 0,
                started_at: Any = None) -> Row | None:
-    """The counters moved in place (store/counters.py); returns what a roll-up needs, or None."""
+    """The counters moved in place (store/counters.py); returns what a roll-up needs, or None.
+    Tasks that became READY wake the idle workers of the job's fleets (store/notifications.py)."""
+    if delta.get(TaskRunStatus.READY, 0) > 0:
+        notifications.note_ready(conn, job_id)
     return counters.add(conn, jobs, "job_id", job_id, delta, retries, started_at)
 
 

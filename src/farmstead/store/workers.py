@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import worker_states
 from farmstead.domain.statuses import WorkerStatus
+from farmstead.store import notifications
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import sessions, workers
 from farmstead.store.statements import update_by_key
@@ -66,11 +67,14 @@ def get_by_id(conn: Connection, worker_id: str) -> Row | None:
 
 
 def update(conn: Connection, worker_id: str, **values: Any) -> None:
+    """Any change of the row (status, hold) answers the worker's held schedule call afresh."""
     update_by_key(conn, workers, "worker_id", worker_id, values)
+    notifications.note_worker(conn, worker_id)
 
 
 def delete(conn: Connection, worker_id: str) -> None:
     conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
+    notifications.note_worker(conn, worker_id)
 
 
 def page(conn: Connection, fleet_id: str, after: Any, limit: int) -> list[Row]:

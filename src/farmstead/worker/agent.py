@@ -36,7 +36,7 @@ from openjd.sessions import LOG as OPENJD_LOG
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, host, host_configuration, retries
 from farmstead.worker.process_guard import ProcessGuard
-from farmstead.worker.schedule import Scheduler, WorkerLost
+from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
 
 log = logging.getLogger("farmstead.worker")
@@ -116,6 +116,7 @@ class Agent:
                     ids = self._ids(worker_id)
                     clients = fleet.clients()
                     deadline_client = clients.client("deadline")
+                    ask_to_be_held(deadline_client)
                     started = self._start(deadline_client, ids, capabilities, properties)
                 except BaseException:
                     self._abandon_start(bootstrap)
@@ -400,7 +401,9 @@ class Agent:
             log.info("the server asked this worker to stop")
         else:
             log.info("stopping on %s", self.signal_name)
-        if scheduler.busy:
+        if scheduler.busy or len(scheduler.reports):
+            # STOPPING first: the last reports' call is then answered at once, never held as an
+            # idle worker's would be (docs/protocol.md, "Held schedule calls").
             self._update_status(client, ids, UpdatedWorkerStatus.STOPPING)
         message = f"Farmstead worker received {self.signal_name}" if outcome == "signal" \
             else "The service stopped the worker"

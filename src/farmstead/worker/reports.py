@@ -14,6 +14,7 @@ signed 32-bit integer; TIMEOUT reported as FAILED.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -108,12 +109,14 @@ class ActionReports:
     """The latest report per session action, kept until an UpdateWorkerSchedule call carried it.
 
     A report replaced while a call was in flight stays for the next call: `commit` removes only the
-    values that were sent.
+    values that were sent. `on_completed` is called after a final report is put: the scheduler
+    sends it at once rather than at its next interval (the task's status reaches GetJob meanwhile).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_completed: Callable[[], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, dict[str, Any]] = {}
+        self._on_completed = on_completed
 
     def put(self, action_id: str, report: dict[str, Any]) -> None:
         with self._lock:
@@ -121,6 +124,8 @@ class ActionReports:
             if previous is not None and "completedStatus" in previous and "completedStatus" not in report:
                 return  # a late progress callback must not hide the completion
             self._items[action_id] = report
+        if "completedStatus" in report and self._on_completed is not None:
+            self._on_completed()
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:

@@ -1,7 +1,9 @@
 """The UpdateWorkerSchedule loop: report what happened, take what the server assigns, wait, repeat.
 
-Owns: one heartbeat per `updateIntervalSeconds` (sooner when a session goes idle, so a finished
-action is reported at once and the next task follows without waiting a full interval); applying
+Owns: one heartbeat per `updateIntervalSeconds` (sooner when an action finishes, so its report
+reaches the server at once and the next task follows without waiting a full interval; and at once
+again after a call that reported and came back idle, as the server may hold that next call until
+work comes: docs/worker.md "Held calls"); applying
 `assignedSessions` (docs/compatibility.md): new sessions start a runner, listed actions replace a
 runner's queue, `cancelSessionActions` cancel the running action, sessions that disappear end;
 retrying through outages (retries.py) without losing a report; the final drain at shutdown; and a
@@ -12,13 +14,15 @@ Must not: run actions (actions.py) or manage the worker's status (agent.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, ParamValidationError
 
@@ -30,9 +34,15 @@ from farmstead.worker.reports import ActionReports
 from farmstead.worker.session_logs import LogShipper, SessionLog, SessionLogRouter
 
 log = logging.getLogger("farmstead.worker")
+T = TypeVar("T")
 
 #: Never poll faster than this, whatever the server says (an interval of 0 would spin).
 MIN_INTERVAL = 0.2
+#: How often a worker waiting on a (possibly held) call looks whether it was asked to stop.
+STOP_CHECK_SECONDS = 0.1
+#: How long this worker says it will wait for an idle call's answer (`Prefer: wait`): well inside
+#: its 60 s read timeout (credentials.CLIENT_CONFIG); the server holds it at most its own bound.
+PREFERRED_WAIT_SECONDS = 40
 #: This host's clock is worth a warning when it is this far off the server's (the Date header has a
 #: resolution of a second, and the answer's travel time adds to what is measured).
 CLOCK_WARNING = timedelta(seconds=10)
@@ -47,6 +57,39 @@ def clock_offset(response: dict[str, Any], received_at: datetime) -> timedelta |
     except (TypeError, ValueError):
         return None
     return received_at - server_time if server_time is not None and server_time.tzinfo else None
+
+
+def ask_to_be_held(client: Any, seconds: float = PREFERRED_WAIT_SECONDS) -> None:
+    """Make `client`'s UpdateWorkerSchedule calls say `Prefer: wait=<seconds>` (RFC 7240): the server
+    may then hold an idle worker's call until work comes (docs/protocol.md "Held schedule calls")."""
+    def prefer_wait(request: Any, **_: Any) -> None:
+        request.headers["Prefer"] = f"wait={seconds:g}"
+
+    client.meta.events.register("before-sign.deadline.UpdateWorkerSchedule", prefer_wait,
+                                unique_id="farmstead-prefer-wait")
+
+
+def unless_stopped(call: Callable[[], T], stop: threading.Event) -> T:
+    """`call()` made on a helper thread, or retries.Stopped as soon as `stop` is set before it answers
+    (the call goes on and its answer is dropped)."""
+    outcome: list[Any] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # noqa: BLE001 - raised on the caller's thread
+            outcome.append(error)
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="schedule-call", daemon=True).start()
+    while not finished.wait(STOP_CHECK_SECONDS):
+        if stop.is_set():
+            raise retries.Stopped()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 class WorkerLost(Exception):
@@ -69,7 +112,9 @@ class Scheduler:
         self._router = router
         self._stop = stop
         self.wake = threading.Event()
-        self.reports = ActionReports()
+        self.reports = ActionReports(on_completed=self.wake.set)
+        #: Whether the last call carried reports: an idle answer to it is followed by a call at once.
+        self._reported = False
         self.entities = JobEntities(
             lambda batch: client.batch_get_job_entity(**ids, identifiers=batch), stop=stop)
         self._runners: dict[str, SessionRunner] = {}
@@ -90,6 +135,10 @@ class Scheduler:
                 continue
             if response.get("desiredWorkerStatus") == DesiredWorkerStatus.STOPPED:
                 return "service"
+            if self._reported and not self._runners:
+                # Reported its last results and has nothing to run: the next call (no reports) is
+                # the one a server may hold until work comes, so it goes now, not an interval later.
+                continue
             interval = max(MIN_INTERVAL, float(response.get("updateIntervalSeconds") or 0))
             self.wake.wait(interval)
         return "signal"
@@ -98,10 +147,16 @@ class Scheduler:
              apply: bool = True) -> dict[str, Any] | None:
         """One UpdateWorkerSchedule call; None when it could not be made (the caller tries again)."""
         sent = self.reports.snapshot()
+        self._reported = bool(sent)
+
+        def update() -> dict[str, Any]:
+            return self._client.update_worker_schedule(**self._ids, updatedSessionActions=sent)
+
+        # An idle worker's call may be held on the server for a while: a worker asked to stop does
+        # not wait it out (what it sent is sent again by the shutdown's last call).
+        call = update if stop is None or self._runners else functools.partial(unless_stopped, update, stop)
         try:
-            response = retries.call(
-                lambda: self._client.update_worker_schedule(**self._ids, updatedSessionActions=sent),
-                "UpdateWorkerSchedule", stop=stop, deadline=deadline)
+            response = retries.call(call, "UpdateWorkerSchedule", stop=stop, deadline=deadline)
         except retries.Stopped:
             return None
         except ClientError as error:

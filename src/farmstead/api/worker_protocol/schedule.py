@@ -31,6 +31,7 @@ from farmstead.store import sessions, workers
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
 def update_worker_schedule(ctx: Context,
                            params: shapes.UpdateWorkerScheduleRequest) -> shapes.UpdateWorkerScheduleResponse:
+    since = ctx.wakeup_mark()  # before any read: a wake-up after it releases the hold below
     # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
     # another replica may be declaring this worker lost and giving its tasks back right now; read
     # first, the heartbeat would go on with the status from before and open a session nobody releases.
@@ -63,8 +64,13 @@ def update_worker_schedule(ctx: Context,
         and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
-    return schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
-                           open_sessions=[] if idle else None)
+    output = schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
+                             open_sessions=[] if idle else None)
+    if idle and "desiredWorkerStatus" not in output:
+        # Nothing to run, nothing to cancel (no open session): the answer may wait for work for its
+        # fleet or a change of its own row, and is then made afresh (docs/protocol.md).
+        ctx.hold_idle_worker((worker.worker_id, worker.fleet_id), since)
+    return output
 
 
 def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,

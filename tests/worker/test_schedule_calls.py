@@ -1,0 +1,71 @@
+"""When the worker calls UpdateWorkerSchedule: at once when an action finishes, at once again after
+a reporting call came back idle (the server may hold that next call until work comes), and never
+waiting out a held call once it is asked to stop (docs/worker.md)."""
+
+import threading
+import time
+from datetime import UTC, datetime
+
+from farmstead.worker import reports
+from farmstead.worker.schedule import Scheduler
+from farmstead.worker.session_logs import SessionLogRouter
+
+INTERVAL = 10
+
+
+class Server:
+    """UpdateWorkerSchedule by script: an idle answer (interval INTERVAL) after `holds` seconds; each
+    call's time and reports are kept."""
+
+    def __init__(self, holds: float = 0.0) -> None:
+        self.holds = holds
+        self.calls: list[tuple[float, dict]] = []
+
+    def update_worker_schedule(self, **params):
+        self.calls.append((time.monotonic(), params["updatedSessionActions"]))
+        time.sleep(self.holds)
+        return {"assignedSessions": {}, "cancelSessionActions": {}, "updateIntervalSeconds": INTERVAL}
+
+
+def scheduler(tmp_path, server, stop: threading.Event) -> Scheduler:
+    return Scheduler(server, {"farmId": "farm-1", "fleetId": "fleet-1", "workerId": "worker-1"}, tmp_path, None,
+                     SessionLogRouter(), stop)
+
+
+def running_in_background(worker: Scheduler) -> threading.Thread:
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_final_report_wakes_the_scheduler_and_a_progress_report_does_not(tmp_path):
+    worker = scheduler(tmp_path, Server(), threading.Event())
+    now = datetime.now(UTC)
+    worker.reports.put("sessionaction-1-0", reports.running(now, now))
+    assert not worker.wake.is_set()
+    worker.reports.put("sessionaction-1-0", reports.succeeded_without_process(now, now))
+    assert worker.wake.is_set()
+
+
+def test_after_a_reporting_call_comes_back_idle_the_next_call_goes_at_once_then_the_interval(tmp_path):
+    server, stop = Server(), threading.Event()
+    worker = scheduler(tmp_path, server, stop)
+    now = datetime.now(UTC)
+    worker.reports.put("sessionaction-1-0", reports.succeeded_without_process(now, now))
+    thread = running_in_background(worker)
+    time.sleep(1.0)
+    stop.set()
+    worker.wake.set()
+    thread.join(timeout=5)
+    assert [bool(sent) for _, sent in server.calls] == [True, False]  # the third waits for the interval
+    assert server.calls[1][0] - server.calls[0][0] < 0.5
+
+
+def test_a_worker_asked_to_stop_does_not_wait_out_its_held_call(tmp_path):
+    server, stop = Server(holds=10), threading.Event()
+    thread = running_in_background(scheduler(tmp_path, server, stop))
+    time.sleep(0.5)
+    asked = time.monotonic()
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and time.monotonic() - asked < 1.0

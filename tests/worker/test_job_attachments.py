@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from farmstead.attachments import layout, manifests, transfer
 from farmstead.attachments.submission import AssetReferences, plan, upload
 from farmstead.testing.s3_store import S3Store
-from farmstead.worker.job_attachments import AttachmentError, SessionAttachments
+from farmstead.worker.job_attachments import AttachmentError, QueueS3Clients, SessionAttachments
 
 SETTINGS = {"s3BucketName": "worker-unit", "rootPrefix": "Root"}
 
@@ -209,3 +210,38 @@ def test_an_input_is_never_written_through_a_link_out_of_the_session(s3, tmp_pat
     with pytest.raises(AttachmentError, match="outside the session directory"):
         second.sync_step_outputs(ids, ["step-1"])
     assert list(victim.iterdir()) == []
+
+
+class QueueRoles:
+    """AssumeQueueRoleForWorker as the server answers it, counted: keys for a queue with a role, none
+    for one without (as tests/worker/test_credentials.py stands in for AssumeFleetRoleForWorker)."""
+
+    def __init__(self, without_role: set[str]) -> None:
+        self.without_role = without_role
+        self.calls: list[str] = []
+        self.meta = SimpleNamespace(region_name="us-west-2")
+
+    def assume_queue_role_for_worker(self, **ids):
+        self.calls.append(ids["queueId"])
+        if ids["queueId"] in self.without_role:
+            return {}
+        return {"credentials": {"accessKeyId": f"key-{len(self.calls)}", "secretAccessKey": "s", "sessionToken": "t",
+                                "expiration": datetime.now(UTC) + timedelta(hours=1)}}
+
+
+def test_a_workers_sessions_share_one_s3_client_per_queue_and_ask_for_its_role_once():
+    roles = QueueRoles(without_role=set())
+    clients = QueueS3Clients(roles, {"farmId": "farm-1", "fleetId": "fleet-1", "workerId": "worker-1"})
+    first, again, other = clients("queue-1"), clients("queue-1"), clients("queue-2")
+    assert first is again and other is not first
+    assert roles.calls == ["queue-1", "queue-2"]
+
+
+def test_a_queue_without_a_role_is_asked_again_by_the_next_session():
+    roles = QueueRoles(without_role={"queue-1"})
+    clients = QueueS3Clients(roles, {"farmId": "farm-1", "fleetId": "fleet-1", "workerId": "worker-1"})
+    with pytest.raises(AttachmentError, match="it has no role"):
+        clients("queue-1")
+    roles.without_role.clear()  # the queue got a role meanwhile
+    assert clients("queue-1") is clients("queue-1")
+    assert roles.calls == ["queue-1", "queue-1"]

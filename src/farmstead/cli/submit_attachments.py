@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import click
 
 from farmstead.attachments import submission as attachments
@@ -37,11 +36,11 @@ def references(submission: job_bundles.Submission, parameters: dict[str, dict]) 
 
 def queue_s3_client(connection: Connection, client, farm_id: str, queue_id: str) -> Any:
     keys = client.assume_queue_role_for_user(farmId=farm_id, queueId=queue_id)["credentials"]
-    session = boto3.session.Session(profile_name=connection.profile, region_name=connection.region,
-                                    aws_access_key_id=keys["accessKeyId"],
-                                    aws_secret_access_key=keys["secretAccessKey"],
-                                    aws_session_token=keys["sessionToken"])
-    return transfer.s3_client(session)
+    # The connection's session (same profile, so the same S3 endpoint configuration) with the queue
+    # role's keys: the upload's client and --wait's download client share its loaded models.
+    return transfer.s3_client(connection.session, region_name=connection.region,
+                              aws_access_key_id=keys["accessKeyId"], aws_secret_access_key=keys["secretAccessKey"],
+                              aws_session_token=keys["sessionToken"])
 
 
 def upload(connection: Connection, client, farm_id: str, queue_id: str, submission: job_bundles.Submission,

@@ -26,11 +26,13 @@ from openjd.model import RevisionExtensions, SpecificationRevision
 from openjd.sessions import ActionState, ActionStatus, PosixSessionUser, Session, SessionState
 
 from farmstead.protocol.shapes import CompletedStatus
-from farmstead.worker import job_attachments, reports, retries, session_inputs
+from farmstead.worker import action_output, job_attachments, reports, retries, session_inputs
 from farmstead.worker.entities import JobEntities, identifier
 from farmstead.worker.session_logs import SessionLog
 
 log = logging.getLogger("farmstead.worker")
+# Every action this module runs forwards its output without openjd's 1 ms polling (action_output.py).
+action_output.install()
 
 #: How long an environment's onExit may run while the worker winds a session down on its own.
 LOCAL_EXIT_SECONDS = 30.0

@@ -81,6 +81,30 @@ def queue_s3_client(deadline_client: Any, ids: dict[str, str], stop: threading.E
     return transfer.s3_client(boto3.Session(botocore_session=core, region_name=deadline_client.meta.region_name))
 
 
+class QueueS3Clients:
+    """One queue-role S3 client per queue for the life of a worker identity, shared by its sessions.
+
+    Why shared: building a client loads botocore's S3 model and endpoint rules, ~0.1 CPU s each time,
+    as much as a small task's whole run on the worker; the client's RefreshableCredentials renew the
+    queue role's keys before they expire, however long it lives. A failed AssumeQueueRoleForWorker
+    caches nothing: the next session asks again."""
+
+    def __init__(self, deadline_client: Any, ids: dict[str, str], stop: threading.Event | None = None) -> None:
+        self._deadline = deadline_client
+        self._ids = ids  # farmId fleetId workerId
+        self._stop = stop
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, queue_id: str) -> Any:
+        with self._lock:  # held while building: two sessions starting at once make one client, not two
+            client = self._clients.get(queue_id)
+            if client is None:
+                client = queue_s3_client(self._deadline, {**self._ids, "queueId": queue_id}, self._stop)
+                self._clients[queue_id] = client
+            return client
+
+
 def for_session(details: dict[str, Any], fetch_attachments: Callable[[], dict[str, Any]],
                 s3_for_queue: Callable[[str], Any] | None, queue_id: str, directory: Path) -> SessionAttachments | None:
     """A session's attachments when its queue keeps them and its job has some; None otherwise (the

@@ -117,6 +117,8 @@ class Scheduler:
         self._reported = False
         self.entities = JobEntities(
             lambda batch: client.batch_get_job_entity(**ids, identifiers=batch), stop=stop)
+        #: Job attachments: each queue's S3 client with the queue role's keys, built once, shared by sessions.
+        self._queue_s3_clients = job_attachments.QueueS3Clients(client, ids, stop)
         self._runners: dict[str, SessionRunner] = {}
         self._ending: list[SessionRunner] = []
         self._warned_offset: timedelta | None = None
@@ -243,13 +245,9 @@ class Scheduler:
         self._router.register(session_id, sink)
         ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
         runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set,
-                               s3_for_queue=self._queue_s3_client, process_env=self._process_env)
+                               s3_for_queue=self._queue_s3_clients, process_env=self._process_env)
         self._runners[session_id] = runner
         return runner
-
-    def _queue_s3_client(self, queue_id: str) -> Any:
-        """Job attachments: an S3 client with the queue role's keys (asked for once per session)."""
-        return job_attachments.queue_s3_client(self._client, {**self._ids, "queueId": queue_id}, self._stop)
 
     def _upload_stream(self, session_id: str, config: dict[str, Any]):
         options = config.get("options") or {}

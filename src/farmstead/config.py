@@ -56,6 +56,8 @@ class Settings:
     #: and the bearer key that lets any address scrape (None: no key, the address list alone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     metrics_token: str | None = field(default=None, repr=False)
+    #: The audit log keeps entries this many days; the sweeper removes older ones (docs/audit.md).
+    audit_retention_days: int = 365
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
             metrics_allow=address_list(env.get("FARMSTEAD_METRICS_ALLOW", "127.0.0.1/32,::1/128")),
             metrics_token=env.get("FARMSTEAD_METRICS_TOKEN") or None,
+            audit_retention_days=int(env.get("FARMSTEAD_AUDIT_RETENTION_DAYS", "365")),
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -63,7 +63,8 @@ class FarmsteadApp:
         self.fan_outs = FanOutRunner(store, self.clock)
         self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
-                               workers_lost=self.metrics.process.workers_lost)
+                               workers_lost=self.metrics.process.workers_lost,
+                               audit_retention_days=settings.audit_retention_days)
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self),
                                  dispatched=self.metrics.process.dispatched)
         # One admission control for the three API protocols (docs/operations.md); /health and the

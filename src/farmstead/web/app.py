@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from farmstead.protocol import origins
 from farmstead.protocol.errors import ServiceError
 from farmstead.web import (
     actions,
@@ -133,6 +134,7 @@ class WebMonitor:
                                      message="This form has expired or did not come from this site. Reload the "
                                              "page and try again.")
             started = time.perf_counter()
+            origins.current.set(origins.from_client("web", request.client))  # the audit log's (docs/audit.md)
             try:
                 response = await run_in_threadpool(view, page, **request.path_params)
             except ServiceError as err:

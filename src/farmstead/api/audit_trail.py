@@ -10,8 +10,9 @@ Not audited: reads (handlers that do not write), and the worker agent's own traf
 would flood the table while telling an admin nothing. CreateWorker, DeleteWorker and operators'
 holds are audited.
 
-The admin commands that change the store directly (`farmstead users create`, `keys create` ...) write
-their entries through `command`: no API principal runs them, so the entry names the operating-system
+The changes made outside the executor - the admin commands that change the store directly (`farmstead
+users create`, `keys create` ...) and the monitor's worker holds and blocklist clears - write their
+entries through `write`. No API principal runs an admin command: its entry names the operating-system
 user (principal id `local:<user>`) and the address "local".
 """
 
@@ -45,54 +46,59 @@ def is_audited(operation: str, writes: bool) -> bool:
 @dataclass
 class Entry:
     """One audited call's entry while it runs: written with its outcome, in the call's transaction
-    (success) or after it rolled back (refused, failed)."""
+    (success) or after it rolled back (refused, failed). A command adds what it learns (a new key's
+    id) to `params` before it ends."""
 
     operation: str
-    caller: Caller
+    principal_id: str
+    principal_name: str
+    access_key_id: str | None
     params: dict[str, Any]
-    origin: origins.Origin
+    origin: origins.Origin = field(default_factory=origins.current.get)
 
     def write(self, conn: Connection, now: datetime, outcome: str, output: dict[str, Any] | None = None) -> None:
         audit.append(conn, audit.AuditEvent(
-            at=now, principal_id=self.caller.principal_id, principal_name=self.caller.name,
-            access_key_id=self.caller.access_key_id, source=self.origin.source, address=self.origin.address,
+            at=now, principal_id=self.principal_id, principal_name=self.principal_name,
+            access_key_id=self.access_key_id, source=self.origin.source, address=self.origin.address,
             operation=self.operation, resource_ids=resource_ids(self.params, output),
             params=safe_params(self.params), outcome=outcome))
 
 
 def begin(operation: str, caller: Caller, params: dict[str, Any]) -> Entry:
-    return Entry(operation, caller, params, origins.current.get())
+    return Entry(operation, caller.principal_id, caller.name, caller.access_key_id, params)
+
+
+def local(operation: str, **params: Any) -> Entry:
+    """An admin command's entry: the operating-system user who ran it, from "local"."""
+    user = _os_user()
+    return Entry(operation, f"local:{user}", user, None, dict(params))
 
 
 @dataclass
-class CommandEntry:
-    """A running admin command's transaction and parameters; it adds what it learns (a new key's id)."""
+class Audited:
+    """The transaction an audited change runs in, and its entry."""
 
     conn: Connection
-    params: dict[str, Any] = field(default_factory=dict)
+    entry: Entry
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.entry.params
 
 
 @contextlib.contextmanager
-def command(store: Store, name: str, **params: Any) -> Iterator[CommandEntry]:
-    """A write transaction for the admin command `name`, with its entry: "success" in the same
-    transaction, or after it rolled back "refused: <why>" (the exception's message)."""
-    entry_params = dict(params)
+def write(store: Store, entry: Entry) -> Iterator[Audited]:
+    """A write transaction for a change made outside the executor (an admin command, a monitor action on
+    workers or blocklists), with its entry: "success" in the same transaction, or after it rolled back
+    the error's code (a ServiceError's) or "refused: <message>"."""
     try:
         with store.write() as conn:
-            yield CommandEntry(conn, entry_params)
-            _write_command(conn, name, entry_params, "success")
+            yield Audited(conn, entry)
+            entry.write(conn, datetime.now(UTC), "success")
     except Exception as refused:
         with store.write() as conn:
-            _write_command(conn, name, entry_params, f"refused: {refused}")
+            entry.write(conn, datetime.now(UTC), getattr(refused, "code", None) or f"refused: {refused}")
         raise
-
-
-def _write_command(conn: Connection, name: str, params: dict[str, Any], outcome: str) -> None:
-    user = _os_user()
-    audit.append(conn, audit.AuditEvent(
-        at=datetime.now(UTC), principal_id=f"local:{user}", principal_name=user, access_key_id=None,
-        source=origins.LOCAL.source, address=origins.LOCAL.address, operation=name,
-        resource_ids=resource_ids(params), params=safe_params(params), outcome=outcome))
 
 
 def _os_user() -> str:

@@ -51,7 +51,7 @@ def users_create(name: str, admin: bool, data_dir, database_url) -> None:
     if not _USER_NAME.fullmatch(name):
         raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NAME")
     with (_opened(data_dir, database_url) as store,
-          audit_trail.command(store, "users create", userName=name, admin=admin) as entry):
+          audit_trail.write(store, audit_trail.local("users create", userName=name, admin=admin)) as entry):
         if identity.find_principal(entry.conn, name) is not None:
             raise click.ClickException(f"user {name} already exists")
         record = identity.create_principal(entry.conn, new_principal_id(), name, admin, SystemClock().now())
@@ -88,7 +88,8 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
         raise click.ClickException(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:  # sign-in refuses longer ones unhashed (web/passwords.py)
         raise click.ClickException(f"a password may have at most {MAX_LENGTH} characters")
-    with _opened(data_dir, database_url) as store, audit_trail.command(store, "users passwd", userName=name) as entry:
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("users passwd", userName=name)) as entry):
         principal = identity.find_principal(entry.conn, name)
         if principal is None:
             raise click.ClickException(f"no user {name}")
@@ -108,7 +109,8 @@ def keys() -> None:
 @database_url_option
 def keys_create(user: str, data_dir, database_url) -> None:
     """Create an access key pair for USER (name or principal id); the secret is shown once."""
-    with _opened(data_dir, database_url) as store, audit_trail.command(store, "keys create", user=user) as entry:
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("keys create", user=user)) as entry):
         principal = identity.find_principal(entry.conn, user)
         if principal is None:
             raise click.ClickException(f"no user {user}")
@@ -136,7 +138,7 @@ def keys_list(data_dir, database_url) -> None:
 @database_url_option
 def keys_delete(key_id: str, data_dir, database_url) -> None:
     with (_opened(data_dir, database_url) as store,
-          audit_trail.command(store, "keys delete", accessKeyId=key_id) as entry):
+          audit_trail.write(store, audit_trail.local("keys delete", accessKeyId=key_id)) as entry):
         if not identity.delete_key(entry.conn, key_id):
             raise click.ClickException(f"no access key {key_id}")
     click.echo(f"deleted {key_id}")

@@ -1,5 +1,5 @@
 """`farmstead audit`: read the audit log (docs/audit.md): who changed what, when, from where, and the
-outcome. The store-changing admin commands write their entries through api/audit_trail.py `command`."""
+outcome. The store-changing admin commands write their entries through api/audit_trail.py `write`."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def blocklist_worker(worker_id: str, data_dir, database_url) -> None:
 def blocklist_clear(job_id: str, worker_id: str, data_dir, database_url) -> None:
     """Take the worker off the job's blocklist: it may take the job's tasks again."""
     with (opened_store(data_dir, database_url) as store,
-          audit_trail.command(store, "blocklist clear", jobId=job_id, workerId=worker_id) as entry):
+          audit_trail.write(store, audit_trail.local("blocklist clear", jobId=job_id, workerId=worker_id)) as entry):
         if not blocklists.clear_worker(entry.conn, job_id, worker_id):
             raise click.ClickException(f"{worker_id} is not blocklisted on {job_id}.")
     click.echo(f"{worker_id} may take {job_id}'s tasks again.")

@@ -26,3 +26,21 @@ def test_a_monitor_action_is_audited_as_the_signed_in_user_from_the_browsers_add
     assert [(e["operation"], e["principalName"], e["address"], e["outcome"]) for e in from_web] == [
         ("UpdateJob", "admin", "127.0.0.1", "success")]
     assert from_web[0]["accessKeyId"] is None and from_web[0]["params"]["targetTaskRunStatus"] == "SUSPENDED"
+
+
+def test_the_audit_page_shows_administrators_the_filtered_log_and_refuses_everyone_else(server, deadline, farm_id):
+    deadline.update_farm(farmId=farm_id, description="seen on the audit page")
+    set_password(server, "admin", "audit-admin-pw")
+    admin = Browser(server.endpoint)
+    assert admin.sign_in(username="admin", password="audit-admin-pw")[0] == 303
+    status, _, body = admin.request(f"/audit?resource={farm_id}&operation=UpdateFarm")
+    assert status == 200 and "1 entry, oldest first" in body
+    assert "UpdateFarm" in body and "CreateFarm" not in body and "api 127.0.0.1" in body
+
+    server.new_user("audit-page-viewer")
+    set_password(server, "audit-page-viewer", "audit-viewer-pw")
+    viewer = Browser(server.endpoint)
+    assert viewer.sign_in(username="audit-page-viewer", password="audit-viewer-pw")[0] == 303
+    status, _, body = viewer.request("/audit")
+    assert status == 403 and "Only an administrator may read the audit log." in body
+    assert 'href="/audit"' not in viewer.request("/")[2]

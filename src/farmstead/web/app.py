@@ -26,6 +26,7 @@ from farmstead.protocol import origins
 from farmstead.protocol.errors import ServiceError
 from farmstead.web import (
     actions,
+    audit_views,
     grid_views,
     job_views,
     links,
@@ -76,6 +77,7 @@ class WebMonitor:
             Route("/signout", self._signout, methods=["POST"]),
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
+            Route("/audit", signed_in(audit_views.audit_log)),
             Route("/farms/{farm_id}", signed_in(views.farm)),
             Route("/farms/{farm_id}/usage", signed_in(usage_views.usage)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),

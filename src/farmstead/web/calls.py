@@ -21,10 +21,10 @@ from farmstead.orchestration import worker_holds
 from farmstead.orchestration.running_longest import running_longest
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
-from farmstead.protocol.errors import ServiceError, validation_error
+from farmstead.protocol.errors import ServiceError, access_denied, validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
-from farmstead.store import blocklists, workers
+from farmstead.store import audit, blocklists, workers
 from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
@@ -170,6 +170,14 @@ class Api:
         with audit_trail.write(self._executor.store, entry) as audited:
             authorize(audited.conn, caller, "UpdateJob", "MANAGER", ids)
             return blocklists.clear_worker(audited.conn, job_id, worker_id)
+
+
+    def audit_events(self, caller: Caller, where: audit.AuditFilter, limit: int) -> list[audit.AuditEvent]:
+        """The audit log (docs/audit.md), newest last: administrators only, as `farmstead audit`."""
+        if not caller.is_admin:
+            raise access_denied("Only an administrator may read the audit log.")
+        with self._executor.store.read() as conn:
+            return list(audit.events(conn, where, limit))
 
 
 def _without_none(value: Any) -> Any:

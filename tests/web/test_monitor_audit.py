@@ -7,6 +7,7 @@ import json
 from web.conftest import set_password
 from web.test_monitor_http import Browser
 
+from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue, submit
 
 
@@ -44,3 +45,19 @@ def test_the_audit_page_shows_administrators_the_filtered_log_and_refuses_everyo
     status, _, body = viewer.request("/audit")
     assert status == 403 and "Only an administrator may read the audit log." in body
     assert 'href="/audit"' not in viewer.request("/")[2]
+
+
+def test_a_monitor_worker_hold_is_audited_as_the_signed_in_user(server, deadline, farm_id):
+    farm = served_queue(deadline, farm_id)
+    worker = ScriptedWorker(deadline, farm_id, farm["fleetId"])
+    set_password(server, "admin", "audit-admin-pw")
+    browser = Browser(server.endpoint)
+    assert browser.sign_in(username="admin", password="audit-admin-pw")[0] == 303
+    page = f"/farms/{farm_id}/fleets/{farm['fleetId']}"
+    form = [("csrf", browser.csrf(page)), ("back", page), ("confirmed", "1"), ("kind", "host"), ("action", "drain"),
+            ("farm_id", farm_id), ("fleet_id", farm["fleetId"]), ("item", worker.worker_id)]
+    assert browser.request("/actions", form)[0] == 303
+
+    entries = [json.loads(line) for line in server.cli("audit", "--json", "--resource", worker.worker_id).splitlines()]
+    assert [(e["operation"], e["source"], e["principalName"], e["outcome"]) for e in entries] == [
+        ("CreateWorker", "api", "admin", "success"), ("workers drain", "web", "admin", "success")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,8 @@ from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
 from farmstead.store import idempotency, identity
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
+
+log = logging.getLogger("farmstead.audit")
 
 
 class Executor:
@@ -109,8 +112,11 @@ class Executor:
         """A refused call's entry, in its own transaction: the call's own rolled back."""
         if entry is None:
             return
-        with self.store.write() as conn:
-            entry.write(conn, self.clock.now(), code)
+        try:
+            with self.store.write() as conn:
+                entry.write(conn, self.clock.now(), code)
+        except (StoreBusy, StoreUnavailable):  # the caller still hears the refusal; the log says what is missing
+            log.warning("audit entry of a refused %s (%s) not written: the store is unavailable", entry.operation, code)
 
     def _execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any],
                  entry: audit_trail.Entry | None) -> dict | None:

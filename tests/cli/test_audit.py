@@ -7,6 +7,9 @@ import getpass
 import json
 from datetime import UTC, datetime, timedelta
 
+from farmstead.testing.scripted_worker import ScriptedWorker
+from support.worker_jobs import served_queue
+
 
 def test_store_changing_commands_are_audited_and_no_secret_is_stored(server):
     principal_id, key_id, secret = server.new_user("audit-keys")  # users create, keys create
@@ -42,3 +45,17 @@ def test_audit_filters_by_user_operation_and_time_and_prints_a_table(server, dea
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
     assert server.cli("audit", "--json", "--resource", farm_id, "--since", tomorrow) == ""
     assert len(server.cli("audit", "--json", "--resource", farm_id, "--until", tomorrow).splitlines()) >= 4
+
+
+def test_an_operators_worker_hold_is_audited_with_the_hold(server, deadline, farm_id):
+    farm = served_queue(deadline, farm_id)
+    worker = ScriptedWorker(deadline, farm_id, farm["fleetId"])
+    server.cli("workers", "drain", "--fleet-id", farm["fleetId"], "--worker-id", worker.worker_id, "--stop")
+    refused = server.admin("workers", "enable", "--fleet-id", farm["fleetId"], "--worker-id", "worker-unknown")
+    assert refused.exit_code != 0
+
+    held, = [json.loads(line) for line in server.cli("audit", "--json", "--resource", worker.worker_id,
+                                                     "--operation", "workers drain").splitlines()]
+    assert (held["params"]["hold"], held["outcome"], held["address"]) == ("DRAIN_AND_STOP", "success", "local")
+    enable, = [json.loads(line) for line in server.cli("audit", "--json", "--resource", "worker-unknown").splitlines()]
+    assert enable["operation"] == "workers enable" and enable["outcome"].startswith("refused: not workers of")

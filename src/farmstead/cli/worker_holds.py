@@ -34,7 +34,8 @@ def _targets(command):
 def _apply(fleet_id: str, worker_ids: tuple[str, ...], new_hold: WorkerHold | None, data_dir, database_url) -> int:
     command = f"workers {click.get_current_context().info_name}"
     with (opened_store(data_dir, database_url) as store,
-          audit_trail.write(store, audit_trail.local(command, fleetId=fleet_id, workerIds=list(worker_ids))) as entry):
+          audit_trail.write(store, audit_trail.local(command, fleetId=fleet_id, workerIds=list(worker_ids),
+                                                hold=new_hold.value if new_hold else None)) as entry):
         conn = entry.conn
         in_fleet = worker_rows.ids_in_fleet(conn, fleet_id)
         unknown = [w for w in worker_ids if w not in in_fleet]

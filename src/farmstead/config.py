@@ -88,6 +88,8 @@ class Settings:
     #: A directory user's session is re-checked against the directory at most this long after the last check.
     ldap_recheck_seconds: float = 60.0
     ldap_timeout_seconds: float = 5.0
+    #: The audit log keeps entries this many days; the sweeper removes older ones (docs/audit.md).
+    audit_retention_days: int = 365
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -135,6 +137,7 @@ class Settings:
             ldap_admin_group=env.get("FARMSTEAD_LDAP_ADMIN_GROUP") or None,
             ldap_recheck_seconds=float(env.get("FARMSTEAD_LDAP_RECHECK_SECONDS", "60")),
             ldap_timeout_seconds=float(env.get("FARMSTEAD_LDAP_TIMEOUT_SECONDS", "5")),
+            audit_retention_days=int(env.get("FARMSTEAD_AUDIT_RETENTION_DAYS", "365")),
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

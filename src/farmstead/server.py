@@ -66,7 +66,8 @@ class FarmsteadApp:
         self.fan_outs = FanOutRunner(store, self.clock)
         self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
-                               workers_lost=self.metrics.process.workers_lost)
+                               workers_lost=self.metrics.process.workers_lost,
+                               audit_retention_days=settings.audit_retention_days)
         # Idle workers' held schedule calls (docs/protocol.md): woken by this process's commits, or on
         # PostgreSQL by every replica's, through one LISTEN connection.
         self.wakeups = Wakeups()

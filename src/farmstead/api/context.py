@@ -34,6 +34,9 @@ class Caller:
     arn: str
     #: Temporary credentials are limited to what they were minted for (a worker's farm/fleet, a queue).
     scope: dict[str, Any] | None = None
+    #: The access key the request was signed with (the audit log's); None for the web monitor's
+    #: password sign-in and the admin commands run in-process.
+    access_key_id: str | None = None
 
 
 class Signals:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from farmstead.api import registry, store_outages
+from farmstead.api import audit_trail, registry, store_outages
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller, Context, Signals
 from farmstead.api.key_cache import KeyCache, KnownKey
@@ -31,6 +32,8 @@ from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
 from farmstead.store import idempotency, identity
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
+
+log = logging.getLogger("farmstead.audit")
 
 
 class Executor:
@@ -77,7 +80,8 @@ class Executor:
         credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,
                                         record.session_token, record.expires_at)
         caller = Caller(record.principal_id, record.principal_name, record.is_admin,
-                        f"arn:aws:iam::{self.settings.account_id}:user/{record.principal_name}", record.scope)
+                        f"arn:aws:iam::{self.settings.account_id}:user/{record.principal_name}", record.scope,
+                        record.access_key_id)
         return KnownKey(credential, caller)
 
     # --- execution --------------------------------------------------------------------------------
@@ -89,13 +93,33 @@ class Executor:
         return handler is not None and handler.prepare is not None
 
     def execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any], request_id: str) -> dict | None:
+        handler = self._handlers.get(info.name)
+        entry = audit_trail.begin(info.name, caller, params) if audit_trail.is_audited(
+            info.name, handler is not None and handler.write) else None
         try:
-            return self._execute(info, caller, params)
-        except (StoreBusy, StoreUnavailable) as error:
+            return self._execute(info, caller, params, entry)
+        except (StoreBusy, StoreUnavailable) as error:  # the entry cannot be written either
             refusal = store_outages.refusal(error)
             raise throttled(refusal.message, retry_after_seconds=refusal.retry_after_seconds) from None
+        except ServiceError as error:
+            self._audit_failure(entry, error.code)
+            raise
+        except Exception:
+            self._audit_failure(entry, "InternalServerErrorException")
+            raise
 
-    def _execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any]) -> dict | None:
+    def _audit_failure(self, entry: audit_trail.Entry | None, code: str) -> None:
+        """A refused call's entry, in its own transaction: the call's own rolled back."""
+        if entry is None:
+            return
+        try:
+            with self.store.write() as conn:
+                entry.write(conn, self.clock.now(), code)
+        except (StoreBusy, StoreUnavailable):  # the caller still hears the refusal; the log says what is missing
+            log.warning("audit entry of a refused %s (%s) not written: the store is unavailable", entry.operation, code)
+
+    def _execute(self, info: OperationInfo, caller: Caller, params: dict[str, Any],
+                 entry: audit_trail.Entry | None) -> dict | None:
         handler = self._handlers.get(info.name)
         if handler is None:
             raise ServiceError("NotImplemented", f"Farmstead does not implement {info.name} yet.")
@@ -112,11 +136,15 @@ class Executor:
                 if earlier is not None:
                     if earlier[0] != request_hash:
                         raise _token_reused(info, token)
+                    if entry is not None:
+                        entry.write(conn, self.clock.now(), "success", earlier[1])
                     return earlier[1]
             ctx = Context(conn, caller, self.clock.now(), self.settings, self.arns, self.tokens, info.name, params,
                           signals=self.signals, prepared=prepared)
             output = handler.fn(ctx, params)
             ctx.flush_changes()
+            if entry is not None:  # in the change's own transaction: committed with it or not at all
+                entry.write(conn, ctx.now, "success", output)
             if request_hash is not None and token is not None:
                 idempotency.save(conn, info.name, caller.principal_id, token, request_hash,
                                  orjson.loads(encode_json(output or {})), ctx.now)

@@ -37,12 +37,13 @@ LEASE = "sweeper"
 
 class Sweeper:
     def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int,
-                 workers_lost: Callable[[int], None] | None = None) -> None:
+                 workers_lost: Callable[[int], None] | None = None, audit_retention_days: int = 365) -> None:
         self._store = store
         #: Told how many workers a pass declared NOT_RESPONDING, once that pass has committed (metrics).
         self._workers_lost = workers_lost
         self._clock = clock
         self._timeout = timedelta(seconds=worker_timeout_seconds)
+        self._audit_keep = timedelta(days=audit_retention_days)
         self._interval = max(0.5, min(5.0, worker_timeout_seconds / 4))
         #: Long enough that a live holder always renews in time; short next to the worker timeout.
         self._lease = timedelta(seconds=max(2.0, self._interval * 4))
@@ -96,7 +97,7 @@ class Sweeper:
             if self._unavailable_at is not None:
                 self._back_at = self._back_at or now
                 if now - self._back_at < self._timeout:
-                    housekeeping.forget_expired(conn, now)
+                    housekeeping.forget_expired(conn, now, self._audit_keep)
                     return 0  # workers whose calls failed with the store get a whole timeout to come back
                 self._unavailable_at = self._back_at = None
             changes = TaskChanges(conn, now)  # the pass's one unit of task changes
@@ -106,7 +107,7 @@ class Sweeper:
                     lost += 1
             changes.flush()
             stuck = stuck_tasks.cancel_stuck_runs(conn, now)  # docs/self-managing.md, "Stuck tasks"
-            housekeeping.forget_expired(conn, now)
+            housekeeping.forget_expired(conn, now, self._audit_keep)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)
             if self._workers_lost is not None:

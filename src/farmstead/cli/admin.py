@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from farmstead.api import audit_trail
 from farmstead.cli.memberships import users_add, users_remove
 from farmstead.cli.options import data_dir_option, database_url_option, opened_store, settings_from
 from farmstead.clock import SystemClock
@@ -49,10 +50,12 @@ def users_create(name: str, admin: bool, data_dir, database_url) -> None:
     """Create a user; its id is what farm/queue/fleet/job memberships name as principalId."""
     if not _USER_NAME.fullmatch(name):
         raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NAME")
-    with _opened(data_dir, database_url) as store, store.write() as conn:
-        if identity.find_principal(conn, name) is not None:
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("users create", userName=name, admin=admin)) as entry):
+        if identity.find_principal(entry.conn, name) is not None:
             raise click.ClickException(f"user {name} already exists")
-        record = identity.create_principal(conn, new_principal_id(), name, admin, SystemClock().now())
+        record = identity.create_principal(entry.conn, new_principal_id(), name, admin, SystemClock().now())
+        entry.params["principalId"] = record.principal_id
     click.echo(f"{record.name}\t{record.principal_id}")
 
 
@@ -85,8 +88,9 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
         raise click.ClickException(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:  # sign-in refuses longer ones unhashed (web/passwords.py)
         raise click.ClickException(f"a password may have at most {MAX_LENGTH} characters")
-    with _opened(data_dir, database_url) as store, store.write() as conn:
-        principal = identity.find_principal(conn, name)
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("users passwd", userName=name)) as entry):
+        principal = identity.find_principal(entry.conn, name)
         if principal is None:
             raise click.ClickException(f"no user {name}")
         if principal.directory_dn is not None:
@@ -94,7 +98,8 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
             # longer end their access to the monitor.
             raise click.ClickException(f"{principal.name} signs in through the directory ({principal.directory_dn});"
                                        " change their password there")
-        identity.set_password_hash(conn, principal.principal_id, hash_password(password))
+        identity.set_password_hash(entry.conn, principal.principal_id, hash_password(password))
+        entry.params["principalId"] = principal.principal_id
     click.echo(f"password set for {principal.name}")
 
 
@@ -109,12 +114,14 @@ def keys() -> None:
 @database_url_option
 def keys_create(user: str, data_dir, database_url) -> None:
     """Create an access key pair for USER (name or principal id); the secret is shown once."""
-    with _opened(data_dir, database_url) as store, store.write() as conn:
-        principal = identity.find_principal(conn, user)
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("keys create", user=user)) as entry):
+        principal = identity.find_principal(entry.conn, user)
         if principal is None:
             raise click.ClickException(f"no user {user}")
         key_id, secret = new_access_key_id(), new_secret_access_key()
-        identity.add_key(conn, key_id, secret, principal.principal_id, SystemClock().now())
+        identity.add_key(entry.conn, key_id, secret, principal.principal_id, SystemClock().now())
+        entry.params.update(principalId=principal.principal_id, accessKeyId=key_id)  # never the secret
     click.echo(f"[{principal.name}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}")
 
 
@@ -135,8 +142,9 @@ def keys_list(data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def keys_delete(key_id: str, data_dir, database_url) -> None:
-    with _opened(data_dir, database_url) as store, store.write() as conn:
-        if not identity.delete_key(conn, key_id):
+    with (_opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("keys delete", accessKeyId=key_id)) as entry):
+        if not identity.delete_key(entry.conn, key_id):
             raise click.ClickException(f"no access key {key_id}")
     click.echo(f"deleted {key_id}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from farmstead.api import audit_trail
 from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 from farmstead.store import blocklists
 
@@ -58,8 +59,8 @@ def blocklist_worker(worker_id: str, data_dir, database_url) -> None:
 @database_url_option
 def blocklist_clear(job_id: str, worker_id: str, data_dir, database_url) -> None:
     """Take the worker off the job's blocklist: it may take the job's tasks again."""
-    with opened_store(data_dir, database_url) as store, store.write() as conn:
-        was_blocked = blocklists.clear_worker(conn, job_id, worker_id)
-    if not was_blocked:
-        raise click.ClickException(f"{worker_id} is not blocklisted on {job_id}.")
+    with (opened_store(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("blocklist clear", jobId=job_id, workerId=worker_id)) as entry):
+        if not blocklists.clear_worker(entry.conn, job_id, worker_id):
+            raise click.ClickException(f"{worker_id} is not blocklisted on {job_id}.")
     click.echo(f"{worker_id} may take {job_id}'s tasks again.")

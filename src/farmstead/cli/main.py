@@ -24,6 +24,7 @@ COMMANDS = {
     "longest": "farmstead.cli.longest:longest",
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
+    "audit": "farmstead.cli.audit:audit",
     # The local-farm experience.
     "up": "farmstead.cli.up:up",
     "submit": "farmstead.cli.submit:submit",

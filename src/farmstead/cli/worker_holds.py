@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from farmstead.api import audit_trail
 from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 from farmstead.clock import SystemClock
 from farmstead.domain.worker_holds import WorkerHold
@@ -31,7 +32,11 @@ def _targets(command):
 
 
 def _apply(fleet_id: str, worker_ids: tuple[str, ...], new_hold: WorkerHold | None, data_dir, database_url) -> int:
-    with opened_store(data_dir, database_url) as store, store.write() as conn:
+    command = f"workers {click.get_current_context().info_name}"
+    with (opened_store(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local(command, fleetId=fleet_id, workerIds=list(worker_ids),
+                                                hold=new_hold.value if new_hold else None)) as entry):
+        conn = entry.conn
         in_fleet = worker_rows.ids_in_fleet(conn, fleet_id)
         unknown = [w for w in worker_ids if w not in in_fleet]
         if unknown:

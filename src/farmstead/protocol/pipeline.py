@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.model import StructureShape
 
-from farmstead.protocol import asgi, parsing, serialization
+from farmstead.protocol import asgi, origins, parsing, serialization
 from farmstead.protocol.admission import Admission, Kind
 from farmstead.protocol.errors import ServiceError, Unavailable, throttled, validation_error
 from farmstead.protocol.model import OperationInfo
@@ -93,6 +93,7 @@ class ApiPipeline:
     def _answer(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> tuple[asgi.Answer, str]:
         """The answer and its outcome: "success", or the error code it carries."""
         try:
+            origins.current.set(origins.from_client("api", scope.get("client")))
             raw_path, query_string, headers = asgi.request_parts(scope)
             principal = self._authenticate(
                 IncomingRequest(scope["method"], raw_path, query_string, headers, body))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from farmstead.store import idempotency, identity
+from farmstead.store import audit, idempotency, identity
 
 IDEMPOTENCY_KEEP = timedelta(hours=24)
 #: Expired temporary keys stay a while, so a late caller hears "expired" rather than "unknown key".
@@ -23,6 +23,7 @@ def try_lock(conn: Connection, name: str) -> bool:
     return bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({key})").scalar())
 
 
-def forget_expired(conn: Connection, now: datetime) -> None:
+def forget_expired(conn: Connection, now: datetime, audit_keep: timedelta) -> None:
     identity.delete_expired_keys(conn, now - EXPIRED_KEY_KEEP)
     idempotency.forget_older_than(conn, now - IDEMPOTENCY_KEEP)
+    audit.forget_older_than(conn, now - audit_keep)  # the audit log's retention (docs/audit.md)

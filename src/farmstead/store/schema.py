@@ -96,6 +96,24 @@ idempotency_records = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False, index=True),
 )
 
+# The audit log (docs/audit.md): one row per mutating call, appended and never updated; rows go only
+# when the sweeper's retention removes them (by `at`). resource_ids is the space-separated ids the
+# call named, searched with LIKE by `farmstead audit --resource`.
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("principal_id", sa.String(64), nullable=False, index=True),
+    sa.Column("principal_name", sa.String(64), nullable=False),
+    sa.Column("access_key_id", sa.String(64)),
+    sa.Column("source", sa.String(8), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("resource_ids", sa.Text, nullable=False),
+    sa.Column("params", Json, nullable=False),
+    sa.Column("outcome", sa.String(64), nullable=False),
+)
+
 # --- farm-level resources ------------------------------------------------------------------------
 
 farms = sa.Table(

@@ -22,9 +22,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from farmstead.protocol import origins
 from farmstead.protocol.errors import ServiceError
 from farmstead.web import (
     actions,
+    audit_views,
     grid_views,
     job_views,
     links,
@@ -83,6 +85,7 @@ class WebMonitor:
             Route("/signout", self._signout, methods=["POST"]),
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
+            Route("/audit", signed_in(audit_views.audit_log)),
             Route("/farms/{farm_id}", signed_in(views.farm)),
             Route("/farms/{farm_id}/usage", signed_in(usage_views.usage)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),
@@ -149,6 +152,7 @@ class WebMonitor:
                                      message="This form has expired or did not come from this site. Reload the "
                                              "page and try again.")
             started = time.perf_counter()
+            origins.current.set(origins.from_client("web", request.client))  # the audit log's (docs/audit.md)
             try:
                 response = await run_in_threadpool(view, page, **request.path_params)
             except ServiceError as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from farmstead.api import audit_trail
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
@@ -20,10 +21,10 @@ from farmstead.orchestration import worker_holds
 from farmstead.orchestration.running_longest import running_longest
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.protocol import parsing
-from farmstead.protocol.errors import ServiceError, validation_error
+from farmstead.protocol.errors import ServiceError, access_denied, validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
-from farmstead.store import blocklists, workers
+from farmstead.store import audit, blocklists, workers
 from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
@@ -92,7 +93,10 @@ class Api:
         """Drain, disable or enable workers of a fleet (all of them when `worker_ids` is None), as a
         MANAGER of the fleet may (docs/self-managing.md); how many."""
         self.call(caller, "GetFleet", farmId=farm_id, fleetId=fleet_id)  # the fleet exists, is visible
-        with self._executor.store.write() as conn:
+        entry = audit_trail.begin(f"workers {hold.value.lower() if hold else 'enable'}", caller,
+                                  {"farmId": farm_id, "fleetId": fleet_id, "workerIds": worker_ids})
+        with audit_trail.write(self._executor.store, entry) as audited:
+            conn = audited.conn
             authorize(conn, caller, "UpdateWorker", "MANAGER", {"farmId": farm_id, "fleetId": fleet_id})
             in_fleet = workers.ids_in_fleet(conn, fleet_id)
             chosen = in_fleet if worker_ids is None else [w for w in worker_ids if w in in_fleet]
@@ -162,9 +166,18 @@ class Api:
         whether it was on it."""
         self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)  # the job exists, is visible
         ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
-        with self._executor.store.write() as conn:
-            authorize(conn, caller, "UpdateJob", "MANAGER", ids)
-            return blocklists.clear_worker(conn, job_id, worker_id)
+        entry = audit_trail.begin("blocklist clear", caller, {**ids, "workerId": worker_id})
+        with audit_trail.write(self._executor.store, entry) as audited:
+            authorize(audited.conn, caller, "UpdateJob", "MANAGER", ids)
+            return blocklists.clear_worker(audited.conn, job_id, worker_id)
+
+
+    def audit_events(self, caller: Caller, where: audit.AuditFilter, limit: int) -> list[audit.AuditEvent]:
+        """The audit log (docs/audit.md), newest last: administrators only, as `farmstead audit`."""
+        if not caller.is_admin:
+            raise access_denied("Only an administrator may read the audit log.")
+        with self._executor.store.read() as conn:
+            return list(audit.events(conn, where, limit))
 
 
 def _without_none(value: Any) -> Any:

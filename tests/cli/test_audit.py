@@ -1,0 +1,61 @@
+"""`farmstead audit` (docs/audit.md): the admin commands that change the store are audited without their
+secrets, and the log is read back filtered by user, resource, operation and time, as text or JSON lines."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime, timedelta
+
+from farmstead.testing.scripted_worker import ScriptedWorker
+from support.worker_jobs import served_queue
+
+
+def test_store_changing_commands_are_audited_and_no_secret_is_stored(server):
+    principal_id, key_id, secret = server.new_user("audit-keys")  # users create, keys create
+    password = "correct horse battery staple"
+    assert server.admin("users", "passwd", "audit-keys", "--stdin", stdin=password + "\n").exit_code == 0
+    server.cli("keys", "delete", key_id)
+    refused = server.admin("keys", "delete", key_id)
+    assert refused.exit_code != 0
+
+    entries = [json.loads(line) for line in server.cli("audit", "--json", "--resource", principal_id).splitlines()]
+    assert [e["operation"] for e in entries] == ["users create", "keys create", "users passwd"]
+    deletes = [json.loads(line) for line in server.cli("audit", "--json", "--resource", key_id).splitlines()]
+    assert [(e["operation"], e["outcome"]) for e in deletes] == [
+        ("keys create", "success"), ("keys delete", "success"), ("keys delete", f"refused: no access key {key_id}")]
+    for entry in entries + deletes:
+        assert (entry["source"], entry["address"], entry["principalName"]) == ("cli", "local", getpass.getuser())
+    everything = server.cli("audit", "--json", "--limit", "100000")
+    assert secret not in everything and password not in everything
+
+
+def test_audit_filters_by_user_operation_and_time_and_prints_a_table(server, deadline, farm_id):
+    deadline.update_farm(farmId=farm_id, description="first")
+    _, key_id, secret = server.new_user("audit-filter")
+    server.cli("users", "add", "audit-filter", "--farm-id", farm_id, "--level", "OWNER")
+    server.client(key_id=key_id, secret=secret).update_farm(farmId=farm_id, description="second")
+
+    by_user = [json.loads(line) for line in server.cli("audit", "--json", "--user", "audit-filter",
+                                                       "--resource", farm_id).splitlines()]
+    assert [(e["operation"], e["params"]["description"]) for e in by_user] == [("UpdateFarm", "second")]
+    by_operation = server.cli("audit", "--operation", "UpdateFarm", "--resource", farm_id).splitlines()
+    assert by_operation[0].split("\t") == ["at", "user", "address", "operation", "resources", "outcome"]
+    assert [line.split("\t")[3] for line in by_operation[1:]] == ["UpdateFarm", "UpdateFarm"]
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    assert server.cli("audit", "--json", "--resource", farm_id, "--since", tomorrow) == ""
+    assert len(server.cli("audit", "--json", "--resource", farm_id, "--until", tomorrow).splitlines()) >= 4
+
+
+def test_an_operators_worker_hold_is_audited_with_the_hold(server, deadline, farm_id):
+    farm = served_queue(deadline, farm_id)
+    worker = ScriptedWorker(deadline, farm_id, farm["fleetId"])
+    server.cli("workers", "drain", "--fleet-id", farm["fleetId"], "--worker-id", worker.worker_id, "--stop")
+    refused = server.admin("workers", "enable", "--fleet-id", farm["fleetId"], "--worker-id", "worker-unknown")
+    assert refused.exit_code != 0
+
+    held, = [json.loads(line) for line in server.cli("audit", "--json", "--resource", worker.worker_id,
+                                                     "--operation", "workers drain").splitlines()]
+    assert (held["params"]["hold"], held["outcome"], held["address"]) == ("DRAIN_AND_STOP", "success", "local")
+    enable, = [json.loads(line) for line in server.cli("audit", "--json", "--resource", "worker-unknown").splitlines()]
+    assert enable["operation"] == "workers enable" and enable["outcome"].startswith("refused: not workers of")

@@ -23,6 +23,7 @@ from bench import (
     idle_latency,
     metrics_scrape,
     render,
+    request_path,
     self_managing_cost,
     web_pages,
 )
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "dispatch": dispatch,
     "heartbeats": heartbeats,
     "api_rps": api_rps,
+    "request_path": request_path,
     "end_to_end": end_to_end,
     "idle_latency": idle_latency,
     "fan_outs": fan_outs,

@@ -28,13 +28,14 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
-def running_server(settings: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """`settings`: more FARMSTEAD_* environment for the server (e.g. its update interval)."""
+def running_server(settings: dict[str, str] | None = None, entry_module: str = "farmstead") -> Iterator[LiveServer]:
+    """`settings`: more FARMSTEAD_* environment for the server (e.g. its update interval);
+    `entry_module`: run as `python -m MODULE server` (bench.noop_server adds a signed no-op route)."""
     data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
     # Always the embedded store in the temp dir: an inherited FARMSTEAD_DATABASE_URL would make every
     # benchmark share (and fill) one PostgreSQL database. An empty value falls back to SQLite.
     server = LiveServer(data_dir, extra_env={**(settings or {}), "FARMSTEAD_STRICT_OUTPUT": "0",
-                                             "FARMSTEAD_DATABASE_URL": ""})
+                                             "FARMSTEAD_DATABASE_URL": ""}, entry_module=entry_module)
     try:
         server.start()
         if store_name(server) != "sqlite":

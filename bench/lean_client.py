@@ -55,14 +55,21 @@ def presign(endpoint: str, operation: str, labels: dict[str, str] | None = None,
     for name, value in (labels or {}).items():
         path = path.replace("{" + name + "}", quote(value, safe=""))
     target = path + ("?" + urlencode(sorted(query.items())) if query else "")
+    return presign_target(endpoint, http_info["method"], target, body, key_id=key_id, secret=secret, region=region,
+                          label=label or operation)
+
+
+def presign_target(endpoint: str, method: str, target: str, body: dict | None = None, *, key_id: str, secret: str,
+                   region: str, label: str) -> SignedRequest:
+    """Sign one request to any path (a route outside the model, such as bench.noop_server's)."""
     payload = json.dumps(body).encode() if body is not None else b""
     headers = {"Content-Type": "application/json"} if body is not None else {}
-    request = AWSRequest(method=http_info["method"], url=endpoint.rstrip("/") + target, data=payload,
+    request = AWSRequest(method=method, url=endpoint.rstrip("/") + target, data=payload,
                          headers=headers)
     SigV4Auth(Credentials(key_id, secret), "deadline", region).add_auth(request)
     netloc = urlsplit(endpoint).netloc
     sent = [("Host", netloc)] + [(name, str(value)) for name, value in request.headers.items()]
-    return SignedRequest(label or operation, http_info["method"], netloc, target, tuple(sent), payload)
+    return SignedRequest(label, method, netloc, target, tuple(sent), payload)
 
 
 class Connection:

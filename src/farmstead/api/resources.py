@@ -40,17 +40,19 @@ def require_farm(ctx: Context, farm_id: str) -> Row:
 
 
 def require_queue(ctx: Context, farm_id: str, queue_id: str) -> Row:
-    """The queue, after the farm: an unknown farm is reported as the farm, not the queue."""
-    require_farm(ctx, farm_id)
+    """The queue; an unknown farm is reported as the farm, not the queue. One query on the hit path:
+    a queue row in that farm means the farm exists (a foreign key), so only a miss looks at the farm."""
     row = queues.get(ctx.conn, farm_id, queue_id)
     if row is None:
+        require_farm(ctx, farm_id)
         raise not_found("queue", queue_id)
     return row
 
 
 def require_fleet(ctx: Context, farm_id: str, fleet_id: str) -> Row:
-    require_farm(ctx, farm_id)
+    """The fleet; as require_queue, the farm is looked at only on a miss."""
     row = fleets.get(ctx.conn, farm_id, fleet_id)
     if row is None:
+        require_farm(ctx, farm_id)
         raise not_found("fleet", fleet_id)
     return row

@@ -21,8 +21,13 @@ def insert(conn: Connection, **values: Any) -> None:
     conn.execute(fleets.insert().values(**values))
 
 
+#: Built once: every fleet-scoped request and worker call reads it (see farms._BY_ID).
+_BY_ID = sa.select(fleets).where(fleets.c.fleet_id == sa.bindparam("b_fleet_id"),
+                                 fleets.c.farm_id == sa.bindparam("b_farm_id"))
+
+
 def get(conn: Connection, farm_id: str, fleet_id: str) -> Row | None:
-    return conn.execute(sa.select(fleets).where(fleets.c.fleet_id == fleet_id, fleets.c.farm_id == farm_id)).first()
+    return conn.execute(_BY_ID, {"b_fleet_id": fleet_id, "b_farm_id": farm_id}).first()
 
 
 def update(conn: Connection, fleet_id: str, **values: Any) -> None:

@@ -19,9 +19,14 @@ def insert(conn: Connection, **values: Any) -> None:
     conn.execute(jobs.insert().values(**values))
 
 
+#: Built once: GetJob and every job-scoped request read it (see farms._BY_ID).
+_IN_QUEUE = sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id"),
+                                  jobs.c.queue_id == sa.bindparam("b_queue_id"),
+                                  jobs.c.farm_id == sa.bindparam("b_farm_id"))
+
+
 def get(conn: Connection, farm_id: str, queue_id: str, job_id: str) -> Row | None:
-    return conn.execute(sa.select(jobs).where(
-        jobs.c.job_id == job_id, jobs.c.queue_id == queue_id, jobs.c.farm_id == farm_id)).first()
+    return conn.execute(_IN_QUEUE, {"b_job_id": job_id, "b_queue_id": queue_id, "b_farm_id": farm_id}).first()
 
 
 #: Built once: read on every task report (a fresh select would be rebuilt and cache-keyed each time).
@@ -50,7 +55,14 @@ def update(conn: Connection, job_id: str, **values: Any) -> None:
     update_by_key(conn, jobs, "job_id", job_id, values)
 
 
+#: Built once: ListJobs' first page without a creator filter, the common call (a monitor polling a queue).
+_FIRST_PAGE = (sa.select(jobs).where(jobs.c.queue_id == sa.bindparam("b_queue_id"))
+               .order_by(jobs.c.created_at, jobs.c.job_id).limit(sa.bindparam("b_limit")))
+
+
 def page(conn: Connection, queue_id: str, after: Any, limit: int, created_by: str | None = None) -> list[Row]:
+    if after is None and created_by is None:
+        return list(conn.execute(_FIRST_PAGE, {"b_queue_id": queue_id, "b_limit": limit + 1}))
     query = sa.select(jobs).where(jobs.c.queue_id == queue_id)
     if created_by is not None:
         query = query.where(jobs.c.created_by == created_by)

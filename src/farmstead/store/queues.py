@@ -61,8 +61,13 @@ def insert(conn: Connection, **values: Any) -> None:
     conn.execute(queues.insert().values(**values))
 
 
+#: Built once: every queue-scoped request reads it (see farms._BY_ID).
+_BY_ID = sa.select(queues).where(queues.c.queue_id == sa.bindparam("b_queue_id"),
+                                 queues.c.farm_id == sa.bindparam("b_farm_id"))
+
+
 def get(conn: Connection, farm_id: str, queue_id: str) -> Row | None:
-    return conn.execute(sa.select(queues).where(queues.c.queue_id == queue_id, queues.c.farm_id == farm_id)).first()
+    return conn.execute(_BY_ID, {"b_queue_id": queue_id, "b_farm_id": farm_id}).first()
 
 
 def get_with_status(conn: Connection, farm_id: str, queue_id: str, now: datetime) -> Row | None:

@@ -59,6 +59,8 @@ class LiveServer:
     #: False: the caller's AWS_* and DEADLINE_* variables are not passed on, so a profile of the
     #: developer's can't change (or, naming a profile this machine lacks, stop) a throwaway server.
     inherit_aws_settings: bool = True
+    #: The module run as `python -m MODULE server`: benchmarks serve the same app with a route of their own.
+    entry_module: str = "farmstead"
 
     @property
     def endpoint(self) -> str:
@@ -84,7 +86,7 @@ class LiveServer:
             self.database_url = database_for(self.data_dir)  # PostgreSQL when FARMSTEAD_TEST_STORE says so
         with open(self.data_dir / "server.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "farmstead", "server", "--host", self.host, "--port", str(self.port),
+                [sys.executable, "-m", self.entry_module, "server", "--host", self.host, "--port", str(self.port),
                  "--data-dir", str(self.data_dir)],
                 env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

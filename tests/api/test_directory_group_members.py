@@ -33,11 +33,13 @@ def server(directory, tmp_path_factory):
     live.stop()
 
 
-def _client_of(live: LiveServer, name: str):
-    status, _, body = Browser(live.endpoint).sign_in(username=name, password=USERS[name][0])
+def _signed_in(live: LiveServer, name: str):
+    """(their monitor session, a boto3 client with a key `farmstead keys create` made them)."""
+    browser = Browser(live.endpoint)
+    status, _, body = browser.sign_in(username=name, password=USERS[name][0])
     assert status == 303, body
     lines = dict(line.split(" = ") for line in live.cli("keys", "create", name).splitlines() if " = " in line)
-    return live.client(key_id=lines["aws_access_key_id"], secret=lines["aws_secret_access_key"])
+    return browser, live.client(key_id=lines["aws_access_key_id"], secret=lines["aws_secret_access_key"])
 
 
 def _submit_error(client, farm_id, queue_id) -> str | None:
@@ -56,6 +58,10 @@ def test_a_directory_user_holds_the_level_of_the_group_bound_to_their_directory_
     group_id = server.cli("groups", "create", "artists", "--directory-dn", f"cn=artists,{GROUPS}").split()[1]
     deadline.associate_member_to_queue(farmId=farm_id, queueId=queue_id, principalId=group_id,
                                        principalType="GROUP", identityStoreId=STORE, membershipLevel="CONTRIBUTOR")
-    bob, dave = _client_of(server, "bob"), _client_of(server, "dave")  # bob is in cn=artists, dave in no group
+    (bob_page, bob), (dave_page, dave) = _signed_in(server, "bob"), _signed_in(server, "dave")
+    # bob is in cn=artists, dave in no group.
     assert _submit_error(bob, farm_id, queue_id) is None
     assert _submit_error(dave, farm_id, queue_id) == "AccessDeniedException"
+    # The monitor acts by the same groups: bob sees the farm, dave does not.
+    assert "Directory groups" in bob_page.request("/")[2]
+    assert "Directory groups" not in dave_page.request("/")[2]

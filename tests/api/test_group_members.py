@@ -58,9 +58,15 @@ def test_group_memberships_are_created_listed_and_deleted_like_a_users(server, d
         "membershipLevel": "MANAGER"}]
     assert [(m["principalId"], m["principalType"]) for m in
             deadline.list_queue_members(farmId=farm_id, queueId=queue_id)["members"]] == [(group_id, "GROUP")]
-    assert len(deadline.list_memberships(principalId=group_id)["memberships"]) == 2
+    job_id = submit(deadline, farm_id, queue_id)
+    deadline.associate_member_to_job(farmId=farm_id, queueId=queue_id, jobId=job_id, principalId=group_id,
+                                     principalType="GROUP", identityStoreId=STORE, membershipLevel="VIEWER")
+    assert [(m["principalId"], m["principalType"]) for m in deadline.list_job_members(
+        farmId=farm_id, queueId=queue_id, jobId=job_id)["members"]] == [(group_id, "GROUP")]
+    assert len(deadline.list_memberships(principalId=group_id)["memberships"]) == 3
     deadline.disassociate_member_from_farm(farmId=farm_id, principalId=group_id)
     deadline.disassociate_member_from_queue(farmId=farm_id, queueId=queue_id, principalId=group_id)
+    deadline.disassociate_member_from_job(farmId=farm_id, queueId=queue_id, jobId=job_id, principalId=group_id)
     assert deadline.list_farm_members(farmId=farm_id)["members"] == []
     assert deadline.list_memberships(principalId=group_id)["memberships"] == []
 

@@ -75,7 +75,8 @@ class Executor:
     def _find_key(self, access_key_id: str) -> KnownKey | None:
         with self.store.read() as conn:
             record = identity.find_key(conn, access_key_id)
-            group_ids = groups.group_ids_of(conn, record.principal_id) if record is not None else ()
+            group_ids = (groups.group_ids_of(conn, record.principal_id, record.directory_groups)
+                         if record is not None else ())
         if record is None:
             return None
         credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,

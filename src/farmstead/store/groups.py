@@ -8,6 +8,7 @@ Must not: decide what a group's memberships allow (api/authorization.py does).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,12 +66,15 @@ def remove_member(conn: Connection, group_id: str, principal_id: str) -> bool:
         group_members.c.group_id == group_id, group_members.c.principal_id == principal_id)).rowcount > 0
 
 
-def group_ids_of(conn: Connection, principal_id: str) -> tuple[str, ...]:
-    """The groups the user is in: added locally, or bound to a DN of their directory groups."""
-    directory_groups = conn.execute(sa.select(principals.c.directory_groups)
-                                    .where(principals.c.principal_id == principal_id)).scalar() or []
+def group_ids_of(conn: Connection, principal_id: str, directory_groups: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The groups the user is in: added locally, or bound to a DN of their directory groups (read here
+    unless given: the key lookup has them already, and so asks with one query)."""
+    if directory_groups is None:
+        directory_groups = conn.execute(sa.select(principals.c.directory_groups)
+                                        .where(principals.c.principal_id == principal_id)).scalar() or []
     local = sa.select(group_members.c.group_id).where(group_members.c.principal_id == principal_id)
     if directory_groups:
-        bound = sa.select(principal_groups.c.group_id).where(principal_groups.c.directory_dn.in_(directory_groups))
+        bound = sa.select(principal_groups.c.group_id).where(
+            principal_groups.c.directory_dn.in_(list(directory_groups)))
         local = sa.union(local, bound)  # type: ignore[assignment]
     return tuple(sorted(conn.execute(local).scalars()))

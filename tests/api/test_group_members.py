@@ -122,3 +122,16 @@ def test_groups_list_shows_each_group_with_its_directory_dn_and_local_members(se
     line = next(line for line in server.cli("groups", "list").splitlines() if group_id in line)
     assert group in line and f"cn={group}" in line and user in line
     assert server.admin("groups", "create", group).exit_code != 0  # names are unique
+
+
+def test_groups_add_and_remove_give_and_end_a_groups_membership_through_the_api(server, deadline, farm_id,
+                                                                                 queue_id, unique_name):
+    group = unique_name("cli-granted")
+    group_id = new_group(server, group)
+    server.cli("groups", "add", group, "--farm", farm_id, "--queue", queue_id, "--level", "manager")
+    assert [(m["principalId"], m["principalType"], m["membershipLevel"]) for m in deadline.list_queue_members(
+        farmId=farm_id, queueId=queue_id)["members"]] == [(group_id, "GROUP", "MANAGER")]
+    server.cli("groups", "remove", group, "--farm", farm_id, "--queue", queue_id)
+    assert deadline.list_queue_members(farmId=farm_id, queueId=queue_id)["members"] == []
+    assert "no group" in server.admin("groups", "add", unique_name("missing"), "--farm", farm_id,
+                                      "--level", "VIEWER").output

@@ -2,7 +2,8 @@
 
 Owns: creating groups (optionally bound to a directory group's DN), adding and removing their local
 members, listing them; in the store directly, each change in the audit log like `users create`.
-Memberships of a group are made like a user's, through the API (principalType GROUP).
+A group's memberships are made like a user's: `groups add`/`groups remove` (cli/memberships.py) or the API
+(principalType GROUP).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import click
 
 from farmstead.api import audit_trail
 from farmstead.cli.admin import USER_NAME, opened
+from farmstead.cli.memberships import groups_add, groups_remove
 from farmstead.cli.options import data_dir_option, database_url_option
 from farmstead.clock import SystemClock
 from farmstead.ids import new_principal_id
@@ -21,6 +23,10 @@ from farmstead.store import identity
 @click.group()
 def groups() -> None:
     """Groups of users: a membership given to a group is held by each of its members."""
+
+
+groups.add_command(groups_add)
+groups.add_command(groups_remove)
 
 
 @groups.command("create")

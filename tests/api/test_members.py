@@ -82,16 +82,6 @@ def test_unknown_principal_is_resource_not_found_naming_the_principal(deadline, 
     assert farm_levels(deadline, farm_id) == {}
 
 
-def test_group_principal_is_validation_exception_since_there_are_no_groups(deadline, farm_id, users):
-    with pytest.raises(ClientError) as caught:
-        deadline.associate_member_to_farm(farmId=farm_id, principalId=users.viewer.id, principalType="GROUP",
-                                          identityStoreId=STORE, membershipLevel="VIEWER")
-    error = error_of(caught)
-    assert error["Error"]["Code"] == "ValidationException"
-    assert [f["name"] for f in error["fieldList"]] == ["principalType"]
-    assert farm_levels(deadline, farm_id) == {}
-
-
 def test_malformed_principal_id_is_validation_exception(deadline, farm_id):
     with pytest.raises(ClientError) as caught:
         associate(deadline, farm_id, "not-a-principal", "VIEWER")

@@ -1,7 +1,8 @@
 """Who may call what: the administrator everything; anyone else by membership level (docs/access.md).
 
-Levels VIEWER < CONTRIBUTOR < MANAGER < OWNER. A membership on a farm applies to its queues, fleets
-and jobs; on a queue to its jobs; the highest level held on the resource or an ancestor counts.
+Levels VIEWER < CONTRIBUTOR < MANAGER < OWNER. A caller holds their own memberships and their groups'.
+A membership on a farm applies to its queues, fleets and jobs; on a queue to its jobs; the highest
+level held on the resource or an ancestor counts.
 
 Temporary credentials (a Caller with a `scope`, minted by api/roles.py) are limited further: only the
 operations their scope allows, on the resources it names (domain/credential_scopes.py), and then
@@ -31,7 +32,7 @@ _SCOPE_MEMBERS = ("farmId", "queueId", "fleetId", "jobId")
 def highest_level(conn, caller: Caller, resource_ids: Iterable[str | None], farm_id: str | None = None) -> str | None:
     """The caller's highest level on these resources (None: no resource); with `farm_id`, counting only
     memberships in that farm."""
-    levels = memberships.levels_on(conn, caller.principal_id, resource_ids, farm_id)
+    levels = memberships.levels_on(conn, caller.principal_ids, resource_ids, farm_id)
     return max(levels, key=_RANK.__getitem__) if levels else None
 
 

@@ -37,6 +37,14 @@ class Caller:
     #: The access key the request was signed with (the audit log's); None for the web monitor's
     #: password sign-in and the admin commands run in-process.
     access_key_id: str | None = None
+    #: The groups the principal is in (store/groups.py), read with the key: their memberships count as
+    #: the principal's own (api/authorization.py), within the key cache's window (api/key_cache.py).
+    group_ids: tuple[str, ...] = ()
+
+    @property
+    def principal_ids(self) -> tuple[str, ...]:
+        """Whose memberships this caller acts by: their own and their groups'."""
+        return (self.principal_id, *self.group_ids)
 
 
 class Signals:

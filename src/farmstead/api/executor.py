@@ -30,7 +30,7 @@ from farmstead.protocol.errors import ServiceError, conflict, throttled, validat
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
-from farmstead.store import idempotency, identity
+from farmstead.store import groups, idempotency, identity
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.audit")
@@ -75,13 +75,15 @@ class Executor:
     def _find_key(self, access_key_id: str) -> KnownKey | None:
         with self.store.read() as conn:
             record = identity.find_key(conn, access_key_id)
+            group_ids = (groups.group_ids_of(conn, record.principal_id, record.directory_groups)
+                         if record is not None else ())
         if record is None:
             return None
         credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,
                                         record.session_token, record.expires_at)
         caller = Caller(record.principal_id, record.principal_name, record.is_admin,
                         f"arn:aws:iam::{self.settings.account_id}:user/{record.principal_name}", record.scope,
-                        record.access_key_id)
+                        record.access_key_id, group_ids)
         return KnownKey(credential, caller)
 
     # --- execution --------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def list_farms(ctx: Context, params: shapes.ListFarmsRequest) -> shapes.ListFarm
     after, limit = ctx.page_request()
     only = None
     if not ctx.caller.is_admin:
-        only = memberships.farm_ids_of(ctx.conn, ctx.caller.principal_id)
+        only = memberships.farm_ids_of(ctx.conn, ctx.caller.principal_ids)
     if params.get("principalId"):
         member_farms = memberships.farm_ids_of(ctx.conn, params["principalId"])
         only = member_farms if only is None else only & member_farms

@@ -20,8 +20,8 @@ from farmstead.api.registry import operation
 from farmstead.api.resources import require_farm, require_fleet, require_queue
 from farmstead.domain.memberships import may_change_membership
 from farmstead.protocol import shapes
-from farmstead.protocol.errors import access_denied, not_found, validation_error
-from farmstead.store import identity, memberships
+from farmstead.protocol.errors import access_denied, not_found
+from farmstead.store import groups, identity, memberships
 from farmstead.store.paging import position_of
 
 Member = TypeVar("Member")
@@ -65,8 +65,14 @@ def _caller_level(ctx: Context, params: Mapping[str, Any], resource_id: str) -> 
                          params["farmId"])
 
 
-def _require_principal(ctx: Context, principal_id: str) -> None:
-    # find_principal also matches user names; a user may be *named* like somebody else's id.
+def _require_principal(ctx: Context, principal_id: str, principal_type: str = "USER") -> None:
+    # find_principal and groups.find also match names; a principal may be *named* like somebody else's id.
+    if principal_type == "GROUP":
+        group = groups.find(ctx.conn, principal_id)
+        if group is None or group.group_id != principal_id:
+            raise not_found("principal", principal_id,
+                            f"No group with principalId {principal_id} exists on this server.")
+        return
     principal = identity.find_principal(ctx.conn, principal_id)
     if principal is None or principal.principal_id != principal_id:
         raise not_found("principal", principal_id, f"No user with principalId {principal_id} exists on this server.")
@@ -81,11 +87,8 @@ def _require_change_allowed(ctx: Context, params: Mapping[str, Any], resource_id
 
 def _associate(ctx: Context, params: Mapping[str, Any], resource_type: str, resource_id: str) -> None:
     principal_id = params["principalId"]
-    if params["principalType"] != "USER":
-        # Farmstead's principals are users only (`farmstead users create`); it has no groups to expand.
-        raise validation_error("Farmstead has no groups: principalType must be USER.",
-                               [{"name": "principalType", "message": "Only USER principals exist on this server"}])
-    _require_principal(ctx, principal_id)
+    # USER: `farmstead users create`; GROUP: `farmstead groups create` (a user acts by their groups' memberships too).
+    _require_principal(ctx, principal_id, params["principalType"])
     existing = memberships.get(ctx.conn, resource_id, principal_id)
     _require_change_allowed(ctx, params, resource_id, granted=params["membershipLevel"],
                             current=existing.membership_level if existing else None)
@@ -201,7 +204,8 @@ def list_memberships(ctx: Context, params: shapes.ListMembershipsRequest) -> sha
     if not ctx.caller.is_admin and principal_id != ctx.caller.principal_id:
         raise access_denied(f"User: {ctx.caller.arn} is not authorized to perform: deadline:ListMemberships"
                             f" for principal {principal_id}.")
-    _require_principal(ctx, principal_id)
+    group = groups.find(ctx.conn, principal_id)
+    _require_principal(ctx, principal_id, "GROUP" if group is not None and group.group_id == principal_id else "USER")
     after, limit = ctx.page_request()
     rows = memberships.page_of_principal(ctx.conn, principal_id, params.get("resourceTypes"), after, limit)
 

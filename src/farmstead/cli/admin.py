@@ -21,11 +21,11 @@ from farmstead.ids import new_access_key_id, new_principal_id, new_secret_access
 from farmstead.store import backup, identity
 from farmstead.store.engine import Store
 
-_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,63}")
 
 
 @contextlib.contextmanager
-def _opened(data_dir, database_url) -> Iterator[Store]:
+def opened(data_dir, database_url) -> Iterator[Store]:
     """The store (migrated to the newest schema), closed again after the command."""
     settings_from(data_dir, database_url).data_dir.mkdir(parents=True, exist_ok=True)
     with opened_store(data_dir, database_url) as store:
@@ -48,9 +48,9 @@ users.add_command(users_remove)
 @database_url_option
 def users_create(name: str, admin: bool, data_dir, database_url) -> None:
     """Create a user; its id is what farm/queue/fleet/job memberships name as principalId."""
-    if not _USER_NAME.fullmatch(name):
+    if not USER_NAME.fullmatch(name):
         raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NAME")
-    with (_opened(data_dir, database_url) as store,
+    with (opened(data_dir, database_url) as store,
           audit_trail.write(store, audit_trail.local("users create", userName=name, admin=admin)) as entry):
         if identity.find_principal(entry.conn, name) is not None:
             raise click.ClickException(f"user {name} already exists")
@@ -63,7 +63,7 @@ def users_create(name: str, admin: bool, data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def users_list(data_dir, database_url) -> None:
-    with _opened(data_dir, database_url) as store, store.read() as conn:
+    with opened(data_dir, database_url) as store, store.read() as conn:
         rows = identity.list_principals(conn)
     table = Table("name", "principalId", "admin")
     for row in rows:
@@ -88,7 +88,7 @@ def users_passwd(name: str, from_stdin: bool, data_dir, database_url) -> None:
         raise click.ClickException(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:  # sign-in refuses longer ones unhashed (web/passwords.py)
         raise click.ClickException(f"a password may have at most {MAX_LENGTH} characters")
-    with (_opened(data_dir, database_url) as store,
+    with (opened(data_dir, database_url) as store,
           audit_trail.write(store, audit_trail.local("users passwd", userName=name)) as entry):
         principal = identity.find_principal(entry.conn, name)
         if principal is None:
@@ -114,7 +114,7 @@ def keys() -> None:
 @database_url_option
 def keys_create(user: str, data_dir, database_url) -> None:
     """Create an access key pair for USER (name or principal id); the secret is shown once."""
-    with (_opened(data_dir, database_url) as store,
+    with (opened(data_dir, database_url) as store,
           audit_trail.write(store, audit_trail.local("keys create", user=user)) as entry):
         principal = identity.find_principal(entry.conn, user)
         if principal is None:
@@ -129,7 +129,7 @@ def keys_create(user: str, data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def keys_list(data_dir, database_url) -> None:
-    with _opened(data_dir, database_url) as store, store.read() as conn:
+    with opened(data_dir, database_url) as store, store.read() as conn:
         rows = identity.list_keys(conn)
     table = Table("accessKeyId", "user", "created")
     for row in rows:
@@ -142,7 +142,7 @@ def keys_list(data_dir, database_url) -> None:
 @data_dir_option
 @database_url_option
 def keys_delete(key_id: str, data_dir, database_url) -> None:
-    with (_opened(data_dir, database_url) as store,
+    with (opened(data_dir, database_url) as store,
           audit_trail.write(store, audit_trail.local("keys delete", accessKeyId=key_id)) as entry):
         if not identity.delete_key(entry.conn, key_id):
             raise click.ClickException(f"no access key {key_id}")
@@ -159,7 +159,7 @@ def db() -> None:
 @database_url_option
 def db_upgrade(data_dir, database_url) -> None:
     """Apply pending migrations (the server also does this on start)."""
-    with _opened(data_dir, database_url):
+    with opened(data_dir, database_url):
         click.echo("store is at the newest schema")
 
 

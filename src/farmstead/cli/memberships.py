@@ -1,4 +1,5 @@
-"""`farmstead users add` and `farmstead users remove`: a user's membership on a farm, queue, fleet or job.
+"""`farmstead users add`/`remove` and `farmstead groups add`/`remove`: a user's or a group's membership on a
+farm, queue, fleet or job.
 
 Owns: turning the command's flags into the API's Associate*/Disassociate* call and running it in this
 process as the store's administrator, through the API's own executor, so the model's validation, the
@@ -55,6 +56,38 @@ def users_add(name: str, level: str, farm_id: str | None, queue_id: str | None, 
         run(f"AssociateMemberTo{operation}", principalId=principal, principalType="USER",
             identityStoreId=IDENTITY_STORE_ID, membershipLevel=level.upper(), **params)
     click.echo(f"{name} is {level.upper()} on {what}")
+
+
+@click.command("add")
+@click.argument("name")
+@click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), required=True,
+              help="What each of the group's members may do there (as for `users add`; docs/access.md).")
+@_where_options
+@data_dir_option
+@database_url_option
+def groups_add(name: str, level: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None,
+               job_id: str | None, data_dir: Path, database_url: str | None) -> None:
+    """Make group NAME a member of a farm (or one of its queues, fleets or jobs) at LEVEL; again to change it."""
+    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
+    with _administrator(data_dir, database_url) as run:
+        principal = run.group(name)
+        run(f"AssociateMemberTo{operation}", principalId=principal, principalType="GROUP",
+            identityStoreId=IDENTITY_STORE_ID, membershipLevel=level.upper(), **params)
+    click.echo(f"group {name} is {level.upper()} on {what}")
+
+
+@click.command("remove")
+@click.argument("name")
+@_where_options
+@data_dir_option
+@database_url_option
+def groups_remove(name: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None, job_id: str | None,
+                  data_dir: Path, database_url: str | None) -> None:
+    """End group NAME's membership on a farm (or one of its queues, fleets or jobs)."""
+    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
+    with _administrator(data_dir, database_url) as run:
+        run(f"DisassociateMemberFrom{operation}", principalId=run.group(name), **params)
+    click.echo(f"group {name} is no longer a member of {what}")
 
 
 @click.command("remove")
@@ -127,6 +160,15 @@ class _Administrator:
             create = hints.command("users", "create", name, *where)
             raise click.ClickException(f"no user {name}; create one with `{create}`")
         return record.principal_id
+
+    def group(self, name: str) -> str:
+        from farmstead.store import groups
+
+        with self._store.read() as conn:
+            record = groups.find(conn, name)
+        if record is None:
+            raise click.ClickException(f"no group {name}; create one with `farmstead groups create {name}`")
+        return record.group_id
 
     def __call__(self, operation: str, **params: Any) -> dict:
         from farmstead.protocol.errors import ServiceError

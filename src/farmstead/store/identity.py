@@ -39,6 +39,8 @@ class KeyRecord:
     expires_at: datetime | None
     scope: dict | None
     created_at: datetime
+    #: The principal's directory group DNs (store/groups.py finds the groups bound to them).
+    directory_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,13 @@ def add_key(conn: Connection, access_key_id: str, secret_access_key: str, princi
 
 
 def _key_query():
-    return sa.select(access_keys, principals.c.name, principals.c.is_admin).join(
+    return sa.select(access_keys, principals.c.name, principals.c.is_admin, principals.c.directory_groups).join(
         principals, principals.c.principal_id == access_keys.c.principal_id)
 
 
 def _key_record(row) -> KeyRecord:
     return KeyRecord(row.access_key_id, row.secret_access_key, row.principal_id, row.name, row.is_admin,
-                     row.session_token, row.expires_at, row.scope, row.created_at)
+                     row.session_token, row.expires_at, row.scope, row.created_at, tuple(row.directory_groups or ()))
 
 
 def find_key(conn: Connection, access_key_id: str) -> KeyRecord | None:

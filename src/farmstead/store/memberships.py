@@ -17,10 +17,11 @@ from farmstead.store.paging import keyset_page
 from farmstead.store.schema import memberships
 
 
-def levels_on(conn: Connection, principal_id: str, resource_ids: Iterable[str | None],
+def levels_on(conn: Connection, principal_id: str | Sequence[str], resource_ids: Iterable[str | None],
               farm_id: str | None = None) -> list[str]:
-    """Every membership level the principal holds on any of these resources (a farm and what is inside it;
-    None stands for no resource, as for a job's queue when the call names none).
+    """Every membership level the principal (or any of these principals: a user and their groups) holds
+    on any of these resources (a farm and what is inside it; None stands for no resource, as for a job's
+    queue when the call names none).
 
     With `farm_id`, only memberships inside that farm count: a queue membership is no key to a
     request that names the queue under some other farm.
@@ -28,16 +29,20 @@ def levels_on(conn: Connection, principal_id: str, resource_ids: Iterable[str | 
     ids = [r for r in resource_ids if r]
     if not ids:
         return []
+    principal_ids = [principal_id] if isinstance(principal_id, str) else list(principal_id)
     query = sa.select(memberships.c.membership_level).where(
-        memberships.c.principal_id == principal_id, memberships.c.resource_id.in_(ids))
+        memberships.c.principal_id.in_(principal_ids), memberships.c.resource_id.in_(ids))
     if farm_id is not None:
         query = query.where(memberships.c.farm_id == farm_id)
     return [r.membership_level for r in conn.execute(query)]
 
 
-def farm_ids_of(conn: Connection, principal_id: str) -> set[str]:
-    """Farms in which the principal holds any membership (a farm's, or one of its queues', fleets' or jobs')."""
-    rows = conn.execute(sa.select(memberships.c.farm_id).where(memberships.c.principal_id == principal_id).distinct())
+def farm_ids_of(conn: Connection, principal_id: str | Sequence[str]) -> set[str]:
+    """Farms in which the principal (or any of these: a user and their groups) holds any membership (a
+    farm's, or one of its queues', fleets' or jobs')."""
+    principal_ids = [principal_id] if isinstance(principal_id, str) else list(principal_id)
+    rows = conn.execute(sa.select(memberships.c.farm_id)
+                        .where(memberships.c.principal_id.in_(principal_ids)).distinct())
     return {r.farm_id for r in rows}
 
 

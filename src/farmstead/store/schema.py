@@ -73,6 +73,26 @@ principals = sa.Table(
     sa.Column("directory_groups", Json),
 )
 
+# Groups (docs/access.md): principals of type GROUP that memberships may name. A group's members are
+# the users added to it locally and, when bound to a directory group's DN, every directory user whose
+# directory_groups holds that DN.
+principal_groups = sa.Table(
+    "principal_groups", metadata,
+    sa.Column("group_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("directory_dn", sa.String(1024), unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members", metadata,
+    sa.Column("group_id", sa.String(64), sa.ForeignKey("principal_groups.group_id", ondelete="CASCADE"),
+              primary_key=True),
+    # Indexed: a caller's groups are looked up by their principal id.
+    sa.Column("principal_id", sa.String(64), sa.ForeignKey("principals.principal_id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+
 access_keys = sa.Table(
     "access_keys", metadata,
     sa.Column("access_key_id", sa.String(128), primary_key=True),

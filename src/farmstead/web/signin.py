@@ -32,7 +32,7 @@ import orjson
 
 from farmstead.api.context import Caller
 from farmstead.ids import new_principal_id
-from farmstead.store import identity
+from farmstead.store import groups, identity
 from farmstead.store.engine import Store
 from farmstead.web.directory import Directory, DirectoryRefused, DirectoryUnavailable, DirectoryUser
 from farmstead.web.passwords import verify_or_decoy
@@ -162,6 +162,7 @@ class Sessions:
             principal = identity.find_principal(conn, payload["p"])
             if principal is None or principal.principal_id != payload["p"]:
                 return None
+            group_ids = groups.group_ids_of(conn, principal.principal_id)
             if payload["v"] == "password":
                 current = identity.password_hash_of(conn, principal.principal_id)
             elif payload["v"] == "directory":
@@ -177,7 +178,7 @@ class Sessions:
                 return None
             principal = rechecked
         caller = Caller(principal.principal_id, principal.name, principal.is_admin,
-                        f"arn:aws:iam::{self._account_id}:user/{principal.name}")
+                        f"arn:aws:iam::{self._account_id}:user/{principal.name}", group_ids=group_ids)
         return Session(caller, self._sign("csrf:" + payload["n"]), payload["v"])
 
     def _recheck_directory_user(self, principal: identity.PrincipalRecord) -> identity.PrincipalRecord | None:

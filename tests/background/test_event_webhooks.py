@@ -153,3 +153,39 @@ def test_a_heartbeat_that_rolls_back_leaves_no_event(tmp_path):
         with sqlite3.connect(database) as db:
             emitted = {row[0] for row in db.execute("SELECT detail_type FROM event_outbox WHERE seq > ?", (before,))}
         assert JOB_RUN in emitted
+
+
+def test_events_outlive_a_killed_server_and_none_is_sent_twice(server):
+    receiver = WebhookReceiver(SECRET).start()
+    deadline = server.client()
+    farm = served_queue(deadline, deadline.create_farm(displayName="events killed")["farmId"])
+    _subscribe(server, farm["farmId"], receiver.url, "--detail-type", JOB_RUN)
+
+    def run_job() -> str:
+        job_id = submit(deadline, farm, "1-2")
+        wait_until(lambda: deadline.get_job(farmId=farm["farmId"], queueId=farm["queueId"], jobId=job_id)
+                   ["taskRunStatus"] == "READY", 30, "the job READY")
+        finish_frames(deadline, farm)
+        return job_id
+
+    def ended(job_id: str) -> bool:
+        return any(e["detail"]["jobId"] == job_id and e["detail"]["taskRunStatus"] == "SUCCEEDED"
+                   for e in receiver.received())
+
+    try:
+        delivered = run_job()
+        wait_until(lambda: ended(delivered), 30, "the first job's events delivered")
+        receiver.stop()
+        pending = run_job()  # its events committed, none delivered: the receiver is down
+        assert server.process is not None
+        server.process.kill()  # SIGKILL: no shutdown of any kind
+        server.process.wait()
+        server.start()
+        receiver.start()
+        wait_until(lambda: ended(pending), 60, "the second job's events after the restart")
+    finally:
+        receiver.stop()
+    ids = [e["id"] for e in receiver.received()]
+    assert len(ids) == len(set(ids))
+    for job_id in (delivered, pending):
+        _assert_unbroken(_chain([e for e in receiver.received() if e["detail"]["jobId"] == job_id]), "SUCCEEDED")

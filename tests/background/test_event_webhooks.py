@@ -95,6 +95,8 @@ def test_a_receiver_that_was_down_gets_every_event_in_order_once_it_is_back(serv
                30, "a failed delivery shown")
     listed = server.cli("events", "list")
     assert subscription_id in listed and SECRET not in listed
+    audited = server.cli("audit", "--json", "--resource", subscription_id)
+    assert '"events subscribe"' in audited and SECRET not in audited
 
     receiver.start()
     try:

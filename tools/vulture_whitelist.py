@@ -45,3 +45,6 @@ shape_name  # tests/protocol/test_validation.py: names the parametrized case
 
 # prometheus_client calls a registered collector's collect() on each scrape.
 _.collect  # metrics/farm.FarmCollector
+
+# socketserver reads this class attribute when binding.
+allow_reuse_address  # tests/support/webhook_receiver.py: restarted on its own port

@@ -21,6 +21,7 @@ from farmstead import __version__
 from farmstead.api import caller_identity
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
+from farmstead.background.events import EventDelivery
 from farmstead.background.fan_outs import FanOutRunner
 from farmstead.background.materializer import Materializer
 from farmstead.background.sweeper import Sweeper
@@ -53,6 +54,8 @@ _WORKER_LOG_OPERATIONS = ("CreateLogGroup", "CreateLogStream", "PutLogEvents")
 TELEMETRY_MAX_BODY_BYTES = 64 * 1024
 #: The web monitor's forms: sign-in, and an action on at most 100 selected items.
 WEB_MAX_BODY_BYTES = 1024 * 1024
+#: A webhook receiver that has not answered in this long has failed that attempt (it is retried).
+WEBHOOK_TIMEOUT_SECONDS = 10.0
 
 
 class FarmsteadApp:
@@ -64,6 +67,9 @@ class FarmsteadApp:
         deferral.configure(deferral.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
                                            settings.fan_out_pause_seconds))
         self.fan_outs = FanOutRunner(store, self.clock)
+        # Webhook deliveries from the event outbox (docs/events.md), off the request path.
+        self.events = EventDelivery(store, self.clock, settings.account_id, settings.region,
+                                    timeout_seconds=WEBHOOK_TIMEOUT_SECONDS)
         self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
                                workers_lost=self.metrics.process.workers_lost,
@@ -106,6 +112,7 @@ class FarmsteadApp:
             self.wakeup_listener.start().wait_listening(timeout=5)
         self.materializer.start()
         self.fan_outs.start()
+        self.events.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
@@ -113,6 +120,7 @@ class FarmsteadApp:
         if self.wakeup_listener is not None:
             self.wakeup_listener.stop()
         self.sweeper.stop()
+        self.events.stop()
         self.fan_outs.stop()
         self.materializer.stop()
 

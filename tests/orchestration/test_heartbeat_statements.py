@@ -118,7 +118,7 @@ def heartbeats(client, counter) -> dict[str, int]:
 #: change). SQLite's count includes BEGIN IMMEDIATE; PostgreSQL claims a task in two statements.
 BUDGETS = {
     "sqlite": {
-        "idle, nothing to do": 3, "opens a session": 20, "first task started: one queued ahead": 23,
+        "idle, nothing to do": 3, "opens a session": 21, "first task started: one queued ahead": 23,
         "a short task succeeded, next started: queued deeper": 23, "one succeeded, next started": 23,
         "nothing reported, session full": 6, "nothing reported again": 6,
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
@@ -129,13 +129,17 @@ BUDGETS = {
         # the same statement) to wake their idle workers' held calls (store/notifications.py).
         "a failure retried, next started: the session winds down": 19,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
-        "idle again": 3, "opens a session with environments": 21, "environments entered, a task started": 24,
-        "a task succeeded, the step's last one given": 30,
+        "idle again": 3, "opens a session with environments": 22,
+        "environments entered, a task started": 25,
+        # +1 in a call that changes a step's or a job's taskRunStatus (a session opened: SCHEDULED; a
+        # step's last task given: RUNNING to ...): its events written to the outbox, one INSERT for all
+        # of them just before the commit (docs/events.md).
+        "a task succeeded, the step's last one given": 31,
         "the step's last task ran and succeeded: the next step released, envExits queued": 39,
         "envExits done: the session ends": 28, "nothing reported: the released step's session listed": 6,
     },
     "postgresql": {
-        "idle, nothing to do": 3, "opens a session": 21, "first task started: one queued ahead": 24,
+        "idle, nothing to do": 3, "opens a session": 22, "first task started: one queued ahead": 24,
         "a short task succeeded, next started: queued deeper": 24, "one succeeded, next started": 24,
         "nothing reported, session full": 6, "nothing reported again": 6,
         "a queued task canceled: dropped from the list": 8, "a queued task canceled: settled never attempted": 13,
@@ -146,8 +150,12 @@ BUDGETS = {
         # the same statement) to wake their idle workers' held calls (store/notifications.py).
         "a failure retried, next started: the session winds down": 19,
         "job canceled: the running task asked to stop": 9, "cancels confirmed: the session ends": 27,
-        "idle again": 3, "opens a session with environments": 22, "environments entered, a task started": 24,
-        "a task succeeded, the step's last one given": 31,
+        "idle again": 3, "opens a session with environments": 23,
+        "environments entered, a task started": 25,
+        # +1 in a call that changes a step's or a job's taskRunStatus (a session opened: SCHEDULED; a
+        # step's last task given: RUNNING to ...): its events written to the outbox, one INSERT for all
+        # of them just before the commit (docs/events.md).
+        "a task succeeded, the step's last one given": 32,
         "the step's last task ran and succeeded: the next step released, envExits queued": 39,
         "envExits done: the session ends": 29, "nothing reported: the released step's session listed": 6,
     },
@@ -192,7 +200,7 @@ def _first_success(client, counter, *, followed_frame_by_frame: bool) -> int:
     return statements[0]
 
 
-def test_a_frame_released_by_a_report_costs_at_most_ten_statements_more(engine_room):
+def test_a_frame_released_by_a_report_costs_at_most_eleven_statements_more(engine_room):
     """farmstead:after frame:JOB (docs/self-managing.md): the report that ends an upstream task looks
     its waiter up by index and releases it in the same transaction; a job nobody follows frame by
     frame reads nothing more (its flag comes with the task's row; the budgets above pin those)."""
@@ -200,5 +208,5 @@ def test_a_frame_released_by_a_report_costs_at_most_ten_statements_more(engine_r
     plain = _first_success(client, counter, followed_frame_by_frame=False)
     followed = _first_success(client, counter, followed_frame_by_frame=True)
     print(json.dumps({"plain": plain, "followed frame by frame": followed}))
-    assert 0 < followed - plain <= 10  # measured: 9 (the waiters read, the link deleted, the task moved,
-    # its step's and job's counters and statuses)
+    assert 0 < followed - plain <= 11  # measured: 11 (the waiters read, the link deleted, the task moved,
+    # its step's and job's counters and statuses, and their status changes' events in the outbox)

@@ -26,6 +26,7 @@ COMMANDS = {
     "worker": "farmstead.cli.worker:worker",
     "logs": "farmstead.cli.logs:logs",
     "audit": "farmstead.cli.audit:audit",
+    "events": "farmstead.cli.events:events",
     # The local-farm experience.
     "up": "farmstead.cli.up:up",
     "submit": "farmstead.cli.submit:submit",

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import bulk_changes, job_dependencies, rollup, task_states
 from farmstead.domain.statuses import StepLifecycleStatus, TaskRunStatus
+from farmstead.orchestration import events
 from farmstead.orchestration.deferral import Deferral
 from farmstead.store import blocklists, jobs, sessions, steps, tasks
 from farmstead.store import job_dependencies as job_dependency_rows
@@ -119,19 +120,26 @@ def refresh_step(conn: Connection, step_id: str, job_id: str, now: datetime, row
     """`row`: the step row as it is now, when the caller has it (e.g. from add_counts); else it is read."""
     if row is None:
         row = steps.get(conn, job_id, step_id)
-    changes = _rolled_up(row, steps.counts_of(row), now)
+    counts = steps.counts_of(row)
+    changes = _rolled_up(row, counts, now)
     if changes is not None:
         steps.update(conn, step_id, **changes)
+        status = changes.get("task_run_status")
+        if status is not None and status != row.task_run_status:
+            events.step_run_status_changed(conn, job_id, step_id, row.task_run_status, status, counts, now)
 
 
 def refresh_job(conn: Connection, job_id: str, now: datetime, row=None) -> None:
     """`row`: the job row as it is now, when the caller has it (e.g. from add_counts); else it is read."""
     if row is None:
         row = jobs.get_by_id(conn, job_id)
-    changes = _rolled_up(row, jobs.counts_of(row), now)
+    counts = jobs.counts_of(row)
+    changes = _rolled_up(row, counts, now)
     if changes is not None:
         jobs.update(conn, job_id, **changes)
         ended = changes.get("task_run_status")
+        if ended is not None and ended != row.task_run_status:
+            events.job_run_status_changed(conn, job_id, row.task_run_status, ended, counts, now)
         if ended != row.task_run_status and ended in job_dependencies.ENDED:
             settle_waiting_jobs(conn, job_id, now)
             # Tasks whose upstream tasks a bulk move (UpdateStep/UpdateJob) ended: their wait is over too.

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from farmstead.store import notifications
+from farmstead.store import events, notifications
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -185,8 +185,10 @@ class Store:
                 try:
                     with conn.begin():
                         yield conn
+                        events.write_noted(conn)  # the event outbox (docs/events.md) commits with the rest
                         woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
                 finally:
+                    events.forget(conn)
                     notifications.forget(conn)
         finally:
             if self.observe_transaction is not None:

@@ -134,6 +134,49 @@ audit_events = sa.Table(
     sa.Column("outcome", sa.String(64), nullable=False),
 )
 
+# Events (docs/events.md): the outbox holds one row per event, written in the transaction of the
+# change it reports (a rolled-back change leaves none). `seq` orders delivery; a subscription's
+# cursor (`delivered_through`) says which events it has had. Rows are never updated.
+event_outbox = sa.Table(
+    "event_outbox", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("detail_type", sa.String(64), nullable=False),
+    sa.Column("farm_id", sa.String(64), nullable=False),
+    sa.Column("queue_id", sa.String(64)),
+    sa.Column("job_id", sa.String(64)),
+    sa.Column("detail", Json, nullable=False),
+)
+
+# A webhook subscription: a farm (or one of its queues), the detail-types it wants (empty: all), where
+# to POST them and the HMAC secret; its cursor and retry state live on the row.
+event_subscriptions = sa.Table(
+    "event_subscriptions", metadata,
+    sa.Column("subscription_id", sa.String(64), primary_key=True),
+    sa.Column("farm_id", sa.String(64), nullable=False),
+    sa.Column("queue_id", sa.String(64)),
+    sa.Column("detail_types", Json, nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("secret", sa.String(256), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("delivered_through", sa.Integer, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime()),
+)
+
+# Each delivery attempt, for `farmstead events deliveries`.
+event_deliveries = sa.Table(
+    "event_deliveries", metadata,
+    sa.Column("delivery_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscription_id", sa.String(64), nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+)
+
 # --- farm-level resources ------------------------------------------------------------------------
 
 farms = sa.Table(

@@ -1,0 +1,89 @@
+"""`farmstead events`: webhook subscriptions to the farm's events (docs/events.md) and their deliveries.
+Changes are audited (docs/audit.md) without the subscription's secret."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+import click
+
+from farmstead.api import audit_trail
+from farmstead.cli.options import data_dir_option, database_url_option, opened_store
+from farmstead.domain import events as event_types
+from farmstead.ids import new_id
+from farmstead.store import events as outbox
+
+
+@click.group()
+def events() -> None:
+    """Webhooks: the farm's events (shaped as Deadline Cloud's EventBridge events) POSTed to a URL."""
+
+
+@events.command("subscribe")
+@click.option("--farm-id", required=True)
+@click.option("--queue-id", default=None, help="Only this queue's events (default: the whole farm's).")
+@click.option("--detail-type", "detail_types", multiple=True, type=click.Choice(event_types.DETAIL_TYPES),
+              help="Only these event types (repeatable; default: all).")
+@click.option("--url", required=True, help="Where to POST each event (http:// or https://).")
+@click.option("--secret", default=None, help="The HMAC-SHA256 key for the signature header; default: a new "
+                                             "random one, printed once.")
+@data_dir_option
+@database_url_option
+def subscribe(farm_id: str, queue_id: str | None, detail_types: tuple[str, ...], url: str, secret: str | None,
+              data_dir, database_url) -> None:
+    """Send the farm's (or queue's) events from now on to URL, signed with a secret."""
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--url")
+    subscription_id = new_id("subscription")
+    chosen = secret or secrets.token_hex(32)
+    entry = audit_trail.local("events subscribe", subscriptionId=subscription_id, farmId=farm_id, queueId=queue_id,
+                              detailTypes=list(detail_types), url=url)
+    with opened_store(data_dir, database_url) as store, audit_trail.write(store, entry) as audited:
+        outbox.subscribe(audited.conn, subscription_id, farm_id, queue_id, list(detail_types), url, chosen,
+                         datetime.now(UTC))
+    click.echo(subscription_id)
+    if secret is None:
+        click.echo(f"secret: {chosen}")
+
+
+@events.command("list")
+@data_dir_option
+@database_url_option
+def list_subscriptions(data_dir, database_url) -> None:
+    """The subscriptions, where each delivers, and whether it is retrying."""
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
+        rows = outbox.subscriptions(conn)
+    click.echo("subscription\tfarm\tqueue\tdetail-types\turl\tfailed attempts\tnext attempt")
+    for sub in rows:
+        click.echo("\t".join((sub.subscription_id, sub.farm_id, sub.queue_id or "-",
+                              ",".join(sub.detail_types) or "all", sub.url, str(sub.failed_attempts),
+                              sub.next_attempt_at.isoformat(timespec="seconds") if sub.next_attempt_at else "-")))
+
+
+@events.command("remove")
+@click.argument("subscription_id")
+@data_dir_option
+@database_url_option
+def remove(subscription_id: str, data_dir, database_url) -> None:
+    """Stop sending events to a subscription (those not yet delivered are dropped for it)."""
+    with (opened_store(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("events remove", subscriptionId=subscription_id)) as audited):
+        if not outbox.remove(audited.conn, subscription_id):
+            raise click.ClickException(f"No subscription {subscription_id}.")
+    click.echo(f"{subscription_id} removed.")
+
+
+@events.command("deliveries")
+@click.option("--subscription-id", default=None)
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@data_dir_option
+@database_url_option
+def deliveries(subscription_id: str | None, limit: int, data_dir, database_url) -> None:
+    """The latest delivery attempts, newest first: which event, to which subscription, and how it went."""
+    with opened_store(data_dir, database_url) as store, store.read() as conn:
+        rows = outbox.attempts(conn, subscription_id, limit)
+    click.echo("at\tsubscription\tevent\tdetail-type\tjob\tattempt\toutcome\terror")
+    for row in rows:
+        click.echo("\t".join((row.at.isoformat(timespec="seconds"), row.subscription_id, row.event_id,
+                              row.detail_type, row.job_id or "-", str(row.attempt), row.outcome, row.error or "-")))

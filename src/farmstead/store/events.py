@@ -1,0 +1,146 @@
+"""The event outbox and webhook subscriptions (docs/events.md): events appended in the transaction of
+the change they report, subscriptions with their delivery cursor and retry state, and the log of
+delivery attempts. The only SQL of the events feature."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from farmstead.store.schema import event_deliveries, event_outbox, event_subscriptions, jobs
+from farmstead.store.types import Json, UtcDateTime
+
+#: Where a transaction's events wait for its commit (conn.info, as store/notifications.py does).
+_NOTED = "farmstead.events"
+# One statement per transaction (executemany); each job's farm and queue ids are read from its row.
+_APPEND_FOR_JOB = event_outbox.insert().from_select(
+    ["event_id", "at", "detail_type", "farm_id", "queue_id", "job_id", "detail"],
+    sa.select(sa.bindparam("b_event_id", type_=sa.String), sa.bindparam("b_at", type_=UtcDateTime()),
+              sa.bindparam("b_detail_type", type_=sa.String), jobs.c.farm_id, jobs.c.queue_id, jobs.c.job_id,
+              sa.bindparam("b_detail", type_=Json))
+    .where(jobs.c.job_id == sa.bindparam("b_job_id")))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    subscription_id: str
+    farm_id: str
+    queue_id: str | None
+    detail_types: list[str]
+    url: str
+    secret: str
+    delivered_through: int
+    failed_attempts: int
+    next_attempt_at: datetime | None
+
+
+def append_for_job(conn: Connection, job_id: str, at: datetime, detail_type: str, detail: dict[str, Any]) -> None:
+    """One event about the job (or its step), kept on the transaction and written by `write_noted` just
+    before it commits (Store.write): it exists exactly when the change it reports does, and a transaction
+    with several costs one statement. `detail` without farmId and queueId: the row holds those."""
+    conn.info.setdefault(_NOTED, []).append({"b_event_id": str(uuid.uuid4()), "b_at": at, "b_detail_type": detail_type,
+                                             "b_detail": detail, "b_job_id": job_id})
+
+
+def write_noted(conn: Connection) -> None:
+    """The transaction's events, in the order they were noted; no statement when there are none."""
+    noted = conn.info.pop(_NOTED, None)
+    if noted:
+        conn.execute(_APPEND_FOR_JOB, noted)
+
+
+def forget(conn: Connection) -> None:
+    """A rolled-back transaction's events go with it (conn.info outlives the transaction in the pool)."""
+    conn.info.pop(_NOTED, None)
+
+
+def full_detail(row: Row) -> dict[str, Any]:
+    """The event's detail as Deadline Cloud sends it: farmId and queueId first."""
+    return {"farmId": row.farm_id, "queueId": row.queue_id, **row.detail}
+
+
+def after(conn: Connection, seq: int, limit: int) -> list[Row]:
+    """Every event after `seq`, in order, at most `limit` (unfiltered, so a gap in seq shows)."""
+    query = sa.select(event_outbox).where(event_outbox.c.seq > seq).order_by(event_outbox.c.seq).limit(limit)
+    return list(conn.execute(query))
+
+
+def last_seq(conn: Connection) -> int:
+    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(event_outbox.c.seq), 0))).scalar_one()
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+
+def subscribe(conn: Connection, subscription_id: str, farm_id: str, queue_id: str | None,
+              detail_types: list[str], url: str, secret: str, now: datetime) -> None:
+    """A new subscription gets the events from now on (not the outbox's past)."""
+    conn.execute(event_subscriptions.insert().values(
+        subscription_id=subscription_id, farm_id=farm_id, queue_id=queue_id, detail_types=detail_types,
+        url=url, secret=secret, created_at=now, delivered_through=last_seq(conn), failed_attempts=0,
+        next_attempt_at=None))
+
+
+def remove(conn: Connection, subscription_id: str) -> bool:
+    c = event_subscriptions.c
+    return conn.execute(event_subscriptions.delete().where(c.subscription_id == subscription_id)).rowcount > 0
+
+
+def subscriptions(conn: Connection) -> list[Subscription]:
+    rows = conn.execute(sa.select(event_subscriptions).order_by(event_subscriptions.c.created_at))
+    return [_subscription(row) for row in rows]
+
+
+def get(conn: Connection, subscription_id: str) -> Subscription | None:
+    c = event_subscriptions.c
+    row = conn.execute(sa.select(event_subscriptions).where(c.subscription_id == subscription_id)).first()
+    return None if row is None else _subscription(row)
+
+
+def due(conn: Connection, now: datetime) -> list[str]:
+    """The subscriptions not waiting out a retry's backoff."""
+    c = event_subscriptions.c
+    query = sa.select(c.subscription_id).where(sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+    return list(conn.execute(query.order_by(c.created_at)).scalars())
+
+
+def advance(conn: Connection, subscription_id: str, through: int) -> None:
+    """Delivered (or skipped as not wanted) every event up to `through`: the retry state resets."""
+    c = event_subscriptions.c
+    conn.execute(event_subscriptions.update().where(c.subscription_id == subscription_id)
+                 .values(delivered_through=through, failed_attempts=0, next_attempt_at=None))
+
+
+def back_off(conn: Connection, subscription_id: str, failed_attempts: int, next_attempt_at: datetime) -> None:
+    c = event_subscriptions.c
+    conn.execute(event_subscriptions.update().where(c.subscription_id == subscription_id)
+                 .values(failed_attempts=failed_attempts, next_attempt_at=next_attempt_at))
+
+
+# --- delivery attempts ---------------------------------------------------------------------------
+
+def note_attempt(conn: Connection, subscription_id: str, seq: int, at: datetime, attempt: int, outcome: str,
+                 error: str | None) -> None:
+    conn.execute(event_deliveries.insert().values(subscription_id=subscription_id, seq=seq, at=at,
+                                                  attempt=attempt, outcome=outcome, error=error))
+
+
+def attempts(conn: Connection, subscription_id: str | None, limit: int) -> list[Row]:
+    """The latest attempts (newest first) with their event's type and job."""
+    d, o = event_deliveries.c, event_outbox.c
+    query = (sa.select(d.subscription_id, d.seq, d.at, d.attempt, d.outcome, d.error, o.event_id, o.detail_type,
+                       o.job_id)
+             .join(event_outbox, event_outbox.c.seq == d.seq)
+             .order_by(d.delivery_id.desc()).limit(limit))
+    if subscription_id:
+        query = query.where(d.subscription_id == subscription_id)
+    return list(conn.execute(query))
+
+
+def _subscription(row: Row) -> Subscription:
+    return Subscription(row.subscription_id, row.farm_id, row.queue_id, list(row.detail_types), row.url, row.secret,
+                        row.delivered_through, row.failed_attempts, row.next_attempt_at)

@@ -9,7 +9,7 @@ handler does, docs/protocol.md "Held schedule calls").
 A wake-up of a fleet carries how many tasks became READY: it releases that many of the fleet's
 waits, the longest-waiting first, and the rest stay held (waking every held worker for a 1-task
 job cost more than polling: docs/benchmarks.md "idle_latency"). A released call that got nothing
-but saw work it could not take (`pass_on`) hands its wake-up to the next wait that was already
+but saw work it may not run (`pass_on`) hands its wake-up to the next wait that was already
 waiting when it came, so a task that one worker cannot run reaches those that can.
 
 A wait never misses a wake-up that came after the handler's reads: every wake-up is numbered, the
@@ -77,8 +77,8 @@ class Wakeups:
         self._on_loop(loop, self._release, dict(counts), sequence)
 
     def pass_on(self, woken_by: tuple[str, int] | None) -> None:
-        """A call released by a fleet's wake-up got nothing though work is READY for it (one it may
-        not run, or blocked for it): release the next wait that was waiting when that wake-up came.
+        """A call released by a fleet's wake-up got nothing though work it may not run (host
+        requirements) is READY: release the next wait that was waiting when that wake-up came.
         Each wait is released at most once per wake-up, so passing on ends."""
         if woken_by is None:
             return

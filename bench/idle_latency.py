@@ -8,7 +8,10 @@ Owns two figures, each on a fresh server (embedded store) per setting, in the sa
 (b) idle cost: IDLE_WORKERS scripted idle workers (threads calling UpdateWorkerSchedule the way an
     agent does: call, sleep the interval it was told, call again) for COST_SECONDS, and the server's
     CPU seconds per second meanwhile; then the same with a 1-task job created every
-    JOB_EVERY_SECONDS (each wakes every held worker of the fleet: the herd a hold costs).
+    JOB_EVERY_SECONDS (each wakes as many held workers as it has tasks; before that fix, every held
+    worker of the fleet: the herd), with the schedule answers per second (the herd shows there).
+    `python -m bench.idle_latency herd` runs only the second part (hold on and off, ~1.5 minutes);
+    `python -m bench.idle_latency latency 20 5` only (a) with the hold on, over 20 gaps of 0-5 s.
 Each runs with the schedule hold on (the server's default, docs/protocol.md "Held schedule calls")
 and off (FARMSTEAD_SCHEDULE_HOLD_SECONDS=0: every idle call answered at once, as before the hold).
 Run with PYTHONPATH pointing at another checkout's src to measure that checkout's server and worker.
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 
 from bench.end_to_end import OPENJD_CLI, WORKERS, _LocalFarm, _openjd_seconds
 from bench.farm_setup import frame_template
@@ -72,10 +76,12 @@ def _latencies(settings: dict[str, str], template: str, gaps: list[float], work:
     return seconds
 
 
-def _idle_cpu(settings: dict[str, str], workers: int, seconds: float, job_every: float | None = None) -> float:
-    """The server's CPU seconds per second while `workers` idle scripted workers call it as agents do;
-    with `job_every`, a 1-task job is created that often meanwhile (each wakes every held worker of
-    the fleet; the one that takes it keeps its session open and is answered at once from then on)."""
+def _idle_cpu(settings: dict[str, str], workers: int, seconds: float,
+              job_every: float | None = None) -> tuple[float, float]:
+    """The server's CPU seconds per second while `workers` idle scripted workers call it as agents do,
+    and their UpdateWorkerSchedule answers per second; with `job_every`, a 1-task job is created that
+    often meanwhile (it wakes as many held workers as it has tasks; the one that takes it keeps its
+    session open and is answered at once from then on)."""
     with running_server(settings) as server:
         session = boto3.session.Session(aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
                                         region_name=REGION)
@@ -89,19 +95,27 @@ def _idle_cpu(settings: dict[str, str], workers: int, seconds: float, job_every:
         client.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
         scripted = [ScriptedWorker(client, farm_id, fleet_id) for _ in range(workers)]
         stop = threading.Event()
+        answers = [0] * workers  # each thread counts its own: no lock on the hot path
 
-        def idle(worker: ScriptedWorker) -> None:
+        def idle(index: int, worker: ScriptedWorker) -> None:
             stop.wait(random.random() * 2)  # spread out, as agents started at different times are
             while not stop.is_set():
-                interval = worker.poll()["updateIntervalSeconds"]
+                try:
+                    interval = worker.poll()["updateIntervalSeconds"]
+                except EndpointConnectionError:
+                    if stop.is_set():
+                        return  # a call begun just as the run ended, after the server stopped
+                    raise
+                answers[index] += 1
                 stop.wait(interval)
 
-        threads = [threading.Thread(target=idle, args=(worker,), daemon=True) for worker in scripted]
+        threads = [threading.Thread(target=idle, args=(index, worker), daemon=True)
+                   for index, worker in enumerate(scripted)]
         for thread in threads:
             thread.start()
         time.sleep(5)  # every worker in its rhythm
         stats = ProcessStats(server.process.pid)
-        before = stats.cpu_seconds()
+        before, answered_before = stats.cpu_seconds(), sum(answers)
         until = time.monotonic() + seconds
         while (left := until - time.monotonic()) > 0:
             if job_every is None:
@@ -110,12 +124,12 @@ def _idle_cpu(settings: dict[str, str], workers: int, seconds: float, job_every:
             client.create_job(farmId=farm_id, queueId=queue_id, priority=50, templateType="JSON",
                               template=frame_template(1))
             time.sleep(min(job_every, max(0.0, until - time.monotonic())))
-        used = stats.cpu_seconds() - before
+        used, answered = stats.cpu_seconds() - before, sum(answers) - answered_before
         stop.set()
         server.stop()  # releases held calls at once
         for thread in threads:
             thread.join(timeout=30)
-    return used / seconds
+    return used / seconds, answered / seconds
 
 
 def run(args: argparse.Namespace) -> None:
@@ -150,15 +164,50 @@ def run(args: argparse.Namespace) -> None:
     workers = 50 if args.quick else IDLE_WORKERS
     for job_every in (None, JOB_EVERY_SECONDS):
         for name, settings in SETTINGS.items():
-            cpu = _idle_cpu(settings, workers, cost_seconds, job_every)
-            key = "idle_cpu_per_s" if job_every is None else f"cpu_per_s_job_every_{job_every:g}s"
-            figures[name][key] = round(cpu, 4)
+            cpu, answers = _idle_cpu(settings, workers, cost_seconds, job_every)
+            suffix = "" if job_every is None else f"_job_every_{job_every:g}s"
+            figures[name][("idle_cpu_per_s" if job_every is None else "cpu_per_s") + suffix] = round(cpu, 4)
+            figures[name]["answers_per_s" + suffix] = round(answers, 1)
             cost_rows.append([name, "none" if job_every is None else f"one every {job_every:g} s",
-                              f"{cpu * 1e3:.1f} ms/s", f"{cpu / workers * 1e6:.0f} µs/s"])
+                              f"{cpu * 1e3:.1f} ms/s", f"{cpu / workers * 1e6:.0f} µs/s", f"{answers:.1f}"])
     print(f"{workers} idle scripted workers (interval 2 s) for {cost_seconds:.0f} s: the server's CPU")
-    print(table(["setting", "1-task jobs", "server CPU", "per worker"], cost_rows))
+    print(table(["setting", "1-task jobs", "server CPU", "per worker", "schedule answers/s"], cost_rows))
     on = figures["hold on"]
     verdict = "met" if on["p50"] <= TARGET_P50 and on["p99"] <= TARGET_P99 else "NOT met"
     print(f"idle_latency: p50 {on['p50']:.3f} s, p99 {on['p99']:.3f} s with the hold; "
           f"target p50 <= {TARGET_P50}, p99 <= {TARGET_P99} {verdict}")
     print(json.dumps(figures))
+
+
+def herd() -> None:
+    """Only (b)'s part with jobs: IDLE_WORKERS held workers and a 1-task job every JOB_EVERY_SECONDS."""
+    rows = []
+    for name, settings in SETTINGS.items():
+        cpu, answers = _idle_cpu(settings, IDLE_WORKERS, COST_SECONDS, JOB_EVERY_SECONDS)
+        rows.append([name, f"{cpu * 1e3:.1f} ms/s", f"{answers:.1f}"])
+    print(f"{IDLE_WORKERS} idle scripted workers, a 1-task job every {JOB_EVERY_SECONDS:g} s for {COST_SECONDS:.0f} s")
+    print(table(["setting", "server CPU", "schedule answers/s"], rows))
+
+
+def short_latency(submissions: int, max_gap: float) -> None:
+    """Only (a) with the hold on, over fewer and shorter idle gaps (same seed): to compare checkouts."""
+    work = Path(tempfile.mkdtemp(prefix="farmstead-idle-bench-"))
+    rng = random.Random(SEED)
+    gaps = [rng.uniform(0, max_gap) for _ in range(submissions)]
+    seconds = _latencies(SETTINGS["hold on"], frame_template(1), gaps, work)
+    print(f"hold on, {submissions} submissions after idle gaps of 0-{max_gap:g} s (seed {SEED}): "
+          f"p50 {statistics.median(seconds):.3f} s, p99 {_percentile(seconds, 0.99):.3f} s, "
+          f"min {min(seconds):.3f} s, max {max(seconds):.3f} s")
+
+
+if __name__ == "__main__":
+    import sys
+
+    match sys.argv[1:]:
+        case ["herd"]:
+            herd()
+        case ["latency", submissions, max_gap]:
+            short_latency(int(submissions), float(max_gap))
+        case _:
+            raise SystemExit("usage: python -m bench.idle_latency herd | latency SUBMISSIONS MAX_GAP_SECONDS "
+                             "(the whole benchmark: python -m bench idle_latency)")

@@ -197,6 +197,14 @@ class _ServerSignals(Signals):
         wakeups = self._app.wakeups
         asgi.offer_hold(lambda seconds: wakeups.wait((*keys, ALL), since, seconds))
 
+    def woken_by_work(self) -> bool:
+        return isinstance(asgi.last_wake(), tuple)  # a fleet's wake-up: (key, number)
+
+    def pass_on_wakeup(self) -> None:
+        woken = asgi.last_wake()
+        if isinstance(woken, tuple):
+            self._app.wakeups.pass_on(woken)
+
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FarmsteadApp:
     settings.data_dir.mkdir(parents=True, exist_ok=True)

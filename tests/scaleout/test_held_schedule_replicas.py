@@ -1,5 +1,6 @@
 """Held schedule calls across replicas (docs/protocol.md): a job created through one replica wakes
-an idle worker whose call another replica holds, through PostgreSQL's LISTEN/NOTIFY."""
+an idle worker whose call another replica holds, through PostgreSQL's LISTEN/NOTIFY, and only as
+many per replica as it has READY tasks."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ import pytest
 from farmstead.testing.live_server import LiveServer
 from farmstead.testing.scripted_worker import ScriptedWorker
 from farmstead.worker.schedule import ask_to_be_held
+from support.scrapes import scrape
 from support.worker_jobs import served_queue, submit, task_runs
 
 HOLD_SECONDS = 5
 INTERVAL_SECONDS = 10
+#: Held workers on each replica for the herd test: releasing them all (2 × 6) stands well clear of
+#: the 2 the count allows plus the replicas' own background writes (lease renewals, the sweep).
+HELD_EACH = 6
+WRITES = "farmstead_store_transaction_duration_seconds_count"
 
 
 @pytest.fixture
@@ -56,3 +62,47 @@ def test_a_job_created_on_one_replica_releases_a_call_held_on_the_other(two_repl
     response, answered_at = answered.result(timeout=HOLD_SECONDS + 5)
     assert task_runs(response), "the held call came back without the new job's task"
     assert answered_at - created_at < 0.5
+
+
+def test_a_one_task_job_releases_at_most_one_held_worker_per_replica(two_replicas):
+    """The NOTIFY carries the count: each replica releases up to that many of its own held calls."""
+    clients = [server.client() for server in two_replicas]
+    for client in clients:
+        ask_to_be_held(client)
+    creating = clients[1]
+
+    def writes() -> float:
+        return sum(scrape(server.endpoint).value(WRITES, kind="write") for server in two_replicas)
+
+    control = served_queue(creating, creating.create_farm(displayName="nobody held")["farmId"])
+    before = writes()
+    job_id = submit(creating, control, "1-1")
+    while creating.get_job(farmId=control["farmId"], queueId=control["queueId"],
+                           jobId=job_id)["taskRunStatus"] != "READY":
+        time.sleep(0.05)
+    time.sleep(1.0)
+    job_cost = writes() - before
+    farm = served_queue(creating, creating.create_farm(displayName="herd")["farmId"])
+    held = [ScriptedWorker(client, farm["farmId"], farm["fleetId"]) for client in clients for _ in range(HELD_EACH)]
+    futures: list[Future] = []
+    for worker in held:
+        futures.append(answered := Future())
+        threading.Thread(target=_poll_into, args=(worker, answered), daemon=True).start()
+    time.sleep(1.0)
+    assert not any(future.done() for future in futures), "an idle worker's call was answered at once"
+    before = writes()
+    submit(creating, farm, "1-1")
+    time.sleep(1.0)
+    released = writes() - before - job_cost
+    answered = [future for future in futures if future.done()]
+    assert len(answered) == 1 and task_runs(answered[0].result()), "one worker answered, with the task"
+    assert released <= HELD_EACH, f"{released:g} schedule calls re-run across two replicas for one task: the herd"
+    for future in futures:
+        future.result(timeout=HOLD_SECONDS + 5)
+
+
+def _poll_into(worker: ScriptedWorker, answered: Future) -> None:
+    try:
+        answered.set_result(worker.poll())
+    except BaseException as error:  # noqa: BLE001 - handed to the test
+        answered.set_exception(error)

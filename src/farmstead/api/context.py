@@ -64,6 +64,13 @@ class Signals:
         """The answer just committed says "nothing new" to an idle worker: the edge may hold it until
         one of `keys` is woken after `since`, then answer afresh (docs/protocol.md)."""
 
+    def woken_by_work(self) -> bool:
+        """Whether this answer is made after a held call was released by work for its fleet."""
+        return False
+
+    def pass_on_wakeup(self) -> None:
+        """The released call got none of the READY work: release the next held one instead."""
+
 
 @dataclass
 class Context:
@@ -126,6 +133,14 @@ class Context:
         """Offer to hold this answer once the transaction has committed (Signals.hold_idle_worker)."""
         if self.signals is not None:
             self.after_commit.append(functools.partial(self.signals.hold_idle_worker, keys, since))
+
+    def woken_by_work(self) -> bool:
+        return self.signals is not None and self.signals.woken_by_work()
+
+    def pass_on_wakeup(self) -> None:
+        """Once committed, hand the wake-up that released this call to the next held call (Signals)."""
+        if self.signals is not None:
+            self.after_commit.append(self.signals.pass_on_wakeup)
 
     def signal(self, name: str) -> None:
         """Wake background work once this request's transaction has committed."""

@@ -142,8 +142,8 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
                      ended_at=created.ended_at)
         job_counts[row.task_run_status] += row.task_count
     created = rollup.at_creation(job_counts, now)
-    if job_counts.get(TaskRunStatus.READY):
-        notifications.note_ready(conn, job_id)  # idle workers of its fleets take it now, not at their next poll
+    if ready := job_counts.get(TaskRunStatus.READY):
+        notifications.note_ready(conn, job_id, ready)  # that many idle workers take it now, not at a poll
     jobs.update(conn, job_id, **jobs.count_values(job_counts), task_run_status=created.task_run_status,
                 lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE,
                 lifecycle_status_message=_created_message(conn, job_id),

@@ -35,13 +35,15 @@ Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
 
-#: Waits until there may be news (True) or the given seconds pass (False).
-HoldWait = Callable[[float], Awaitable[bool]]
+#: Waits until there may be news (truthy: what woke it, for `last_wake`) or the given seconds pass (falsy).
+HoldWait = Callable[[float], Awaitable[object]]
 
 
 @dataclass
 class _HoldOffer:
     wait: HoldWait | None = None
+    #: What the last offered wait returned (None before any): code under `handle` asks `last_wake`.
+    woken: object = None
 
 
 #: The request's hold offer (each ASGI request runs in its own task, so its own context; a handler
@@ -57,6 +59,12 @@ def offer_hold(wait: HoldWait) -> None:
     offer = _offer.get()
     if offer is not None:
         offer.wait = wait
+
+
+def last_wake() -> object:
+    """Under `handle`: what ended the wait this answer is made after (None on a first answer)."""
+    offer = _offer.get()
+    return offer.woken if offer is not None else None
 
 
 class BodyTooLarge(Exception):
@@ -178,7 +186,7 @@ async def _held(offer: _HoldOffer, hold_seconds: float, answer: Answer, run: Cal
     until = loop.time() + hold_seconds
     while offer.wait is not None and (remaining := until - loop.time()) > 0:
         wait, offer.wait = offer.wait, None
-        woken = await wait(remaining)
+        woken = offer.woken = await wait(remaining)
         answer = await run()  # computed now: whatever the wake-up was about is in it
         if not woken:
             break

@@ -152,8 +152,8 @@ class Store:
         #: Told each transaction's kind ("read"/"write") and seconds, from asking for a connection to
         #: commit or rollback (farmstead.metrics); None: not timed.
         self.observe_transaction: Callable[[str, float], None] | None = None
-        #: Given the wake-up keys of each committed write (store/notifications.py); the server sets it.
-        self.on_wakeup: Callable[[set[str]], None] | None = None
+        #: Given the wake-ups (key: how many held calls) of each committed write (store/notifications.py).
+        self.on_wakeup: Callable[[notifications.Counts], None] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,

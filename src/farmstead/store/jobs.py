@@ -85,9 +85,9 @@ def count_values(counts: dict[str, int]) -> dict[str, int]:
 def add_counts(conn: Connection, job_id: str, delta: dict[str, int], retries: int = 0,
                started_at: Any = None) -> Row | None:
     """The counters moved in place (store/counters.py); returns what a roll-up needs, or None.
-    Tasks that became READY wake the idle workers of the job's fleets (store/notifications.py)."""
-    if delta.get(TaskRunStatus.READY, 0) > 0:
-        notifications.note_ready(conn, job_id)
+    Tasks that became READY wake as many idle workers of the job's fleets (store/notifications.py)."""
+    if (ready := delta.get(TaskRunStatus.READY, 0)) > 0:
+        notifications.note_ready(conn, job_id, ready)
     return counters.add(conn, jobs, "job_id", job_id, delta, retries, started_at)
 
 

@@ -19,13 +19,14 @@ from farmstead.api.registry import operation
 from farmstead.api.sessions import definition, session_log
 from farmstead.api.workers import WORKER_ACCESS, require_worker
 from farmstead.domain import worker_holds, worker_states
+from farmstead.domain.host_requirements import worker_satisfies
 from farmstead.domain.scheduling import queue_depth
 from farmstead.domain.statuses import DesiredWorkerStatus, SessionActionStatus
 from farmstead.domain.worker_sessions import dropped
 from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
-from farmstead.store import sessions, workers
+from farmstead.store import dispatch, limits, sessions, workers
 
 
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
@@ -64,6 +65,10 @@ def update_worker_schedule(ctx: Context,
         and not any(still_open) and start_session(changes, worker)
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
+    if idle and ctx.woken_by_work() and _ready_work_it_cannot_run(ctx.conn, worker):
+        # Released for new work it may not run: another held call is released instead, so no READY
+        # task waits for a poll while a worker that may run it is held (docs/protocol.md).
+        ctx.pass_on_wakeup()
     output = schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
                              open_sessions=[] if idle else None)
     if idle and "desiredWorkerStatus" not in output:
@@ -71,6 +76,16 @@ def update_worker_schedule(ctx: Context,
         # fleet or a change of its own row, and is then made afresh (docs/protocol.md).
         ctx.hold_idle_worker((worker.worker_id, worker.fleet_id), since)
     return output
+
+
+def _ready_work_it_cannot_run(conn: Connection, worker) -> bool:
+    """Whether the fleet has READY work whose host requirements the worker does not meet. Work it
+    meets yet did not get went to another worker's claim, or is held back for every worker alike (a
+    limit, the job's maxWorkerCount): passing the wake-up on would only wake a worker for nothing."""
+    return any(row.host_requirements and not worker_satisfies(
+        row.host_requirements, worker.capabilities or {},
+        limit_amount_names=limits.amount_names_for_queue(conn, row.queue_id))
+        for row in dispatch.candidate_steps(conn, worker.fleet_id))
 
 
 def schedule_output(conn: Connection, worker, update_interval_seconds: int, *,

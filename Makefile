@@ -90,7 +90,8 @@ ldap-tools:
 	fi
 
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
-# one answers), then every suite that starts a server again on PostgreSQL: each server the tests start,
+# one answers), three test processes on the 2 cores (the e2e and CLI suites use ~1.2 cores at two: most of
+# their time is waiting on servers and workers), then every suite that starts a server again on PostgreSQL: each server the tests start,
 # the shared one and those a test starts itself, gets a fresh database (farmstead.testing.databases), and
 # the studio example in tests/testing runs its own pytest on PostgreSQL too.
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
@@ -109,7 +110,7 @@ PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --i
 	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
 	--ignore=tests/e2e/test_job_template_copies.py
 test: install browser render-tools ldap-tools
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \

@@ -93,7 +93,9 @@ def test_a_three_task_job_releases_three_held_workers(holding_server):
     futures, released = released_by_a_job(holding_server, "1-3")
     with_work = [future for future in futures if future.done() and task_runs(future.result()[0])]
     assert sum(len(task_runs(future.result()[0])) for future in with_work) == 3
-    assert len(with_work) == 3 and released <= 4, f"{released:g} schedule calls re-run for three tasks"
+    # Counted from write transactions, so the bound leaves room for the server's own background writes
+    # (the event outbox's and the audit log's came with later work); waking every held worker re-runs 8.
+    assert len(with_work) == 3 and released <= 6, f"{released:g} schedule calls re-run for three tasks"
     for future in futures:
         future.result(timeout=HOLD_SECONDS + 5)
 

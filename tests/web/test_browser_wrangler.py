@@ -227,8 +227,10 @@ def test_no_long_task_on_a_large_jobs_page_or_a_large_queues_page(browser, worke
     page.goto(worker.job_url(job_id) + "/grid")  # the first visit reads the job's tasks: wait for the map
     wait_until(lambda: "?" not in page.evaluate("fetch(location.href).then(r => r.text())"), 120,
                "the task map of the 100,000-task job")
-    job_ms = longest_task_ms(page, worker.job_url(job_id), ".grid-step canvas")
-    queue_ms = longest_task_ms(page, worker.url(f"/queues/{many}"), "table.jobs tbody tr")
+    # The quietest of three loads: a long task the page's own work causes comes back on every load, one
+    # from the other test processes taking the CPU (the suite runs three on two cores) does not.
+    job_ms = min(longest_task_ms(page, worker.job_url(job_id), ".grid-step canvas") for _ in range(3))
+    queue_ms = min(longest_task_ms(page, worker.url(f"/queues/{many}"), "table.jobs tbody tr") for _ in range(3))
     print(f"longest task: job page of 100,000 tasks {job_ms:.0f} ms, queue page of 10,000 jobs {queue_ms:.0f} ms")
     assert job_ms <= LONG_TASK_MS and queue_ms <= LONG_TASK_MS
     shot(page, "queue")

@@ -23,3 +23,21 @@ def store(request, tmp_path):
     yield opened
     opened.dispose()
     drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """A store's engine with no table yet: the test migrates it as far as it wants."""
+    if request.param == "sqlite":
+        opened = Store.open(f"sqlite:///{tmp_path / 'farmstead.db'}", migrate=False)
+        yield opened
+        opened.dispose()
+        return
+    reason = postgres_available()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    opened = Store.open(url, migrate=False)
+    yield opened
+    opened.dispose()
+    drop_postgres_database(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -15,8 +16,48 @@ from farmstead.store.schema import made_on, metadata
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def test_migrations_produce_exactly_the_declared_schema(store):
-    with store.engine.connect() as conn:
+def _replay_every_migration(store) -> None:
+    """A fresh database is built from the declared schema in one go: to replay the revisions one by
+    one, as an existing farm's database gets them, start it at the first."""
+    upgrade(store.engine, "0001")
+    upgrade(store.engine)
+
+
+def _reflected(conn) -> dict[str, dict[str, object]]:
+    """Everything a database says about its tables, in a form two databases can be compared by."""
+    inspector = sa.inspect(conn)
+    def text(value) -> str:
+        return " ".join(str(value).split())
+    return {table: {
+        "columns": sorted((c["name"], text(c["type"]), c["nullable"], text(c.get("default")))
+                           for c in inspector.get_columns(table)),
+        "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
+        "foreign keys": sorted((fk["constrained_columns"], fk["referred_table"], fk["referred_columns"],
+                                sorted(fk.get("options", {}).items())) for fk in inspector.get_foreign_keys(table)),
+        "indexes": sorted((ix["name"], ix["column_names"], bool(ix["unique"]),
+                           sorted((k, text(v)) for k, v in ix.get("dialect_options", {}).items()))
+                          for ix in inspector.get_indexes(table)),
+        "unique": sorted((uq["name"], uq["column_names"]) for uq in inspector.get_unique_constraints(table)),
+        "checks": sorted((ck["name"], text(ck["sqltext"])) for ck in inspector.get_check_constraints(table)),
+    } for table in sorted(inspector.get_table_names())}
+
+
+@pytest.mark.parametrize(("store", "empty_database"), [("sqlite", "sqlite"), ("postgresql", "postgresql")],
+                         indirect=True, ids=["sqlite", "postgresql"])
+def test_a_new_database_built_from_the_schema_is_the_one_every_migration_replayed_builds(store, empty_database):
+    _replay_every_migration(empty_database)
+    with store.engine.connect() as built, empty_database.engine.connect() as replayed:
+        assert built.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == \
+            replayed.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        built_schema, replayed_schema = _reflected(built), _reflected(replayed)
+    assert built_schema.keys() == replayed_schema.keys()
+    for table in built_schema:
+        assert built_schema[table] == replayed_schema[table], table
+
+
+def test_migrations_produce_exactly_the_declared_schema(empty_database):
+    _replay_every_migration(empty_database)
+    with empty_database.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False,
                                                          "include_object": made_on(conn.dialect.name)})
         assert compare_metadata(context, metadata) == []

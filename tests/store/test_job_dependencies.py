@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from store.test_search import FARM, Q1, Q2, T0, insert_job, job_id
-from store.test_status_checks import _as_at_revision, empty_database  # noqa: F401 (a fixture)
+from store.test_status_checks import _as_at_revision
 
 from farmstead.store import job_dependencies, schema
 from farmstead.store.migrations.runner import upgrade

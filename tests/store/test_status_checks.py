@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from farmstead.domain.statuses import TaskRunStatus, WorkerStatus
 from farmstead.store import schema
-from farmstead.store.engine import Store
 from farmstead.store.migrations.runner import upgrade
 from farmstead.store.schema import (
     STATUS_COLUMNS,
@@ -25,29 +24,10 @@ from farmstead.store.schema import (
     tasks,
     workers,
 )
-from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 FARM, QUEUE, FLEET = "farm-" + "a" * 32, "queue-" + "b" * 32, "fleet-" + "c" * 32
 JOB, STEP, WORKER, SESSION = "job-" + "d" * 32, "step-" + "e" * 32, "worker-" + "f" * 32, "session-" + "1" * 32
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    """A store's engine with no table yet: the test migrates it as far as it wants."""
-    if request.param == "sqlite":
-        opened = Store.open(f"sqlite:///{tmp_path / 'farmstead.db'}", migrate=False)
-        yield opened
-        opened.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        pytest.skip(reason)
-    url = create_postgres_database()
-    opened = Store.open(url, migrate=False)
-    yield opened
-    opened.dispose()
-    drop_postgres_database(url)
 
 
 def _as_at_revision(conn, table: sa.Table) -> sa.Table:

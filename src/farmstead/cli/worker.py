@@ -9,6 +9,7 @@ Must not: talk to the server itself.
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -17,8 +18,9 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.cli.services import install_worker_service
-from farmstead.worker import host
+from farmstead.worker import gpus, host, slot_processes
 from farmstead.worker.agent import Agent, AgentError, WorkerOptions, configure_logging
+from farmstead.worker.slots import SlotError, auto_count, parse_slot, parse_slots
 
 #: Tables of the settings file that are not flags: the custom capabilities, as --capabilities-file has them.
 CAPABILITY_TABLES = ("amounts", "attributes")
@@ -71,11 +73,17 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
               help="TOML with [amounts] and [attributes] tables; flags override it.")
 @click.option("--shutdown-grace", type=float, default=10.0, show_default=True,
               help="Seconds a running action gets to stop on SIGTERM before it is killed.")
+@click.option("--slots", default="1", show_default=True, envvar="FARMSTEAD_WORKER_SLOTS",
+              help="Run up to N sessions at once on this host: N workers, each with a share of its vCPUs, memory "
+                   "and GPUs, in <work-dir>/slot-K. 'auto': one per GPU, else one per 8 vCPUs and 16 GiB.")
+@click.option("--slot", default=None, metavar="K/N",
+              help="Run only slot K of N (what each process of --slots N runs; for one service per slot).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fleet_id: str | None, work_dir: Path,
            profile: str | None, region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
-           capabilities_file: Path | None, shutdown_grace: float, verbose: bool) -> None:
+           capabilities_file: Path | None, shutdown_grace: float, slots: str, slot: str | None,
+           verbose: bool) -> None:
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
@@ -93,9 +101,25 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
                                           capabilities_file.read_text() if capabilities_file else None)
     except host.CapabilityError as err:
         raise click.BadParameter(str(err)) from None
-    configure_logging(verbose)
+    try:
+        one_slot = parse_slot(slot) if slot else None
+        count = 1 if one_slot else parse_slots(slots)
+    except SlotError as err:
+        raise click.BadParameter(str(err)) from None
+    configure_logging(verbose, one_slot.label if one_slot else None)
+    if count is None:
+        count = _auto_slots()
+    if count > 1:
+        # Each slot a worker process of its own, told everything this one was (flags, the settings
+        # file's values and the environment's alike), so none of them reads the file again.
+        common = _slot_arguments(endpoint_url, farm_id, fleet_id, profile, region, amounts, attributes,
+                                 capabilities_file, shutdown_grace, verbose)
+        commands = [[sys.executable, "-m", "farmstead", "worker", *common, "--slot", f"{number}/{count}",
+                     "--work-dir", str(slot_processes.slot_dir(work_dir, number))] for number in range(1, count + 1)]
+        sys.exit(slot_processes.SlotProcesses(commands).run())
     agent = Agent(WorkerOptions(farm_id=farm_id, fleet_id=fleet_id, work_dir=work_dir, endpoint_url=endpoint_url,
-                                profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace))
+                                profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace,
+                                slot=one_slot))
     agent.install_signal_handlers()
     try:
         code = agent.run()
@@ -106,6 +130,28 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         click.echo(f"farmstead worker: {err}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+def _auto_slots() -> int:
+    count = auto_count(os.cpu_count() or 1, host.detect_memory_mib(), len(gpus.detect()))
+    click.echo(f"farmstead worker: --slots auto: {count} slot(s) on this host", err=True)
+    return count
+
+
+def _slot_arguments(endpoint_url: str | None, farm_id: str, fleet_id: str, profile: str | None,
+                    region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
+                    capabilities_file: Path | None, shutdown_grace: float, verbose: bool) -> list[str]:
+    """The flags every slot process gets: this command's settings, wherever they came from."""
+    arguments = ["--farm-id", farm_id, "--fleet-id", fleet_id, "--shutdown-grace", repr(shutdown_grace)]
+    for flag, value in (("--endpoint-url", endpoint_url), ("--profile", profile), ("--region", region),
+                        ("--capabilities-file", capabilities_file)):
+        if value is not None:
+            arguments += [flag, str(value)]
+    for amount in amounts:
+        arguments += ["--amount", amount]
+    for attribute in attributes:
+        arguments += ["--attribute", attribute]
+    return arguments + (["--verbose"] if verbose else [])
 
 
 worker.add_command(install_worker_service)

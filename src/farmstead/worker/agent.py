@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
-from farmstead.worker import credentials, host, host_configuration, retries
+from farmstead.worker import credentials, gpus, host, host_configuration, retries, slots
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
@@ -63,6 +63,8 @@ class WorkerOptions:
     custom: host.Custom = field(default_factory=host.Custom)
     #: How long a running action may take to stop on SIGTERM before it is killed.
     shutdown_grace: float = 10.0
+    #: One slot of several on this host (slots.py): it reports that slot's share and runs on its GPUs.
+    slot: slots.Slot | None = None
 
 
 class Agent:
@@ -103,7 +105,7 @@ class Agent:
 
     def _run(self) -> int:
         bootstrap = credentials.bootstrap_clients(self.options.profile, self.options.region, self.options.endpoint_url)
-        detected = host.detect(self.work_dir)
+        detected, pinned = self._this_host()
         capabilities = host.capabilities(detected, self.options.custom)
         properties = host.host_properties()
         scheduler: Scheduler | None = None
@@ -139,7 +141,7 @@ class Agent:
                         self._shipper.stop(timeout=5)
                     return 0 if configured == "stopped" else 1
                 scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop,
-                                      process_env=self._guard.environment if self._guard else None)
+                                      process_env={**(self._guard.environment if self._guard else {}), **pinned})
                 self._scheduler = scheduler
                 if self.stop.is_set():
                     break
@@ -160,6 +162,19 @@ class Agent:
             self._shipper.stop(timeout=5)
         log.info("worker stopped")
         return 0
+
+    def _this_host(self) -> tuple[host.Detected, dict[str, str]]:
+        """What this worker reports (the whole host, or its slot's share) and the variables that pin its
+        sessions to its GPUs."""
+        cards = gpus.detect()
+        detected = host.detect(self.work_dir, cards)
+        own = cards
+        if self.options.slot is not None:
+            detected = slots.share(detected, cards, self.options.slot)
+            own = slots.gpus_of(cards, self.options.slot)
+        if own:
+            log.info("GPUs for this worker's sessions: %s", ", ".join(f"{card.index} ({card.name})" for card in own))
+        return detected, gpus.pinning(own, host_has_gpus=bool(cards))
 
     def _ids(self, worker_id: str) -> dict[str, str]:
         return {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id, "workerId": worker_id}
@@ -418,9 +433,11 @@ class Agent:
             self._shipper.stop(timeout=5)
 
 
-def configure_logging(verbose: bool) -> None:
+def configure_logging(verbose: bool, label: str | None = None) -> None:
+    """Log to stderr; `label` (a slot's) goes on every line, as a host's slots share one stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    prefix = f"[{label}] " if label else ""
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {prefix}%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
     log.propagate = False

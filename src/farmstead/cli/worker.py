@@ -18,9 +18,11 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.cli.services import install_worker_service
+from farmstead.domain import work_schedules
 from farmstead.worker import gpus, host, slot_processes
 from farmstead.worker.agent import Agent, AgentError, WorkerOptions, configure_logging
 from farmstead.worker.slots import SlotError, auto_count, parse_slot, parse_slots
+from farmstead.worker.work_hours import WorkHours
 
 #: Tables of the settings file that are not flags: the custom capabilities, as --capabilities-file has them.
 CAPABILITY_TABLES = ("amounts", "attributes")
@@ -54,7 +56,8 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               is_eager=True, expose_value=False, callback=_read_config, envvar="FARMSTEAD_WORKER_CONFIG",
               help="TOML settings file: endpoint-url, farm-id, fleet-id, work-dir, profile, region, "
-                   "shutdown-grace, verbose, and [amounts]/[attributes] tables. Flags override it.")
+                   "shutdown-grace, slots, schedule, verbose, and [amounts]/[attributes] tables. Flags override "
+                   "it.")
 @click.option("--endpoint-url", envvar="FARMSTEAD_ENDPOINT_URL", default=None,
               help="The Farmstead server, e.g. http://127.0.0.1:8245 (default: the AWS configuration's "
                    "endpoint_url for the profile).")
@@ -78,12 +81,16 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
                    "and GPUs, in <work-dir>/slot-K. 'auto': one per GPU, else one per 8 vCPUs and 16 GiB.")
 @click.option("--slot", default=None, metavar="K/N",
               help="Run only slot K of N (what each process of --slots N runs; for one service per slot).")
+@click.option("--schedule", default=None, envvar="FARMSTEAD_WORKER_SCHEDULE", metavar="WINDOWS",
+              help="Days and hours this host may work, in its local time, e.g. "
+                   "'Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00'. Outside them the worker finishes what it runs, "
+                   "takes nothing new and is STOPPED until they begin again (docs/fleets.md).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fleet_id: str | None, work_dir: Path,
            profile: str | None, region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
            capabilities_file: Path | None, shutdown_grace: float, slots: str, slot: str | None,
-           verbose: bool) -> None:
+           schedule: str | None, verbose: bool) -> None:
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
@@ -106,6 +113,10 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         count = 1 if one_slot else parse_slots(slots)
     except SlotError as err:
         raise click.BadParameter(str(err)) from None
+    try:
+        hours = WorkHours(work_schedules.parse(schedule)) if schedule else None
+    except work_schedules.ScheduleError as err:
+        raise click.BadParameter(str(err), param_hint="--schedule") from None
     configure_logging(verbose, one_slot.label if one_slot else None)
     if count is None:
         count = _auto_slots()
@@ -114,12 +125,13 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         # file's values and the environment's alike), so none of them reads the file again.
         common = _slot_arguments(endpoint_url, farm_id, fleet_id, profile, region, amounts, attributes,
                                  capabilities_file, shutdown_grace, verbose)
+        common += ["--schedule", schedule] if schedule else []
         commands = [[sys.executable, "-m", "farmstead", "worker", *common, "--slot", f"{number}/{count}",
                      "--work-dir", str(slot_processes.slot_dir(work_dir, number))] for number in range(1, count + 1)]
         sys.exit(slot_processes.SlotProcesses(commands).run())
     agent = Agent(WorkerOptions(farm_id=farm_id, fleet_id=fleet_id, work_dir=work_dir, endpoint_url=endpoint_url,
                                 profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace,
-                                slot=one_slot))
+                                slot=one_slot, hours=hours))
     agent.install_signal_handlers()
     try:
         code = agent.run()

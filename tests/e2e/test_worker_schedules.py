@@ -1,8 +1,10 @@
-"""`farmstead worker --schedule` on a real server: at the end of its work hours the worker finishes the task
-it runs, takes nothing new (STOPPING, then STOPPED), and starts again when its hours begin."""
+"""`farmstead worker --schedule` and `--idle-minutes` on a real server: at the end of its work hours (or when a
+workstation's user comes back) the worker finishes the task it runs, takes nothing new (STOPPING, then
+STOPPED), and starts again when its hours begin."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -82,5 +84,38 @@ def test_a_worker_finishes_its_task_at_the_end_of_its_hours_takes_nothing_until_
         assert farm.wait_for_job(later, timeout=30)["taskRunStatus"] == "SUCCEEDED", farm.worker_output("w")
         assert float((farm.out / "later-start").read_text()) >= opens.timestamp() - 0.5
         assert status(farm) in ("IDLE", "RUNNING")
+    finally:
+        farm.stop_all()
+
+
+def test_a_workstation_joins_after_minutes_without_input_and_leaves_when_its_user_comes_back(live, tmp_path):
+    """`--idle-minutes` with the X display's idle time: `xprintidle` here is a script printing what the test
+    writes (milliseconds since the last input), so the test plays the user."""
+    farm = Farm(live, tmp_path)
+    idle_ms, tools = tmp_path / "idle-ms", tmp_path / "bin"
+    tools.mkdir()
+    (tools / "xprintidle").write_text(f"#!/bin/sh\ncat {idle_ms}\n")
+    (tools / "xprintidle").chmod(0o755)
+    idle_ms.write_text("1000\n")  # someone typed a second ago
+    try:
+        farm.start_worker("desk", "--idle-minutes", "0.5", DISPLAY=":99",
+                          PATH=f"{tools}{os.pathsep}{os.environ['PATH']}")
+        job_id = farm.submit(task(farm.out, "first"))
+        time.sleep(8)
+        assert farm.workers() == [] and farm.job(job_id)["taskRunStatus"] == "READY", farm.worker_output("desk")
+
+        idle_ms.write_text("29000\n")
+        time.sleep(6)
+        assert farm.workers() == []  # 29 s is not half a minute
+        idle_ms.write_text("31000\n")
+        assert farm.wait_for_job(job_id, timeout=20)["taskRunStatus"] == "SUCCEEDED", farm.worker_output("desk")
+
+        long_job = farm.submit(task(farm.out, "long", until_epoch=int(time.time()) + 12))
+        wait_until(lambda: (farm.out / "long-start").exists(), 10, "the long task to start")
+        idle_ms.write_text("0\n")  # the user is back: the task finishes, nothing new is taken
+        wait_until(lambda: status(farm) == "STOPPING", 10, "the worker to say STOPPING")
+        assert not (farm.out / "long-end").exists()
+        assert farm.wait_for_job(long_job, timeout=20)["taskRunStatus"] == "SUCCEEDED"
+        wait_until(lambda: status(farm) == "STOPPED", 15, "the worker to be STOPPED")
     finally:
         farm.stop_all()

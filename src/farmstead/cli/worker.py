@@ -20,7 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farmstead.cli.services import install_worker_service
 from farmstead.domain import work_schedules
 from farmstead.worker import gpus, host, slot_processes
-from farmstead.worker.agent import Agent, AgentError, WorkerOptions, configure_logging
+from farmstead.worker.agent import Agent, AgentError, WorkerOptions, configure_logging, log
+from farmstead.worker.input_idle import InputIdleRule, find_source
 from farmstead.worker.slots import SlotError, auto_count, parse_slot, parse_slots
 from farmstead.worker.work_hours import WorkHours
 
@@ -56,8 +57,8 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               is_eager=True, expose_value=False, callback=_read_config, envvar="FARMSTEAD_WORKER_CONFIG",
               help="TOML settings file: endpoint-url, farm-id, fleet-id, work-dir, profile, region, "
-                   "shutdown-grace, slots, schedule, verbose, and [amounts]/[attributes] tables. Flags override "
-                   "it.")
+                   "shutdown-grace, slots, schedule, idle-minutes, verbose, and [amounts]/[attributes] tables. "
+                   "Flags override it.")
 @click.option("--endpoint-url", envvar="FARMSTEAD_ENDPOINT_URL", default=None,
               help="The Farmstead server, e.g. http://127.0.0.1:8245 (default: the AWS configuration's "
                    "endpoint_url for the profile).")
@@ -85,12 +86,15 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
               help="Days and hours this host may work, in its local time, e.g. "
                    "'Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00'. Outside them the worker finishes what it runs, "
                    "takes nothing new and is STOPPED until they begin again (docs/fleets.md).")
+@click.option("--idle-minutes", type=click.FloatRange(min=0), default=None, envvar="FARMSTEAD_WORKER_IDLE_MINUTES",
+              help="A workstation's rule: take work only after this many minutes without keyboard or mouse input "
+                   "(where it can be read: xprintidle, or PS/2 interrupts); it stops taking work when input comes.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fleet_id: str | None, work_dir: Path,
            profile: str | None, region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
            capabilities_file: Path | None, shutdown_grace: float, slots: str, slot: str | None,
-           schedule: str | None, verbose: bool) -> None:
+           schedule: str | None, idle_minutes: float | None, verbose: bool) -> None:
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
@@ -114,7 +118,7 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
     except SlotError as err:
         raise click.BadParameter(str(err)) from None
     try:
-        hours = WorkHours(work_schedules.parse(schedule)) if schedule else None
+        work_schedule = work_schedules.parse(schedule) if schedule else None
     except work_schedules.ScheduleError as err:
         raise click.BadParameter(str(err), param_hint="--schedule") from None
     configure_logging(verbose, one_slot.label if one_slot else None)
@@ -126,9 +130,11 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         common = _slot_arguments(endpoint_url, farm_id, fleet_id, profile, region, amounts, attributes,
                                  capabilities_file, shutdown_grace, verbose)
         common += ["--schedule", schedule] if schedule else []
+        common += ["--idle-minutes", repr(idle_minutes)] if idle_minutes is not None else []
         commands = [[sys.executable, "-m", "farmstead", "worker", *common, "--slot", f"{number}/{count}",
                      "--work-dir", str(slot_processes.slot_dir(work_dir, number))] for number in range(1, count + 1)]
         sys.exit(slot_processes.SlotProcesses(commands).run())
+    hours = _work_hours(work_schedule, idle_minutes)
     agent = Agent(WorkerOptions(farm_id=farm_id, fleet_id=fleet_id, work_dir=work_dir, endpoint_url=endpoint_url,
                                 profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace,
                                 slot=one_slot, hours=hours))
@@ -142,6 +148,21 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         click.echo(f"farmstead worker: {err}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+def _work_hours(schedule: work_schedules.WorkSchedule | None, idle_minutes: float | None) -> WorkHours | None:
+    """When the host may work: its schedule, and the idle rule where the input's idle time can be read."""
+    rules: tuple[InputIdleRule, ...] = ()
+    if idle_minutes is not None:
+        source = find_source()
+        if source is None:
+            log.warning("--idle-minutes: this host's keyboard and mouse idle time can't be read (no xprintidle with "
+                        "a display, no PS/2 interrupts); %s", "the schedule alone decides" if schedule else
+                        "the worker takes work at any time")
+        else:
+            log.info("idle rule: work after %g minutes without input, read from %s", idle_minutes, source.name)
+            rules = (InputIdleRule(idle_minutes, source),)
+    return WorkHours(schedule, rules) if schedule is not None or rules else None
 
 
 def _auto_slots() -> int:

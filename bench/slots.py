@@ -6,7 +6,8 @@ under `.e2e-venvs/` as the tests install it; (b) one `farmstead worker --slots 2
 workers) on a fleet of its own; (c) two `farmstead worker` processes on another fleet of the same
 server. Both farms are STARTED and idle before timing; each job is created with CreateJob and GetJob
 polled every 50 ms until SUCCEEDED. The figures are (b) / (c), target about 1.0 (a slot is a worker:
-one command must cost nothing against two), and (b) / (a). The three run alternately, ROUNDS times.
+one command must cost nothing against two), and (b) / (a). The three run alternately, ROUNDS times,
+(b) and (c) taking turns at going first.
 Must not: change the server or the worker; count setup (server start, workers starting) in (b) or (c).
 """
 
@@ -127,10 +128,14 @@ def run(args: argparse.Namespace) -> None:
                 for round_number in range(1, rounds + 1):
                     with OtherLoad() as openjd_load:
                         openjd_s = _openjd_seconds(bin_dir / "openjd", template_path, work)
-                    with OtherLoad() as slots_load:
-                        slots_s = slotted.run_job(template)
-                    with OtherLoad() as two_load:
-                        two_s = separate.run_job(template)
+                    # The two farms take turns going first: a job run right after another's must not
+                    # always be the same one.
+                    timed: dict[str, tuple[float, OtherLoad]] = {}
+                    for name in (("slots", "two") if round_number % 2 else ("two", "slots")):
+                        with OtherLoad() as load:
+                            seconds = (slotted if name == "slots" else separate).run_job(template)
+                        timed[name] = (seconds, load)
+                    (slots_s, slots_load), (two_s, two_load) = timed["slots"], timed["two"]
                     slot_vs_two.append(slots_s / two_s)
                     slot_vs_openjd.append(slots_s / openjd_s)
                     rows.append([round_number, f"{openjd_s:.2f}", f"{slots_s:.2f}", f"{two_s:.2f}",

@@ -25,8 +25,16 @@ SMI = """0, NVIDIA RTX A6000, 49140, GPU-aaaa
 
 def test_nvml_lists_each_card_with_its_index_name_memory_and_uuid(monkeypatch):
     monkeypatch.setenv("FAKE_NVML_GPUS", '[["NVIDIA L40S", 46068], ["Tesla T4", 15360]]')
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     assert gpus.detect(fake_nvml) == [gpus.Gpu(0, "NVIDIA L40S", 46068, "GPU-fake-0000"),
                                       gpus.Gpu(1, "Tesla T4", 15360, "GPU-fake-0001")]
+
+
+def test_a_worker_started_with_cuda_visible_devices_shares_out_only_those_cards(monkeypatch):
+    monkeypatch.setenv("FAKE_NVML_GPUS", '[["NVIDIA L4", 1], ["NVIDIA L4", 1], ["NVIDIA L4", 1]]')
+    assert [gpu.index for gpu in gpus.detect(fake_nvml, visible="2,GPU-fake-0000")] == [2, 0]
+    assert gpus.detect(fake_nvml, visible="") == []
+    assert len(gpus.detect(fake_nvml, visible="MIG-1234")) == 3  # not readable here: every card
 
 
 def test_nvml_that_cannot_start_falls_back_to_nvidia_smi_and_then_to_no_gpus(monkeypatch):
@@ -35,7 +43,7 @@ def test_nvml_that_cannot_start_falls_back_to_nvidia_smi_and_then_to_no_gpus(mon
             raise RuntimeError("NVML Shared Library Not Found")
 
     monkeypatch.setattr(gpus.shutil, "which", lambda name: None)
-    assert gpus.detect(NoDriver()) == []
+    assert gpus.detect(NoDriver(), visible=None) == []
 
 
 def test_nvidia_smi_output_gives_cards_in_index_order_and_skips_what_it_cannot_read():

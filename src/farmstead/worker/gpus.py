@@ -8,6 +8,7 @@ that pin a session to its cards (`CUDA_VISIBLE_DEVICES`, `GPU_DEVICE_ORDINAL`, w
 The parsing and naming functions are pure. Must not: decide which slot gets which card (slots.py)
 or call the server.
 
+A worker started with CUDA_VISIBLE_DEVICES set uses only those cards.
 The NVML seam is the module itself: `detect(nvml=...)` takes anything with pynvml's functions, and a
 process finds whatever `pynvml` comes first on its path (the tests put a fake one there).
 """
@@ -15,6 +16,7 @@ process finds whatever `pynvml` comes first on its path (the tests put a fake on
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -109,16 +111,34 @@ def _nvidia_smi() -> list[Gpu]:
     return from_nvidia_smi(done.stdout) if done.returncode == 0 else []
 
 
-def detect(nvml: Any = None) -> list[Gpu]:
+def detect(nvml: Any = None, visible: str | None = None) -> list[Gpu]:
     """This host's GPUs: NVML when it loads (a host without NVIDIA's driver has no libnvidia-ml), else
-    nvidia-smi, else none."""
+    nvidia-smi, else none; only those `visible` lists (the worker's own CUDA_VISIBLE_DEVICES)."""
     nvml = nvml if nvml is not None else _load_nvml()
+    found = None
     if nvml is not None:
         try:
-            return from_nvml(nvml)
+            found = from_nvml(nvml)
         except Exception as error:  # noqa: BLE001 - NVMLError_LibraryNotFound and kin: no driver here
             log.debug("NVML found no GPUs (%s); trying nvidia-smi", error)
-    return _nvidia_smi()
+    if found is None:
+        found = _nvidia_smi()
+    return only_visible(found, os.environ.get("CUDA_VISIBLE_DEVICES") if visible is None else visible)
+
+
+def only_visible(cards: list[Gpu], visible: str | None) -> list[Gpu]:
+    """The cards a CUDA_VISIBLE_DEVICES value leaves (indices or UUIDs, in its order): a worker started
+    with some cards hidden shares out only the others. NVML itself ignores the variable. A value this
+    can't read (MIG instances, say) leaves every card, and says so."""
+    if visible is None:
+        return cards
+    wanted = [item.strip() for item in visible.split(",") if item.strip()]
+    by_name = {str(card.index): card for card in cards} | {card.uuid: card for card in cards if card.uuid}
+    if any(item not in by_name for item in wanted):
+        log.warning("CUDA_VISIBLE_DEVICES=%s names cards this host does not list by index or UUID; "
+                    "sharing out all %d GPUs", visible, len(cards))
+        return cards
+    return list(dict.fromkeys(by_name[item] for item in wanted))
 
 
 def pinning(gpus: Sequence[Gpu], host_has_gpus: bool) -> dict[str, str]:

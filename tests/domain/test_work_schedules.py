@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from farmstead.domain.work_schedules import ScheduleError, always_open, is_open, next_change, parse
+from farmstead.domain.work_schedules import ScheduleError, always_open, is_open, next_change, parse_schedule
 
-NIGHTS_AND_WEEKENDS = parse("Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00")
+NIGHTS_AND_WEEKENDS = parse_schedule("Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00")
 # 2026-12-07 is a Monday.
 MONDAY = datetime(2026, 12, 7)
 
@@ -30,27 +30,29 @@ def test_next_change_is_the_next_boundary_and_skips_boundaries_between_touching_
     # Friday 19:00 to Sunday midnight is one stretch: no change at Saturday 00:00 or 07:00. (Monday
     # 00:00-07:00 is closed: Sunday's own window ends at midnight, and Mon-Fri nights start Monday 19:00.)
     assert next_change(NIGHTS_AND_WEEKENDS, at(4, 20)) == at(7, 0)
-    assert next_change(parse("Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00, Mon 00:00-07:00"), at(4, 20)) == at(7, 7)
+    straight_through = parse_schedule("Mon-Fri 19:00-07:00, Sat-Sun 00:00-24:00, Mon 00:00-07:00")
+    assert next_change(straight_through, at(4, 20)) == at(7, 7)
     # Sunday evening wraps to next week's Monday morning.
-    assert next_change(parse("Mon 09:00-17:00"), at(6, 20)) == at(7, 9)
+    assert next_change(parse_schedule("Mon 09:00-17:00"), at(6, 20)) == at(7, 9)
 
 
 def test_a_window_past_midnight_belongs_to_its_starting_day_and_sunday_wraps_to_monday():
-    schedule = parse("Sun 22:00-02:00")
+    schedule = parse_schedule("Sun 22:00-02:00")
     assert is_open(schedule, at(6, 23)) and is_open(schedule, at(7, 1)) and not is_open(schedule, at(0, 1) +
                                                                                            timedelta(days=1))
     assert next_change(schedule, at(6, 23)) == at(7, 2)
 
 
 def test_seconds_day_lists_full_names_and_daily_are_understood():
-    assert is_open(parse("daily 10:00:30-10:00:45"), at(2, 10, 0, 30))
-    assert not is_open(parse("daily 10:00:30-10:00:45"), at(2, 10, 0, 45))
-    assert parse("Mon,Wed 19:00-23:00").open_spans == parse("Monday 19:00-23:00\nwed 19:00-23:00").open_spans
-    assert parse("Fri-Mon 10:00-11:00").open_spans == parse("Fri 10:00-11:00, Sat-Mon 10:00-11:00").open_spans
+    assert is_open(parse_schedule("daily 10:00:30-10:00:45"), at(2, 10, 0, 30))
+    assert not is_open(parse_schedule("daily 10:00:30-10:00:45"), at(2, 10, 0, 45))
+    spans = lambda text: parse_schedule(text).open_spans  # noqa: E731
+    assert spans("Mon,Wed 19:00-23:00") == spans("Monday 19:00-23:00\nwed 19:00-23:00")
+    assert spans("Fri-Mon 10:00-11:00") == spans("Fri 10:00-11:00, Sat-Mon 10:00-11:00")
 
 
 def test_a_schedule_open_all_week_never_changes():
-    schedule = parse("daily 00:00-24:00  # always")
+    schedule = parse_schedule("daily 00:00-24:00  # always")
     assert always_open(schedule) and next_change(schedule, at(3, 3)) is None
 
 
@@ -58,4 +60,4 @@ def test_a_schedule_open_all_week_never_changes():
                                   "Mon 10:61-11:00", "Mon 24:00-01:00", "10:00-11:00", "Mon 10:00-11:00, Tue"])
 def test_unreadable_schedules_are_refused_with_a_message(text):
     with pytest.raises(ScheduleError, match="schedule"):
-        parse(text)
+        parse_schedule(text)

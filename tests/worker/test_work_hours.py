@@ -5,7 +5,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from farmstead.domain.work_schedules import parse
+from farmstead.domain.work_schedules import parse_schedule
 from farmstead.worker.work_hours import WorkHours
 
 # 2026-12-07 is a Monday.
@@ -35,7 +35,7 @@ class Rule:
 
 def test_the_schedule_on_the_workers_clock_says_when_it_may_work_and_why_not():
     clock = Clock(NINE)
-    hours = WorkHours(parse("Mon-Fri 19:00-07:00"), clock=clock)
+    hours = WorkHours(parse_schedule("Mon-Fri 19:00-07:00"), clock=clock)
     assert not hours.available()
     assert hours.why_not() == "outside its schedule 'Mon-Fri 19:00-07:00' until Mon 19:00:00"
     clock.now = NINE + timedelta(hours=10)
@@ -44,7 +44,7 @@ def test_the_schedule_on_the_workers_clock_says_when_it_may_work_and_why_not():
 
 def test_a_rule_holds_the_host_back_inside_its_schedule_too():
     rule = Rule(ready=False)
-    hours = WorkHours(parse("daily 00:00-24:00"), rules=(rule,), clock=Clock(NINE))
+    hours = WorkHours(parse_schedule("daily 00:00-24:00"), rules=(rule,), clock=Clock(NINE))
     assert not hours.available() and hours.why_not() == "someone is typing"
     rule.is_ready = True
     assert hours.available()
@@ -52,7 +52,7 @@ def test_a_rule_holds_the_host_back_inside_its_schedule_too():
 
 def test_the_watch_calls_back_once_when_the_clock_passes_the_boundary_and_not_before():
     clock = Clock(NINE)
-    hours = WorkHours(parse("Mon 08:00-09:00:02"), clock=clock, recheck=0.05)
+    hours = WorkHours(parse_schedule("Mon 08:00-09:00:02"), clock=clock, recheck=0.05)
     closed = threading.Event()
     calls = []
     cancel = hours.watch(lambda: (calls.append(clock.now), closed.set()))
@@ -68,7 +68,7 @@ def test_the_watch_calls_back_once_when_the_clock_passes_the_boundary_and_not_be
 
 def test_waiting_for_work_hours_ends_when_they_begin_or_when_the_worker_is_stopped():
     clock = Clock(NINE)
-    hours = WorkHours(parse("Mon 10:00-11:00"), clock=clock, recheck=0.05)
+    hours = WorkHours(parse_schedule("Mon 10:00-11:00"), clock=clock, recheck=0.05)
     stop = threading.Event()
     outcome = []
     waiter = threading.Thread(target=lambda: outcome.append(hours.wait_until_available(stop)))

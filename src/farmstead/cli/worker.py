@@ -18,7 +18,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.cli.services import install_worker_service
-from farmstead.domain import work_schedules
+from farmstead.domain.work_schedules import ScheduleError, WorkSchedule, parse_schedule
 from farmstead.worker import gpus, host, slot_processes
 from farmstead.worker.agent import Agent, AgentError, WorkerOptions, configure_logging, log
 from farmstead.worker.input_idle import InputIdleRule, find_source
@@ -118,8 +118,8 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
     except SlotError as err:
         raise click.BadParameter(str(err)) from None
     try:
-        work_schedule = work_schedules.parse(schedule) if schedule else None
-    except work_schedules.ScheduleError as err:
+        work_schedule = parse_schedule(schedule) if schedule else None
+    except ScheduleError as err:
         raise click.BadParameter(str(err), param_hint="--schedule") from None
     configure_logging(verbose, one_slot.label if one_slot else None)
     if count is None:
@@ -150,7 +150,7 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
     sys.exit(code)
 
 
-def _work_hours(schedule: work_schedules.WorkSchedule | None, idle_minutes: float | None) -> WorkHours | None:
+def _work_hours(schedule: WorkSchedule | None, idle_minutes: float | None) -> WorkHours | None:
     """When the host may work: its schedule, and the idle rule where the input's idle time can be read."""
     rules: tuple[InputIdleRule, ...] = ()
     if idle_minutes is not None:

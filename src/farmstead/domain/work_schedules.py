@@ -70,7 +70,7 @@ def _seconds(hours: str, minutes: str, seconds: str | None, text: str) -> int:
     return value
 
 
-def parse(text: str) -> WorkSchedule:
+def parse_schedule(text: str) -> WorkSchedule:
     """The schedule `text` describes; ScheduleError when it can't be read."""
     body = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     spans: list[tuple[int, int]] = []

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from farmstead.domain import work_schedules
-from farmstead.domain.work_schedules import WorkSchedule
+from farmstead.domain.work_schedules import WorkSchedule, is_open, next_change
 
 log = logging.getLogger("farmstead.worker")
 
@@ -52,15 +51,15 @@ class WorkHours:
         self._recheck = min([recheck, *(rule.recheck for rule in rules)])
 
     def available(self) -> bool:
-        if self.schedule is not None and not work_schedules.is_open(self.schedule, self._clock()):
+        if self.schedule is not None and not is_open(self.schedule, self._clock()):
             return False
         return all(rule.ready() for rule in self.rules)
 
     def why_not(self) -> str:
         """Why the host may not work now (for the worker's log)."""
         now = self._clock()
-        if self.schedule is not None and not work_schedules.is_open(self.schedule, now):
-            opens = work_schedules.next_change(self.schedule, now)
+        if self.schedule is not None and not is_open(self.schedule, now):
+            opens = next_change(self.schedule, now)
             return f"outside its schedule {self.schedule.text!r}" + (f" until {opens:%a %H:%M:%S}" if opens else "")
         return "; ".join(rule.reason() for rule in self.rules if not rule.ready())
 
@@ -69,7 +68,7 @@ class WorkHours:
         wait = self._recheck
         if self.schedule is not None:
             now = self._clock()
-            change = work_schedules.next_change(self.schedule, now)
+            change = next_change(self.schedule, now)
             if change is not None:
                 wait = min(wait, (change - now).total_seconds() + _PAST_BOUNDARY)
         return max(wait, _PAST_BOUNDARY)

@@ -2,8 +2,10 @@
 
 Owns: the command's flags, its settings file (`--config FILE.toml`: the same settings by their flag
 names, plus [amounts] and [attributes] tables; a flag or its environment variable wins over the file),
-and turning failures the worker can't ride out into a message and exit status 1; `install-service`
-(cli/services.py) writes a systemd unit that runs it with such a file.
+and turning failures the worker can't ride out into a message and exit status 1; `--slots N` turned
+into N `--slot K/N` processes (worker/slot_processes.py runs them) told every setting this one got;
+`--schedule` and `--idle-minutes` turned into the worker's work hours (worker/work_hours.py);
+`install-service` (cli/services.py) writes a systemd unit that runs it with such a file.
 Must not: talk to the server itself.
 """
 

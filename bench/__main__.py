@@ -25,6 +25,7 @@ from bench import (
     render,
     request_path,
     self_managing_cost,
+    slots,
     web_pages,
 )
 from bench.machine import busy_share, describe, server_source, wrk_version
@@ -40,6 +41,7 @@ BENCHMARKS = {
     "api_rps": api_rps,
     "request_path": request_path,
     "end_to_end": end_to_end,
+    "slots": slots,
     "idle_latency": idle_latency,
     "fan_outs": fan_outs,
     "concurrency": concurrency,

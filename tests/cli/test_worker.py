@@ -1,5 +1,6 @@
 """`farmstead worker` started as a user would: with `--profile` (the command `farmstead up` prints for
-more workers), and failing to start, which must leave no worker stuck CREATED in the fleet."""
+more workers), failing to start, which must leave no worker stuck CREATED in the fleet, and refusing
+options it can't use."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from farmstead.cli.worker import worker
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION
 from farmstead.testing.waiting import wait_until
 
@@ -87,3 +90,17 @@ def test_a_worker_that_may_not_delete_itself_stops_it_and_reuses_it_next_time(se
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=60)
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--slots", "many"], "--slots 'many': expected a number from 1 to 256, or auto"),
+    (["--slot", "5/4"], "--slot '5/4': expected K/N"),
+    (["--schedule", "Funday 10:00-11:00"], "'Funday' is not a day"),
+    (["--schedule", "Mon 10:00"], "'Mon 10:00' is not DAYS HH:MM-HH:MM"),
+    (["--idle-minutes", "-1"], "-1"),
+])
+def test_unusable_slots_schedules_and_idle_minutes_are_refused_before_anything_starts(tmp_path, flags, message):
+    result = CliRunner().invoke(worker, ["--farm-id", "farm-0", "--fleet-id", "fleet-0", "--work-dir",
+                                         str(tmp_path / "w"), *flags])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "w").exists()

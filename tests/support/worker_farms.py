@@ -18,7 +18,7 @@ from farmstead.testing.waiting import wait_until
 class Farm:
     """A farm, queue, fleet and association on a live server, and the worker processes run against it."""
 
-    def __init__(self, live: LiveServer, tmp: Path) -> None:
+    def __init__(self, live: LiveServer, tmp: Path, configuration: dict | None = None) -> None:
         self.live = live
         self.tmp = tmp
         self.deadline = live.client()
@@ -27,7 +27,7 @@ class Farm:
                                                    jobRunAsUser={"runAs": "WORKER_AGENT_USER"})["queueId"]
         self.fleet_id = self.deadline.create_fleet(
             farmId=self.farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f", maxWorkerCount=4,
-            configuration=LINUX_FLEET)["fleetId"]
+            configuration=configuration or LINUX_FLEET)["fleetId"]
         self.deadline.create_queue_fleet_association(farmId=self.farm_id, queueId=self.queue_id,
                                                      fleetId=self.fleet_id)
         self.out = tmp / "out"
@@ -40,13 +40,14 @@ class Farm:
         env.pop("AWS_PROFILE", None)
         return env
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen:
-        """A `farmstead worker` in its own work dir; `env` overrides its environment (a host's PATH, say)."""
+    def start_worker(self, name: str, *flags: str, **env: str) -> subprocess.Popen:
+        """A `farmstead worker` in its own work dir, with more `flags` (`--slots 4`, say); `env` overrides
+        its environment (a host's PATH, say)."""
         work_dir = self.tmp / name
         work_dir.mkdir(exist_ok=True)
         process = subprocess.Popen(
             [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", self.live.endpoint,
-             "--farm-id", self.farm_id, "--fleet-id", self.fleet_id, "--work-dir", str(work_dir)],
+             "--farm-id", self.farm_id, "--fleet-id", self.fleet_id, "--work-dir", str(work_dir), *flags],
             env={**self.env(), **env}, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process

@@ -2,7 +2,7 @@
 
 import pytest
 
-from farmstead.worker import host
+from farmstead.worker import gpus, host
 
 MEMINFO = """MemTotal:       24684084 kB
 MemFree:        23257104 kB
@@ -34,10 +34,19 @@ def test_memory_is_mem_total_in_mib():
     assert host.memory_mib_from_meminfo("nothing useful") is None
 
 
-def test_gpus_count_lines_and_report_the_smallest_memory():
-    assert host.gpus_from_nvidia_smi("24576\n16384\n\n") == (2, 16384)
-    assert host.gpus_from_nvidia_smi("") == (0, 0)
-    assert host.gpus_from_nvidia_smi("[N/A]\n8192\n") == (1, 8192)
+def test_detected_gpus_give_their_count_the_smallest_memory_and_each_model_once(tmp_path):
+    cards = [gpus.Gpu(0, "NVIDIA RTX A6000", 49140), gpus.Gpu(1, "Tesla T4", 15360), gpus.Gpu(2, "Tesla T4", 15360)]
+    found = host.detect(tmp_path, cards)
+    assert (found.gpus, found.gpu_memory_mib, found.gpu_models) == (3, 15360, ("rtx-a6000", "t4"))
+    assert (host.detect(tmp_path, []).gpus, host.detect(tmp_path, []).gpu_models) == (0, ())
+
+
+def test_gpu_models_are_reported_as_an_attribute_unless_a_flag_names_it():
+    caps = host.capabilities(detected(gpus=1, gpu_memory_mib=1, gpu_models=("l4",)), host.Custom())
+    assert caps["attributes"][2:] == [{"name": "attr.gpu.model", "values": ["l4"]}]
+    custom = host.custom_capabilities([], ["gpu.model=my-card"])
+    caps = host.capabilities(detected(gpus=1, gpu_memory_mib=1, gpu_models=("l4",)), custom)
+    assert caps["attributes"][2:] == [{"name": "attr.gpu.model", "values": ["my-card"]}]
 
 
 def test_built_in_capabilities_come_first_with_openjd_names():

@@ -10,10 +10,13 @@ AssumeFleetRoleForWorker (credentials.py refreshes it); UpdateWorker STARTED wit
 and capabilities (after a STATUS_CONFLICT it says STOPPED first, then STARTED again); the fleet's
 host configuration script UpdateWorker answers, once per worker identity (host_configuration.py
 runs it; on failure the worker says STOPPED and exits 1, as the official agent does); running the
-Scheduler, and starting over when the server has marked the worker lost; and shutdown: on SIGTERM or
+Scheduler, and starting over when the server has marked the worker lost; its work hours (work_hours.py
+says when they are): waiting for them before starting, UpdateWorker STOPPING when they end, STOPPED once
+the server says it has drained, and starting again when they begin; what it reports of the host (the
+whole host or its slot's share, slots.py) and the GPUs its sessions see; and shutdown: on SIGTERM or
 SIGINT, UpdateWorker STOPPING (when sessions run), the running actions interrupted and reported,
 queued ones NEVER_ATTEMPTED, UpdateWorker STOPPED, exit 0. A second signal kills running actions at
-once. Must not: run actions or interpret schedules itself.
+once. Must not: run actions, or interpret UpdateWorkerSchedule answers or sleep schedules itself.
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
-from farmstead.worker import credentials, host, host_configuration, retries
+from farmstead.worker import credentials, gpus, host, host_configuration, retries, slots
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
+from farmstead.worker.work_hours import WorkHours
 
 log = logging.getLogger("farmstead.worker")
 
@@ -63,6 +67,10 @@ class WorkerOptions:
     custom: host.Custom = field(default_factory=host.Custom)
     #: How long a running action may take to stop on SIGTERM before it is killed.
     shutdown_grace: float = 10.0
+    #: One slot of several on this host (slots.py): it reports that slot's share and runs on its GPUs.
+    slot: slots.Slot | None = None
+    #: When the host may work (a sleep schedule, a workstation's idle rule); None: always.
+    hours: WorkHours | None = None
 
 
 class Agent:
@@ -84,6 +92,8 @@ class Agent:
         #: The worker this start is bringing up (id, and whether this start created it), until it is STARTED.
         self._starting: tuple[str, bool] | None = None
         self._guard: ProcessGuard | None = None
+        #: Set to end the watch on the host's work hours (work_hours.py) of the scheduler running now.
+        self._hours_watch: threading.Event | None = None
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -103,7 +113,7 @@ class Agent:
 
     def _run(self) -> int:
         bootstrap = credentials.bootstrap_clients(self.options.profile, self.options.region, self.options.endpoint_url)
-        detected = host.detect(self.work_dir)
+        detected, pinned = self._this_host()
         capabilities = host.capabilities(detected, self.options.custom)
         properties = host.host_properties()
         scheduler: Scheduler | None = None
@@ -111,6 +121,8 @@ class Agent:
         try:
             while not self.stop.is_set():
                 self._starting = None
+                if self.options.hours is not None and not self.options.hours.wait_until_available(self.stop):
+                    break
                 try:
                     worker_id, fleet = self._identity(bootstrap, properties)
                     ids = self._ids(worker_id)
@@ -139,19 +151,27 @@ class Agent:
                         self._shipper.stop(timeout=5)
                     return 0 if configured == "stopped" else 1
                 scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop,
-                                      process_env=self._guard.environment if self._guard else None)
+                                      process_env={**(self._guard.environment if self._guard else {}), **pinned})
                 self._scheduler = scheduler
                 if self.stop.is_set():
                     break
+                running = scheduler
+                resting = self._watch_hours(deadline_client, ids, running)
                 try:
-                    outcome = scheduler.run()
+                    outcome = running.run()
+                    if outcome == "service" and resting.is_set():
+                        self._rest(running, deadline_client, ids)
+                        scheduler = self._scheduler = None
+                        continue  # to wait for the host's next work hours, and start again
                     break
                 except WorkerLost as lost:
                     log.warning("the server no longer counts this worker as started (%s); starting again", lost)
-                    scheduler.abandon()
+                    running.abandon()
                     if lost.deleted:
                         self._forget_identity()
                     self.stop.wait(1.0)  # an operator stopping it again and again must not make this spin
+                finally:
+                    self._end_watch()
         except retries.Stopped:
             pass
         if scheduler is not None:
@@ -160,6 +180,56 @@ class Agent:
             self._shipper.stop(timeout=5)
         log.info("worker stopped")
         return 0
+
+    # --- work hours (work_hours.py) ----------------------------------------------------------------
+
+    def _watch_hours(self, client: Any, ids: dict[str, str], scheduler: Scheduler) -> threading.Event:
+        """Set from when the host's work hours end while it runs: it has said STOPPING, so the server
+        lets its sessions finish what they hold, gives it nothing new, then answers desiredWorkerStatus
+        STOPPED (as for a drain: docs/fleets.md, "Sleep schedules")."""
+        resting = threading.Event()
+        if self.options.hours is None:
+            return resting
+
+        def begin_rest() -> None:
+            resting.set()
+            try:
+                retries.call(lambda: client.update_worker(**ids, status=UpdatedWorkerStatus.STOPPING),
+                             "UpdateWorker STOPPING", stop=self.stop)
+            except retries.Stopped:
+                return
+            except ClientError as error:  # e.g. lost meanwhile: the scheduler's next call says so
+                log.warning("UpdateWorker STOPPING failed: %s", retries.describe(error))
+                return
+            log.info("worker %s is STOPPING: it finishes what it holds and takes nothing new", ids["workerId"])
+            scheduler.wake.set()
+
+        self._hours_watch = self.options.hours.watch(begin_rest)
+        return resting
+
+    def _end_watch(self) -> None:
+        if self._hours_watch is not None:
+            self._hours_watch.set()
+            self._hours_watch = None
+
+    def _rest(self, scheduler: Scheduler, client: Any, ids: dict[str, str]) -> None:
+        """Drained after its work hours ended: STOPPED until they begin again (no calls meanwhile)."""
+        scheduler.drain("The worker's work hours ended", timedelta(seconds=self.options.shutdown_grace), self.hurry)
+        self._update_status(client, ids, UpdatedWorkerStatus.STOPPED)
+        log.info("worker %s STOPPED until its work hours begin again", ids["workerId"])
+
+    def _this_host(self) -> tuple[host.Detected, dict[str, str]]:
+        """What this worker reports (the whole host, or its slot's share) and the variables that pin its
+        sessions to its GPUs."""
+        cards = gpus.detect()
+        detected = host.detect(self.work_dir, cards)
+        own = cards
+        if self.options.slot is not None:
+            detected = slots.share(detected, cards, self.options.slot)
+            own = slots.gpus_of(cards, self.options.slot)
+        if own:
+            log.info("GPUs for this worker's sessions: %s", ", ".join(f"{card.index} ({card.name})" for card in own))
+        return detected, gpus.pinning(own, host_has_gpus=bool(cards))
 
     def _ids(self, worker_id: str) -> dict[str, str]:
         return {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id, "workerId": worker_id}
@@ -418,9 +488,11 @@ class Agent:
             self._shipper.stop(timeout=5)
 
 
-def configure_logging(verbose: bool) -> None:
+def configure_logging(verbose: bool, label: str | None = None) -> None:
+    """Log to stderr; `label` (a slot's) goes on every line, as a host's slots share one stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    prefix = f"[{label}] " if label else ""
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {prefix}%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
     log.propagate = False

@@ -1,7 +1,7 @@
 """What this host is: host properties and the capabilities a worker reports with UpdateWorker STARTED.
 
-Owns: detecting vCPUs, memory, OS family, CPU architecture, scratch disk and NVIDIA GPUs; parsing the
-custom `--amount NAME=VALUE` / `--attribute NAME=V1,V2` flags and the capabilities file; building the
+Owns: detecting vCPUs, memory, OS family, CPU architecture and scratch disk (NVIDIA GPUs: gpus.py);
+parsing the custom `--amount NAME=VALUE` / `--attribute NAME=V1,V2` flags and the capabilities file; building the
 `capabilities` and `hostProperties` request shapes. The parsing functions are pure so they can be
 tested with canned text. Must not: call the server.
 """
@@ -14,12 +14,13 @@ import platform
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from farmstead.worker import gpus
 
 #: The model's bounds (WorkerCapabilities): at least 2 and at most 17 of each.
 MAX_CAPABILITIES = 17
@@ -64,25 +65,6 @@ def memory_mib_from_meminfo(text: str) -> int | None:
     return int(match.group(1)) // 1024 if match else None
 
 
-def gpus_from_nvidia_smi(text: str) -> tuple[int, int]:
-    """(GPU count, memory of the smallest GPU in MiB) from
-    `nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits` output.
-
-    The smallest GPU is what a job can count on wherever the scheduler puts it, as the official
-    agent reports it.
-    """
-    sizes = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            sizes.append(int(float(line.split(",")[0])))
-        except ValueError:
-            continue
-    return len(sizes), (min(sizes) if sizes else 0)
-
-
 def detect_memory_mib() -> int:
     try:
         found = memory_mib_from_meminfo(Path("/proc/meminfo").read_text())
@@ -94,18 +76,6 @@ def detect_memory_mib() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     except (ValueError, OSError, AttributeError):
         return 0
-
-
-def detect_gpus() -> tuple[int, int]:
-    binary = shutil.which("nvidia-smi")
-    if binary is None:
-        return 0, 0
-    try:
-        done = subprocess.run([binary, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
-                              capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return 0, 0
-    return gpus_from_nvidia_smi(done.stdout) if done.returncode == 0 else (0, 0)
 
 
 def detect_scratch_mib(path: Path) -> int:
@@ -189,14 +159,24 @@ class Detected:
     cpu_arch: str
     scratch_mib: int
     gpus: int
+    #: The smallest card's memory: what a job can count on whichever card it gets, as the official
+    #: agent reports amount.worker.gpu.memory.
     gpu_memory_mib: int
+    #: The cards' models as `attr.gpu.model` values (gpus.model_value), in NVML order, each once.
+    gpu_models: tuple[str, ...] = ()
 
 
-def detect(work_dir: Path) -> Detected:
-    gpus, gpu_memory = detect_gpus()
+def detect(work_dir: Path, found_gpus: list[gpus.Gpu] | None = None) -> Detected:
+    """This host; `found_gpus` when the caller detected them already (gpus.detect)."""
+    cards = gpus.detect() if found_gpus is None else found_gpus
     return Detected(vcpus=os.cpu_count() or 1, memory_mib=detect_memory_mib(), os_family=os_family(),
-                    cpu_arch=cpu_arch(), scratch_mib=detect_scratch_mib(work_dir), gpus=gpus,
-                    gpu_memory_mib=gpu_memory)
+                    cpu_arch=cpu_arch(), scratch_mib=detect_scratch_mib(work_dir), gpus=len(cards),
+                    gpu_memory_mib=min((card.memory_mib for card in cards), default=0),
+                    gpu_models=models(cards))
+
+
+def models(cards: list[gpus.Gpu]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(gpus.model_value(card.name) for card in cards))
 
 
 def capabilities(detected: Detected, custom: Custom) -> dict[str, list[dict[str, Any]]]:
@@ -211,10 +191,13 @@ def capabilities(detected: Detected, custom: Custom) -> dict[str, list[dict[str,
     amounts += [{"name": name, "value": value} for name, value in sorted(custom.amounts.items())]
     attributes = [{"name": "attr.worker.os.family", "values": [detected.os_family]},
                   {"name": "attr.worker.cpu.arch", "values": [detected.cpu_arch]}]
+    if detected.gpu_models and gpus.MODEL_ATTRIBUTE not in custom.attributes:  # a flag of that name wins
+        attributes.append({"name": gpus.MODEL_ATTRIBUTE, "values": list(detected.gpu_models[:10])})
     attributes += [{"name": name, "values": values} for name, values in sorted(custom.attributes.items())]
     if len(amounts) > MAX_CAPABILITIES or len(attributes) > MAX_CAPABILITIES:
         raise CapabilityError(f"at most {MAX_CAPABILITIES - 5} custom amounts and "
-                              f"{MAX_CAPABILITIES - 2} custom attributes are allowed")
+                              f"{MAX_CAPABILITIES - (len(attributes) - len(custom.attributes))} custom attributes "
+                              "are allowed")
     return {"amounts": amounts, "attributes": attributes}
 
 

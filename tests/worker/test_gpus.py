@@ -1,0 +1,74 @@
+"""GPU detection through NVML or nvidia-smi, GPU model names as capability values, and the variables
+that pin a session to its cards (farmstead.worker.gpus)."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from farmstead.worker import gpus
+
+# The test double, loaded from its file: it must not become `pynvml` for everything else in this process.
+_spec = importlib.util.spec_from_file_location("fake_nvml", Path(__file__).parents[1] / "support" / "fake_nvml"
+                                               / "pynvml.py")
+assert _spec is not None and _spec.loader is not None
+fake_nvml = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fake_nvml)
+
+SMI = """0, NVIDIA RTX A6000, 49140, GPU-aaaa
+1, NVIDIA RTX A6000, 49140, GPU-bbbb
+
+2, Tesla T4, 15360, GPU-cccc
+"""
+
+
+def test_nvml_lists_each_card_with_its_index_name_memory_and_uuid(monkeypatch):
+    monkeypatch.setenv("FAKE_NVML_GPUS", '[["NVIDIA L40S", 46068], ["Tesla T4", 15360]]')
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert gpus.detect(fake_nvml) == [gpus.Gpu(0, "NVIDIA L40S", 46068, "GPU-fake-0000"),
+                                      gpus.Gpu(1, "Tesla T4", 15360, "GPU-fake-0001")]
+
+
+def test_a_worker_started_with_cuda_visible_devices_shares_out_only_those_cards(monkeypatch):
+    monkeypatch.setenv("FAKE_NVML_GPUS", '[["NVIDIA L4", 1], ["NVIDIA L4", 1], ["NVIDIA L4", 1]]')
+    assert [gpu.index for gpu in gpus.detect(fake_nvml, visible="2,GPU-fake-0000")] == [2, 0]
+    assert gpus.detect(fake_nvml, visible="") == []
+    assert len(gpus.detect(fake_nvml, visible="MIG-1234")) == 3  # not readable here: every card
+
+
+def test_nvml_that_cannot_start_falls_back_to_nvidia_smi_and_then_to_no_gpus(monkeypatch):
+    class NoDriver:
+        def nvmlInit(self):
+            raise RuntimeError("NVML Shared Library Not Found")
+
+    monkeypatch.setattr(gpus.shutil, "which", lambda name: None)
+    assert gpus.detect(NoDriver(), visible=None) == []
+
+
+def test_nvidia_smi_output_gives_cards_in_index_order_and_skips_what_it_cannot_read():
+    found = gpus.from_nvidia_smi(SMI + "[N/A], broken, x\n")
+    assert [(gpu.index, gpu.name, gpu.memory_mib, gpu.uuid) for gpu in found] == [
+        (0, "NVIDIA RTX A6000", 49140, "GPU-aaaa"), (1, "NVIDIA RTX A6000", 49140, "GPU-bbbb"),
+        (2, "Tesla T4", 15360, "GPU-cccc")]
+    assert gpus.from_nvidia_smi("") == []
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("NVIDIA L40S", "l40s"), ("Tesla T4", "t4"), ("NVIDIA A10G", "a10g"), ("NVIDIA L4", "l4"),
+    ("NVIDIA GeForce RTX 4090", "geforce-rtx-4090"), ("NVIDIA RTX A6000", "rtx-a6000"), ("NVIDIA", "nvidia"),
+    ("3090 Ti", "gpu-3090-ti")])
+def test_gpu_model_values_drop_the_maker_and_use_deadline_clouds_accelerator_names(name, value):
+    assert gpus.model_value(name) == value
+    assert re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_\-]{0,99}", value)  # the model's AttributeCapabilityValue
+
+
+def test_a_session_sees_only_its_cards_in_nvml_order():
+    cards = [gpus.Gpu(2, "NVIDIA L4", 1), gpus.Gpu(3, "NVIDIA L4", 1)]
+    assert gpus.pinning(cards, host_has_gpus=True) == {
+        "CUDA_VISIBLE_DEVICES": "2,3", "GPU_DEVICE_ORDINAL": "2,3", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
+
+
+def test_a_session_without_cards_on_a_gpu_host_sees_none_and_a_host_without_gpus_sets_nothing():
+    assert gpus.pinning([], host_has_gpus=True)["CUDA_VISIBLE_DEVICES"] == ""
+    assert gpus.pinning([], host_has_gpus=False) == {}

@@ -52,7 +52,8 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               is_eager=True, expose_value=False, callback=_read_config, envvar="FARMSTEAD_WORKER_CONFIG",
               help="TOML settings file: endpoint-url, farm-id, fleet-id, work-dir, profile, region, "
-                   "shutdown-grace, verbose, and [amounts]/[attributes] tables. Flags override it.")
+                   "shutdown-grace, host-stats-interval, verbose, and [amounts]/[attributes] tables. Flags "
+                   "override it.")
 @click.option("--endpoint-url", envvar="FARMSTEAD_ENDPOINT_URL", default=None,
               help="The Farmstead server, e.g. http://127.0.0.1:8245 (default: the AWS configuration's "
                    "endpoint_url for the profile).")
@@ -71,11 +72,15 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
               help="TOML with [amounts] and [attributes] tables; flags override it.")
 @click.option("--shutdown-grace", type=float, default=10.0, show_default=True,
               help="Seconds a running action gets to stop on SIGTERM before it is killed.")
+@click.option("--host-stats-interval", type=float, default=60.0, show_default=True,
+              envvar="FARMSTEAD_WORKER_HOST_STATS_INTERVAL",
+              help="Seconds between the host's CPU, memory, disk and GPU figures in the worker log (0: none).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fleet_id: str | None, work_dir: Path,
            profile: str | None, region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
-           capabilities_file: Path | None, shutdown_grace: float, verbose: bool) -> None:
+           capabilities_file: Path | None, shutdown_grace: float, host_stats_interval: float,
+           verbose: bool) -> None:
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
@@ -95,7 +100,8 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
         raise click.BadParameter(str(err)) from None
     configure_logging(verbose)
     agent = Agent(WorkerOptions(farm_id=farm_id, fleet_id=fleet_id, work_dir=work_dir, endpoint_url=endpoint_url,
-                                profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace))
+                                profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace,
+                                host_stats_interval=host_stats_interval))
     agent.install_signal_handlers()
     try:
         code = agent.run()

@@ -35,6 +35,7 @@ from openjd.sessions import LOG as OPENJD_LOG
 
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, host, host_configuration, retries
+from farmstead.worker.host_stats import DEFAULT_INTERVAL_SECONDS, HostStats, HostStatsLogger
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
@@ -63,6 +64,8 @@ class WorkerOptions:
     custom: host.Custom = field(default_factory=host.Custom)
     #: How long a running action may take to stop on SIGTERM before it is killed.
     shutdown_grace: float = 10.0
+    #: Seconds between host statistics lines in the worker log (worker/host_stats.py); 0: none.
+    host_stats_interval: float = DEFAULT_INTERVAL_SECONDS
 
 
 class Agent:
@@ -84,6 +87,7 @@ class Agent:
         #: The worker this start is bringing up (id, and whether this start created it), until it is STARTED.
         self._starting: tuple[str, bool] | None = None
         self._guard: ProcessGuard | None = None
+        self._host_stats: HostStatsLogger | None = None
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -133,6 +137,9 @@ class Agent:
                 else:
                     self._shipper.client = clients.client("logs")  # a new identity signs with its own role
                 self._upload_agent_log(ids)
+                if self._host_stats is None and self.options.host_stats_interval > 0:  # from the first STARTED on
+                    self._host_stats = HostStatsLogger(HostStats(self.work_dir),
+                                                       self.options.host_stats_interval).start()
                 configured = self._configure_host(deadline_client, ids, fleet)
                 if configured is not True:
                     if self._shipper is not None:
@@ -154,6 +161,8 @@ class Agent:
                     self.stop.wait(1.0)  # an operator stopping it again and again must not make this spin
         except retries.Stopped:
             pass
+        if self._host_stats is not None:
+            self._host_stats.stop()
         if scheduler is not None:
             self._shut_down(scheduler, deadline_client, ids, outcome)
         elif self._shipper is not None:

@@ -70,6 +70,10 @@ def test_created_started_stopped_lost_and_deleted_workers_keep_the_counts_equal_
     assert _kept(store) == _counted(store) == {(first, "CREATED"): 1, (first, "STARTED"): 1,
                                                (first, "NOT_RESPONDING"): 1}
 
+    with store.write() as conn:  # the second fleet has no workers left: it may go, and its counts with it
+        fleets.delete(conn, second)
+        assert {fleet_id for fleet_id, _, _ in worker_counts.read(conn)} == {first}
+
 
 def test_a_rolled_back_change_moves_no_count(store):
     first, _ = FLEETS

@@ -52,6 +52,11 @@ def transition(old: tuple[str, str] | None, new: tuple[str, str] | None) -> dict
     return changes
 
 
+def forget_fleet(conn: Connection, fleet_id: str) -> None:
+    """A deleted fleet's counts (zeros by then) go with it."""
+    conn.execute(counts.delete().where(counts.c.fleet_id == fleet_id))
+
+
 _READ = sa.select(counts.c.fleet_id, counts.c.status, counts.c.worker_count)
 
 

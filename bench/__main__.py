@@ -22,6 +22,7 @@ from bench import (
     heartbeats,
     idle_latency,
     metrics_scrape,
+    observability_cost,
     render,
     request_path,
     self_managing_cost,
@@ -50,6 +51,7 @@ BENCHMARKS = {
     "render": render,
     "web_pages": web_pages,
     "metrics_scrape": metrics_scrape,
+    "observability_cost": observability_cost,
 }
 
 #: Run only when named: idle_latency's 50 idle gaps of up to 10 s (twice, hold on and off) take ~11

@@ -64,6 +64,11 @@ class Settings:
     #: and the bearer key that lets any address scrape (None: no key, the address list alone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     metrics_token: str | None = field(default=None, repr=False)
+    #: Prometheus metrics (GET /metrics and the counting behind it) and the event outbox (written with
+    #: each status change, delivered to webhooks): both on; off only to measure what they cost dispatch
+    #: (bench observability_cost, docs/benchmarks.md).
+    metrics: bool = True
+    events: bool = True
     #: Directory (LDAP / Active Directory) sign-in to the web monitor (docs/access.md). None: local users only.
     #: ldap:// (with `ldap_start_tls`) or ldaps://; the server certificate is checked against `ldap_ca_file`
     #: (default: the system's CAs).
@@ -124,6 +129,8 @@ class Settings:
             max_queue_seconds=float(env.get("FARMSTEAD_MAX_QUEUE_SECONDS", "1.0")),
             metrics_allow=address_list(env.get("FARMSTEAD_METRICS_ALLOW", "127.0.0.1/32,::1/128")),
             metrics_token=env.get("FARMSTEAD_METRICS_TOKEN") or None,
+            metrics=env.get("FARMSTEAD_METRICS", "1") != "0",
+            events=env.get("FARMSTEAD_EVENTS", "1") != "0",
             ldap_url=env.get("FARMSTEAD_LDAP_URL") or None,
             ldap_start_tls=env.get("FARMSTEAD_LDAP_START_TLS", "0") not in ("", "0", "false"),
             ldap_ca_file=env.get("FARMSTEAD_LDAP_CA_FILE") or None,

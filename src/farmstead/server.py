@@ -70,9 +70,12 @@ class FarmsteadApp:
         # Webhook deliveries from the event outbox (docs/events.md), off the request path.
         self.events = EventDelivery(store, self.clock, settings.account_id, settings.region,
                                     timeout_seconds=WEBHOOK_TIMEOUT_SECONDS)
-        self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
+        store.events_outbox = settings.events
+        # GET /metrics (docs/monitoring.md); None with FARMSTEAD_METRICS=0: nothing counted, /metrics not served.
+        self.metrics = MetricsEndpoint(settings, store, self.clock) if settings.metrics else None
+        process_metrics = self.metrics.process if self.metrics is not None else None
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
-                               workers_lost=self.metrics.process.workers_lost,
+                               workers_lost=process_metrics.workers_lost if process_metrics else None,
                                audit_retention_days=settings.audit_retention_days)
         # Idle workers' held schedule calls (docs/protocol.md): woken by this process's commits, or on
         # PostgreSQL by every replica's, through one LISTEN connection.
@@ -82,13 +85,13 @@ class FarmsteadApp:
         if self.wakeup_listener is None:
             store.on_wakeup = self.wakeups.wake
         self.executor = Executor(store, settings, self.clock, _ServerSignals(self),
-                                 dispatched=self.metrics.process.dispatched)
+                                 dispatched=process_metrics.dispatched if process_metrics else None)
         # One admission control for the three API protocols (docs/operations.md); /health and the
         # web monitor (which calls the executor in its own threads) are outside it.
         self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
                                           settings.max_queue_seconds))
         self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
-                               admission=self.admission, observe=self.metrics.process.request,
+                               admission=self.admission, observe=process_metrics.request if process_metrics else None,
                                hold_seconds=settings.schedule_hold)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)
@@ -112,7 +115,8 @@ class FarmsteadApp:
             self.wakeup_listener.start().wait_listening(timeout=5)
         self.materializer.start()
         self.fan_outs.start()
-        self.events.start()
+        if self.settings.events:
+            self.events.start()
         self.sweeper.start()
 
     def stop_background(self) -> None:
@@ -120,7 +124,8 @@ class FarmsteadApp:
         if self.wakeup_listener is not None:
             self.wakeup_listener.stop()
         self.sweeper.stop()
-        self.events.stop()
+        if self.settings.events:
+            self.events.stop()
         self.fan_outs.stop()
         self.materializer.stop()
 
@@ -151,7 +156,7 @@ class FarmsteadApp:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == _TELEMETRY_PATH and scope["method"] == "POST":
             await self._telemetry(scope, receive, send)
-        elif scope["type"] == "http" and scope["path"] == METRICS_PATH:
+        elif scope["type"] == "http" and scope["path"] == METRICS_PATH and self.metrics is not None:
             await self.metrics(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(_API_PREFIX):
             await self.api(scope, receive, send)

@@ -59,8 +59,8 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               is_eager=True, expose_value=False, callback=_read_config, envvar="FARMSTEAD_WORKER_CONFIG",
               help="TOML settings file: endpoint-url, farm-id, fleet-id, work-dir, profile, region, "
-                   "shutdown-grace, slots, schedule, idle-minutes, verbose, and [amounts]/[attributes] tables. "
-                   "Flags override it.")
+                   "shutdown-grace, slots, schedule, idle-minutes, host-stats-interval, verbose, and "
+                   "[amounts]/[attributes] tables. Flags override it.")
 @click.option("--endpoint-url", envvar="FARMSTEAD_ENDPOINT_URL", default=None,
               help="The Farmstead server, e.g. http://127.0.0.1:8245 (default: the AWS configuration's "
                    "endpoint_url for the profile).")
@@ -91,12 +91,15 @@ def _read_config(ctx: click.Context, param: click.Parameter, value: Path | None)
 @click.option("--idle-minutes", type=click.FloatRange(min=0), default=None, envvar="FARMSTEAD_WORKER_IDLE_MINUTES",
               help="A workstation's rule: take work only after this many minutes without keyboard or mouse input "
                    "(where it can be read: xprintidle, or PS/2 interrupts); it stops taking work when input comes.")
+@click.option("--host-stats-interval", type=float, default=60.0, show_default=True,
+              envvar="FARMSTEAD_WORKER_HOST_STATS_INTERVAL",
+              help="Seconds between the host's CPU, memory, disk and GPU figures in the worker log (0: none).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fleet_id: str | None, work_dir: Path,
            profile: str | None, region: str | None, amounts: tuple[str, ...], attributes: tuple[str, ...],
            capabilities_file: Path | None, shutdown_grace: float, slots: str, slot: str | None,
-           schedule: str | None, idle_minutes: float | None, verbose: bool) -> None:
+           schedule: str | None, idle_minutes: float | None, host_stats_interval: float, verbose: bool) -> None:
     """Run jobs for FLEET: register (or resume) a worker, then take and run its sessions until SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
@@ -133,13 +136,14 @@ def worker(ctx: click.Context, endpoint_url: str | None, farm_id: str | None, fl
                                  capabilities_file, shutdown_grace, verbose)
         common += ["--schedule", schedule] if schedule else []
         common += ["--idle-minutes", repr(idle_minutes)] if idle_minutes is not None else []
+        common += ["--host-stats-interval", repr(host_stats_interval)]
         commands = [[sys.executable, "-m", "farmstead", "worker", *common, "--slot", f"{number}/{count}",
                      "--work-dir", str(slot_processes.slot_dir(work_dir, number))] for number in range(1, count + 1)]
         sys.exit(slot_processes.SlotProcesses(commands).run())
     hours = _work_hours(work_schedule, idle_minutes)
     agent = Agent(WorkerOptions(farm_id=farm_id, fleet_id=fleet_id, work_dir=work_dir, endpoint_url=endpoint_url,
                                 profile=profile, region=region, custom=custom, shutdown_grace=shutdown_grace,
-                                slot=one_slot, hours=hours))
+                                slot=one_slot, hours=hours, host_stats_interval=host_stats_interval))
     agent.install_signal_handlers()
     try:
         code = agent.run()

@@ -76,7 +76,9 @@ def _fleets(fleets: list[Any], fleet_workers: list[tuple[str, str, int]],
     total: dict[str, int] = {}
     unhealthy: dict[str, int] = {}
     for fleet_id, status, count in fleet_workers:
-        workers.add_metric([farm_of.get(fleet_id, ""), fleet_id, status], count)
+        if fleet_id not in farm_of:  # the counts a deleted fleet (without workers by then) left behind
+            continue
+        workers.add_metric([farm_of[fleet_id], fleet_id, status], count)
         total[fleet_id] = total.get(fleet_id, 0) + count
         if status in UNHEALTHY:
             unhealthy[fleet_id] = unhealthy.get(fleet_id, 0) + count

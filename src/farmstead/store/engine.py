@@ -154,6 +154,9 @@ class Store:
         self.observe_transaction: Callable[[str, float], None] | None = None
         #: Given the wake-ups (key: how many held calls) of each committed write (store/notifications.py).
         self.on_wakeup: Callable[[notifications.Counts], None] | None = None
+        #: False (FARMSTEAD_EVENTS=0, only to measure the outbox's cost): the events a transaction notes
+        #: are dropped instead of written.
+        self.events_outbox = True
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, pool_size: int = 10,
@@ -185,7 +188,8 @@ class Store:
                 try:
                     with conn.begin():
                         yield conn
-                        events.write_noted(conn)  # the event outbox (docs/events.md) commits with the rest
+                        if self.events_outbox:
+                            events.write_noted(conn)  # the event outbox (docs/events.md) commits with the rest
                         woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
                 finally:
                     events.forget(conn)

@@ -1,8 +1,9 @@
 """The farm-wide counts a metrics scrape reports, read from what the store already keeps.
 
 Owns: one bounded read per family. Task counts are the jobs' per-status counters summed per queue
-(one pass over the job rows, never over tasks); workers and open sessions are counted from indexes
-alone (ix_workers_fleet_status, the partial ix_sessions_open); the oldest heartbeat is one seek on
+(one pass over the job rows, never over tasks); workers per fleet and status are the counts kept with
+each status change (store/worker_counts.py: a few rows, whatever the number of workers); open sessions
+are counted from the partial index ix_sessions_open alone; the oldest heartbeat is one seek on
 ix_workers_status_seen. bench/metrics_scrape.py measures the lot at 10^6 tasks and 7,500 workers.
 Must not: scan tasks or session actions: a scrape's cost must not grow with the work done.
 """
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from farmstead.domain.statuses import WorkerStatus
+from farmstead.store import worker_counts
 from farmstead.store.schema import (
     TASK_RUN_STATUSES,
     budgets,
@@ -47,8 +49,6 @@ _TASK_SUMS = [sa.func.coalesce(sa.func.sum(jobs.c[count_column_name(s)]), 0).lab
 _QUEUE_JOBS = (sa.select(jobs.c.farm_id, jobs.c.queue_id, jobs.c.task_run_status, sa.func.count().label("n"),
                          *_TASK_SUMS)
                .group_by(jobs.c.farm_id, jobs.c.queue_id, jobs.c.task_run_status))
-_FLEET_WORKERS = (sa.select(workers.c.fleet_id, workers.c.status, sa.func.count().label("n"))
-                  .group_by(workers.c.fleet_id, workers.c.status))
 _OPEN_SESSIONS = (sa.select(sessions.c.fleet_id, sa.func.count().label("n"))
                   .where(sessions.c.ended_at.is_(None)).group_by(sessions.c.fleet_id))
 #: In the index's order, so the first row that is not running its host configuration script (silent
@@ -72,8 +72,9 @@ def queue_jobs(conn: Connection) -> list[QueueJobs]:
 
 
 def fleet_workers(conn: Connection) -> list[tuple[str, str, int]]:
-    """(fleet id, stored worker status, count): RUNNING/IDLE are derived per worker on read, not here."""
-    return [(row.fleet_id, row.status, row.n) for row in conn.execute(_FLEET_WORKERS)]
+    """(fleet id, stored worker status, count), zeros included once a status had workers: RUNNING/IDLE
+    are derived per worker on read, not here."""
+    return worker_counts.read(conn)
 
 
 def open_sessions(conn: Connection) -> list[tuple[str, int]]:

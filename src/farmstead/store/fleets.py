@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.store import worker_counts as kept_worker_counts
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import fleets, memberships, workers
 
@@ -36,6 +37,7 @@ def update(conn: Connection, fleet_id: str, **values: Any) -> None:
 
 def delete(conn: Connection, fleet_id: str) -> None:
     conn.execute(fleets.delete().where(fleets.c.fleet_id == fleet_id))
+    kept_worker_counts.forget_fleet(conn, fleet_id)  # all zero: a fleet is deleted only once it has no workers
 
 
 def page(conn: Connection, farm_id: str, after: Any, limit: int, *, display_name: str | None = None,

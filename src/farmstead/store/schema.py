@@ -562,6 +562,15 @@ sessions = sa.Table(
              postgresql_where=sa.text("ended_at IS NULL")),
 )
 
+#: Workers per fleet and stored status, moved with every status change of a worker row (store/workers.py),
+#: so a metrics scrape reads a handful of rows instead of counting the workers (store/farm_metrics.py).
+fleet_worker_counts = sa.Table(
+    "fleet_worker_counts", metadata,
+    sa.Column("fleet_id", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(32), primary_key=True),
+    sa.Column("worker_count", sa.Integer(), nullable=False),
+)
+
 session_actions = sa.Table(
     "session_actions", metadata,
     sa.Column("session_action_id", sa.String(80), primary_key=True),

@@ -1,4 +1,8 @@
-"""Workers: rows in, rows out, and the liveness queries."""
+"""Workers: rows in, rows out, and the liveness queries.
+
+Every change of a row's status, fleet or existence moves the fleet's worker counts (store/worker_counts.py)
+in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import worker_states
 from farmstead.domain.statuses import WorkerStatus
-from farmstead.store import notifications
+from farmstead.store import notifications, worker_counts
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import sessions, workers
 from farmstead.store.statements import update_by_key
@@ -18,6 +22,18 @@ from farmstead.store.statements import update_by_key
 
 def insert(conn: Connection, **values: Any) -> None:
     conn.execute(workers.insert().values(**values))
+    worker_counts.move(conn, worker_counts.transition(None, (values["fleet_id"], values["status"])))
+
+
+#: What a status change moves the counts from, read under the row's lock on PostgreSQL: a concurrent
+#: change of the same worker commits first and is seen, so no count is moved from a stale status.
+_PLACE = (sa.select(workers.c.fleet_id, workers.c.status).where(workers.c.worker_id == sa.bindparam("b_worker_id"))
+          .with_for_update())
+
+
+def _place(conn: Connection, worker_id: str) -> tuple[str, str] | None:
+    row = conn.execute(_PLACE, {"b_worker_id": worker_id}).first()
+    return None if row is None else (row.fleet_id, row.status)
 
 
 _GET = sa.select(workers).where(workers.c.worker_id == sa.bindparam("b_worker_id"),
@@ -68,12 +84,18 @@ def get_by_id(conn: Connection, worker_id: str) -> Row | None:
 
 def update(conn: Connection, worker_id: str, **values: Any) -> None:
     """Any change of the row (status, hold) answers the worker's held schedule call afresh."""
+    old = _place(conn, worker_id) if "status" in values or "fleet_id" in values else None
     update_by_key(conn, workers, "worker_id", worker_id, values)
+    if old is not None:
+        new = (values.get("fleet_id", old[0]), values.get("status", old[1]))
+        worker_counts.move(conn, worker_counts.transition(old, new))
     notifications.note_worker(conn, worker_id)
 
 
 def delete(conn: Connection, worker_id: str) -> None:
+    old = _place(conn, worker_id)
     conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
+    worker_counts.move(conn, worker_counts.transition(old, None))
     notifications.note_worker(conn, worker_id)
 
 
@@ -109,11 +131,15 @@ def mark_not_responding(conn: Connection, worker_id: str, cutoff: datetime, now:
     Guarded, not a plain update of a row read earlier: on PostgreSQL a heartbeat on another replica
     may hold the row right now; this UPDATE waits for it, then sees its new last_seen_at and leaves
     the worker (and the session that heartbeat may have just opened) alone."""
+    old = _place(conn, worker_id)
     done = conn.execute(workers.update()
                         .where(workers.c.worker_id == worker_id, workers.c.status.in_(worker_states.ONLINE),
                                workers.c.last_seen_at < cutoff, _not_configuring(now))
                         .values(status=WorkerStatus.NOT_RESPONDING, updated_at=now, updated_by=by))
-    return done.rowcount == 1
+    if done.rowcount != 1 or old is None:
+        return False
+    worker_counts.move(conn, worker_counts.transition(old, (old[0], WorkerStatus.NOT_RESPONDING)))
+    return True
 
 
 _STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(

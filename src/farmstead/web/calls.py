@@ -15,6 +15,7 @@ from farmstead.api import audit_trail
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
+from farmstead.domain import host_stats
 from farmstead.domain.worker_holds import WorkerHold
 from farmstead.logs.executor import LogsExecutor
 from farmstead.orchestration import worker_holds
@@ -25,6 +26,7 @@ from farmstead.protocol.errors import ServiceError, access_denied, validation_er
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
 from farmstead.store import audit, blocklists, workers
+from farmstead.store import host_stats as host_stat_lines
 from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
@@ -77,14 +79,17 @@ class Api:
         return self._executor.arns.job(farm_id, queue_id, job_id)
 
     def worker_details(self, caller: Caller, farm_id: str, fleet_id: str, limit: int = 500) -> dict[str, dict]:
-        """What the API model has no member for but the monitor shows: each worker's declared capabilities
-        and last heartbeat, by worker id. Read only after ListWorkers let `caller` see this fleet (VIEWER)."""
+        """What the API model has no member for but the monitor shows: each worker's declared capabilities,
+        last heartbeat and host statistics (the latest host-metrics line of its worker log), by worker id.
+        Read only after ListWorkers let `caller` see this fleet (VIEWER)."""
         self.call(caller, "ListWorkers", farmId=farm_id, fleetId=fleet_id, maxResults=1)
         with self._executor.store.read() as conn:
             rows = workers.page(conn, fleet_id, None, limit)
             blocked = blocklists.of_fleet(conn, fleet_id)
+            lines = host_stat_lines.latest_lines(conn, farm_id, fleet_id, [r.worker_id for r in rows])
+        stats = {worker_id: host_stats.parse(message, at) for worker_id, (at, message) in lines.items()}
         return {r.worker_id: {"capabilities": r.capabilities or {}, "lastSeenAt": r.last_seen_at, "hold": r.hold,
-                              "holdReason": r.hold_reason,
+                              "holdReason": r.hold_reason, "hostStats": stats.get(r.worker_id),
                               "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
                 for r in rows}
 

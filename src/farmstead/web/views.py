@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from farmstead.domain import worker_sessions, worker_states
+from farmstead.domain.host_stats import HostStats
 from farmstead.domain.statuses import JobLifecycleStatus
 from farmstead.domain.statuses import WorkerStatus as W
 from farmstead.protocol.errors import ServiceError
@@ -127,7 +128,7 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
         seen = extra.get("lastSeenAt")
         rows.append({"worker": worker, "current": current, "capabilities": extra.get("capabilities", {}),
                      "blocked_on": extra.get("blockedOn", []), "hold": extra.get("hold"),
-                     "hold_reason": extra.get("holdReason"),
+                     "hold_reason": extra.get("holdReason"), "host_use": _host_use(extra.get("hostStats"), now),
                      "last_seen": seen, "silent_seconds": int((now - seen).total_seconds()) if seen else None})
     rows.sort(key=_worker_key(query["sort"]), reverse=query["order"] == "DESCENDING")
     base = f"/farms/{farm_id}/fleets/{fleet_id}"
@@ -141,6 +142,24 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
     return page.html("fleet.html", title=info["displayName"], fleet=info, **context,
                      crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
+
+
+def _host_use(stats: HostStats | None, now: datetime) -> dict[str, Any] | None:
+    """The host statistics column: CPU, memory, disk and GPU use as short texts, and how old they are."""
+    if stats is None:
+        return None
+    gib = 1024 ** 3
+    parts = []
+    if stats.cpu_percent is not None:
+        parts.append(f"CPU {stats.cpu_percent:.0f} %")
+    if stats.memory_percent is not None and stats.memory_total_bytes:
+        parts.append(f"memory {stats.memory_percent:.0f} % of {stats.memory_total_bytes / gib:.1f} GiB")
+    if stats.disk_percent is not None and stats.disk_total_bytes:
+        parts.append(f"disk {stats.disk_percent:.0f} % of {stats.disk_total_bytes / gib:.0f} GiB")
+    if stats.gpu_percent is not None:
+        memory = f", its memory {stats.gpu_memory_percent:.0f} %" if stats.gpu_memory_percent is not None else ""
+        parts.append(f"GPU {stats.gpu_percent:.0f} %{memory}")
+    return {"parts": parts, "age_seconds": max(0, int(now.timestamp() - stats.at_ms / 1000))}
 
 
 def _worker_query(params) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from openjd.sessions import LOG as OPENJD_LOG
 
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, gpus, host, host_configuration, retries, slots
+from farmstead.worker.host_stats import DEFAULT_INTERVAL_SECONDS, HostStats, HostStatsLogger
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
 from farmstead.worker.session_logs import LogShipper, SessionLogRouter, StreamHandler
@@ -71,6 +72,8 @@ class WorkerOptions:
     slot: slots.Slot | None = None
     #: When the host may work (a sleep schedule, a workstation's idle rule); None: always.
     hours: WorkHours | None = None
+    #: Seconds between host statistics lines in the worker log (worker/host_stats.py); 0: none.
+    host_stats_interval: float = DEFAULT_INTERVAL_SECONDS
 
 
 class Agent:
@@ -94,6 +97,7 @@ class Agent:
         self._guard: ProcessGuard | None = None
         #: Set to end the watch on the host's work hours (work_hours.py) of the scheduler running now.
         self._hours_watch: threading.Event | None = None
+        self._host_stats: HostStatsLogger | None = None
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -145,6 +149,9 @@ class Agent:
                 else:
                     self._shipper.client = clients.client("logs")  # a new identity signs with its own role
                 self._upload_agent_log(ids)
+                if self._host_stats is None and self.options.host_stats_interval > 0:  # from the first STARTED on
+                    self._host_stats = HostStatsLogger(HostStats(self.work_dir),
+                                                       self.options.host_stats_interval).start()
                 configured = self._configure_host(deadline_client, ids, fleet)
                 if configured is not True:
                     if self._shipper is not None:
@@ -174,6 +181,8 @@ class Agent:
                     self._end_watch()
         except retries.Stopped:
             pass
+        if self._host_stats is not None:
+            self._host_stats.stop()
         if scheduler is not None:
             self._shut_down(scheduler, deadline_client, ids, outcome)
         elif self._shipper is not None:

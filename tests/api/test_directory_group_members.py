@@ -12,18 +12,9 @@ from botocore.exceptions import ClientError
 from web.test_monitor_http import Browser
 
 from farmstead.testing.live_server import LiveServer
-from support.ldap_directory import GROUPS, USERS, LdapDirectory, slapd_missing
+from support.ldap_directory import GROUPS, USERS
 
 STORE = "d-0123456789"
-
-
-@pytest.fixture(scope="module")
-def directory():
-    if reason := slapd_missing():
-        pytest.skip(reason)
-    started = LdapDirectory().start()
-    yield started
-    started.stop()
 
 
 @pytest.fixture(scope="module")

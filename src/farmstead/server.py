@@ -43,6 +43,7 @@ from farmstead.store.engine import Store
 from farmstead.web.app import WebMonitor
 from farmstead.web.calls import Api
 from farmstead.web.directory import Directory
+from farmstead.web.oidc import OidcProvider
 from farmstead.web.signin import Sessions
 
 log = logging.getLogger("farmstead.server")
@@ -104,7 +105,8 @@ class FarmsteadApp:
             admission=self.admission)
         # The web monitor (docs/web.md) takes every other path; it reads and acts through the same executor.
         self.web = WebMonitor(Api(self.executor, logs), Sessions(store, settings.account_id,
-                                                                    Directory.from_settings(settings)))
+                                                                    Directory.from_settings(settings),
+                                                                    OidcProvider.from_settings(settings)))
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:

@@ -43,6 +43,7 @@ from farmstead.store.engine import Store
 from farmstead.web.app import WebMonitor
 from farmstead.web.calls import Api
 from farmstead.web.directory import Directory
+from farmstead.web.login_rechecks import LoginKeyRechecks
 from farmstead.web.oidc import OidcProvider
 from farmstead.web.signin import Sessions
 
@@ -104,9 +105,10 @@ class FarmsteadApp:
             {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)},
             admission=self.admission)
         # The web monitor (docs/web.md) takes every other path; it reads and acts through the same executor.
-        self.web = WebMonitor(Api(self.executor, logs), Sessions(store, settings.account_id,
-                                                                    Directory.from_settings(settings),
-                                                                    OidcProvider.from_settings(settings)))
+        self.sessions = Sessions(store, settings.account_id, Directory.from_settings(settings),
+                                 OidcProvider.from_settings(settings), settings.login_credential_seconds)
+        self.login_rechecks = LoginKeyRechecks(self.sessions)  # disabled directory users lose their login keys
+        self.web = WebMonitor(Api(self.executor, logs), self.sessions)
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:
@@ -116,11 +118,13 @@ class FarmsteadApp:
         self.fan_outs.start()
         self.events.start()
         self.sweeper.start()
+        self.login_rechecks.start()
 
     def stop_background(self) -> None:
         self.wakeups.close()
         if self.wakeup_listener is not None:
             self.wakeup_listener.stop()
+        self.login_rechecks.stop()
         self.sweeper.stop()
         self.events.stop()
         self.fan_outs.stop()

@@ -31,6 +31,7 @@ from farmstead.web import (
     job_views,
     links,
     log_views,
+    login_views,
     preview_views,
     resubmit_views,
     search_views,
@@ -87,6 +88,7 @@ class WebMonitor:
             Route("/signout", self._signout, methods=["POST"]),
             Route("/signin/oidc", self._signin_oidc),
             Route("/signin/oidc/callback", self._signin_oidc_callback),
+            *login_views.routes(sessions, self.limits),  # what `farmstead login` asks
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
             Route("/audit", signed_in(audit_views.audit_log)),

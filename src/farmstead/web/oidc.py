@@ -86,6 +86,14 @@ class OidcProvider:
     def session_seconds(self) -> float:
         return self._settings.oidc_session_seconds
 
+    @property
+    def scopes(self) -> str:
+        return self._settings.oidc_scopes
+
+    @property
+    def cli_client_id(self) -> str | None:
+        return self._settings.oidc_cli_client_id
+
     def redirect_uri(self, base_url: str) -> str:
         return self._settings.oidc_redirect_uri or base_url.rstrip("/") + "/signin/oidc/callback"
 

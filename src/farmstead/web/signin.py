@@ -31,7 +31,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -50,6 +50,8 @@ SIGNIN_COOKIE = "farmstead_signin"
 OIDC_COOKIE = "farmstead_oidc"
 #: How long a browser may take at the provider between leaving the monitor and coming back.
 OIDC_FLOW_SECONDS = 600
+#: An ID token `farmstead login` presents must have been issued this recently (seconds).
+LOGIN_TOKEN_AGE = 300
 SESSION_SECONDS = 12 * 3600
 _CACHE_SECONDS = 2.0
 
@@ -80,8 +82,10 @@ class ProviderDown(SignInError):
 
 class Sessions:
     def __init__(self, store: Store, account_id: str, directory: Directory | None = None,
-                 oidc: OidcProvider | None = None) -> None:
+                 oidc: OidcProvider | None = None, login_seconds: int = 3600) -> None:
         self._store = store
+        #: How long a `farmstead login` key lasts.
+        self.login_seconds = login_seconds
         self._account_id = account_id
         self.directory = directory
         self.oidc = oidc
@@ -97,13 +101,17 @@ class Sessions:
     # --- signing in -------------------------------------------------------------------------------
 
     def sign_in_with_password(self, name: str, password: str) -> str:
+        return self._cookie(*self._check_password(name, password))
+
+    def _check_password(self, name: str, password: str) -> tuple[str, str, str]:
+        """(principal id, how, fingerprint) of the local or directory user `name` if `password` is theirs."""
         with self._store.read() as conn:
             principal = identity.find_principal(conn, name)
             stored = identity.password_hash_of(conn, principal.principal_id) if principal else None
         # Always one scrypt, also for an unknown name, so the answer's timing doesn't reveal which names exist.
         matched = verify_or_decoy(password, stored)
         if principal is not None and stored is not None and principal.name == name and matched:
-            return self._cookie(principal.principal_id, "password", _fingerprint(stored))
+            return principal.principal_id, "password", _fingerprint(stored)
         local = principal is not None and principal.name == name and principal.directory_dn is None
         if self.directory is None or local:
             raise SignInError(_REFUSED)
@@ -111,7 +119,7 @@ class Sessions:
         # and "alice" are one directory user and must be one principal.
         return self._sign_in_with_directory(self.directory, name.lower(), password)
 
-    def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> str:
+    def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> tuple[str, str, str]:
         try:
             user = directory.authenticate(name, password)
         except DirectoryRefused:
@@ -125,7 +133,7 @@ class Sessions:
             raise SignInError(_REFUSED)
         with self._directory_lock:
             self._directory_checked[principal.principal_id] = time.monotonic()
-        return self._cookie(principal.principal_id, "directory", _fingerprint(user.dn))
+        return principal.principal_id, "directory", _fingerprint(user.dn)
 
     def _provision(self, user: DirectoryUser) -> identity.PrincipalRecord | None:
         with self._store.write() as conn:
@@ -191,6 +199,60 @@ class Sessions:
                 return False
             self._used_states[state] = lapses_at
             return True
+
+    # --- `farmstead login`: temporary keys ----------------------------------------------------------
+
+    def login_key_for_password(self, name: str, password: str) -> tuple[str, identity.TemporaryKey]:
+        """(the user's name, a new temporary key of theirs) for a local or directory user's password."""
+        principal_id = self._check_password(name, password)[0]
+        return self._login_key(principal_id)
+
+    def login_key_for_id_token(self, id_token: str) -> tuple[str, identity.TemporaryKey]:
+        """(the user's name, a new temporary key of theirs) for an ID token the provider issued to the
+        `farmstead login` client (its device flow) in the last few minutes."""
+        if self.oidc is None or not self.oidc.cli_client_id:
+            raise SignInError("Signing in through an identity provider is not configured for farmstead login.", )
+        try:
+            user = self.oidc.verify_id_token(id_token, audience=self.oidc.cli_client_id, max_age=LOGIN_TOKEN_AGE)
+        except OidcRefused as err:
+            log.warning("farmstead login with an ID token refused: %s", err)
+            raise SignInError("The identity provider's token could not be verified; please log in again.") from None
+        except OidcUnavailable as err:
+            log.warning("farmstead login with an ID token failed: %s", err)
+            raise ProviderDown(_PROVIDER_DOWN) from None
+        return self._login_key(self.provision_oidc_user(user).principal_id)
+
+    def _login_key(self, principal_id: str) -> tuple[str, identity.TemporaryKey]:
+        with self._store.write() as conn:
+            principal = identity.find_principal(conn, principal_id)
+            assert principal is not None
+            key = identity.mint_login_key(conn, principal_id, datetime.now(UTC), timedelta(seconds=self.login_seconds))
+        return principal.name, key
+
+    def recheck_login_keys(self) -> int:
+        """Delete the login keys of the directory users the directory no longer lets in (removed, disabled,
+        filtered out); returns how many users lost theirs. Users of the OpenID provider are not asked (it
+        can't be, without them): their keys end at their expiry. A directory that can't be reached keeps them."""
+        if self.directory is None:
+            return 0
+        now = datetime.now(UTC)
+        with self._store.read() as conn:
+            holders = [p for p in identity.directory_users_with_login_keys(conn, now)
+                       if p.directory_dn and not _is_oidc_subject(p.directory_dn)]
+        revoked = 0
+        for principal in holders:
+            try:
+                user = self.directory.lookup(principal.name)
+            except DirectoryUnavailable as err:
+                log.warning("could not re-check the directory users holding login keys (kept): %s", err)
+                return revoked
+            if user is not None and user.dn.lower() == (principal.directory_dn or "").lower():
+                continue
+            with self._store.write() as conn:
+                deleted = identity.delete_login_keys(conn, principal.principal_id, datetime.now(UTC))
+            log.info("the directory no longer lets %r in: deleted their %d login key(s)", principal.name, deleted)
+            revoked += 1
+        return revoked
 
     def sign_in_with_key(self, access_key_id: str, secret: str) -> str:
         with self._store.read() as conn:
@@ -287,6 +349,8 @@ class Sessions:
         if user is None or user.dn.lower() != (principal.directory_dn or "").lower():
             with self._directory_lock:
                 self._directory_checked.pop(principal.principal_id, None)
+            with self._store.write() as conn:  # their `farmstead login` keys end with their session
+                identity.delete_login_keys(conn, principal.principal_id, datetime.now(UTC))
             return None
         refreshed = self._provision(user)
         with self._directory_lock:
@@ -305,6 +369,11 @@ class Sessions:
 
 _PROVIDER_DOWN = ("The identity provider (OpenID Connect) can't be reached just now, so its users can't sign in; "
                   "local users still can. Please try again later.")
+
+
+def _is_oidc_subject(directory_dn: str) -> bool:
+    """Whether a provisioned user came from the OpenID provider ("<issuer URL>#<sub>"), not the LDAP directory."""
+    return "://" in directory_dn
 
 
 def _fingerprint(credential: str) -> str:

@@ -159,7 +159,7 @@ class Settings:
             ldap_admin_group=env.get("FARMSTEAD_LDAP_ADMIN_GROUP") or None,
             ldap_recheck_seconds=float(env.get("FARMSTEAD_LDAP_RECHECK_SECONDS", "60")),
             ldap_timeout_seconds=float(env.get("FARMSTEAD_LDAP_TIMEOUT_SECONDS", "5")),
-            oidc_issuer=(env.get("FARMSTEAD_OIDC_ISSUER") or "").rstrip("/") or None,
+            oidc_issuer=env.get("FARMSTEAD_OIDC_ISSUER") or None,
             oidc_client_id=env.get("FARMSTEAD_OIDC_CLIENT_ID") or None,
             oidc_client_secret=env.get("FARMSTEAD_OIDC_CLIENT_SECRET") or None,
             oidc_cli_client_id=env.get("FARMSTEAD_OIDC_CLI_CLIENT_ID") or None,

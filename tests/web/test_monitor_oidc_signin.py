@@ -101,6 +101,19 @@ def test_a_provider_user_signs_in_with_code_and_pkce_and_is_provisioned_with_the
     }
 
 
+def test_a_group_bound_to_a_name_of_the_groups_claim_gives_its_members_access(server):
+    deadline = server.client()
+    farm_id = deadline.create_farm(displayName="Claimed farm")["farmId"]
+    group_id = server.cli("groups", "create", "provider-artists", "--directory-dn", "Artists").split()[1]
+    deadline.associate_member_to_farm(farmId=farm_id, principalId=group_id, principalType="GROUP",
+                                      identityStoreId="d-0123456789", membershipLevel="VIEWER")
+    bob, _ = sign_in(server.endpoint, "bob", ACCOUNTS["bob"][0])  # groups claim: ["artists"]
+    dave, _ = sign_in(server.endpoint, "dave", ACCOUNTS["dave"][0])  # groups claim: []
+    assert "Claimed farm" in bob.get(f"{server.endpoint}/", timeout=30).text
+    assert _monitor_user(dave, server.endpoint) == "dave"
+    assert "Claimed farm" not in dave.get(f"{server.endpoint}/", timeout=30).text
+
+
 def test_the_authorization_request_carries_an_s256_challenge_a_state_and_a_nonce(server):
     answer = requests.get(f"{server.endpoint}/signin/oidc", timeout=30, allow_redirects=False)
     assert answer.status_code == 303

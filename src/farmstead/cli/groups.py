@@ -32,8 +32,9 @@ groups.add_command(groups_remove)
 @groups.command("create")
 @click.argument("name")
 @click.option("--directory-dn", default=None,
-              help="The DN of a directory (LDAP) group: its members, as the directory says at sign-in,"
-                   " are in this group.")
+              help="The DN of a directory (LDAP) group, or a group name in the OpenID provider's groups claim:"
+                   " its members, as the directory or provider says at sign-in, are in this group (compared"
+                   " case-insensitively).")
 @data_dir_option
 @database_url_option
 def groups_create(name: str, directory_dn: str | None, data_dir, database_url) -> None:

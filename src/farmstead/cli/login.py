@@ -89,7 +89,8 @@ def _device_flow_id_token(endpoint: str, *, open_browser: bool) -> str:
     """An ID token for the CLI's client, through the provider's device flow (RFC 8628)."""
     try:
         provider = _json(requests.get(f"{endpoint}/signin/oidc/cli", timeout=_TIMEOUT))
-        discovery = _json(requests.get(f"{provider['issuer']}/.well-known/openid-configuration", timeout=_TIMEOUT))
+        discovery = _json(requests.get(f"{provider['issuer'].rstrip('/')}/.well-known/openid-configuration",
+                                          timeout=_TIMEOUT))
         device = _json(requests.post(discovery["device_authorization_endpoint"], timeout=_TIMEOUT,
                                      data={"client_id": provider["clientId"], "scope": provider["scope"]}))
     except (requests.RequestException, KeyError) as err:

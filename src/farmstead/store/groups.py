@@ -2,7 +2,8 @@
 
 Owns: the rows of `principal_groups` and `group_members`. A user is in a group when added to it
 locally or, for a directory user, when the group is bound to one of the DNs in their directory_groups
-(as read at their last sign-in or re-check).
+(as read at their last sign-in or re-check; compared case-insensitively); for a user of the OpenID
+provider, to one of the names in their groups claim.
 Must not: decide what a group's memberships allow (api/authorization.py does).
 """
 
@@ -74,7 +75,9 @@ def group_ids_of(conn: Connection, principal_id: str, directory_groups: Sequence
                                         .where(principals.c.principal_id == principal_id)).scalar() or []
     local = sa.select(group_members.c.group_id).where(group_members.c.principal_id == principal_id)
     if directory_groups:
+        # Case-insensitively: DNs are (AD returns "CN=Artists,OU=Groups" for what an admin typed as
+        # "cn=artists,ou=groups"), and so are the group names of the providers the OIDC claim comes from.
         bound = sa.select(principal_groups.c.group_id).where(
-            principal_groups.c.directory_dn.in_(list(directory_groups)))
+            sa.func.lower(principal_groups.c.directory_dn).in_(sorted({dn.lower() for dn in directory_groups})))
         local = sa.union(local, bound)  # type: ignore[assignment]
     return tuple(sorted(conn.execute(local).scalars()))

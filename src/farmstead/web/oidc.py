@@ -194,7 +194,9 @@ class OidcProvider:
             cached = self._discovery
             if not fresh and cached is not None and time.monotonic() - self._discovered_at < _DISCOVERY_SECONDS:
                 return cached
-        document = self._get(f"{self.issuer}/.well-known/openid-configuration")
+        # OIDC Discovery 4: a trailing slash of the issuer is dropped before the well-known path (Auth0's and
+        # Entra ID's issuers end in one); the document must then name the issuer exactly as configured.
+        document = self._get(f"{self.issuer.rstrip('/')}/.well-known/openid-configuration")
         if document.get("issuer") != self.issuer:  # OIDC Discovery 4.3: it must name the issuer we asked
             raise OidcUnavailable(f"the discovery document names issuer {document.get('issuer')!r}, "
                                   f"not {self.issuer!r}")

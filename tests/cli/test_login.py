@@ -85,6 +85,21 @@ def test_a_wrong_password_gets_no_keys(server):
     assert done.returncode != 0 and "Unknown user name or wrong password." in done.stderr and not done.stdout
 
 
+def test_the_keys_expire_after_the_configured_lifetime(directory, tmp_path):
+    live = LiveServer(tmp_path, extra_env={**directory.server_env(), "FARMSTEAD_LOGIN_CREDENTIAL_SECONDS": "2"}).start()
+    try:
+        done = _login(live.endpoint, "--username", "bob", "--password-stdin", "--print", stdin=USERS["bob"][0] + "\n")
+        assert done.returncode == 0, done.stderr
+        client = _client(orjson.loads(done.stdout), live)
+        assert client.list_farms()["farms"] == []
+        time.sleep(3)
+        with pytest.raises(ClientError) as expired:
+            client.list_farms()
+        assert expired.value.response["Error"]["Code"] == "ExpiredTokenException"
+    finally:
+        live.stop()
+
+
 def test_the_profile_it_writes_works_with_the_official_deadline_cli(server, tmp_path):
     live, farm = server
     official = deadline_cli()

@@ -64,7 +64,9 @@ class OidcProvider:
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        # "localhost", not the Farmstead server's 127.0.0.1: another site to a browser, as a real provider is
+        # (cookies' SameSite rules then apply as they do in a studio).
+        return f"http://localhost:{self.port}"
 
     def start(self, timeout: float = 20.0) -> OidcProvider:
         config = self.root / "provider.json"

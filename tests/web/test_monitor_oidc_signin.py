@@ -4,7 +4,7 @@ posts the provider's own login form. Users are provisioned with the groups of th
 admin group; a wrong password or a disabled account never gets a session; a replayed or foreign state is
 refused; a rotated signing key is fetched again; a provider that is down shows a clear page while the local
 admin still signs in. The ID token checks (tampered, expired, wrong audience, wrong nonce) run against
-tokens the provider really issued."""
+tokens the provider really issued. One test takes the same way in Chromium (its cookie rules are a browser's)."""
 
 from __future__ import annotations
 
@@ -228,3 +228,20 @@ def test_a_tampered_expired_foreign_or_replayed_id_token_is_refused(provider, oi
     arguments = {"token": id_token, "audience": MONITOR_CLIENT, "nonce": nonce, **change(id_token, nonce)}
     with pytest.raises(OidcRefused, match=reason):
         oidc.verify_id_token(arguments.pop("token"), **arguments)
+
+
+def test_in_chromium_the_sign_in_link_leads_through_the_provider_back_to_the_page_asked_for(server, browser):
+    """A real browser keeps the cookies' SameSite rules, the provider being another site (localhost): the flow
+    cookie (Lax) comes back with the provider's redirect, and the session cookie (Strict) with the navigation
+    the callback page makes itself (after a plain redirect from the callback it would not: tried, it is not)."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.endpoint}/audit")  # signed out: to the sign-in page, keeping where we were going
+        page.click("text=Sign in with your identity provider")
+        page.fill("input[name=login]", "alice")
+        page.fill("input[name=password]", ACCOUNTS["alice"][0])
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url(f"{server.endpoint}/audit")
+        assert "Signed in as alice" in page.inner_text("header")
+    finally:
+        page.close()

@@ -35,8 +35,9 @@ def routes(sessions: Sessions, limits: SignInLimits) -> list[Route]:
         if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
             return _refused("Expected a JSON object of strings.", 400)
         by_token = "idToken" in fields
-        account = "" if by_token else fields.get("username", "").strip()
         client = request.client.host if request.client else ""
+        # Token attempts count per address: one shared name would let anyone lock everyone's --sso out.
+        account = f"sso@{client}" if by_token else fields.get("username", "").strip()
         wait, stamp = limits.start(client, account)
         if wait:
             return _refused(f"Too many failed sign-ins; try again in {wait:.0f} seconds.", 429,

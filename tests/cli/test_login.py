@@ -86,13 +86,16 @@ def test_a_wrong_password_gets_no_keys(server):
 
 
 def test_the_keys_expire_after_the_configured_lifetime(directory, tmp_path):
-    live = LiveServer(tmp_path, extra_env={**directory.server_env(), "FARMSTEAD_LOGIN_CREDENTIAL_SECONDS": "2"}).start()
+    env = {**directory.server_env(), "FARMSTEAD_LOGIN_CREDENTIAL_SECONDS": "10"}
+    live = LiveServer(tmp_path, extra_env=env).start()
     try:
         done = _login(live.endpoint, "--username", "bob", "--password-stdin", "--print", stdin=USERS["bob"][0] + "\n")
         assert done.returncode == 0, done.stderr
-        client = _client(orjson.loads(done.stdout), live)
+        keys = orjson.loads(done.stdout)
+        client = _client(keys, live)
         assert client.list_farms()["farms"] == []
-        time.sleep(3)
+        expires = datetime.fromisoformat(keys["Expiration"].replace("Z", "+00:00"))
+        time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 1)
         with pytest.raises(ClientError) as expired:
             client.list_farms()
         assert expired.value.response["Error"]["Code"] == "ExpiredTokenException"

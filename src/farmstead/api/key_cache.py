@@ -9,7 +9,7 @@ expires, so it is trusted for TEMPORARY_SECONDS (never past its expiry): an idle
 15-second heartbeat with its own temporary key, and a lookup on each was a quarter of that call's
 cost; now three of four calls skip it, and a deleted temporary key stops working within a minute.
 A `farmstead login` key (temporary, but of a person: no scope) is trusted like a long-term key, so the
-directory's disabling of its user (which deletes it, web/login_rechecks.py) takes effect within seconds.
+directory's disabling of its user (which deletes it, web/login_keys.py) takes effect within seconds.
 An unknown key is remembered for LONG_TERM_SECONDS (a key minted on another replica a moment ago is
 found once that passes).
 Bounded: past MAX_ENTRIES, lapsed entries are dropped, and if that is not enough, all of them.

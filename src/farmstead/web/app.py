@@ -40,6 +40,7 @@ from farmstead.web import (
     views,
 )
 from farmstead.web.calls import Api
+from farmstead.web.login_keys import LoginKeys
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
 from farmstead.web.signin import (
@@ -75,7 +76,7 @@ _PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_TASKS + 40, "max_par
 
 
 class WebMonitor:
-    def __init__(self, api: Api, sessions: Sessions) -> None:
+    def __init__(self, api: Api, sessions: Sessions, login_keys: LoginKeys) -> None:
         self.api = api
         self.sessions = sessions
         self.limits = SignInLimits()
@@ -88,7 +89,7 @@ class WebMonitor:
             Route("/signout", self._signout, methods=["POST"]),
             Route("/signin/oidc", self._signin_oidc),
             Route("/signin/oidc/callback", self._signin_oidc_callback),
-            *login_views.routes(sessions, self.limits),  # what `farmstead login` asks
+            *login_views.routes(sessions, login_keys, self.limits),  # what `farmstead login` asks
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
             Route("/audit", signed_in(audit_views.audit_log)),

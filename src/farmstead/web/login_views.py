@@ -6,7 +6,7 @@ the keys in the shape of `aws configure export-credentials` (Version 1: AccessKe
 SessionToken, Expiration) plus the user's name; and GET /signin/oidc/cli, which tells the CLI which
 provider and client to run the device flow with. Failed attempts count against the same limits as the
 monitor's sign-in form. JSON bodies only: a form another site posts can't ask for keys.
-Must not: decide who a user is (signin.py does) or write SQL.
+Must not: decide who a user is (signin.py does), mint keys (login_keys.py does) or write SQL.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from farmstead.web.login_keys import LoginKeys
 from farmstead.web.signin import Sessions, SignInError
 from farmstead.web.signin_limits import SignInLimits
 
 _MAX_BODY = 64 * 1024
 
 
-def routes(sessions: Sessions, limits: SignInLimits) -> list[Route]:
+def routes(sessions: Sessions, login_keys: LoginKeys, limits: SignInLimits) -> list[Route]:
     async def credentials(request: Request) -> Response:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _refused("Send the request as application/json.", 415)
@@ -44,9 +45,9 @@ def routes(sessions: Sessions, limits: SignInLimits) -> list[Route]:
                             {"retry-after": f"{wait:.0f}"})
         try:
             if by_token:
-                name, key = await run_in_threadpool(sessions.login_key_for_id_token, fields["idToken"])
+                name, key = await run_in_threadpool(login_keys.for_id_token, fields["idToken"])
             else:
-                name, key = await run_in_threadpool(sessions.login_key_for_password, account,
+                name, key = await run_in_threadpool(login_keys.for_password, account,
                                                     fields.get("password", ""))
         except SignInError as err:
             return _refused(str(err), err.status)

@@ -31,7 +31,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import orjson
 
@@ -50,8 +50,6 @@ SIGNIN_COOKIE = "farmstead_signin"
 OIDC_COOKIE = "farmstead_oidc"
 #: How long a browser may take at the provider between leaving the monitor and coming back.
 OIDC_FLOW_SECONDS = 600
-#: An ID token `farmstead login` presents must have been issued this recently (seconds).
-LOGIN_TOKEN_AGE = 300
 SESSION_SECONDS = 12 * 3600
 _CACHE_SECONDS = 2.0
 
@@ -82,15 +80,14 @@ class ProviderDown(SignInError):
 
 class Sessions:
     def __init__(self, store: Store, account_id: str, directory: Directory | None = None,
-                 oidc: OidcProvider | None = None, login_seconds: int = 3600) -> None:
+                 oidc: OidcProvider | None = None) -> None:
         self._store = store
-        #: How long a `farmstead login` key lasts.
-        self.login_seconds = login_seconds
         self._account_id = account_id
         self.directory = directory
         self.oidc = oidc
         #: OIDC states already taken (state -> when it lapses, time.time()): a replayed callback is refused.
         self._used_states: dict[str, float] = {}
+        self._states_lock = threading.Lock()
         with store.write() as conn:
             self._secret = bytes.fromhex(identity.get_or_create_secret(conn, "web_session_secret"))
         self._checked: dict[str, tuple[float, Session | None]] = {}
@@ -101,9 +98,9 @@ class Sessions:
     # --- signing in -------------------------------------------------------------------------------
 
     def sign_in_with_password(self, name: str, password: str) -> str:
-        return self._cookie(*self._check_password(name, password))
+        return self._cookie(*self.check_password(name, password))
 
-    def _check_password(self, name: str, password: str) -> tuple[str, str, str]:
+    def check_password(self, name: str, password: str) -> tuple[str, str, str]:
         """(principal id, how, fingerprint) of the local or directory user `name` if `password` is theirs."""
         with self._store.read() as conn:
             principal = identity.find_principal(conn, name)
@@ -150,7 +147,7 @@ class Sessions:
             flow = self.oidc.begin(redirect_uri)
         except OidcUnavailable as err:
             log.warning("OpenID sign-in could not start: %s", err)
-            raise ProviderDown(_PROVIDER_DOWN) from None
+            raise ProviderDown(PROVIDER_DOWN) from None
         payload = {"s": flow.state, "n": flow.nonce, "v": flow.code_verifier, "r": redirect_uri, "x": next_path,
                    "e": int(time.time()) + OIDC_FLOW_SECONDS}
         return flow.url, self._signed(payload)
@@ -174,7 +171,7 @@ class Sessions:
             raise SignInError("The identity provider's answer could not be verified; please sign in again.") from None
         except OidcUnavailable as err:
             log.warning("OpenID sign-in failed: %s", err)
-            raise ProviderDown(_PROVIDER_DOWN) from None
+            raise ProviderDown(PROVIDER_DOWN) from None
         return self.session_for_oidc_user(user), flow["x"]
 
     def session_for_oidc_user(self, user: OidcUser) -> str:
@@ -191,7 +188,7 @@ class Sessions:
         return principal
 
     def _take_state(self, state: str, lapses_at: float) -> bool:
-        with self._directory_lock:
+        with self._states_lock:
             now = time.time()
             if len(self._used_states) > 10_000:
                 self._used_states = {s: t for s, t in self._used_states.items() if t > now}
@@ -199,60 +196,6 @@ class Sessions:
                 return False
             self._used_states[state] = lapses_at
             return True
-
-    # --- `farmstead login`: temporary keys ----------------------------------------------------------
-
-    def login_key_for_password(self, name: str, password: str) -> tuple[str, identity.TemporaryKey]:
-        """(the user's name, a new temporary key of theirs) for a local or directory user's password."""
-        principal_id = self._check_password(name, password)[0]
-        return self._login_key(principal_id)
-
-    def login_key_for_id_token(self, id_token: str) -> tuple[str, identity.TemporaryKey]:
-        """(the user's name, a new temporary key of theirs) for an ID token the provider issued to the
-        `farmstead login` client (its device flow) in the last few minutes."""
-        if self.oidc is None or not self.oidc.cli_client_id:
-            raise SignInError("Signing in through an identity provider is not configured for farmstead login.", )
-        try:
-            user = self.oidc.verify_id_token(id_token, audience=self.oidc.cli_client_id, max_age=LOGIN_TOKEN_AGE)
-        except OidcRefused as err:
-            log.warning("farmstead login with an ID token refused: %s", err)
-            raise SignInError("The identity provider's token could not be verified; please log in again.") from None
-        except OidcUnavailable as err:
-            log.warning("farmstead login with an ID token failed: %s", err)
-            raise ProviderDown(_PROVIDER_DOWN) from None
-        return self._login_key(self.provision_oidc_user(user).principal_id)
-
-    def _login_key(self, principal_id: str) -> tuple[str, identity.TemporaryKey]:
-        with self._store.write() as conn:
-            principal = identity.find_principal(conn, principal_id)
-            assert principal is not None
-            key = identity.mint_login_key(conn, principal_id, datetime.now(UTC), timedelta(seconds=self.login_seconds))
-        return principal.name, key
-
-    def recheck_login_keys(self) -> int:
-        """Delete the login keys of the directory users the directory no longer lets in (removed, disabled,
-        filtered out); returns how many users lost theirs. Users of the OpenID provider are not asked (it
-        can't be, without them): their keys end at their expiry. A directory that can't be reached keeps them."""
-        if self.directory is None:
-            return 0
-        now = datetime.now(UTC)
-        with self._store.read() as conn:
-            holders = [p for p in identity.directory_users_with_login_keys(conn, now)
-                       if p.directory_dn and not _is_oidc_subject(p.directory_dn)]
-        revoked = 0
-        for principal in holders:
-            try:
-                user = self.directory.lookup(principal.name)
-            except DirectoryUnavailable as err:
-                log.warning("could not re-check the directory users holding login keys (kept): %s", err)
-                return revoked
-            if user is not None and user.dn.lower() == (principal.directory_dn or "").lower():
-                continue
-            with self._store.write() as conn:
-                deleted = identity.delete_login_keys(conn, principal.principal_id, datetime.now(UTC))
-            log.info("the directory no longer lets %r in: deleted their %d login key(s)", principal.name, deleted)
-            revoked += 1
-        return revoked
 
     def sign_in_with_key(self, access_key_id: str, secret: str) -> str:
         with self._store.read() as conn:
@@ -367,13 +310,8 @@ class Sessions:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 
 
-_PROVIDER_DOWN = ("The identity provider (OpenID Connect) can't be reached just now, so its users can't sign in; "
+PROVIDER_DOWN = ("The identity provider (OpenID Connect) can't be reached just now, so its users can't sign in; "
                   "local users still can. Please try again later.")
-
-
-def _is_oidc_subject(directory_dn: str) -> bool:
-    """Whether a provisioned user came from the OpenID provider ("<issuer URL>#<sub>"), not the LDAP directory."""
-    return "://" in directory_dn
 
 
 def _fingerprint(credential: str) -> str:

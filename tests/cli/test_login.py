@@ -1,7 +1,8 @@
 """`farmstead login`: temporary keys of the signed-in user, for a directory user (a real slapd) with their
 password and for a provider user (the real npm oidc-provider) through the device flow; the keys work with
 boto3 and the official deadline CLI, carry the user's own access, expire when documented, are refused
-for a wrong password, and stop working within the re-check window once the directory disables the user."""
+for a wrong password, and stop working within the re-check window once the directory disables the user (but
+not while the directory can't be reached)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from farmstead.testing.live_server import LiveServer, free_port
-from support.ldap_directory import USERS
+from support.ldap_directory import USERS, LdapDirectory, slapd_missing
 from support.official_clients import deadline_cli
 from support.oidc_provider import ACCOUNTS, OidcProvider, provider_missing
 
@@ -143,6 +144,27 @@ def test_a_user_disabled_in_the_directory_loses_their_keys_within_the_recheck_wi
         assert time.monotonic() - disabled_at < RECHECK_SECONDS + 10, "the key still works"
         time.sleep(0.2)
     assert "no longer lets 'dave' in" in live.log_text()
+
+
+def test_while_the_directory_cant_be_reached_its_users_keep_their_keys(tmp_path):
+    if reason := slapd_missing():
+        pytest.skip(reason)
+    ldap = LdapDirectory().start()
+    try:
+        env = ldap.server_env(FARMSTEAD_LDAP_RECHECK_SECONDS=str(RECHECK_SECONDS), FARMSTEAD_LDAP_TIMEOUT_SECONDS="1")
+        with LiveServer(tmp_path, extra_env=env) as live:
+            done = _login(live.endpoint, "--username", "bob", "--password-stdin", "--print",
+                          stdin=USERS["bob"][0] + "\n")
+            assert done.returncode == 0, done.stderr
+            client = _client(orjson.loads(done.stdout), live)
+            ldap.stop()
+            deadline = time.monotonic() + 20
+            while "holding login keys (kept)" not in live.log_text():
+                assert time.monotonic() < deadline, live.log_text()
+                time.sleep(0.2)
+            assert client.list_farms()["farms"] == []  # still signed: a directory outage is not a disabling
+    finally:
+        ldap.stop()
 
 
 def _confirm_at_provider(address: str, name: str, password: str) -> None:

@@ -23,8 +23,9 @@ install: $(STAMP) vendor
 
 # The browser libraries the web monitor serves from its own package (never a CDN): package.json pins them,
 # package-lock.json their hashes; `npm ci` fetches them and the monitor's copy goes to web/static/vendor
-# (docs/web.md, "Libraries"). node_modules also holds axe-core for the browser tests' accessibility check.
-# Without npm the monitor still works: charts are shown as their tables, and the axe checks skip, saying so.
+# (docs/web.md, "Libraries"). node_modules also holds axe-core for the browser tests' accessibility check and
+# oidc-provider, the OpenID provider the OIDC sign-in tests run under Node (tests/support/oidc_provider.py).
+# Without npm the monitor still works: charts are shown as their tables, and the axe and OIDC tests skip, saying so.
 VENDOR := src/farmstead/web/static/vendor
 $(VENDOR)/.copied: package.json package-lock.json
 	@if command -v npm >/dev/null; then \

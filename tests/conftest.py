@@ -1,5 +1,5 @@
 """Fixtures: one real server per test process (the farmstead pytest plugin's, farmstead.testing), admin
-and user boto3 clients."""
+and user boto3 clients; a real LDAP directory (slapd) for the directory sign-in tests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from farmstead.testing.live_server import LiveServer
+from support.ldap_directory import LdapDirectory, slapd_missing
 
 _names = itertools.count()
 
@@ -32,3 +33,13 @@ def farm_id(deadline) -> str:
 @pytest.fixture
 def unique_name():
     return lambda prefix="name": f"{prefix}-{next(_names)}"
+
+
+@pytest.fixture(scope="module")
+def directory():
+    """A seeded slapd of tests/support/ldap_directory.py for one test module (skips saying why without slapd)."""
+    if reason := slapd_missing():
+        pytest.skip(reason)
+    started = LdapDirectory().start()
+    yield started
+    started.stop()

@@ -93,6 +93,28 @@ class Settings:
     #: A directory user's session is re-checked against the directory at most this long after the last check.
     ldap_recheck_seconds: float = 60.0
     ldap_timeout_seconds: float = 5.0
+    #: OpenID Connect sign-in to the web monitor (web/oidc.py, docs/access.md). None: not offered. The issuer's
+    #: discovery document names its endpoints and keys; the monitor is a confidential client (authorization
+    #: code with PKCE) redirecting back to `oidc_redirect_uri` (default: this server's /signin/oidc/callback
+    #: as the browser reached it). `farmstead login` uses `oidc_cli_client_id`, a public client allowed the
+    #: device flow (None: `farmstead login` offers only a user name and password).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_cli_client_id: str | None = None
+    oidc_redirect_uri: str | None = None
+    oidc_scopes: str = "openid profile email groups"
+    #: The ID token claim that names the user (their principal's name), and the one listing their groups
+    #: (each value binds like a directory group's DN: `farmstead groups create NAME --directory-dn VALUE`).
+    #: Members of `oidc_admin_group` are administrators.
+    oidc_username_claim: str = "preferred_username"
+    oidc_groups_claim: str = "groups"
+    oidc_admin_group: str | None = None
+    #: A monitor session signed in through the provider lasts this long; then the provider is asked again.
+    oidc_session_seconds: float = 3600.0
+    oidc_timeout_seconds: float = 5.0
+    #: What `farmstead login` hands out: temporary keys of the signed-in user, valid this long (docs/access.md).
+    login_credential_seconds: int = 3600
     #: The audit log keeps entries this many days; the sweeper removes older ones (docs/audit.md).
     audit_retention_days: int = 365
 
@@ -144,6 +166,18 @@ class Settings:
             ldap_admin_group=env.get("FARMSTEAD_LDAP_ADMIN_GROUP") or None,
             ldap_recheck_seconds=float(env.get("FARMSTEAD_LDAP_RECHECK_SECONDS", "60")),
             ldap_timeout_seconds=float(env.get("FARMSTEAD_LDAP_TIMEOUT_SECONDS", "5")),
+            oidc_issuer=env.get("FARMSTEAD_OIDC_ISSUER") or None,
+            oidc_client_id=env.get("FARMSTEAD_OIDC_CLIENT_ID") or None,
+            oidc_client_secret=env.get("FARMSTEAD_OIDC_CLIENT_SECRET") or None,
+            oidc_cli_client_id=env.get("FARMSTEAD_OIDC_CLI_CLIENT_ID") or None,
+            oidc_redirect_uri=env.get("FARMSTEAD_OIDC_REDIRECT_URI") or None,
+            oidc_scopes=env.get("FARMSTEAD_OIDC_SCOPES") or "openid profile email groups",
+            oidc_username_claim=env.get("FARMSTEAD_OIDC_USERNAME_CLAIM") or "preferred_username",
+            oidc_groups_claim=env.get("FARMSTEAD_OIDC_GROUPS_CLAIM") or "groups",
+            oidc_admin_group=env.get("FARMSTEAD_OIDC_ADMIN_GROUP") or None,
+            oidc_session_seconds=float(env.get("FARMSTEAD_OIDC_SESSION_SECONDS", "3600")),
+            oidc_timeout_seconds=float(env.get("FARMSTEAD_OIDC_TIMEOUT_SECONDS", "5")),
+            login_credential_seconds=int(env.get("FARMSTEAD_LOGIN_CREDENTIAL_SECONDS", "3600")),
             audit_retention_days=int(env.get("FARMSTEAD_AUDIT_RETENTION_DAYS", "365")),
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})

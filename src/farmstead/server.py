@@ -43,6 +43,8 @@ from farmstead.store.engine import Store
 from farmstead.web.app import WebMonitor
 from farmstead.web.calls import Api
 from farmstead.web.directory import Directory
+from farmstead.web.login_keys import LoginKeys
+from farmstead.web.oidc import OidcProvider
 from farmstead.web.signin import Sessions
 
 log = logging.getLogger("farmstead.server")
@@ -106,8 +108,11 @@ class FarmsteadApp:
             {"GetCallerIdentity": functools.partial(caller_identity.get_caller_identity, settings)},
             admission=self.admission)
         # The web monitor (docs/web.md) takes every other path; it reads and acts through the same executor.
-        self.web = WebMonitor(Api(self.executor, logs), Sessions(store, settings.account_id,
-                                                                    Directory.from_settings(settings)))
+        sessions = Sessions(store, settings.account_id, Directory.from_settings(settings),
+                            OidcProvider.from_settings(settings))
+        # `farmstead login`'s keys; its thread deletes those of users the directory has disabled.
+        self.login_keys = LoginKeys(store, sessions, settings.login_credential_seconds)
+        self.web = WebMonitor(Api(self.executor, logs), sessions, self.login_keys)
         self.site = Starlette(routes=[Route("/health", self._health), Mount("", app=self.web)])
 
     def start_background(self) -> None:
@@ -118,11 +123,13 @@ class FarmsteadApp:
         if self.settings.events:
             self.events.start()
         self.sweeper.start()
+        self.login_keys.start()
 
     def stop_background(self) -> None:
         self.wakeups.close()
         if self.wakeup_listener is not None:
             self.wakeup_listener.stop()
+        self.login_keys.stop()
         self.sweeper.stop()
         if self.settings.events:
             self.events.stop()

@@ -12,18 +12,9 @@ from botocore.exceptions import ClientError
 from web.test_monitor_http import Browser
 
 from farmstead.testing.live_server import LiveServer
-from support.ldap_directory import GROUPS, USERS, LdapDirectory, slapd_missing
+from support.ldap_directory import GROUPS, USERS
 
 STORE = "d-0123456789"
-
-
-@pytest.fixture(scope="module")
-def directory():
-    if reason := slapd_missing():
-        pytest.skip(reason)
-    started = LdapDirectory().start()
-    yield started
-    started.stop()
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +56,16 @@ def test_a_directory_user_holds_the_level_of_the_group_bound_to_their_directory_
     # The monitor acts by the same groups: bob sees the farm, dave does not.
     assert "Directory groups" in bob_page.request("/")[2]
     assert "Directory groups" not in dave_page.request("/")[2]
+
+
+def test_a_group_bound_to_a_dn_written_in_another_case_still_holds_the_directory_group(server):
+    deadline = server.client()
+    farm_id = deadline.create_farm(displayName="Directory DN case")["farmId"]
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="shots")["queueId"]
+    # As an Active Directory admin might type it; slapd says cn=artists,ou=groups,dc=farmstead,dc=test.
+    group_id = server.cli("groups", "create", "artists-upper", "--directory-dn",
+                          f"CN=Artists,{GROUPS.upper()}").split()[1]
+    deadline.associate_member_to_queue(farmId=farm_id, queueId=queue_id, principalId=group_id,
+                                       principalType="GROUP", identityStoreId=STORE, membershipLevel="CONTRIBUTOR")
+    _, bob = _signed_in(server, "bob")
+    assert _submit_error(bob, farm_id, queue_id) is None

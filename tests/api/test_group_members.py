@@ -135,3 +135,24 @@ def test_groups_add_and_remove_give_and_end_a_groups_membership_through_the_api(
     assert deadline.list_queue_members(farmId=farm_id, queueId=queue_id)["members"] == []
     assert "no group" in server.admin("groups", "add", unique_name("missing"), "--farm", farm_id,
                                       "--level", "VIEWER").output
+
+
+def test_a_renamed_group_keeps_its_id_and_memberships_and_a_deleted_one_takes_them_away(server, deadline, farm_id,
+                                                                                         queue_id, unique_name):
+    group, renamed = unique_name("crew"), unique_name("crew-renamed")
+    group_id = new_group(server, group)
+    member = unique_name("crew-member")
+    _, key_id, user_secret = server.new_user(member)
+    server.cli("groups", "add-member", group, member)
+    deadline.associate_member_to_queue(farmId=farm_id, queueId=queue_id, principalId=group_id, principalType="GROUP",
+                                       identityStoreId=STORE, membershipLevel="CONTRIBUTOR")
+    client = server.client(key_id=key_id, secret=user_secret)
+    assert eventually(lambda: error_code(submit, client, farm_id, queue_id) is None)
+    assert server.cli("groups", "rename", group, renamed).split()[-1] == group_id
+    assert f"{renamed}\t{group_id}" in server.cli("groups", "list")
+    assert error_code(submit, client, farm_id, queue_id) is None  # the id, members and memberships stayed
+    assert "1 membership(s)" in server.cli("groups", "delete", renamed)
+    members = deadline.list_queue_members(farmId=farm_id, queueId=queue_id)["members"]
+    assert group_id not in [m["principalId"] for m in members]
+    assert eventually(lambda: error_code(submit, client, farm_id, queue_id) == "AccessDeniedException")
+    assert group_id not in server.cli("groups", "list")

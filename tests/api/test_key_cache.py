@@ -23,10 +23,15 @@ class Clocks:
         return NOW + timedelta(seconds=self.seconds - 1000.0)
 
 
-def known(key_id: str, *, temporary_for: timedelta | None = None) -> KnownKey:
+#: What an Assume* operation's temporary key carries (domain/credential_scopes.py); `farmstead login`'s has none.
+WORKER_SCOPE = {"version": 1, "kind": "fleet-worker", "farmId": "farm-1", "fleetId": "fleet-1"}
+
+
+def known(key_id: str, *, temporary_for: timedelta | None = None, scope: dict | None = WORKER_SCOPE) -> KnownKey:
     token, expires = (None, None) if temporary_for is None else ("token", NOW + temporary_for)
     return KnownKey(Credential(key_id, "secret", "p-1", token, expires),
-                    Caller("p-1", "someone", False, "arn:aws:iam::000000000000:user/someone"))
+                    Caller("p-1", "someone", False, "arn:aws:iam::000000000000:user/someone",
+                           scope if temporary_for is not None else None))
 
 
 def counting_cache(keys: dict[str, KnownKey]):
@@ -48,6 +53,18 @@ def test_a_long_term_key_is_looked_up_again_after_two_seconds():
     clocks.seconds += 0.2
     cache.get("AKIA1")
     assert lookups == ["AKIA1", "AKIA1"]
+
+
+def test_a_login_key_temporary_but_unscoped_is_looked_up_again_after_two_seconds_like_a_long_term_one():
+    # `farmstead login`'s keys: deleted when the directory disables their user, which must count within seconds.
+    cache, clocks, lookups = counting_cache({"ASIA9": known("ASIA9", temporary_for=timedelta(hours=1), scope=None)})
+    cache.get("ASIA9")
+    clocks.seconds += 1.9
+    cache.get("ASIA9")
+    assert lookups == ["ASIA9"]
+    clocks.seconds += 0.2
+    cache.get("ASIA9")
+    assert lookups == ["ASIA9", "ASIA9"]
 
 
 def test_a_temporary_key_is_looked_up_once_a_minute_so_three_of_four_15_second_heartbeats_skip_it():

@@ -36,15 +36,6 @@ REFUSED = "Unknown user name or wrong password."
 
 
 @pytest.fixture(scope="module")
-def directory():
-    if reason := slapd_missing():
-        pytest.skip(reason)
-    started = LdapDirectory().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
 def server(directory, tmp_path_factory):
     live = LiveServer(tmp_path_factory.mktemp("directory-signin"),
                       extra_env=directory.server_env(FARMSTEAD_LDAP_RECHECK_SECONDS=str(RECHECK_SECONDS))).start()

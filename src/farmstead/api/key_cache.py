@@ -8,6 +8,8 @@ mint, valid for an hour) never changes, and is deleted only by an administrator 
 expires, so it is trusted for TEMPORARY_SECONDS (never past its expiry): an idle worker signs every
 15-second heartbeat with its own temporary key, and a lookup on each was a quarter of that call's
 cost; now three of four calls skip it, and a deleted temporary key stops working within a minute.
+A `farmstead login` key (temporary, but of a person: no scope) is trusted like a long-term key, so the
+directory's disabling of its user (which deletes it, web/login_keys.py) takes effect within seconds.
 An unknown key is remembered for LONG_TERM_SECONDS (a key minted on another replica a moment ago is
 found once that passes).
 Bounded: past MAX_ENTRIES, lapsed entries are dropped, and if that is not enough, all of them.
@@ -63,7 +65,8 @@ class KeyCache:
         return key
 
     def _trust_seconds(self, key: KnownKey | None) -> float:
-        if key is None or key.credential.expires_at is None or key.credential.session_token is None:
+        if key is None or key.credential.expires_at is None or key.credential.session_token is None \
+                or key.caller.scope is None:
             return LONG_TERM_SECONDS
         expires_at = key.credential.expires_at
         return max(LONG_TERM_SECONDS, min(TEMPORARY_SECONDS, (expires_at - self._wall_clock()).total_seconds()))

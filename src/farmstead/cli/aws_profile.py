@@ -45,9 +45,10 @@ class ProfileWrite:
 
 
 def write_profile(endpoint: str, region: str, access_key_id: str, secret_access_key: str,
-                  profile: str = PROFILE, s3_endpoint: str | None = None) -> ProfileWrite:
-    """Point `profile` at a Farmstead server (and S3 at its attachment store); returns what was changed
-    and backed up."""
+                  profile: str = PROFILE, s3_endpoint: str | None = None,
+                  session_token: str | None = None) -> ProfileWrite:
+    """Point `profile` at a Farmstead server (and S3 at its attachment store), with temporary keys when
+    `session_token` is given (`farmstead login`); returns what was changed and backed up."""
     config, credentials = config_path(), credentials_path()
     services_block = {service: {"endpoint_url": endpoint} for service in SERVICES}
     if s3_endpoint:
@@ -62,8 +63,10 @@ def write_profile(endpoint: str, region: str, access_key_id: str, secret_access_
         },
         f"services {profile}": services_block,
     }
-    credential_sections = {profile: {"aws_access_key_id": access_key_id,
-                                     "aws_secret_access_key": secret_access_key}}
+    keys = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret_access_key}
+    if session_token:
+        keys["aws_session_token"] = session_token
+    credential_sections = {profile: keys}
     changed: list[Path] = []
     backups: list[Path] = []
     for path, sections, private in ((config, config_sections, False), (credentials, credential_sections, True)):

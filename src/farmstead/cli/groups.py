@@ -32,8 +32,9 @@ groups.add_command(groups_remove)
 @groups.command("create")
 @click.argument("name")
 @click.option("--directory-dn", default=None,
-              help="The DN of a directory (LDAP) group: its members, as the directory says at sign-in,"
-                   " are in this group.")
+              help="The DN of a directory (LDAP) group, or a group name in the OpenID provider's groups claim:"
+                   " its members, as the directory or provider says at sign-in, are in this group (compared"
+                   " case-insensitively).")
 @data_dir_option
 @database_url_option
 def groups_create(name: str, directory_dn: str | None, data_dir, database_url) -> None:
@@ -48,6 +49,43 @@ def groups_create(name: str, directory_dn: str | None, data_dir, database_url) -
         record = group_store.create(entry.conn, new_principal_id(), name, directory_dn, SystemClock().now())
         entry.params["principalId"] = record.group_id
     click.echo(f"{record.name}\t{record.group_id}")
+
+
+@groups.command("rename")
+@click.argument("group")
+@click.argument("new_name")
+@data_dir_option
+@database_url_option
+def groups_rename(group: str, new_name: str, data_dir, database_url) -> None:
+    """Rename GROUP (name or id); its principalId, members and memberships stay."""
+    if not USER_NAME.fullmatch(new_name):
+        raise click.BadParameter("letters, digits and ._@+=,- only, at most 64 characters", param_hint="NEW_NAME")
+    with (opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("groups rename", group=group, groupName=new_name)) as entry):
+        found = group_store.find(entry.conn, group)
+        if found is None:
+            raise click.ClickException(f"no group {group}")
+        if group_store.find(entry.conn, new_name) is not None:
+            raise click.ClickException(f"group {new_name} already exists")
+        group_store.rename(entry.conn, found.group_id, new_name)
+        entry.params["principalId"] = found.group_id
+    click.echo(f"{found.name} is now {new_name}\t{found.group_id}")
+
+
+@groups.command("delete")
+@click.argument("group")
+@data_dir_option
+@database_url_option
+def groups_delete(group: str, data_dir, database_url) -> None:
+    """Delete GROUP (name or id) and every membership it held: its members lose them within the cache window."""
+    with (opened(data_dir, database_url) as store,
+          audit_trail.write(store, audit_trail.local("groups delete", group=group)) as entry):
+        found = group_store.find(entry.conn, group)
+        if found is None:
+            raise click.ClickException(f"no group {group}")
+        held = group_store.delete(entry.conn, found.group_id)
+        entry.params["principalId"] = found.group_id
+    click.echo(f"deleted group {found.name} ({found.group_id}) and its {held} membership(s)")
 
 
 def _change_member(command: str, group: str, user: str, data_dir, database_url) -> tuple[str, str, bool]:

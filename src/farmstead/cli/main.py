@@ -17,6 +17,7 @@ COMMANDS = {
     "server": "farmstead.cli.serve:server",
     "users": "farmstead.cli.admin:users",
     "keys": "farmstead.cli.admin:keys",
+    "login": "farmstead.cli.login:login",
     "groups": "farmstead.cli.groups:groups",
     "coverage": "farmstead.cli.admin:coverage",
     "db": "farmstead.cli.admin:db",

@@ -36,12 +36,38 @@ _LDAP_OPTIONS = [
     click.option("--ldap-admin-group", default=None, envvar="FARMSTEAD_LDAP_ADMIN_GROUP",
                  help="The DN of the group whose members are administrators."),
     click.option("--ldap-recheck-seconds", type=float, default=None, envvar="FARMSTEAD_LDAP_RECHECK_SECONDS",
-                 help="Re-check a directory user's session this often (default 60)."),
+                 help="Re-check a directory user's session (and login keys) this often (default 60)."),
+]
+
+_OIDC_OPTIONS = [
+    click.option("--oidc-issuer", default=None, envvar="FARMSTEAD_OIDC_ISSUER",
+                 help="OpenID Connect sign-in to the web monitor: the provider's issuer URL (docs/access.md). The "
+                      "client secret comes from FARMSTEAD_OIDC_CLIENT_SECRET."),
+    click.option("--oidc-client-id", default=None, envvar="FARMSTEAD_OIDC_CLIENT_ID",
+                 help="The monitor's client at the provider (authorization code flow with PKCE)."),
+    click.option("--oidc-cli-client-id", default=None, envvar="FARMSTEAD_OIDC_CLI_CLIENT_ID",
+                 help="The public client `farmstead login --sso` uses (the device flow)."),
+    click.option("--oidc-redirect-uri", default=None, envvar="FARMSTEAD_OIDC_REDIRECT_URI",
+                 help="The monitor's callback as registered at the provider (default: this server's "
+                      "/signin/oidc/callback as the browser reaches it)."),
+    click.option("--oidc-scopes", default=None, envvar="FARMSTEAD_OIDC_SCOPES",
+                 help="The scopes asked for (default 'openid profile email groups')."),
+    click.option("--oidc-username-claim", default=None, envvar="FARMSTEAD_OIDC_USERNAME_CLAIM",
+                 help="The ID token claim naming the user (default preferred_username)."),
+    click.option("--oidc-groups-claim", default=None, envvar="FARMSTEAD_OIDC_GROUPS_CLAIM",
+                 help="The ID token claim listing the user's groups (default groups)."),
+    click.option("--oidc-admin-group", default=None, envvar="FARMSTEAD_OIDC_ADMIN_GROUP",
+                 help="The group (as the claim names it) whose members are administrators."),
+    click.option("--oidc-session-seconds", type=float, default=None, envvar="FARMSTEAD_OIDC_SESSION_SECONDS",
+                 help="How long a monitor session signed in through the provider lasts (default 3600)."),
+    click.option("--login-credential-seconds", type=int, default=None, envvar="FARMSTEAD_LOGIN_CREDENTIAL_SECONDS",
+                 help="How long the keys `farmstead login` hands out last (default 3600)."),
 ]
 
 
-def ldap_options(command):
-    for option in reversed(_LDAP_OPTIONS):
+def identity_options(command):
+    """The options of the identity sources: an LDAP directory, an OpenID provider, `farmstead login`."""
+    for option in reversed(_LDAP_OPTIONS + _OIDC_OPTIONS):
         command = option(command)
     return command
 
@@ -74,12 +100,12 @@ def ldap_options(command):
 @click.option("--metrics-allow", default=None, envvar="FARMSTEAD_METRICS_ALLOW",
               help="Addresses or CIDR blocks, comma-separated, that may GET /metrics without a key (default: "
                    "loopback only; '' none). The key is FARMSTEAD_METRICS_TOKEN (docs/monitoring.md).")
-@ldap_options
+@identity_options
 @click.option("--log-level", default="info", show_default=True)
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, data_dir, database_url, worker_timeout_seconds,
            update_interval_seconds, db_pool_size, db_max_overflow, max_in_flight, max_in_flight_per_caller,
-           max_queue_seconds, s3_endpoint_url, s3_role_arn, metrics_allow, log_level: str, **ldap) -> None:
+           max_queue_seconds, s3_endpoint_url, s3_role_arn, metrics_allow, log_level: str, **identity) -> None:
     """Serve the Deadline Cloud API (`install-service`: a systemd unit that does)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -96,7 +122,7 @@ def server(ctx: click.Context, host: str, port: int, data_dir, database_url, wor
                              max_queue_seconds=max_queue_seconds, s3_endpoint_url=s3_endpoint_url,
                              s3_role_arn=s3_role_arn,
                              metrics_allow=None if metrics_allow is None else address_list(metrics_allow),
-                             **ldap)
+                             **identity)
     app = create_app(settings)
     click.echo(ensure_admin(app.store, settings, app.clock))
     click.echo(f"Farmstead API on http://{host}:{port} (store: {app.store.dialect}). Use it with:")

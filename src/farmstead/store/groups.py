@@ -1,8 +1,9 @@
 """Groups: principals of type GROUP (docs/access.md), their local members, and which groups a user is in.
 
-Owns: the rows of `principal_groups` and `group_members`. A user is in a group when added to it
-locally or, for a directory user, when the group is bound to one of the DNs in their directory_groups
-(as read at their last sign-in or re-check).
+Owns: the rows of `principal_groups` and `group_members` (and, deleting a group, the memberships it
+held). A user is in a group when added to it locally or, for a directory user, when the group is bound
+to one of the DNs in their directory_groups (as read at their last sign-in or re-check; compared
+case-insensitively); for a user of the OpenID provider, to one of the names in their groups claim.
 Must not: decide what a group's memberships allow (api/authorization.py does).
 """
 
@@ -15,7 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from farmstead.store.schema import group_members, principal_groups, principals
+from farmstead.store.schema import group_members, memberships, principal_groups, principals
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,19 @@ def list_all(conn: Connection) -> list[GroupRecord]:
     return [GroupRecord(r.group_id, r.name, r.directory_dn, tuple(members.get(r.group_id, ()))) for r in rows]
 
 
+def rename(conn: Connection, group_id: str, name: str) -> None:
+    conn.execute(principal_groups.update().where(principal_groups.c.group_id == group_id).values(name=name))
+
+
+def delete(conn: Connection, group_id: str) -> int:
+    """Delete the group, its local members' rows and every membership it held; returns how many memberships."""
+    held = conn.execute(memberships.delete().where(memberships.c.principal_id == group_id,
+                                                   memberships.c.principal_type == "GROUP")).rowcount
+    conn.execute(group_members.delete().where(group_members.c.group_id == group_id))
+    conn.execute(principal_groups.delete().where(principal_groups.c.group_id == group_id))
+    return held
+
+
 def add_member(conn: Connection, group_id: str, principal_id: str) -> bool:
     """Add the user to the group; False when they already were."""
     present = conn.execute(sa.select(group_members.c.group_id).where(
@@ -74,7 +88,9 @@ def group_ids_of(conn: Connection, principal_id: str, directory_groups: Sequence
                                         .where(principals.c.principal_id == principal_id)).scalar() or []
     local = sa.select(group_members.c.group_id).where(group_members.c.principal_id == principal_id)
     if directory_groups:
+        # Case-insensitively: DNs are (AD returns "CN=Artists,OU=Groups" for what an admin typed as
+        # "cn=artists,ou=groups"), and so are the group names of the providers the OIDC claim comes from.
         bound = sa.select(principal_groups.c.group_id).where(
-            principal_groups.c.directory_dn.in_(list(directory_groups)))
+            sa.func.lower(principal_groups.c.directory_dn).in_(sorted({dn.lower() for dn in directory_groups})))
         local = sa.union(local, bound)  # type: ignore[assignment]
     return tuple(sorted(conn.execute(local).scalars()))

@@ -1,8 +1,9 @@
 """Principals, their access keys, and server settings kept in the store (the pagination secret).
 
 Access keys are long-term (made by the CLI) or temporary: minted by the Assume*Role operations with a
-session token, an expiry and a scope (domain/credential_scopes.py says what a scope allows), and
-deleted once expired.
+session token, an expiry and a scope (domain/credential_scopes.py says what a scope allows), or by
+`farmstead login` with a session token and an expiry but no scope (all the user may do); deleted once
+expired, and a directory user's login keys when the directory no longer lets them in.
 """
 
 from __future__ import annotations
@@ -151,6 +152,37 @@ def mint_temporary_key(conn: Connection, principal_id: str, scope: dict, now: da
     add_key(conn, key.access_key_id, key.secret_access_key, principal_id, now,
             session_token=key.session_token, expires_at=key.expires_at, scope=scope)
     return key
+
+
+def mint_login_key(conn: Connection, principal_id: str, now: datetime, lifetime: timedelta) -> TemporaryKey:
+    """A temporary key for everything the principal may do (no scope), valid until now + lifetime."""
+    key = TemporaryKey(new_access_key_id(temporary=True), new_secret_access_key(), new_session_token(),
+                       now + lifetime)
+    add_key(conn, key.access_key_id, key.secret_access_key, principal_id, now,
+            session_token=key.session_token, expires_at=key.expires_at)
+    return key
+
+
+def _login_keys(now: datetime):
+    # No scope: a SQL NULL, or the JSON null add_key's None becomes in a JSON column.
+    unscoped = sa.or_(access_keys.c.scope.is_(None), sa.cast(access_keys.c.scope, sa.Text) == "null")
+    return sa.and_(access_keys.c.session_token.is_not(None), unscoped, access_keys.c.expires_at >= now)
+
+
+def directory_users_with_login_keys(conn: Connection, now: datetime) -> list[PrincipalRecord]:
+    """The directory-provisioned principals holding an unexpired `farmstead login` key."""
+    rows = conn.execute(
+        sa.select(principals.c.principal_id, principals.c.name, principals.c.is_admin, principals.c.directory_dn)
+        .where(principals.c.directory_dn.is_not(None),
+               principals.c.principal_id.in_(sa.select(access_keys.c.principal_id).where(_login_keys(now))))
+        .order_by(principals.c.name))
+    return [PrincipalRecord(r.principal_id, r.name, r.is_admin, r.directory_dn) for r in rows]
+
+
+def delete_login_keys(conn: Connection, principal_id: str, now: datetime) -> int:
+    """Delete the principal's unexpired `farmstead login` keys (their access ends with them)."""
+    return conn.execute(access_keys.delete().where(access_keys.c.principal_id == principal_id,
+                                                   _login_keys(now))).rowcount
 
 
 def delete_expired_keys(conn: Connection, now: datetime, limit: int | None = None) -> int:

@@ -31,6 +31,7 @@ from farmstead.web import (
     job_views,
     links,
     log_views,
+    login_views,
     preview_views,
     resubmit_views,
     search_views,
@@ -39,9 +40,12 @@ from farmstead.web import (
     views,
 )
 from farmstead.web.calls import Api
+from farmstead.web.login_keys import LoginKeys
 from farmstead.web.page import THEME_COOKIE, THEMES, Page, theme_of
 from farmstead.web.rendering import Renderer
 from farmstead.web.signin import (
+    OIDC_COOKIE,
+    OIDC_FLOW_SECONDS,
     SESSION_COOKIE,
     SESSION_SECONDS,
     SIGNIN_COOKIE,
@@ -72,7 +76,7 @@ _PAGE_FORM = {"max_files": 0, "max_fields": 2 * actions.MAX_TASKS + 40, "max_par
 
 
 class WebMonitor:
-    def __init__(self, api: Api, sessions: Sessions) -> None:
+    def __init__(self, api: Api, sessions: Sessions, login_keys: LoginKeys) -> None:
         self.api = api
         self.sessions = sessions
         self.limits = SignInLimits()
@@ -83,6 +87,9 @@ class WebMonitor:
             Route("/signin", self._signin_page, methods=["GET"]),
             Route("/signin", self._signin, methods=["POST"]),
             Route("/signout", self._signout, methods=["POST"]),
+            Route("/signin/oidc", self._signin_oidc),
+            Route("/signin/oidc/callback", self._signin_oidc_callback),
+            *login_views.routes(sessions, login_keys, self.limits),  # what `farmstead login` asks
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
             Route("/audit", signed_in(audit_views.audit_log)),
@@ -178,6 +185,7 @@ class WebMonitor:
         nonce = Sessions.new_signin_nonce()
         body = self.render("signin.html", title="Sign in", user=None, csrf=nonce, error=error, notice=None,
                            path="/signin", theme=theme_of(request), directory=self.sessions.directory is not None,
+                           oidc=self.sessions.oidc is not None,
                            next=_safe_next(next_path or request.query_params.get("next")))
         response = HTMLResponse(body, status_code=status, headers=headers)
         response.set_cookie(SIGNIN_COOKIE, nonce, max_age=3600, path="/signin", httponly=True, samesite="strict",
@@ -211,6 +219,41 @@ class WebMonitor:
         response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, path="/", httponly=True,
                             samesite="strict", secure=_is_https(request))
         response.delete_cookie(SIGNIN_COOKIE, path="/signin")
+        return response
+
+    async def _signin_oidc(self, request: Request) -> Response:
+        """Off to the OpenID provider; the flow cookie is SameSite=Lax: the provider's redirect back is a
+        top-level navigation from another site, which a Strict cookie would not come back with."""
+        next_path = _safe_next(request.query_params.get("next"))
+        if self.sessions.oidc is None:
+            return self._signin_form(request, "Sign-in through an identity provider is not configured.", 404)
+        try:
+            url, flow = await run_in_threadpool(self.sessions.begin_oidc, str(request.base_url), next_path)
+        except SignInError as err:
+            return self._signin_form(request, str(err), err.status, next_path=next_path)
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(OIDC_COOKIE, flow, max_age=OIDC_FLOW_SECONDS, path="/signin/oidc", httponly=True,
+                            samesite="lax", secure=_is_https(request))
+        return response
+
+    async def _signin_oidc_callback(self, request: Request) -> Response:
+        if self.sessions.oidc is None:
+            return self._signin_form(request, "Sign-in through an identity provider is not configured.", 404)
+        params = {k: v for k, v in request.query_params.items() if k in ("code", "state", "error")}
+        try:
+            cookie, next_path = await run_in_threadpool(self.sessions.finish_oidc, request.cookies.get(OIDC_COOKIE),
+                                                        params)
+        except SignInError as err:
+            response = self._signin_form(request, str(err), err.status)
+        else:
+            # A page that moves on by itself rather than a redirect: a browser sends the SameSite=Strict session
+            # cookie only on navigations this site starts, and a redirect would still be the provider's.
+            target = _safe_next(next_path) or "/"
+            response = HTMLResponse(self.render("signed_in.html", title="Signed in", user=None, csrf="", error=None,
+                                                notice=None, path="/signin", theme=theme_of(request), target=target))
+            response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_SECONDS, path="/", httponly=True,
+                                samesite="strict", secure=_is_https(request))
+        response.delete_cookie(OIDC_COOKIE, path="/signin/oidc")
         return response
 
     async def _signout(self, request: Request) -> Response:

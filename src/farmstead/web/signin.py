@@ -12,6 +12,11 @@ their sessions are re-checked against the directory at most `ldap_recheck_second
 (a user disabled or removed there loses the monitor by then). While the directory can't be reached,
 sessions it already let in stay valid (asked again a window later); new directory sign-ins fail.
 
+With an OpenID provider configured (web/oidc.py), "Sign in with <provider>" runs the authorization code
+flow: the state, nonce and PKCE verifier travel in a signed, short-lived cookie and each state is taken
+once; the provider's user is provisioned like a directory user (their `sub` as the DN, the groups claim
+as their directory groups) and their session lasts `oidc_session_seconds`, then the provider is asked again.
+
 CSRF: every form and every mutating fetch carries a token derived from the session's nonce; the
 sign-in form, which has no session yet, uses a double-submit cookie.
 """
@@ -35,12 +40,16 @@ from farmstead.ids import new_principal_id
 from farmstead.store import groups, identity
 from farmstead.store.engine import Store
 from farmstead.web.directory import Directory, DirectoryRefused, DirectoryUnavailable, DirectoryUser
+from farmstead.web.oidc import OidcProvider, OidcRefused, OidcUnavailable, OidcUser
 from farmstead.web.passwords import verify_or_decoy
 
 log = logging.getLogger("farmstead.web.signin")
 
 SESSION_COOKIE = "farmstead_session"
 SIGNIN_COOKIE = "farmstead_signin"
+OIDC_COOKIE = "farmstead_oidc"
+#: How long a browser may take at the provider between leaving the monitor and coming back.
+OIDC_FLOW_SECONDS = 600
 SESSION_SECONDS = 12 * 3600
 _CACHE_SECONDS = 2.0
 
@@ -49,7 +58,7 @@ _CACHE_SECONDS = 2.0
 class Session:
     caller: Caller
     csrf: str
-    via: str  # "password", "directory" or the access key id
+    via: str  # "password", "directory", "oidc" or the access key id
 
 
 _REFUSED = "Unknown user name or wrong password."
@@ -65,11 +74,20 @@ class DirectoryDown(SignInError):
     status = 503
 
 
+class ProviderDown(SignInError):
+    status = 503
+
+
 class Sessions:
-    def __init__(self, store: Store, account_id: str, directory: Directory | None = None) -> None:
+    def __init__(self, store: Store, account_id: str, directory: Directory | None = None,
+                 oidc: OidcProvider | None = None) -> None:
         self._store = store
         self._account_id = account_id
         self.directory = directory
+        self.oidc = oidc
+        #: OIDC states already taken (state -> when it lapses, time.time()): a replayed callback is refused.
+        self._used_states: dict[str, float] = {}
+        self._states_lock = threading.Lock()
         with store.write() as conn:
             self._secret = bytes.fromhex(identity.get_or_create_secret(conn, "web_session_secret"))
         self._checked: dict[str, tuple[float, Session | None]] = {}
@@ -80,13 +98,17 @@ class Sessions:
     # --- signing in -------------------------------------------------------------------------------
 
     def sign_in_with_password(self, name: str, password: str) -> str:
+        return self._cookie(*self.check_password(name, password))
+
+    def check_password(self, name: str, password: str) -> tuple[str, str, str]:
+        """(principal id, how, fingerprint) of the local or directory user `name` if `password` is theirs."""
         with self._store.read() as conn:
             principal = identity.find_principal(conn, name)
             stored = identity.password_hash_of(conn, principal.principal_id) if principal else None
         # Always one scrypt, also for an unknown name, so the answer's timing doesn't reveal which names exist.
         matched = verify_or_decoy(password, stored)
         if principal is not None and stored is not None and principal.name == name and matched:
-            return self._cookie(principal.principal_id, "password", _fingerprint(stored))
+            return principal.principal_id, "password", _fingerprint(stored)
         local = principal is not None and principal.name == name and principal.directory_dn is None
         if self.directory is None or local:
             raise SignInError(_REFUSED)
@@ -94,7 +116,7 @@ class Sessions:
         # and "alice" are one directory user and must be one principal.
         return self._sign_in_with_directory(self.directory, name.lower(), password)
 
-    def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> str:
+    def _sign_in_with_directory(self, directory: Directory, name: str, password: str) -> tuple[str, str, str]:
         try:
             user = directory.authenticate(name, password)
         except DirectoryRefused:
@@ -108,12 +130,72 @@ class Sessions:
             raise SignInError(_REFUSED)
         with self._directory_lock:
             self._directory_checked[principal.principal_id] = time.monotonic()
-        return self._cookie(principal.principal_id, "directory", _fingerprint(user.dn))
+        return principal.principal_id, "directory", _fingerprint(user.dn)
 
     def _provision(self, user: DirectoryUser) -> identity.PrincipalRecord | None:
         with self._store.write() as conn:
             return identity.provision_directory_user(conn, new_principal_id(), user.name, user.dn, user.groups,
                                                      user.is_admin, datetime.now(UTC))
+
+    # --- OpenID Connect ------------------------------------------------------------------------------
+
+    def begin_oidc(self, base_url: str, next_path: str | None) -> tuple[str, str]:
+        """(the provider's authorization URL, the signed flow cookie the callback is checked against)."""
+        assert self.oidc is not None
+        redirect_uri = self.oidc.redirect_uri(base_url)
+        try:
+            flow = self.oidc.begin(redirect_uri)
+        except OidcUnavailable as err:
+            log.warning("OpenID sign-in could not start: %s", err)
+            raise ProviderDown(PROVIDER_DOWN) from None
+        payload = {"s": flow.state, "n": flow.nonce, "v": flow.code_verifier, "r": redirect_uri, "x": next_path,
+                   "e": int(time.time()) + OIDC_FLOW_SECONDS}
+        return flow.url, self._signed(payload)
+
+    def finish_oidc(self, flow_cookie: str | None, params: dict[str, str]) -> tuple[str, str | None]:
+        """(a session cookie, the page to go back to) for the provider's redirect back with `params`."""
+        assert self.oidc is not None
+        flow = self._unsigned(flow_cookie)
+        if flow is None or "s" not in flow or flow["e"] < time.time():
+            raise SignInError("This sign-in expired or was started in another browser; please sign in again.")
+        if not tokens_match(flow["s"], params.get("state")):
+            raise SignInError("This sign-in answer does not belong to this browser's sign-in; please sign in again.")
+        if not self._take_state(flow["s"], flow["e"]):
+            raise SignInError("This sign-in answer was already used; please sign in again.")
+        if "error" in params:  # the user cancelled, or the provider refused them (access_denied)
+            raise SignInError(f"The identity provider did not sign you in ({params['error'][:100]}).")
+        try:
+            user = self.oidc.finish(params.get("code", ""), flow["r"], flow["v"], flow["n"])
+        except OidcRefused as err:
+            log.warning("OpenID sign-in refused: %s", err)
+            raise SignInError("The identity provider's answer could not be verified; please sign in again.") from None
+        except OidcUnavailable as err:
+            log.warning("OpenID sign-in failed: %s", err)
+            raise ProviderDown(PROVIDER_DOWN) from None
+        return self.session_for_oidc_user(user), flow["x"]
+
+    def session_for_oidc_user(self, user: OidcUser) -> str:
+        principal = self.provision_oidc_user(user)
+        return self._cookie(principal.principal_id, "oidc", _fingerprint(user.subject),
+                            lifetime=min(SESSION_SECONDS, self.oidc.session_seconds if self.oidc else 0))
+
+    def provision_oidc_user(self, user: OidcUser) -> identity.PrincipalRecord:
+        with self._store.write() as conn:
+            principal = identity.provision_directory_user(conn, new_principal_id(), user.name, user.subject,
+                                                          user.groups, user.is_admin, datetime.now(UTC))
+        if principal is None:
+            raise SignInError(f"{user.name!r} is a local user's name here; an administrator must rename one of them.")
+        return principal
+
+    def _take_state(self, state: str, lapses_at: float) -> bool:
+        with self._states_lock:
+            now = time.time()
+            if len(self._used_states) > 10_000:
+                self._used_states = {s: t for s, t in self._used_states.items() if t > now}
+            if state in self._used_states:
+                return False
+            self._used_states[state] = lapses_at
+            return True
 
     def sign_in_with_key(self, access_key_id: str, secret: str) -> str:
         with self._store.read() as conn:
@@ -127,11 +209,26 @@ class Sessions:
             raise SignInError("Unknown access key or wrong secret.")
         return self._cookie(key.principal_id, access_key_id, _fingerprint(key.secret_access_key))
 
-    def _cookie(self, principal_id: str, via: str, fingerprint: str) -> str:
-        payload = {"p": principal_id, "v": via, "f": fingerprint, "n": secrets.token_hex(16),
-                   "e": int(time.time()) + SESSION_SECONDS}
+    def _cookie(self, principal_id: str, via: str, fingerprint: str, lifetime: float = SESSION_SECONDS) -> str:
+        return self._signed({"p": principal_id, "v": via, "f": fingerprint, "n": secrets.token_hex(16),
+                             "e": int(time.time() + lifetime)})
+
+    def _signed(self, payload: dict) -> str:
         body = base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
         return f"{body}.{self._sign(body)}"
+
+    def _unsigned(self, value: str | None) -> dict | None:
+        """The payload of a value `_signed` made, or None if it is missing or forged."""
+        if not value:
+            return None
+        body, _, signature = value.partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
+            return None
+        try:
+            payload = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except ValueError:
+            return None
+        return payload if isinstance(payload, dict) else None
 
     # --- reading the cookie -----------------------------------------------------------------------
 
@@ -149,14 +246,8 @@ class Sessions:
         return session
 
     def _check(self, cookie: str) -> Session | None:
-        body, _, signature = cookie.partition(".")
-        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
-            return None
-        try:
-            payload = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except ValueError:
-            return None
-        if payload["e"] < time.time():
+        payload = self._unsigned(cookie)
+        if payload is None or "p" not in payload or payload["e"] < time.time():
             return None
         with self._store.read() as conn:
             principal = identity.find_principal(conn, payload["p"])
@@ -165,7 +256,7 @@ class Sessions:
             group_ids = groups.group_ids_of(conn, principal.principal_id)
             if payload["v"] == "password":
                 current = identity.password_hash_of(conn, principal.principal_id)
-            elif payload["v"] == "directory":
+            elif payload["v"] in ("directory", "oidc"):
                 current = principal.directory_dn
             else:
                 key = identity.find_key(conn, payload["v"])
@@ -201,6 +292,8 @@ class Sessions:
         if user is None or user.dn.lower() != (principal.directory_dn or "").lower():
             with self._directory_lock:
                 self._directory_checked.pop(principal.principal_id, None)
+            with self._store.write() as conn:  # their `farmstead login` keys end with their session
+                identity.delete_login_keys(conn, principal.principal_id, datetime.now(UTC))
             return None
         refreshed = self._provision(user)
         with self._directory_lock:
@@ -215,6 +308,10 @@ class Sessions:
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+PROVIDER_DOWN = ("The identity provider (OpenID Connect) can't be reached just now, so its users can't sign in; "
+                  "local users still can. Please try again later.")
 
 
 def _fingerprint(credential: str) -> str:

@@ -5,6 +5,7 @@ delivery attempts. The only SQL of the events feature."""
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.domain import events as event_types
 from farmstead.store.schema import event_deliveries, event_outbox, event_subscriptions, jobs
 from farmstead.store.types import Json, UtcDateTime
 
@@ -26,17 +28,30 @@ _APPEND_FOR_JOB = event_outbox.insert().from_select(
     .where(jobs.c.job_id == sa.bindparam("b_job_id")))
 
 
+# Per engine (one per database): does any subscription want per-task events? Read once by the first
+# task move of a process, then kept fresh by the delivery thread (`refresh_per_task_answer`, each
+# pass and before each subscription it serves), so the dispatch path asks memory, never the database.
+_per_task_wanted: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
 @dataclass(frozen=True)
 class Subscription:
     subscription_id: str
     farm_id: str
     queue_id: str | None
+    job_id: str | None
     detail_types: list[str]
     url: str
     secret: str
     delivered_through: int
     failed_attempts: int
     next_attempt_at: datetime | None
+    created_by: str | None
+
+    @property
+    def interest(self) -> event_types.Interest:
+        return event_types.Interest(self.farm_id, self.queue_id, self.job_id, tuple(self.detail_types),
+                                    self.url.startswith(event_types.MAILTO))
 
 
 def append_for_job(conn: Connection, job_id: str, at: datetime, detail_type: str, detail: dict[str, Any]) -> None:
@@ -59,6 +74,26 @@ def forget(conn: Connection) -> None:
     conn.info.pop(_NOTED, None)
 
 
+def per_task_events_wanted(conn: Connection) -> bool:
+    """Whether some subscription wants per-task events (Task Run Status Change). Asked on every task
+    move, so answered from memory (read from the database only the first time in a process)."""
+    wanted = _per_task_wanted.get(conn.engine)
+    return refresh_per_task_answer(conn) if wanted is None else wanted
+
+
+def refresh_per_task_answer(conn: Connection) -> bool:
+    """Read the subscriptions' detail-types again: a subscription made or removed by another process
+    (the CLI, another replica) is seen by this one's dispatch path from the next refresh."""
+    types = conn.execute(sa.select(event_subscriptions.c.detail_types)).scalars()
+    wanted = any(event_types.wants_per_task_events(list(t)) for t in types)
+    _per_task_wanted[conn.engine] = wanted
+    return wanted
+
+
+def _forget_per_task_answer(conn: Connection) -> None:
+    _per_task_wanted.pop(conn.engine, None)
+
+
 def full_detail(row: Row) -> dict[str, Any]:
     """The event's detail as Deadline Cloud sends it: farmId and queueId first."""
     return {"farmId": row.farm_id, "queueId": row.queue_id, **row.detail}
@@ -76,17 +111,19 @@ def last_seq(conn: Connection) -> int:
 
 # --- subscriptions -------------------------------------------------------------------------------
 
-def subscribe(conn: Connection, subscription_id: str, farm_id: str, queue_id: str | None,
-              detail_types: list[str], url: str, secret: str, now: datetime) -> None:
+def subscribe(conn: Connection, subscription_id: str, farm_id: str, queue_id: str | None, job_id: str | None,
+              detail_types: list[str], url: str, secret: str, now: datetime, created_by: str | None = None) -> None:
     """A new subscription gets the events from now on (not the outbox's past)."""
     conn.execute(event_subscriptions.insert().values(
-        subscription_id=subscription_id, farm_id=farm_id, queue_id=queue_id, detail_types=detail_types,
-        url=url, secret=secret, created_at=now, delivered_through=last_seq(conn), failed_attempts=0,
-        next_attempt_at=None))
+        subscription_id=subscription_id, farm_id=farm_id, queue_id=queue_id, job_id=job_id,
+        detail_types=detail_types, url=url, secret=secret, created_at=now, delivered_through=last_seq(conn),
+        failed_attempts=0, next_attempt_at=None, created_by=created_by))
+    _forget_per_task_answer(conn)
 
 
 def remove(conn: Connection, subscription_id: str) -> bool:
     c = event_subscriptions.c
+    _forget_per_task_answer(conn)
     return conn.execute(event_subscriptions.delete().where(c.subscription_id == subscription_id)).rowcount > 0
 
 
@@ -142,5 +179,30 @@ def attempts(conn: Connection, subscription_id: str | None, limit: int) -> list[
 
 
 def _subscription(row: Row) -> Subscription:
-    return Subscription(row.subscription_id, row.farm_id, row.queue_id, list(row.detail_types), row.url, row.secret,
-                        row.delivered_through, row.failed_attempts, row.next_attempt_at)
+    return Subscription(row.subscription_id, row.farm_id, row.queue_id, row.job_id, list(row.detail_types), row.url,
+                        row.secret, row.delivered_through, row.failed_attempts, row.next_attempt_at, row.created_by)
+
+
+def job_name(conn: Connection, job_id: str | None) -> str | None:
+    """The job's name for an e-mail's subject (None: no job, or it is gone)."""
+    if job_id is None:
+        return None
+    return conn.execute(sa.select(jobs.c.name).where(jobs.c.job_id == job_id)).scalar_one_or_none()
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+def prune(conn: Connection, older_than: datetime) -> int:
+    """Remove the events every subscription has had (or skipped) that are older than `older_than`, with
+    their delivery attempts; returns how many events went. The newest event always stays: SQLite
+    numbers a new row after the largest seq left, and a cursor must never see a seq again."""
+    c = event_subscriptions.c
+    newest = last_seq(conn)
+    lowest_cursor = conn.execute(sa.select(sa.func.min(c.delivered_through))).scalar_one_or_none()
+    bound = min(newest - 1, newest if lowest_cursor is None else lowest_cursor)
+    if bound <= 0:
+        return 0
+    o = event_outbox.c
+    old = sa.select(o.seq).where(o.seq <= bound, o.at < older_than)
+    conn.execute(event_deliveries.delete().where(event_deliveries.c.seq.in_(old)))
+    return conn.execute(event_outbox.delete().where(o.seq <= bound, o.at < older_than)).rowcount

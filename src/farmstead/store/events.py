@@ -127,9 +127,12 @@ def remove(conn: Connection, subscription_id: str) -> bool:
     return conn.execute(event_subscriptions.delete().where(c.subscription_id == subscription_id)).rowcount > 0
 
 
-def subscriptions(conn: Connection) -> list[Subscription]:
-    rows = conn.execute(sa.select(event_subscriptions).order_by(event_subscriptions.c.created_at))
-    return [_subscription(row) for row in rows]
+def subscriptions(conn: Connection, created_by: str | None = None) -> list[Subscription]:
+    """Every subscription, oldest first; with `created_by`, only those that user made."""
+    query = sa.select(event_subscriptions).order_by(event_subscriptions.c.created_at)
+    if created_by is not None:
+        query = query.where(event_subscriptions.c.created_by == created_by)
+    return [_subscription(row) for row in conn.execute(query)]
 
 
 def get(conn: Connection, subscription_id: str) -> Subscription | None:
@@ -166,14 +169,17 @@ def note_attempt(conn: Connection, subscription_id: str, seq: int, at: datetime,
                                                   attempt=attempt, outcome=outcome, error=error))
 
 
-def attempts(conn: Connection, subscription_id: str | None, limit: int) -> list[Row]:
-    """The latest attempts (newest first) with their event's type and job."""
+def attempts(conn: Connection, subscription_id: str | list[str] | None, limit: int) -> list[Row]:
+    """The latest attempts (newest first) with their event's type and job: of one subscription, of
+    several (a list), or of all (None)."""
     d, o = event_deliveries.c, event_outbox.c
     query = (sa.select(d.subscription_id, d.seq, d.at, d.attempt, d.outcome, d.error, o.event_id, o.detail_type,
                        o.job_id)
              .join(event_outbox, event_outbox.c.seq == d.seq)
              .order_by(d.delivery_id.desc()).limit(limit))
-    if subscription_id:
+    if isinstance(subscription_id, list):
+        query = query.where(d.subscription_id.in_(subscription_id))
+    elif subscription_id:
         query = query.where(d.subscription_id == subscription_id)
     return list(conn.execute(query))
 

@@ -1,7 +1,7 @@
 """Deadline Cloud's lifecycle and per-task detail-types reach a real webhook receiver (docs/events.md):
 a job's lifecycle from submission to ARCHIVED, a step's update in progress and done, and every task's
 run status moves in an unbroken chain; per-task events are written only while some subscription
-wants them."""
+wants them; a fleet's size falling outside the size recommended for it is said once per change."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ import sqlite3
 import pytest
 
 from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from farmstead.testing.waiting import wait_until
 from support.webhook_receiver import WebhookReceiver
-from support.worker_jobs import finish_frames, served_queue, submit
+from support.worker_jobs import ROLE, finish_frames, served_queue, submit
 
 SECRET = "a shared secret"
 JOB_LIFECYCLE = "Job Lifecycle Status Change"
 STEP_LIFECYCLE = "Step Lifecycle Status Change"
 TASK_RUN = "Task Run Status Change"
+FLEET_SIZE = "Fleet Size Recommendation Change"
 
 
 @pytest.fixture
@@ -116,3 +118,37 @@ def test_no_task_event_is_written_while_no_subscription_wants_them(tmp_path):
         receiver.stop()
     assert TASK_RUN not in written
     assert {"Job Run Status Change", JOB_LIFECYCLE} <= written
+
+
+def test_a_fleet_whose_size_falls_outside_its_recommendation_says_so(tmp_path):
+    receiver = WebhookReceiver(SECRET).start()
+    try:
+        with LiveServer(tmp_path) as server:
+            deadline = server.client()
+            farm_id = deadline.create_farm(displayName="fleet sizes")["farmId"]
+            _subscribe(server, farm_id, receiver.url, FLEET_SIZE)
+            scaling = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
+            fleet_id = deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, minWorkerCount=0,
+                                             maxWorkerCount=10, configuration=scaling)["fleetId"]
+            deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, minWorkerCount=2)  # 0 workers, 2 wanted
+            ScriptedWorker(deadline, farm_id, fleet_id)  # 1 of 2
+            ScriptedWorker(deadline, farm_id, fleet_id)  # as recommended: nothing to say
+            deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, minWorkerCount=0, maxWorkerCount=1)  # 2 of 1
+            wait_until(lambda: len(receiver.received(FLEET_SIZE)) >= 3, 30, "three recommendations")
+            # A fleet that does not auto-scale is recommended nothing.
+            fixed = deadline.create_fleet(farmId=farm_id, displayName="fixed", roleArn=ROLE, minWorkerCount=3,
+                                          maxWorkerCount=10, configuration=LINUX_FLEET)["fleetId"]
+            ScriptedWorker(deadline, farm_id, fixed)
+            deadline.update_fleet(farmId=farm_id, fleetId=fixed, minWorkerCount=4)
+            deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, minWorkerCount=1)  # 2 of 1 still: said
+            deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, maxWorkerCount=10)  # 2 of 2: nothing
+            ScriptedWorker(deadline, farm_id, fleet_id)  # 3 of 3
+            deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, maxWorkerCount=2)  # 3 of 2: the last
+            wait_until(lambda: len(receiver.received(FLEET_SIZE)) >= 4, 30, "the last recommendation")
+    finally:
+        receiver.stop()
+    sizes = [(e["detail"]["fleetId"], e["detail"]["oldFleetSize"], e["detail"]["newFleetSize"])
+             for e in _first_deliveries(receiver.received(FLEET_SIZE))]
+    assert sizes == [(fleet_id, 0, 2), (fleet_id, 1, 2), (fleet_id, 2, 1), (fleet_id, 3, 2)]
+    assert set(receiver.received(FLEET_SIZE)[0]["detail"]) == {"farmId", "fleetId", "oldFleetSize", "newFleetSize"}
+    assert receiver.received(FLEET_SIZE)[0]["detail"]["farmId"] == farm_id

@@ -19,9 +19,10 @@ JOB_RUN_STATUS_CHANGE = "Job Run Status Change"
 STEP_LIFECYCLE_STATUS_CHANGE = "Step Lifecycle Status Change"
 STEP_RUN_STATUS_CHANGE = "Step Run Status Change"
 TASK_RUN_STATUS_CHANGE = "Task Run Status Change"
+FLEET_SIZE_RECOMMENDATION_CHANGE = "Fleet Size Recommendation Change"
 #: Every detail-type Farmstead emits (a subscription may name only these).
 DETAIL_TYPES = (JOB_LIFECYCLE_STATUS_CHANGE, JOB_RUN_STATUS_CHANGE, STEP_LIFECYCLE_STATUS_CHANGE,
-                STEP_RUN_STATUS_CHANGE, TASK_RUN_STATUS_CHANGE)
+                STEP_RUN_STATUS_CHANGE, TASK_RUN_STATUS_CHANGE, FLEET_SIZE_RECOMMENDATION_CHANGE)
 #: One event per task move: written only while some subscription wants them (store/events.py).
 PER_TASK_DETAIL_TYPES = (TASK_RUN_STATUS_CHANGE,)
 
@@ -71,6 +72,18 @@ def step_lifecycle_status_change(job_id: str, step_id: str, previous: str, statu
 def task_run_status_change(job_id: str, step_id: str, task_id: str, previous: str, status: str) -> dict[str, Any]:
     return {"jobId": job_id, "stepId": step_id, "taskId": task_id, "previousRunStatus": str(previous),
             "runStatus": str(status)}
+
+
+def fleet_size_recommendation_change(fleet_id: str, before: tuple[int, int | None],
+                                     after: tuple[int, int | None]) -> dict[str, Any] | None:
+    """(worker count, recommended size: None when the fleet does not auto-scale) before and after a
+    change; the event's detail when the recommendation now differs from the fleet's size and did not
+    in the same way before (as Deadline Cloud: oldFleetSize is the fleet's size now, newFleetSize the
+    size recommended); None: nothing to say."""
+    count, target = after
+    if target is None or target == count or before == after:
+        return None
+    return {"fleetId": fleet_id, "oldFleetSize": count, "newFleetSize": target}
 
 
 def wants_per_task_events(detail_types: list[str]) -> bool:

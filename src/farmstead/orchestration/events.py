@@ -2,8 +2,10 @@
 (the roll-up in orchestration/task_updates.py, job creation, UpdateJob, queued changes) or a task's
 run status moves, in the transaction of the change, so the outbox row commits or rolls back with it.
 A step's or job's status changes a few times in its life; a task's on every move, so per-task events
-are noted only while some subscription wants them (one check answered from memory). All of a
-transaction's events are written by one INSERT at its commit (store/events.py)."""
+are noted only while some subscription wants them (one check answered from memory). A fleet's
+recommended size is looked at where it can move: a worker created or deleted, UpdateFleet. All of a
+transaction's events are written at its commit, one INSERT for its jobs' and one for its farm's
+(store/events.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from farmstead.domain import events
+from farmstead.domain import events, fleet_scaling
 from farmstead.store import events as outbox
+from farmstead.store import fleets
 
 
 def job_run_status_changed(conn: Connection, job_id: str, previous: str | None, status: str, counts: dict[str, int],
@@ -56,3 +59,32 @@ def task_run_status_changed(conn: Connection, job_id: str, step_id: str, task_id
     for task_id in task_ids:
         outbox.append_for_job(conn, job_id, now, events.TASK_RUN_STATUS_CHANGE,
                               events.task_run_status_change(job_id, step_id, task_id, previous, status))
+
+
+def _fleet_size(row, worker_count: int) -> tuple[int, int | None]:
+    mode = (row.configuration or {}).get("customerManaged", {}).get("mode", "")
+    target, _ = fleet_scaling.recommendation(mode, worker_count, row.min_worker_count, row.max_worker_count)
+    return worker_count, target
+
+
+def fleet_workers_changed(conn: Connection, fleet_row, added: int, now: datetime) -> None:
+    """A worker of the fleet was created (`added` 1) or deleted (-1): a Fleet Size Recommendation Change
+    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py)."""
+    count = fleets.worker_counts(conn, [fleet_row.fleet_id])[fleet_row.fleet_id]
+    detail = events.fleet_size_recommendation_change(fleet_row.fleet_id, _fleet_size(fleet_row, count - added),
+                                                     _fleet_size(fleet_row, count))
+    if detail is not None:
+        outbox.append_for_farm(conn, fleet_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)
+
+
+def fleet_bounds_changed(conn: Connection, before_row, now: datetime) -> None:
+    """UpdateFleet changed the fleet (`before_row`: as it was): its bounds or scaling mode may move the
+    recommendation."""
+    after_row = fleets.get(conn, before_row.farm_id, before_row.fleet_id)
+    if after_row is None:
+        return
+    count = fleets.worker_counts(conn, [before_row.fleet_id])[before_row.fleet_id]
+    detail = events.fleet_size_recommendation_change(before_row.fleet_id, _fleet_size(before_row, count),
+                                                     _fleet_size(after_row, count))
+    if detail is not None:
+        outbox.append_for_farm(conn, before_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)

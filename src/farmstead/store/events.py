@@ -19,6 +19,7 @@ from farmstead.store.types import Json, UtcDateTime
 
 #: Where a transaction's events wait for its commit (conn.info, as store/notifications.py does).
 _NOTED = "farmstead.events"
+_NOTED_FOR_FARM = "farmstead.events.farm"
 # One statement per transaction (executemany); each job's farm and queue ids are read from its row.
 _APPEND_FOR_JOB = event_outbox.insert().from_select(
     ["event_id", "at", "detail_type", "farm_id", "queue_id", "job_id", "detail"],
@@ -62,16 +63,28 @@ def append_for_job(conn: Connection, job_id: str, at: datetime, detail_type: str
                                              "b_detail": detail, "b_job_id": job_id})
 
 
+def append_for_farm(conn: Connection, farm_id: str, at: datetime, detail_type: str, detail: dict[str, Any]) -> None:
+    """An event about the farm itself (a fleet's), with no queue or job: kept like `append_for_job`'s."""
+    conn.info.setdefault(_NOTED_FOR_FARM, []).append({
+        "event_id": str(uuid.uuid4()), "at": at, "detail_type": detail_type, "farm_id": farm_id, "queue_id": None,
+        "job_id": None, "detail": detail})
+
+
 def write_noted(conn: Connection) -> None:
-    """The transaction's events, in the order they were noted; no statement when there are none."""
+    """The transaction's events, in the order they were noted (a job's, then the farm's); no statement
+    when there are none."""
     noted = conn.info.pop(_NOTED, None)
     if noted:
         conn.execute(_APPEND_FOR_JOB, noted)
+    for_farm = conn.info.pop(_NOTED_FOR_FARM, None)
+    if for_farm:
+        conn.execute(event_outbox.insert(), for_farm)
 
 
 def forget(conn: Connection) -> None:
     """A rolled-back transaction's events go with it (conn.info outlives the transaction in the pool)."""
     conn.info.pop(_NOTED, None)
+    conn.info.pop(_NOTED_FOR_FARM, None)
 
 
 def per_task_events_wanted(conn: Connection) -> bool:
@@ -95,7 +108,9 @@ def _forget_per_task_answer(conn: Connection) -> None:
 
 
 def full_detail(row: Row) -> dict[str, Any]:
-    """The event's detail as Deadline Cloud sends it: farmId and queueId first."""
+    """The event's detail as Deadline Cloud sends it: farmId and queueId (a queue's or job's event) first."""
+    if row.queue_id is None:  # a fleet's
+        return {"farmId": row.farm_id, **row.detail}
     return {"farmId": row.farm_id, "queueId": row.queue_id, **row.detail}
 
 

@@ -97,10 +97,12 @@ class Settings:
     event_retry_max_seconds: float = 300.0
     event_retention_hours: float = 72.0
     #: The SMTP server e-mail subscriptions are sent through (None: e-mail deliveries fail, and say
-    #: why), with STARTTLS and a login when set; `smtp_from` is the sender address.
+    #: why), with STARTTLS (its certificate checked against `smtp_ca_file`, default the system's CAs)
+    #: and a login when set; `smtp_from` is the sender address.
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_starttls: bool = False
+    smtp_ca_file: str | None = None
     smtp_username: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "farmstead@localhost"
@@ -158,6 +160,7 @@ class Settings:
             smtp_host=env.get("FARMSTEAD_SMTP_HOST") or None,
             smtp_port=int(env.get("FARMSTEAD_SMTP_PORT", "25")),
             smtp_starttls=env.get("FARMSTEAD_SMTP_STARTTLS", "0") not in ("", "0", "false"),
+            smtp_ca_file=env.get("FARMSTEAD_SMTP_CA_FILE") or None,
             smtp_username=env.get("FARMSTEAD_SMTP_USERNAME") or None,
             smtp_password=env.get("FARMSTEAD_SMTP_PASSWORD") or None,
             smtp_from=env.get("FARMSTEAD_SMTP_FROM") or "farmstead@localhost",

@@ -73,8 +73,9 @@ class FarmsteadApp:
             settings.account_id, settings.region, timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
             retry_seconds=settings.event_retry_seconds, retry_max_seconds=settings.event_retry_max_seconds,
             retention_seconds=settings.event_retention_hours * 3600,
-            smtp=SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_username,
-                              settings.smtp_password, settings.smtp_from, WEBHOOK_TIMEOUT_SECONDS)))
+            smtp=SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_ca_file,
+                              settings.smtp_username, settings.smtp_password, settings.smtp_from,
+                              WEBHOOK_TIMEOUT_SECONDS)))
         self.metrics = MetricsEndpoint(settings, store, self.clock)  # GET /metrics (docs/monitoring.md)
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
                                workers_lost=self.metrics.process.workers_lost,

@@ -1,7 +1,8 @@
 """Events by e-mail through a real SMTP server (aiosmtpd, with a login): a submitter subscribed to their
 job gets one readable mail when it ends, naming the job and its status; a farm manager subscribed to
 the queue gets every job's end, the failed one's too; a mail server that is not there shows as a
-failed delivery that says why."""
+failed delivery that says why; a relay that requires STARTTLS gets the mail over TLS, its certificate
+checked against the CA file the settings name."""
 
 from __future__ import annotations
 
@@ -78,7 +79,28 @@ def test_without_a_mail_server_the_delivery_fails_and_says_why(tmp_path):
         subscription_id = server.cli("events", "subscribe", "--farm-id", farm["farmId"], "--email", SUBMITTER,
                                      "--detail-type", "Job Lifecycle Status Change",
                                      "--detail-type", "Job Run Status Change").split()[0]
-        submit(deadline, farm, "1", maxRetriesPerTask=0)
+        job_id = submit(deadline, farm, "1", maxRetriesPerTask=0)
+        wait_until(lambda: deadline.get_job(farmId=farm["farmId"], queueId=farm["queueId"], jobId=job_id)
+                   ["taskRunStatus"] == "READY", 30, "the job READY")
         finish_frames(deadline, farm, failing={1})
         wait_until(lambda: "FARMSTEAD_SMTP_HOST" in server.cli("events", "deliveries", "--subscription-id",
                                                                subscription_id), 30, "the failed delivery")
+
+
+def test_a_relay_that_requires_starttls_gets_the_mail_over_tls_checked_against_the_ca_file(tmp_path):
+    box = Mailbox(username="farmstead", password="relay password", tls_dir=tmp_path).start()
+    try:
+        env = {**_mail_env(box), "FARMSTEAD_SMTP_STARTTLS": "1", "FARMSTEAD_SMTP_CA_FILE": str(box.ca_file)}
+        with LiveServer(tmp_path, embedded_only=True, extra_env=env) as server:
+            deadline = server.client()
+            farm = served_queue(deadline, deadline.create_farm(displayName="tls mail")["farmId"])
+            server.cli("events", "subscribe", "--farm-id", farm["farmId"], "--email", MANAGER)
+            job_id = submit(deadline, farm, "1")
+            wait_until(lambda: deadline.get_job(farmId=farm["farmId"], queueId=farm["queueId"], jobId=job_id)
+                       ["taskRunStatus"] == "READY", 30, "the job READY")
+            finish_frames(deadline, farm)
+            wait_until(lambda: _to(box, MANAGER), 30, "the mail over TLS")
+    finally:
+        box.stop()
+    (mail,) = _to(box, MANAGER)
+    assert job_id in mail.get_content() and mail["Subject"].endswith("SUCCEEDED")

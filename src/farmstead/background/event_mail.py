@@ -20,6 +20,8 @@ class SmtpSettings:
     host: str | None
     port: int
     starttls: bool
+    #: The CAs the server's certificate is checked against under STARTTLS (None: the system's).
+    ca_file: str | None
     username: str | None
     password: str | None
     sender: str
@@ -42,7 +44,7 @@ def send(settings: SmtpSettings, to: str, mail: Mail, event_id: str) -> str | No
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
             if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
             if settings.username:
                 smtp.login(settings.username, settings.password or "")
             refused = smtp.send_message(message)

@@ -76,6 +76,10 @@ def test_a_user_mails_themselves_a_jobs_end_but_gets_no_webhook_queue_or_others_
     admins = server.cli("events", "subscribe", "--farm-id", farm_id, "--url", "http://127.0.0.1:9/admins",
                         "--detail-type", "Job Run Status Change").split()[0]
     viewer = _signed_in(server, "events-viewer", "events-viewer-pw")
+    job_page = viewer.request(f"/farms/{farm_id}/queues/{farm['queueId']}/jobs/{job_id}")[2]
+    link = re.search(r'href="(/events\?[^"]+)">E-mail me when it ends', job_page).group(1).replace("&amp;", "&")
+    form_page = viewer.request(link)[2]
+    assert f'name="job_id" value="{job_id}"' in form_page and f'name="farm_id" value="{farm_id}"' in form_page
 
     status, page = _subscribe(viewer, farm_id=farm_id, queue_id=farm["queueId"], job_id=job_id,
                               destination="me@studio.test")

@@ -61,15 +61,21 @@ def task_run_status_changed(conn: Connection, job_id: str, step_id: str, task_id
                               events.task_run_status_change(job_id, step_id, task_id, previous, status))
 
 
+def _mode(row) -> str:
+    return (row.configuration or {}).get("customerManaged", {}).get("mode", "")
+
+
 def _fleet_size(row, worker_count: int) -> tuple[int, int | None]:
-    mode = (row.configuration or {}).get("customerManaged", {}).get("mode", "")
-    target, _ = fleet_scaling.recommendation(mode, worker_count, row.min_worker_count, row.max_worker_count)
+    target, _ = fleet_scaling.recommendation(_mode(row), worker_count, row.min_worker_count, row.max_worker_count)
     return worker_count, target
 
 
 def fleet_workers_changed(conn: Connection, fleet_row, added: int, now: datetime) -> None:
     """A worker of the fleet was created (`added` 1) or deleted (-1): a Fleet Size Recommendation Change
-    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py)."""
+    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py). A
+    fleet that does not auto-scale costs nothing here (most fleets: a worker's registration stays as it was)."""
+    if _mode(fleet_row) != fleet_scaling.EVENT_BASED:
+        return
     count = fleets.worker_counts(conn, [fleet_row.fleet_id])[fleet_row.fleet_id]
     detail = events.fleet_size_recommendation_change(fleet_row.fleet_id, _fleet_size(fleet_row, count - added),
                                                      _fleet_size(fleet_row, count))
@@ -81,7 +87,7 @@ def fleet_bounds_changed(conn: Connection, before_row, now: datetime) -> None:
     """UpdateFleet changed the fleet (`before_row`: as it was): its bounds or scaling mode may move the
     recommendation."""
     after_row = fleets.get(conn, before_row.farm_id, before_row.fleet_id)
-    if after_row is None:
+    if after_row is None or fleet_scaling.EVENT_BASED not in (_mode(before_row), _mode(after_row)):
         return
     count = fleets.worker_counts(conn, [before_row.fleet_id])[before_row.fleet_id]
     detail = events.fleet_size_recommendation_change(before_row.fleet_id, _fleet_size(before_row, count),

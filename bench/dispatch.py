@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,11 +172,14 @@ def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> s
 
 
 def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int = 1,
-            env: dict[str, str] | None = None) -> Measurement:
+            env: dict[str, str] | None = None, prepare: Callable[[LiveServer, str], None] | None = None) -> Measurement:
+    """`prepare(server, farm_id)`: run once the farm exists, before its job (e.g. an event subscription)."""
     with _servers(store, replicas, env) as (servers, url):
         server = servers[0]
         client = server.client()
         farm_id = client.create_farm(displayName="bench")["farmId"]
+        if prepare is not None:
+            prepare(server, farm_id)
         queue_id = client.create_queue(farmId=farm_id, displayName="bench")["queueId"]
         fleet_id = client.create_fleet(farmId=farm_id, displayName="bench", maxWorkerCount=workers,
                                        roleArn="arn:aws:iam::000000000000:role/fleet",
@@ -294,16 +297,17 @@ def run(args: argparse.Namespace) -> None:
 
 
 def on_off_pairs(bench: str, settings: dict[str, dict[str, str]], pairs: int, tasks: int,
-                 seconds: float) -> list[tuple[float, float, float]]:
+                 seconds: float, prepare: dict[str, Callable[[LiveServer, str], None]] | None = None
+                 ) -> list[tuple[float, float, float]]:
     """A feature's cost to dispatch, A/B in one run: 16 workers on SQLite under `settings` "on" and "off"
-    (server environments), alternating which goes first. (tasks/s ratio on/off, server CPU per task
-    ratio on/off, others' load) per pair."""
+    (server environments; `prepare`: what `measure` runs on each side's farm first), alternating which
+    goes first. (tasks/s ratio on/off, server CPU per task ratio on/off, others' load) per pair."""
     out = []
     for index in range(pairs):
         order = list(settings) if index % 2 == 0 else list(settings)[::-1]
         rates, cpu, others = {}, {}, 0.0
         for name in order:
-            m = measure("sqlite", 16, tasks, seconds, env=settings[name])
+            m = measure("sqlite", 16, tasks, seconds, env=settings[name], prepare=(prepare or {}).get(name))
             if not m.check.startswith("yes"):
                 raise SystemExit(f"{bench}: dispatch ran a task other than exactly once: {m.check}")
             rates[name], others = m.tasks_per_s, max(others, m.other_load)

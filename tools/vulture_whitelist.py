@@ -48,3 +48,6 @@ _.collect  # metrics/farm.FarmCollector
 
 # socketserver reads this class attribute when binding.
 allow_reuse_address  # tests/support/webhook_receiver.py: restarted on its own port
+
+# aiosmtpd calls a handler's handle_DATA for each mail it accepts.
+_.handle_DATA  # tests/support/mailbox.py

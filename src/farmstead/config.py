@@ -117,6 +117,22 @@ class Settings:
     login_credential_seconds: int = 3600
     #: The audit log keeps entries this many days; the sweeper removes older ones (docs/audit.md).
     audit_retention_days: int = 365
+    #: Events (docs/events.md): a failed delivery is tried again after `event_retry_seconds`, then
+    #: twice as long each time up to `event_retry_max_seconds`; outbox rows every subscription has had
+    #: are removed once older than `event_retention_hours`.
+    event_retry_seconds: float = 1.0
+    event_retry_max_seconds: float = 300.0
+    event_retention_hours: float = 72.0
+    #: The SMTP server e-mail subscriptions are sent through (None: e-mail deliveries fail, and say
+    #: why), with STARTTLS (its certificate checked against `smtp_ca_file`, default the system's CAs)
+    #: and a login when set; `smtp_from` is the sender address.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_ca_file: str | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "farmstead@localhost"
 
     @classmethod
     def from_env(cls, data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:
@@ -179,6 +195,16 @@ class Settings:
             oidc_timeout_seconds=float(env.get("FARMSTEAD_OIDC_TIMEOUT_SECONDS", "5")),
             login_credential_seconds=int(env.get("FARMSTEAD_LOGIN_CREDENTIAL_SECONDS", "3600")),
             audit_retention_days=int(env.get("FARMSTEAD_AUDIT_RETENTION_DAYS", "365")),
+            event_retry_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_SECONDS", "1")),
+            event_retry_max_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_MAX_SECONDS", "300")),
+            event_retention_hours=float(env.get("FARMSTEAD_EVENT_RETENTION_HOURS", "72")),
+            smtp_host=env.get("FARMSTEAD_SMTP_HOST") or None,
+            smtp_port=int(env.get("FARMSTEAD_SMTP_PORT", "25")),
+            smtp_starttls=env.get("FARMSTEAD_SMTP_STARTTLS", "0") not in ("", "0", "false"),
+            smtp_ca_file=env.get("FARMSTEAD_SMTP_CA_FILE") or None,
+            smtp_username=env.get("FARMSTEAD_SMTP_USERNAME") or None,
+            smtp_password=env.get("FARMSTEAD_SMTP_PASSWORD") or None,
+            smtp_from=env.get("FARMSTEAD_SMTP_FROM") or "farmstead@localhost",
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

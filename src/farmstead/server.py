@@ -21,7 +21,8 @@ from farmstead import __version__
 from farmstead.api import caller_identity
 from farmstead.api.context import Signals
 from farmstead.api.executor import Executor
-from farmstead.background.events import EventDelivery
+from farmstead.background.event_mail import SmtpSettings
+from farmstead.background.events import DeliverySettings, EventDelivery
 from farmstead.background.fan_outs import FanOutRunner
 from farmstead.background.materializer import Materializer
 from farmstead.background.sweeper import Sweeper
@@ -56,7 +57,7 @@ _WORKER_LOG_OPERATIONS = ("CreateLogGroup", "CreateLogStream", "PutLogEvents")
 TELEMETRY_MAX_BODY_BYTES = 64 * 1024
 #: The web monitor's forms: sign-in, and an action on at most 100 selected items.
 WEB_MAX_BODY_BYTES = 1024 * 1024
-#: A webhook receiver that has not answered in this long has failed that attempt (it is retried).
+#: A webhook receiver (or SMTP server) that has not answered in this long has failed that attempt (it is retried).
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 
 
@@ -69,9 +70,14 @@ class FarmsteadApp:
         deferral.configure(deferral.Limits(settings.fan_out_inline_tasks, settings.fan_out_batch_tasks,
                                            settings.fan_out_pause_seconds))
         self.fan_outs = FanOutRunner(store, self.clock)
-        # Webhook deliveries from the event outbox (docs/events.md), off the request path.
-        self.events = EventDelivery(store, self.clock, settings.account_id, settings.region,
-                                    timeout_seconds=WEBHOOK_TIMEOUT_SECONDS)
+        # Webhook and e-mail deliveries from the event outbox (docs/events.md), off the request path.
+        self.events = EventDelivery(store, self.clock, DeliverySettings(
+            settings.account_id, settings.region, timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
+            retry_seconds=settings.event_retry_seconds, retry_max_seconds=settings.event_retry_max_seconds,
+            retention_seconds=settings.event_retention_hours * 3600,
+            smtp=SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_ca_file,
+                              settings.smtp_username, settings.smtp_password, settings.smtp_from,
+                              WEBHOOK_TIMEOUT_SECONDS)))
         store.events_outbox = settings.events
         # GET /metrics (docs/monitoring.md); None with FARMSTEAD_METRICS=0: nothing counted, /metrics not served.
         self.metrics = MetricsEndpoint(settings, store, self.clock) if settings.metrics else None

@@ -22,6 +22,7 @@ from farmstead.domain.fleet_run_as import run_as_problem
 from farmstead.domain.fleet_scaling import recommendation
 from farmstead.domain.statuses import FleetStatus
 from farmstead.ids import new_id
+from farmstead.orchestration import events
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
 from farmstead.store import fleets, memberships, queues, storage_profiles, tags
@@ -149,6 +150,7 @@ def update_fleet(ctx: Context, params: shapes.UpdateFleetRequest) -> shapes.Upda
     _checked_worker_counts(changes.get("min_worker_count", row.min_worker_count),
                            changes.get("max_worker_count", row.max_worker_count))
     fleets.update(ctx.conn, fleet_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
+    events.fleet_bounds_changed(ctx.conn, row, ctx.now)  # docs/events.md
     return {}
 
 

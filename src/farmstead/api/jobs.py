@@ -18,8 +18,8 @@ from farmstead.domain import job_dependencies, job_lifecycles, job_templates, ro
 from farmstead.domain.attachment_paths import attachment_path_problems
 from farmstead.domain.statuses import CreateJobTargetTaskRunStatus, JobLifecycleStatus, UpdateJobLifecycleStatus
 from farmstead.ids import new_id
+from farmstead.orchestration import events, job_creation, task_updates
 from farmstead.orchestration import fan_outs as job_fan_outs
-from farmstead.orchestration import job_creation, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import (
@@ -335,6 +335,7 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
     jobs.update(ctx.conn, row.job_id, **changes, updated_at=ctx.now, updated_by=ctx.who,
                 lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
                 lifecycle_status_message="Job update completed successfully")
+    lifecycle = JobLifecycleStatus.UPDATE_SUCCEEDED  # where the update leaves it: one event (docs/events.md)
     deferral = Deferral(ctx.now)
     queued = False
     if target is not None:
@@ -361,12 +362,15 @@ def apply_job_update(ctx: Context, row: Row, params: Mapping[str, Any]) -> None:
                                {"status": status})
             jobs.update(ctx.conn, row.job_id, lifecycle_status=JobLifecycleStatus.ARCHIVED,
                         lifecycle_status_message="Job archived")
+            lifecycle = JobLifecycleStatus.ARCHIVED
     if fan_outs.has_pending(ctx.conn, row.job_id):
         # Truthful meanwhile: the counts are the tasks as they are; this says they are on their way.
         jobs.update(ctx.conn, row.job_id, lifecycle_status=JobLifecycleStatus.UPDATE_IN_PROGRESS,
                     lifecycle_status_message=f"Applying targetTaskRunStatus {target or row.target_task_run_status} "
                                              f"to the job's {row.task_count} tasks")
+        lifecycle = JobLifecycleStatus.UPDATE_IN_PROGRESS
         ctx.signal("fan_out_queued")
+    events.job_lifecycle_changed(ctx.conn, row.job_id, row.lifecycle_status, lifecycle, ctx.now)
 
 
 def refuse_while_archiving(ctx: Context, job_id: str) -> None:

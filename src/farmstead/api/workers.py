@@ -13,6 +13,7 @@ from farmstead.api.context import Context
 from farmstead.api.registry import operation
 from farmstead.api.resources import audit_fields, require_fleet
 from farmstead.domain import log_names, worker_states
+from farmstead.orchestration import events
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import ServiceError, conflict, not_found
@@ -97,4 +98,6 @@ def delete_worker(ctx: Context, params: shapes.DeleteWorkerRequest) -> shapes.De
                        {"status": row.status})
     release_worker_sessions(ctx.changes, row.worker_id)
     workers.delete(ctx.conn, row.worker_id)
+    fleet = require_fleet(ctx, params["farmId"], params["fleetId"])
+    events.fleet_workers_changed(ctx.conn, fleet, -1, ctx.now)  # docs/events.md
     return {}

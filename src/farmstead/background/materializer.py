@@ -61,4 +61,4 @@ class Materializer(JobThread):
                 job_creation.complete_job(conn, job_id, self._clock.now())
         except (job_templates.TemplateError, job_templates.ParameterError, job_templates.TaskQuotaExceeded) as exc:
             with self._store.write() as conn:
-                job_creation.fail_job(conn, job_id, str(exc))
+                job_creation.fail_job(conn, job_id, str(exc), self._clock.now())

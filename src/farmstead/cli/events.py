@@ -1,5 +1,5 @@
-"""`farmstead events`: webhook subscriptions to the farm's events (docs/events.md) and their deliveries.
-Changes are audited (docs/audit.md) without the subscription's secret."""
+"""`farmstead events`: subscriptions to the farm's events (docs/events.md), by webhook or e-mail, and
+their deliveries. Changes are audited (docs/audit.md) without the subscription's secret."""
 
 from __future__ import annotations
 
@@ -17,33 +17,38 @@ from farmstead.store import events as outbox
 
 @click.group()
 def events() -> None:
-    """Webhooks: the farm's events (shaped as Deadline Cloud's EventBridge events) POSTed to a URL."""
+    """The farm's events (shaped as Deadline Cloud's EventBridge events) POSTed to a URL or e-mailed."""
 
 
 @events.command("subscribe")
 @click.option("--farm-id", required=True)
 @click.option("--queue-id", default=None, help="Only this queue's events (default: the whole farm's).")
+@click.option("--job-id", default=None, help="Only this job's events (a submitter's \"tell me when it ends\").")
 @click.option("--detail-type", "detail_types", multiple=True, type=click.Choice(event_types.DETAIL_TYPES),
-              help="Only these event types (repeatable; default: all).")
-@click.option("--url", required=True, help="Where to POST each event (http:// or https://).")
+              help="Only these event types (repeatable; default: all, or for --email the job's end).")
+@click.option("--url", default=None, help="Where to POST each event (http:// or https://).")
+@click.option("--email", default=None, help="Instead of --url: the address to mail the events that end or "
+                                            "fail something to (through the server's SMTP settings).")
 @click.option("--secret", default=None, help="The HMAC-SHA256 key for the signature header; default: a new "
                                              "random one, printed once.")
 @data_dir_option
 @database_url_option
-def subscribe(farm_id: str, queue_id: str | None, detail_types: tuple[str, ...], url: str, secret: str | None,
-              data_dir, database_url) -> None:
-    """Send the farm's (or queue's) events from now on to URL, signed with a secret."""
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter("must start with http:// or https://", param_hint="--url")
+def subscribe(farm_id: str, queue_id: str | None, job_id: str | None, detail_types: tuple[str, ...],
+              url: str | None, email: str | None, secret: str | None, data_dir, database_url) -> None:
+    """Send the farm's (queue's, job's) events from now on to URL (signed with a secret) or an address."""
+    try:
+        destination, types = event_types.destination(url, email, list(detail_types))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     subscription_id = new_id("subscription")
     chosen = secret or secrets.token_hex(32)
     entry = audit_trail.local("events subscribe", subscriptionId=subscription_id, farmId=farm_id, queueId=queue_id,
-                              detailTypes=list(detail_types), url=url)
+                              jobId=job_id, detailTypes=types, url=destination)
     with opened_store(data_dir, database_url) as store, audit_trail.write(store, entry) as audited:
-        outbox.subscribe(audited.conn, subscription_id, farm_id, queue_id, list(detail_types), url, chosen,
+        outbox.subscribe(audited.conn, subscription_id, farm_id, queue_id, job_id, types, destination, chosen,
                          datetime.now(UTC))
     click.echo(subscription_id)
-    if secret is None:
+    if secret is None and not email:
         click.echo(f"secret: {chosen}")
 
 
@@ -54,9 +59,9 @@ def list_subscriptions(data_dir, database_url) -> None:
     """The subscriptions, where each delivers, and whether it is retrying."""
     with opened_store(data_dir, database_url) as store, store.read() as conn:
         rows = outbox.subscriptions(conn)
-    click.echo("subscription\tfarm\tqueue\tdetail-types\turl\tfailed attempts\tnext attempt")
+    click.echo("subscription\tfarm\tqueue\tjob\tdetail-types\turl\tfailed attempts\tnext attempt")
     for sub in rows:
-        click.echo("\t".join((sub.subscription_id, sub.farm_id, sub.queue_id or "-",
+        click.echo("\t".join((sub.subscription_id, sub.farm_id, sub.queue_id or "-", sub.job_id or "-",
                               ",".join(sub.detail_types) or "all", sub.url, str(sub.failed_attempts),
                               sub.next_attempt_at.isoformat(timespec="seconds") if sub.next_attempt_at else "-")))
 

@@ -10,10 +10,13 @@ size. Until scheduling feeds in demand, the recommendation keeps the fleet insid
 
 from __future__ import annotations
 
+#: The customer-managed fleet mode that gets a recommended size.
+EVENT_BASED = "EVENT_BASED_AUTO_SCALING"
+
 
 def recommendation(mode: str, worker_count: int, min_workers: int, max_workers: int) -> tuple[int | None, str | None]:
     """(targetWorkerCount, autoScalingStatus); (None, None) when the fleet does not auto-scale."""
-    if mode != "EVENT_BASED_AUTO_SCALING":
+    if mode != EVENT_BASED:
         return None, None
     target = max(min_workers, min(worker_count, max_workers))
     if target > worker_count:

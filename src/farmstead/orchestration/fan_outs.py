@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from farmstead.domain import bulk_changes, rollup, task_states
 from farmstead.domain.statuses import JobLifecycleStatus, StepLifecycleStatus
-from farmstead.orchestration import deferral, job_creation, task_updates
+from farmstead.orchestration import deferral, events, job_creation, task_updates
 from farmstead.store import fan_outs, jobs, steps
 
 
@@ -56,29 +56,36 @@ def apply_batch(conn: Connection, job_id: str, now: datetime) -> bool:
         if incompatible:
             task_updates.mark_incompatible(conn, job_id, incompatible, now, deferral=follow)
     elif item.kind == "archive":
-        _archive(conn, job_id)
+        _archive(conn, job_id, now)
     if fan_outs.has_pending(conn, job_id):
         return True
-    _updated(conn, job_id)
+    _updated(conn, job_id, now)
     return False
 
 
-def _archive(conn: Connection, job_id: str) -> None:
-    status = jobs.get_existing(conn, job_id).task_run_status
+def _archive(conn: Connection, job_id: str, now: datetime) -> None:
+    row = jobs.get_existing(conn, job_id)
+    status = row.task_run_status
     if rollup.is_terminal(status):
         jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.ARCHIVED, lifecycle_status_message="Job archived")
+        events.job_lifecycle_changed(conn, job_id, row.lifecycle_status, JobLifecycleStatus.ARCHIVED, now)
     else:
         jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.UPDATE_FAILED,
                     lifecycle_status_message=f"The job could not be archived: it is {status}, not finished or "
                                              "suspended, after its update")
+        events.job_lifecycle_changed(conn, job_id, row.lifecycle_status, JobLifecycleStatus.UPDATE_FAILED, now)
 
 
-def _updated(conn: Connection, job_id: str) -> None:
+def _updated(conn: Connection, job_id: str, now: datetime) -> None:
     """The queue is empty: the update is complete."""
     if jobs.get_existing(conn, job_id).lifecycle_status == JobLifecycleStatus.UPDATE_IN_PROGRESS:
         jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.UPDATE_SUCCEEDED,
                     lifecycle_status_message="Job update completed successfully")
+        events.job_lifecycle_changed(conn, job_id, JobLifecycleStatus.UPDATE_IN_PROGRESS,
+                                     JobLifecycleStatus.UPDATE_SUCCEEDED, now)
     for step_row in steps.of_job(conn, job_id):
         if step_row.lifecycle_status == StepLifecycleStatus.UPDATE_IN_PROGRESS:
             steps.update(conn, step_row.step_id, lifecycle_status=StepLifecycleStatus.UPDATE_SUCCEEDED,
                          lifecycle_status_message="Step update completed successfully")
+            events.step_lifecycle_changed(conn, job_id, step_row.step_id, StepLifecycleStatus.UPDATE_IN_PROGRESS,
+                                          StepLifecycleStatus.UPDATE_SUCCEEDED, now)

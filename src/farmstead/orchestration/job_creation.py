@@ -20,7 +20,7 @@ from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.host_requirements import step_fits_fleet
 from farmstead.domain.statuses import JobLifecycleStatus, StepLifecycleStatus, TaskRunStatus
 from farmstead.ids import new_id
-from farmstead.orchestration import task_updates
+from farmstead.orchestration import events, task_updates
 from farmstead.orchestration.deferral import Deferral
 from farmstead.store import job_dependencies as job_dependency_rows
 from farmstead.store import jobs, limits, notifications, queue_environments, queue_fleet_associations, steps, tasks
@@ -102,6 +102,7 @@ def store_job(conn: Connection, *, job_values: dict[str, Any], plan: job_templat
                 lifecycle_status_message="Job creation in progress", task_run_status=TaskRunStatus.PENDING,
                 task_count=plan.task_count, task_failure_retry_count=0, **jobs.count_values({}),
                 waiting_for_jobs=waiting, created_at=now, created_by=who)
+    events.job_lifecycle_changed(conn, job_id, None, job_lifecycles.CREATING, now)
     steps.insert_many(conn, step_rows)
     steps.insert_dependencies(conn, [
         {"step_id": step_ids[step.name], "upstream_step_id": step_ids[upstream], "job_id": job_id}
@@ -148,6 +149,7 @@ def complete_job(conn: Connection, job_id: str, now: datetime) -> None:
                 lifecycle_status=JobLifecycleStatus.CREATE_COMPLETE,
                 lifecycle_status_message=_created_message(conn, job_id),
                 ended_at=created.ended_at)
+    events.job_lifecycle_changed(conn, job_id, job_lifecycles.CREATING, JobLifecycleStatus.CREATE_COMPLETE, now)
     upstream = job_dependency_rows.upstream_of(conn, job_id)
     if upstream and upstream[0].condition == job_dependencies.Condition.FRAME:
         _wait_frame_by_frame(conn, job_id, upstream[0].upstream_job_id, now)
@@ -183,7 +185,8 @@ def _wait_frame_by_frame(conn: Connection, job_id: str, upstream_job_id: str, no
             if found is job_dependencies.Verdict.NEVER:
                 settled_now.append(task_updates.FrameWaiter(task.task_id, job_id, step_row.step_id,
                                                             match.run_status))
-        moved = tasks.move_some(conn, waiting, TaskRunStatus.READY, TaskRunStatus.PENDING)
+        # At creation (its tasks' first status, so no Task Run Status Change: docs/events.md).
+        moved = len(tasks.move_some(conn, waiting, TaskRunStatus.READY, TaskRunStatus.PENDING))
         if moved:
             waiting_by_step[step_row.step_id] = moved
     job_dependency_rows.insert_task_links(conn, links)
@@ -204,10 +207,11 @@ def _created_message(conn: Connection, job_id: str) -> str:
     return job_dependencies.waiting_message(upstream[0].condition, [row.upstream_job_id for row in upstream])
 
 
-def fail_job(conn: Connection, job_id: str, message: str) -> None:
+def fail_job(conn: Connection, job_id: str, message: str, now: datetime) -> None:
     tasks.delete_for_job(conn, job_id)
     jobs.update(conn, job_id, lifecycle_status=JobLifecycleStatus.CREATE_FAILED,
                 lifecycle_status_message=message[:2048])
+    events.job_lifecycle_changed(conn, job_id, job_lifecycles.CREATING, JobLifecycleStatus.CREATE_FAILED, now)
 
 
 def replan(row) -> job_templates.JobPlan:

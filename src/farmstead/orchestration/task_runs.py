@@ -15,6 +15,7 @@ from datetime import datetime
 from farmstead.domain import job_dependencies, task_states, worker_sessions
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.orchestration import deferral, task_updates
+from farmstead.orchestration import events as emitted
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import jobs
 
@@ -41,6 +42,9 @@ def apply_events(changes: TaskChanges, action, events: list[task_states.Event], 
         dependencies_met=task_updates.dependencies_met(conn, action.step_id, edges),
         max_retries_per_task=job.max_retries_per_task, target=target, started_at=started_at, now=now)
     changes.write_task(task.task_id, run.values)
+    if run.changed:
+        emitted.task_run_status_changed(conn, job.job_id, action.step_id, [task.task_id], task.run_status,
+                                       str(run.new_status), now)
     _tally(changes, run)
     if run.first_start is not None:  # a run started (a report may say "started and finished" at once)
         ready_since = task.ready_at or task.job_created_at  # NULL: READY since the job was created

@@ -58,8 +58,15 @@ def _move(conn: Connection, job_row, step_row, fan: task_states.FanOut, now: dat
             values["ready_at"] = now
         # A task that has used up its retries can't be requeued until maxRetriesPerTask grows.
         below = job_row.max_retries_per_task if source in fan.retry_guarded else None
-        moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
-                           retry_count_below=below, index_range=index_range)
+        if events.tasks_wanted(conn):  # each moved task's event (docs/events.md): its id is needed
+            moved_ids = tasks.move_returning_ids(conn, step_row.step_id, str(source), str(transition.new_status),
+                                                 values=values, retry_count_below=below, index_range=index_range)
+            events.task_run_status_changed(conn, job_row.job_id, step_row.step_id, moved_ids, str(source),
+                                           str(transition.new_status), now)
+            moved = len(moved_ids)
+        else:
+            moved = tasks.move(conn, step_row.step_id, str(source), str(transition.new_status), values=values,
+                               retry_count_below=below, index_range=index_range)
         if moved and transition.cancel_running_action:
             # Tasks on workers: their taskRun actions go to CANCELING and reach the worker as cancels.
             pending = transition.pending_target or target
@@ -231,7 +238,9 @@ def settle_frame_waiters(conn: Connection, waiters: list, now: datetime) -> bool
     job_deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (job_id, step_id, new), task_ids in moves.items():
         values = {"ended_at": now} if new == TaskRunStatus.CANCELED else {"ready_at": now}
-        moved = tasks.move_some(conn, task_ids, TaskRunStatus.PENDING, new, values)
+        moved_ids = tasks.move_some(conn, task_ids, TaskRunStatus.PENDING, new, values)
+        events.task_run_status_changed(conn, job_id, step_id, moved_ids, TaskRunStatus.PENDING, new, now)
+        moved = len(moved_ids)
         if moved:
             delta: dict[str, int] = {str(TaskRunStatus.PENDING): -moved, str(new): moved}
             refresh_step(conn, step_id, job_id, now, row=steps.add_counts(conn, step_id, delta))
@@ -268,6 +277,8 @@ def apply_step_target(conn: Connection, job_id: str, step_id: str, target: str, 
     if moved is None:
         steps.update(conn, step_id, lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                      lifecycle_status_message=f"Applying targetTaskRunStatus {target} to {step_row.task_count} tasks")
+        events.step_lifecycle_changed(conn, job_id, step_id, step_row.lifecycle_status,
+                                      StepLifecycleStatus.UPDATE_IN_PROGRESS, now)
         return True
     refresh_step(conn, step_id, job_id, now)
     if target in task_states.REQUEUE_TARGETS:
@@ -291,6 +302,8 @@ def apply_job_target(conn: Connection, job_id: str, target: str, now: datetime, 
             steps.update(conn, step_row.step_id, target_task_run_status=target, updated_at=now, updated_by=who,
                          lifecycle_status=StepLifecycleStatus.UPDATE_IN_PROGRESS,
                          lifecycle_status_message=f"Applying the job's targetTaskRunStatus {target}")
+            events.step_lifecycle_changed(conn, job_id, step_row.step_id, step_row.lifecycle_status,
+                                          StepLifecycleStatus.UPDATE_IN_PROGRESS, now)
         return True
     for step_row in _topological(conn, job_id):
         apply_step_target(conn, job_id, step_row.step_id, target, now, who, settle=False)
@@ -371,6 +384,7 @@ def apply_task_target(conn: Connection, job_id: str, step_id: str, task_row, tar
     elif new == task_row.run_status == TaskRunStatus.INTERRUPTING and transition.pending_target is not None:
         sessions.retarget_cancel_for_task(conn, task_row.task_id, str(transition.pending_target))
     tasks.update(conn, task_row.task_id, **values)
+    events.task_run_status_changed(conn, job_id, step_id, [task_row.task_id], task_row.run_status, new, now)
     if new != task_row.run_status:
         delta = {task_row.run_status: -1, new: 1}
         steps.add_counts(conn, step_id, delta)

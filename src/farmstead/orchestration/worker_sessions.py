@@ -24,7 +24,7 @@ from farmstead.domain.scheduling import QUEUE_DEPTH
 from farmstead.domain.statuses import SessionActionStatus as A
 from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTargetStatus, TaskRunStatus
 from farmstead.ids import new_id
-from farmstead.orchestration import bad_workers, report_times, task_runs
+from farmstead.orchestration import bad_workers, events, report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
 
@@ -176,6 +176,8 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
              "acquired_limits": acquired or None} for task in claimed]
     sessions.add_actions(changes.conn, session, (setup or []) + runs, changes.now)
     changes.tally.handed_out += len(claimed)
+    events.task_run_status_changed(changes.conn, session.job_id, session.step_id, [task.task_id for task in claimed],
+                                   TaskRunStatus.READY, TaskRunStatus.ASSIGNED, changes.now)
     changes.move(session.job_id, session.step_id,
                  {TaskRunStatus.READY.value: -len(claimed), TaskRunStatus.ASSIGNED.value: len(claimed)})
 

@@ -149,13 +149,16 @@ event_outbox = sa.Table(
     sa.Column("detail", Json, nullable=False),
 )
 
-# A webhook subscription: a farm (or one of its queues), the detail-types it wants (empty: all), where
-# to POST them and the HMAC secret; its cursor and retry state live on the row.
+# A subscription: a farm (or one of its queues, or one job), the detail-types it wants (empty: all),
+# where to send them (an http(s) URL to POST to, or mailto:address for e-mail) and the HMAC secret;
+# its cursor and retry state live on the row; created_by: who made it (None: the admin CLI).
 event_subscriptions = sa.Table(
     "event_subscriptions", metadata,
     sa.Column("subscription_id", sa.String(64), primary_key=True),
     sa.Column("farm_id", sa.String(64), nullable=False),
     sa.Column("queue_id", sa.String(64)),
+    sa.Column("job_id", sa.String(64)),
+    sa.Column("created_by", sa.String(256)),
     sa.Column("detail_types", Json, nullable=False),
     sa.Column("url", sa.String(2048), nullable=False),
     sa.Column("secret", sa.String(256), nullable=False),

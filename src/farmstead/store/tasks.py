@@ -78,23 +78,36 @@ def update(conn: Connection, task_id: str, **values: Any) -> None:
     update_by_key(conn, tasks, "task_id", task_id, values)
 
 
-def move(conn: Connection, step_id: str, from_status: str, to_status: str, *, values: dict[str, Any] | None = None,
-         retry_count_below: int | None = None, index_range: tuple[int, int] | None = None) -> int:
-    """Every task of the step in `from_status` (with `index_range`, those with task_index in
-    [from, to): one batch, through the (step_id, run_status, task_index) index) goes to
-    `to_status`; returns how many moved."""
+def _move(step_id: str, from_status: str, to_status: str, values: dict[str, Any] | None,
+          retry_count_below: int | None, index_range: tuple[int, int] | None):
     query = tasks.update().where(tasks.c.step_id == step_id, tasks.c.run_status == from_status)
     if index_range is not None:
         query = query.where(in_index_range(index_range))
     if retry_count_below is not None:
         query = query.where(tasks.c.failure_retry_count < retry_count_below)
-    return conn.execute(query.values(run_status=to_status, **(values or {}))).rowcount
+    return query.values(run_status=to_status, **(values or {}))
+
+
+def move(conn: Connection, step_id: str, from_status: str, to_status: str, *, values: dict[str, Any] | None = None,
+         retry_count_below: int | None = None, index_range: tuple[int, int] | None = None) -> int:
+    """Every task of the step in `from_status` (with `index_range`, those with task_index in
+    [from, to): one batch, through the (step_id, run_status, task_index) index) goes to
+    `to_status`; returns how many moved."""
+    return conn.execute(_move(step_id, from_status, to_status, values, retry_count_below, index_range)).rowcount
+
+
+def move_returning_ids(conn: Connection, step_id: str, from_status: str, to_status: str, *,
+                       values: dict[str, Any] | None = None, retry_count_below: int | None = None,
+                       index_range: tuple[int, int] | None = None) -> list[str]:
+    """`move`, returning the moved tasks' ids (for their events: docs/events.md)."""
+    query = _move(step_id, from_status, to_status, values, retry_count_below, index_range)
+    return list(conn.execute(query.returning(tasks.c.task_id)).scalars())
 
 
 def move_some(conn: Connection, task_ids: list[str], from_status: str, to_status: str,
-              values: dict[str, Any] | None = None) -> int:
-    """The named tasks that are in `from_status` go to `to_status`; returns how many moved."""
+              values: dict[str, Any] | None = None) -> list[str]:
+    """The named tasks that are in `from_status` go to `to_status`; returns the ids of those that moved."""
     if not task_ids:
-        return 0
+        return []
     query = tasks.update().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.run_status == from_status)
-    return conn.execute(query.values(run_status=to_status, **(values or {}))).rowcount
+    return list(conn.execute(query.values(run_status=to_status, **(values or {})).returning(tasks.c.task_id)).scalars())

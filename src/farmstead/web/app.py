@@ -27,6 +27,7 @@ from farmstead.protocol.errors import ServiceError
 from farmstead.web import (
     actions,
     audit_views,
+    event_views,
     grid_views,
     job_views,
     links,
@@ -93,6 +94,9 @@ class WebMonitor:
             Route("/theme", _theme),
             Route("/search", signed_in(search_views.search)),
             Route("/audit", signed_in(audit_views.audit_log)),
+            Route("/events", signed_in(event_views.events_page)),
+            Route("/events/subscribe", signed_in(event_views.subscribe), methods=["POST"]),
+            Route("/events/remove", signed_in(event_views.unsubscribe), methods=["POST"]),
             Route("/farms/{farm_id}", signed_in(views.farm)),
             Route("/farms/{farm_id}/usage", signed_in(usage_views.usage)),
             Route("/farms/{farm_id}/fleets/{fleet_id}", signed_in(views.fleet)),

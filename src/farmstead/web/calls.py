@@ -9,14 +9,18 @@ HTTP, and a failure is the API's ServiceError, which the pages show as a readabl
 from __future__ import annotations
 
 import itertools
-from typing import Any
+import secrets
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from farmstead.api import audit_trail
 from farmstead.api.authorization import authorize
 from farmstead.api.context import Caller
 from farmstead.api.executor import Executor
+from farmstead.domain import events as event_types
 from farmstead.domain import host_stats
 from farmstead.domain.worker_holds import WorkerHold
+from farmstead.ids import new_id
 from farmstead.logs.executor import LogsExecutor
 from farmstead.orchestration import worker_holds
 from farmstead.orchestration.running_longest import running_longest
@@ -26,10 +30,17 @@ from farmstead.protocol.errors import ServiceError, access_denied, validation_er
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
 from farmstead.store import audit, blocklists, workers
+from farmstead.store import events as outbox
 from farmstead.store import host_stats as host_stat_lines
 from farmstead.store import job_dependencies as job_dependency_rows
 
 _request_ids = itertools.count(1)
+
+
+class Subscribed(NamedTuple):
+    subscription_id: str
+    #: A webhook's signing secret, shown once; None for a mailbox.
+    secret_shown: str | None
 
 
 class Api:
@@ -176,6 +187,56 @@ class Api:
             authorize(audited.conn, caller, "UpdateJob", "MANAGER", ids)
             return blocklists.clear_worker(audited.conn, job_id, worker_id)
 
+
+    # --- event subscriptions (docs/events.md): beyond the API model -----------------------------------
+
+    def subscriptions(self, caller: Caller, deliveries: int) -> tuple[list[outbox.Subscription], list]:
+        """The subscriptions `caller` may see (an administrator: all; anyone else: the ones they made)
+        and their latest `deliveries` attempts, newest first."""
+        with self._executor.store.read() as conn:
+            subs = outbox.subscriptions(conn, None if caller.is_admin else caller.name)
+            attempts = outbox.attempts(conn, None if caller.is_admin else [s.subscription_id for s in subs],
+                                       deliveries)
+        return subs, attempts
+
+    def subscribe(self, caller: Caller, *, farm_id: str, queue_id: str | None, job_id: str | None,
+                  detail_types: list[str], url: str | None, email: str | None) -> Subscribed:
+        """A new subscription, audited. Webhooks are an administrator's (they send farm data to any
+        address); anyone may mail themselves the end of a job they can see, or a queue's or farm's
+        events where they are MANAGER or above. ValueError: what was given does not make one."""
+        if url is not None and not caller.is_admin:
+            raise access_denied("Only an administrator may send events to a webhook; subscribe an e-mail address.")
+        if job_id and not queue_id:
+            raise ValueError("A job's subscription needs its queue id too.")
+        destination, types = event_types.destination(url, email, detail_types)
+        # The resources exist and `caller` may see them (refused as over the API otherwise).
+        if job_id:
+            self.call(caller, "GetJob", farmId=farm_id, queueId=queue_id, jobId=job_id)
+        elif queue_id:
+            self.call(caller, "GetQueue", farmId=farm_id, queueId=queue_id)
+        else:
+            self.call(caller, "GetFarm", farmId=farm_id)
+        subscription_id = new_id("subscription")
+        secret = secrets.token_hex(32)
+        ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
+        entry = audit_trail.begin("events subscribe", caller, {"subscriptionId": subscription_id, **ids,
+                                                              "detailTypes": types, "url": destination})
+        with audit_trail.write(self._executor.store, entry) as audited:
+            if not job_id:  # a queue's or farm's events: its managers'
+                authorize(audited.conn, caller, "UpdateQueue" if queue_id else "UpdateFarm", "MANAGER",
+                          {k: v for k, v in ids.items() if v})
+            outbox.subscribe(audited.conn, subscription_id, farm_id, queue_id, job_id, types, destination, secret,
+                             datetime.now(UTC), created_by=caller.name)
+        return Subscribed(subscription_id, None if email else secret)
+
+    def unsubscribe(self, caller: Caller, subscription_id: str) -> None:
+        """Removes a subscription: an administrator's any, anyone else's their own."""
+        entry = audit_trail.begin("events remove", caller, {"subscriptionId": subscription_id})
+        with audit_trail.write(self._executor.store, entry) as audited:
+            sub = outbox.get(audited.conn, subscription_id)
+            if sub is None or not (caller.is_admin or sub.created_by == caller.name):
+                raise access_denied(f"No subscription {subscription_id} of yours.")
+            outbox.remove(audited.conn, subscription_id)
 
     def audit_events(self, caller: Caller, where: audit.AuditFilter, limit: int) -> list[audit.AuditEvent]:
         """The audit log (docs/audit.md), newest last: administrators only, as `farmstead audit`."""

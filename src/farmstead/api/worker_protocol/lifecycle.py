@@ -21,6 +21,7 @@ from farmstead.api.workers import WORKER_ACCESS, require_worker, worker_log
 from farmstead.domain import worker_holds, worker_states
 from farmstead.domain.statuses import FleetStatus, UpdatedWorkerStatus, WorkerStatus
 from farmstead.ids import new_id
+from farmstead.orchestration import events
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
@@ -39,6 +40,7 @@ def create_worker(ctx: Context, params: shapes.CreateWorkerRequest) -> shapes.Cr
                    host_properties=params.get("hostProperties"), capabilities=None, last_seen_at=ctx.now,
                    bootstrap_principal_id=ctx.caller.principal_id, created_at=ctx.now, created_by=ctx.who)
     tag_new_resource(ctx, ctx.arns.worker(fleet.farm_id, fleet.fleet_id, worker_id), params.get("tags"))
+    events.fleet_workers_changed(ctx.conn, fleet, 1, ctx.now)  # docs/events.md
     return {"workerId": worker_id}
 
 

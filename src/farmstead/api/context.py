@@ -95,9 +95,13 @@ class Context:
         a savepoint (`begin_nested`), flush before it ends: held changes would outlive its rollback."""
         return TaskChanges(self.conn, self.now, bad_worker_rules=self.settings.bad_worker_rules)
 
+    def made_changes(self) -> TaskChanges | None:
+        """The transaction's task changes if a handler made them (asking does not make them)."""
+        return self.__dict__.get("changes")  # where functools.cached_property keeps `changes` once made
+
     def flush_changes(self) -> None:
         """Write what the transaction's task changes still hold (the executor, before it commits)."""
-        changes = vars(self).get("changes")  # only if a handler made it
+        changes = self.made_changes()
         if changes is not None:
             changes.flush()
 

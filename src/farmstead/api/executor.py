@@ -152,7 +152,7 @@ class Executor:
                                  orjson.loads(encode_json(output or {})), ctx.now)
         for hook in ctx.after_commit:
             hook()
-        changes = vars(ctx).get("changes")  # only if the handler made one
+        changes = ctx.made_changes()
         if changes is not None and self._dispatched is not None:
             self._dispatched(changes.tally)
         return output

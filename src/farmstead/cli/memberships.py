@@ -50,12 +50,7 @@ def _where_options(command):
 def users_add(name: str, level: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None,
               job_id: str | None, data_dir: Path, database_url: str | None) -> None:
     """Make user NAME a member of a farm (or one of its queues, fleets or jobs) at LEVEL; again to change it."""
-    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
-    with _administrator(data_dir, database_url) as run:
-        principal = run.principal(name)
-        run(f"AssociateMemberTo{operation}", principalId=principal, principalType="USER",
-            identityStoreId=IDENTITY_STORE_ID, membershipLevel=level.upper(), **params)
-    click.echo(f"{name} is {level.upper()} on {what}")
+    _associate("USER", name, level, (farm_id, queue_id, fleet_id, job_id), data_dir, database_url)
 
 
 @click.command("add")
@@ -68,26 +63,7 @@ def users_add(name: str, level: str, farm_id: str | None, queue_id: str | None, 
 def groups_add(name: str, level: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None,
                job_id: str | None, data_dir: Path, database_url: str | None) -> None:
     """Make group NAME a member of a farm (or one of its queues, fleets or jobs) at LEVEL; again to change it."""
-    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
-    with _administrator(data_dir, database_url) as run:
-        principal = run.group(name)
-        run(f"AssociateMemberTo{operation}", principalId=principal, principalType="GROUP",
-            identityStoreId=IDENTITY_STORE_ID, membershipLevel=level.upper(), **params)
-    click.echo(f"group {name} is {level.upper()} on {what}")
-
-
-@click.command("remove")
-@click.argument("name")
-@_where_options
-@data_dir_option
-@database_url_option
-def groups_remove(name: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None, job_id: str | None,
-                  data_dir: Path, database_url: str | None) -> None:
-    """End group NAME's membership on a farm (or one of its queues, fleets or jobs)."""
-    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
-    with _administrator(data_dir, database_url) as run:
-        run(f"DisassociateMemberFrom{operation}", principalId=run.group(name), **params)
-    click.echo(f"group {name} is no longer a member of {what}")
+    _associate("GROUP", name, level, (farm_id, queue_id, fleet_id, job_id), data_dir, database_url)
 
 
 @click.command("remove")
@@ -98,11 +74,40 @@ def groups_remove(name: str, farm_id: str | None, queue_id: str | None, fleet_id
 def users_remove(name: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None, job_id: str | None,
                  data_dir: Path, database_url: str | None) -> None:
     """End user NAME's membership on a farm (or one of its queues, fleets or jobs)."""
-    operation, params, what = _target(farm_id, queue_id, fleet_id, job_id, data_dir)
+    _disassociate("USER", name, (farm_id, queue_id, fleet_id, job_id), data_dir, database_url)
+
+
+@click.command("remove")
+@click.argument("name")
+@_where_options
+@data_dir_option
+@database_url_option
+def groups_remove(name: str, farm_id: str | None, queue_id: str | None, fleet_id: str | None, job_id: str | None,
+                  data_dir: Path, database_url: str | None) -> None:
+    """End group NAME's membership on a farm (or one of its queues, fleets or jobs)."""
+    _disassociate("GROUP", name, (farm_id, queue_id, fleet_id, job_id), data_dir, database_url)
+
+
+#: (farm, queue, fleet, job) ids as the command's flags gave them.
+_Where = tuple[str | None, str | None, str | None, str | None]
+#: How a message names a principal of each type.
+_PREFIX = {"USER": "", "GROUP": "group "}
+
+
+def _associate(principal_type: str, name: str, level: str, where: _Where, data_dir: Path,
+               database_url: str | None) -> None:
+    operation, params, what = _target(*where, data_dir)
     with _administrator(data_dir, database_url) as run:
-        principal = run.principal(name)
-        run(f"DisassociateMemberFrom{operation}", principalId=principal, **params)
-    click.echo(f"{name} is no longer a member of {what}")
+        run(f"AssociateMemberTo{operation}", principalId=run.principal_of(principal_type, name),
+            principalType=principal_type, identityStoreId=IDENTITY_STORE_ID, membershipLevel=level.upper(), **params)
+    click.echo(f"{_PREFIX[principal_type]}{name} is {level.upper()} on {what}")
+
+
+def _disassociate(principal_type: str, name: str, where: _Where, data_dir: Path, database_url: str | None) -> None:
+    operation, params, what = _target(*where, data_dir)
+    with _administrator(data_dir, database_url) as run:
+        run(f"DisassociateMemberFrom{operation}", principalId=run.principal_of(principal_type, name), **params)
+    click.echo(f"{_PREFIX[principal_type]}{name} is no longer a member of {what}")
 
 
 def _target(farm_id: str | None, queue_id: str | None, fleet_id: str | None, job_id: str | None,
@@ -169,6 +174,9 @@ class _Administrator:
         if record is None:
             raise click.ClickException(f"no group {name}; create one with `farmstead groups create {name}`")
         return record.group_id
+
+    def principal_of(self, principal_type: str, name: str) -> str:
+        return self.principal(name) if principal_type == "USER" else self.group(name)
 
     def __call__(self, operation: str, **params: Any) -> dict:
         from farmstead.protocol.errors import ServiceError

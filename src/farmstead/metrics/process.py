@@ -34,8 +34,8 @@ class ProcessMetrics:
                                 "(success or the error code)", ["service", "operation", "outcome"],
                                 registry=registry)
         self.request_seconds = Histogram("farmstead_api_request_duration_seconds",
-                                         "Time from a request's body read to its answer", ["service", "operation"],
-                                         buckets=_REQUEST_BUCKETS, registry=registry)
+                                         "Time spent answering a request (a held schedule call's wait not counted)",
+                                         ["service", "operation"], buckets=_REQUEST_BUCKETS, registry=registry)
         self.handed_out = Counter("farmstead_tasks_handed_out", "Tasks dispatch assigned to a worker",
                                   registry=registry)
         self.completed = Counter("farmstead_tasks_completed", "Task runs reported SUCCEEDED", registry=registry)

@@ -7,12 +7,14 @@ the difference between two scrapes around what it does (tests in one process run
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
 from farmstead.testing.scripted_worker import ScriptedWorker
 from farmstead.testing.waiting import wait_until
+from farmstead.worker.schedule import ask_to_be_held
 from support.scrapes import scrape
 from support.worker_jobs import finish_frames, served_queue, submit
 
@@ -124,3 +126,32 @@ def test_ready_to_running_is_timed_from_the_tasks_last_becoming_ready(server, de
     assert _job(deadline, farm, job_id)["taskRunStatusCounts"]["SUCCEEDED"] == 2
     assert (runs, quick) == (3, 1)  # two first runs after 1.5 s, the retry at once
     assert waited >= 3.0
+
+
+def test_a_held_schedule_call_is_counted_once_without_its_hold(server, deadline, farm_id):
+    """The edge runs the handler again when a held call is woken: still one request, and its
+    latency is the work of answering it, not the wait."""
+    worker_client = server.client()
+    ask_to_be_held(worker_client)
+    farm = served_queue(deadline, farm_id)
+    worker = ScriptedWorker(worker_client, farm["farmId"], farm["fleetId"])
+
+    def figures() -> tuple[float, float, float]:
+        scraped = scrape(server.endpoint)
+        labels = {"service": "deadline", "operation": "UpdateWorkerSchedule"}
+        return (scraped.value("farmstead_api_requests_total", **labels, outcome="success"),
+                scraped.value("farmstead_api_request_duration_seconds_count", **labels),
+                scraped.value("farmstead_api_request_duration_seconds_sum", **labels))
+
+    before = figures()
+    called_at = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(worker.poll)
+        time.sleep(1.0)  # the call is held meanwhile: the worker has nothing to do yet
+        assert not answer.done()
+        submit(deadline, farm, "1-1")
+        assert answer.result(timeout=30)["assignedSessions"]
+    took = time.monotonic() - called_at
+    after = figures()
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+    assert after[2] - before[2] < took - 0.9

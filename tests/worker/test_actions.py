@@ -30,8 +30,10 @@ class Entities:
         self.job = job_details or {"jobId": JOB, "logGroupName": "g", "schemaVersion": "jobtemplate-2023-09",
                                    "jobRunAsUser": {"runAs": "WORKER_AGENT_USER"}}
         self.attachments = attachments or {"manifests": []}
+        self.batches: list[list[dict]] = []
 
     def __call__(self, batch):
+        self.batches.append(batch)
         entities = []
         for item in batch:
             (kind, key), = item.items()
@@ -57,6 +59,7 @@ def env(action_id: str, kind: str) -> Action:
 
 class Harness:
     def __init__(self, tmp_path, entities: Entities, s3=None):
+        self.entities = entities
         self.reports = ActionReports()
         self.idle = threading.Event()
         ids = {"farmId": "farm-1", "fleetId": "fleet-1", "workerId": "worker-1", "sessionId": "session-1",
@@ -104,6 +107,15 @@ def test_environment_and_tasks_succeed_in_order(harness):
     assert found["a1"]["processExitCode"] == 0
     assert found["a0"]["startedAt"] <= found["a1"]["startedAt"] <= found["a2"]["startedAt"]
 
+
+
+def test_a_new_session_fetches_its_job_and_first_actions_entities_in_one_call(harness):
+    h = harness()
+    h.run([env("a0", "envEnter"), task("a1")])
+    h.wait_for("a0", "a1")
+    first, *rest = h.entities.batches
+    assert sorted(next(iter(item)) for item in first) == ["environmentDetails", "jobDetails", "stepDetails"]
+    assert rest == []
 
 def test_a_step_written_with_interpreter_syntax_sugar_runs_its_script(harness, tmp_path):
     """FEATURE_BUNDLE_1's `bash:` instead of `script:` (the server accepts it): the worker runs the

@@ -69,3 +69,21 @@ def test_a_worker_asked_to_stop_does_not_wait_out_its_held_call(tmp_path):
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive() and time.monotonic() - asked < 1.0
+
+
+def test_a_wake_with_nothing_to_report_makes_no_call_and_a_final_report_then_goes_at_once(tmp_path):
+    server, stop = Server(), threading.Event()
+    worker = scheduler(tmp_path, server, stop)
+    thread = running_in_background(worker)
+    time.sleep(0.3)
+    worker.wake.set()  # as a runner winding down a session the server ended does
+    time.sleep(0.5)
+    assert len(server.calls) == 1
+    now = datetime.now(UTC)
+    worker.reports.put("sessionaction-1-0", reports.succeeded_without_process(now, now))
+    time.sleep(0.5)
+    stop.set()
+    worker.wake.set()
+    thread.join(timeout=5)
+    assert [bool(sent) for _, sent in server.calls][:2] == [False, True]
+    assert server.calls[1][0] - server.calls[0][0] < 1.0

@@ -9,6 +9,8 @@ Labels are ids, operation names, statuses and error codes only: never names or p
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 
 from farmstead.orchestration.task_changes import DispatchTally
@@ -34,8 +36,8 @@ class ProcessMetrics:
                                 "(success or the error code)", ["service", "operation", "outcome"],
                                 registry=registry)
         self.request_seconds = Histogram("farmstead_api_request_duration_seconds",
-                                         "Time from a request's body read to its answer", ["service", "operation"],
-                                         buckets=_REQUEST_BUCKETS, registry=registry)
+                                         "Time spent answering a request (a held schedule call's wait not counted)",
+                                         ["service", "operation"], buckets=_REQUEST_BUCKETS, registry=registry)
         self.handed_out = Counter("farmstead_tasks_handed_out", "Tasks dispatch assigned to a worker",
                                   registry=registry)
         self.completed = Counter("farmstead_tasks_completed", "Task runs reported SUCCEEDED", registry=registry)
@@ -53,10 +55,19 @@ class ProcessMetrics:
         self.transaction_seconds = Histogram("farmstead_store_transaction_duration_seconds",
                                              "Store transactions, from asking for a connection to commit",
                                              ["kind"], buckets=_TRANSACTION_BUCKETS, registry=registry)
+        # Each label set's children, looked up once: labels() takes a lock and builds a key on every
+        # call, a share of a read request's own server CPU (docs/benchmarks.md "request_path").
+        self._request_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._transaction_children: dict[str, Any] = {}
 
     def request(self, service: str, operation: str, outcome: str, seconds: float) -> None:
-        self.requests.labels(service, operation, outcome).inc()
-        self.request_seconds.labels(service, operation).observe(seconds)
+        key = (service, operation, outcome)
+        children = self._request_children.get(key)
+        if children is None:  # a race makes the same children twice: labels() hands out one per label set
+            children = self._request_children[key] = (self.requests.labels(service, operation, outcome),
+                                                      self.request_seconds.labels(service, operation))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def dispatched(self, tally: DispatchTally) -> None:
         """A committed transaction's task changes."""
@@ -77,4 +88,7 @@ class ProcessMetrics:
         self.worker_timeouts.inc(count)
 
     def transaction(self, kind: str, seconds: float) -> None:
-        self.transaction_seconds.labels(kind).observe(seconds)
+        child = self._transaction_children.get(kind)
+        if child is None:
+            child = self._transaction_children[kind] = self.transaction_seconds.labels(kind)
+        child.observe(seconds)

@@ -17,6 +17,7 @@ answer, which is the one sent (docs/protocol.md "Held schedule calls").
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
@@ -141,7 +142,8 @@ def bounded_receive(scope: Scope, receive: Receive, limit: int, refuse: Callable
 
 
 async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[bytes, str], Answer], *, max_body: int,
-                too_large: Callable[[str], Answer], in_thread: bool = False, hold_seconds: float = 0.0) -> None:
+                too_large: Callable[[str], Answer], in_thread: bool = False, hold_seconds: float = 0.0,
+                answered: Callable[[float], None] | None = None) -> None:
     """Read the body (at most `max_body` bytes), answer with `handle(body, request_id)`, stamped with
     the request id and length.
 
@@ -150,7 +152,9 @@ async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[by
     `handle` runs on the event loop: requests are short and the loop serves them one after another.
     With `in_thread`, for a request that may wait on another service or do long work, it runs in a
     worker thread so the loop goes on serving meanwhile. With `hold_seconds`, `handle` may offer to
-    hold its answer (`offer_hold`) for at most that long."""
+    hold its answer (`offer_hold`) for at most that long. `answered` is told, once per request and just
+    before its answer is sent, the seconds spent making it: every run of `handle`, a hold's wait not
+    counted (a held call runs `handle` again, and is still one request)."""
     request_id = str(uuid.uuid4())
     try:
         body = await read_body(scope, receive, max_body)
@@ -163,17 +167,25 @@ async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[by
     if hold_seconds > 0:
         offer = _HoldOffer()
         _offer.set(offer)
-    status, headers, payload = await _run(handle, body, request_id, in_thread)
+    working = [0.0]  # seconds in `handle` so far
+    status, headers, payload = await _run(handle, body, request_id, in_thread, working)
     if offer is not None and offer.wait is not None:
         status, headers, payload = await _held(offer, hold_seconds, (status, headers, payload),
-                                               lambda: _run(handle, body, request_id, in_thread))
+                                               lambda: _run(handle, body, request_id, in_thread, working))
+    if answered is not None:
+        answered(working[0])
     await send_answer(send, request_id, status, headers, payload)
 
 
-async def _run(handle: Callable[[bytes, str], Answer], body: bytes, request_id: str, in_thread: bool) -> Answer:
-    if in_thread:
-        return await asyncio.to_thread(handle, body, request_id)
-    return handle(body, request_id)
+async def _run(handle: Callable[[bytes, str], Answer], body: bytes, request_id: str, in_thread: bool,
+               working: list[float]) -> Answer:
+    started = time.perf_counter()
+    try:
+        if in_thread:
+            return await asyncio.to_thread(handle, body, request_id)
+        return handle(body, request_id)
+    finally:
+        working[0] += time.perf_counter() - started
 
 
 async def _held(offer: _HoldOffer, hold_seconds: float, answer: Answer, run: Callable[[], Awaitable[Answer]]) -> Answer:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -65,10 +64,19 @@ class ApiPipeline:
         hold_seconds = min(self._hold_seconds, asgi.preferred_wait(scope)) if (
             kind is Kind.WORKER and self._hold_seconds) else 0.0
 
+        outcome = ["success"]  # of the latest run of `handle`: a held call's last one is the answer
+
+        def handle(body: bytes, request_id: str) -> asgi.Answer:
+            answer, outcome[0] = self._answer(scope, body, request_id, route)
+            return answer
+
+        # Counted once per request, when its answer is final (the executor has committed or rolled back).
+        observe, name = self._observe, info.name if info is not None else "unknown"
+        answered = None if observe is None else lambda seconds: observe("deadline", name, outcome[0], seconds)
+
         async def serve_request() -> None:
-            await asgi.serve(scope, receive, send, lambda body, request_id: self.handle(scope, body, request_id, route),
-                             max_body=MAX_BODY_BYTES, too_large=_too_large, in_thread=in_thread,
-                             hold_seconds=hold_seconds)
+            await asgi.serve(scope, receive, send, handle, max_body=MAX_BODY_BYTES, too_large=_too_large,
+                             in_thread=in_thread, hold_seconds=hold_seconds, answered=answered)
 
         await asgi.admitted(scope, send, self._admission, kind, serve_request, _refused)
 
@@ -79,19 +87,9 @@ class ApiPipeline:
         except (RouteNotFound, MethodNotAllowed):
             return None
 
-    def handle(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> asgi.Answer:
-        """The answer to one request whose body is read; `route` is its match (None: no operation has it)."""
-        if self._observe is None:
-            return self._answer(scope, body, request_id, route)[0]
-        started = time.perf_counter()
-        answer, outcome = self._answer(scope, body, request_id, route)
-        # After the answer is known: the executor has committed (or rolled back) by now.
-        self._observe("deadline", route[0].name if route is not None else "unknown", outcome,
-                      time.perf_counter() - started)
-        return answer
-
     def _answer(self, scope: asgi.Scope, body: bytes, request_id: str, route: Route | None) -> tuple[asgi.Answer, str]:
-        """The answer and its outcome: "success", or the error code it carries."""
+        """The answer to one request whose body is read (`route`: its match, None when no operation
+        has it) and its outcome: "success", or the error code it carries."""
         try:
             origins.current.set(origins.from_client("api", scope.get("client")))
             raw_path, query_string, headers = asgi.request_parts(scope)

@@ -9,9 +9,12 @@ Must not: hold queries for any resource.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
@@ -149,6 +152,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._readers = _LoopReaders(engine) if self.dialect == "sqlite" else None
         #: Told each transaction's kind ("read"/"write") and seconds, from asking for a connection to
         #: commit or rollback (farmstead.metrics); None: not timed.
         self.observe_transaction: Callable[[str, float], None] | None = None
@@ -172,8 +176,13 @@ class Store:
     def read(self) -> Iterator[Connection]:
         started = time.perf_counter()
         try:
-            with _classified(), self.engine.connect() as conn, conn.begin():
-                yield conn
+            kept = self._readers.connection() if self._readers is not None else None
+            if kept is not None:
+                with _classified(), kept.begin():
+                    yield kept
+            else:
+                with _classified(), self.engine.connect() as conn, conn.begin():
+                    yield conn
         finally:
             if self.observe_transaction is not None:
                 self.observe_transaction("read", time.perf_counter() - started)
@@ -201,4 +210,47 @@ class Store:
             self.on_wakeup(woken)
 
     def dispose(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         self.engine.dispose()
+
+
+
+class _LoopReaders:
+    """SQLite: the read transactions of a thread that runs an event loop, on one connection it keeps.
+
+    A read on a connection checked out of the pool and given back costs ~80 us of SQLAlchemy's
+    connection and pool machinery before its first statement, more than the rest of a GetFarm's
+    store work (docs/benchmarks.md "request_path"); a kept connection only says BEGIN and COMMIT.
+    Only an event loop's thread keeps one: the server's loop runs every read request that is not
+    staged, one after another, so one connection of the pool serves them all and the pool keeps the
+    rest; other threads (staged handlers, the web monitor, background work) check connections out
+    as before. A read inside a read on the loop gets a pooled connection.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    def connection(self) -> Connection | None:
+        """This thread's kept connection; None off an event loop or when it is in a transaction already."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = self._engine.connect()
+            with self._lock:
+                self._kept.add(conn)
+        elif conn.in_transaction():
+            return None
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            kept = list(self._kept)
+        for conn in kept:
+            conn.close()

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import farms, fleets, queues
 
@@ -16,12 +17,12 @@ def insert(conn: Connection, **values: Any) -> None:
 
 
 #: Built once: GetFarm and every farm-scoped request's existence check read it (a fresh select is
-#: rebuilt and cache-keyed per call, ~90 us: docs/benchmarks.md "request_path").
-_BY_ID = sa.select(farms).where(farms.c.farm_id == sa.bindparam("b_farm_id"))
+#: rebuilt and cache-keyed per call, ~90 us: docs/benchmarks.md "request_path"), on the driver.
+_BY_ID = DriverSelect(sa.select(farms).where(farms.c.farm_id == sa.bindparam("b_farm_id")), "FarmRow")
 
 
 def get(conn: Connection, farm_id: str) -> Row | None:
-    return conn.execute(_BY_ID, {"b_farm_id": farm_id}).first()
+    return _BY_ID.first(conn, {"b_farm_id": farm_id})
 
 
 def exists(conn: Connection, farm_id: str) -> bool:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from farmstead.store import worker_counts as kept_worker_counts
+from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import fleets, memberships, workers
 
@@ -23,12 +24,12 @@ def insert(conn: Connection, **values: Any) -> None:
 
 
 #: Built once: every fleet-scoped request and worker call reads it (see farms._BY_ID).
-_BY_ID = sa.select(fleets).where(fleets.c.fleet_id == sa.bindparam("b_fleet_id"),
-                                 fleets.c.farm_id == sa.bindparam("b_farm_id"))
+_BY_ID = DriverSelect(sa.select(fleets).where(fleets.c.fleet_id == sa.bindparam("b_fleet_id"),
+                                              fleets.c.farm_id == sa.bindparam("b_farm_id")), "FleetRow")
 
 
 def get(conn: Connection, farm_id: str, fleet_id: str) -> Row | None:
-    return conn.execute(_BY_ID, {"b_fleet_id": fleet_id, "b_farm_id": farm_id}).first()
+    return _BY_ID.first(conn, {"b_fleet_id": fleet_id, "b_farm_id": farm_id})
 
 
 def update(conn: Connection, fleet_id: str, **values: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain.statuses import TaskRunStatus
 from farmstead.store import counters, notifications
+from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.paging import keyset_page
 from farmstead.store.rows import existing
 from farmstead.store.schema import jobs
@@ -20,21 +21,21 @@ def insert(conn: Connection, **values: Any) -> None:
 
 
 #: Built once: GetJob and every job-scoped request read it (see farms._BY_ID).
-_IN_QUEUE = sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id"),
-                                  jobs.c.queue_id == sa.bindparam("b_queue_id"),
-                                  jobs.c.farm_id == sa.bindparam("b_farm_id"))
+_IN_QUEUE = DriverSelect(sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id"),
+                                               jobs.c.queue_id == sa.bindparam("b_queue_id"),
+                                               jobs.c.farm_id == sa.bindparam("b_farm_id")), "JobRow")
 
 
 def get(conn: Connection, farm_id: str, queue_id: str, job_id: str) -> Row | None:
-    return conn.execute(_IN_QUEUE, {"b_job_id": job_id, "b_queue_id": queue_id, "b_farm_id": farm_id}).first()
+    return _IN_QUEUE.first(conn, {"b_job_id": job_id, "b_queue_id": queue_id, "b_farm_id": farm_id})
 
 
 #: Built once: read on every task report (a fresh select would be rebuilt and cache-keyed each time).
-_BY_ID = sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id"))
+_BY_ID = DriverSelect(sa.select(jobs).where(jobs.c.job_id == sa.bindparam("b_job_id")), "JobRow")
 
 
 def get_by_id(conn: Connection, job_id: str) -> Row | None:
-    return conn.execute(_BY_ID, {"b_job_id": job_id}).first()
+    return _BY_ID.first(conn, {"b_job_id": job_id})
 
 
 def get_existing(conn: Connection, job_id: str) -> Row:
@@ -56,13 +57,13 @@ def update(conn: Connection, job_id: str, **values: Any) -> None:
 
 
 #: Built once: ListJobs' first page without a creator filter, the common call (a monitor polling a queue).
-_FIRST_PAGE = (sa.select(jobs).where(jobs.c.queue_id == sa.bindparam("b_queue_id"))
-               .order_by(jobs.c.created_at, jobs.c.job_id).limit(sa.bindparam("b_limit")))
+_FIRST_PAGE = DriverSelect(sa.select(jobs).where(jobs.c.queue_id == sa.bindparam("b_queue_id"))
+                           .order_by(jobs.c.created_at, jobs.c.job_id).limit(sa.bindparam("b_limit")), "JobRow")
 
 
 def page(conn: Connection, queue_id: str, after: Any, limit: int, created_by: str | None = None) -> list[Row]:
     if after is None and created_by is None:
-        return list(conn.execute(_FIRST_PAGE, {"b_queue_id": queue_id, "b_limit": limit + 1}))
+        return _FIRST_PAGE.all(conn, {"b_queue_id": queue_id, "b_limit": limit + 1})
     query = sa.select(jobs).where(jobs.c.queue_id == queue_id)
     if created_by is not None:
         query = query.where(jobs.c.created_by == created_by)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Row
 from farmstead.domain import rollup
 from farmstead.domain.statuses import BudgetStatus, JobLifecycleStatus, QueueStatus
 from farmstead.store import budgets as budget_store
+from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.paging import keyset_page
 from farmstead.store.schema import budgets, jobs, memberships, queues
 
@@ -62,12 +63,12 @@ def insert(conn: Connection, **values: Any) -> None:
 
 
 #: Built once: every queue-scoped request reads it (see farms._BY_ID).
-_BY_ID = sa.select(queues).where(queues.c.queue_id == sa.bindparam("b_queue_id"),
-                                 queues.c.farm_id == sa.bindparam("b_farm_id"))
+_BY_ID = DriverSelect(sa.select(queues).where(queues.c.queue_id == sa.bindparam("b_queue_id"),
+                                              queues.c.farm_id == sa.bindparam("b_farm_id")), "QueueRow")
 
 
 def get(conn: Connection, farm_id: str, queue_id: str) -> Row | None:
-    return conn.execute(_BY_ID, {"b_queue_id": queue_id, "b_farm_id": farm_id}).first()
+    return _BY_ID.first(conn, {"b_queue_id": queue_id, "b_farm_id": farm_id})
 
 
 def get_with_status(conn: Connection, farm_id: str, queue_id: str, now: datetime) -> Row | None:

@@ -182,6 +182,11 @@ class SessionRunner:
                 self._cond.wait()
 
     def _open(self) -> None:
+        with self._cond:
+            queued = list(self._queue)
+        # The job's details and what the queued actions need in one BatchGetJobEntity call: a new
+        # session's first action starts a round trip sooner than with the job's details alone.
+        self._prefetch(queued, identifier("jobDetails", jobId=self.ids["jobId"]))
         details = self._entities.job_details(self.ids["jobId"])
         decision = session_inputs.run_as(details.get("jobRunAsUser"), euid=os.geteuid() if hasattr(os, "geteuid")
                                          else -1, current_user=_current_user(),
@@ -221,9 +226,11 @@ class SessionRunner:
         self._prefetch([action, *queued])
         return action
 
-    def _prefetch(self, actions: list[Action]) -> None:
+    def _prefetch(self, actions: list[Action], *also: dict) -> None:
+        """Fetch the entities `actions` need (and `also` these) in as few calls as possible; what is
+        cached already is not asked for again."""
         job_id = self.ids["jobId"]
-        wanted = []
+        wanted = list(also)
         for action in actions:
             if action.kind == "taskRun":
                 wanted.append(identifier("stepDetails", jobId=job_id, stepId=action.fields["stepId"]))

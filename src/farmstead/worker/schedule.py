@@ -141,9 +141,20 @@ class Scheduler:
                 # Reported its last results and has nothing to run: the next call (no reports) is
                 # the one a server may hold until work comes, so it goes now, not an interval later.
                 continue
-            interval = max(MIN_INTERVAL, float(response.get("updateIntervalSeconds") or 0))
-            self.wake.wait(interval)
+            self._wait(max(MIN_INTERVAL, float(response.get("updateIntervalSeconds") or 0)))
         return "signal"
+
+    def _wait(self, interval: float) -> None:
+        """Until the interval is over, a report waits to be sent or the worker is asked to stop. A wake
+        with nothing to send (a runner winding down a session the server ended) makes no call: one
+        made as a new session starts would compete with its entity fetch for the server."""
+        until = time.monotonic() + interval
+        while (left := until - time.monotonic()) > 0:
+            if not self.wake.wait(left) or self._stop.is_set():
+                return
+            self.wake.clear()  # before looking: a report put after the look wakes the next wait
+            if len(self.reports):
+                return
 
     def sync(self, *, stop: threading.Event | None = None, deadline: float | None = None,
              apply: bool = True) -> dict[str, Any] | None:

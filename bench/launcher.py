@@ -27,6 +27,9 @@ __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_serv
            "ProcessStats", "replica_servers", "backend_cpu_seconds", "backend_delta"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+#: Seconds a server may take to answer /health: a fresh one runs every migration first, which took
+#: over 30 s on a 2-core machine shared with other test suites (load average above 20).
+START_TIMEOUT = 120.0
 
 
 @contextlib.contextmanager
@@ -39,7 +42,7 @@ def running_server(settings: dict[str, str] | None = None, entry_module: str = "
     server = LiveServer(data_dir, extra_env={**(settings or {}), "FARMSTEAD_STRICT_OUTPUT": "0",
                                              "FARMSTEAD_DATABASE_URL": ""}, entry_module=entry_module)
     try:
-        server.start()
+        server.start(timeout=START_TIMEOUT)
         if store_name(server) != "sqlite":
             raise RuntimeError(f"expected the embedded SQLite store, the server says {store_name(server)}")
         yield server
@@ -102,7 +105,7 @@ def replica_servers(store: str, replicas: int = 1, env: dict[str, str] | None = 
                                 extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or "",
                                            **(env or {})})
             servers.append(server)
-            server.start()
+            server.start(timeout=START_TIMEOUT)
             if store_name(server) != store:
                 raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
         yield servers, url

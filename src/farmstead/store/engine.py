@@ -138,7 +138,7 @@ def _configure_postgresql(engine: Engine) -> None:
     def _on_checkin(dbapi_connection, _record) -> None:
         # A connection used with isolation_level=AUTOCOMMIT (leases.py) was reset to psycopg's own
         # transaction handling on its way back; it goes on working either way, this keeps it lean.
-        if dbapi_connection is not None and not dbapi_connection.closed \
+        if dbapi_connection is not None and not dbapi_connection.closed and not dbapi_connection.autocommit \
                 and dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             dbapi_connection.autocommit = True
 

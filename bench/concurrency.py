@@ -20,10 +20,9 @@ import argparse
 import json
 
 from bench.crowd import CrowdResult, run_crowd
-from bench.dispatch import _servers
 from bench.farm_setup import frame_template
 from bench.figures import histogram_percentile, table
-from bench.launcher import REGION, ProcessStats
+from bench.launcher import REGION, ProcessStats, replica_servers
 from bench.lean_client import presign
 from bench.machine import OtherLoad
 from farmstead.testing import databases
@@ -101,7 +100,7 @@ def _with_token(worker: dict, credentials: dict, endpoint: str) -> bytes:
 
 def measure(store: str, setting: str, seconds: float) -> tuple[CrowdResult, float, float]:
     """(the crowd's result, server CPU seconds, others' load share)."""
-    with _servers(store, 1, SETTINGS[setting]) as (servers, _url):
+    with replica_servers(store, 1, SETTINGS[setting]) as (servers, _url):
         server = servers[0]
         mixes, heartbeats = _setup(server)
         stats = ProcessStats(server.process.pid)

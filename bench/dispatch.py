@@ -16,30 +16,33 @@ Must not: change the server, or run past its time bounds (the whole run is ~3 mi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
-import os
-import shutil
-import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bench.fake_schedule import client_capacity
 from bench.farm_setup import Farm, frame_template
 from bench.figures import table
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer, ProcessStats, store_name
+from bench.launcher import (
+    ADMIN_KEY_ID,
+    ADMIN_SECRET,
+    REGION,
+    ProcessStats,
+    backend_cpu_seconds,
+    backend_delta,
+    replica_servers,
+)
 from bench.machine import CPUS, OtherLoad
 from bench.sigv4 import signing_cost_us
 from bench.worker_swarm import Swarm, SwarmResult
 
 # Setup uses the harness's scripted worker (boto3) and PostgreSQL databases.
 from farmstead.testing import databases
+from farmstead.testing.live_server import LiveServer
 from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 
 DESCRIPTION = ("tasks/s by 1/4/16 scripted workers on UpdateWorkerSchedule, SQLite, and PostgreSQL with 1 and 2 "
@@ -92,64 +95,6 @@ class Measurement:
         return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1] * 1000  # nearest rank
 
 
-@contextlib.contextmanager
-def _servers(store: str, replicas: int = 1, env: dict[str, str] | None = None
-             ) -> Iterator[tuple[list[LiveServer], str | None]]:
-    """Fresh servers on SQLite in a temp dir (one), or `replicas` servers on one fresh PostgreSQL
-    database (dropped after); `env`: more FARMSTEAD_* settings for them."""
-    url = databases.create_postgres_database() if store == "postgresql" else None
-    servers, dirs = [], []
-    try:
-        for _ in range(replicas):
-            data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
-            dirs.append(data_dir)
-            # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
-            server = LiveServer(data_dir, database_url=url,
-                                extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or "",
-                                           **(env or {})})
-            servers.append(server)
-            server.start()
-            if store_name(server) != store:
-                raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
-        yield servers, url
-    except BaseException:
-        for server in servers:
-            print(f"--- server log (tail) ---\n{server.log_text()[-3000:]}", file=sys.stderr)
-        raise
-    finally:
-        for server in servers:
-            server.stop()
-        for data_dir in dirs:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        if url:
-            databases.drop_postgres_database(url)
-
-
-def _backend_cpu_s(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving `database` (its ps title names it)."""
-    found = {}
-    ticks = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                title = handle.read()
-            if not title.startswith(b"postgres:") or f" {database} ".encode() not in title:
-                continue
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
-
-
-def _backend_delta(before: dict[int, float], after: dict[int, float]) -> float:
-    # A backend that appeared meanwhile spent all its CPU inside the window.
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-
-
 def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> str:
     seen = Counter(result.seen_task_ids)
     twice = [task for task, count in seen.items() if count > 1]
@@ -174,7 +119,7 @@ def _check(result: SwarmResult, succeeded: int, job_done: bool, tasks: int) -> s
 def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int = 1,
             env: dict[str, str] | None = None, prepare: Callable[[LiveServer, str], None] | None = None) -> Measurement:
     """`prepare(server, farm_id)`: run once the farm exists, before its job (e.g. an event subscription)."""
-    with _servers(store, replicas, env) as (servers, url):
+    with replica_servers(store, replicas, env) as (servers, url):
         server = servers[0]
         client = server.client()
         farm_id = client.create_farm(displayName="bench")["farmId"]
@@ -200,11 +145,11 @@ def measure(store: str, workers: int, tasks: int, seconds: float, replicas: int 
         database = make_url(url).database if url else None
         with OtherLoad() as other:
             server_before = sum(each.cpu_seconds() for each in stats)
-            backends_before = _backend_cpu_s(database) if database else {}
+            backends_before = backend_cpu_seconds(database) if database else {}
             start = swarm.go()
             result, process_cpu = swarm.join()
             server_cpu = sum(each.cpu_seconds() for each in stats) - server_before
-            database_cpu = _backend_delta(backends_before, _backend_cpu_s(database)) if database else None
+            database_cpu = backend_delta(backends_before, backend_cpu_seconds(database)) if database else None
         job = client.get_job(farmId=farm_id, queueId=queue_id, jobId=job_id)
     succeeded = job["taskRunStatusCounts"].get("SUCCEEDED", 0)
     job_done = job["taskRunStatus"] == "SUCCEEDED"

@@ -1,6 +1,8 @@
-"""heartbeats: one server holding 7,500 idle workers that call UpdateWorkerSchedule every 15 s (500 calls/s).
+"""heartbeats: 7,500 idle workers that call UpdateWorkerSchedule every 15 s (500 calls/s), held by one server
+on SQLite, and by one and by two API replicas on one PostgreSQL database.
 
-Owns: a fresh server (SQLite, update interval 15 s, worker timeout 60 s: the sweeper runs every 5 s),
+Owns: for each setup in SETUPS (PostgreSQL ones when a database answers on 127.0.0.1:5432, a fresh
+database each), fresh servers (update interval 15 s, worker timeout 60 s: the sweeper runs every 5 s),
 a farm, a queue with no work, a Linux fleet and their association (boto3); then WORKERS workers,
 each set up as the agent does it (CreateWorker, AssumeFleetRoleForWorker, UpdateWorker STARTED) and
 from then on calling UpdateWorkerSchedule with no reports at its own slot of every 15-second interval
@@ -15,7 +17,7 @@ calls/s, latency p50/p99/max counted from each call's slot (queueing for a conne
 from its send, server CPU per call, others' load, non-2xx answers, the longest silence of any worker,
 and how many workers the server holds NOT_RESPONDING at the end (any is wrong: none was silent for
 the 60 s timeout).
-Must not: give the workers work, or run past its intervals (full run ~3-4 minutes, --quick ~1).
+Must not: give the workers work, or run past its intervals (full run ~3 minutes per setup, --quick ~1).
 """
 
 from __future__ import annotations
@@ -35,14 +37,26 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from sqlalchemy.engine import make_url
 
 from bench.figures import histogram_percentile, table
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, ProcessStats, running_server
+from bench.launcher import (
+    ADMIN_KEY_ID,
+    ADMIN_SECRET,
+    REGION,
+    ProcessStats,
+    backend_cpu_seconds,
+    backend_delta,
+    replica_servers,
+)
 from bench.machine import OtherLoad
+from farmstead.testing import databases
 from farmstead.testing.scripted_worker import CAPABILITIES, LINUX_FLEET
 
-DESCRIPTION = ("UpdateWorkerSchedule p50/p99 from 7,500 idle workers at a 15 s interval (500 calls/s); "
-               "none wrongly NOT_RESPONDING")
+DESCRIPTION = ("UpdateWorkerSchedule p50/p99 from 7,500 idle workers at a 15 s interval (500 calls/s), SQLite "
+               "and PostgreSQL with 1 and 2 API replicas; none wrongly NOT_RESPONDING")
+#: (store, API replicas): replicas share one PostgreSQL database; the workers are split between them.
+SETUPS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
 WORKERS, QUICK_WORKERS = 7_500, 750
 INTERVAL = 15.0
 WORKER_TIMEOUT = 60
@@ -113,11 +127,11 @@ def _content_length(head: bytes) -> int:
 
 @dataclass
 class Run:
-    netloc: str
+    netlocs: list[str]
     farm_id: str
     fleet_id: str
     workers: int
-    pool: Pool
+    pools: list[Pool]
     admin: SigV4Auth = field(default_factory=lambda: SigV4Auth(Credentials(ADMIN_KEY_ID, ADMIN_SECRET), "deadline",
                                                                  REGION))
     setup_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(SETUP_CONCURRENCY))
@@ -133,21 +147,25 @@ class Run:
     longest_silence: float = 0.0
     worker_ids: list[str] = field(default_factory=list)
 
-    async def call(self, auth: SigV4Auth, operation: str, labels: dict[str, str], body: dict | None = None) -> dict:
-        status, answer, _ = await self.pool.call(_request(self.netloc, auth, operation, labels, body))
+    async def call(self, replica: int, auth: SigV4Auth, operation: str, labels: dict[str, str],
+                   body: dict | None = None) -> dict:
+        status, answer, _ = await self.pools[replica].call(_request(self.netlocs[replica], auth, operation, labels,
+                                                                    body))
         if status != 200:
             raise RuntimeError(f"{operation} answered {status}: {answer[:300]!r}")
         return json.loads(answer)
 
     async def worker(self, index: int) -> None:
         ids = {"farmId": self.farm_id, "fleetId": self.fleet_id}
+        replica = index % len(self.pools)
+        pool, netloc = self.pools[replica], self.netlocs[replica]
         async with self.setup_slots:
-            ids["workerId"] = (await self.call(self.admin, "CreateWorker", ids, {
+            ids["workerId"] = (await self.call(replica, self.admin, "CreateWorker", ids, {
                 "hostProperties": {"hostName": f"bench-{index}"}}))["workerId"]
-            credentials = (await self.call(self.admin, "AssumeFleetRoleForWorker", ids))["credentials"]
+            credentials = (await self.call(replica, self.admin, "AssumeFleetRoleForWorker", ids))["credentials"]
             auth = SigV4Auth(Credentials(credentials["accessKeyId"], credentials["secretAccessKey"],
                                          credentials["sessionToken"]), "deadline", REGION)
-            await self.call(auth, "UpdateWorker", ids, {"status": "STARTED", "capabilities": CAPABILITIES})
+            await self.call(replica, auth, "UpdateWorker", ids, {"status": "STARTED", "capabilities": CAPABILITIES})
         self.worker_ids.append(ids["workerId"])
         last_answer = time.monotonic()
         self.started += 1
@@ -158,7 +176,7 @@ class Run:
         slot = phase + math.ceil((time.monotonic() - phase) / INTERVAL) * INTERVAL
         while slot < self.end:
             await asyncio.sleep(max(0.0, slot - time.monotonic()))
-            status, _, service = await self.pool.call(_request(self.netloc, auth, "UpdateWorkerSchedule", ids, None))
+            status, _, service = await pool.call(_request(netloc, auth, "UpdateWorkerSchedule", ids, None))
             now = time.monotonic()
             self.longest_silence = max(self.longest_silence, now - last_answer)
             last_answer = now
@@ -169,8 +187,10 @@ class Run:
             slot += INTERVAL
 
 
-async def _drive(run: Run, intervals: int, setup_seconds: float, stats: ProcessStats) -> dict:
-    await run.pool.open()
+async def _drive(run: Run, intervals: int, setup_seconds: float, stats: list[ProcessStats],
+                 database: str | None) -> dict:
+    for pool in run.pools:
+        await pool.open()
     # Set up in a shuffled order: if set-up is cut short, the workers that did start still have
     # slots spread over the whole interval (worker i's slot is at i/WORKERS of it).
     order = list(range(run.workers))
@@ -198,14 +218,16 @@ async def _drive(run: Run, intervals: int, setup_seconds: float, stats: ProcessS
     run.measure_from = time.monotonic() + INTERVAL
     run.end = run.measure_from + intervals * INTERVAL
     await asyncio.sleep(run.measure_from - time.monotonic())
-    cpu_before, client_before = stats.cpu_seconds(), time.process_time()
+    cpu_before, client_before = sum(each.cpu_seconds() for each in stats), time.process_time()
+    backends_before = backend_cpu_seconds(database) if database else {}
     with OtherLoad() as other:
         await asyncio.sleep(run.end - time.monotonic())
-    server_cpu = stats.cpu_seconds() - cpu_before
+    server_cpu = sum(each.cpu_seconds() for each in stats) - cpu_before
+    database_cpu = backend_delta(backends_before, backend_cpu_seconds(database)) if database else None
     client_cpu = time.process_time() - client_before
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"setup_s": setup_s, "server_cpu": server_cpu, "client_cpu": client_cpu,
-            "other": other.share(server_cpu, 0.0), "window": run.end - run.measure_from}
+    return {"setup_s": setup_s, "server_cpu": server_cpu, "database_cpu": database_cpu, "client_cpu": client_cpu,
+            "other": other.share(server_cpu + (database_cpu or 0.0), client_cpu), "window": run.end - run.measure_from}
 
 
 def _statuses(client, farm_id: str, fleet_id: str, worker_ids: list[str]) -> Counter:
@@ -221,18 +243,34 @@ def run(args: argparse.Namespace) -> None:
     workers = QUICK_WORKERS if args.quick else WORKERS
     intervals = QUICK_INTERVALS if args.quick else MEASURED_INTERVALS
     setup_seconds = QUICK_SETUP_SECONDS if args.quick else SETUP_SECONDS
+    postgres_missing = databases.postgres_available()
+    if postgres_missing:
+        print(f"  PostgreSQL skipped: {postgres_missing}")
+    rows = []
+    for store, replicas in SETUPS:
+        if store == "postgresql" and postgres_missing:
+            continue
+        print(f"  {store} ×{replicas}:", flush=True)
+        rows.append(measure(store, replicas, workers, intervals, setup_seconds))
+    print()
+    print(table(HEADERS, rows))
+
+
+def measure(store: str, replicas: int, workers: int, intervals: int, setup_seconds: float) -> list[object]:
+    """One setup: its servers, farm and workers; the row of figures."""
     settings = {"FARMSTEAD_UPDATE_INTERVAL_SECONDS": str(int(INTERVAL)),
                 "FARMSTEAD_WORKER_TIMEOUT_SECONDS": str(WORKER_TIMEOUT)}
-    with running_server(settings) as server:
-        client = server.client()
+    with replica_servers(store, replicas, settings) as (servers, url):
+        client = servers[0].client()
         farm_id = client.create_farm(displayName="heartbeats")["farmId"]
         queue_id = client.create_queue(farmId=farm_id, displayName="idle")["queueId"]
         fleet_id = client.create_fleet(farmId=farm_id, displayName="idle", roleArn="arn:aws:iam::000000000000:role/f",
                                        maxWorkerCount=workers, configuration=LINUX_FLEET)["fleetId"]
         client.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
-        netloc = server.endpoint.removeprefix("http://")
-        host, _, port = netloc.partition(":")
-        run_state = Run(netloc, farm_id, fleet_id, workers, Pool(host, int(port), CONNECTIONS))
+        netlocs = [server.endpoint.removeprefix("http://") for server in servers]
+        pools = [Pool(host, int(port), CONNECTIONS // replicas)
+                 for host, _, port in (netloc.partition(":") for netloc in netlocs)]
+        run_state = Run(netlocs, farm_id, fleet_id, workers, pools)
         print(f"  {workers:,} workers, one call each per {INTERVAL:.0f} s = {workers / INTERVAL:,.0f} calls/s; "
               f"{CONNECTIONS} keep-alive connections; worker timeout {WORKER_TIMEOUT} s", flush=True)
         try:
@@ -240,30 +278,39 @@ def run(args: argparse.Namespace) -> None:
             runner = uvloop.run
         except ImportError:
             runner = asyncio.run
-        measured = runner(_drive(run_state, intervals, setup_seconds, ProcessStats(server.process.pid)))
+        database = make_url(url).database if url else None
+        measured = runner(_drive(run_state, intervals, setup_seconds,
+                                 [ProcessStats(server.process.pid) for server in servers], database))
         statuses = _statuses(client, farm_id, fleet_id, run_state.worker_ids)
-    _report(run_state, measured, statuses)
+    return _report(store, replicas, run_state, measured, statuses)
 
 
-def _report(run: Run, measured: dict, statuses: Counter) -> None:
+HEADERS = ["store", "replicas", "workers", "target calls/s", "calls/s", "p50 ms", "p99 ms", "max ms",
+           "p99 from send ms", "server CPU us/call", "PG backends us/call", "server busy (per replica)",
+           "client busy", "others' load", "non-2xx", "NOT_RESPONDING"]
+
+
+def _report(store: str, replicas: int, run: Run, measured: dict, statuses: Counter) -> list[object]:
     calls = sum(run.statuses.values())
     window = measured["window"]
     failed = calls - run.statuses.get(200, 0)
-    rows = [[f"{run.started:,} of {run.workers:,}", f"{run.workers / INTERVAL:,.0f}", f"{calls / window:,.0f}",
-             f"{histogram_percentile(run.from_slot_us, 50) / 1000:.1f}",
-             f"{histogram_percentile(run.from_slot_us, 99) / 1000:.1f}",
-             f"{max(run.from_slot_us, default=0) / 1000:.0f}",
-             f"{histogram_percentile(run.service_us, 99) / 1000:.1f}",
-             f"{measured['server_cpu'] / max(1, calls) * 1e6:,.0f}", f"{measured['server_cpu'] / window:.0%}",
-             f"{measured['client_cpu'] / window:.0%}", f"{measured['other']:.0%}", f"{failed}"]]
-    print(table(["workers", "target calls/s", "calls/s", "p50 ms", "p99 ms", "max ms", "p99 from send ms",
-                 "server CPU us/call", "server busy", "client busy", "others' load", "non-2xx"], rows))
+    database_cpu = measured["database_cpu"]
     lost = statuses.get("NOT_RESPONDING", 0)
-    print(f"\n  latency is counted from each call's slot (waiting for a connection included); set-up took "
+    print(f"  latency is counted from each call's slot (waiting for a connection included); set-up took "
           f"{measured['setup_s']:.0f} s; answers: {dict(run.statuses)}")
     print(f"  longest silence of any worker: {run.longest_silence:.1f} s (interval {INTERVAL:.0f} s, timeout "
           f"{WORKER_TIMEOUT} s); worker statuses at the end: {dict(statuses)}")
     verdict = "none" if lost == 0 else f"{lost} WRONGLY (no worker was silent for {WORKER_TIMEOUT} s)"
     if lost and run.longest_silence >= WORKER_TIMEOUT:
         verdict = f"{lost} (some worker went {run.longest_silence:.0f} s unanswered: the server fell behind)"
-    print(f"  workers declared NOT_RESPONDING: {verdict}")
+    print(f"  workers declared NOT_RESPONDING: {verdict}", flush=True)
+    return [store, replicas, f"{run.started:,} of {run.workers:,}", f"{run.workers / INTERVAL:,.0f}",
+            f"{calls / window:,.0f}",
+            f"{histogram_percentile(run.from_slot_us, 50) / 1000:.1f}",
+            f"{histogram_percentile(run.from_slot_us, 99) / 1000:.1f}",
+            f"{max(run.from_slot_us, default=0) / 1000:.0f}",
+            f"{histogram_percentile(run.service_us, 99) / 1000:.1f}",
+            f"{measured['server_cpu'] / max(1, calls) * 1e6:,.0f}",
+            f"{database_cpu / max(1, calls) * 1e6:,.0f}" if database_cpu is not None else "-",
+            f"{measured['server_cpu'] / window / replicas:.0%}", f"{measured['client_cpu'] / window:.0%}",
+            f"{measured['other']:.0%}", f"{failed}", lost]

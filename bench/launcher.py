@@ -1,9 +1,10 @@
 """A fresh `farmstead server` process for one benchmark, and what /proc says about it.
 
 Owns: starting the server on a temporary data dir with the embedded SQLite store (through
-farmstead.testing's LiveServer, so benchmarks and tests start servers the same way), removing the dir
-afterwards, and reading the process's memory and CPU time. Output-shape checking (a tests-only cost) is turned
-off so it isn't measured.
+farmstead.testing's LiveServer, so benchmarks and tests start servers the same way), or N replicas on
+one fresh PostgreSQL database (`replica_servers`), removing the dirs (and database) afterwards, and
+reading the process's memory and CPU time (and the PostgreSQL backends' CPU time). Output-shape
+checking (a tests-only cost) is turned off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
 """
 
@@ -19,12 +20,16 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from farmstead.testing import databases
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
-           "ProcessStats"]
+           "ProcessStats", "replica_servers", "backend_cpu_seconds", "backend_delta"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+#: Seconds a server may take to answer /health: a fresh one runs every migration first, which took
+#: over 30 s on a 2-core machine shared with other test suites (load average above 20).
+START_TIMEOUT = 120.0
 
 
 @contextlib.contextmanager
@@ -37,7 +42,7 @@ def running_server(settings: dict[str, str] | None = None, entry_module: str = "
     server = LiveServer(data_dir, extra_env={**(settings or {}), "FARMSTEAD_STRICT_OUTPUT": "0",
                                              "FARMSTEAD_DATABASE_URL": ""}, entry_module=entry_module)
     try:
-        server.start()
+        server.start(timeout=START_TIMEOUT)
         if store_name(server) != "sqlite":
             raise RuntimeError(f"expected the embedded SQLite store, the server says {store_name(server)}")
         yield server
@@ -82,3 +87,61 @@ class ProcessStats:
             # Field 2 (comm) may contain spaces; everything after its closing parenthesis is fixed.
             fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+@contextlib.contextmanager
+def replica_servers(store: str, replicas: int = 1, env: dict[str, str] | None = None
+             ) -> Iterator[tuple[list[LiveServer], str | None]]:
+    """Fresh servers on SQLite in a temp dir (one), or `replicas` servers on one fresh PostgreSQL
+    database (dropped after); `env`: more FARMSTEAD_* settings for them."""
+    url = databases.create_postgres_database() if store == "postgresql" else None
+    servers, dirs = [], []
+    try:
+        for _ in range(replicas):
+            data_dir = Path(tempfile.mkdtemp(prefix="farmstead-bench-"))
+            dirs.append(data_dir)
+            # An empty FARMSTEAD_DATABASE_URL means the embedded store, whatever the environment says.
+            server = LiveServer(data_dir, database_url=url,
+                                extra_env={"FARMSTEAD_STRICT_OUTPUT": "0", "FARMSTEAD_DATABASE_URL": url or "",
+                                           **(env or {})})
+            servers.append(server)
+            server.start(timeout=START_TIMEOUT)
+            if store_name(server) != store:
+                raise RuntimeError(f"expected the {store} store, the server says {store_name(server)}")
+        yield servers, url
+    except BaseException:
+        for server in servers:
+            print(f"--- server log (tail) ---\n{server.log_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        for server in servers:
+            server.stop()
+        for data_dir in dirs:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if url:
+            databases.drop_postgres_database(url)
+
+
+def backend_cpu_seconds(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database` (its ps title names it)."""
+    found = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                title = handle.read()
+            if not title.startswith(b"postgres:") or f" {database} ".encode() not in title:
+                continue
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def backend_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    # A backend that appeared meanwhile spent all its CPU inside the window.
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())

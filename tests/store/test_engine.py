@@ -125,3 +125,44 @@ def test_a_write_blocked_past_the_busy_timeout_is_store_busy(tmp_path, monkeypat
             with second.write() as conn:
                 farms.insert(conn, farm_id="farm-" + "3" * 32, display_name="f", cost_scale_factor=1.0,
                              created_at=NOW, created_by="me")
+
+
+def test_pooled_connections_the_database_dropped_are_replaced_without_an_error(store):
+    """No ping before each transaction on PostgreSQL: the BEGIN finds a dead pooled connection, which
+    is thrown away and the next one tried, so a database restart costs callers nothing once it is back."""
+    import sqlalchemy as sa
+
+    from farmstead.testing.databases import admin_url
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    with store.read() as first, store.read() as second:  # two pooled connections, both to be dropped
+        assert first.scalar(sa.text("SELECT 1")) == second.scalar(sa.text("SELECT 1")) == 1
+    admin = sa.create_engine(admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            dropped = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                           "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                                   {"name": store.engine.url.database}).scalar()
+    finally:
+        admin.dispose()
+    assert dropped >= 2
+    with store.write() as conn:
+        farms.insert(conn, farm_id="farm-" + "4" * 32, display_name="after", cost_scale_factor=1.0,
+                     created_at=NOW, created_by="me")
+    with store.read() as conn:
+        assert farms.get(conn, "farm-" + "4" * 32).display_name == "after"
+
+
+def test_a_write_that_fails_after_begin_rolls_back_on_postgresql_too(store):
+    """The transactions BEGIN themselves (psycopg in autocommit mode): a failure must still undo every
+    statement of the transaction, not only the last."""
+    with pytest.raises(RuntimeError):
+        with store.write() as conn:
+            farms.insert(conn, farm_id="farm-" + "5" * 32, display_name="a", cost_scale_factor=1.0,
+                         created_at=NOW, created_by="me")
+            farms.insert(conn, farm_id="farm-" + "6" * 32, display_name="b", cost_scale_factor=1.0,
+                         created_at=NOW, created_by="me")
+            raise RuntimeError("handler failed after two statements")
+    with store.read() as conn:
+        assert farms.get(conn, "farm-" + "5" * 32) is None and farms.get(conn, "farm-" + "6" * 32) is None

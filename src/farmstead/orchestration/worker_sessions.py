@@ -26,7 +26,7 @@ from farmstead.domain.statuses import SessionLifecycleStatus, SessionLifecycleTa
 from farmstead.ids import new_id
 from farmstead.orchestration import bad_workers, events, report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
-from farmstead.store import dispatch, jobs, limits, logs, sessions, steps, workers
+from farmstead.store import dispatch, jobs, limits, logs, sessions, steps
 
 # --- 1. reports ----------------------------------------------------------------------------------
 
@@ -120,13 +120,13 @@ def _next_tasks(changes: TaskChanges, session, wanted: int, queued: int) -> bool
     """Give a healthy session up to `wanted` more READY tasks of its step (environments stay
     entered), as domain/worker_sessions.top_up and .limited allow; whether it got any."""
     conn = changes.conn
-    step = dispatch.session_step(conn, session.job_id, session.step_id, session.fleet_id)
+    step = dispatch.session_step(conn, session.job_id, session.step_id, session.fleet_id,
+                                 with_started_workers=rules.counts_fleet(wanted, queued))
     if step is None or not step.claimable:
         return False
-    started_workers = workers.started_in_fleet(conn, session.fleet_id) if rules.counts_fleet(wanted, queued) else None
     # The step's READY count as this heartbeat's reports left it (their counter moves are written later).
     ready = step.count_ready + changes.deferred(step.step_id, TaskRunStatus.READY)
-    count = rules.top_up(wanted, queued, ready=ready, started_workers=started_workers)
+    count = rules.top_up(wanted, queued, ready=ready, started_workers=step.started_workers)
     return count > 0 and _claim_with_limits(
         conn, session.queue_id, step.step_id, step.host_requirements,
         lambda claimed, acquired: _assign_tasks(changes, session, claimed, acquired), count=count, queued=queued,

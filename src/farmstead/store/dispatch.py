@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.domain import job_lifecycles
+from farmstead.domain import job_lifecycles, worker_states
 from farmstead.domain.statuses import QueueFleetAssociationStatus, TaskRunStatus
 from farmstead.store import blocklists
-from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks
+from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks, workers
 from farmstead.store.statements import one_of
 
 CLAIMABLE_LIFECYCLES = job_lifecycles.LIVE
@@ -76,23 +77,41 @@ _FIRST_READY = (sa.select(tasks.c.task_id)
 #: fresh statement costs more than the database running it.
 _SQLITE_CLAIM = (tasks.update().where(tasks.c.task_id.in_(_FIRST_READY), tasks.c.run_status == TaskRunStatus.READY)
                  .values(run_status=TaskRunStatus.ASSIGNED).returning(*_CLAIMED_COLUMNS))
-_PG_PICK = (sa.select(*_CLAIMED_COLUMNS)
-            .where(tasks.c.step_id == sa.bindparam("b_step_id"), tasks.c.run_status == TaskRunStatus.READY,
-                   _NOT_FAILED_BY_WORKER)
-            .order_by(tasks.c.task_index).limit(sa.bindparam("b_count")).with_for_update(skip_locked=True))
-_PG_TAKE = (tasks.update().where(tasks.c.task_id.in_(sa.bindparam("b_task_ids", expanding=True)),
-                                 tasks.c.run_status == TaskRunStatus.READY)
-            .values(run_status=TaskRunStatus.ASSIGNED).returning(tasks.c.task_id))
+#: PostgreSQL: the same in one statement; the rows another replica holds are skipped, not waited
+#: on, and the READY guard keeps a task that changed meanwhile (e.g. canceled) from being taken. The
+#: picked ids go in as one array (an InitPlan, run once, then primary-key lookups): as an IN
+#: subquery or a join, a planner without statistics scans every READY task of the farm and
+#: rescans the pick for each (EXPLAIN on a fresh table).
+_PG_PICKED = sa.select(sa.func.array_agg(sa.literal_column("task_id"))).select_from(
+    _FIRST_READY.with_for_update(skip_locked=True).subquery("picked")).scalar_subquery()
+_PG_CLAIM = (tasks.update()
+             .where(tasks.c.task_id == sa.any_(sa.cast(_PG_PICKED, ARRAY(sa.String))),
+                    tasks.c.run_status == TaskRunStatus.READY)
+             .values(run_status=TaskRunStatus.ASSIGNED).returning(*_CLAIMED_COLUMNS))
 #: What topping up a session needs, in one read: may its job hand out work, is its queue still
 #: associated ACTIVE with its fleet, and its step's host requirements and READY count.
-_SESSION_STEP = (sa.select(jobs.c.lifecycle_status, jobs.c.dispatch_held,
-                           queue_fleet_associations.c.status.label("association_status"),
-                           steps.c.step_id, steps.c.host_requirements, steps.c.count_ready)
-                 .select_from(steps.join(jobs, jobs.c.job_id == steps.c.job_id)
-                              .outerjoin(queue_fleet_associations,
-                                         sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
-                                                 queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
-                 .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
+_SESSION_STEP_COLUMNS = (jobs.c.lifecycle_status, jobs.c.dispatch_held,
+                         queue_fleet_associations.c.status.label("association_status"),
+                         steps.c.step_id, steps.c.host_requirements, steps.c.count_ready)
+_STARTED_IN_FLEET = (sa.select(sa.func.count()).select_from(workers)
+                     .where(workers.c.fleet_id == sa.bindparam("b_fleet_id"),
+                            workers.c.status == worker_states.TAKING_WORK)
+                     .scalar_subquery())
+
+
+def _session_step(*extra) -> sa.Select:
+    return (sa.select(*_SESSION_STEP_COLUMNS, *extra)
+            .select_from(steps.join(jobs, jobs.c.job_id == steps.c.job_id)
+                         .outerjoin(queue_fleet_associations,
+                                    sa.and_(queue_fleet_associations.c.queue_id == jobs.c.queue_id,
+                                            queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"))))
+            .where(steps.c.step_id == sa.bindparam("b_step_id"), steps.c.job_id == sa.bindparam("b_job_id")))
+
+
+_SESSION_STEP = _session_step()
+#: The same with the fleet's STARTED workers counted, in the same round trip (a top-up that queues
+#: tasks ahead needs them: domain/worker_sessions.counts_fleet).
+_SESSION_STEP_AND_FLEET = _session_step(_STARTED_IN_FLEET.label("started_workers"))
 
 def claim_ready_tasks(conn: Connection, step_id: str, count: int, worker_id: str = "") -> list[Row]:
     """Take up to `count` of the step's first READY tasks (READY -> ASSIGNED), in task order, guarded
@@ -100,17 +119,11 @@ def claim_ready_tasks(conn: Connection, step_id: str, count: int, worker_id: str
     skipped ("" skips none: the fallback when no other worker exists)."""
     # "*" is no worker's id: with it, no task is skipped.
     params = {"b_step_id": step_id, "b_count": count, "b_worker_id": worker_id or "*"}
-    if conn.dialect.name == "sqlite":
-        # One writer at a time on SQLite: select-and-claim in one UPDATE ... RETURNING (SQLite >= 3.35).
-        rows = conn.execute(_SQLITE_CLAIM, params).all()
-        return sorted(rows, key=lambda row: row.task_index)
-    # PostgreSQL: rows another replica holds are skipped, not waited on; the guarded UPDATE keeps a
-    # task that changed meanwhile (e.g. canceled) from being taken.
-    picked = conn.execute(_PG_PICK, params).all()
-    if not picked:
-        return []
-    taken = set(conn.execute(_PG_TAKE, {"b_task_ids": [row.task_id for row in picked]}).scalars())
-    return [row for row in picked if row.task_id in taken]
+    # SQLite: one writer at a time, so selecting and claiming in one UPDATE ... RETURNING (SQLite >=
+    # 3.35) is safe as it is; PostgreSQL: one statement too (a select then an update was a round
+    # trip more per top-up), its rows locked as they are picked.
+    statement = _SQLITE_CLAIM if conn.dialect.name == "sqlite" else _PG_CLAIM
+    return sorted(conn.execute(statement, params).all(), key=lambda row: row.task_index)
 
 
 class SessionStep(NamedTuple):
@@ -118,16 +131,22 @@ class SessionStep(NamedTuple):
     host_requirements: Any
     count_ready: int
     claimable: bool
+    #: The fleet's STARTED workers, when asked for (`with_started_workers`); else None.
+    started_workers: int | None = None
 
 
-def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str) -> SessionStep | None:
+def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str, *,
+                 with_started_workers: bool = False) -> SessionStep | None:
     """The step of a session with `claimable` (its job may hand out work: not held by a queued
-    change, and its queue is associated ACTIVE with the fleet), host_requirements and count_ready;
-    None when the step is gone."""
-    row = conn.execute(_SESSION_STEP, {"b_job_id": job_id, "b_step_id": step_id, "b_fleet_id": fleet_id}).first()
+    change, and its queue is associated ACTIVE with the fleet), host_requirements and count_ready,
+    and, `with_started_workers`, the fleet's STARTED workers in the same statement; None when the
+    step is gone."""
+    statement = _SESSION_STEP_AND_FLEET if with_started_workers else _SESSION_STEP
+    row = conn.execute(statement, {"b_job_id": job_id, "b_step_id": step_id, "b_fleet_id": fleet_id}).first()
     if row is None:
         return None
     return SessionStep(row.step_id, row.host_requirements, row.count_ready,
                        row.lifecycle_status in CLAIMABLE_LIFECYCLES
                        and row.association_status == QueueFleetAssociationStatus.ACTIVE
-                       and not row.dispatch_held)
+                       and not row.dispatch_held,
+                       row.started_workers if with_started_workers else None)

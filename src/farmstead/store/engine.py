@@ -2,8 +2,9 @@
 
 Owns: creating the SQLAlchemy engine (SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for
 writes so two writers queue instead of deadlocking on the upgrade from a read lock; PostgreSQL:
-psycopg 3 with a pool), running migrations, the `read()`/`write()` transactions, and telling the
-driver errors that mean "not now" (StoreBusy, StoreUnavailable) from the ones that are bugs.
+psycopg 3 with a pool, BEGIN said by us and doubling as the pooled connection's liveness check),
+running migrations, the `read()`/`write()` transactions, and telling the driver errors that mean
+"not now" (StoreBusy, StoreUnavailable) from the ones that are bugs.
 Must not: hold queries for any resource.
 """
 
@@ -17,6 +18,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -114,8 +116,48 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> E
     # A bounded connect: an unreachable host would otherwise hold the request for the OS's TCP timeout.
     connect_args = {} if "connect_timeout" in sa.engine.make_url(url).query else {
         "connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
-                            connect_args=connect_args)
+    # No pool_pre_ping: its SELECT 1 was a round trip per transaction (a heartbeat has 4-6 in all);
+    # the BEGIN we send ourselves finds a dead pooled connection instead (_configure_postgresql).
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, connect_args=connect_args)
+    # An executemany INSERT as one multi-row INSERT (SQLAlchemy's "insertmanyvalues"), not one
+    # statement per row in psycopg's pipeline: a heartbeat queues up to 32 actions in one call.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    _configure_postgresql(engine)
+    return engine
+
+
+class _DeadConnection(Exception):
+    """A pooled PostgreSQL connection found broken by its BEGIN (the server restarted or dropped it)."""
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Transactions are begun by the "begin" listener below, not by psycopg's implicit BEGIN, so
+        # that a BEGIN that fails on a dead connection can be told apart and retried (Store._begin).
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record) -> None:
+        # A connection used with isolation_level=AUTOCOMMIT (leases.py) was reset to psycopg's own
+        # transaction handling on its way back; it goes on working either way, this keeps it lean.
+        if dbapi_connection is not None and not dbapi_connection.closed and not dbapi_connection.autocommit \
+                and dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a checked-out connection always has one
+        if (not driver.autocommit or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+                or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE):
+            return  # psycopg begins it (or nothing is to be begun)
+        try:
+            driver.execute("BEGIN")
+        except psycopg.Error as error:
+            if driver.broken or driver.closed:
+                raise _DeadConnection(str(error)) from error
+            raise sa.exc.DBAPIError.instance("BEGIN", (), error, psycopg.Error) from error
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -172,6 +214,28 @@ class Store:
             upgrade(store.engine)
         return store
 
+    def _begin(self, *, write: bool) -> tuple[Connection, sa.engine.RootTransaction]:
+        """A connection from the pool with its transaction begun. On PostgreSQL a pooled connection
+        the server has dropped (a restart) fails its BEGIN, before anything is done: it is thrown
+        away and the next one tried, so no caller sees the outage that is already over."""
+        pool = self.engine.pool
+        attempts = pool.size() + 1 if isinstance(pool, sa.pool.QueuePool) else 1
+        for attempt in range(attempts):
+            conn = self.engine.connect()
+            if write:
+                conn = conn.execution_options(farmstead_write=True)
+            try:
+                return conn, conn.begin()
+            except _DeadConnection as dead:
+                conn.invalidate()
+                conn.close()
+                if attempt == attempts - 1:
+                    raise StoreUnavailable(UNREACHABLE, str(dead)) from dead
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
         started = time.perf_counter()
@@ -181,8 +245,10 @@ class Store:
                 with _classified(), kept.begin():
                     yield kept
             else:
-                with _classified(), self.engine.connect() as conn, conn.begin():
-                    yield conn
+                with _classified():
+                    conn, transaction = self._begin(write=False)
+                    with conn, transaction:
+                        yield conn
         finally:
             if self.observe_transaction is not None:
                 self.observe_transaction("read", time.perf_counter() - started)
@@ -192,17 +258,18 @@ class Store:
         """One write transaction, committed before the block returns (nothing accepted is lost)."""
         started = time.perf_counter()
         try:
-            with _classified(), self.engine.connect() as conn:
-                conn = conn.execution_options(farmstead_write=True)
-                try:
-                    with conn.begin():
-                        yield conn
-                        if self.events_outbox:
-                            events.write_noted(conn)  # the event outbox (docs/events.md) commits with the rest
-                        woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
-                finally:
-                    events.forget(conn)
-                    notifications.forget(conn)
+            with _classified():
+                conn, transaction = self._begin(write=True)
+                with conn:
+                    try:
+                        with transaction:
+                            yield conn
+                            if self.events_outbox:
+                                events.write_noted(conn)  # the event outbox (docs/events.md) commits with the rest
+                            woken = notifications.collect(conn)  # on PostgreSQL, NOTIFY commits with the rest
+                    finally:
+                        events.forget(conn)
+                        notifications.forget(conn)
         finally:
             if self.observe_transaction is not None:
                 self.observe_transaction("write", time.perf_counter() - started)

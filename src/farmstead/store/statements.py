@@ -4,8 +4,9 @@ would otherwise pay several times per request for SQL that SQLite runs in ~15 µ
 
 Owns: `one_of`, `column IN (constants)` for statements built once; `update_by_key`, an UPDATE of one
 row by its key whose statement is cached per (table, key column, set of columns written), and
-`update_many_by_key`, the same for many rows with one executemany per set of columns. Values must be
-plain values (no SQL expressions).
+`update_many_by_key`, the same for many rows with one statement per set of columns (PostgreSQL: one
+UPDATE ... FROM unnest(arrays); SQLite: an executemany, which costs no round trips there). Values must
+be plain values (no SQL expressions).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, CursorResult
 
 
@@ -36,6 +38,32 @@ def _update(table: sa.Table, key_column: str, names: tuple[str, ...]):
     return statement
 
 
+_SET_UPDATES: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def _set_update(table: sa.Table, key_column: str, names: tuple[str, ...]):
+    """PostgreSQL: `UPDATE table SET name = v.v_name ... FROM unnest(:keys::type[], ...) AS
+    v(k_key, v_name, ...) WHERE key = v.k_key`, each column's values one array parameter. One
+    statement for all the rows (psycopg's executemany runs one statement per row, pipelined)."""
+    statement = _SET_UPDATES.get((table.name, key_column, names))
+    if statement is None:
+        columns = (key_column, *names)
+        labels = ("k_key", *(f"v_{name}" for name in names))
+        # Typed binds: psycopg's dialect renders them with their array casts (`%(a_k_key)s::VARCHAR(80)[]`).
+        arrays = [sa.bindparam(f"a_{label}", type_=ARRAY(table.c[column].type))
+                  for column, label in zip(columns, labels, strict=True)]
+        rows = sa.func.unnest(*arrays).table_valued(*labels).render_derived()
+        statement = (table.update().where(table.c[key_column] == rows.c.k_key)
+                     .values({name: rows.c[f"v_{name}"] for name in names}))
+        _SET_UPDATES[(table.name, key_column, names)] = statement
+    return statement
+
+
+def _unnestable(table: sa.Table, names: tuple[str, ...]) -> bool:
+    """Whether every column is of a type psycopg sends as an array as it is (not JSON)."""
+    return not any(isinstance(table.c[name].type, sa.JSON) for name in names)
+
+
 def _params(key: Any, values: dict[str, Any]) -> dict[str, Any]:
     params = {f"v_{name}": value for name, value in values.items()}
     params["k_key"] = key
@@ -56,5 +84,11 @@ def update_many_by_key(conn: Connection, table: sa.Table, key_column: str,
     for key, values in rows:
         if values:
             groups.setdefault(tuple(sorted(values)), []).append(_params(key, values))
+    set_based = conn.dialect.name == "postgresql"
     for names, params in groups.items():
-        conn.execute(_update(table, key_column, names), params)
+        if set_based and len(params) > 1 and _unnestable(table, names):
+            arrays = {f"a_{label}": [row[label] for row in params]
+                      for label in ("k_key", *(f"v_{name}" for name in names))}
+            conn.execute(_set_update(table, key_column, names), arrays)
+        else:
+            conn.execute(_update(table, key_column, names), params)

@@ -142,14 +142,6 @@ def mark_not_responding(conn: Connection, worker_id: str, cutoff: datetime, now:
     return True
 
 
-_STARTED_IN_FLEET = sa.select(sa.func.count()).select_from(workers).where(
-    workers.c.fleet_id == sa.bindparam("b_fleet_id"), workers.c.status == worker_states.TAKING_WORK)
-
-
-def started_in_fleet(conn: Connection, fleet_id: str) -> int:
-    return conn.execute(_STARTED_IN_FLEET, {"b_fleet_id": fleet_id}).scalar_one()
-
-
 def ids_in_fleet(conn: Connection, fleet_id: str) -> list[str]:
     return list(conn.execute(sa.select(workers.c.worker_id).where(workers.c.fleet_id == fleet_id)
                              .order_by(workers.c.worker_id)).scalars())

@@ -69,8 +69,11 @@ def update_worker_schedule(ctx: Context,
         # Released for new work it may not run: another held call is released instead, so no READY
         # task waits for a poll while a worker that may run it is held (docs/protocol.md).
         ctx.pass_on_wakeup()
-    output = schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds,
-                             open_sessions=[] if idle else None)
+    # The sessions to list: none when idle; the ones still open when none was opened (only this
+    # call ends or opens this worker's sessions, its row locked); read afresh after an opening.
+    listed = [] if idle else None if opened else [
+        session for session, still in zip(open_sessions, still_open, strict=True) if still]
+    output = schedule_output(ctx.conn, worker, ctx.settings.update_interval_seconds, open_sessions=listed)
     if idle and "desiredWorkerStatus" not in output:
         # Nothing to run, nothing to cancel (no open session): the answer may wait for work for its
         # fleet or a change of its own row, and is then made afresh (docs/protocol.md).

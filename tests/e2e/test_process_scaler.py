@@ -1,0 +1,78 @@
+"""`farmstead scaler` on a real server with real `farmstead worker` processes: an auto-scaling fleet goes
+0 -> N -> 0 workers as its queue fills and drains, and a worker scaled in mid-task drains: its task is
+handed back and run by another worker, none lost."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from farmstead.testing.live_server import LiveServer
+from farmstead.testing.scripted_worker import LINUX_FLEET
+from farmstead.testing.waiting import wait_until
+from support.worker_farms import Farm
+
+AUTO = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
+IDLE_SECONDS = 3
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("scaler-server"),
+                        extra_env={"FARMSTEAD_SCALING_IDLE_SECONDS": str(IDLE_SECONDS)}).start()
+    yield server
+    server.stop()
+
+
+def held_frames(out, frames: str) -> dict:
+    """Tasks that mark their start, wait for `out/release`, then mark their end."""
+    script = (f"touch {out}/start-{{{{Task.Param.Frame}}}}-$$; while [ ! -e {out}/release ]; do sleep 0.2; done; "
+              f"touch {out}/done-{{{{Task.Param.Frame}}}}")
+    return {"specificationVersion": "jobtemplate-2023-09", "name": "scaled", "steps": [{
+        "name": "Work",
+        "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
+        "script": {"actions": {"onRun": {"command": "bash", "args": ["-c", script]}}}}]}
+
+
+def working(farm: Farm) -> list[dict]:
+    return [w for w in farm.workers() if w["status"] not in ("STOPPED", "STOPPING")]
+
+
+def started_frames(farm: Farm) -> set[str]:
+    return {path.name.split("-")[1] for path in farm.out.glob("start-*")}
+
+
+def test_the_process_scaler_follows_demand_up_and_down_and_a_worker_scaled_in_mid_task_loses_nothing(live, tmp_path):
+    farm = Farm(live, tmp_path, configuration=AUTO)
+    scaler = subprocess.Popen(
+        [sys.executable, "-m", "farmstead", "scaler", "--endpoint-url", live.endpoint, "--farm-id", farm.farm_id,
+         "--fleet-id", farm.fleet_id, "--host", "local:3", "--work-dir", str(tmp_path / "scaled"),
+         "--interval", "0.5", "--stop-timeout", "30"],
+        env=farm.env(), stdout=open(tmp_path / "scaler.txt", "ab"), stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2)  # four rounds of the scaler with an empty queue
+        assert scaler.poll() is None and farm.workers() == []  # no demand, no worker
+        job_id = farm.submit(held_frames(farm.out, "1-3"))
+        wait_until(lambda: started_frames(farm) == {"1", "2", "3"}, 60,
+                   "three workers started, one task each")
+        assert len(working(farm)) == 3
+
+        # Scale in while every worker runs a task: two are asked to stop and hand their tasks back.
+        farm.deadline.update_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, maxWorkerCount=1)
+        wait_until(lambda: len(working(farm)) == 1, 60, "two workers scaled in")
+        (farm.out / "release").touch()
+        job = farm.wait_for_job(job_id, timeout=90)
+        assert job["taskRunStatus"] == "SUCCEEDED", (tmp_path / "scaler.txt").read_text()[-3000:]
+        assert {path.name for path in farm.out.glob("done-*")} == {"done-1", "done-2", "done-3"}
+        assert len(list(farm.out.glob("start-*"))) == 5  # the two interrupted tasks started again
+
+        # Drained and idle past the delay: the last worker is stopped too.
+        wait_until(lambda: working(farm) == [], IDLE_SECONDS + 30, "the fleet scaled in to 0")
+    finally:
+        scaler.send_signal(signal.SIGTERM)
+        assert scaler.wait(60) == 0, (tmp_path / "scaler.txt").read_text()[-3000:]
+    assert {w["status"] for w in farm.workers()} == {"STOPPED"}

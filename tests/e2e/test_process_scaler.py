@@ -1,9 +1,11 @@
-"""`farmstead scaler` on a real server with real `farmstead worker` processes: an auto-scaling fleet goes
-0 -> N -> 0 workers as its queue fills and drains, and a worker scaled in mid-task drains: its task is
-handed back and run by another worker, none lost."""
+"""`farmstead scaler` on a real server with real `farmstead worker` processes, and as Slurm jobs on the
+one-node Slurm of tools/slurm_local.sh: an auto-scaling fleet goes 0 -> N -> 0 workers as its queue
+fills and drains, and a worker scaled in mid-task drains: its task is handed back and run by another
+worker, none lost."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,33 +48,55 @@ def started_frames(farm: Farm) -> set[str]:
     return {path.name.split("-")[1] for path in farm.out.glob("start-*")}
 
 
-def test_the_process_scaler_follows_demand_up_and_down_and_a_worker_scaled_in_mid_task_loses_nothing(live, tmp_path):
+def slurm_problem() -> str | None:
+    """Why the Slurm scaler can't be tried here (None: a one-node Slurm answers)."""
+    if shutil.which("sbatch") is None:
+        return "no Slurm here: `make slurm` (root) installs Debian's slurm-wlm and starts a one-node Slurm"
+    nodes = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True, check=False)
+    if "idle" not in nodes.stdout and "mix" not in nodes.stdout:
+        return f"Slurm has no node taking jobs (sinfo: {nodes.stdout.strip() or nodes.stderr.strip()})"
+    return None
+
+
+def follow_demand(live: LiveServer, tmp_path, placement: list[str], workers: int) -> None:
+    """0 -> `workers` -> 0 workers with `farmstead scaler <placement>`; all but one scaled in mid-task."""
     farm = Farm(live, tmp_path, configuration=AUTO)
     scaler = subprocess.Popen(
         [sys.executable, "-m", "farmstead", "scaler", "--endpoint-url", live.endpoint, "--farm-id", farm.farm_id,
-         "--fleet-id", farm.fleet_id, "--host", "local:3", "--work-dir", str(tmp_path / "scaled"),
+         "--fleet-id", farm.fleet_id, *placement, "--work-dir", str(tmp_path / "scaled"),
          "--interval", "0.5", "--stop-timeout", "30"],
         env=farm.env(), stdout=open(tmp_path / "scaler.txt", "ab"), stderr=subprocess.STDOUT)
+    log = lambda: (tmp_path / "scaler.txt").read_text()[-3000:]  # noqa: E731
+    frames = {str(n) for n in range(1, workers + 1)}
     try:
         time.sleep(2)  # four rounds of the scaler with an empty queue
-        assert scaler.poll() is None and farm.workers() == []  # no demand, no worker
-        job_id = farm.submit(held_frames(farm.out, "1-3"))
-        wait_until(lambda: started_frames(farm) == {"1", "2", "3"}, 60,
-                   "three workers started, one task each")
-        assert len(working(farm)) == 3
+        assert scaler.poll() is None and farm.workers() == [], log()  # no demand, no worker
+        job_id = farm.submit(held_frames(farm.out, f"1-{workers}"))
+        wait_until(lambda: started_frames(farm) == frames, 90, f"{workers} workers started, one task each")
+        assert len(working(farm)) == workers
 
-        # Scale in while every worker runs a task: two are asked to stop and hand their tasks back.
+        # Scale in while every worker runs a task: all but one are asked to stop and hand their tasks back.
         farm.deadline.update_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, maxWorkerCount=1)
-        wait_until(lambda: len(working(farm)) == 1, 60, "two workers scaled in")
+        wait_until(lambda: len(working(farm)) == 1, 60, "workers scaled in")
         (farm.out / "release").touch()
         job = farm.wait_for_job(job_id, timeout=90)
-        assert job["taskRunStatus"] == "SUCCEEDED", (tmp_path / "scaler.txt").read_text()[-3000:]
-        assert {path.name for path in farm.out.glob("done-*")} == {"done-1", "done-2", "done-3"}
-        assert len(list(farm.out.glob("start-*"))) == 5  # the two interrupted tasks started again
+        assert job["taskRunStatus"] == "SUCCEEDED", log()
+        assert {path.name for path in farm.out.glob("done-*")} == {f"done-{n}" for n in frames}
+        assert len(list(farm.out.glob("start-*"))) == 2 * workers - 1  # the interrupted tasks started again
 
         # Drained and idle past the delay: the last worker is stopped too.
         wait_until(lambda: working(farm) == [], IDLE_SECONDS + 30, "the fleet scaled in to 0")
     finally:
         scaler.send_signal(signal.SIGTERM)
-        assert scaler.wait(60) == 0, (tmp_path / "scaler.txt").read_text()[-3000:]
+        assert scaler.wait(60) == 0, log()
     assert {w["status"] for w in farm.workers()} == {"STOPPED"}
+
+
+def test_the_process_scaler_follows_demand_up_and_down_and_a_worker_scaled_in_mid_task_loses_nothing(live, tmp_path):
+    follow_demand(live, tmp_path, ["--host", "local:3"], workers=3)
+
+
+def test_the_slurm_scaler_follows_demand_up_and_down_and_a_job_scaled_in_mid_task_loses_nothing(live, tmp_path):
+    if (problem := slurm_problem()) is not None:
+        pytest.skip(problem)
+    follow_demand(live, tmp_path, ["--slurm", "2"], workers=2)

@@ -1,14 +1,16 @@
 """`farmstead scaler`: run `farmstead worker` processes for an auto-scaling fleet, as many as the
-server recommends (docs/fleets.md, "Scaling").
+server recommends (docs/fleets.md, "Scaling"), as processes on hosts or as Slurm jobs (`--slurm N`).
 
-Owns: the command's flags (the fleet, the places: `--host HOST[:N]` or a `--hosts-file` TOML, the
-flags every worker gets), the client it reads the fleet with, and turning bad flags into a message.
-Must not: start or stop processes itself (scaler/pool.py) or decide the size (the server does).
+Owns: the command's flags (the fleet, the places: `--host HOST[:N]` or a `--hosts-file` TOML, or
+Slurm's job count and sbatch options; the flags every worker gets), the client it reads the fleet
+with, and turning bad flags into a message.
+Must not: start or stop processes itself (scaler/pool.py, scaler/slurm.py) or decide the size.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import boto3
@@ -18,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farmstead.scaler.loop import Scaler
 from farmstead.scaler.places import LOCAL, Place, parse_place, places_from_toml
 from farmstead.scaler.pool import WorkerPool
+from farmstead.scaler.slurm import SlurmPool
 from farmstead.worker.credentials import CLIENT_CONFIG, DEFAULT_REGION
 
 
@@ -32,6 +35,10 @@ from farmstead.worker.credentials import CLIENT_CONFIG, DEFAULT_REGION
                    "reached with `ssh HOST`. Repeatable. Default: `local:1`.")
 @click.option("--hosts-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A TOML file of [[hosts]] tables (host = \"NAME\", workers = N), added to --host.")
+@click.option("--slurm", "slurm_jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run the workers as Slurm jobs (sbatch), N at most, instead of on --host places.")
+@click.option("--sbatch-arg", "sbatch_args", multiple=True, metavar="ARG",
+              help="One more sbatch option per worker job (--sbatch-arg=--partition=render). Repeatable.")
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("farmstead-scaler"),
               show_default=True, help="Where each worker's work dir goes (the same path on every host).")
 @click.option("--worker-arg", "worker_args", multiple=True, metavar="ARG",
@@ -44,8 +51,8 @@ from farmstead.worker.credentials import CLIENT_CONFIG, DEFAULT_REGION
 @click.option("--region", default=None, help="Signing region (default: the profile's, else us-west-2).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def scaler(endpoint_url: str | None, farm_id: str, fleet_id: str, hosts: tuple[str, ...], hosts_file: Path | None,
-           work_dir: Path, worker_args: tuple[str, ...], interval: float, stop_timeout: float, profile: str | None,
-           region: str | None, verbose: bool) -> None:
+           slurm_jobs: int | None, sbatch_args: tuple[str, ...], work_dir: Path, worker_args: tuple[str, ...],
+           interval: float, stop_timeout: float, profile: str | None, region: str | None, verbose: bool) -> None:
     """Keep an auto-scaling fleet's workers at the size the server recommends: start `farmstead worker`
     processes here or over SSH as work queues up, stop (drain) them once they have been idle."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
@@ -56,13 +63,22 @@ def scaler(endpoint_url: str | None, farm_id: str, fleet_id: str, hosts: tuple[s
             places += places_from_toml(hosts_file)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if slurm_jobs is not None and places:
+        raise click.UsageError("--slurm runs workers where Slurm puts them: give it or --host/--hosts-file, not both")
     places = places or [Place(LOCAL, 1)]
     args = [*(["--endpoint-url", endpoint_url] if endpoint_url else []), "--farm-id", farm_id, "--fleet-id", fleet_id,
             *(["--profile", profile] if profile else []), *(["--region", region] if region else []), *worker_args]
     session = boto3.Session(profile_name=profile)
     deadline = session.client("deadline", region_name=region or session.region_name or DEFAULT_REGION,
                               endpoint_url=endpoint_url, config=CLIENT_CONFIG)
-    loop = Scaler(deadline, farm_id, fleet_id, WorkerPool(places, args, work_dir.absolute()), interval, stop_timeout)
+    pool: WorkerPool | SlurmPool
+    if slurm_jobs is not None:
+        # The job runs on a cluster node with this Python (a shared install, as the work dir is shared).
+        pool = SlurmPool([sys.executable, "-m", "farmstead", "worker"], args, work_dir.absolute(), slurm_jobs,
+                         list(sbatch_args))
+    else:
+        pool = WorkerPool(places, args, work_dir.absolute())
+    loop = Scaler(deadline, farm_id, fleet_id, pool, interval, stop_timeout)
     try:
         loop.target()  # a fleet that can't be read or does not auto-scale is said at once, not in the loop
     except (ClientError, BotoCoreError, RuntimeError) as exc:

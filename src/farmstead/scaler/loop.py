@@ -3,7 +3,8 @@
 Owns: the size it aims at (GetFleet's targetWorkerCount, through boto3 like any client; capped by the
 places' capacity), one start or stop decision per round, and its own stop (SIGTERM/SIGINT: every
 worker is asked to stop and waited for). Must not: compute the size (the server does,
-domain/fleet_scaling.py) or know how a worker is started (scaler/pool.py, places.py).
+domain/fleet_scaling.py) or know how a worker is started (scaler/pool.py and places.py: processes;
+scaler/slurm.py: Slurm jobs).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from farmstead.scaler.pool import WorkerPool
+from farmstead.scaler.slurm import SlurmPool
 
 log = logging.getLogger("farmstead.scaler")
 
 
 class Scaler:
-    def __init__(self, deadline: Any, farm_id: str, fleet_id: str, pool: WorkerPool, interval: float,
+    def __init__(self, deadline: Any, farm_id: str, fleet_id: str, pool: WorkerPool | SlurmPool, interval: float,
                  stop_timeout: float) -> None:
         self._deadline = deadline
         self._fleet = {"farmId": farm_id, "fleetId": fleet_id}

@@ -100,3 +100,28 @@ def test_the_slurm_scaler_follows_demand_up_and_down_and_a_job_scaled_in_mid_tas
     if (problem := slurm_problem()) is not None:
         pytest.skip(problem)
     follow_demand(live, tmp_path, ["--slurm", "2"], workers=2)
+
+
+def test_scale_in_stops_an_idle_worker_rather_than_one_running_a_task(live, tmp_path):
+    farm = Farm(live, tmp_path, configuration=AUTO)
+    farm.deadline.update_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, minWorkerCount=3)  # 3 with no demand
+    scaler = subprocess.Popen(
+        [sys.executable, "-m", "farmstead", "scaler", "--endpoint-url", live.endpoint, "--farm-id", farm.farm_id,
+         "--fleet-id", farm.fleet_id, "--host", "local:3", "--work-dir", str(tmp_path / "scaled"),
+         "--interval", "0.5", "--stop-timeout", "30"],
+        env=farm.env(), stdout=open(tmp_path / "scaler.txt", "ab"), stderr=subprocess.STDOUT)
+    log = lambda: (tmp_path / "scaler.txt").read_text()[-3000:]  # noqa: E731
+    try:
+        wait_until(lambda: len([w for w in farm.workers() if w["status"] == "IDLE"]) == 3, 60, "three idle workers")
+        job_id = farm.submit(held_frames(farm.out, "1-2"))
+        wait_until(lambda: started_frames(farm) == {"1", "2"}, 30, "two of the three workers busy")
+        # Two busy, one idle: the recommendation drops to 2 and the idle worker is the one stopped,
+        # whichever was started last.
+        farm.deadline.update_fleet(farmId=farm.farm_id, fleetId=farm.fleet_id, minWorkerCount=0, maxWorkerCount=2)
+        wait_until(lambda: len(working(farm)) == 2, 30, "one worker scaled in")
+        (farm.out / "release").touch()
+        assert farm.wait_for_job(job_id, timeout=60)["taskRunStatus"] == "SUCCEEDED", log()
+        assert len(list(farm.out.glob("start-*"))) == 2, log()  # no task was interrupted and run again
+    finally:
+        scaler.send_signal(signal.SIGTERM)
+        assert scaler.wait(60) == 0, log()

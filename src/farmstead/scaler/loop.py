@@ -9,13 +9,17 @@ scaler/slurm.py: Slurm jobs).
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from farmstead.domain.statuses import WorkerStatus
 from farmstead.scaler.pool import WorkerPool
 from farmstead.scaler.slurm import SlurmPool
 
@@ -45,8 +49,28 @@ class Scaler:
         running = len(self._pool.active())
         while running < target and self._pool.start_one():
             running += 1
-        while running > target and self._pool.stop_one():
-            running -= 1
+        if running > target:
+            idle = self._idle_workers()
+            while running > target and self._pool.stop_one(idle):
+                running -= 1
+
+    def _idle_workers(self) -> Callable[[str], bool]:
+        """Whether the worker of a work dir runs no task now (ListWorkers' RUNNING), so scale-in stops
+        it rather than one mid-task. A work dir this host can't read (over SSH) or without a worker yet
+        counts as idle only when it has no identity at all."""
+        statuses: dict[str, str] = {}
+        for page in self._deadline.get_paginator("list_workers").paginate(**self._fleet):
+            statuses.update({w["workerId"]: w["status"] for w in page["workers"]})
+
+        def idle(work_dir: str) -> bool:
+            try:
+                worker_id = json.loads((Path(work_dir) / "worker.json").read_text())["workerId"]
+            except FileNotFoundError:
+                return Path(work_dir).is_dir()  # here and not registered yet: nothing to interrupt
+            except (OSError, ValueError, KeyError):
+                return False
+            return statuses.get(worker_id) != WorkerStatus.RUNNING
+        return idle
 
     def run(self) -> None:
         def on_signal(signum: int, _frame: Any) -> None:

@@ -1,7 +1,7 @@
 """The worker processes the scaler runs: started on a free place, asked to stop, reaped when they exit.
 
-Owns: one process per (place, number), the work dir each number keeps, asking the newest workers to
-stop first (SIGTERM locally, `ssh HOST kill -TERM` remotely: the worker drains, so its running task
+Owns: one process per (place, number), the work dir each number keeps, asking idle workers (then the
+newest) to stop first (SIGTERM locally, `ssh HOST kill -TERM` remotely: the worker drains, so its running task
 is reported and handed back, never lost) and waiting on them. Must not: talk to the server or choose
 the size (scaler/loop.py).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,12 +73,13 @@ class WorkerPool:
             return True
         return False
 
-    def stop_one(self) -> bool:
-        """Ask the newest active worker to stop; False when none is active."""
+    def stop_one(self, idle: Callable[[str], bool] = lambda _work_dir: True) -> bool:
+        """Ask the newest active worker that is `idle` (by its work dir) to stop, else the newest; False
+        when none is active."""
         active = self.active()
         if not active:
             return False
-        worker = active[-1]
+        worker = next((w for w in reversed(active) if idle(w.work_dir)), active[-1])
         worker.stopping = True
         log.info("stopping worker %d on %s", worker.number, worker.place.host)
         if worker.place.local:

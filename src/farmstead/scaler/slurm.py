@@ -2,7 +2,7 @@
 
 Owns: submitting one `farmstead worker` per Slurm job (`sbatch --wrap "exec farmstead worker ..."`, so
 the batch step's process IS the worker and a signal to it reaches the worker), asking the newest job
-to stop (a pending job is cancelled; a running one gets SIGTERM on its batch step, `scancel --batch
+to stop (an idle one first; a pending job is cancelled; a running one gets SIGTERM on its batch step, `scancel --batch
 --signal=TERM`, so the worker drains and hands its task back before the job ends), and forgetting
 jobs `squeue` no longer lists. Worker n keeps the work dir `<work-root>/slurm-worker-<n>` (on the
 cluster's shared file system), so a resubmitted worker resumes its identity.
@@ -15,6 +15,7 @@ import logging
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ log = logging.getLogger("farmstead.scaler")
 class SlurmJob:
     job_id: str
     number: int
+    work_dir: str
     stopping: bool = False
 
 
@@ -66,15 +68,16 @@ class SlurmPool:
         job_id = _run(["sbatch", "--parsable", f"--job-name=farmstead-worker-{number}",
                        f"--output={work_dir}/slurm-%j.txt", *self.sbatch_args, "--wrap", wrapped]).strip()
         job_id = job_id.split(";")[0]  # --parsable prints "id" or "id;cluster"
-        self.workers.append(SlurmJob(job_id, number))
+        self.workers.append(SlurmJob(job_id, number, str(work_dir)))
         log.info("submitted worker %d as Slurm job %s", number, job_id)
         return True
 
-    def stop_one(self) -> bool:
+    def stop_one(self, idle: Callable[[str], bool] = lambda _work_dir: True) -> bool:
+        """Ask the newest job whose worker is `idle` (by its work dir) to stop, else the newest."""
         active = self.active()
         if not active:
             return False
-        job = active[-1]
+        job = next((j for j in reversed(active) if idle(j.work_dir)), active[-1])
         job.stopping = True
         state = _run(["squeue", "--noheader", "--format=%t", "--jobs", job.job_id]).strip()  # R: running
         if state == "R":

@@ -28,7 +28,9 @@ def demands(conn: Connection, fleet_ids: Iterable[str], active_since: datetime) 
         return {}
     association = queue_fleet_associations
     ready_query = (sa.select(association.c.fleet_id, sa.func.coalesce(sa.func.sum(jobs.c.count_ready), 0))
-                   .select_from(association.join(jobs, jobs.c.queue_id == association.c.queue_id))
+                   # farm and queue: on SQLite, ix_jobs_queue_counts answers the sum from the index alone.
+                   .select_from(association.join(jobs, sa.and_(jobs.c.farm_id == association.c.farm_id,
+                                                               jobs.c.queue_id == association.c.queue_id)))
                    .where(association.c.fleet_id.in_(ids), association.c.status == QueueFleetAssociationStatus.ACTIVE)
                    .group_by(association.c.fleet_id))
     ready = {fleet_id: int(n) for fleet_id, n in conn.execute(ready_query)}

@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools ldap-tools vendor
+.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools ldap-tools slurm vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,15 @@ ldap-tools:
 		else service slapd stop >/dev/null 2>&1 || true; fi; \
 	fi
 
+# The Slurm scaler's test (tests/e2e/test_process_scaler.py) submits workers to a one-node Slurm:
+# installed and started here (tools/slurm_local.sh, root) unless a node already takes jobs.
+slurm:
+	@if ! sinfo --noheader --format=%T 2>/dev/null | grep -q -e idle -e mix; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			./tools/slurm_local.sh || echo "Slurm could not be started: the Slurm scaler test will skip"; \
+		else echo "no Slurm and not root: the Slurm scaler test will skip"; fi; \
+	fi
+
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
 # one answers), three test processes on the 2 cores (the e2e and CLI suites use ~1.2 cores at two: most of
 # their time is waiting on servers and workers), then every suite that starts a server again on PostgreSQL: each server the tests start,
@@ -110,7 +119,7 @@ PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --i
 	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py \
 	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
 	--ignore=tests/e2e/test_job_template_copies.py
-test: install browser render-tools ldap-tools
+test: install browser render-tools ldap-tools slurm
 	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from farmstead.domain.fleet_scaling import ScalingRule
+
 #: botocore's default read timeout is 60 s (the official worker agent keeps it): a held call must
 #: be answered well before a client gives up on it.
 MAX_SCHEDULE_HOLD_SECONDS = 45.0
@@ -123,6 +125,11 @@ class Settings:
     event_retry_seconds: float = 1.0
     event_retry_max_seconds: float = 300.0
     event_retention_hours: float = 72.0
+    #: Auto-scaling fleets (docs/fleets.md, "Scaling"): one more worker is recommended per
+    #: `scaling_tasks_per_worker` READY tasks; a worker idle (no session) for `scaling_idle_seconds`
+    #: may be scaled in.
+    scaling_tasks_per_worker: int = 1
+    scaling_idle_seconds: float = 300.0
     #: The SMTP server e-mail subscriptions are sent through (None: e-mail deliveries fail, and say
     #: why), with STARTTLS (its certificate checked against `smtp_ca_file`, default the system's CAs)
     #: and a login when set; `smtp_from` is the sender address.
@@ -198,6 +205,8 @@ class Settings:
             event_retry_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_SECONDS", "1")),
             event_retry_max_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_MAX_SECONDS", "300")),
             event_retention_hours=float(env.get("FARMSTEAD_EVENT_RETENTION_HOURS", "72")),
+            scaling_tasks_per_worker=int(env.get("FARMSTEAD_SCALING_TASKS_PER_WORKER", "1")),
+            scaling_idle_seconds=float(env.get("FARMSTEAD_SCALING_IDLE_SECONDS", "300")),
             smtp_host=env.get("FARMSTEAD_SMTP_HOST") or None,
             smtp_port=int(env.get("FARMSTEAD_SMTP_PORT", "25")),
             smtp_starttls=env.get("FARMSTEAD_SMTP_STARTTLS", "0") not in ("", "0", "false"),
@@ -207,6 +216,10 @@ class Settings:
             smtp_from=env.get("FARMSTEAD_SMTP_FROM") or "farmstead@localhost",
         )
         return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def scaling_rule(self) -> ScalingRule:
+        return ScalingRule(tasks_per_worker=self.scaling_tasks_per_worker, idle_seconds=self.scaling_idle_seconds)
 
     @property
     def schedule_hold(self) -> float:

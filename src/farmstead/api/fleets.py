@@ -19,10 +19,9 @@ from farmstead.api.resources import audit_fields, changed_columns, require_farm,
 from farmstead.api.tags import tag_new_resource
 from farmstead.domain.capabilities import capability_problems, fleet_capabilities
 from farmstead.domain.fleet_run_as import run_as_problem
-from farmstead.domain.fleet_scaling import recommendation
 from farmstead.domain.statuses import FleetStatus
 from farmstead.ids import new_id
-from farmstead.orchestration import events
+from farmstead.orchestration import events, fleet_sizes
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import access_denied, conflict, not_found, validation_error
 from farmstead.store import fleets, memberships, queues, storage_profiles, tags
@@ -78,9 +77,8 @@ def _os_family(configuration: Mapping[str, Any]) -> str:
     return configuration["customerManaged"]["workerCapabilities"]["osFamily"]
 
 
-def _summary_fields(row: Row, worker_count: int) -> shapes.FleetSummary:
-    target, scaling = recommendation(row.configuration["customerManaged"]["mode"], worker_count,
-                                     row.min_worker_count, row.max_worker_count)
+def _summary_fields(row: Row, worker_count: int, recommended: tuple[int | None, str | None]) -> shapes.FleetSummary:
+    target, scaling = recommended
     summary: shapes.FleetSummary = {
         "fleetId": row.fleet_id,
         "farmId": row.farm_id,
@@ -121,9 +119,10 @@ def create_fleet(ctx: Context, params: shapes.CreateFleetRequest) -> shapes.Crea
 @operation("GetFleet")
 def get_fleet(ctx: Context, params: shapes.GetFleetRequest) -> shapes.GetFleetResponse:
     row = require_fleet(ctx, params["farmId"], params["fleetId"])
-    worker_count = fleets.worker_counts(ctx.conn, [row.fleet_id])[row.fleet_id]
+    counts = fleets.worker_counts(ctx.conn, [row.fleet_id])
+    recommended = fleet_sizes.recommendations(ctx.conn, [row], counts, ctx.now, ctx.settings.scaling_rule)
     return {
-        **_summary_fields(row, worker_count),
+        **_summary_fields(row, counts[row.fleet_id], recommended[row.fleet_id]),
         "description": row.description,
         "hostConfiguration": row.host_configuration,
         "capabilities": fleet_capabilities(row.configuration["customerManaged"]["workerCapabilities"]),
@@ -150,7 +149,7 @@ def update_fleet(ctx: Context, params: shapes.UpdateFleetRequest) -> shapes.Upda
     _checked_worker_counts(changes.get("min_worker_count", row.min_worker_count),
                            changes.get("max_worker_count", row.max_worker_count))
     fleets.update(ctx.conn, fleet_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
-    events.fleet_bounds_changed(ctx.conn, row, ctx.now)  # docs/events.md
+    events.fleet_bounds_changed(ctx.conn, row, ctx.now, ctx.settings.scaling_rule)  # docs/events.md
     return {}
 
 
@@ -199,7 +198,8 @@ def list_fleets(ctx: Context, params: shapes.ListFleetsRequest) -> shapes.ListFl
     rows = fleets.page(ctx.conn, farm_id, after, limit, display_name=params.get("displayName"),
                        status=params.get("status"), only=only)
     counts = fleets.worker_counts(ctx.conn, [r.fleet_id for r in rows])
-    items, more = ctx.paged(rows, limit, lambda r: _summary_fields(r, counts[r.fleet_id]),
+    recommended = fleet_sizes.recommendations(ctx.conn, rows, counts, ctx.now, ctx.settings.scaling_rule)
+    items, more = ctx.paged(rows, limit, lambda r: _summary_fields(r, counts[r.fleet_id], recommended[r.fleet_id]),
                             lambda r: position_of(r.created_at, r.fleet_id))
     return {"fleets": items, **more}
 

@@ -25,6 +25,7 @@ COMMANDS = {
     "workers": "farmstead.cli.worker_holds:workers",
     "longest": "farmstead.cli.longest:longest",
     "worker": "farmstead.cli.worker:worker",
+    "scaler": "farmstead.cli.scaler:scaler",
     "logs": "farmstead.cli.logs:logs",
     "audit": "farmstead.cli.audit:audit",
     "events": "farmstead.cli.events:events",

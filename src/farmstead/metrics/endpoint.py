@@ -28,7 +28,7 @@ class MetricsEndpoint:
         self.registry = CollectorRegistry()
         self.process = ProcessMetrics(self.registry)
         ProcessCollector(registry=self.registry)  # CPU seconds, memory, open files of this process
-        self.registry.register(FarmCollector(store, clock))
+        self.registry.register(FarmCollector(store, clock, settings.scaling_rule))
         self._access = MetricsAccess(settings.metrics_allow, settings.metrics_token)
         store.observe_transaction = self.process.transaction
 

@@ -9,15 +9,16 @@ and alerts written for those port as they are.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from farmstead.clock import Clock
-from farmstead.domain.fleet_scaling import recommendation
+from farmstead.domain.fleet_scaling import EVENT_BASED, NO_DEMAND, Demand, ScalingRule, recommendation
 from farmstead.domain.statuses import WorkerStatus
-from farmstead.store import farm_metrics
+from farmstead.store import farm_metrics, fleet_demand
 from farmstead.store.engine import Store
 
 #: What UnhealthyWorkerCount counts: workers that stopped answering or cannot run the fleet's work.
@@ -25,9 +26,10 @@ UNHEALTHY = (WorkerStatus.NOT_RESPONDING.value, WorkerStatus.NOT_COMPATIBLE.valu
 
 
 class FarmCollector(Collector):
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, scaling: ScalingRule) -> None:
         self._store = store
         self._clock = clock
+        self._scaling = scaling
 
     def collect(self) -> Iterator[Any]:
         now = self._clock.now()
@@ -37,10 +39,12 @@ class FarmCollector(Collector):
             open_sessions = farm_metrics.open_sessions(conn)
             oldest = farm_metrics.oldest_heartbeat(conn, now)
             fleets = farm_metrics.fleet_rows(conn)
+            demands = fleet_demand.demands(conn, [row.fleet_id for row in fleets if _auto_scaling(row)],
+                                           now - timedelta(seconds=self._scaling.idle_seconds))
             limits = farm_metrics.limit_rows(conn)
             budgets = farm_metrics.budget_rows(conn)
         yield from _queues(queue_jobs)
-        yield from _fleets(fleets, fleet_workers, open_sessions)
+        yield from _fleets(fleets, fleet_workers, open_sessions, demands, self._scaling)
         lag = GaugeMetricFamily("farmstead_worker_heartbeat_lag_seconds",
                                 "Seconds since the oldest last heartbeat of the workers that should be "
                                 "heartbeating (STARTED, STOPPING); 0 when there are none")
@@ -68,8 +72,12 @@ def _queues(rows: list[farm_metrics.QueueJobs]) -> Iterator[GaugeMetricFamily]:
     yield tasks
 
 
-def _fleets(fleets: list[Any], fleet_workers: list[tuple[str, str, int]],
-            open_sessions: list[tuple[str, int]]) -> Iterator[GaugeMetricFamily]:
+def _auto_scaling(row: Any) -> bool:
+    return bool((row.configuration.get("customerManaged") or {}).get("mode") == EVENT_BASED)
+
+
+def _fleets(fleets: list[Any], fleet_workers: list[tuple[str, str, int]], open_sessions: list[tuple[str, int]],
+            demands: dict[str, Demand], scaling: ScalingRule) -> Iterator[GaugeMetricFamily]:
     farm_of = {row.fleet_id: row.farm_id for row in fleets}
     workers = GaugeMetricFamily("farmstead_workers", "Workers by stored status, per fleet",
                                 labels=["farm_id", "fleet_id", "status"])
@@ -93,7 +101,8 @@ def _fleets(fleets: list[Any], fleet_workers: list[tuple[str, str, int]],
                                          "or NOT_COMPATIBLE, per fleet", labels=fleet_labels)
     for row in fleets:
         mode = (row.configuration.get("customerManaged") or {}).get("mode", "")
-        target, _ = recommendation(mode, total.get(row.fleet_id, 0), row.min_worker_count, row.max_worker_count)
+        target, _ = recommendation(mode, total.get(row.fleet_id, 0), row.min_worker_count, row.max_worker_count,
+                                   demands.get(row.fleet_id, NO_DEMAND), scaling)
         if target is not None:
             recommended.add_metric([row.farm_id, row.fleet_id], target)
         unhealthy_family.add_metric([row.farm_id, row.fleet_id], unhealthy.get(row.fleet_id, 0))

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from farmstead.domain import events, fleet_scaling
+from farmstead.orchestration import fleet_sizes
 from farmstead.store import events as outbox
 from farmstead.store import fleets
 
@@ -65,32 +66,43 @@ def _mode(row) -> str:
     return (row.configuration or {}).get("customerManaged", {}).get("mode", "")
 
 
-def _fleet_size(row, worker_count: int) -> tuple[int, int | None]:
-    target, _ = fleet_scaling.recommendation(_mode(row), worker_count, row.min_worker_count, row.max_worker_count)
+def _demand(conn: Connection, fleet_id: str, now: datetime, rule: fleet_scaling.ScalingRule) -> fleet_scaling.Demand:
+    return fleet_sizes.demands(conn, [fleet_id], now, rule)[fleet_id]
+
+
+def _fleet_size(row, worker_count: int, demand: fleet_scaling.Demand,
+                rule: fleet_scaling.ScalingRule) -> tuple[int, int | None]:
+    target, _ = fleet_scaling.recommendation(_mode(row), worker_count, row.min_worker_count, row.max_worker_count,
+                                             demand, rule)
     return worker_count, target
 
 
-def fleet_workers_changed(conn: Connection, fleet_row, added: int, now: datetime) -> None:
+def fleet_workers_changed(conn: Connection, fleet_row, added: int, now: datetime,
+                          rule: fleet_scaling.ScalingRule) -> None:
     """A worker of the fleet was created (`added` 1) or deleted (-1): a Fleet Size Recommendation Change
-    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py). A
-    fleet that does not auto-scale costs nothing here (most fleets: a worker's registration stays as it was)."""
+    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py, from
+    the fleet's demand as GetFleet reports it). A fleet that does not auto-scale costs nothing here
+    (most fleets: a worker's registration stays as it was)."""
     if _mode(fleet_row) != fleet_scaling.EVENT_BASED:
         return
     count = fleets.worker_counts(conn, [fleet_row.fleet_id])[fleet_row.fleet_id]
-    detail = events.fleet_size_recommendation_change(fleet_row.fleet_id, _fleet_size(fleet_row, count - added),
-                                                     _fleet_size(fleet_row, count))
+    demand = _demand(conn, fleet_row.fleet_id, now, rule)
+    detail = events.fleet_size_recommendation_change(fleet_row.fleet_id,
+                                                     _fleet_size(fleet_row, count - added, demand, rule),
+                                                     _fleet_size(fleet_row, count, demand, rule))
     if detail is not None:
         outbox.append_for_farm(conn, fleet_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)
 
 
-def fleet_bounds_changed(conn: Connection, before_row, now: datetime) -> None:
+def fleet_bounds_changed(conn: Connection, before_row, now: datetime, rule: fleet_scaling.ScalingRule) -> None:
     """UpdateFleet changed the fleet (`before_row`: as it was): its bounds or scaling mode may move the
     recommendation."""
     after_row = fleets.get(conn, before_row.farm_id, before_row.fleet_id)
     if after_row is None or fleet_scaling.EVENT_BASED not in (_mode(before_row), _mode(after_row)):
         return
     count = fleets.worker_counts(conn, [before_row.fleet_id])[before_row.fleet_id]
-    detail = events.fleet_size_recommendation_change(before_row.fleet_id, _fleet_size(before_row, count),
-                                                     _fleet_size(after_row, count))
+    demand = _demand(conn, before_row.fleet_id, now, rule)
+    detail = events.fleet_size_recommendation_change(before_row.fleet_id, _fleet_size(before_row, count, demand, rule),
+                                                     _fleet_size(after_row, count, demand, rule))
     if detail is not None:
         outbox.append_for_farm(conn, before_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)

@@ -112,13 +112,16 @@ slurm:
 # calls through the store are the HTTP monitor tests', which do run on PostgreSQL), and the end-to-end
 # suites whose subject is the client side (~2.5 minutes: job attachments moving bytes through the S3
 # store, the deadline CLI's commands, template copies; the server's part of them, job rows and queue
-# keys, is in tests/api, which runs there). Three test processes there: more of its time is waiting
-# on servers and workers than computing.
+# keys, is in tests/api, which runs there; the worker host's own rules: slots, GPUs, work hours, and the
+# scalers starting and stopping worker processes, whose server side, the fleet's recommended size, is
+# tests/api/test_fleet_demand.py's). Three test processes there: more of its time is waiting on servers
+# and workers than computing.
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
 	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py \
 	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
-	--ignore=tests/e2e/test_job_template_copies.py
+	--ignore=tests/e2e/test_job_template_copies.py --ignore=tests/e2e/test_worker_slots.py \
+	--ignore=tests/e2e/test_worker_schedules.py --ignore=tests/e2e/test_process_scaler.py
 test: install browser render-tools ldap-tools slurm
 	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc

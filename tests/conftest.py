@@ -12,6 +12,27 @@ from support.ldap_directory import LdapDirectory, slapd_missing
 
 _names = itertools.count()
 
+#: Modules with a test that takes a minute or more alone (`pytest --durations`): started first, so that
+#: with several test processes (`make test -n 3`) none of them is what one process is still running
+#: after the others ran out of tests. The order is the same in every process, as pytest-xdist needs.
+LONG_RUNNING = (
+    "tests/scaleout/test_replicas.py",
+    "tests/render/test_render_nodes_on_other_hosts.py",
+    "tests/e2e/test_job_attachments_official.py",
+    "tests/web/test_browser_wrangler.py",
+    "tests/render/test_blender_turntable_up.py",
+    "tests/testing/test_studio_example.py",
+    "tests/testing/test_pytest_plugin.py",
+    "tests/e2e/test_process_scaler.py",
+    "tests/e2e/test_worker_schedules.py",
+    "tests/cli/test_up.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {module: place for place, module in enumerate(LONG_RUNNING)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 def server(farmstead_server) -> LiveServer:

@@ -25,6 +25,7 @@ _.impl, _.cache_ok, _.process_bind_param, _.process_result_value  # SQLAlchemy T
 _.CANONICAL_NAME  # botocore CredentialProvider (worker/credentials.py, worker/job_attachments.py)
 __getattr__  # a module's lazy attributes (testing/__init__.py)
 _.pytest_addoption, _.pytest_configure  # pytest plugin hooks (testing/pytest_plugin.py)
+pytest_collection_modifyitems  # tests/conftest.py: the long-running modules first
 _.do_POST, _.log_message  # http.server.BaseHTTPRequestHandler (tests)
 _.redirect_request  # urllib's HTTPRedirectHandler (tests/web/test_monitor_http.py)
 _.optionxform  # configparser, keeps option names' case (tests/cli/test_services.py)

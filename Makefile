@@ -109,19 +109,19 @@ slurm:
 # of a data dir (the embedded store by definition), the Blender renders (tests/render: ~2 minutes
 # whose frames do not depend on the store; FARMSTEAD_TEST_STORE=postgresql runs them there too), and the
 # monitor's browser tests (~2 minutes of Chromium checking layout, scripts and accessibility; the pages'
-# calls through the store are the HTTP monitor tests', which do run on PostgreSQL), and the end-to-end
-# suites whose subject is the client side (~2.5 minutes: job attachments moving bytes through the S3
-# store, the deadline CLI's commands, template copies; the server's part of them, job rows and queue
-# keys, is in tests/api, which runs there; the worker host's own rules: slots, GPUs, work hours, and the
-# scalers starting and stopping worker processes, whose server side, the fleet's recommended size, is
-# tests/api/test_fleet_demand.py's). Three test processes there: more of its time is waiting on servers
-# and workers than computing.
+# calls through the store are the HTTP monitor tests', which do run on PostgreSQL). Of the end-to-end
+# suites, whose server side is in tests/api (which runs there), only the real workers' own
+# (farmstead worker, the official agent) and the deadline CLI's store-backed commands run again: the
+# others' subject is the client side (job attachments through the S3 store, bundles, template copies,
+# host configuration, chunking, blocklists, slots, work hours, scalers; ~2 minutes). tests/background
+# runs again (the event outbox and its sinks write beside every change), and of tests/testing the
+# studio example (its own pytest on PostgreSQL) and the plugin's store choice. Three test processes there: more of its time is waiting on
+# servers and workers than computing.
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
-PG_TESTS ?= tests/api tests/logs tests/cli tests/e2e tests/web tests/testing --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
-	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py \
-	--ignore-glob='tests/e2e/test_job_attachments_*' --ignore=tests/e2e/test_deadline_cli_commands.py \
-	--ignore=tests/e2e/test_job_template_copies.py --ignore=tests/e2e/test_worker_slots.py \
-	--ignore=tests/e2e/test_worker_schedules.py --ignore=tests/e2e/test_process_scaler.py
+PG_TESTS ?= tests/api tests/logs tests/cli tests/web tests/background tests/testing/test_studio_example.py \
+	tests/testing/test_pytest_plugin.py tests/e2e/test_farmstead_worker.py tests/e2e/test_official_worker_agent.py \
+	tests/e2e/test_deadline_cli.py --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
+	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py
 test: install browser render-tools ldap-tools slurm
 	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc

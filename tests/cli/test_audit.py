@@ -7,6 +7,8 @@ import getpass
 import json
 from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import ClientError
+
 from farmstead.testing.scripted_worker import ScriptedWorker
 from support.worker_jobs import served_queue
 
@@ -59,3 +61,24 @@ def test_an_operators_worker_hold_is_audited_with_the_hold(server, deadline, far
     assert (held["params"]["hold"], held["outcome"], held["address"]) == ("DRAIN_AND_STOP", "success", "local")
     enable, = [json.loads(line) for line in server.cli("audit", "--json", "--resource", "worker-unknown").splitlines()]
     assert enable["operation"] == "workers enable" and enable["outcome"].startswith("refused: not workers of")
+
+
+def test_the_json_export_writes_an_integer_past_64_bits(server, deadline):
+    """A float member (a custom amount's max) sent as an integer past 64 bits is accepted and audited as
+    sent; the export printed nothing past it (orjson refuses such integers)."""
+    farm_id = deadline.create_farm(displayName="huge amount")["farmId"]
+    huge = 2 ** 70
+    configuration = {"customerManaged": {"mode": "NO_SCALING", "workerCapabilities": {
+        "vCpuCount": {"min": 1}, "memoryMiB": {"min": 1024}, "osFamily": "LINUX", "cpuArchitectureType": "x86_64",
+        "customAmounts": [{"name": "amount.worker.licenses", "min": 1, "max": huge}]}}}
+    try:
+        deadline.create_fleet(farmId=farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
+                              maxWorkerCount=1, configuration=configuration)
+    except ClientError:
+        pass  # refused or not, the call is audited with its parameters
+    lines = [json.loads(line) for line in server.cli("audit", "--json", "--operation", "CreateFleet").splitlines()]
+    amounts = [line["params"]["configuration"]["customerManaged"]["workerCapabilities"]["customAmounts"]
+               for line in lines if line["params"].get("farmId") == farm_id]
+    # A float member: the store may keep it as a float's digits (PostgreSQL's jsonb gives back an integer of them).
+    assert [[(a["name"], a["min"], float(a["max"])) for a in each] for each in amounts] == [
+        [("amount.worker.licenses", 1, float(huge))]]

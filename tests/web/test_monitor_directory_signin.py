@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from web.conftest import set_password
+from web.membership_levels import a_viewer_looks_and_a_manager_changes_the_priority
 from web.test_monitor_http import Browser
 
 from farmstead.config import Settings
@@ -221,3 +222,16 @@ def test_a_hanging_directory_holds_up_no_other_request_and_keeps_signed_in_users
         assert next_page_status == 200 and next_page_seconds < 2.5, next_page_seconds
     finally:
         ldap.stop()
+
+
+def test_in_chromium_a_directory_groups_viewer_only_looks_and_as_manager_changes_the_job(server, browser):
+    found = [line.split("\t")[1] for line in server.cli("groups", "list").splitlines()
+             if line.split("\t")[2].lower() == f"cn=artists,{GROUPS}".lower()]
+    group_id = found[0] if found else server.cli(
+        "groups", "create", "directory-artists", "--directory-dn", f"cn=artists,{GROUPS}").split()[1]
+
+    def sign_in(page) -> None:
+        page.fill("input[name=username]", "bob")  # in the directory's artists group
+        page.fill("input[name=password]", USERS["bob"][0])
+        page.click("form:has(input[name=username]) button[type=submit]")
+    a_viewer_looks_and_a_manager_changes_the_priority(server, browser, group_id, sign_in)

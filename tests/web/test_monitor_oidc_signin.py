@@ -16,6 +16,7 @@ import urllib.parse
 import pytest
 import requests
 from web.conftest import set_password
+from web.membership_levels import a_viewer_looks_and_a_manager_changes_the_priority
 from web.test_monitor_http import Browser
 
 from farmstead.config import Settings
@@ -230,6 +231,16 @@ def test_a_tampered_expired_foreign_or_replayed_id_token_is_refused(provider, oi
         oidc.verify_id_token(arguments.pop("token"), **arguments)
 
 
+def test_keys_rotated_just_after_a_fetch_verify_the_first_token_they_signed(provider, oidc):
+    """The refetch limit (one a second) counts only refetches for an unknown key: a fetch made for a token
+    of the old keys just before the rotation must not refuse the first token of the new ones."""
+    first, nonce = _issued_id_token(provider, oidc, "alice")
+    oidc.verify_id_token(first, audience=MONITOR_CLIENT, nonce=nonce)  # the keys fetched (and used)
+    provider.rotate_keys()
+    second, nonce = _issued_id_token(provider, oidc, "bob")  # well within a second of that fetch
+    assert oidc.verify_id_token(second, audience=MONITOR_CLIENT, nonce=nonce).name == "bob"
+
+
 def test_in_chromium_the_sign_in_link_leads_through_the_provider_back_to_the_page_asked_for(server, browser):
     """A real browser keeps the cookies' SameSite rules, the provider being another site (localhost): the flow
     cookie (Lax) comes back with the provider's redirect, and the session cookie (Strict) with the navigation
@@ -245,3 +256,22 @@ def test_in_chromium_the_sign_in_link_leads_through_the_provider_back_to_the_pag
         assert "Signed in as alice" in page.inner_text("header")
     finally:
         page.close()
+
+
+def _provider_group(server: LiveServer, claim: str) -> str:
+    """The group bound to a name of the groups claim (made once per server: a claim binds one group)."""
+    for line in server.cli("groups", "list").splitlines():
+        name, group_id, bound, _members = line.split("\t")
+        if bound.lower() == claim.lower():
+            return group_id
+    return server.cli("groups", "create", f"provider-{claim}", "--directory-dn", claim).split()[1]
+
+
+def test_in_chromium_a_provider_groups_viewer_only_looks_and_as_manager_changes_the_job(server, browser):
+    def sign_in(page) -> None:
+        page.click("text=Sign in with your identity provider")
+        page.fill("input[name=login]", "bob")
+        page.fill("input[name=password]", ACCOUNTS["bob"][0])
+        page.click("button:has-text('Sign in')")
+    # bob's groups claim: ["artists"]
+    a_viewer_looks_and_a_manager_changes_the_priority(server, browser, _provider_group(server, "Artists"), sign_in)

@@ -199,9 +199,9 @@ def list_fleet_members(ctx: Context, params: shapes.ListFleetMembersRequest) -> 
 @operation("ListMemberships", access="AUTHENTICATED")
 def list_memberships(ctx: Context, params: shapes.ListMembershipsRequest) -> shapes.ListMembershipsResponse:
     principal_id = params["principalId"]
-    # Anyone may list their own memberships; only an administrator someone else's (managers see the
-    # members of their own resources through List*Members instead).
-    if not ctx.caller.is_admin and principal_id != ctx.caller.principal_id:
+    # Anyone may list their own memberships and their groups' (what they hold through them); only an
+    # administrator someone else's (managers see the members of their own resources through List*Members).
+    if not ctx.caller.is_admin and principal_id not in ctx.caller.principal_ids:
         raise access_denied(f"User: {ctx.caller.arn} is not authorized to perform: deadline:ListMemberships"
                             f" for principal {principal_id}.")
     group = groups.find(ctx.conn, principal_id)

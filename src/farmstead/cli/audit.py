@@ -3,10 +3,10 @@ outcome. The store-changing admin commands write their entries through api/audit
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import click
-import orjson
 
 from farmstead.cli.options import data_dir_option, database_url_option, opened_store
 
@@ -32,11 +32,13 @@ def audit(principal, resource_id, operation, since, until, limit: int, as_json: 
         rows = list(audit_rows.events(conn, where, limit))
     if as_json:
         for row in rows:
-            click.echo(orjson.dumps({
+            # The standard library's encoder: an audited call's parameters may hold an integer past 64 bits
+            # (a refused one, as the caller sent it), which orjson cannot write.
+            click.echo(json.dumps({
                 "at": row.at.isoformat(), "principalId": row.principal_id, "principalName": row.principal_name,
                 "accessKeyId": row.access_key_id, "source": row.source, "address": row.address,
                 "operation": row.operation, "resourceIds": row.resource_ids, "params": row.params,
-                "outcome": row.outcome}).decode())
+                "outcome": row.outcome}, ensure_ascii=False, separators=(",", ":")))
         return
     click.echo("at\tuser\taddress\toperation\tresources\toutcome")
     for row in rows:

@@ -31,7 +31,8 @@ log = logging.getLogger("farmstead.web.oidc")
 #: The discovery document is asked again after this long (providers change it rarely).
 _DISCOVERY_SECONDS = 3600.0
 #: A token naming an unknown key fetches the JWKS again, but not more often than this (a flood of forged
-#: tokens must not become a flood of requests to the provider).
+#: tokens must not become a flood of requests to the provider). Only such fetches count: one made for
+#: another reason just before the provider rotated its keys must not refuse the first new token.
 _JWKS_REFETCH_SECONDS = 1.0
 #: How far the provider's clock may be off ours for `exp`/`iat`.
 _LEEWAY_SECONDS = 30
@@ -76,7 +77,8 @@ class OidcProvider:
         self._discovery: dict[str, Any] | None = None
         self._discovered_at = 0.0
         self._keys: KeySet | None = None
-        self._keys_fetched_at = 0.0
+        #: When a token naming an unknown key last made us fetch the keys (monotonic; 0: never).
+        self._keys_refetched_at = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OidcProvider | None:
@@ -206,15 +208,17 @@ class OidcProvider:
 
     def _key_set(self, *, refresh: bool) -> KeySet:
         with self._lock:
-            keys, fetched_at = self._keys, self._keys_fetched_at
-        if keys is not None and (not refresh or time.monotonic() - fetched_at < _JWKS_REFETCH_SECONDS):
+            keys, refetched_at = self._keys, self._keys_refetched_at
+        if keys is not None and (not refresh or time.monotonic() - refetched_at < _JWKS_REFETCH_SECONDS):
             return keys
         try:
             keys = KeySet.import_key_set(self._get(self._endpoint("jwks_uri")))  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError) as err:
             raise OidcUnavailable(f"the provider's JWKS is not a key set: {err}") from None
         with self._lock:
-            self._keys, self._keys_fetched_at = keys, time.monotonic()
+            self._keys = keys
+            if refresh:
+                self._keys_refetched_at = time.monotonic()
         if refresh:
             log.info("fetched %s's signing keys again (a token named a key not seen before)", self.issuer)
         return keys

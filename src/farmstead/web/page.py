@@ -120,8 +120,9 @@ def _memberships(api: Api, caller: Caller) -> list[dict]:
     cached = _membership_cache.get(caller.principal_id)
     if cached is not None and time.monotonic() - cached[0] < _MEMBERSHIP_SECONDS:
         return cached[1]
-    items = api.all_pages(caller, "ListMemberships", "memberships", principalId=caller.principal_id)
-    members = [next(iter(item.values())) for item in items]
+    # The user's own memberships and those of their groups: a group's MANAGER manages as one.
+    members = [next(iter(item.values())) for principal_id in caller.principal_ids
+               for item in api.all_pages(caller, "ListMemberships", "memberships", principalId=principal_id)]
     _membership_cache[caller.principal_id] = (time.monotonic(), members)
     return members
 

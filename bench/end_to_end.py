@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.farm_setup import frame_template
 from bench.figures import table
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, ProcessStats, running_server
+from bench.launcher import ProcessStats, running_server
+from bench.local_fleet import LocalFleet, openjd_seconds
 from bench.machine import OtherLoad
-from farmstead.testing.scripted_worker import LINUX_FLEET
 
 # The venv installer the end-to-end tests use for the official clients (a test-private helper: bench, like
 # the tests, runs from the checkout).
@@ -58,72 +56,6 @@ def _slurm_seconds(tasks: int, work: Path) -> float | str:
     return time.monotonic() - started
 
 
-def _openjd_seconds(openjd: Path, template: Path, work: Path) -> float:
-    started = time.monotonic()
-    done = subprocess.run([str(openjd), "run", str(template)], cwd=work, capture_output=True, text=True,
-                          timeout=1800)
-    elapsed = time.monotonic() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"openjd run failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
-    return elapsed
-
-
-class _LocalFarm:
-    """A server with a farm, a queue, a fleet and WORKERS idle `farmstead worker` processes."""
-
-    def __init__(self, server, work: Path) -> None:
-        self.server, self.work = server, work
-        self.client = server.client()
-        self.farm_id = self.client.create_farm(displayName="e2e bench")["farmId"]
-        self.queue_id = self.client.create_queue(farmId=self.farm_id, displayName="q",
-                                                 jobRunAsUser={"runAs": "WORKER_AGENT_USER"})["queueId"]
-        self.fleet_id = self.client.create_fleet(
-            farmId=self.farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
-            maxWorkerCount=WORKERS, configuration=LINUX_FLEET)["fleetId"]
-        self.client.create_queue_fleet_association(farmId=self.farm_id, queueId=self.queue_id, fleetId=self.fleet_id)
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": ADMIN_KEY_ID, "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET,
-               "AWS_EC2_METADATA_DISABLED": "true"}
-        env.pop("AWS_PROFILE", None)
-        self.workers = []
-        for index in range(WORKERS):
-            work_dir = work / f"worker-{index}"
-            work_dir.mkdir()
-            self.workers.append(subprocess.Popen(
-                [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", server.endpoint,
-                 "--farm-id", self.farm_id, "--fleet-id", self.fleet_id, "--work-dir", str(work_dir)],
-                env=env, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
-        give_up = time.monotonic() + 60
-        while self._idle_workers() < WORKERS:
-            if time.monotonic() > give_up:
-                raise RuntimeError("the workers did not start within 60 s")
-            time.sleep(0.2)
-
-    def _idle_workers(self) -> int:
-        listed = self.client.list_workers(farmId=self.farm_id, fleetId=self.fleet_id)["workers"]
-        return sum(1 for worker in listed if worker["status"] == "IDLE")
-
-    def run_job(self, template: str, poll_seconds: float = 0.05) -> tuple[float, dict]:
-        started = time.monotonic()
-        job_id = self.client.create_job(farmId=self.farm_id, queueId=self.queue_id, priority=50,
-                                        templateType="JSON", template=template)["jobId"]
-        while True:
-            job = self.client.get_job(farmId=self.farm_id, queueId=self.queue_id, jobId=job_id)
-            if job["taskRunStatus"] in ("SUCCEEDED", "FAILED", "CANCELED"):
-                return time.monotonic() - started, job
-            if time.monotonic() - started > 1800:
-                raise RuntimeError("the job did not finish within 30 minutes")
-            time.sleep(poll_seconds)
-
-    def stop(self) -> None:
-        for process in self.workers:
-            process.terminate()
-        for process in self.workers:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 def run(args: argparse.Namespace) -> None:
     tasks = 100 if args.quick else TASKS
     rounds = 1 if args.quick else ROUNDS
@@ -140,12 +72,12 @@ def run(args: argparse.Namespace) -> None:
     rows, ratios = [], []
     try:
         with running_server() as server:
-            farm = _LocalFarm(server, work)
+            farm = LocalFleet(server, work, "e2e-bench", [[] for _ in range(WORKERS)], WORKERS)
             stats = ProcessStats(server.process.pid)
             try:
                 for round_number in range(1, rounds + 1):
                     with OtherLoad() as other:
-                        openjd_s = _openjd_seconds(bin_dir / "openjd", template_path, work)
+                        openjd_s = openjd_seconds(bin_dir / "openjd", template_path, work)
                     openjd_load = other.share(0.0, 0.0)
                     cpu_before = stats.cpu_seconds()
                     with OtherLoad() as other:

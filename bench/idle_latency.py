@@ -33,10 +33,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
-from bench.end_to_end import OPENJD_CLI, WORKERS, _LocalFarm, _openjd_seconds
+from bench.end_to_end import OPENJD_CLI, WORKERS
 from bench.farm_setup import frame_template
 from bench.figures import table
 from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, REGION, ProcessStats, running_server
+from bench.local_fleet import LocalFleet, openjd_seconds
 from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from farmstead.worker.schedule import ask_to_be_held
 from tests.support.official_clients import client_venv
@@ -63,7 +64,7 @@ def _percentile(values: list[float], share: float) -> float:
 def _latencies(settings: dict[str, str], template: str, gaps: list[float], work: Path) -> list[float]:
     seconds = []
     with running_server(settings) as server:
-        farm = _LocalFarm(server, work)
+        farm = LocalFleet(server, work, "idle-latency", [[] for _ in range(WORKERS)], WORKERS)
         try:
             for gap in gaps:
                 time.sleep(gap)
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> None:
     template_path.write_text(template)
     rng = random.Random(SEED)
     gaps = [rng.uniform(0, max_gap) for _ in range(submissions)]
-    openjd = statistics.median(_openjd_seconds(bin_dir / "openjd", template_path, work) for _ in range(OPENJD_RUNS))
+    openjd = statistics.median(openjd_seconds(bin_dir / "openjd", template_path, work) for _ in range(OPENJD_RUNS))
     print(f"1-task job (onRun `true`), {WORKERS} farmstead workers idle, {submissions} submissions after idle gaps "
           f"of 0-{max_gap:.0f} s (seed {SEED}); `openjd run` of the same template: {openjd:.3f} s "
           f"(median of {OPENJD_RUNS})")

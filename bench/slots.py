@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.farm_setup import frame_template
 from bench.figures import table
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, running_server
+from bench.launcher import running_server
+from bench.local_fleet import LocalFleet, openjd_seconds
 from bench.machine import OtherLoad
-from farmstead.testing.scripted_worker import LINUX_FLEET
 
 # The venv installer the end-to-end tests use for the official clients (a test-private helper: bench, like
 # the tests, runs from the checkout).
@@ -38,72 +34,6 @@ DESCRIPTION = "1,000 trivial tasks: one `farmstead worker --slots 2` vs two work
 OPENJD_CLI = "openjd-cli==0.8.0"
 TASKS = 1000
 ROUNDS = 3
-
-
-def _openjd_seconds(openjd: Path, template: Path, work: Path) -> float:
-    started = time.monotonic()
-    done = subprocess.run([str(openjd), "run", str(template)], cwd=work, capture_output=True, text=True,
-                          timeout=1800)
-    if done.returncode != 0:
-        raise RuntimeError(f"openjd run failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
-    return time.monotonic() - started
-
-
-class _Fleet:
-    """A farm, queue and fleet on the server, and worker processes (`flags` each) serving it."""
-
-    def __init__(self, server, work: Path, name: str, worker_flags: list[list[str]], workers: int) -> None:
-        self.client = server.client()
-        self.farm_id = self.client.create_farm(displayName=name)["farmId"]
-        self.queue_id = self.client.create_queue(farmId=self.farm_id, displayName="q",
-                                                 jobRunAsUser={"runAs": "WORKER_AGENT_USER"})["queueId"]
-        self.fleet_id = self.client.create_fleet(
-            farmId=self.farm_id, displayName="f", roleArn="arn:aws:iam::000000000000:role/f",
-            maxWorkerCount=workers, configuration=LINUX_FLEET)["fleetId"]
-        self.client.create_queue_fleet_association(farmId=self.farm_id, queueId=self.queue_id, fleetId=self.fleet_id)
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": ADMIN_KEY_ID, "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET,
-               "AWS_EC2_METADATA_DISABLED": "true"}
-        env.pop("AWS_PROFILE", None)
-        self.processes = []
-        for index, flags in enumerate(worker_flags):
-            work_dir = work / f"{name}-{index}"
-            work_dir.mkdir()
-            self.processes.append(subprocess.Popen(
-                [sys.executable, "-m", "farmstead", "worker", "--endpoint-url", server.endpoint,
-                 "--farm-id", self.farm_id, "--fleet-id", self.fleet_id, "--work-dir", str(work_dir), *flags],
-                env=env, stdout=open(work_dir / "stdout.txt", "ab"), stderr=subprocess.STDOUT))
-        give_up = time.monotonic() + 90
-        while self._idle_workers() < workers:
-            if time.monotonic() > give_up:
-                raise RuntimeError(f"{name}: the workers did not start within 90 s")
-            time.sleep(0.2)
-
-    def _idle_workers(self) -> int:
-        listed = self.client.list_workers(farmId=self.farm_id, fleetId=self.fleet_id)["workers"]
-        return sum(1 for worker in listed if worker["status"] == "IDLE")
-
-    def run_job(self, template: str, poll_seconds: float = 0.05) -> float:
-        started = time.monotonic()
-        job_id = self.client.create_job(farmId=self.farm_id, queueId=self.queue_id, priority=50,
-                                        templateType="JSON", template=template)["jobId"]
-        while True:
-            job = self.client.get_job(farmId=self.farm_id, queueId=self.queue_id, jobId=job_id)
-            if job["taskRunStatus"] in ("SUCCEEDED", "FAILED", "CANCELED"):
-                if job["taskRunStatus"] != "SUCCEEDED":
-                    raise RuntimeError(f"the job ended {job['taskRunStatus']}")
-                return time.monotonic() - started
-            if time.monotonic() - started > 1800:
-                raise RuntimeError("the job did not finish within 30 minutes")
-            time.sleep(poll_seconds)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def run(args: argparse.Namespace) -> None:
@@ -122,18 +52,20 @@ def run(args: argparse.Namespace) -> None:
     rows, slot_vs_two, slot_vs_openjd = [], [], []
     try:
         with running_server() as server:
-            slotted = _Fleet(server, work, "slots", [["--slots", "2"]], workers=2)
-            separate = _Fleet(server, work, "two", [[], []], workers=2)
+            slotted = LocalFleet(server, work, "slots", [["--slots", "2"]], idle_workers=2)
+            separate = LocalFleet(server, work, "two", [[], []], idle_workers=2)
             try:
                 for round_number in range(1, rounds + 1):
                     with OtherLoad() as openjd_load:
-                        openjd_s = _openjd_seconds(bin_dir / "openjd", template_path, work)
+                        openjd_s = openjd_seconds(bin_dir / "openjd", template_path, work)
                     # The two farms take turns going first: a job run right after another's must not
                     # always be the same one.
                     timed: dict[str, tuple[float, OtherLoad]] = {}
                     for name in (("slots", "two") if round_number % 2 else ("two", "slots")):
                         with OtherLoad() as load:
-                            seconds = (slotted if name == "slots" else separate).run_job(template)
+                            seconds, job = (slotted if name == "slots" else separate).run_job(template)
+                        if job["taskRunStatus"] != "SUCCEEDED":
+                            raise RuntimeError(f"the job ended {job['taskRunStatus']}")
                         timed[name] = (seconds, load)
                     (slots_s, slots_load), (two_s, two_load) = timed["slots"], timed["two"]
                     slot_vs_two.append(slots_s / two_s)

@@ -94,6 +94,18 @@ def set_password(live: LiveServer, name: str, password: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def read_store(live: LiveServer, question):
+    """`question(conn)` answered from the server's own store (SQLite in its data dir, or its PostgreSQL)."""
+    from farmstead.store.engine import Store
+
+    store = Store.open(live.database_url or f"sqlite:///{live.data_dir / 'farmstead.db'}")
+    try:
+        with store.read() as conn:
+            return question(conn)
+    finally:
+        store.dispose()
+
+
 def new_user(live: LiveServer, name: str, password: str) -> str:
     """A user with a password; returns its principal id."""
     result = admin_command(live, "users", "create", name)

@@ -11,13 +11,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from web.conftest import set_password
+from web.conftest import read_store, set_password
 from web.membership_levels import a_viewer_looks_and_a_manager_changes_the_priority
 from web.test_monitor_http import Browser
 
 from farmstead.config import Settings
 from farmstead.store import identity
-from farmstead.store.engine import Store
 from farmstead.testing.live_server import LiveServer, free_port
 from farmstead.web.directory import Directory, DirectoryRefused, DirectoryUnavailable
 from support.ldap_directory import (
@@ -46,16 +45,6 @@ def server(directory, tmp_path_factory):
     live.stop()
 
 
-def _read(live: LiveServer, question):
-    """`question(conn)` answered from the server's store."""
-    store = Store.open(live.database_url or f"sqlite:///{live.data_dir / 'farmstead.db'}")
-    try:
-        with store.read() as conn:
-            return question(conn)
-    finally:
-        store.dispose()
-
-
 def _provisioned(conn, names):
     principals = {name: identity.find_principal(conn, name) for name in names}
     return {name: (p.directory_dn, p.is_admin, identity.directory_groups_of(conn, p.principal_id),
@@ -72,7 +61,7 @@ def _signed_in(live: LiveServer, name: str) -> Browser:
 def test_a_directory_user_signs_in_is_provisioned_with_their_groups_and_admin_group_members_are_admins(server):
     alice, bob = _signed_in(server, "alice"), _signed_in(server, "bob")
     # DN, admin, groups, and no local password: the directory is asked at each sign-in.
-    assert _read(server, lambda conn: _provisioned(conn, ("alice", "bob"))) == {
+    assert read_store(server, lambda conn: _provisioned(conn, ("alice", "bob"))) == {
         "alice": (f"uid=alice,{PEOPLE}", True, [f"cn=artists,{GROUPS}", f"cn=farm-admins,{GROUPS}"], None),
         "bob": (f"uid=bob,{PEOPLE}", False, [f"cn=artists,{GROUPS}"], None)}
     # What each may see comes from the API as them: the admin group's member sees the farm, bob (no membership) not.
@@ -83,7 +72,7 @@ def test_a_directory_user_signs_in_is_provisioned_with_their_groups_and_admin_gr
     # matches it).
     _signed_in(server, "alice")
     assert Browser(server.endpoint).sign_in(username="ALICE", password=USERS["alice"][0])[0] == 303
-    names = [p.name for p in _read(server, identity.list_principals)]
+    names = [p.name for p in read_store(server, identity.list_principals)]
     assert names.count("alice") == 1 and "ALICE" not in names
 
 
@@ -110,7 +99,7 @@ def test_a_directory_sign_in_never_takes_over_a_local_user_of_the_same_name(serv
     server.cli("users", "create", "frank")  # a local user, with no password
     status, _, body = Browser(server.endpoint).sign_in(username="frank", password=USERS["frank"][0])
     assert status == 401 and REFUSED in body
-    assert _read(server, lambda conn: identity.find_principal(conn, "frank").directory_dn) is None
+    assert read_store(server, lambda conn: identity.find_principal(conn, "frank").directory_dn) is None
 
 
 def test_users_passwd_refuses_a_directory_user_so_the_directory_stays_the_only_way_in(server):

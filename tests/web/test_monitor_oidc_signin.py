@@ -15,13 +15,12 @@ import urllib.parse
 
 import pytest
 import requests
-from web.conftest import set_password
+from web.conftest import read_store, set_password
 from web.membership_levels import a_viewer_looks_and_a_manager_changes_the_priority
 from web.test_monitor_http import Browser
 
 from farmstead.config import Settings
 from farmstead.store import identity
-from farmstead.store.engine import Store
 from farmstead.testing.live_server import LiveServer, free_port
 from farmstead.web.oidc import OidcProvider, OidcRefused
 from support.oidc_provider import ACCOUNTS, MONITOR_CLIENT, MONITOR_SECRET, provider_missing
@@ -69,15 +68,6 @@ def sign_in(endpoint: str, name: str, password: str,
     return client, answer
 
 
-def _read(live: LiveServer, question):
-    store = Store.open(live.database_url or f"sqlite:///{live.data_dir / 'farmstead.db'}")
-    try:
-        with store.read() as conn:
-            return question(conn)
-    finally:
-        store.dispose()
-
-
 def _monitor_user(client: requests.Session, endpoint: str) -> str | None:
     page = client.get(f"{endpoint}/", timeout=30, allow_redirects=False)
     if page.status_code != 200:
@@ -96,7 +86,7 @@ def test_a_provider_user_signs_in_with_code_and_pkce_and_is_provisioned_with_the
     def provisioned(conn):
         return {name: (p.directory_dn, p.is_admin, identity.directory_groups_of(conn, p.principal_id))
                 for name in ("alice", "bob") if (p := identity.find_principal(conn, name))}
-    assert _read(server, provisioned) == {
+    assert read_store(server, provisioned) == {
         "alice": (f"{provider.issuer}#alice", True, ["artists", "farm-admins"]),
         "bob": (f"{provider.issuer}#bob", False, ["artists"]),
     }
@@ -130,7 +120,7 @@ def test_a_wrong_password_at_the_provider_or_a_disabled_account_gets_no_session(
         client, answer = sign_in(server.endpoint, name, password)
         assert "Invalid login or password." in answer.text  # the provider's page: it never sent us back
         assert _monitor_user(client, server.endpoint) is None
-    assert _read(server, lambda conn: identity.find_principal(conn, "carol")) is None
+    assert read_store(server, lambda conn: identity.find_principal(conn, "carol")) is None
 
 
 def test_a_replayed_callback_or_a_state_of_another_sign_in_is_refused(server):

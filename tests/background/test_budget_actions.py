@@ -112,6 +112,8 @@ def _session(deadline, farm, job_id) -> dict:
 def test_usage_is_the_queues_session_time_at_the_fleets_rate(server, deadline, farm):
     server.cli("fleets", "cost", "--fleet-id", farm["fleetId"], "--dollars-per-hour", "7200")  # $2 a second
     assert f"{farm['fleetId']}\tf\t7200" in server.cli("fleets", "cost", "--farm-id", farm["farmId"])
+    assert server.admin("fleets", "cost", "--fleet-id", farm["fleetId"], "--dollars-per-hour", "-1").exit_code != 0
+    assert server.admin("fleets", "cost", "--fleet-id", "fleet-" + "0" * 32, "--dollars-per-hour", "1").exit_code != 0
     budget_id = _budget(deadline, farm, 1_000_000.0, [])
     other = _budget(deadline, {**farm, "queueId": deadline.create_queue(farmId=farm["farmId"],
                                                                          displayName="untouched")["queueId"]},
@@ -132,6 +134,8 @@ def test_usage_is_the_queues_session_time_at_the_fleets_rate(server, deadline, f
     time.sleep(3)  # two more ticks: an ended session is not charged again
     assert abs(_usage(deadline, farm, budget_id) - expected) < 0.01 * expected + 0.01
     assert _usage(deadline, farm, other) == 0.0
+    server.cli("fleets", "cost", "--fleet-id", farm["fleetId"], "--default")
+    assert f"{farm['fleetId']}\tf\tdefault" in server.cli("fleets", "cost", "--farm-id", farm["farmId"])
     gauge = scrape(server.endpoint).value("farmstead_budget_usage_dollars", farm_id=farm["farmId"],
                                           budget_id=budget_id, queue_id=farm["queueId"])
     assert gauge == _usage(deadline, farm, budget_id)

@@ -93,3 +93,8 @@ def costs(conn: Connection, farm_id: str | None = None) -> list[Row]:
     if farm_id is not None:
         query = query.where(fleets.c.farm_id == farm_id)
     return list(conn.execute(query.order_by(fleets.c.farm_id, fleets.c.created_at, fleets.c.fleet_id)))
+
+
+def cost_per_worker_hour(conn: Connection, fleet_id: str) -> float | None:
+    """The fleet's own worker-hour rate (None: none set, or no such fleet)."""
+    return conn.execute(sa.select(fleets.c.cost_per_worker_hour).where(fleets.c.fleet_id == fleet_id)).scalar()

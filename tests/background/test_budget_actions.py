@@ -3,7 +3,8 @@ a tracked queue's session time at the fleets' worker-hour rates, while a worker 
 protocol) runs a task; GetBudget and /metrics report it; a real webhook receiver gets Deadline Cloud's
 Budget Threshold Reached events, each threshold once and in order; a stop action blocks the queue
 (running work completes), a stop-and-cancel action cancels the running task too, and raising the
-limit, removing the action or making the budget INACTIVE lifts the block."""
+limit, removing the action or making the budget INACTIVE lifts the block; a stopped queue's READY
+tasks ask an auto-scaling fleet for no workers."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import pytest
 
 from farmstead.domain import budget_usage
 from farmstead.testing.live_server import LiveServer
-from farmstead.testing.scripted_worker import ScriptedWorker
+from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from farmstead.testing.waiting import wait_until
 from support.scrapes import scrape
 from support.webhook_receiver import WebhookReceiver
-from support.worker_jobs import served_queue, submit
+from support.worker_jobs import ROLE, served_queue, submit
 
 SECRET = "budget secret"
 THRESHOLD = "Budget Threshold Reached"
@@ -225,3 +226,25 @@ def test_an_inactive_budget_or_an_ended_window_lifts_the_stop(deadline, farm):
     assert running.worker.poll()["assignedSessions"] == {}
     wait_until(lambda: running.worker.poll()["assignedSessions"], 30, "work handed out once the window ended")
     assert deadline.get_budget(farmId=farm["farmId"], budgetId=budget_id)["status"] == "INACTIVE"
+
+
+def test_a_stopped_queues_ready_tasks_ask_an_auto_scaling_fleet_for_no_workers(deadline):
+    farm_id = deadline.create_farm(displayName="scaling budget")["farmId"]
+    auto = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
+    queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
+    fleet_id = deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, maxWorkerCount=10,
+                                     configuration=auto)["fleetId"]
+    deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+    farm = {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
+    budget_id = _budget(deadline, farm, 1.0, [{"type": STOP, "thresholdPercentage": 10.0}])
+    _ready(deadline, farm, submit(deadline, farm, "1-4"))
+    running = RunningTask(deadline, farm)  # one task taken, three READY
+
+    def recommended() -> int:
+        return deadline.get_fleet(farmId=farm_id, fleetId=fleet_id)["targetWorkerCount"]
+    unstopped = recommended()
+    running.until(lambda: _queue(deadline, farm)["status"] == "SCHEDULING_BLOCKED", 30, "the queue stopped")
+    stopped = recommended()
+    assert stopped < unstopped and stopped == 1, (unstopped, stopped)  # the busy worker alone: READY ones not
+    deadline.update_budget(farmId=farm_id, budgetId=budget_id, approximateDollarLimit=1000.0)
+    assert recommended() > stopped

@@ -31,9 +31,9 @@ CANCEL = "STOP_SCHEDULING_AND_CANCEL_TASKS"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    # A 6 s worker timeout: the sweeper (which counts usage) passes every 1.5 s.
+    # An 8 s worker timeout: the sweeper (which counts usage) passes every 2 s.
     with LiveServer(tmp_path_factory.mktemp("budgets"), extra_env={
-            "FARMSTEAD_WORKER_HOUR_COST": str(DOLLARS_PER_HOUR), "FARMSTEAD_WORKER_TIMEOUT_SECONDS": "6"}) as live:
+            "FARMSTEAD_WORKER_HOUR_COST": str(DOLLARS_PER_HOUR), "FARMSTEAD_WORKER_TIMEOUT_SECONDS": "8"}) as live:
         yield live
 
 
@@ -132,7 +132,7 @@ def test_usage_is_the_queues_session_time_at_the_fleets_rate(server, deadline, f
     # The last stretch (up to the session's end) is charged by the next tick, exactly once.
     wait_until(lambda: abs(_usage(deadline, farm, budget_id) - expected) < 0.01 * expected + 0.01, 20,
                f"usage of {expected:.3f} dollars")
-    time.sleep(3)  # two more ticks: an ended session is not charged again
+    time.sleep(4.5)  # two more ticks: an ended session is not charged again
     assert abs(_usage(deadline, farm, budget_id) - expected) < 0.01 * expected + 0.01
     assert _usage(deadline, farm, other) == 0.0
     server.cli("fleets", "cost", "--fleet-id", farm["fleetId"], "--default")

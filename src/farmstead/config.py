@@ -125,6 +125,9 @@ class Settings:
     event_retry_seconds: float = 1.0
     event_retry_max_seconds: float = 300.0
     event_retention_hours: float = 72.0
+    #: Budgets (docs/fleets.md, "Budgets"): what one worker-hour costs, in dollars, on a fleet an admin
+    #: gave no rate of its own (`farmstead fleets cost`). 0: budgets count nothing.
+    worker_hour_cost: float = 0.0
     #: Auto-scaling fleets (docs/fleets.md, "Scaling"): one more worker is recommended per
     #: `scaling_tasks_per_worker` READY tasks; a worker idle (no session) for `scaling_idle_seconds`
     #: may be scaled in.
@@ -205,6 +208,7 @@ class Settings:
             event_retry_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_SECONDS", "1")),
             event_retry_max_seconds=float(env.get("FARMSTEAD_EVENT_RETRY_MAX_SECONDS", "300")),
             event_retention_hours=float(env.get("FARMSTEAD_EVENT_RETENTION_HOURS", "72")),
+            worker_hour_cost=float(env.get("FARMSTEAD_WORKER_HOUR_COST", "0")),
             scaling_tasks_per_worker=int(env.get("FARMSTEAD_SCALING_TASKS_PER_WORKER", "1")),
             scaling_idle_seconds=float(env.get("FARMSTEAD_SCALING_IDLE_SECONDS", "300")),
             smtp_host=env.get("FARMSTEAD_SMTP_HOST") or None,

@@ -64,3 +64,13 @@ def test_the_sort_links_keep_the_filters(admin, fleet):
     body = admin.request(fleet["url"] + "?q=render")[2]
     links = re.findall(r'href="([^"]*sort=heartbeat[^"]*)"', body)
     assert links and all("q=render" in link for link in links)
+
+
+def test_the_fleet_page_shows_what_a_worker_hour_costs(server, admin, fleet):
+    # The shared server sets no FARMSTEAD_WORKER_HOUR_COST: the farm default is $0 until a rate is set.
+    assert "$0.00 a worker-hour (the farm default" in admin.request(fleet["url"])[2]
+    server.cli("fleets", "cost", "--fleet-id", fleet["fleetId"], "--dollars-per-hour", "1.75")
+    try:
+        assert "$1.75 a worker-hour (this fleet&#39;s rate" in admin.request(fleet["url"])[2]
+    finally:
+        server.cli("fleets", "cost", "--fleet-id", fleet["fleetId"], "--default")

@@ -1,9 +1,13 @@
 """Budgets: CreateBudget, GetBudget, UpdateBudget, DeleteBudget, ListBudgets.
 
 Owns: the budget's rules (a queue of the farm to track, a schedule window that ends after it
-starts, budget actions identified by type and threshold). Must not: write SQL, or account costs: a
-self-hosted farm has no price list, so usage stays 0.0 and no threshold is ever reached
-(docs/fleets.md). The reported status comes from the store (given status AND schedule window).
+starts, budget actions identified by type and threshold). Usage is the tracked queue's worker time in
+sessions inside the window at its fleets' worker-hour rates (Settings.worker_hour_cost, or a fleet's
+own from `farmstead fleets cost`), counted by the sweeper (orchestration/budgets.py); these handlers
+report it as counted. A change here settles the budget at once: a new limit re-bases the percentage
+announced, and raising it, removing an action or making the budget INACTIVE lifts a stop.
+Must not: write SQL or count usage. The reported status comes from the store (given status AND
+schedule window). docs/fleets.md, "Budgets".
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ from farmstead.api.resources import audit_fields, changed_columns, require_farm,
 from farmstead.api.tags import tag_new_resource
 from farmstead.domain.statuses import BudgetStatus
 from farmstead.ids import new_id
+from farmstead.orchestration import budgets as budget_rules
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import not_found, validation_error
 from farmstead.store import budgets, tags
 from farmstead.store.paging import position_of
 
 MAX_ACTIONS = 10  # BudgetActionsToAdd / ResponseBudgetActionList: at most 10
-# No cost accounting on a self-hosted farm: nothing is ever charged against a budget.
-NO_USAGE: shapes.ConsumedUsages = {"approximateDollarUsage": 0.0}
 
 
 def _refuse(field: str, message: str):
@@ -79,7 +82,7 @@ def _summary_fields(row: Row) -> shapes.BudgetSummary:
         "displayName": row.display_name,
         "description": row.description,
         "approximateDollarLimit": row.approximate_dollar_limit,
-        "usages": NO_USAGE,
+        "usages": {"approximateDollarUsage": row.usage_dollars},
         **audit_fields(row),
     }
 
@@ -132,7 +135,13 @@ def update_budget(ctx: Context, params: shapes.UpdateBudgetRequest) -> shapes.Up
     if "actionsToAdd" in params or "actionsToRemove" in params:
         changes["actions"] = _added(_removed(row.actions, params.get("actionsToRemove") or []),
                                     params.get("actionsToAdd") or [], "actionsToAdd")
+    if changes.get("status") == BudgetStatus.ACTIVE and row.status != BudgetStatus.ACTIVE:
+        # An INACTIVE budget is not evaluated: the time it was off is not charged when it is back.
+        changes["usage_counted_through"] = ctx.now
     budgets.update(ctx.conn, row.budget_id, **changes, updated_at=ctx.now, updated_by=ctx.who)
+    after = _require_budget(ctx, params["farmId"], row.budget_id)
+    budget_rules.settle(ctx.conn, after, after.usage_dollars, ctx.now,
+                        rebase=after.approximate_dollar_limit != row.approximate_dollar_limit)
     return {}
 
 
@@ -153,6 +162,7 @@ def delete_budget(ctx: Context, params: shapes.DeleteBudgetRequest) -> shapes.De
     row = _require_budget(ctx, farm_id, params["budgetId"])
     tags.delete_all(ctx.conn, ctx.arns.budget(farm_id, row.budget_id))
     budgets.delete(ctx.conn, row.budget_id)
+    budget_rules.removed(ctx.conn, row)
     return {}
 
 

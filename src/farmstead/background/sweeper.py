@@ -5,7 +5,8 @@ configured timeout (or, while it runs its fleet's host configuration script, tha
 timeout) is marked NOT_RESPONDING, its unfinished actions end INTERRUPTED and their
 tasks return to READY without spending a retry (a later call from it gets STATUS_CONFLICT).
 Runs stuck past their queue's limits are canceled (orchestration/stuck_tasks.py, docs/self-managing.md).
-Expired temporary credentials and day-old idempotency records are removed.
+Budgets are charged for their queues' session time and act at their thresholds
+(orchestration/budgets.py). Expired temporary credentials and day-old idempotency records are removed.
 After the store was unavailable (a database outage, a full disk), no worker is declared lost until
 the store has been back for a whole timeout: their heartbeats failed with the store, not with them,
 and a worker retrying with back-off needs that long to get through again.
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from farmstead.clock import Clock
-from farmstead.orchestration import stuck_tasks
+from farmstead.orchestration import budgets, stuck_tasks
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.store import housekeeping, leases, workers
@@ -37,13 +38,16 @@ LEASE = "sweeper"
 
 class Sweeper:
     def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int,
-                 workers_lost: Callable[[int], None] | None = None, audit_retention_days: int = 365) -> None:
+                 workers_lost: Callable[[int], None] | None = None, audit_retention_days: int = 365,
+                 worker_hour_cost: float = 0.0) -> None:
         self._store = store
         #: Told how many workers a pass declared NOT_RESPONDING, once that pass has committed (metrics).
         self._workers_lost = workers_lost
         self._clock = clock
         self._timeout = timedelta(seconds=worker_timeout_seconds)
         self._audit_keep = timedelta(days=audit_retention_days)
+        #: The farm-wide cost of a worker-hour, for fleets an admin gave no rate of their own (budgets).
+        self._worker_hour_cost = worker_hour_cost
         self._interval = max(0.5, min(5.0, worker_timeout_seconds / 4))
         #: Long enough that a live holder always renews in time; short next to the worker timeout.
         self._lease = timedelta(seconds=max(2.0, self._interval * 4))
@@ -107,6 +111,7 @@ class Sweeper:
                     lost += 1
             changes.flush()
             stuck = stuck_tasks.cancel_stuck_runs(conn, now)  # docs/self-managing.md, "Stuck tasks"
+            budgets.tick(conn, now, self._worker_hour_cost)  # docs/fleets.md, "Budgets"
             housekeeping.forget_expired(conn, now, self._audit_keep)
         if lost:
             log.warning("%d worker(s) became NOT_RESPONDING", lost)

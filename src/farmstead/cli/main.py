@@ -23,6 +23,7 @@ COMMANDS = {
     "db": "farmstead.cli.admin:db",
     "blocklist": "farmstead.cli.blocklist:blocklist",
     "workers": "farmstead.cli.worker_holds:workers",
+    "fleets": "farmstead.cli.fleet_costs:fleets",
     "longest": "farmstead.cli.longest:longest",
     "worker": "farmstead.cli.worker:worker",
     "scaler": "farmstead.cli.scaler:scaler",

@@ -20,9 +20,12 @@ STEP_LIFECYCLE_STATUS_CHANGE = "Step Lifecycle Status Change"
 STEP_RUN_STATUS_CHANGE = "Step Run Status Change"
 TASK_RUN_STATUS_CHANGE = "Task Run Status Change"
 FLEET_SIZE_RECOMMENDATION_CHANGE = "Fleet Size Recommendation Change"
-#: Every detail-type Farmstead emits (a subscription may name only these).
+BUDGET_THRESHOLD_REACHED = "Budget Threshold Reached"
+#: Every detail-type Farmstead emits (a subscription may name only these). Deadline Cloud also lists
+#: "Worker Status Unhealthy" among its events but publishes no detail fields for it: not emitted.
 DETAIL_TYPES = (JOB_LIFECYCLE_STATUS_CHANGE, JOB_RUN_STATUS_CHANGE, STEP_LIFECYCLE_STATUS_CHANGE,
-                STEP_RUN_STATUS_CHANGE, TASK_RUN_STATUS_CHANGE, FLEET_SIZE_RECOMMENDATION_CHANGE)
+                STEP_RUN_STATUS_CHANGE, TASK_RUN_STATUS_CHANGE, FLEET_SIZE_RECOMMENDATION_CHANGE,
+                BUDGET_THRESHOLD_REACHED)
 #: One event per task move: written only while some subscription wants them (store/events.py).
 PER_TASK_DETAIL_TYPES = (TASK_RUN_STATUS_CHANGE,)
 
@@ -84,6 +87,12 @@ def fleet_size_recommendation_change(fleet_id: str, before: tuple[int, int | Non
     if target is None or target == count or before == after:
         return None
     return {"fleetId": fleet_id, "oldFleetSize": count, "newFleetSize": target}
+
+
+def budget_threshold_reached(budget_id: str, threshold: float) -> dict[str, Any]:
+    """A budget's usage passed `threshold` percent of its limit (farmId leads, from the outbox row):
+    a whole percentage is sent as an integer, as Deadline Cloud's example shows."""
+    return {"budgetId": budget_id, "thresholdInPercent": int(threshold) if threshold == int(threshold) else threshold}
 
 
 def wants_per_task_events(detail_types: list[str]) -> bool:

@@ -127,11 +127,11 @@ def _budgets(rows: list[Any]) -> Iterator[GaugeMetricFamily]:
     labels = ["farm_id", "budget_id", "queue_id"]
     limit = GaugeMetricFamily("farmstead_budget_limit_dollars", "A budget's approximate dollar limit", labels=labels)
     usage = GaugeMetricFamily("farmstead_budget_usage_dollars", "A budget's approximate dollar usage, as GetBudget "
-                              "reports it (0: a self-hosted farm has no price list)", labels=labels)
+                              "reports it (worker-hours at the fleets' rates, docs/fleets.md)", labels=labels)
     for row in rows:
         values = [row.farm_id, row.budget_id, row.queue_id or ""]
         limit.add_metric(values, row.approximate_dollar_limit)
-        usage.add_metric(values, 0.0)
+        usage.add_metric(values, row.usage_dollars)
     yield limit
     yield usage
 

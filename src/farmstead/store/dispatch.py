@@ -15,11 +15,15 @@ from sqlalchemy.engine import Connection, Row
 from farmstead.domain import job_lifecycles, worker_states
 from farmstead.domain.statuses import QueueFleetAssociationStatus, TaskRunStatus
 from farmstead.store import blocklists
-from farmstead.store.schema import jobs, queue_fleet_associations, queues, sessions, steps, tasks, workers
+from farmstead.store.schema import budgets, jobs, queue_fleet_associations, queues, sessions, steps, tasks, workers
 from farmstead.store.statements import one_of
 
 CLAIMABLE_LIFECYCLES = job_lifecycles.LIVE
 
+
+#: A budget action stopped the job's queue (orchestration/budgets.py keeps `queue_stopped_at` set
+#: exactly while the stop is in force): an index probe on budgets.queue_id, usually finding nothing.
+_QUEUE_STOPPED = sa.exists().where(budgets.c.queue_id == jobs.c.queue_id, budgets.c.queue_stopped_at.is_not(None))
 
 _OPEN_SESSIONS_OF_JOB = (sa.select(sa.func.count()).select_from(sessions)
                          .where(sessions.c.job_id == jobs.c.job_id, sessions.c.ended_at.is_(None))
@@ -42,7 +46,7 @@ def _candidate_steps(blocked) -> sa.Select:
                                                 queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id")))
         .where(queue_fleet_associations.c.status == QueueFleetAssociationStatus.ACTIVE, steps.c.count_ready > 0,
                one_of(jobs.c.lifecycle_status, CLAIMABLE_LIFECYCLES), jobs.c.dispatch_held.is_(False),
-               jobs.c.waiting_for_jobs.is_(False))
+               jobs.c.waiting_for_jobs.is_(False), ~_QUEUE_STOPPED)
         .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.job_id, steps.c.step_index)
         .limit(sa.bindparam("b_limit"))
     )
@@ -90,7 +94,7 @@ _PG_CLAIM = (tasks.update()
              .values(run_status=TaskRunStatus.ASSIGNED).returning(*_CLAIMED_COLUMNS))
 #: What topping up a session needs, in one read: may its job hand out work, is its queue still
 #: associated ACTIVE with its fleet, and its step's host requirements and READY count.
-_SESSION_STEP_COLUMNS = (jobs.c.lifecycle_status, jobs.c.dispatch_held,
+_SESSION_STEP_COLUMNS = (jobs.c.lifecycle_status, jobs.c.dispatch_held, _QUEUE_STOPPED.label("queue_stopped"),
                          queue_fleet_associations.c.status.label("association_status"),
                          steps.c.step_id, steps.c.host_requirements, steps.c.count_ready)
 _STARTED_IN_FLEET = (sa.select(sa.func.count()).select_from(workers)
@@ -138,7 +142,7 @@ class SessionStep(NamedTuple):
 def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str, *,
                  with_started_workers: bool = False) -> SessionStep | None:
     """The step of a session with `claimable` (its job may hand out work: not held by a queued
-    change, and its queue is associated ACTIVE with the fleet), host_requirements and count_ready,
+    change, its queue not stopped by a budget and associated ACTIVE with the fleet), host_requirements and count_ready,
     and, `with_started_workers`, the fleet's STARTED workers in the same statement; None when the
     step is gone."""
     statement = _SESSION_STEP_AND_FLEET if with_started_workers else _SESSION_STEP
@@ -148,5 +152,5 @@ def session_step(conn: Connection, job_id: str, step_id: str, fleet_id: str, *,
     return SessionStep(row.step_id, row.host_requirements, row.count_ready,
                        row.lifecycle_status in CLAIMABLE_LIFECYCLES
                        and row.association_status == QueueFleetAssociationStatus.ACTIVE
-                       and not row.dispatch_held,
+                       and not row.dispatch_held and not row.queue_stopped,
                        row.started_workers if with_started_workers else None)

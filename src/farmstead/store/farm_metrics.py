@@ -61,7 +61,8 @@ _OLDEST_HEARTBEAT = (sa.select(workers.c.last_seen_at)
 _FLEETS = sa.select(fleets.c.fleet_id, fleets.c.farm_id, fleets.c.configuration, fleets.c.min_worker_count,
                     fleets.c.max_worker_count)
 _LIMITS = sa.select(limits.c.limit_id, limits.c.farm_id, limits.c.current_count, limits.c.max_count)
-_BUDGETS = sa.select(budgets.c.budget_id, budgets.c.farm_id, budgets.c.queue_id, budgets.c.approximate_dollar_limit)
+_BUDGETS = sa.select(budgets.c.budget_id, budgets.c.farm_id, budgets.c.queue_id, budgets.c.approximate_dollar_limit,
+                     budgets.c.usage_dollars)
 
 
 def queue_jobs(conn: Connection) -> list[QueueJobs]:

@@ -2,8 +2,9 @@
 
 Owns: the reads behind a fleet's Demand, all from counters and indexes, never a task scan:
 READY tasks are the jobs' kept `count_ready` summed over the queues the fleet is ACTIVE-associated
-with; busy and recently active workers come from the fleet's workers (ix_workers_fleet_status) and
-their sessions (ix_sessions_worker_open: per worker, its open or recently ended sessions).
+with, but for queues a budget has stopped (their READY tasks are handed to no worker); busy and
+recently active workers come from the fleet's workers (ix_workers_fleet_status) and their sessions
+(ix_sessions_worker_open: per worker, its open or recently ended sessions).
 Must not: decide anything (the domain turns these counts into a recommendation).
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from farmstead.domain.fleet_scaling import Demand
 from farmstead.domain.statuses import QueueFleetAssociationStatus
-from farmstead.store.schema import jobs, queue_fleet_associations, sessions, workers
+from farmstead.store.schema import budgets, jobs, queue_fleet_associations, sessions, workers
 
 
 def demands(conn: Connection, fleet_ids: Iterable[str], active_since: datetime) -> dict[str, Demand]:
@@ -31,7 +32,9 @@ def demands(conn: Connection, fleet_ids: Iterable[str], active_since: datetime) 
                    # farm and queue: on SQLite, ix_jobs_queue_counts answers the sum from the index alone.
                    .select_from(association.join(jobs, sa.and_(jobs.c.farm_id == association.c.farm_id,
                                                                jobs.c.queue_id == association.c.queue_id)))
-                   .where(association.c.fleet_id.in_(ids), association.c.status == QueueFleetAssociationStatus.ACTIVE)
+                   .where(association.c.fleet_id.in_(ids), association.c.status == QueueFleetAssociationStatus.ACTIVE,
+                          ~sa.exists().where(budgets.c.queue_id == association.c.queue_id,
+                                             budgets.c.queue_stopped_at.is_not(None)))
                    .group_by(association.c.fleet_id))
     ready = {fleet_id: int(n) for fleet_id, n in conn.execute(ready_query)}
     open_session = sa.exists().where(sessions.c.worker_id == workers.c.worker_id, sessions.c.ended_at.is_(None))

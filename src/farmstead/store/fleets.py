@@ -79,3 +79,22 @@ def ids_with_membership(conn: Connection, farm_id: str, principal_id: str) -> se
         memberships.c.farm_id == farm_id, memberships.c.principal_id == principal_id,
         memberships.c.resource_type == "FLEET"))
     return {r.fleet_id for r in rows if r.fleet_id}
+
+
+def set_cost_per_worker_hour(conn: Connection, fleet_id: str, dollars: float | None) -> bool:
+    """An admin's rate for the fleet (None: back to the server's default); whether the fleet exists."""
+    return conn.execute(fleets.update().where(fleets.c.fleet_id == fleet_id)
+                        .values(cost_per_worker_hour=dollars)).rowcount == 1
+
+
+def costs(conn: Connection, farm_id: str | None = None) -> list[Row]:
+    """farm_id, fleet_id, display_name, cost_per_worker_hour (None: the default) of every fleet (of the farm)."""
+    query = sa.select(fleets.c.farm_id, fleets.c.fleet_id, fleets.c.display_name, fleets.c.cost_per_worker_hour)
+    if farm_id is not None:
+        query = query.where(fleets.c.farm_id == farm_id)
+    return list(conn.execute(query.order_by(fleets.c.farm_id, fleets.c.created_at, fleets.c.fleet_id)))
+
+
+def cost_per_worker_hour(conn: Connection, fleet_id: str) -> float | None:
+    """The fleet's own worker-hour rate (None: none set, or no such fleet)."""
+    return conn.execute(sa.select(fleets.c.cost_per_worker_hour).where(fleets.c.fleet_id == fleet_id)).scalar()

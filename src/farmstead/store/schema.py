@@ -221,6 +221,9 @@ fleets = sa.Table(
     sa.Column("max_worker_count", sa.Integer(), nullable=False),
     sa.Column("configuration", Json, nullable=False),
     sa.Column("host_configuration", Json),
+    # What one worker-hour of this fleet costs, in dollars (`farmstead fleets cost`); NULL: the server's
+    # default (Settings.worker_hour_cost). Budgets charge a queue's session time at it.
+    sa.Column("cost_per_worker_hour", sa.Float()),
     *_audit(),
 )
 
@@ -296,7 +299,14 @@ budgets = sa.Table(
     sa.Column("starts_at", UtcDateTime(), nullable=False),
     sa.Column("ends_at", UtcDateTime(), nullable=False),
     sa.Column("actions", Json, nullable=False),
+    # Set while a budget action stops the queue; cleared when the block lifts (orchestration/budgets.py).
     sa.Column("queue_stopped_at", UtcDateTime()),
+    # Usage: the tracked queue's session time inside the window, at its fleets' rates, counted by the
+    # sweeper up to `usage_counted_through` (NULL: nothing counted yet, from starts_at).
+    sa.Column("usage_dollars", sa.Float(), nullable=False, default=0.0, server_default="0"),
+    sa.Column("usage_counted_through", UtcDateTime()),
+    # The last Budget Threshold Reached percentage (re-based when the limit changes): each threshold once.
+    sa.Column("reported_percent", sa.Float(), nullable=False, default=0.0, server_default="0"),
     *_audit(),
 )
 
@@ -560,6 +570,8 @@ sessions = sa.Table(
     sa.Index("ix_sessions_worker_open", "worker_id", "ended_at"),
     # Statistics aggregation over a farm's sessions in a time window.
     sa.Index("ix_sessions_farm_started", "farm_id", "started_at"),
+    # A budgeted queue's sessions open or ended since the sweeper last counted (store/budgets.py).
+    sa.Index("ix_sessions_queue_ended", "queue_id", "ended_at"),
     # The open sessions per fleet a metrics scrape counts, from a small index of open sessions alone.
     sa.Index("ix_sessions_open", "fleet_id", sqlite_where=sa.text("ended_at IS NULL"),
              postgresql_where=sa.text("ended_at IS NULL")),

@@ -29,7 +29,7 @@ from farmstead.protocol import parsing
 from farmstead.protocol.errors import ServiceError, access_denied, validation_error
 from farmstead.protocol.model import operations
 from farmstead.protocol.validation import validate
-from farmstead.store import audit, blocklists, workers
+from farmstead.store import audit, blocklists, fleets, workers
 from farmstead.store import events as outbox
 from farmstead.store import host_stats as host_stat_lines
 from farmstead.store import job_dependencies as job_dependency_rows
@@ -103,6 +103,15 @@ class Api:
                               "holdReason": r.hold_reason, "hostStats": stats.get(r.worker_id),
                               "blockedOn": [dict(b._mapping) for b in blocked.get(r.worker_id, [])]}
                 for r in rows}
+
+    def worker_hour_cost(self, caller: Caller, farm_id: str, fleet_id: str) -> tuple[float, bool]:
+        """What a worker-hour of the fleet costs (budgets charge it: docs/fleets.md, "Budgets") and
+        whether that is the fleet's own rate (else the server's default). Read only after GetFleet let
+        `caller` see the fleet."""
+        self.call(caller, "GetFleet", farmId=farm_id, fleetId=fleet_id)
+        with self._executor.store.read() as conn:
+            own = fleets.cost_per_worker_hour(conn, fleet_id)
+        return (self._executor.settings.worker_hour_cost, False) if own is None else (own, True)
 
     def hold_workers(self, caller: Caller, farm_id: str, fleet_id: str, worker_ids: list[str] | None,
                      hold: WorkerHold | None) -> int:

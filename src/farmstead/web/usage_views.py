@@ -5,7 +5,7 @@ Owns: the calls, as the signed-in user: StartSessionsStatisticsAggregation over 
 call, the model's limit; one aggregation per 10 queues, merged) for the window, period and grouping in
 the URL, then GetSessionsStatisticsAggregation until its pages end; ListBudgets, and for each budget one
 more aggregation of the queue it tracks over its schedule, so a budget shows the worker-hours spent
-beside its dollar limit (the API reports $0 used: a self-hosted farm has no price per hour).
+beside its dollar limit and the dollars the API reports spent (those hours at the fleets' rates).
 Statistics and budgets need OWNER (docs/sessions.md); anyone else is told so.
 Must not: read the store, or compute statistics itself.
 """

@@ -140,7 +140,8 @@ def fleet(page: Page, farm_id: str, fleet_id: str) -> Response:
         return page.fragment("fleet_live.html", **context)
     info = page.call("GetFleet", farmId=farm_id, fleetId=fleet_id)
     farm_name = page.name_of("GetFarm", farm_id, farmId=farm_id)
-    return page.html("fleet.html", title=info["displayName"], fleet=info, **context,
+    cost, own_cost = page.api.worker_hour_cost(page.caller, farm_id, fleet_id)
+    return page.html("fleet.html", title=info["displayName"], fleet=info, cost=cost, own_cost=own_cost, **context,
                      crumbs=[("Farms", "/"), (farm_name, f"/farms/{farm_id}")])
 
 

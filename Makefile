@@ -140,7 +140,8 @@ coverage: install
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache node_modules $(VENDOR)
 
-# Benchmarks of a real server on loopback, a few minutes in all (docs/benchmarks.md); not part of `make test`.
+# Benchmarks of a real server on loopback, ~12 minutes on a quiet machine (the long ones run by name:
+# docs/benchmarks.md, "What `make bench` runs"); not part of `make test`.
 bench: install render-tools
 	$(BIN)/python -m bench all
 

@@ -30,6 +30,7 @@ from bench import (
     slots,
     web_pages,
 )
+from bench.figures import table
 from bench.machine import busy_share, describe, server_source, wrk_version
 
 #: Other work using more than this share of the CPUs before a run makes its timings unreliable.
@@ -56,13 +57,25 @@ BENCHMARKS = {
     "observability_cost": observability_cost,
 }
 
-#: Run only when named: idle_latency's 50 idle gaps of up to 10 s (twice, hold on and off) take ~11
-#: minutes on their own, and `make bench` must stay under 15.
-BY_NAME_ONLY = frozenset({"idle_latency"})
+#: Run only when named, with what each takes on this project's 2-core machine (docs/benchmarks.md):
+#: `make bench` (`all`) must stay under 15 minutes, and these are the long, specialised runs. The
+#: rest of `all` is ~12 minutes by the same figures. `all` prints each benchmark's seconds and the total.
+BY_NAME_ONLY = {
+    "idle_latency": "~11 minutes: 50 idle gaps of up to 10 s, hold on and off",
+    "heartbeats": "~3.5 minutes per setup: 7,500 workers set up and held (~7 more with PostgreSQL)",
+    "slots": "~1.5 minutes: three ways of running 1,000 tasks, 3 rounds",
+    "fan_outs": "~2.5 minutes: a 10^6-task job, SQLite and PostgreSQL",
+    "concurrency": "~3 minutes: 200 clients against each store",
+    "events_cost": "~2 minutes: dispatch with and without the event outbox",
+    "render": "~4.5 minutes: 12 Blender frames, by hand and on the farm, 3 rounds",
+    "web_pages": "~2 minutes: a 100,000-task job and a 10,000-job queue set up",
+    "metrics_scrape": "~4-7 minutes: 1,000 jobs of 1,000 tasks and 7,500 workers set up",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    listing = "\n".join(f"  {name:<20} {module.DESCRIPTION}{' (not in all)' if name in BY_NAME_ONLY else ''}"
+    listing = "\n".join(f"  {name:<20} {module.DESCRIPTION}"
+                         + (f" (not in all: {BY_NAME_ONLY[name]})" if name in BY_NAME_ONLY else "")
                          for name, module in BENCHMARKS.items())
     parser = argparse.ArgumentParser(
         prog="python -m bench", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -91,11 +104,18 @@ def main(argv: list[str] | None = None) -> int:
               "throughput figures will be noisy (server CPU per request much less so)")
     print(f"server: {server_source()}")
     print(f"wrk: {wrk_version() or 'not installed (the Python client is used)'}\n", flush=True)
+    took: dict[str, float] = {}
     for name in names:
         started = time.monotonic()
         print(f"== {name}: {BENCHMARKS[name].DESCRIPTION}", flush=True)
         BENCHMARKS[name].run(args)
-        print(f"== {name} took {time.monotonic() - started:.0f} s\n", flush=True)
+        took[name] = time.monotonic() - started
+        print(f"== {name} took {took[name]:.0f} s\n", flush=True)
+    if len(took) > 1:
+        print(table(["benchmark", "seconds"], [[name, f"{seconds:.0f}"] for name, seconds in took.items()]
+                    + [["total", f"{sum(took.values()):.0f} ({sum(took.values()) / 60:.1f} minutes)"]]))
+        if args.name == "all":
+            print(f"not in all (run each by name): {', '.join(BY_NAME_ONLY)}")
     return 0
 
 

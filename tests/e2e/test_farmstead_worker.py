@@ -94,6 +94,8 @@ def test_multi_step_job_with_environments_and_a_dependency_writes_its_files(farm
     job = farm.wait_for_job(job_id)
     assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("w1")
     assert job["taskRunStatusCounts"]["SUCCEEDED"] == 4
+    # Once STARTED, before its first session: out of the collector's full passes (farmstead.startup_heap).
+    assert "start-up heap frozen:" in (farm.tmp / "w1" / "worker.log").read_text()
     for frame in (1, 2, 3):
         assert (out / f"make-{frame}.txt").read_text() == "jobvalue stepvalue hello\n"
     assert (out / "gather.txt").read_text() == "jobvalue stepvalue hello\n" * 3

@@ -5,6 +5,7 @@ see every committed write."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -104,3 +105,44 @@ def test_a_kept_read_connection_sees_writes_committed_since_its_last_read_and_su
             assert BY_ID.first(conn, {"b_id": "d"}).thing_id == "d"
 
     asyncio.run(reads())
+
+
+def test_a_kept_read_is_one_snapshot_across_driver_and_core_statements_and_ends_with_nothing_open(filled):
+    """The kept connection's read transaction is begun on the driver (engine._driver_transaction):
+    a Core statement inside it joins that transaction instead of beginning another, and whichever
+    ran, the read's end leaves neither the driver nor SQLAlchemy in a transaction."""
+    if filled.dialect != "sqlite":
+        pytest.skip("only SQLite keeps a connection for the event loop's reads, snapshot from the first statement")
+    count = sa.select(sa.func.count()).select_from(things)
+
+    def write_elsewhere(thing_id: str) -> None:  # another thread: a pooled connection's committed write
+        def write() -> None:
+            with filled.write() as conn:
+                conn.execute(things.insert(), {"thing_id": thing_id, "group_id": "g", "made_at": NOW,
+                                               "document": {}, "held": False, "scale": 1.0})
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join()
+
+    async def reads() -> list:
+        kept = []
+        with filled.read() as conn:  # driver first, then Core
+            kept.append(conn)
+            assert BY_ID.first(conn, {"b_id": "a"}).thing_id == "a"
+            write_elsewhere("x")
+            assert conn.execute(count).scalar_one() == 3
+        with filled.read() as conn:  # Core first, then driver
+            kept.append(conn)
+            assert conn.execute(count).scalar_one() == 4
+            write_elsewhere("y")
+            assert BY_ID.first(conn, {"b_id": "y"}) is None
+        with filled.read() as conn:
+            kept.append(conn)
+            assert BY_ID.first(conn, {"b_id": "y"}).thing_id == "y"
+            assert conn.connection.driver_connection.in_transaction
+        assert not conn.in_transaction()
+        assert not conn.connection.driver_connection.in_transaction
+        return kept
+
+    kept = asyncio.run(reads())
+    assert all(conn is kept[0] for conn in kept)

@@ -182,6 +182,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # A driver error is wrapped as SQLAlchemy would, so _classified still tells outages apart.
         driver = conn.connection.driver_connection
         assert driver is not None  # a checked-out connection always has one
+        if driver.in_transaction:
+            return  # begun on the driver already: a kept connection's read (_driver_transaction)
         try:
             driver.execute("BEGIN")
         except sqlite3.Error as error:
@@ -242,7 +244,7 @@ class Store:
         try:
             kept = self._readers.connection() if self._readers is not None else None
             if kept is not None:
-                with _classified(), kept.begin():
+                with _classified(), _driver_transaction(kept):
                     yield kept
             else:
                 with _classified():
@@ -283,6 +285,51 @@ class Store:
 
 
 
+def _sqlite_driver(conn: Connection) -> sqlite3.Connection:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)  # _LoopReaders keeps SQLite connections only
+    return driver
+
+
+@contextlib.contextmanager
+def _driver_transaction(conn: Connection) -> Iterator[None]:
+    """A read transaction on a kept SQLite connection, begun and ended on the driver itself.
+
+    SQLAlchemy's transaction objects, events and commit path cost ~15-20 us of a GetFarm's ~170 us
+    (docs/benchmarks.md "request_path"), and most read requests run only DriverSelect reads, which
+    need none of it. BEGIN is deferred, as a read's always is: the snapshot starts at the first
+    statement. A statement run through SQLAlchemy inside it autobegins SQLAlchemy's transaction on
+    top (the begin event sees the driver's and sends no second BEGIN); that one is ended through
+    SQLAlchemy, which ends the driver's too. Driver errors are wrapped as SQLAlchemy wraps them.
+    """
+    driver = _sqlite_driver(conn)
+    try:
+        driver.execute("BEGIN")
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance("BEGIN", (), error, sqlite3.Error) from error
+    try:
+        yield
+    except BaseException:
+        _end(conn, driver, commit=False)
+        raise
+    _end(conn, driver, commit=True)
+
+
+def _end(conn: Connection, driver: sqlite3.Connection, *, commit: bool) -> None:
+    try:
+        if conn.in_transaction():  # SQLAlchemy's, autobegun on top: ending it ends the driver's
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+        elif commit:
+            driver.commit()
+        else:
+            driver.rollback()
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance("COMMIT" if commit else "ROLLBACK", (), error, sqlite3.Error) from error
+
+
 class _LoopReaders:
     """SQLite: the read transactions of a thread that runs an event loop, on one connection it keeps.
 
@@ -312,7 +359,7 @@ class _LoopReaders:
             conn = self._local.conn = self._engine.connect()
             with self._lock:
                 self._kept.add(conn)
-        elif conn.in_transaction():
+        elif conn.in_transaction() or _sqlite_driver(conn).in_transaction:
             return None
         return conn
 

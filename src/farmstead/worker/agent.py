@@ -36,6 +36,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from openjd.sessions import LOG as OPENJD_LOG
 
+from farmstead import startup_heap
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, gpus, host, host_configuration, retries, slots
 from farmstead.worker.host_stats import DEFAULT_INTERVAL_SECONDS, HostStats, HostStatsLogger
@@ -163,6 +164,11 @@ class Agent:
                 if self.stop.is_set():
                     break
                 running = scheduler
+                # Its clients, models and threads are built: out of the collector's full passes, which
+                # would otherwise stall a session action each (farmstead.startup_heap; once a process).
+                frozen = startup_heap.freeze()
+                if frozen:
+                    log.info("start-up heap frozen: %d objects out of the collector's full passes", frozen)
                 resting = self._watch_hours(deadline_client, ids, running)
                 try:
                     outcome = running.run()

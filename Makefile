@@ -142,7 +142,7 @@ clean:
 
 # Benchmarks of a real server on loopback, ~12 minutes on a quiet machine (the long ones run by name:
 # docs/benchmarks.md, "What `make bench` runs"); not part of `make test`.
-bench: install render-tools
+bench: install
 	$(BIN)/python -m bench all
 
 # The end-to-end benchmark against a Slurm array job too: installs and starts a one-node Slurm (root).

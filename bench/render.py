@@ -150,7 +150,7 @@ class _RenderFarm:
 def run(args: argparse.Namespace) -> None:
     missing = [tool for tool in ("blender", "ffmpeg") if shutil.which(tool) is None]
     if missing:
-        print(f"render skipped: {', '.join(missing)} not installed (apt-get install blender ffmpeg)")
+        print(f"render skipped: {', '.join(missing)} not installed (make render-tools installs them)")
         return
     frames = 4 if args.quick else FRAMES
     settings = QUICK_SETTINGS if args.quick else SETTINGS

@@ -58,6 +58,8 @@ def apply_report(changes: TaskChanges, worker_id: str, action_id: str,
     if plan.run_seconds is None:
         return None
     changes.tally.run_seconds.append((action.session_queue_id, plan.run_seconds))
+    if action.step_id is not None:
+        changes.timed_run(action.job_id, action.step_id, plan.run_seconds)
     return action.session_id, plan.run_seconds
 
 

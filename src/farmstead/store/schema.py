@@ -221,6 +221,10 @@ fleets = sa.Table(
     sa.Column("max_worker_count", sa.Integer(), nullable=False),
     sa.Column("configuration", Json, nullable=False),
     sa.Column("host_configuration", Json),
+    #: The (worker count, recommended size) an auto-scaling fleet was last looked at with: a Fleet Size
+    #: Recommendation Change is said when they move, once (orchestration/events.py).
+    sa.Column("seen_worker_count", sa.Integer()),
+    sa.Column("seen_target", sa.Integer()),
     *_audit(),
 )
 
@@ -444,6 +448,10 @@ steps = sa.Table(
     sa.Column("started_at", UtcDateTime()),
     sa.Column("ended_at", UtcDateTime()),
     *_status_counts(),
+    #: Its succeeded task runs and their summed seconds (each report adds its run): the mean is the
+    #: run time a READY task of it is expected to take when a fleet's size is recommended.
+    sa.Column("timed_run_count", sa.Integer(), nullable=False, default=0, server_default="0"),
+    sa.Column("timed_run_seconds", sa.Float(), nullable=False, default=0.0, server_default="0"),
     *_audit(),
     sa.UniqueConstraint("job_id", "step_index"),
 )

@@ -15,11 +15,10 @@ import time
 import pytest
 
 from farmstead.testing.live_server import LiveServer
-from farmstead.testing.scripted_worker import LINUX_FLEET
 from farmstead.testing.waiting import wait_until
+from support.scaled_jobs import AUTO, held_frames, started_frames, working
 from support.worker_farms import Farm
 
-AUTO = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
 IDLE_SECONDS = 3
 
 
@@ -29,24 +28,6 @@ def live(tmp_path_factory):
                         extra_env={"FARMSTEAD_SCALING_IDLE_SECONDS": str(IDLE_SECONDS)}).start()
     yield server
     server.stop()
-
-
-def held_frames(out, frames: str) -> dict:
-    """Tasks that mark their start, wait for `out/release`, then mark their end."""
-    script = (f"touch {out}/start-{{{{Task.Param.Frame}}}}-$$; while [ ! -e {out}/release ]; do sleep 0.2; done; "
-              f"touch {out}/done-{{{{Task.Param.Frame}}}}")
-    return {"specificationVersion": "jobtemplate-2023-09", "name": "scaled", "steps": [{
-        "name": "Work",
-        "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
-        "script": {"actions": {"onRun": {"command": "bash", "args": ["-c", script]}}}}]}
-
-
-def working(farm: Farm) -> list[dict]:
-    return [w for w in farm.workers() if w["status"] not in ("STOPPED", "STOPPING")]
-
-
-def started_frames(farm: Farm) -> set[str]:
-    return {path.name.split("-")[1] for path in farm.out.glob("start-*")}
 
 
 def slurm_problem() -> str | None:

@@ -38,6 +38,8 @@ class WorkerPool:
     #: On this host, the work dirs' parent; on other hosts, the same path under the remote user's home
     #: when relative.
     work_root: Path
+    #: `ssh` options before the host, for every remote place (`-F FILE`: --ssh-config).
+    ssh_args: list[str] = field(default_factory=list)
     workers: list[RunningWorker] = field(default_factory=list)
 
     @property
@@ -91,7 +93,7 @@ class WorkerPool:
                 self.work_root.mkdir(parents=True, exist_ok=True)
                 output = open(self.work_root / f"{place.host}-worker-{number}.txt", "ab")  # noqa: SIM115
             with output:
-                process = subprocess.Popen(place.start_command(self.worker_args, str(work_dir)),
+                process = subprocess.Popen(place.start_command(self.worker_args, str(work_dir), self.ssh_args),
                                            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             # Beside the work dir, so a scaler started after this one is killed finds the worker.
             pid_file(self.work_root, place.host, number).write_text(f"{process.pid}\n")
@@ -112,7 +114,7 @@ class WorkerPool:
         if worker.place.local:
             worker.process.send_signal(signal.SIGTERM)
         else:
-            subprocess.run(worker.place.stop_command(worker.work_dir), check=False, timeout=60,
+            subprocess.run(worker.place.stop_command(worker.work_dir, self.ssh_args), check=False, timeout=60,
                            stdin=subprocess.DEVNULL)
         return True
 

@@ -19,6 +19,7 @@ from bench import (
     end_to_end,
     events_cost,
     fan_outs,
+    fleet_size_cost,
     get_job_flatness,
     heartbeats,
     idle_latency,
@@ -54,6 +55,7 @@ BENCHMARKS = {
     "web_pages": web_pages,
     "metrics_scrape": metrics_scrape,
     "observability_cost": observability_cost,
+    "fleet_size_cost": fleet_size_cost,
 }
 
 #: Run only when named: idle_latency's 50 idle gaps of up to 10 s (twice, hold on and off) take ~11

@@ -11,13 +11,16 @@ Must not: decide anything (which steps a fleet can run, and the size: orchestrat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from farmstead.domain.statuses import QueueFleetAssociationStatus
+from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.schema import (
     jobs,
     limits,
@@ -29,22 +32,45 @@ from farmstead.store.schema import (
 )
 
 
-def ready_steps(conn: Connection, fleet_ids: Iterable[str]) -> list[Row]:
+class ReadyStepRow(NamedTuple):
+    fleet_id: str
+    queue_id: str
+    host_requirements: Any  # the step's OpenJD hostRequirements, decoded; None when it has none
+    ready_tasks: int
+    timed_run_count: int
+    timed_run_seconds: float
+
+#: Built once, read per fleet on the sqlite3 driver directly (store/driver_reads.py): a queue of
+#: hundreds of READY jobs is as many rows, and Core's per-row machinery cost several times the query.
+_READY_STEPS = DriverSelect(
+    # The requirements as stored (text on SQLite): most steps of a queue share a few, decoded once each.
+    sa.select(queue_fleet_associations.c.fleet_id, queue_fleet_associations.c.queue_id,
+              sa.type_coerce(steps.c.host_requirements, sa.Text()).label("host_requirements"),
+              steps.c.count_ready.label("ready_tasks"), steps.c.timed_run_count, steps.c.timed_run_seconds)
+    .select_from(queue_fleet_associations
+                 # farm and queue first: on SQLite, ix_jobs_queue_counts finds the jobs with READY tasks.
+                 .join(jobs, sa.and_(jobs.c.farm_id == queue_fleet_associations.c.farm_id,
+                                     jobs.c.queue_id == queue_fleet_associations.c.queue_id))
+                 .join(steps, steps.c.job_id == jobs.c.job_id))
+    .where(queue_fleet_associations.c.fleet_id == sa.bindparam("b_fleet_id"),
+           queue_fleet_associations.c.status == QueueFleetAssociationStatus.ACTIVE.value,
+           jobs.c.count_ready > 0, steps.c.count_ready > 0), "ReadyStep")
+
+
+def ready_steps(conn: Connection, fleet_ids: Iterable[str]) -> list[ReadyStepRow]:
     """(fleet_id, queue_id, host_requirements, ready_tasks, timed_run_count, timed_run_seconds) of
     every step with READY tasks in the queues each fleet is ACTIVE-associated with."""
-    ids = list(fleet_ids)
-    if not ids:
-        return []
-    association = queue_fleet_associations
-    query = (sa.select(association.c.fleet_id, association.c.queue_id, steps.c.host_requirements,
-                       steps.c.count_ready.label("ready_tasks"), steps.c.timed_run_count, steps.c.timed_run_seconds)
-             .select_from(association
-                          .join(jobs, sa.and_(jobs.c.farm_id == association.c.farm_id,
-                                              jobs.c.queue_id == association.c.queue_id))
-                          .join(steps, steps.c.job_id == jobs.c.job_id))
-             .where(association.c.fleet_id.in_(ids), association.c.status == QueueFleetAssociationStatus.ACTIVE,
-                    jobs.c.count_ready > 0, steps.c.count_ready > 0))
-    return list(conn.execute(query))
+    decoded: dict[str, Any] = {}
+
+    def requirements(stored: Any) -> Any:
+        if not isinstance(stored, str):  # PostgreSQL's driver gives JSONB decoded
+            return stored
+        if stored not in decoded:
+            decoded[stored] = json.loads(stored)
+        return decoded[stored]
+    return [ReadyStepRow(row.fleet_id, row.queue_id, requirements(row.host_requirements), row.ready_tasks,
+                         row.timed_run_count, row.timed_run_seconds)
+            for fleet_id in fleet_ids for row in _READY_STEPS.all(conn, {"b_fleet_id": fleet_id})]
 
 
 def limit_amount_names(conn: Connection, queue_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -36,8 +36,8 @@ def _template(number: int) -> str:
 def run(args: argparse.Namespace) -> None:
     jobs = QUICK_JOBS if args.quick else JOBS
     rounds, seconds = (2, 1.0) if args.quick else (6, 2.0)
-    # A few connections: GetFleet is read every few seconds by a scaler, not thousands of times a second, and
-    # 32 connections of it on a busy 2-core machine wait long enough for admission control to shed some.
+    # A few connections: GetFleet is read every few seconds by a scaler, not thousands of times a second (with
+    # 32 on a busy 2-core machine a few answers were not 2xx, most likely admission control's refusals).
     load = LoadGenerator(prefer=args.client, connections=4)
     try:
         with running_server() as server:

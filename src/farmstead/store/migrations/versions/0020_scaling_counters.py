@@ -4,14 +4,14 @@ without reading tasks; fleets.seen_worker_count/.seen_target: the (worker count,
 last looked at, so a Fleet Size Recommendation Change is said once per change (docs/fleets.md)
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 06:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

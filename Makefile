@@ -9,7 +9,7 @@ PORT ?= 8245
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools ldap-tools slurm vendor
+.PHONY: install up test lint check screenshots bench bench-slurm clean coverage browser render-tools ldap-tools ssh-tools slurm vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,20 @@ ldap-tools:
 		else service slapd stop >/dev/null 2>&1 || true; fi; \
 	fi
 
+# The SSH scaler's test (tests/e2e/test_ssh_scaler.py) runs Debian's OpenSSH server in a network
+# namespace of its own as the "remote host": installed here when missing and we are root with apt-get
+# (the service the package starts is stopped and disabled: the test runs its own sshd); otherwise that
+# test skips and says why.
+ssh-tools:
+	@if [ ! -x /usr/sbin/sshd ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing openssh-server and openssh-client for the SSH scaler test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server openssh-client >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-server openssh-client >/dev/null 2>&1; } || \
+		echo "openssh-server could not be installed: the SSH scaler test will skip"; \
+		if command -v systemctl >/dev/null; then systemctl disable --now ssh >/dev/null 2>&1 || true; \
+		else service ssh stop >/dev/null 2>&1 || true; fi; \
+	fi
+
 # The Slurm scaler's test (tests/e2e/test_process_scaler.py) submits workers to a one-node Slurm:
 # installed and started here (tools/slurm_local.sh, root) unless a node already takes jobs.
 slurm:
@@ -122,7 +136,7 @@ PG_TESTS ?= tests/api tests/logs tests/cli tests/web tests/background tests/test
 	tests/testing/test_pytest_plugin.py tests/e2e/test_farmstead_worker.py tests/e2e/test_official_worker_agent.py \
 	tests/e2e/test_deadline_cli.py --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
 	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py
-test: install browser render-tools ldap-tools slurm
+test: install browser render-tools ldap-tools ssh-tools slurm
 	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \

@@ -19,6 +19,7 @@ from bench import (
     end_to_end,
     events_cost,
     fan_outs,
+    fleet_size_cost,
     get_job_flatness,
     heartbeats,
     idle_latency,
@@ -55,6 +56,7 @@ BENCHMARKS = {
     "web_pages": web_pages,
     "metrics_scrape": metrics_scrape,
     "observability_cost": observability_cost,
+    "fleet_size_cost": fleet_size_cost,
 }
 
 #: Run only when named, with what each takes on this project's 2-core machine (docs/benchmarks.md):

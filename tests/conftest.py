@@ -24,6 +24,7 @@ LONG_RUNNING = (
     "tests/testing/test_studio_example.py",
     "tests/testing/test_pytest_plugin.py",
     "tests/e2e/test_process_scaler.py",
+    "tests/e2e/test_ssh_scaler.py",
     "tests/e2e/test_worker_schedules.py",
     "tests/cli/test_up.py",
 )

@@ -129,10 +129,12 @@ class Settings:
     #: gave no rate of its own (`farmstead fleets cost`). 0: budgets count nothing.
     worker_hour_cost: float = 0.0
     #: Auto-scaling fleets (docs/fleets.md, "Scaling"): one more worker is recommended per
-    #: `scaling_tasks_per_worker` READY tasks; a worker idle (no session) for `scaling_idle_seconds`
-    #: may be scaled in.
+    #: `scaling_tasks_per_worker` whole READY tasks, a task expected to run under `scaling_task_seconds`
+    #: counting as its share of a whole one; a worker idle (no session) for `scaling_idle_seconds` may
+    #: be scaled in.
     scaling_tasks_per_worker: int = 1
     scaling_idle_seconds: float = 300.0
+    scaling_task_seconds: float = 300.0
     #: The SMTP server e-mail subscriptions are sent through (None: e-mail deliveries fail, and say
     #: why), with STARTTLS (its certificate checked against `smtp_ca_file`, default the system's CAs)
     #: and a login when set; `smtp_from` is the sender address.
@@ -211,6 +213,7 @@ class Settings:
             worker_hour_cost=float(env.get("FARMSTEAD_WORKER_HOUR_COST", "0")),
             scaling_tasks_per_worker=int(env.get("FARMSTEAD_SCALING_TASKS_PER_WORKER", "1")),
             scaling_idle_seconds=float(env.get("FARMSTEAD_SCALING_IDLE_SECONDS", "300")),
+            scaling_task_seconds=float(env.get("FARMSTEAD_SCALING_TASK_SECONDS", "300")),
             smtp_host=env.get("FARMSTEAD_SMTP_HOST") or None,
             smtp_port=int(env.get("FARMSTEAD_SMTP_PORT", "25")),
             smtp_starttls=env.get("FARMSTEAD_SMTP_STARTTLS", "0") not in ("", "0", "false"),
@@ -223,7 +226,8 @@ class Settings:
 
     @property
     def scaling_rule(self) -> ScalingRule:
-        return ScalingRule(tasks_per_worker=self.scaling_tasks_per_worker, idle_seconds=self.scaling_idle_seconds)
+        return ScalingRule(tasks_per_worker=self.scaling_tasks_per_worker, idle_seconds=self.scaling_idle_seconds,
+                           task_seconds=self.scaling_task_seconds)
 
     @property
     def schedule_hold(self) -> float:

@@ -85,7 +85,8 @@ class FarmsteadApp:
         self.sweeper = Sweeper(store, self.clock, settings.worker_timeout_seconds,
                                workers_lost=process_metrics.workers_lost if process_metrics else None,
                                audit_retention_days=settings.audit_retention_days,
-                               worker_hour_cost=settings.worker_hour_cost)
+                               worker_hour_cost=settings.worker_hour_cost,
+                               scaling=settings.scaling_rule)
         # Idle workers' held schedule calls (docs/protocol.md): woken by this process's commits, or on
         # PostgreSQL by every replica's, through one LISTEN connection.
         self.wakeups = Wakeups()

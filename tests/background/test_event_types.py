@@ -6,6 +6,7 @@ wants them; a fleet's size falling outside the size recommended for it is said o
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -152,3 +153,39 @@ def test_a_fleet_whose_size_falls_outside_its_recommendation_says_so(tmp_path):
     assert sizes == [(fleet_id, 0, 2), (fleet_id, 1, 2), (fleet_id, 2, 1), (fleet_id, 3, 2)]
     assert set(receiver.received(FLEET_SIZE)[0]["detail"]) == {"farmId", "fleetId", "oldFleetSize", "newFleetSize"}
     assert receiver.received(FLEET_SIZE)[0]["detail"]["farmId"] == farm_id
+
+
+def test_a_fleets_recommendation_moved_by_its_queue_is_said_once_per_change(tmp_path):
+    # Nothing about the fleet itself changes: tasks become READY, a worker runs them, the queue drains
+    # and the worker's idle delay (2 s here) runs out. The sweeper's pass looks every few seconds.
+    receiver = WebhookReceiver(SECRET).start()
+    try:
+        with LiveServer(tmp_path, extra_env={"FARMSTEAD_SCALING_IDLE_SECONDS": "2"}) as server:
+            deadline = server.client()
+            farm_id = deadline.create_farm(displayName="fleet demand")["farmId"]
+            _subscribe(server, farm_id, receiver.url, FLEET_SIZE)
+            scaling = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
+            fleet_id = deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, minWorkerCount=0,
+                                             maxWorkerCount=10, configuration=scaling)["fleetId"]
+            queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
+            deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
+            farm = {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}
+            submit(deadline, farm, "1-3")
+            wait_until(lambda: receiver.received(FLEET_SIZE), 30, "the recommendation for three READY tasks")
+            finish_frames(deadline, farm)  # a worker joins and runs them
+            wait_until(lambda: any(e["detail"]["newFleetSize"] == 0 for e in receiver.received(FLEET_SIZE)), 30,
+                       "the recommendation once the worker has been idle for its delay")
+            fleet = deadline.get_fleet(farmId=farm_id, fleetId=fleet_id)
+            assert (fleet["workerCount"], fleet["targetWorkerCount"]) == (1, 0)
+            # More passes of the sweeper see the same recommendation: nothing more is said.
+            seen = len(receiver.received(FLEET_SIZE))
+            time.sleep(12)  # two passes of the sweeper (every 5 s)
+            assert len(receiver.received(FLEET_SIZE)) == seen
+    finally:
+        receiver.stop()
+    sizes = [(e["detail"]["oldFleetSize"], e["detail"]["newFleetSize"])
+             for e in _first_deliveries(receiver.received(FLEET_SIZE))]
+    assert sizes[0] == (0, 3)  # said by the sweeper: no worker or fleet change happened
+    assert sizes[-1] == (1, 0)
+    assert all(before != after for before, after in zip(sizes, sizes[1:], strict=False))  # once per change
+    assert {e["detail"]["fleetId"] for e in receiver.received(FLEET_SIZE)} == {fleet_id}

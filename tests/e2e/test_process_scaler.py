@@ -1,10 +1,11 @@
 """`farmstead scaler` on a real server with real `farmstead worker` processes, and as Slurm jobs on the
 one-node Slurm of tools/slurm_local.sh: an auto-scaling fleet goes 0 -> N -> 0 workers as its queue
 fills and drains, and a worker scaled in mid-task drains: its task is handed back and run by another
-worker, none lost."""
+worker, none lost. A scaler killed (SIGKILL) with workers up is started again and adopts them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -14,11 +15,10 @@ import time
 import pytest
 
 from farmstead.testing.live_server import LiveServer
-from farmstead.testing.scripted_worker import LINUX_FLEET
 from farmstead.testing.waiting import wait_until
+from support.scaled_jobs import AUTO, held_frames, started_frames, working
 from support.worker_farms import Farm
 
-AUTO = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
 IDLE_SECONDS = 3
 
 
@@ -28,24 +28,6 @@ def live(tmp_path_factory):
                         extra_env={"FARMSTEAD_SCALING_IDLE_SECONDS": str(IDLE_SECONDS)}).start()
     yield server
     server.stop()
-
-
-def held_frames(out, frames: str) -> dict:
-    """Tasks that mark their start, wait for `out/release`, then mark their end."""
-    script = (f"touch {out}/start-{{{{Task.Param.Frame}}}}-$$; while [ ! -e {out}/release ]; do sleep 0.2; done; "
-              f"touch {out}/done-{{{{Task.Param.Frame}}}}")
-    return {"specificationVersion": "jobtemplate-2023-09", "name": "scaled", "steps": [{
-        "name": "Work",
-        "parameterSpace": {"taskParameterDefinitions": [{"name": "Frame", "type": "INT", "range": frames}]},
-        "script": {"actions": {"onRun": {"command": "bash", "args": ["-c", script]}}}}]}
-
-
-def working(farm: Farm) -> list[dict]:
-    return [w for w in farm.workers() if w["status"] not in ("STOPPED", "STOPPING")]
-
-
-def started_frames(farm: Farm) -> set[str]:
-    return {path.name.split("-")[1] for path in farm.out.glob("start-*")}
 
 
 def slurm_problem() -> str | None:
@@ -125,3 +107,62 @@ def test_scale_in_stops_an_idle_worker_rather_than_one_running_a_task(live, tmp_
     finally:
         scaler.send_signal(signal.SIGTERM)
         assert scaler.wait(60) == 0, log()
+
+
+def worker_processes(work_root) -> set[int]:
+    """The `farmstead worker` processes (or their ssh clients) running for work dirs under `work_root`."""
+    found = set()
+    for proc in os.listdir("/proc"):
+        try:
+            cmdline = open(f"/proc/{proc}/cmdline", "rb").read().split(b"\0")  # noqa: SIM115
+            state = open(f"/proc/{proc}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115
+        except (OSError, ValueError, IndexError):
+            continue
+        if state != "Z" and b"worker" in cmdline and any(str(work_root).encode() in arg for arg in cmdline):
+            found.add(int(proc))
+    return found
+
+
+@pytest.mark.parametrize("placement", [["--host", "local:3"], ["--slurm", "3"]], ids=["processes", "slurm"])
+def test_a_scaler_killed_with_workers_up_adopts_them_when_started_again(live, tmp_path, placement):
+    if placement[0] == "--slurm" and (problem := slurm_problem()) is not None:
+        pytest.skip(problem)
+    farm = Farm(live, tmp_path, configuration=AUTO)
+    root = tmp_path / "scaled"
+
+    def start_scaler(log_name: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "farmstead", "scaler", "--endpoint-url", live.endpoint, "--farm-id", farm.farm_id,
+             "--fleet-id", farm.fleet_id, *placement, "--work-dir", str(root), "--interval", "0.5",
+             "--stop-timeout", "30"],
+            env=farm.env(), stdout=open(tmp_path / log_name, "ab"), stderr=subprocess.STDOUT)
+    log = lambda: (tmp_path / "restarted.txt").read_text()[-3000:]  # noqa: E731
+    first = start_scaler("first.txt")
+    second = None
+    try:
+        job_id = farm.submit(held_frames(farm.out, "1-2"))
+        wait_until(lambda: started_frames(farm) == {"1", "2"}, 90, "two workers running a task each")
+        running = worker_processes(root)
+        assert len(running) == 2
+        first.kill()  # SIGKILL: it can't stop its workers
+        first.wait()
+        assert worker_processes(root) == running  # left running
+
+        second = start_scaler("restarted.txt")
+        wait_until(lambda: "adopted 2 running worker(s)" in log(), 30, "the workers adopted")
+        time.sleep(3)  # six rounds of the new scaler at the recommended size (2 busy workers)
+        assert worker_processes(root) == running, log()  # none started beside them
+        assert "started worker" not in log() and "submitted worker" not in log()
+        assert len(farm.workers()) == 2
+        (farm.out / "release").touch()
+        assert farm.wait_for_job(job_id, timeout=60)["taskRunStatus"] == "SUCCEEDED", log()
+        # Idle past the delay: the adopted workers are stopped like its own, none orphaned.
+        wait_until(lambda: not worker_processes(root), IDLE_SECONDS + 30, "the adopted workers stopped")
+        assert {w["status"] for w in farm.workers()} == {"STOPPED"}
+    finally:
+        for scaler in (first, second):
+            if scaler is not None and scaler.poll() is None:
+                scaler.send_signal(signal.SIGTERM)
+                scaler.wait(60)
+        for pid in worker_processes(root):  # whatever a failure left behind
+            os.kill(pid, signal.SIGKILL)

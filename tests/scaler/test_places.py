@@ -34,3 +34,10 @@ def test_a_local_worker_runs_this_python_and_a_remote_one_runs_farmstead_through
     assert remote[4] == ("mkdir -p '/w/render01 1' && echo $$ > '/w/render01 1.pid' && exec "
                          + shlex.join(["farmstead", "worker", "--farm-id", "farm-1", "--work-dir", "/w/render01 1"]))
     assert Place("render01", 1).stop_command("/w/render01 1")[4] == "kill -TERM \"$(cat '/w/render01 1.pid')\""
+
+
+def test_ssh_options_go_before_the_host():
+    config = ["-F", "/etc/farmstead/ssh_config"]
+    assert Place("render01", 1).start_command([], "/w/1", config)[:6] == [
+        "ssh", "-o", "BatchMode=yes", "-F", "/etc/farmstead/ssh_config", "render01"]
+    assert Place("render01", 1).stop_command("/w/1", config)[3:6] == ["-F", "/etc/farmstead/ssh_config", "render01"]

@@ -99,5 +99,5 @@ def delete_worker(ctx: Context, params: shapes.DeleteWorkerRequest) -> shapes.De
     release_worker_sessions(ctx.changes, row.worker_id)
     workers.delete(ctx.conn, row.worker_id)
     fleet = require_fleet(ctx, params["farmId"], params["fleetId"])
-    events.fleet_workers_changed(ctx.conn, fleet, -1, ctx.now, ctx.settings.scaling_rule)  # docs/events.md
+    events.fleet_workers_changed(ctx.conn, fleet, ctx.now, ctx.settings.scaling_rule)  # docs/events.md
     return {}

@@ -7,6 +7,8 @@ tasks return to READY without spending a retry (a later call from it gets STATUS
 Runs stuck past their queue's limits are canceled (orchestration/stuck_tasks.py, docs/self-managing.md).
 Budgets are charged for their queues' session time and act at their thresholds
 (orchestration/budgets.py). Expired temporary credentials and day-old idempotency records are removed.
+Auto-scaling fleets' recommended sizes are looked at, and a Fleet Size Recommendation Change said when
+one moved (orchestration/events.py): their demand moves with tasks and time, not with any one request.
 After the store was unavailable (a database outage, a full disk), no worker is declared lost until
 the store has been back for a whole timeout: their heartbeats failed with the store, not with them,
 and a worker retrying with back-off needs that long to get through again.
@@ -26,7 +28,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from farmstead.clock import Clock
-from farmstead.orchestration import budgets, stuck_tasks
+from farmstead.domain.fleet_scaling import DEFAULT_RULE, ScalingRule
+from farmstead.orchestration import budgets, events, stuck_tasks
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.orchestration.worker_sessions import release_worker_sessions
 from farmstead.store import housekeeping, leases, workers
@@ -39,8 +42,9 @@ LEASE = "sweeper"
 class Sweeper:
     def __init__(self, store: Store, clock: Clock, worker_timeout_seconds: int,
                  workers_lost: Callable[[int], None] | None = None, audit_retention_days: int = 365,
-                 worker_hour_cost: float = 0.0) -> None:
+                 worker_hour_cost: float = 0.0, scaling: ScalingRule = DEFAULT_RULE) -> None:
         self._store = store
+        self._scaling = scaling
         #: Told how many workers a pass declared NOT_RESPONDING, once that pass has committed (metrics).
         self._workers_lost = workers_lost
         self._clock = clock
@@ -93,6 +97,8 @@ class Sweeper:
         with self._store.write() as conn:
             if not leases.take(conn, LEASE, self.holder, now, self._lease):
                 return 0
+        with self._store.write() as conn:
+            events.fleet_demands_looked_at(conn, now, self._scaling)
         lost = 0
         with self._store.write() as conn:
             if not housekeeping.try_lock(conn, "sweeper"):

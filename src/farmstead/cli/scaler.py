@@ -1,7 +1,8 @@
 """`farmstead scaler`: run `farmstead worker` processes for an auto-scaling fleet, as many as the
 server recommends (docs/fleets.md, "Scaling"), as processes on hosts or as Slurm jobs (`--slurm N`).
 
-Owns: the command's flags (the fleet, the places: `--host HOST[:N]` or a `--hosts-file` TOML, or
+Owns: the command's flags (the fleet, the places: `--host HOST[:N]` or a `--hosts-file` TOML and the
+ssh client configuration to reach them with, or
 Slurm's job count and sbatch options; the flags every worker gets), the client it reads the fleet
 with, and turning bad flags into a message.
 Must not: start or stop processes itself (scaler/pool.py, scaler/slurm.py) or decide the size.
@@ -35,6 +36,8 @@ from farmstead.worker.credentials import CLIENT_CONFIG, DEFAULT_REGION
                    "reached with `ssh HOST`. Repeatable. Default: `local:1`.")
 @click.option("--hosts-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A TOML file of [[hosts]] tables (host = \"NAME\", workers = N), added to --host.")
+@click.option("--ssh-config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="An ssh client configuration file for the hosts (ssh -F FILE) instead of the user's.")
 @click.option("--slurm", "slurm_jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Run the workers as Slurm jobs (sbatch), N at most, instead of on --host places.")
 @click.option("--sbatch-arg", "sbatch_args", multiple=True, metavar="ARG",
@@ -51,8 +54,9 @@ from farmstead.worker.credentials import CLIENT_CONFIG, DEFAULT_REGION
 @click.option("--region", default=None, help="Signing region (default: the profile's, else us-west-2).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def scaler(endpoint_url: str | None, farm_id: str, fleet_id: str, hosts: tuple[str, ...], hosts_file: Path | None,
-           slurm_jobs: int | None, sbatch_args: tuple[str, ...], work_dir: Path, worker_args: tuple[str, ...],
-           interval: float, stop_timeout: float, profile: str | None, region: str | None, verbose: bool) -> None:
+           ssh_config: Path | None, slurm_jobs: int | None, sbatch_args: tuple[str, ...], work_dir: Path,
+           worker_args: tuple[str, ...], interval: float, stop_timeout: float, profile: str | None, region: str | None,
+           verbose: bool) -> None:
     """Keep an auto-scaling fleet's workers at the size the server recommends: start `farmstead worker`
     processes here or over SSH as work queues up, stop (drain) them once they have been idle."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
@@ -77,7 +81,8 @@ def scaler(endpoint_url: str | None, farm_id: str, fleet_id: str, hosts: tuple[s
         pool = SlurmPool([sys.executable, "-m", "farmstead", "worker"], args, work_dir.absolute(), slurm_jobs,
                          list(sbatch_args))
     else:
-        pool = WorkerPool(places, args, work_dir.absolute())
+        pool = WorkerPool(places, args, work_dir.absolute(),
+                          ssh_args=["-F", str(ssh_config.absolute())] if ssh_config is not None else [])
     loop = Scaler(deadline, farm_id, fleet_id, pool, interval, stop_timeout)
     try:
         loop.target()  # a fleet that can't be read or does not auto-scale is said at once, not in the loop

@@ -77,7 +77,7 @@ def task_run_status_change(job_id: str, step_id: str, task_id: str, previous: st
             "runStatus": str(status)}
 
 
-def fleet_size_recommendation_change(fleet_id: str, before: tuple[int, int | None],
+def fleet_size_recommendation_change(fleet_id: str, before: tuple[int | None, int | None],
                                      after: tuple[int, int | None]) -> dict[str, Any] | None:
     """(worker count, recommended size: None when the fleet does not auto-scale) before and after a
     change; the event's detail when the recommendation now differs from the fleet's size and did not

@@ -9,7 +9,6 @@ and alerts written for those port as they are.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
@@ -18,7 +17,8 @@ from prometheus_client.registry import Collector
 from farmstead.clock import Clock
 from farmstead.domain.fleet_scaling import EVENT_BASED, NO_DEMAND, Demand, ScalingRule, recommendation
 from farmstead.domain.statuses import WorkerStatus
-from farmstead.store import farm_metrics, fleet_demand
+from farmstead.orchestration import fleet_sizes
+from farmstead.store import farm_metrics
 from farmstead.store.engine import Store
 
 #: What UnhealthyWorkerCount counts: workers that stopped answering or cannot run the fleet's work.
@@ -39,8 +39,7 @@ class FarmCollector(Collector):
             open_sessions = farm_metrics.open_sessions(conn)
             oldest = farm_metrics.oldest_heartbeat(conn, now)
             fleets = farm_metrics.fleet_rows(conn)
-            demands = fleet_demand.demands(conn, [row.fleet_id for row in fleets if _auto_scaling(row)],
-                                           now - timedelta(seconds=self._scaling.idle_seconds))
+            demands = fleet_sizes.demands(conn, [row for row in fleets if _auto_scaling(row)], now, self._scaling)
             limits = farm_metrics.limit_rows(conn)
             budgets = farm_metrics.budget_rows(conn)
         yield from _queues(queue_jobs)

@@ -3,7 +3,8 @@
 run status moves, in the transaction of the change, so the outbox row commits or rolls back with it.
 A step's or job's status changes a few times in its life; a task's on every move, so per-task events
 are noted only while some subscription wants them (one check answered from memory). A fleet's
-recommended size is looked at where it can move: a worker created or deleted, UpdateFleet. All of a
+recommended size is looked at where the fleet changes (a worker created or deleted, UpdateFleet) and
+on the sweeper's every pass (its demand: tasks and time). All of a
 transaction's events are written at its commit, one INSERT for its jobs' and one for its farm's
 (store/events.py)."""
 
@@ -62,47 +63,48 @@ def task_run_status_changed(conn: Connection, job_id: str, step_id: str, task_id
                               events.task_run_status_change(job_id, step_id, task_id, previous, status))
 
 
-def _mode(row) -> str:
-    return (row.configuration or {}).get("customerManaged", {}).get("mode", "")
+def _seen(row) -> tuple[int | None, int | None]:
+    return row.seen_worker_count, row.seen_target
 
 
-def _demand(conn: Connection, fleet_id: str, now: datetime, rule: fleet_scaling.ScalingRule) -> fleet_scaling.Demand:
-    return fleet_sizes.demands(conn, [fleet_id], now, rule)[fleet_id]
+def _look(conn: Connection, rows: list, now: datetime, rule: fleet_scaling.ScalingRule) -> None:
+    """Each fleet's (worker count, recommended size) now against the pair it was last looked at with:
+    when it moved, the new pair is kept (only if no other look moved it meanwhile: the event is said
+    once), and a Fleet Size Recommendation Change is said when the fleet's size now differs from the
+    size recommended (domain/events.py)."""
+    ids = [row.fleet_id for row in rows]
+    counts = fleets.worker_counts(conn, ids)
+    recommended = fleet_sizes.recommendations(conn, rows, counts, now, rule)
+    for row in rows:
+        now_seen = (counts[row.fleet_id], recommended[row.fleet_id][0])
+        if now_seen == _seen(row) or not fleets.mark_seen(conn, row.fleet_id, _seen(row), now_seen):
+            continue
+        detail = events.fleet_size_recommendation_change(row.fleet_id, _seen(row), now_seen)
+        if detail is not None:
+            outbox.append_for_farm(conn, row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)
 
 
-def _fleet_size(row, worker_count: int, demand: fleet_scaling.Demand,
-                rule: fleet_scaling.ScalingRule) -> tuple[int, int | None]:
-    target, _ = fleet_scaling.recommendation(_mode(row), worker_count, row.min_worker_count, row.max_worker_count,
-                                             demand, rule)
-    return worker_count, target
-
-
-def fleet_workers_changed(conn: Connection, fleet_row, added: int, now: datetime,
-                          rule: fleet_scaling.ScalingRule) -> None:
-    """A worker of the fleet was created (`added` 1) or deleted (-1): a Fleet Size Recommendation Change
-    when the fleet's size now falls outside the size recommended for it (domain/fleet_scaling.py, from
-    the fleet's demand as GetFleet reports it). A fleet that does not auto-scale costs nothing here
-    (most fleets: a worker's registration stays as it was)."""
-    if _mode(fleet_row) != fleet_scaling.EVENT_BASED:
-        return
-    count = fleets.worker_counts(conn, [fleet_row.fleet_id])[fleet_row.fleet_id]
-    demand = _demand(conn, fleet_row.fleet_id, now, rule)
-    detail = events.fleet_size_recommendation_change(fleet_row.fleet_id,
-                                                     _fleet_size(fleet_row, count - added, demand, rule),
-                                                     _fleet_size(fleet_row, count, demand, rule))
-    if detail is not None:
-        outbox.append_for_farm(conn, fleet_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)
+def fleet_workers_changed(conn: Connection, fleet_row, now: datetime, rule: fleet_scaling.ScalingRule) -> None:
+    """A worker of the fleet was created or deleted: its size moved. A fleet that does not auto-scale
+    and was never looked at as one costs nothing here (most fleets: a worker's registration stays as
+    it was)."""
+    if fleet_sizes.mode_of(fleet_row) == fleet_scaling.EVENT_BASED or _seen(fleet_row) != (None, None):
+        _look(conn, [fleet_row], now, rule)
 
 
 def fleet_bounds_changed(conn: Connection, before_row, now: datetime, rule: fleet_scaling.ScalingRule) -> None:
     """UpdateFleet changed the fleet (`before_row`: as it was): its bounds or scaling mode may move the
     recommendation."""
     after_row = fleets.get(conn, before_row.farm_id, before_row.fleet_id)
-    if after_row is None or fleet_scaling.EVENT_BASED not in (_mode(before_row), _mode(after_row)):
-        return
-    count = fleets.worker_counts(conn, [before_row.fleet_id])[before_row.fleet_id]
-    demand = _demand(conn, before_row.fleet_id, now, rule)
-    detail = events.fleet_size_recommendation_change(before_row.fleet_id, _fleet_size(before_row, count, demand, rule),
-                                                     _fleet_size(after_row, count, demand, rule))
-    if detail is not None:
-        outbox.append_for_farm(conn, before_row.farm_id, now, events.FLEET_SIZE_RECOMMENDATION_CHANGE, detail)
+    if after_row is not None and fleet_scaling.EVENT_BASED in (fleet_sizes.mode_of(before_row),
+                                                               fleet_sizes.mode_of(after_row)):
+        _look(conn, [after_row], now, rule)
+
+
+def fleet_demands_looked_at(conn: Connection, now: datetime, rule: fleet_scaling.ScalingRule) -> None:
+    """Every auto-scaling fleet looked at (the sweeper's pass, every few seconds): its demand moves with
+    its queues' tasks (READY tasks come, a queue drains) and with time (the idle delay runs out), none
+    of which is a fleet's own change. Said once per change, not once per look."""
+    rows = [row for row in fleets.every(conn) if fleet_sizes.mode_of(row) == fleet_scaling.EVENT_BASED]
+    if rows:
+        _look(conn, rows, now, rule)

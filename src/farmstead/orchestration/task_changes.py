@@ -35,6 +35,9 @@ class _Moves:
     retries: int = 0
     #: The earliest first start among the moved tasks (a row keeps the one it has).
     started_at: Any = None
+    #: Succeeded runs reported, and their seconds (a step's expected run time: docs/fleets.md).
+    timed_runs: int = 0
+    timed_seconds: float = 0.0
 
     def add(self, delta: dict[str, int], retries: int, started_at: Any) -> None:
         self.delta.update(delta)
@@ -127,6 +130,12 @@ class TaskChanges:
         self._steps.setdefault(step_id, _Moves(job_id)).add(delta, retries, started_at)
         self._jobs.setdefault(job_id, _Moves(job_id)).add(delta, retries, started_at)
 
+    def timed_run(self, job_id: str, step_id: str, seconds: float) -> None:
+        """A task of the step succeeded after running `seconds`: added to the step's run-time counters."""
+        moves = self._steps.setdefault(step_id, _Moves(job_id))
+        moves.timed_runs += 1
+        moves.timed_seconds += seconds
+
     def defer_counters(self) -> None:
         """Write the held action and task rows, and keep the counter moves for `flush`: a heartbeat
         moves each step's and job's counters once, after its sessions have taken their tasks. Until
@@ -160,7 +169,7 @@ class TaskChanges:
         self._steps, self._jobs = {}, {}
         for step_id, moves in pending_steps.items():
             row = steps.add_counts(conn, step_id, _nonzero(moves.delta), retries=moves.retries,
-                                   started_at=moves.started_at)
+                                   started_at=moves.started_at, timed_runs=(moves.timed_runs, moves.timed_seconds))
             if row is not None:
                 task_updates.refresh_step(conn, step_id, moves.job_id, self.now, row=row)
         for job_id, moves in pending_jobs.items():

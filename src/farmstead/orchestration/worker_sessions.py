@@ -50,6 +50,9 @@ def apply_report(changes: TaskChanges, worker_id: str, action_id: str,
         changes.flush()  # the same call may have reported the session's setup FAILED
         if sessions.has_action(conn, action.session_id, kinds=rules.SETUP_KINDS, statuses=(A.FAILED,)):
             events = plan.setup_failed_events
+    if plan.run_seconds is not None and action.step_id is not None:
+        # Held with the task's counter move (before a flush the run's end may cause): one step UPDATE.
+        changes.timed_run(action.job_id, action.step_id, plan.run_seconds)
     if events:
         task_runs.apply_events(changes, action, list(events), started_at=plan.task_started_at,
                                target=plan.task_target)

@@ -1,8 +1,9 @@
 """The scaler's loop: read the fleet's recommended size, start or stop workers to match, repeat.
 
 Owns: the size it aims at (GetFleet's targetWorkerCount, through boto3 like any client; capped by the
-places' capacity), one start or stop decision per round, and its own stop (SIGTERM/SIGINT: every
-worker is asked to stop and waited for). Must not: compute the size (the server does,
+places' capacity), one start or stop decision per round, and its own start (the workers an earlier,
+killed scaler left running are adopted first) and stop (SIGTERM/SIGINT: every worker is asked to stop
+and waited for). Must not: compute the size (the server does,
 domain/fleet_scaling.py) or know how a worker is started (scaler/pool.py and places.py: processes;
 scaler/slurm.py: Slurm jobs).
 """
@@ -79,6 +80,9 @@ class Scaler:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        # Workers an earlier scaler of this work root left running (it was killed) are this one's now.
+        if adopted := self._pool.adopt():
+            log.info("adopted %d running worker(s)", adopted)
         try:
             while not self._stopped.is_set():
                 try:

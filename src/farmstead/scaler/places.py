@@ -30,17 +30,19 @@ class Place:
     def local(self) -> bool:
         return self.host == LOCAL
 
-    def start_command(self, worker_args: list[str], work_dir: str) -> list[str]:
+    def start_command(self, worker_args: list[str], work_dir: str, ssh_args: list[str] | None = None) -> list[str]:
+        """`ssh_args`: options before the host (`-F FILE`: the scaler's --ssh-config)."""
         if self.local:
             return [sys.executable, "-m", "farmstead", "worker", *worker_args, "--work-dir", work_dir]
         remote = shlex.join(["farmstead", "worker", *worker_args, "--work-dir", work_dir])
         pid_file = shlex.quote(f"{work_dir}.pid")
-        return ["ssh", "-o", "BatchMode=yes", self.host,
+        return ["ssh", "-o", "BatchMode=yes", *(ssh_args or []), self.host,
                 f"mkdir -p {shlex.quote(work_dir)} && echo $$ > {pid_file} && exec {remote}"]
 
-    def stop_command(self, work_dir: str) -> list[str]:
+    def stop_command(self, work_dir: str, ssh_args: list[str] | None = None) -> list[str]:
         """Over SSH only (a local worker is signalled directly)."""
-        return ["ssh", "-o", "BatchMode=yes", self.host, f"kill -TERM \"$(cat {shlex.quote(work_dir + '.pid')})\""]
+        return ["ssh", "-o", "BatchMode=yes", *(ssh_args or []), self.host,
+                f"kill -TERM \"$(cat {shlex.quote(work_dir + '.pid')})\""]
 
 
 def parse_place(text: str) -> Place:

@@ -4,7 +4,9 @@ Owns: submitting one `farmstead worker` per Slurm job (`sbatch --wrap "exec farm
 the batch step's process IS the worker and a signal to it reaches the worker), asking the newest job
 to stop (an idle one first; a pending job is cancelled; a running one gets SIGTERM on its batch step, `scancel --batch
 --signal=TERM`, so the worker drains and hands its task back before the job ends), and forgetting
-jobs `squeue` no longer lists. Worker n keeps the work dir `<work-root>/slurm-worker-<n>` (on the
+jobs `squeue` no longer lists, and adopting at start the jobs an earlier scaler of the same work root
+left queued or running (it was killed): each job carries `--comment=farmstead-scaler:<work-root>`
+and its name says its number. Worker n keeps the work dir `<work-root>/slurm-worker-<n>` (on the
 cluster's shared file system), so a resubmitted worker resumes its identity.
 Must not: talk to the Farmstead server or choose the size (scaler/loop.py).
 """
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger("farmstead.scaler")
+
+#: A worker job's name: this and its number.
+_NAME = "farmstead-worker-"
 
 
 @dataclass
@@ -48,6 +53,28 @@ class SlurmPool:
     def active(self) -> list[SlurmJob]:
         return [job for job in self.workers if not job.stopping]
 
+    @property
+    def _comment(self) -> str:
+        """What marks this work root's jobs in `squeue` (the user may run other scalers, other jobs)."""
+        return f"farmstead-scaler:{self.work_root}"
+
+    def adopt(self) -> int:
+        """Take on this work root's jobs still in `squeue` (an earlier scaler was killed); returns how many."""
+        taken = {job.number for job in self.workers}
+        adopted = 0
+        for line in _run(["squeue", "--noheader", "--me", "--format=%i|%j|%k"]).splitlines():
+            job_id, name, comment = (line.split("|", 2) + ["", ""])[:3]
+            number = name.strip().removeprefix(_NAME)
+            if comment.strip() != self._comment or not name.strip().startswith(_NAME) or not number.isdigit():
+                continue
+            if int(number) in taken:
+                continue
+            taken.add(int(number))
+            self.workers.append(SlurmJob(job_id.strip(), int(number), str(self.work_root / f"slurm-worker-{number}")))
+            log.info("adopted Slurm job %s (worker %s), left by an earlier scaler", job_id.strip(), number)
+            adopted += 1
+        return adopted
+
     def reap(self) -> None:
         if not self.workers:
             return
@@ -65,7 +92,7 @@ class SlurmPool:
         work_dir = self.work_root / f"slurm-worker-{number}"
         work_dir.mkdir(parents=True, exist_ok=True)
         wrapped = "exec " + shlex.join([*self.worker_command, *self.worker_args, "--work-dir", str(work_dir)])
-        job_id = _run(["sbatch", "--parsable", f"--job-name=farmstead-worker-{number}",
+        job_id = _run(["sbatch", "--parsable", f"--job-name={_NAME}{number}", f"--comment={self._comment}",
                        f"--output={work_dir}/slurm-%j.txt", *self.sbatch_args, "--wrap", wrapped]).strip()
         job_id = job_id.split(";")[0]  # --parsable prints "id" or "id;cluster"
         self.workers.append(SlurmJob(job_id, number, str(work_dir)))

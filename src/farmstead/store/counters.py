@@ -34,13 +34,16 @@ def count_values(counts: dict[str, int]) -> dict[str, int]:
 
 
 def add(conn: Connection, table: sa.Table, key_column: str, key: str, delta: dict[str, int],
-        retries: int = 0, started_at: Any = None) -> Row | None:
-    """Move the row's counters by a delta; `started_at` is stamped only if the row has none yet.
+        retries: int = 0, started_at: Any = None, timed_runs: tuple[int, float] = (0, 0.0)) -> Row | None:
+    """Move the row's counters by a delta; `started_at` is stamped only if the row has none yet;
+    `timed_runs` (succeeded runs, their seconds) adds to a step's run-time counters.
 
     Returns the row's counters, status and times after the change, or None when nothing changed."""
     params: dict[str, Any] = {f"d_{count_column_name(s)}": n for s, n in delta.items() if n}
     if retries:
         params["d_task_failure_retry_count"] = retries
+    if timed_runs[0]:
+        params["d_timed_run_count"], params["f_timed_run_seconds"] = timed_runs
     if started_at is not None:
         params["b_started_at"] = started_at
     if not params:
@@ -54,6 +57,8 @@ def _statement(table: sa.Table, key_column: str, names: tuple[str, ...]):
     if statement is None:
         values = {name[2:]: table.c[name[2:]] + sa.bindparam(name, type_=sa.Integer())
                   for name in names if name.startswith("d_")}
+        values.update({name[2:]: table.c[name[2:]] + sa.bindparam(name, type_=sa.Float())
+                       for name in names if name.startswith("f_")})
         if "b_started_at" in names:
             values["started_at"] = sa.func.coalesce(
                 table.c.started_at, sa.bindparam("b_started_at", type_=table.c.started_at.type))

@@ -32,6 +32,23 @@ def get(conn: Connection, farm_id: str, fleet_id: str) -> Row | None:
     return _BY_ID.first(conn, {"b_fleet_id": fleet_id, "b_farm_id": farm_id})
 
 
+def every(conn: Connection) -> list[Row]:
+    """Every fleet of every farm (a handful: the sweeper looks at the auto-scaling ones' sizes)."""
+    return list(conn.execute(sa.select(fleets)))
+
+
+def mark_seen(conn: Connection, fleet_id: str, before: tuple[int | None, int | None],
+              after: tuple[int | None, int | None]) -> bool:
+    """Keep `after` as the (worker count, recommended size) the fleet was last looked at with, only if
+    it still has `before` (two looks at once: one of them moves it); True when this one did."""
+    seen_count, seen_target = fleets.c.seen_worker_count, fleets.c.seen_target
+    query = (fleets.update()
+             .where(fleets.c.fleet_id == fleet_id, seen_count.is_not_distinct_from(before[0]),
+                    seen_target.is_not_distinct_from(before[1]))
+             .values(seen_worker_count=after[0], seen_target=after[1]))
+    return conn.execute(query).rowcount == 1
+
+
 def update(conn: Connection, fleet_id: str, **values: Any) -> None:
     conn.execute(fleets.update().where(fleets.c.fleet_id == fleet_id).values(**values))
 

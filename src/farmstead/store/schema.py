@@ -224,6 +224,10 @@ fleets = sa.Table(
     # What one worker-hour of this fleet costs, in dollars (`farmstead fleets cost`); NULL: the server's
     # default (Settings.worker_hour_cost). Budgets charge a queue's session time at it.
     sa.Column("cost_per_worker_hour", sa.Float()),
+    #: The (worker count, recommended size) an auto-scaling fleet was last looked at with: a Fleet Size
+    #: Recommendation Change is said when they move, once (orchestration/events.py).
+    sa.Column("seen_worker_count", sa.Integer()),
+    sa.Column("seen_target", sa.Integer()),
     *_audit(),
 )
 
@@ -454,6 +458,10 @@ steps = sa.Table(
     sa.Column("started_at", UtcDateTime()),
     sa.Column("ended_at", UtcDateTime()),
     *_status_counts(),
+    #: Its succeeded task runs and their summed seconds (each report adds its run): the mean is the
+    #: run time a READY task of it is expected to take when a fleet's size is recommended.
+    sa.Column("timed_run_count", sa.Integer(), nullable=False, default=0, server_default="0"),
+    sa.Column("timed_run_seconds", sa.Float(), nullable=False, default=0.0, server_default="0"),
     *_audit(),
     sa.UniqueConstraint("job_id", "step_index"),
 )

@@ -52,9 +52,10 @@ def update(conn: Connection, step_id: str, **values: Any) -> None:
 
 
 def add_counts(conn: Connection, step_id: str, delta: dict[str, int], retries: int = 0,
-               started_at: Any = None) -> Row | None:
-    """The counters moved in place (store/counters.py); returns what a roll-up needs, or None."""
-    return counters.add(conn, steps, "step_id", step_id, delta, retries, started_at)
+               started_at: Any = None, timed_runs: tuple[int, float] = (0, 0.0)) -> Row | None:
+    """The counters moved in place (store/counters.py), `timed_runs` (succeeded runs, their seconds)
+    added to the run-time counters; returns what a roll-up needs, or None."""
+    return counters.add(conn, steps, "step_id", step_id, delta, retries, started_at, timed_runs)
 
 
 def counts_of(row: Row) -> dict[str, int]:

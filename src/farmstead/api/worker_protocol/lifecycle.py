@@ -40,7 +40,7 @@ def create_worker(ctx: Context, params: shapes.CreateWorkerRequest) -> shapes.Cr
                    host_properties=params.get("hostProperties"), capabilities=None, last_seen_at=ctx.now,
                    bootstrap_principal_id=ctx.caller.principal_id, created_at=ctx.now, created_by=ctx.who)
     tag_new_resource(ctx, ctx.arns.worker(fleet.farm_id, fleet.fleet_id, worker_id), params.get("tags"))
-    events.fleet_workers_changed(ctx.conn, fleet, 1, ctx.now, ctx.settings.scaling_rule)  # docs/events.md
+    events.fleet_workers_changed(ctx.conn, fleet, ctx.now, ctx.settings.scaling_rule)  # docs/events.md
     return {"workerId": worker_id}
 
 

@@ -37,6 +37,13 @@ def _subscribe(server: LiveServer, farm_id: str, url: str, *types: str) -> str:
                       *detail_types).split()[0]
 
 
+def _auto_scaling_fleet(deadline, farm_id: str) -> str:
+    """A Linux fleet of 0-10 workers in EVENT_BASED_AUTO_SCALING mode: the only kind recommended a size."""
+    scaling = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
+    return deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, minWorkerCount=0,
+                                 maxWorkerCount=10, configuration=scaling)["fleetId"]
+
+
 def _first_deliveries(events: list[dict]) -> list[dict]:
     seen: set[str] = set()
     kept = []
@@ -128,9 +135,7 @@ def test_a_fleet_whose_size_falls_outside_its_recommendation_says_so(tmp_path):
             deadline = server.client()
             farm_id = deadline.create_farm(displayName="fleet sizes")["farmId"]
             _subscribe(server, farm_id, receiver.url, FLEET_SIZE)
-            scaling = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
-            fleet_id = deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, minWorkerCount=0,
-                                             maxWorkerCount=10, configuration=scaling)["fleetId"]
+            fleet_id = _auto_scaling_fleet(deadline, farm_id)
             deadline.update_fleet(farmId=farm_id, fleetId=fleet_id, minWorkerCount=2)  # 0 workers, 2 wanted
             ScriptedWorker(deadline, farm_id, fleet_id)  # 1 of 2
             ScriptedWorker(deadline, farm_id, fleet_id)  # as recommended: nothing to say
@@ -164,9 +169,7 @@ def test_a_fleets_recommendation_moved_by_its_queue_is_said_once_per_change(tmp_
             deadline = server.client()
             farm_id = deadline.create_farm(displayName="fleet demand")["farmId"]
             _subscribe(server, farm_id, receiver.url, FLEET_SIZE)
-            scaling = {"customerManaged": {**LINUX_FLEET["customerManaged"], "mode": "EVENT_BASED_AUTO_SCALING"}}
-            fleet_id = deadline.create_fleet(farmId=farm_id, displayName="auto", roleArn=ROLE, minWorkerCount=0,
-                                             maxWorkerCount=10, configuration=scaling)["fleetId"]
+            fleet_id = _auto_scaling_fleet(deadline, farm_id)
             queue_id = deadline.create_queue(farmId=farm_id, displayName="q")["queueId"]
             deadline.create_queue_fleet_association(farmId=farm_id, queueId=queue_id, fleetId=fleet_id)
             farm = {"farmId": farm_id, "queueId": queue_id, "fleetId": fleet_id}

@@ -1,5 +1,5 @@
-"""GPU detection through NVML or nvidia-smi, GPU model names as capability values, and the variables
-that pin a session to its cards (farmstead.worker.gpus)."""
+"""GPU detection through NVML or nvidia-smi, GPU model names as capability values, the variables
+that pin a session to its cards, and which cards a new session gets (farmstead.worker.gpus)."""
 
 import importlib.util
 import re

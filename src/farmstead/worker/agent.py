@@ -245,7 +245,8 @@ class Agent:
             detected = slots.share(detected, cards, self.options.slot)
             own = slots.gpus_of(cards, self.options.slot)
         if own:
-            log.info("This worker's own GPUs (its sessions take these first): %s", ", ".join(f"{card.index} ({card.name})" for card in own))
+            log.info("This worker's own GPUs (its sessions take these first): %s",
+                     ", ".join(f"{card.index} ({card.name})" for card in own))
         if not cards:
             return detected, None
         host_dir = self.work_dir.parent if self.options.slot is not None else self.work_dir

@@ -1,6 +1,6 @@
 """`farmstead worker --slots N` on a real server: N workers from one command, each with its share of the
-host, running N tasks at once; and GPU pinning on a (fake-NVML) 4-GPU host, checked on the environment of
-the processes the worker starts."""
+host, running N tasks at once; and GPU pinning on (fake-NVML) GPU hosts, checked on the environment of
+the processes the worker starts: whole cards never shared, and a card shared by steps asking for a fraction."""
 
 from __future__ import annotations
 
@@ -111,3 +111,63 @@ def test_a_two_gpu_step_on_a_four_gpu_host_runs_twice_at_once_on_disjoint_cards(
     assert sorted(map(sorted, cards)) == [["0", "1"], ["2", "3"]]  # two cards each, none shared
     assert all(env["GPU_DEVICE_ORDINAL"] == env["CUDA_VISIBLE_DEVICES"] for env in seen)
     assert all(env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID" for env in seen)
+
+
+def one_gpu_host(live, tmp_path) -> Farm:
+    """A farm whose fleet has one-GPU hosts, and one such (fake-NVML) host started with two slots: the
+    first slot has the card, the second none of its own (it reports half a card, for steps that share)."""
+    fleet = fleet_of(acceleratorTypes=["gpu"], acceleratorCount={"min": 1, "max": 1},
+                     acceleratorTotalMemoryMiB={"min": 23034, "max": 23034})
+    farm = Farm(live, tmp_path, configuration=fleet)
+    path = os.pathsep.join(filter(None, [str(FAKE_NVML), os.environ.get("PYTHONPATH")]))
+    farm.start_worker("gpu-host", "--slots", "2", PYTHONPATH=path, FAKE_NVML_GPUS=json.dumps([["NVIDIA L4", 23034]]))
+    started_workers(farm, 2)
+    return farm
+
+
+def test_two_sessions_of_a_half_gpu_step_on_a_one_gpu_host_run_at_once_on_the_same_card(live, tmp_path):
+    farm = one_gpu_host(live, tmp_path)
+    try:
+        step = barrier_step(farm.out, tasks=2, together=2, hostRequirements={
+            "amounts": [{"name": "amount.worker.gpu", "min": 0.5}]})
+        job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": "half a card each",
+                              "steps": [step]})
+        job = farm.wait_for_job(job_id, timeout=60)
+        assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("gpu-host")
+    finally:
+        farm.stop_all()
+    assert [(farm.out / f"saw-{frame}").read_text().strip() for frame in (1, 2)] == ["2", "2"]  # at once
+    seen = [environment_of(farm.out, frame) for frame in (1, 2)]
+    assert [env["CUDA_VISIBLE_DEVICES"] for env in seen] == ["0", "0"]
+    assert len({env["DEADLINE_WORKER_ID"] for env in seen}) == 2  # one session in each slot
+
+
+def timed_step(out: Path, name: str, gpu_min: float, seconds: float) -> dict:
+    """A one-task step that records its CUDA_VISIBLE_DEVICES, its worker and when it ran (`seconds`),
+    and marks when it started."""
+    script = (f"start=$(date +%s.%N); touch {out}/started-{name}; sleep {seconds}\n"
+              f"echo \"$CUDA_VISIBLE_DEVICES $start $(date +%s.%N) $DEADLINE_WORKER_ID\" > {out}/ran-{name}\n")
+    return {"name": name, "hostRequirements": {"amounts": [{"name": "amount.worker.gpu", "min": gpu_min}]},
+            "script": {"actions": {"onRun": {"command": "bash", "args": ["{{Task.File.run}}"]}},
+                       "embeddedFiles": [{"name": "run", "type": "TEXT", "data": script}]}}
+
+
+def test_a_whole_gpu_steps_session_never_shares_its_card_with_a_half_gpu_session(live, tmp_path):
+    # Slot 1 holds the card whole; a half-card step then can only go to slot 2, and must wait for the
+    # card; a second whole-card step then goes to slot 1 and must wait for the half to end.
+    farm = one_gpu_host(live, tmp_path)
+    try:
+        jobs = []
+        for name, gpu_min, seconds in (("whole-a", 1, 2), ("half", 0.5, 2), ("whole-b", 1, 1)):
+            jobs.append(farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": name,
+                                     "steps": [timed_step(farm.out, name, gpu_min, seconds)]}))
+            wait_until(lambda: (farm.out / f"started-{name}").exists() or (farm.out / f"ran-{name}").exists(),  # noqa: B023
+                       60, f"{name} to start")
+        for job_id in jobs:
+            assert farm.wait_for_job(job_id, timeout=60)["taskRunStatus"] == "SUCCEEDED", farm.worker_output("gpu-host")
+    finally:
+        farm.stop_all()
+    runs = {name: (farm.out / f"ran-{name}").read_text().split() for name in ("whole-a", "half", "whole-b")}
+    assert all(run[0] == "0" for run in runs.values())
+    assert runs["half"][3] != runs["whole-a"][3] == runs["whole-b"][3]  # the half ran on the second slot
+    assert float(runs["whole-a"][2]) <= float(runs["half"][1]) and float(runs["half"][2]) <= float(runs["whole-b"][1])

@@ -1,5 +1,5 @@
-"""GPU detection through NVML or nvidia-smi, GPU model names as capability values, and the variables
-that pin a session to its cards (farmstead.worker.gpus)."""
+"""GPU detection through NVML or nvidia-smi, GPU model names as capability values, the variables
+that pin a session to its cards, and which cards a new session gets (farmstead.worker.gpus)."""
 
 import importlib.util
 import re
@@ -72,3 +72,32 @@ def test_a_session_sees_only_its_cards_in_nvml_order():
 def test_a_session_without_cards_on_a_gpu_host_sees_none_and_a_host_without_gpus_sets_nothing():
     assert gpus.pinning([], host_has_gpus=True)["CUDA_VISIBLE_DEVICES"] == ""
     assert gpus.pinning([], host_has_gpus=False) == {}
+
+
+@pytest.mark.parametrize(("gpu_min", "request_"), [
+    (None, gpus.Request(cards=2)), (0.5, gpus.Request(share=0.5)), (0.25, gpus.Request(share=0.25)),
+    (1, gpus.Request(cards=1)), (2.0, gpus.Request(cards=2)), (1.5, gpus.Request(cards=2)), (0, gpus.Request())])
+def test_a_fraction_below_one_gpu_asks_to_share_a_card_and_anything_else_for_whole_cards(gpu_min, request_):
+    assert gpus.request_of(gpu_min, default_cards=2) == request_
+
+
+def test_whole_cards_go_only_to_a_session_when_nobody_holds_any_of_them():
+    assert gpus.allocate([0, 1, 2], {}, gpus.Request(cards=2)) == (0, 1)
+    assert gpus.allocate([2, 0, 1], {2: 0.5}, gpus.Request(cards=2)) == (0, 1)  # a shared card is not free
+    assert gpus.allocate([0, 1], {0: 0.25}, gpus.Request(cards=2)) is None  # none fit now
+    assert gpus.allocate([0], {0: 1.0}, gpus.Request(cards=1)) is None
+    assert gpus.allocate([0], {0: 1.0}, gpus.Request()) == ()  # asks for none: nothing to wait for
+
+
+def test_fractions_share_a_card_up_to_one_whole_and_never_a_card_held_whole():
+    assert gpus.allocate([0], {}, gpus.Request(share=0.5)) == (0,)
+    assert gpus.allocate([0], {0: 0.5}, gpus.Request(share=0.5)) == (0,)  # two halves: one card
+    assert gpus.allocate([0], {0: 1.0}, gpus.Request(share=0.5)) is None  # full: none fit now
+    assert gpus.allocate([0], {0: 0.1 + 0.2}, gpus.Request(share=0.7)) == (0,)  # 0.1 + 0.2 + 0.7 is exactly full
+    assert gpus.allocate([0, 1], {0: 1.0}, gpus.Request(share=0.5)) == (1,)
+
+
+def test_a_share_goes_to_the_fullest_card_it_fits_on_so_whole_cards_stay_free():
+    assert gpus.allocate([0, 1, 2], {1: 0.5}, gpus.Request(share=0.25)) == (1,)
+    assert gpus.allocate([0, 1, 2], {1: 0.75, 2: 0.5}, gpus.Request(share=0.5)) == (2,)
+    assert gpus.allocate([2, 0, 1], {}, gpus.Request(share=0.5)) == (2,)  # a tie: the first preferred

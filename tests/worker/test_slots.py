@@ -39,7 +39,15 @@ def test_cards_that_do_not_divide_evenly_go_to_the_first_slots_and_no_card_is_in
     host_cards = cards(1, 1, 1)
     taken = [[gpu.index for gpu in slots.gpus_of(host_cards, slots.Slot(number, 4))] for number in range(1, 5)]
     assert taken == [[0], [1], [2], []]
-    assert slots.share(HOST, host_cards, slots.Slot(4, 4)).gpus == 0
+
+
+def test_a_slot_without_a_card_of_its_own_reports_its_share_of_the_cards_for_steps_that_share_one():
+    # Below 1: only a step asking for a fraction of a GPU matches it (docs/fleets.md "Sharing a GPU").
+    last = slots.share(HOST, cards(24576, 16384, 24576), slots.Slot(4, 4))
+    assert (last.gpus, last.gpu_memory_mib, last.gpu_models) == (0.75, 16384, ("l4",))
+    assert slots.share(HOST, cards(24576), slots.Slot(2, 2)).gpus == 0.5
+    assert slots.share(HOST, cards(24576), slots.Slot(1, 2)).gpus == 1  # its own card, whole
+    assert slots.share(HOST, [], slots.Slot(2, 2)).gpus == 0  # no GPUs on the host: none to share
 
 
 @pytest.mark.parametrize(("vcpus", "memory_gib", "gpus", "count"), [

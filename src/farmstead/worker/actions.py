@@ -26,8 +26,9 @@ from openjd.model import RevisionExtensions, SpecificationRevision
 from openjd.sessions import ActionState, ActionStatus, PosixSessionUser, Session, SessionState
 
 from farmstead.protocol.shapes import CompletedStatus
-from farmstead.worker import action_output, job_attachments, reports, retries, session_inputs
+from farmstead.worker import action_output, gpus, job_attachments, reports, retries, session_inputs
 from farmstead.worker.entities import JobEntities, identifier
+from farmstead.worker.gpu_holds import GpuHolds
 from farmstead.worker.session_logs import SessionLog
 
 log = logging.getLogger("farmstead.worker")
@@ -65,7 +66,7 @@ class SessionRunner:
     def __init__(self, ids: dict[str, str], entities: JobEntities, action_reports: reports.ActionReports,
                  sink: SessionLog, session_root: Path, on_idle: Callable[[], None],
                  s3_for_queue: Callable[[str], Any] | None = None,
-                 process_env: dict[str, str] | None = None) -> None:
+                 process_env: dict[str, str] | None = None, gpu_holds: GpuHolds | None = None) -> None:
         self.ids = ids  # farmId fleetId workerId sessionId queueId jobId
         self.session_id = ids["sessionId"]
         self._entities = entities
@@ -77,6 +78,8 @@ class SessionRunner:
         self._s3_for_queue = s3_for_queue
         #: The worker instance's mark (process_guard.py): its processes end when the worker does.
         self._process_env = process_env or {}
+        #: The host's GPUs, when it has some: the session holds the cards its step asks for (gpu_holds.py).
+        self._gpu_holds = gpu_holds
         self._attachments: job_attachments.SessionAttachments | None = None
         self._cond = threading.Condition()
         self._queue: list[Action] = []
@@ -173,6 +176,8 @@ class SessionRunner:
         except Exception:  # noqa: BLE001
             log.exception("session %s: unexpected error", self.session_id)
         finally:
+            if self._gpu_holds is not None:
+                self._gpu_holds.release(self.session_id)
             self.ended.set()
             self._on_idle()
 
@@ -201,15 +206,48 @@ class SessionRunner:
             self._root / f"{self.session_id}-attachments")
         if self._attachments is not None:
             rules += self._attachments.path_mapping_rules()
+        pinned = self._take_gpus(queued)
         self._openjd = Session(
             session_id=self.session_id,
             job_parameter_values=session_inputs.parameter_values(details.get("parameters")),
             path_mapping_rules=session_inputs.path_mapping_rules(rules),
             user=user, callback=self._callback, os_env_vars={**session_inputs.session_env(self.ids),
-                                                             **self._process_env},
+                                                             **self._process_env, **pinned},
             session_root_directory=self._root,
             revision_extensions=RevisionExtensions(spec_rev=SpecificationRevision.v2023_09,
                                                    supported_extensions=details.get("extensions") or []))
+
+    def _take_gpus(self, queued: list[Action]) -> dict[str, str]:
+        """The variables that pin the session to the cards its step asks for, once they are free (a
+        session is one step's: docs/sessions.md); on a host without GPUs, none."""
+        if self._gpu_holds is None:
+            return {}
+        gpu_min = self._gpu_min(queued)
+        cards = self._gpu_holds.wait(self.session_id, gpu_min, lambda: self._stopping, self._sink.line)
+        if cards is None:
+            raise retries.Stopped()
+        self._sink.line(f"GPUs for this session: {','.join(str(card.index) for card in cards) or 'none'}"
+                        + (f" (a {gpu_min:g} share)" if gpus.request_of(gpu_min, 0).share else ""))
+        return gpus.pinning(cards, host_has_gpus=True)
+
+    def _gpu_min(self, queued: list[Action]) -> float | None:
+        """The `amount.worker.gpu` minimum of the session's step (found from its queued actions); None
+        when the step has no such requirement."""
+        step_id = next((action.fields["stepId"] for action in queued if action.fields.get("stepId")), None)
+        if step_id is None:
+            step_id = next((action.fields["environmentId"].split(":")[1] for action in queued
+                            if str(action.fields.get("environmentId", "")).startswith("STEP:")), None)
+        if step_id is None:
+            return None
+        details = self._entities.get(identifier("stepDetails", jobId=self.ids["jobId"], stepId=step_id))
+        amounts = ((details.get("template") or {}).get("hostRequirements") or {}).get("amounts") or []
+        for amount in amounts:
+            if str(amount.get("name", "")).lower() == "amount.worker.gpu" and amount.get("min") is not None:
+                try:
+                    return float(amount["min"])
+                except (TypeError, ValueError):  # an unresolved format string: no opt-in to read
+                    return None
+        return None
 
     def _next(self) -> Action | None:
         with self._cond:

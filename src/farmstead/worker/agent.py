@@ -39,6 +39,7 @@ from openjd.sessions import LOG as OPENJD_LOG
 from farmstead import startup_heap
 from farmstead.protocol.shapes import FleetStatus, UpdatedWorkerStatus
 from farmstead.worker import credentials, gpus, host, host_configuration, retries, slots
+from farmstead.worker.gpu_holds import GpuHolds
 from farmstead.worker.host_stats import DEFAULT_INTERVAL_SECONDS, HostStats, HostStatsLogger
 from farmstead.worker.process_guard import ProcessGuard
 from farmstead.worker.schedule import Scheduler, WorkerLost, ask_to_be_held
@@ -118,7 +119,7 @@ class Agent:
 
     def _run(self) -> int:
         bootstrap = credentials.bootstrap_clients(self.options.profile, self.options.region, self.options.endpoint_url)
-        detected, pinned = self._this_host()
+        detected, gpu_holds = self._this_host()
         capabilities = host.capabilities(detected, self.options.custom)
         properties = host.host_properties()
         scheduler: Scheduler | None = None
@@ -159,7 +160,7 @@ class Agent:
                         self._shipper.stop(timeout=5)
                     return 0 if configured == "stopped" else 1
                 scheduler = Scheduler(deadline_client, ids, self.work_dir, self._shipper, self._router, self.stop,
-                                      process_env={**(self._guard.environment if self._guard else {}), **pinned})
+                                      process_env=self._guard.environment if self._guard else {}, gpu_holds=gpu_holds)
                 self._scheduler = scheduler
                 if self.stop.is_set():
                     break
@@ -233,9 +234,10 @@ class Agent:
         self._update_status(client, ids, UpdatedWorkerStatus.STOPPED)
         log.info("worker %s STOPPED until its work hours begin again", ids["workerId"])
 
-    def _this_host(self) -> tuple[host.Detected, dict[str, str]]:
-        """What this worker reports (the whole host, or its slot's share) and the variables that pin its
-        sessions to its GPUs."""
+    def _this_host(self) -> tuple[host.Detected, GpuHolds | None]:
+        """What this worker reports (the whole host, or its slot's share) and, on a GPU host, the record
+        through which each session takes its cards (shared with the host's other slots: their work dirs
+        are inside the host's)."""
         cards = gpus.detect()
         detected = host.detect(self.work_dir, cards)
         own = cards
@@ -243,8 +245,12 @@ class Agent:
             detected = slots.share(detected, cards, self.options.slot)
             own = slots.gpus_of(cards, self.options.slot)
         if own:
-            log.info("GPUs for this worker's sessions: %s", ", ".join(f"{card.index} ({card.name})" for card in own))
-        return detected, gpus.pinning(own, host_has_gpus=bool(cards))
+            log.info("This worker's own GPUs (its sessions take these first): %s",
+                     ", ".join(f"{card.index} ({card.name})" for card in own))
+        if not cards:
+            return detected, None
+        host_dir = self.work_dir.parent if self.options.slot is not None else self.work_dir
+        return detected, GpuHolds(host_dir, cards, own)
 
     def _ids(self, worker_id: str) -> dict[str, str]:
         return {"farmId": self.options.farm_id, "fleetId": self.options.fleet_id, "workerId": worker_id}

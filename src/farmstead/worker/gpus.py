@@ -5,8 +5,11 @@ Owns: finding the GPUs, through NVML (NVIDIA's `pynvml` bindings, package nvidia
 the capability value of a GPU model (`attr.gpu.model`, docs/fleets.md "GPUs"); and the variables
 that pin a session to its cards (`CUDA_VISIBLE_DEVICES`, `GPU_DEVICE_ORDINAL`, with
 `CUDA_DEVICE_ORDER=PCI_BUS_ID` so that CUDA numbers the cards as NVML does).
-The parsing and naming functions are pure. Must not: decide which slot gets which card (slots.py)
-or call the server.
+Also which cards a new session gets (`request_of`, `allocate`, pure; docs/fleets.md "Sharing a GPU"):
+a step asking for a whole number of GPUs gets whole cards nobody else holds, one asking for a fraction
+(`amount.worker.gpu` min 0.5; OpenJD amounts are decimals) shares one card with other fractional
+sessions up to 1.0 in all. The parsing and naming functions are pure. Must not: decide which slot
+reports which card (slots.py), keep the record of held cards (gpu_holds.py) or call the server.
 
 A worker started with CUDA_VISIBLE_DEVICES set uses only those cards.
 The NVML seam is the module itself: `detect(nvml=...)` takes anything with pynvml's functions, and a
@@ -16,11 +19,12 @@ process finds whatever `pynvml` comes first on its path (the tests put a fake on
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,3 +153,43 @@ def pinning(gpus: Sequence[Gpu], host_has_gpus: bool) -> dict[str, str]:
         return {}
     ordinals = ",".join(str(gpu.index) for gpu in gpus)
     return {"CUDA_VISIBLE_DEVICES": ordinals, "GPU_DEVICE_ORDINAL": ordinals, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
+
+
+#: Slack for sums of decimal fractions (0.1 + 0.2 + 0.7 is a full card, not a little more).
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a session holds: `cards` whole cards nobody else gets, or `share` (0 < share < 1) of one card
+    that other sharing sessions may use too."""
+
+    cards: int = 0
+    share: float = 0.0
+
+
+def request_of(gpu_min: float | None, default_cards: int) -> Request:
+    """A step's `amount.worker.gpu` minimum as a Request. A fraction below 1 is the opt-in to share a card;
+    a whole number asks for that many whole cards, and a fraction above 1 (1.5) for the whole cards it
+    needs (2): a part of a second card shared with others would still leave the first one unshared.
+    A step without the requirement holds `default_cards` whole (the worker's own, as before sharing)."""
+    if gpu_min is None:
+        return Request(cards=default_cards)
+    if 0 < gpu_min < 1:
+        return Request(share=gpu_min)
+    return Request(cards=math.ceil(gpu_min - _EPSILON))
+
+
+def allocate(cards: Sequence[int], held: Mapping[int, float], request: Request) -> tuple[int, ...] | None:
+    """The card indices for a new session, or None when none fit now. `cards` are the candidates in
+    order of preference (a slot's own cards first); `held` is how much of each card the open sessions
+    hold (a whole hold is 1.0). Whole cards: the first ones nobody holds any of. A share: the fullest
+    card it still fits on (so fractional sessions pack together and whole cards stay free), earlier in
+    `cards` on a tie."""
+    if request.share:
+        fits = [index for index in cards if held.get(index, 0.0) + request.share <= 1.0 + _EPSILON]
+        if not fits:
+            return None
+        return (max(fits, key=lambda index: (held.get(index, 0.0), -cards.index(index))),)
+    free = [index for index in cards if held.get(index, 0.0) <= _EPSILON]
+    return tuple(free[:request.cards]) if len(free) >= request.cards else None

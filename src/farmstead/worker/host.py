@@ -158,7 +158,7 @@ class Detected:
     os_family: str
     cpu_arch: str
     scratch_mib: int
-    gpus: int
+    gpus: float
     #: The smallest card's memory: what a job can count on whichever card it gets, as the official
     #: agent reports amount.worker.gpu.memory.
     gpu_memory_mib: int

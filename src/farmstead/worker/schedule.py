@@ -30,6 +30,7 @@ from farmstead.protocol.shapes import DesiredWorkerStatus
 from farmstead.worker import job_attachments, retries
 from farmstead.worker.actions import Action, SessionRunner
 from farmstead.worker.entities import JobEntities
+from farmstead.worker.gpu_holds import GpuHolds
 from farmstead.worker.reports import ActionReports
 from farmstead.worker.session_logs import LogShipper, SessionLog, SessionLogRouter
 
@@ -102,8 +103,11 @@ class WorkerLost(Exception):
 
 class Scheduler:
     def __init__(self, client: Any, ids: dict[str, str], work_dir: Path, shipper: LogShipper | None,
-                 router: SessionLogRouter, stop: threading.Event, process_env: dict[str, str] | None = None) -> None:
+                 router: SessionLogRouter, stop: threading.Event, process_env: dict[str, str] | None = None,
+                 gpu_holds: GpuHolds | None = None) -> None:
         self._client = client
+        #: This host's GPUs, when it has some: each session takes its step's cards (gpu_holds.py).
+        self._gpu_holds = gpu_holds
         #: Variables every session process carries, so that it dies with this worker (process_guard.py).
         self._process_env = process_env or {}
         self._ids = ids  # farmId fleetId workerId
@@ -256,7 +260,8 @@ class Scheduler:
         self._router.register(session_id, sink)
         ids = {**self._ids, "sessionId": session_id, "queueId": queue_id, "jobId": job_id}
         runner = SessionRunner(ids, self.entities, self.reports, sink, self._work_dir / "sessions", self.wake.set,
-                               s3_for_queue=self._queue_s3_clients, process_env=self._process_env)
+                               s3_for_queue=self._queue_s3_clients, process_env=self._process_env,
+                               gpu_holds=self._gpu_holds)
         self._runners[session_id] = runner
         return runner
 

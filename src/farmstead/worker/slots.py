@@ -4,7 +4,9 @@ Each slot is a worker of its own as the API sees it (docs/fleets.md, "Several se
 its own workerId, work dir and process, reporting its share of the host's amounts, and running its
 sessions on its own GPUs. This module owns the arithmetic, pure: the `--slots` and `--slot K/N`
 values, `auto`'s count, and slot K's share (vCPUs, memory, scratch disk split evenly with the
-remainder going to the first slots; GPUs as whole cards, never one card in two slots).
+remainder going to the first slots; GPUs as whole cards, never one card in two slots, and a slot left
+without a card of its own on a GPU host reports a fraction of a card, so it runs the steps that opt in
+to sharing one: docs/fleets.md "Sharing a GPU").
 Must not: start processes (slot_processes.py) or detect anything (host.py, gpus.py).
 """
 
@@ -86,9 +88,18 @@ def gpus_of(gpus: Sequence[Gpu], slot: Slot) -> list[Gpu]:
 
 def share(detected: Detected, gpus: Sequence[Gpu], slot: Slot) -> Detected:
     """What slot reports of the host: its portion of vCPUs (at least 1: a worker with no CPU would
-    match nothing), memory and scratch disk, and its own cards' count and the smallest one's memory."""
+    match nothing), memory and scratch disk, and its own cards' count and the smallest one's memory.
+    A slot with no card of its own on a GPU host reports its even share of the cards (cards / slots,
+    below 1) and the host's cards' memory and models: it matches only steps asking for a fraction of
+    a GPU, whose sessions share a card with others (gpu_holds.py decides which, when they run)."""
     own = gpus_of(gpus, slot)
+    if not own and gpus:
+        return replace(_cpu_share(detected, slot), gpus=round(len(gpus) / slot.count, 6),
+                       gpu_memory_mib=min(gpu.memory_mib for gpu in gpus), gpu_models=models(list(gpus)))
+    return replace(_cpu_share(detected, slot), gpus=len(own),
+                   gpu_memory_mib=min((gpu.memory_mib for gpu in own), default=0), gpu_models=models(own))
+
+
+def _cpu_share(detected: Detected, slot: Slot) -> Detected:
     return replace(detected, vcpus=max(1, _portion(detected.vcpus, slot)),
-                   memory_mib=_portion(detected.memory_mib, slot), scratch_mib=_portion(detected.scratch_mib, slot),
-                   gpus=len(own), gpu_memory_mib=min((gpu.memory_mib for gpu in own), default=0),
-                   gpu_models=models(own))
+                   memory_mib=_portion(detected.memory_mib, slot), scratch_mib=_portion(detected.scratch_mib, slot))

@@ -192,7 +192,9 @@ def _said_goodbye(driver: psycopg.Connection) -> bool:
     pg_terminate_backend) writes its reason and closes it; nothing else writes to an idle one."""
     if driver.closed or driver.broken:
         return True
-    return bool(select.select([driver.fileno()], [], [], 0)[0])
+    waiting = select.poll()  # not select.select: a busy server's descriptors may pass FD_SETSIZE
+    waiting.register(driver.fileno(), select.POLLIN)
+    return bool(waiting.poll(0))
 
 
 def _send_begin_with(context, execute: Callable[[], object]) -> bool:
@@ -266,9 +268,11 @@ class Store:
         return store
 
     def _begin(self, *, write: bool) -> tuple[Connection, sa.engine.RootTransaction]:
-        """A connection from the pool with its transaction begun. On PostgreSQL a pooled connection
-        the server has dropped (a restart) fails its BEGIN, before anything is done: it is thrown
-        away and the next one tried, so no caller sees the outage that is already over."""
+        """A connection from the pool with its transaction begun (on PostgreSQL: its BEGIN to go with
+        the first statement). A pooled connection the server has dropped (a restart) has the
+        server's goodbye waiting to be read, so it is sent a BEGIN of its own, which fails before
+        anything is done: it is thrown away and the next one tried, so no caller sees the outage
+        that is already over."""
         pool = self.engine.pool
         attempts = pool.size() + 1 if isinstance(pool, sa.pool.QueuePool) else 1
         for attempt in range(attempts):

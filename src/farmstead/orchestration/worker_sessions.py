@@ -183,13 +183,13 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
                  {TaskRunStatus.READY.value: -len(claimed), TaskRunStatus.ASSIGNED.value: len(claimed)})
 
 
-def start_session(changes: TaskChanges, worker, candidates: list | None = None) -> bool:
+def start_session(changes: TaskChanges, worker, candidate_rows: list | None = None) -> bool:
     """Opens a session on the best step the worker may take; whether it did. Its counter moves are
-    written before it returns. `candidates`: the rows of the statement `candidate_steps_for` gives, when
+    written before it returns. `candidate_rows`: the rows of the statement `candidate_steps_for` gives, when
     the caller has them already, read after the last change of this transaction (else read here)."""
     conn, now = changes.conn, changes.now
     rules = changes.bad_worker_rules
-    rows = candidates if candidates is not None else dispatch.candidate_steps(
+    rows = candidate_rows if candidate_rows is not None else dispatch.candidate_steps(
         conn, worker.fleet_id, worker.worker_id if rules else None)
     if not rows:
         return False

@@ -74,7 +74,7 @@ def update_worker_schedule(ctx: Context,
     changes.flush()  # before dispatch reads the counters to choose a new session
     # A worker an operator holds (drain, disable: domain/worker_holds) gets no new session.
     opened = worker_holds.takes_new_work(worker.status, worker.hold) and worker.worker_id not in changes.newly_held \
-        and not any(still_open) and start_session(changes, worker, candidates=(
+        and not any(still_open) and start_session(changes, worker, candidate_rows=(
             ahead[0].rows if ahead and not open_sessions else None))
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened

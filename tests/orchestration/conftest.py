@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from botocore import xform_name
@@ -30,14 +31,29 @@ from farmstead.web.calls import Api
 
 
 class StatementCounter:
-    """How many statements the store's engine ran (an executemany counts once, as it is one round trip)."""
+    """How many statements the store's engine ran (an executemany counts once, as it is one round
+    trip) and, on PostgreSQL, how many round trips the process waited through (psycopg's waits for
+    an answer: a pipeline of several statements is one, as is a COMMIT)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.count = 0
+        self.waits = 0
         sa.event.listen(engine, "before_cursor_execute", self._count)
+        sa.event.listen(engine, "checkout", self._count_waits)
 
     def _count(self, *_args: Any) -> None:
         self.count += 1
+
+    def _count_waits(self, dbapi_connection, _record, _proxy) -> None:
+        if not isinstance(dbapi_connection, psycopg.Connection) or "wait" in vars(dbapi_connection):
+            return
+        wait = dbapi_connection.wait
+
+        def counted(gen: Any, *args: Any, **kwargs: Any) -> Any:
+            if _waits_for_the_server(dbapi_connection, gen.gi_code.co_name):
+                self.waits += 1
+            return wait(gen, *args, **kwargs)
+        dbapi_connection.wait = counted  # type: ignore[method-assign]
 
     @contextlib.contextmanager
     def counting(self) -> Iterator[list[int]]:
@@ -45,6 +61,24 @@ class StatementCounter:
         before, result = self.count, []
         yield result
         result.append(self.count - before)
+
+    @contextlib.contextmanager
+    def round_trips(self) -> Iterator[list[int]]:
+        """Yields a list that holds the round trips to PostgreSQL inside the block, once it ends."""
+        before, result = self.waits, []
+        yield result
+        result.append(self.waits - before)
+
+
+def _waits_for_the_server(connection: psycopg.Connection, step: str) -> bool:
+    """Whether psycopg's `step` (the name of the generator it waits on) is a round trip: in a pipeline
+    only the sync at its end waits for answers (each statement is only sent); a COMMIT or ROLLBACK
+    of a connection not in a transaction sends nothing; entering a pipeline sends nothing."""
+    if step in ("_commit_gen", "_rollback_gen"):
+        return connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    if connection._pipeline is not None:
+        return step in ("_exit_gen", "_sync_gen")
+    return step != "_enter_gen"
 
 
 class InProcessClient:

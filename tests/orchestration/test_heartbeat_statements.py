@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from farmstead.testing.scripted_worker import LINUX_FLEET, ScriptedWorker
 from support.worker_jobs import ROLE, frames_template
 
@@ -196,3 +198,26 @@ def test_a_frame_released_by_a_report_costs_at_most_eleven_statements_more(engin
     print(json.dumps({"plain": plain, "followed frame by frame": followed}))
     assert 0 < followed - plain <= 11  # measured: 11 (the waiters read, the link deleted, the task moved,
     # its step's and job's counters and statuses, and their status changes' events in the outbox)
+
+
+#: Round trips of an idle heartbeat on PostgreSQL: one pipeline (store/pipelines.py) of BEGIN, the
+#: worker row marked seen, its open sessions counted and the steps it could start on (read ahead
+#: for a worker that was idle when last answered), then COMMIT. Five before (BEGIN alone, each
+#: statement alone); a replica waits through each (docs/scaling.md).
+IDLE_ROUND_TRIPS = 2
+
+
+def test_an_idle_heartbeat_on_postgresql_is_two_round_trips(engine_room, request):
+    client, counter = engine_room
+    if request.node.callspec.params["engine_room"] != "postgresql":
+        pytest.skip("SQLite has no round trips")
+    farm = farm_with_queue(client)
+    worker = ScriptedWorker(client, farm["farmId"], farm["fleetId"])
+    worker.poll()
+    waits = []
+    for _ in range(3):
+        with counter.round_trips() as each:
+            response = worker.poll()
+        assert response["assignedSessions"] == {}
+        waits.append(each[0])
+    assert waits == [IDLE_ROUND_TRIPS] * 3

@@ -30,7 +30,7 @@ from farmstead.protocol.errors import ServiceError, conflict, throttled, validat
 from farmstead.protocol.model import OperationInfo
 from farmstead.protocol.pagination import TokenCodec
 from farmstead.protocol.serialization import encode_json
-from farmstead.store import groups, idempotency, identity
+from farmstead.store import idempotency, identity
 from farmstead.store.engine import Store, StoreBusy, StoreUnavailable
 
 log = logging.getLogger("farmstead.audit")
@@ -74,9 +74,7 @@ class Executor:
 
     def _find_key(self, access_key_id: str) -> KnownKey | None:
         with self.store.read() as conn:
-            record = identity.find_key(conn, access_key_id)
-            group_ids = (groups.group_ids_of(conn, record.principal_id, record.directory_groups)
-                         if record is not None else ())
+            record, group_ids = identity.find_key_and_groups(conn, access_key_id)
         if record is None:
             return None
         credential = signing.Credential(record.access_key_id, record.secret_access_key, record.principal_id,

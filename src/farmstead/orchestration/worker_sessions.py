@@ -27,6 +27,7 @@ from farmstead.ids import new_id
 from farmstead.orchestration import bad_workers, events, report_times, task_runs
 from farmstead.orchestration.task_changes import TaskChanges
 from farmstead.store import dispatch, jobs, limits, logs, sessions, steps
+from farmstead.store.pipelines import Pipelined
 
 # --- 1. reports ----------------------------------------------------------------------------------
 
@@ -185,12 +186,14 @@ def _assign_tasks(changes: TaskChanges, session, claimed: list, acquired: list[d
                  {TaskRunStatus.READY.value: -len(claimed), TaskRunStatus.ASSIGNED.value: len(claimed)})
 
 
-def start_session(changes: TaskChanges, worker) -> bool:
+def start_session(changes: TaskChanges, worker, candidate_rows: list | None = None) -> bool:
     """Opens a session on the best step the worker may take; whether it did. Its counter moves are
-    written before it returns."""
+    written before it returns. `candidate_rows`: the rows of the statement `candidate_steps_for` gives, when
+    the caller has them already, read after the last change of this transaction (else read here)."""
     conn, now = changes.conn, changes.now
     rules = changes.bad_worker_rules
-    rows = dispatch.candidate_steps(conn, worker.fleet_id, worker.worker_id if rules else None)
+    rows = candidate_rows if candidate_rows is not None else dispatch.candidate_steps(
+        conn, worker.fleet_id, worker.worker_id if rules else None)
     if not rows:
         return False
     candidates = [scheduling.Candidate(
@@ -214,6 +217,11 @@ def start_session(changes: TaskChanges, worker) -> bool:
                                      blocked=candidate.job_id in blocked) and _open_on(changes, worker, candidate):
             return True
     return False
+
+
+def candidate_steps_for(changes: TaskChanges, fleet_id: str, worker_id: str) -> tuple[Pipelined, dict[str, Any]]:
+    """The statement start_session reads its candidates with, to be sent ahead with others."""
+    return dispatch.candidate_steps_statement(fleet_id, worker_id if changes.bad_worker_rules else None)
 
 
 #: Candidates the fallback looks at (each costs a read): the best few, as dispatch ordered them.

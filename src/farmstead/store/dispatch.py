@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Row
 from farmstead.domain import job_lifecycles, worker_states
 from farmstead.domain.statuses import QueueFleetAssociationStatus, TaskRunStatus
 from farmstead.store import blocklists
+from farmstead.store.pipelines import Pipelined
 from farmstead.store.schema import budgets, jobs, queue_fleet_associations, queues, sessions, steps, tasks, workers
 from farmstead.store.statements import one_of
 
@@ -57,6 +58,19 @@ def _candidate_steps(blocked) -> sa.Select:
 _CANDIDATE_STEPS = _candidate_steps(blocklists.blocked_on("b_worker_id"))
 #: The same without the blocklist probe: the bad-worker rules off (Settings.bad_worker_rules).
 _CANDIDATE_STEPS_ANYONE = _candidate_steps(sa.false())
+
+
+_CANDIDATE_STEPS_PIPELINED = Pipelined(_CANDIDATE_STEPS, "candidate")
+_CANDIDATE_STEPS_ANYONE_PIPELINED = Pipelined(_CANDIDATE_STEPS_ANYONE, "candidate")
+
+
+def candidate_steps_statement(fleet_id: str, worker_id: str | None = None,
+                              limit: int = 200) -> tuple[Pipelined, dict[str, Any]]:
+    """`candidate_steps` as a statement to send along with others (store/pipelines.py): its
+    answer's rows are what candidate_steps would return at that point of the transaction."""
+    if worker_id is None:
+        return _CANDIDATE_STEPS_ANYONE_PIPELINED, {"b_fleet_id": fleet_id, "b_limit": limit}
+    return _CANDIDATE_STEPS_PIPELINED, {"b_fleet_id": fleet_id, "b_worker_id": worker_id, "b_limit": limit}
 
 
 def candidate_steps(conn: Connection, fleet_id: str, worker_id: str | None = None, limit: int = 200) -> list[Row]:

@@ -2,7 +2,8 @@
 
 Owns: creating the SQLAlchemy engine (SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for
 writes so two writers queue instead of deadlocking on the upgrade from a read lock; PostgreSQL:
-psycopg 3 with a pool, BEGIN said by us and doubling as the pooled connection's liveness check),
+psycopg 3 with a pool, BEGIN said by us and sent with the transaction's first statement, a pooled
+connection the server has written to meanwhile (its goodbye) checked by a BEGIN of its own),
 running migrations, the `read()`/`write()` transactions, and telling the driver errors that mean
 "not now" (StoreBusy, StoreUnavailable) from the ones that are bugs.
 Must not: hold queries for any resource.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import sqlite3
 import threading
 import time
@@ -149,15 +151,66 @@ def _configure_postgresql(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         driver = conn.connection.driver_connection
         assert driver is not None  # a checked-out connection always has one
-        if (not driver.autocommit or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-                or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE):
+        if not begins_with_first_statement(conn, driver):
             return  # psycopg begins it (or nothing is to be begun)
+        if not _said_goodbye(driver):
+            return  # BEGIN goes with the transaction's first statement (_send_begin_with)
+        # The server wrote to a connection that was idle in the pool: its goodbye (a restart, a
+        # terminated backend) or EOF. BEGIN now, alone, so a dead connection is told apart and
+        # replaced before anything is done (Store._begin); a live one just begins.
         try:
             driver.execute("BEGIN")
         except psycopg.Error as error:
             if driver.broken or driver.closed:
                 raise _DeadConnection(str(error)) from error
             raise sa.exc.DBAPIError.instance("BEGIN", (), error, psycopg.Error) from error
+
+    # Every statement the dialect sends goes through one of these three: the first one of a
+    # transaction takes the BEGIN along in one pipeline, one round trip for both.
+    @event.listens_for(engine, "do_execute")
+    def _on_execute(cursor, statement, parameters, context) -> bool:
+        return _send_begin_with(context, lambda: cursor.execute(statement, parameters))
+
+    @event.listens_for(engine, "do_execute_no_params")
+    def _on_execute_no_params(cursor, statement, context) -> bool:
+        return _send_begin_with(context, lambda: cursor.execute(statement))
+
+    @event.listens_for(engine, "do_executemany")
+    def _on_executemany(cursor, statement, parameters, context) -> bool:
+        return _send_begin_with(context, lambda: cursor.executemany(statement, parameters))
+
+
+def begins_with_first_statement(conn: Connection, driver: psycopg.Connection) -> bool:
+    """Whether this transaction's BEGIN is ours to send (psycopg in autocommit mode, not a connection
+    used with isolation_level=AUTOCOMMIT) and not sent yet."""
+    return (driver.autocommit and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+            and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
+
+
+def _said_goodbye(driver: psycopg.Connection) -> bool:
+    """Whether an idle connection has something to read: a server that ends a connection (shutdown,
+    pg_terminate_backend) writes its reason and closes it; nothing else writes to an idle one."""
+    if driver.closed or driver.broken:
+        return True
+    waiting = select.poll()  # not select.select: a busy server's descriptors may pass FD_SETSIZE
+    waiting.register(driver.fileno(), select.POLLIN)
+    return bool(waiting.poll(0))
+
+
+def _send_begin_with(context, execute: Callable[[], object]) -> bool:
+    """Runs `execute` after a BEGIN in one pipeline when the transaction has not begun yet; False
+    (the dialect executes as usual) otherwise. Without it an idle heartbeat's BEGIN was a round
+    trip of five, 15-17 % of a replica's time (docs/scaling.md)."""
+    conn = context.root_connection
+    if not conn.in_transaction():
+        return False
+    driver = conn.connection.driver_connection
+    if driver is None or not begins_with_first_statement(conn, driver):
+        return False
+    with driver.pipeline():
+        driver.execute("BEGIN")
+        execute()
+    return True
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -217,9 +270,11 @@ class Store:
         return store
 
     def _begin(self, *, write: bool) -> tuple[Connection, sa.engine.RootTransaction]:
-        """A connection from the pool with its transaction begun. On PostgreSQL a pooled connection
-        the server has dropped (a restart) fails its BEGIN, before anything is done: it is thrown
-        away and the next one tried, so no caller sees the outage that is already over."""
+        """A connection from the pool with its transaction begun (on PostgreSQL: its BEGIN to go with
+        the first statement). A pooled connection the server has dropped (a restart) has the
+        server's goodbye waiting to be read, so it is sent a BEGIN of its own, which fails before
+        anything is done: it is thrown away and the next one tried, so no caller sees the outage
+        that is already over."""
         pool = self.engine.pool
         attempts = pool.size() + 1 if isinstance(pool, sa.pool.QueuePool) else 1
         for attempt in range(attempts):

@@ -17,7 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from farmstead.ids import new_access_key_id, new_secret_access_key, new_session_token
-from farmstead.store.schema import access_keys, principals, settings
+from farmstead.store import groups
+from farmstead.store.pipelines import Pipelined, run_together
+from farmstead.store.schema import access_keys, group_members, principals, settings
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,29 @@ def _key_record(row) -> KeyRecord:
 def find_key(conn: Connection, access_key_id: str) -> KeyRecord | None:
     row = conn.execute(_key_query().where(access_keys.c.access_key_id == access_key_id)).first()
     return _key_record(row) if row else None
+
+
+_FIND_KEY = Pipelined(_key_query().where(access_keys.c.access_key_id == sa.bindparam("b_access_key_id")), "key")
+#: The key's principal's groups added locally, by the key: sent with the key's own read.
+_LOCAL_GROUPS_OF_KEY = Pipelined(
+    sa.select(group_members.c.group_id).where(group_members.c.principal_id == sa.select(
+        access_keys.c.principal_id).where(access_keys.c.access_key_id == sa.bindparam("b_access_key_id"))
+        .scalar_subquery()), "group")
+
+
+def find_key_and_groups(conn: Connection, access_key_id: str) -> tuple[KeyRecord | None, tuple[str, ...]]:
+    """The key and the groups of its principal (as groups.group_ids_of gives them), read together:
+    every request whose key the server has not cached pays this, so it is one round trip on
+    PostgreSQL (store/pipelines.py) for a principal without directory groups (every worker)."""
+    params = {"b_access_key_id": access_key_id}
+    key, local = run_together(conn, [(_FIND_KEY, params), (_LOCAL_GROUPS_OF_KEY, params)])
+    row = key.first()
+    if row is None:
+        return None, ()
+    record = _key_record(row)
+    if record.directory_groups:  # groups bound to the directory's DNs as well
+        return record, groups.group_ids_of(conn, record.principal_id, record.directory_groups)
+    return record, tuple(sorted(found.group_id for found in local.rows))
 
 
 def list_keys(conn: Connection, *, include_temporary: bool = False) -> list[KeyRecord]:

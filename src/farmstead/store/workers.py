@@ -6,6 +6,7 @@ in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from farmstead.domain import worker_states
 from farmstead.domain.statuses import WorkerStatus
 from farmstead.store import notifications, worker_counts
 from farmstead.store.paging import keyset_page
+from farmstead.store.pipelines import Answer, Pipelined, run_together
 from farmstead.store.schema import sessions, workers
 from farmstead.store.statements import update_by_key
 
@@ -59,6 +61,8 @@ _MARK_SEEN = (workers.update()
 _TOUCH = _MARK_SEEN.returning(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions"))
 _SEEN = sa.select(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions")).where(
     workers.c.worker_id == sa.bindparam("b_worker_id"))
+_MARK_SEEN_PIPELINED = Pipelined(_MARK_SEEN, "marked")
+_SEEN_PIPELINED = Pipelined(_SEEN, "worker")
 
 
 def touch(conn: Connection, farm_id: str, fleet_id: str, worker_id: str, now: datetime) -> Row | None:
@@ -69,13 +73,23 @@ def touch(conn: Connection, farm_id: str, fleet_id: str, worker_id: str, now: da
     On SQLite one statement (BEGIN IMMEDIATE: no other writer is under way). On PostgreSQL two: a
     statement that waited for the row's lock still counts sessions in the snapshot it started with,
     and would miss the session a concurrent heartbeat of the same worker (an agent's retry on another
-    replica) opened and committed meanwhile; a statement started after the lock sees it."""
+    replica) opened and committed meanwhile; a statement started after the lock sees it. Both go
+    in one round trip (with the transaction's BEGIN: store/pipelines.py), the second still started
+    after the first has the lock."""
+    return touch_with(conn, farm_id, fleet_id, worker_id, now, ())[0]
+
+
+def touch_with(conn: Connection, farm_id: str, fleet_id: str, worker_id: str, now: datetime,
+               along: Sequence[tuple[Pipelined, dict[str, Any]]]) -> tuple[Row | None, list[Answer] | None]:
+    """`touch`, and on PostgreSQL the statements `along` run right after it in the same round trip:
+    their answers, read after the row was marked seen and locked. None instead on SQLite, where
+    sending them together saves nothing: the caller runs what it turns out to need itself."""
     params = {"b_worker_id": worker_id, "b_fleet_id": fleet_id, "b_farm_id": farm_id, "b_now": now}
     if conn.dialect.name != "postgresql":
-        return conn.execute(_TOUCH, params).first()
-    if conn.execute(_MARK_SEEN, params).rowcount != 1:
-        return None
-    return conn.execute(_SEEN, {"b_worker_id": worker_id}).first()
+        return conn.execute(_TOUCH, params).first(), None
+    marked, seen, *answers = run_together(conn, [(_MARK_SEEN_PIPELINED, params),
+                                                 (_SEEN_PIPELINED, {"b_worker_id": worker_id}), *along])
+    return (seen.first() if marked.rowcount == 1 else None), answers
 
 
 def get_by_id(conn: Connection, worker_id: str) -> Row | None:

@@ -23,10 +23,15 @@ from farmstead.domain.host_requirements import worker_satisfies
 from farmstead.domain.scheduling import queue_depth
 from farmstead.domain.statuses import DesiredWorkerStatus, SessionActionStatus
 from farmstead.domain.worker_sessions import dropped
-from farmstead.orchestration.worker_sessions import advance_session, apply_report, start_session
+from farmstead.orchestration.worker_sessions import advance_session, apply_report, candidate_steps_for, start_session
 from farmstead.protocol import shapes
 from farmstead.protocol.errors import conflict
 from farmstead.store import dispatch, limits, sessions, workers
+
+#: Workers this process last answered with nothing to run: a hint of which calls are worth reading
+#: candidate steps ahead for, never trusted for what the answer says (see above). Bounded.
+_IDLE_WHEN_LAST_ANSWERED: set[str] = set()
+_MOST_REMEMBERED = 200_000
 
 
 @operation("UpdateWorkerSchedule", write=True, access=WORKER_ACCESS)
@@ -36,7 +41,16 @@ def update_worker_schedule(ctx: Context,
     # The worker row is locked (by this UPDATE) as it is read: on PostgreSQL the liveness sweep of
     # another replica may be declaring this worker lost and giving its tasks back right now; read
     # first, the heartbeat would go on with the status from before and open a session nobody releases.
-    worker = workers.touch(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now)
+    reports = params.get("updatedSessionActions") or {}
+    changes = ctx.changes  # the rows and counters this call changes, written together
+    # An idle worker's call (nothing to report, and idle when this process last answered it): on
+    # PostgreSQL the steps it could start on are read in the same round trip as its row
+    # (store/pipelines.py), and used only if the call changes nothing before it looks for work (no
+    # reports, no open session). A busy worker's call does not read them for nothing.
+    along = [] if reports or params["workerId"] not in _IDLE_WHEN_LAST_ANSWERED else [
+        candidate_steps_for(changes, params["fleetId"], params["workerId"])]
+    worker, ahead = workers.touch_with(ctx.conn, params["farmId"], params["fleetId"], params["workerId"], ctx.now,
+                                       along)
     if worker is None:
         require_worker(ctx, params["farmId"], params["fleetId"], params["workerId"])  # raises: not found
         raise AssertionError("require_worker found a worker the heartbeat could not mark seen")
@@ -45,8 +59,6 @@ def update_worker_schedule(ctx: Context,
                        f"Worker {worker.worker_id} is {worker.status}; start it with UpdateWorker first.",
                        {"status": worker.status})
     run_seconds: dict[str, list[float]] = {}
-    changes = ctx.changes  # the rows and counters this call changes, written together
-    reports = params.get("updatedSessionActions") or {}
     if reports:
         changes.prefetch(list(reports))
     for action_id, report in reports.items():
@@ -62,9 +74,16 @@ def update_worker_schedule(ctx: Context,
     changes.flush()  # before dispatch reads the counters to choose a new session
     # A worker an operator holds (drain, disable: domain/worker_holds) gets no new session.
     opened = worker_holds.takes_new_work(worker.status, worker.hold) and worker.worker_id not in changes.newly_held \
-        and not any(still_open) and start_session(changes, worker)
+        and not any(still_open) and start_session(changes, worker, candidate_rows=(
+            ahead[0].rows if ahead and not open_sessions else None))
     # An idle worker that got no work has no sessions to list: no need to read them again.
     idle = not still_open and not opened
+    if idle:
+        if len(_IDLE_WHEN_LAST_ANSWERED) >= _MOST_REMEMBERED:
+            _IDLE_WHEN_LAST_ANSWERED.clear()  # a hint only: forgetting costs the next calls a round trip
+        _IDLE_WHEN_LAST_ANSWERED.add(worker.worker_id)
+    else:
+        _IDLE_WHEN_LAST_ANSWERED.discard(worker.worker_id)
     if idle and ctx.woken_by_work() and _ready_work_it_cannot_run(ctx.conn, worker):
         # Released for new work it may not run: another held call is released instead, so no READY
         # task waits for a poll while a worker that may run it is held (docs/protocol.md).

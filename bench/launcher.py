@@ -4,7 +4,7 @@ Owns: starting the server on a temporary data dir with the embedded SQLite store
 farmstead.testing's LiveServer, so benchmarks and tests start servers the same way), or N replicas on
 one fresh PostgreSQL database (`replica_servers`), removing the dirs (and database) afterwards, and
 reading the process's memory and CPU time (a process tree's CPU time: `tree_cpu_seconds`; the
-PostgreSQL backends' CPU time). Output-shape
+PostgreSQL backends' CPU time), and how many requests of one operation it has answered. Output-shape
 checking (a tests-only cost) is turned off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
 """
@@ -25,7 +25,8 @@ from farmstead.testing import databases
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
-           "ProcessStats", "tree_cpu_seconds", "replica_servers", "backend_cpu_seconds", "backend_delta"]
+           "ProcessStats", "tree_cpu_seconds", "requests_answered", "replica_servers", "backend_cpu_seconds",
+           "backend_delta"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 #: Seconds a server may take to answer /health: a fresh one runs every migration first, which took
@@ -86,6 +87,15 @@ class ProcessStats:
         """User + system CPU of every thread of the process so far."""
         fields = _stat_fields(self.pid)
         return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def requests_answered(server: LiveServer, operation: str) -> float:
+    """How many `operation` requests the server has answered (any outcome), from its GET /metrics."""
+    with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    wanted = f'operation="{operation}"'
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("farmstead_api_requests_total{") and wanted in line)
 
 
 def _stat_fields(pid: int) -> list[str]:

@@ -3,7 +3,8 @@
 Owns: starting the server on a temporary data dir with the embedded SQLite store (through
 farmstead.testing's LiveServer, so benchmarks and tests start servers the same way), or N replicas on
 one fresh PostgreSQL database (`replica_servers`), removing the dirs (and database) afterwards, and
-reading the process's memory and CPU time (and the PostgreSQL backends' CPU time). Output-shape
+reading the process's memory and CPU time (a process tree's CPU time: `tree_cpu_seconds`; the
+PostgreSQL backends' CPU time), and how many requests of one operation it has answered. Output-shape
 checking (a tests-only cost) is turned off so it isn't measured.
 Must not: reach into the server's store or code; everything else goes through the API.
 """
@@ -24,7 +25,8 @@ from farmstead.testing import databases
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
-           "ProcessStats", "replica_servers", "backend_cpu_seconds", "backend_delta"]
+           "ProcessStats", "tree_cpu_seconds", "requests_answered", "replica_servers", "backend_cpu_seconds",
+           "backend_delta"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 #: Seconds a server may take to answer /health: a fresh one runs every migration first, which took
@@ -83,10 +85,45 @@ class ProcessStats:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of every thread of the process so far."""
-        with open(f"/proc/{self.pid}/stat") as stat:
-            # Field 2 (comm) may contain spaces; everything after its closing parenthesis is fixed.
-            fields = stat.read().rsplit(")", 1)[1].split()
+        fields = _stat_fields(self.pid)
         return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def requests_answered(server: LiveServer, operation: str) -> float:
+    """How many `operation` requests the server has answered (any outcome), from its GET /metrics."""
+    with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    wanted = f'operation="{operation}"'
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("farmstead_api_requests_total{") and wanted in line)
+
+
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as stat:
+        # Field 2 (comm) may contain spaces; everything after its closing parenthesis is fixed.
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/task/{thread}/children") as children:
+                found += [int(child) for child in children.read().split()]
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of `pid` and every process under it, living or reaped (a worker's tasks, a
+    `--slots` process's slot workers and their process guards): each living process's own time plus
+    that of the children it has waited for, which the kernel adds to it when they are reaped."""
+    try:
+        fields = _stat_fields(pid)
+        below = _children(pid)
+    except (FileNotFoundError, ProcessLookupError):  # ended meanwhile: its parent's reaped time has it
+        return 0.0
+    own = sum(int(value) for value in fields[11:15]) / _TICKS  # utime stime cutime cstime
+    return own + sum(tree_cpu_seconds(child) for child in below)
 
 
 @contextlib.contextmanager

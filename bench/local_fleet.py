@@ -3,7 +3,8 @@ sides of the end-to-end benchmarks (bench/end_to_end.py, bench/slots.py).
 
 Owns: creating a farm, queue and fleet on a running server, starting worker processes for it (each with
 its own flags and work dir) and waiting until they are IDLE; timing one job from CreateJob until GetJob
-says it ended; timing `openjd run` of a template file.
+says it ended; the CPU time its worker processes (and everything under them) have used; timing
+`openjd run` of a template file.
 Must not: count setup (workers starting) in a job's time.
 """
 
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET
+from bench.launcher import ADMIN_KEY_ID, ADMIN_SECRET, tree_cpu_seconds
 from farmstead.testing.scripted_worker import LINUX_FLEET
 
 ENDED = ("SUCCEEDED", "FAILED", "CANCELED")
@@ -79,6 +80,11 @@ class LocalFleet:
             if time.monotonic() - started > 1800:
                 raise RuntimeError("the job did not finish within 30 minutes")
             time.sleep(poll_seconds)
+
+    def cpu_seconds(self) -> float:
+        """CPU its worker processes have used so far, with everything under them: a `--slots` process's
+        slot workers, process guards, and the tasks they ran."""
+        return sum(tree_cpu_seconds(process.pid) for process in self.processes)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from farmstead.domain.capabilities import fleet_capabilities
 from farmstead.domain.fleet_scaling import EVENT_BASED, Demand, ReadyStep, ScalingRule, expected_seconds, recommendation
 from farmstead.domain.host_requirements import step_fits_fleet
-from farmstead.store import fleet_demand
+from farmstead.store import fleet_demand, limits
 
 
 def mode_of(row: Any) -> str:
@@ -40,7 +40,7 @@ def demands(conn: Connection, fleet_rows: Iterable[Any], now: datetime, rule: Sc
         return {}
     capabilities = {row.fleet_id: _capabilities(row) for row in rows}
     ready_rows = fleet_demand.ready_steps(conn, ids)
-    limit_names = fleet_demand.limit_amount_names(conn, (r.queue_id for r in ready_rows))
+    limit_names = limits.amount_names_for_queues(conn, (r.queue_id for r in ready_rows))
     ready: dict[str, list[ReadyStep]] = {}
     for r in ready_rows:
         # A step the fleet can't run waits for another fleet: it asks nothing of this one.

@@ -25,9 +25,7 @@ from farmstead.store.driver_reads import DriverSelect
 from farmstead.store.schema import (
     budgets,
     jobs,
-    limits,
     queue_fleet_associations,
-    queue_limit_associations,
     sessions,
     steps,
     workers,
@@ -75,21 +73,6 @@ def ready_steps(conn: Connection, fleet_ids: Iterable[str]) -> list[ReadyStepRow
     return [ReadyStepRow(row.fleet_id, row.queue_id, requirements(row.host_requirements), row.ready_tasks,
                          row.timed_run_count, row.timed_run_seconds)
             for fleet_id in fleet_ids for row in _READY_STEPS.all(conn, {"b_fleet_id": fleet_id})]
-
-
-def limit_amount_names(conn: Connection, queue_ids: Iterable[str]) -> dict[str, list[str]]:
-    """queue_id -> the amount names of the limits associated with it (steps ask for these; fleets
-    don't offer them)."""
-    ids = sorted(set(queue_ids))
-    if not ids:
-        return {}
-    qla = queue_limit_associations
-    query = (sa.select(qla.c.queue_id, limits.c.amount_requirement_name)
-             .join(limits, limits.c.limit_id == qla.c.limit_id).where(qla.c.queue_id.in_(ids)))
-    names: dict[str, list[str]] = {}
-    for queue_id, name in conn.execute(query):
-        names.setdefault(queue_id, []).append(name)
-    return names
 
 
 def worker_activity(conn: Connection, fleet_ids: Iterable[str], active_since: datetime) -> dict[str, tuple[int, int]]:

@@ -7,6 +7,7 @@ Must not: decide status transitions or validity (api/limits.py does).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,6 +110,19 @@ def amount_names_for_queue(conn: Connection, queue_id: str) -> list[str]:
     query = sa.select(limits.c.amount_requirement_name).join(qla, qla.c.limit_id == limits.c.limit_id).where(
         qla.c.queue_id == queue_id)
     return list(conn.execute(query).scalars())
+
+
+def amount_names_for_queues(conn: Connection, queue_ids: Iterable[str]) -> dict[str, list[str]]:
+    """`amount_names_for_queue` for many queues in one read: queue_id -> its limits' amount names."""
+    ids = sorted(set(queue_ids))
+    if not ids:
+        return {}
+    query = sa.select(qla.c.queue_id, limits.c.amount_requirement_name).join(
+        limits, limits.c.limit_id == qla.c.limit_id).where(qla.c.queue_id.in_(ids))
+    names: dict[str, list[str]] = {}
+    for queue_id, name in conn.execute(query):
+        names.setdefault(queue_id, []).append(name)
+    return names
 
 
 def active_for_queue(conn: Connection, queue_id: str) -> list[Row]:

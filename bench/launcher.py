@@ -23,6 +23,7 @@ from pathlib import Path
 
 from farmstead.testing import databases
 from farmstead.testing.live_server import ADMIN_KEY_ID, ADMIN_SECRET, REGION, LiveServer
+from tests.support.scrapes import scrape
 
 __all__ = ["ADMIN_KEY_ID", "ADMIN_SECRET", "REGION", "LiveServer", "running_server", "store_name",
            "ProcessStats", "tree_cpu_seconds", "requests_answered", "replica_servers", "backend_cpu_seconds",
@@ -91,11 +92,7 @@ class ProcessStats:
 
 def requests_answered(server: LiveServer, operation: str) -> float:
     """How many `operation` requests the server has answered (any outcome), from its GET /metrics."""
-    with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    wanted = f'operation="{operation}"'
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("farmstead_api_requests_total{") and wanted in line)
+    return sum(scrape(server.endpoint).matching("farmstead_api_requests_total", operation=operation).values())
 
 
 def _stat_fields(pid: int) -> list[str]:

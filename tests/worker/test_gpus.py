@@ -101,3 +101,15 @@ def test_a_share_goes_to_the_fullest_card_it_fits_on_so_whole_cards_stay_free():
     assert gpus.allocate([0, 1, 2], {1: 0.5}, gpus.Request(share=0.25)) == (1,)
     assert gpus.allocate([0, 1, 2], {1: 0.75, 2: 0.5}, gpus.Request(share=0.5)) == (2,)
     assert gpus.allocate([2, 0, 1], {}, gpus.Request(share=0.5)) == (2,)  # a tie: the first preferred
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ({}, None),
+    ({"hostRequirements": {"amounts": [{"name": "amount.worker.vcpu", "min": 4}]}}, None),
+    ({"hostRequirements": {"amounts": [{"name": "amount.worker.gpu", "min": 0.5}]}}, 0.5),
+    ({"hostRequirements": {"amounts": [{"name": "Amount.Worker.GPU", "min": 2}]}}, 2.0),
+    ({"hostRequirements": {"amounts": [{"name": "amount.worker.gpu", "max": 1}]}}, None),
+    ({"hostRequirements": {"amounts": [{"name": "amount.worker.gpu", "min": "{{Param.Gpus}}"}]}}, None),
+])
+def test_a_steps_gpu_minimum_is_read_from_its_host_requirements(template, expected):
+    assert gpus.gpu_min_of(template) == expected

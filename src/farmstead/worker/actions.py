@@ -240,14 +240,7 @@ class SessionRunner:
         if step_id is None:
             return None
         details = self._entities.get(identifier("stepDetails", jobId=self.ids["jobId"], stepId=step_id))
-        amounts = ((details.get("template") or {}).get("hostRequirements") or {}).get("amounts") or []
-        for amount in amounts:
-            if str(amount.get("name", "")).lower() == "amount.worker.gpu" and amount.get("min") is not None:
-                try:
-                    return float(amount["min"])
-                except (TypeError, ValueError):  # an unresolved format string: no opt-in to read
-                    return None
-        return None
+        return gpus.gpu_min_of(details.get("template") or {})
 
     def _next(self) -> Action | None:
         with self._cond:

@@ -193,3 +193,16 @@ def allocate(cards: Sequence[int], held: Mapping[int, float], request: Request) 
         return (max(fits, key=lambda index: (held.get(index, 0.0), -cards.index(index))),)
     free = [index for index in cards if held.get(index, 0.0) <= _EPSILON]
     return tuple(free[:request.cards]) if len(free) >= request.cards else None
+
+
+def gpu_min_of(step_template: Mapping[str, Any]) -> float | None:
+    """The `amount.worker.gpu` minimum a step's template asks for; None when it asks for none, or
+    when the minimum is not a number (an unresolved format string: no opt-in to read)."""
+    amounts = (step_template.get("hostRequirements") or {}).get("amounts") or []
+    for amount in amounts:
+        if str(amount.get("name", "")).lower() == "amount.worker.gpu" and amount.get("min") is not None:
+            try:
+                return float(amount["min"])
+            except (TypeError, ValueError):
+                return None
+    return None

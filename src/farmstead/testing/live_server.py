@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -36,6 +37,21 @@ if TYPE_CHECKING:
 ADMIN_KEY_ID = "AKIAFARMSTEADTESTADM"
 ADMIN_SECRET = "farmstead-test-admin-secret-0123456789ab"
 REGION = "us-west-2"
+
+#: Per thread, boto3 sessions by the AWS_* environment they were made under (see `_session`).
+_sessions = threading.local()
+
+
+def _session() -> boto3.session.Session:
+    """A boto3 session kept per thread, whose loader keeps the parsed service models: a client from a new
+    session parses the `deadline` model again (~100 ms of CPU per client, measured), one from a kept
+    session takes ~4 ms. Sessions are not thread-safe, hence one per thread; one per AWS_* environment,
+    so a test that points AWS_CONFIG_FILE or AWS_PROFILE elsewhere gets a session that reads it."""
+    kept: dict[tuple[tuple[str, str], ...], boto3.session.Session] = _sessions.__dict__.setdefault("by_env", {})
+    environment = tuple(sorted((key, value) for key, value in os.environ.items() if key.startswith("AWS_")))
+    if environment not in kept:
+        kept[environment] = boto3.session.Session(region_name=REGION)
+    return kept[environment]
 
 
 def free_port() -> int:
@@ -144,10 +160,10 @@ class LiveServer:
                session_token: str | None = None) -> Any:
         """A boto3 client of `service` (deadline, logs) for this server, signed with the administrator's
         key unless given another; no retries, so a test sees the first answer."""
-        session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
-                                        aws_session_token=session_token, region_name=REGION)
-        return session.client(service, endpoint_url=self.endpoint,
-                              config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+        return _session().client(service, endpoint_url=self.endpoint, region_name=REGION,
+                                 aws_access_key_id=key_id, aws_secret_access_key=secret,
+                                 aws_session_token=session_token,
+                                 config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
 
     def new_user(self, name: str) -> tuple[str, str, str]:
         """Create a user and a key with the real CLI; returns (principal id, key id, secret)."""

@@ -7,6 +7,7 @@ Must not: hold a benchmark's logic (each lives in its own module with `DESCRIPTI
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -98,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Servers start as a studio's do, `python -m farmstead server` each, never forked from the test
+    # suite's zygote (farmstead/testing/zygote.py): a figure must not depend on a heap shared with it.
+    os.environ.setdefault("FARMSTEAD_TEST_ZYGOTE", "0")
     names = [name for name in BENCHMARKS if name not in BY_NAME_ONLY] if args.name == "all" else [args.name]
     busy = busy_share()
     print(f"machine: {describe(busy)}")

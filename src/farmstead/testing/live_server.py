@@ -1,7 +1,8 @@
 """A real `farmstead server` process on an ephemeral loopback port, and real boto3 clients for it.
 
 Owns: starting the server as `python -m farmstead server` with the running interpreter (so it works
-from an installed wheel as well as from a checkout), on the embedded SQLite store in its data dir or
+from an installed wheel as well as from a checkout; forked from the test process's zygote,
+farmstead/testing/zygote.py), on the embedded SQLite store in its data dir or
 on PostgreSQL (a database URL given, or FARMSTEAD_TEST_STORE=postgresql: databases.py); a fixed
 administrator key the clients sign with; stopping it; and running `farmstead` admin commands on its
 store.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from farmstead.testing import zygote
 from farmstead.testing.databases import database_for
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class LiveServer:
     data_dir: Path
     database_url: str | None = None
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | zygote.ForkedProcess | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     #: On the embedded store even when the tests run on PostgreSQL (a test of the SQLite file itself).
     embedded_only: bool = False
@@ -100,11 +101,8 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> LiveServer:
         if self.database_url is None and not self.embedded_only and "FARMSTEAD_DATABASE_URL" not in self.extra_env:
             self.database_url = database_for(self.data_dir)  # PostgreSQL when FARMSTEAD_TEST_STORE says so
-        with open(self.data_dir / "server.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", self.entry_module, "server", "--host", self.host, "--port", str(self.port),
-                 "--data-dir", str(self.data_dir)],
-                env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        args = ["server", "--host", self.host, "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        self.process = zygote.spawn(self.entry_module, args, self.env(), self.data_dir / "server.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,6 +1,7 @@
 """A real `farmstead worker` process: it takes a fleet's tasks from a server and runs their commands.
 
-Owns: starting the worker as `python -m farmstead worker` with the running interpreter, in a work
+Owns: starting the worker as `python -m farmstead worker` with the running interpreter (forked from
+the test process's zygote, farmstead/testing/zygote.py, unless FARMSTEAD_TEST_ZYGOTE=0), in a work
 directory of its own with its output in `output.txt` there, and stopping it as a service manager
 does: SIGTERM, which lets it end its session actions and tell the server it STOPPED, and a kill only
 if that takes longer than the grace time.
@@ -16,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from farmstead.testing import zygote
+
 
 class WorkerProcess:
     def __init__(self, endpoint: str, farm_id: str, fleet_id: str, work_dir: Path, env: Mapping[str, str],
@@ -27,7 +30,7 @@ class WorkerProcess:
         self.work_dir = Path(work_dir)
         self.env = dict(env)
         self.extra_args = list(extra_args)
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | zygote.ForkedProcess | None = None
 
     @property
     def command(self) -> list[str]:
@@ -37,9 +40,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.work_dir / "output.txt", "ab") as output:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+        self.process = zygote.spawn("farmstead", self.command[3:], self.env, self.work_dir / "output.txt")
         return self
 
     @property

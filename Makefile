@@ -129,8 +129,10 @@ slurm:
 # others' subject is the client side (job attachments through the S3 store, bundles, template copies,
 # host configuration, chunking, blocklists, slots, work hours, scalers; ~2 minutes). tests/background
 # runs again (the event outbox and its sinks write beside every change), and of tests/testing the
-# studio example (its own pytest on PostgreSQL) and the plugin's store choice. Three test processes there: more of its time is waiting on
-# servers and workers than computing.
+# studio example (its own pytest on PostgreSQL) and the plugin's store choice. Five test processes there:
+# that pass waits on PostgreSQL's round trips, servers and workers far more than it computes (its test
+# processes, servers and workers used ~180 s of CPU in a 470 s pass at three; at five it took 191 s).
+# The first pass computes (Chromium, Blender, the servers): four processes took it no faster than three.
 # Without a PostgreSQL (127.0.0.1:5432, or FARMSTEAD_TEST_DATABASE_URL) that pass is skipped, and said so.
 PG_TESTS ?= tests/api tests/logs tests/cli tests/web tests/background tests/testing/test_studio_example.py \
 	tests/testing/test_pytest_plugin.py tests/e2e/test_farmstead_worker.py tests/e2e/test_official_worker_agent.py \
@@ -141,7 +143,7 @@ test: install browser render-tools ldap-tools ssh-tools slurm
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \
-		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 3 $(PG_TESTS) $(PYTEST_ARGS); \
+		FARMSTEAD_TEST_STORE=postgresql $(BIN)/python -m pytest -n 5 $(PG_TESTS) $(PYTEST_ARGS); \
 	else echo "== PostgreSQL ABSENT, NOT TESTED: the PostgreSQL store, the scale-out tests and the second pass on PostgreSQL were skipped ($$reason)"; fi
 
 # The README's pictures (docs/images/*.png), taken by the browser tests; `make test` never writes them.

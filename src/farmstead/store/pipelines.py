@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
 from farmstead.store.engine import begins_with_first_statement
+from farmstead.store.send_later import send_each, take_later
 
 Processor = Callable[[Any], Any] | None
 
@@ -91,6 +92,7 @@ def run_together(conn: Connection, batch: Sequence[tuple[Pipelined, dict[str, An
         with driver.pipeline():
             if conn.in_transaction() and begins_with_first_statement(conn, driver):
                 driver.execute("BEGIN")
+            send_each(driver, take_later(conn))  # the statements sent later go first (store/send_later.py)
             for statement, params in compiled:
                 cursor = driver.cursor()
                 bound = _bound(statement, params)

@@ -1,9 +1,10 @@
 """Statements sent later: on PostgreSQL, with the transaction's next statement or its COMMIT.
 
-A replica runs its handlers one at a time, so on PostgreSQL it waits through every round trip. A
-write whose answer nobody reads (an INSERT of a new row, a counter moved, a NOTIFY) need not be one:
-executed with SEND_LATER, it is kept on the connection and sent in the pipeline of whatever the
-transaction sends next (store/engine.py, store/pipelines.py), the COMMIT at the latest.
+On PostgreSQL a request's handler waits through every round trip it makes (and holds its row
+locks the longer). A write whose answer nobody reads (an INSERT of a new row, a counter moved,
+a NOTIFY) need not be one: executed with SEND_LATER, it is kept on the connection and sent in
+the pipeline of whatever the transaction sends next (store/engine.py, store/pipelines.py), the
+COMMIT at the latest.
 
 Owns: the option and the keeping. Must not: hold any statement (each store module builds its own).
 """

@@ -18,7 +18,7 @@ _.fan_out_queued
 
 # Framework hooks, called by the framework that owns the class.
 _.list_commands, _.get_command  # click.Group (cli/main.py)
-_._on_connect, _._on_begin, _._on_checkin  # SQLAlchemy event listeners (store/engine.py)
+_._on_connect, _._on_begin, _._on_checkin, _._on_commit, _._on_rollback  # SQLAlchemy event listeners (store/engine.py)
 _._on_execute, _._on_execute_no_params, _._on_executemany  # the dialect's execute hooks (store/engine.py)
 _.isolation_level  # the sqlite3 connection's attribute, set to take transaction control (store/engine.py)
 _.use_insertmanyvalues_wo_returning  # the SQLAlchemy dialect's switch, set on the PostgreSQL engine (store/engine.py)

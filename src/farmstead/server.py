@@ -100,8 +100,9 @@ class FarmsteadApp:
         # web monitor (which calls the executor in its own threads) are outside it.
         self.admission = Admission(Limits(settings.max_in_flight, settings.max_in_flight_per_caller,
                                           settings.max_queue_seconds))
-        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute, in_thread=self.executor.is_staged,
-                               admission=self.admission, observe=process_metrics.request if process_metrics else None,
+        self.api = ApiPipeline(self.executor.authenticate, self.executor.execute,
+                               in_thread=self.executor.runs_in_thread, admission=self.admission,
+                               observe=process_metrics.request if process_metrics else None,
                                hold_seconds=settings.schedule_hold)
         # CloudWatch Logs subset (docs/logs.md): same keys, signing name `logs`, JSON protocol on POST /.
         logs = LogsExecutor(store, settings, self.clock, self.executor.tokens)

@@ -39,7 +39,7 @@ EXPIRED_KEYS_PER_MINT = 50
 
 
 def mint(ctx: Context, scope: dict[str, Any]) -> shapes.AwsCredentials:
-    identity.delete_expired_keys(ctx.conn, ctx.now, limit=EXPIRED_KEYS_PER_MINT)
+    identity.delete_some_expired_keys(ctx.conn, ctx.now, EXPIRED_KEYS_PER_MINT)
     key = identity.mint_temporary_key(ctx.conn, ctx.caller.principal_id, scope, ctx.now, CREDENTIAL_LIFETIME)
     return {"accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key,
             "sessionToken": key.session_token, "expiration": key.expires_at}
@@ -106,7 +106,7 @@ def keys_for_queue(ctx: Context, scope: dict[str, Any]) -> shapes.AwsCredentials
         raise throttled("The queue's job attachment settings changed while its keys were obtained; retry.")
     stored = obtained.credentials
     if obtained.fresh:
-        identity.delete_expired_keys(ctx.conn, ctx.now, limit=EXPIRED_KEYS_PER_MINT)
+        identity.delete_some_expired_keys(ctx.conn, ctx.now, EXPIRED_KEYS_PER_MINT)
         identity.add_key(ctx.conn, stored.access_key_id, stored.secret_access_key, ctx.caller.principal_id,
                          ctx.now, session_token=stored.session_token, expires_at=stored.expires_at,
                          scope=obtained.scope)

@@ -150,11 +150,12 @@ async def serve(scope: Scope, receive: Receive, send: Send, handle: Callable[[by
     An oversized body is answered with `too_large(request_id)` without reading further, and the
     connection is closed after it, so the rest of the upload is never read.
     `handle` runs on the event loop: requests are short and the loop serves them one after another.
-    With `in_thread`, for a request that may wait on another service or do long work, it runs in a
-    worker thread so the loop goes on serving meanwhile. With `hold_seconds`, `handle` may offer to
-    hold its answer (`offer_hold`) for at most that long. `answered` is told, once per request and just
-    before its answer is sent, the seconds spent making it: every run of `handle`, a hold's wait not
-    counted (a held call runs `handle` again, and is still one request)."""
+    With `in_thread`, for a request that may wait on another service or its database (PostgreSQL)
+    or do long work, it runs in a worker thread so the loop goes on serving meanwhile. With
+    `hold_seconds`, `handle` may offer to hold its answer (`offer_hold`) for at most that long.
+    `answered` is told, once per request and just before its answer is sent, the seconds spent
+    making it: every run of `handle`, a hold's wait not counted (a held call runs `handle` again,
+    and is still one request)."""
     request_id = str(uuid.uuid4())
     try:
         body = await read_body(scope, receive, max_body)

@@ -45,8 +45,8 @@ class ApiPipeline:
         self._observe = observe
         self._execute = execute
         self._admission = admission
-        #: Which operations may wait on another service (the executor's staged handlers): those run in
-        #: a worker thread, so the event loop goes on serving while they wait.
+        #: Which operations may wait on another service or their database (the executor says which):
+        #: those run in a worker thread, so the event loop goes on serving while they wait.
         self._in_thread = in_thread
         self._router = router()
         #: How long a worker call may be held when its handler offers to (protocol/asgi.offer_hold).

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from farmstead.store.schema import audit_events
+from farmstead.store.send_later import SEND_LATER
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,13 @@ class AuditFilter:
 
 
 def append(conn: Connection, event: AuditEvent) -> None:
-    conn.execute(audit_events.insert().values(
+    # Inline (no RETURNING of the new event id, which nobody reads), so it is sent with the call's
+    # next statement or its COMMIT (store/send_later.py).
+    conn.execute(audit_events.insert().inline().values(
         at=event.at, principal_id=event.principal_id, principal_name=event.principal_name[:64],
         access_key_id=event.access_key_id, source=event.source, address=event.address[:64],
         operation=event.operation[:64], resource_ids=" ".join(event.resource_ids), params=event.params,
-        outcome=event.outcome[:64]))
+        outcome=event.outcome[:64]), execution_options=SEND_LATER)
 
 
 def events(conn: Connection, where: AuditFilter, limit: int) -> Iterator[AuditEvent]:

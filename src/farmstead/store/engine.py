@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from farmstead.store import events, notifications
+from farmstead.store.send_later import LATER_KEY, Later, send_each, take_later
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -140,7 +141,8 @@ def _configure_postgresql(engine: Engine) -> None:
         dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection, _record) -> None:
+    def _on_checkin(dbapi_connection, record) -> None:
+        record.info.pop(LATER_KEY, None)  # a transaction that ended without commit or rollback: nothing to send
         # A connection used with isolation_level=AUTOCOMMIT (leases.py) was reset to psycopg's own
         # transaction handling on its way back; it goes on working either way, this keeps it lean.
         if dbapi_connection is not None and not dbapi_connection.closed and not dbapi_connection.autocommit \
@@ -166,18 +168,46 @@ def _configure_postgresql(engine: Engine) -> None:
             raise sa.exc.DBAPIError.instance("BEGIN", (), error, psycopg.Error) from error
 
     # Every statement the dialect sends goes through one of these three: the first one of a
-    # transaction takes the BEGIN along in one pipeline, one round trip for both.
+    # transaction takes the BEGIN along in one pipeline, one round trip for both, and any statement
+    # takes along those sent later (SEND_LATER) before it.
     @event.listens_for(engine, "do_execute")
     def _on_execute(cursor, statement, parameters, context) -> bool:
-        return _send_begin_with(context, lambda: cursor.execute(statement, parameters))
+        return _send_begin_with(context, lambda: cursor.execute(statement, parameters), (statement, parameters, False))
 
     @event.listens_for(engine, "do_execute_no_params")
     def _on_execute_no_params(cursor, statement, context) -> bool:
-        return _send_begin_with(context, lambda: cursor.execute(statement))
+        return _send_begin_with(context, lambda: cursor.execute(statement), (statement, None, False))
 
     @event.listens_for(engine, "do_executemany")
     def _on_executemany(cursor, statement, parameters, context) -> bool:
-        return _send_begin_with(context, lambda: cursor.executemany(statement, parameters))
+        return _send_begin_with(context, lambda: cursor.executemany(statement, parameters),
+                                (statement, parameters, True))
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        later = take_later(conn)
+        if not later:
+            return
+        # The statements sent later go with the COMMIT: one round trip. The dialect's own commit then
+        # finds the transaction ended and sends nothing.
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a connection in a transaction always has one
+        try:
+            with driver.pipeline():
+                if begins_with_first_statement(conn, driver):
+                    driver.execute("BEGIN")
+                send_each(driver, later)
+                driver.execute("COMMIT")
+        except psycopg.Error as error:
+            invalidated = conn.dialect.is_disconnect(error, driver, None)  # type: ignore[arg-type]
+            if invalidated:
+                conn.invalidate(error)
+            raise sa.exc.DBAPIError.instance("COMMIT", None, error, psycopg.Error,
+                                             connection_invalidated=invalidated) from error
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        take_later(conn)  # never sent: nothing of them reached the database
 
 
 def begins_with_first_statement(conn: Connection, driver: psycopg.Connection) -> bool:
@@ -197,18 +227,30 @@ def _said_goodbye(driver: psycopg.Connection) -> bool:
     return bool(waiting.poll(0))
 
 
-def _send_begin_with(context, execute: Callable[[], object]) -> bool:
-    """Runs `execute` after a BEGIN in one pipeline when the transaction has not begun yet; False
-    (the dialect executes as usual) otherwise. Without it an idle heartbeat's BEGIN was a round
-    trip of five, 15-17 % of a replica's time (docs/scaling.md)."""
+def _send_begin_with(context, execute: Callable[[], object], statement: Later) -> bool:
+    """Runs `execute` after a BEGIN and the statements sent later in one pipeline when there are
+    any; keeps a SEND_LATER statement for later; False (the dialect executes as usual) otherwise.
+    Without it an idle heartbeat's BEGIN was a round trip of five, 15-17 % of a replica's time
+    (docs/scaling.md)."""
     conn = context.root_connection
     if not conn.in_transaction():
         return False
     driver = conn.connection.driver_connection
-    if driver is None or not begins_with_first_statement(conn, driver):
+    if driver is None:
+        return False
+    compiled = context.compiled
+    if context.execution_options.get("farmstead_send_later") and compiled is not None \
+            and not compiled.effective_returning:
+        conn.info.setdefault(LATER_KEY, []).append(statement)
+        return True  # the dialect sees an executed statement with no rows (its cursor has none)
+    begin = begins_with_first_statement(conn, driver)
+    later = take_later(conn)
+    if not begin and not later:
         return False
     with driver.pipeline():
-        driver.execute("BEGIN")
+        if begin:
+            driver.execute("BEGIN")
+        send_each(driver, later)
         execute()
     return True
 

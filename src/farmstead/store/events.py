@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from farmstead.domain import events as event_types
 from farmstead.store.schema import event_deliveries, event_outbox, event_subscriptions, jobs
+from farmstead.store.send_later import SEND_LATER
 from farmstead.store.types import Json, UtcDateTime
 
 #: Where a transaction's events wait for its commit (conn.info, as store/notifications.py does).
@@ -74,11 +75,11 @@ def write_noted(conn: Connection) -> None:
     """The transaction's events, in the order they were noted (a job's, then the farm's); no statement
     when there are none."""
     noted = conn.info.pop(_NOTED, None)
-    if noted:
-        conn.execute(_APPEND_FOR_JOB, noted)
+    if noted:  # sent with the COMMIT (store/send_later.py)
+        conn.execute(_APPEND_FOR_JOB, noted, execution_options=SEND_LATER)
     for_farm = conn.info.pop(_NOTED_FOR_FARM, None)
     if for_farm:
-        conn.execute(event_outbox.insert(), for_farm)
+        conn.execute(event_outbox.insert(), for_farm, execution_options=SEND_LATER)
 
 
 def forget(conn: Connection) -> None:

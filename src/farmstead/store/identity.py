@@ -20,6 +20,7 @@ from farmstead.ids import new_access_key_id, new_secret_access_key, new_session_
 from farmstead.store import groups
 from farmstead.store.pipelines import Pipelined, run_together
 from farmstead.store.schema import access_keys, group_members, principals, settings
+from farmstead.store.send_later import SEND_LATER
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ def list_principals(conn: Connection) -> list[PrincipalRecord]:
 
 def add_key(conn: Connection, access_key_id: str, secret_access_key: str, principal_id: str, now: datetime,
             *, session_token: str | None = None, expires_at: datetime | None = None, scope: dict | None = None) -> None:
+    # Nothing reads the new key before the commit: sent with the next statement (store/send_later.py).
     conn.execute(access_keys.insert().values(
         access_key_id=access_key_id, secret_access_key=secret_access_key, principal_id=principal_id,
-        session_token=session_token, expires_at=expires_at, scope=scope, created_at=now))
+        session_token=session_token, expires_at=expires_at, scope=scope, created_at=now), execution_options=SEND_LATER)
 
 
 def _key_query():
@@ -210,16 +212,20 @@ def delete_login_keys(conn: Connection, principal_id: str, now: datetime) -> int
                                                    _login_keys(now))).rowcount
 
 
-def delete_expired_keys(conn: Connection, now: datetime, limit: int | None = None) -> int:
-    """Delete keys that expired before `now`; with `limit`, at most that many (and on PostgreSQL only
-    rows no other transaction holds), so a request can tidy up in passing without waiting on anyone."""
-    if limit is None:
-        return conn.execute(access_keys.delete().where(access_keys.c.expires_at < now)).rowcount
+def delete_expired_keys(conn: Connection, now: datetime) -> int:
+    """Delete keys that expired before `now`; how many."""
+    return conn.execute(access_keys.delete().where(access_keys.c.expires_at < now)).rowcount
+
+
+def delete_some_expired_keys(conn: Connection, now: datetime, limit: int) -> None:
+    """Delete at most `limit` keys that expired before `now` (on PostgreSQL only rows no other
+    transaction holds), so a request can tidy up in passing without waiting on anyone: found through
+    the expiry's index, and sent with the request's next statement (store/send_later.py)."""
     expired = sa.select(access_keys.c.access_key_id).where(access_keys.c.expires_at < now).limit(limit)
     if conn.dialect.name == "postgresql":
         expired = expired.with_for_update(skip_locked=True)
-    return conn.execute(access_keys.delete().where(access_keys.c.access_key_id.in_(expired.scalar_subquery()))
-                        ).rowcount
+    conn.execute(access_keys.delete().where(access_keys.c.access_key_id.in_(expired.scalar_subquery())),
+                 execution_options=SEND_LATER)
 
 
 def set_password_hash(conn: Connection, principal_id: str, password_hash: str | None) -> None:

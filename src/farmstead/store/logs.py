@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from farmstead.store.rows import existing
 from farmstead.store.schema import log_events, log_groups, log_streams
+from farmstead.store.send_later import SEND_LATER
 
 MAX_KEY = 2**63 - 1  # a gap after every event of a timestamp: (ts, MAX_KEY)
 _FIRST_CHUNK = 64
@@ -106,12 +106,38 @@ def create_stream(conn: Connection, group_key: int, name: str, creation_time: in
                                                stored_bytes=0, upload_sequence=0))
 
 
+_ENSURED: dict[str, tuple[Any, Any]] = {}
+
+
+def _ensure_statements(dialect_name: str) -> tuple[Any, Any]:
+    """(the group unless it exists, the stream in the group of that name unless it exists): two
+    statements that need no answer, so on PostgreSQL both go with the call's next statement."""
+    statements = _ENSURED.get(dialect_name)
+    if statements is None:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        name, now_ms = sa.bindparam("b_group", type_=log_groups.c.name.type), sa.bindparam("b_now", type_=sa.BigInteger)
+        group = dialect.insert(log_groups).inline().values(
+            name=name, creation_time=now_ms, log_group_class="STANDARD", deletion_protection=False,
+            tags=None).on_conflict_do_nothing()
+        # WHERE is what lets SQLite read ON CONFLICT after INSERT … SELECT as the upsert clause.
+        stream = dialect.insert(log_streams).from_select(
+            ["group_key", "name", "creation_time", "stored_bytes", "upload_sequence"],
+            sa.select(log_groups.c.group_key, sa.bindparam("b_stream", type_=log_streams.c.name.type),
+                      sa.bindparam("b_now", type_=sa.BigInteger), sa.literal(0), sa.literal(0))
+            .where(log_groups.c.name == name)).on_conflict_do_nothing()
+        statements = _ENSURED[dialect_name] = (group, stream)
+    return statements
+
+
 def ensure_stream(conn: Connection, log_group_name: str, log_stream_name: str, now_ms: int) -> None:
     """Create the group and the stream unless they exist: what the Deadline service does for its
-    sessions (`/aws/deadline/<farmId>/<queueId>`, `<sessionId>`) and workers before the agent logs."""
-    create_group(conn, log_group_name, now_ms)
-    group = existing(find_group(conn, log_group_name), f"log group {log_group_name}")  # created just above
-    create_stream(conn, group.group_key, log_stream_name, now_ms)
+    sessions (`/aws/deadline/<farmId>/<queueId>`, `<sessionId>`) and workers before the agent logs.
+    Sent with the call's next statement (store/send_later.py): a worker's start was three round
+    trips more for these, though the group nearly always exists."""
+    group, stream = _ensure_statements(conn.dialect.name)
+    params = {"b_group": log_group_name, "b_stream": log_stream_name, "b_now": now_ms}
+    conn.execute(group, params, execution_options=SEND_LATER)
+    conn.execute(stream, params, execution_options=SEND_LATER)
 
 
 def streams_named(conn: Connection, group_key: int, names: Sequence[str]) -> list[Row]:

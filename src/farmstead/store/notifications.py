@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from farmstead.store.schema import jobs, queue_fleet_associations
+from farmstead.store.send_later import SEND_LATER
 
 log = logging.getLogger("farmstead.store.notifications")
 
@@ -78,9 +79,10 @@ def collect(conn: Connection) -> Counts:
         if noted_jobs:
             total = _sum(noted_jobs.values())
             conn.execute(_NOTIFY_FLEETS_OF_JOBS, {"b_job_ids": sorted(noted_jobs),
-                                                  "b_suffix": "" if total is None else f"{_COUNT_SEPARATOR}{total}"})
+                                                  "b_suffix": "" if total is None else f"{_COUNT_SEPARATOR}{total}"},
+                         execution_options=SEND_LATER)  # with the COMMIT: one round trip for both
         for payload in _payloads(sorted(keys)):
-            conn.execute(sa.select(sa.func.pg_notify(CHANNEL, payload)))
+            conn.execute(sa.select(sa.func.pg_notify(CHANNEL, payload)), execution_options=SEND_LATER)
         return {}  # every replica, this one too, hears them through its listener
     counts: Counts = dict.fromkeys(keys)
     if noted_jobs:

@@ -1,10 +1,10 @@
 """Statements sent to PostgreSQL together: one round trip for several, in a psycopg pipeline.
 
-A replica runs its handlers one at a time, so on PostgreSQL it waits through every round trip; an
-idle heartbeat was five of them (BEGIN, the worker row marked seen, its sessions counted, the
+On PostgreSQL a request's handler waits through every round trip it makes; an idle heartbeat was
+five of them (BEGIN, the worker row marked seen, its sessions counted, the
 candidate steps, COMMIT: docs/scaling.md). Statements whose parameters are all known up front, and
 where none needs another's answer, go in one pipeline here: the server still runs them one after
-another, each in its own snapshot (READ COMMITTED), exactly as if sent one by one, but the replica
+another, each in its own snapshot (READ COMMITTED), exactly as if sent one by one, but the handler
 waits once. The transaction's BEGIN goes with them when it has not been sent yet (store/engine.py).
 On SQLite they run one by one through SQLAlchemy (no round trips to save).
 
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
 from farmstead.store.engine import begins_with_first_statement
+from farmstead.store.send_later import send_each, take_later
 
 Processor = Callable[[Any], Any] | None
 
@@ -91,6 +92,7 @@ def run_together(conn: Connection, batch: Sequence[tuple[Pipelined, dict[str, An
         with driver.pipeline():
             if conn.in_transaction() and begins_with_first_statement(conn, driver):
                 driver.execute("BEGIN")
+            send_each(driver, take_later(conn))  # the statements sent later go first (store/send_later.py)
             for statement, params in compiled:
                 cursor = driver.cursor()
                 bound = _bound(statement, params)

@@ -101,7 +101,9 @@ access_keys = sa.Table(
               nullable=False, index=True),
     # Temporary credentials (AssumeRole-style operations) carry a token, an expiry and a scope.
     sa.Column("session_token", sa.Text()),
-    sa.Column("expires_at", UtcDateTime()),
+    # Indexed: every credential mint deletes a few expired keys in passing (api/roles.py), and
+    # without it that was a scan of every key, one per worker and queue role (docs/scaling.md).
+    sa.Column("expires_at", UtcDateTime(), index=True),
     sa.Column("scope", Json),
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, CursorResult
 
+from farmstead.store.send_later import SEND_LATER
+
 
 def one_of(column: sa.ColumnElement, constants: tuple[str, ...]) -> sa.ColumnElement[bool]:
     """`column IN (...)` for code-defined string constants, inlined into the SQL: an IN list would
@@ -71,10 +73,13 @@ def _params(key: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_by_key(conn: Connection, table: sa.Table, key_column: str, key: Any,
-                  values: dict[str, Any]) -> CursorResult | None:
+                  values: dict[str, Any], *, later: bool = False) -> CursorResult | None:
+    """With `later`, for a caller that reads neither the result nor its rowcount: sent with the
+    transaction's next statement (store/send_later.py)."""
     if not values:
         return None
-    return conn.execute(_update(table, key_column, tuple(sorted(values))), _params(key, values))
+    return conn.execute(_update(table, key_column, tuple(sorted(values))), _params(key, values),
+                        execution_options=SEND_LATER if later else None)
 
 
 def update_many_by_key(conn: Connection, table: sa.Table, key_column: str,

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from farmstead.store.schema import fleet_worker_counts as counts
+from farmstead.store.send_later import SEND_LATER
 
 _UPSERTS: dict[str, Any] = {}
 
@@ -35,11 +36,13 @@ def _upsert(dialect_name: str) -> Any:
 
 
 def move(conn: Connection, changes: dict[tuple[str, str], int]) -> None:
-    """Add each delta to its (fleet id, status) count; zero deltas are skipped."""
+    """Add each delta to its (fleet id, status) count; zero deltas are skipped. Nothing in the change's
+    transaction reads the counts back: sent with its next statement (store/send_later.py)."""
     statement = _upsert(conn.dialect.name)
     for (fleet_id, status), delta in sorted(changes.items()):
         if delta:
-            conn.execute(statement, {"b_fleet_id": fleet_id, "b_status": str(status), "b_delta": delta})
+            conn.execute(statement, {"b_fleet_id": fleet_id, "b_status": str(status), "b_delta": delta},
+                         execution_options=SEND_LATER)
 
 
 def transition(old: tuple[str, str] | None, new: tuple[str, str] | None) -> dict[tuple[str, str], int]:

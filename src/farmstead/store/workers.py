@@ -19,11 +19,13 @@ from farmstead.store import notifications, worker_counts
 from farmstead.store.paging import keyset_page
 from farmstead.store.pipelines import Answer, Pipelined, run_together
 from farmstead.store.schema import sessions, workers
+from farmstead.store.send_later import SEND_LATER
 from farmstead.store.statements import update_by_key
 
 
 def insert(conn: Connection, **values: Any) -> None:
-    conn.execute(workers.insert().values(**values))
+    """A new worker (a new id: nothing to collide with), sent with the next statement (store/send_later.py)."""
+    conn.execute(workers.insert().values(**values), execution_options=SEND_LATER)
     worker_counts.move(conn, worker_counts.transition(None, (values["fleet_id"], values["status"])))
 
 
@@ -99,7 +101,7 @@ def get_by_id(conn: Connection, worker_id: str) -> Row | None:
 def update(conn: Connection, worker_id: str, **values: Any) -> None:
     """Any change of the row (status, hold) answers the worker's held schedule call afresh."""
     old = _place(conn, worker_id) if "status" in values or "fleet_id" in values else None
-    update_by_key(conn, workers, "worker_id", worker_id, values)
+    update_by_key(conn, workers, "worker_id", worker_id, values, later=True)
     if old is not None:
         new = (values.get("fleet_id", old[0]), values.get("status", old[1]))
         worker_counts.move(conn, worker_counts.transition(old, new))

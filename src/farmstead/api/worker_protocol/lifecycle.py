@@ -66,8 +66,9 @@ def update_worker(ctx: Context, params: shapes.UpdateWorkerRequest) -> shapes.Up
         changes["status"] = status
         if status == WorkerStatus.STARTED and row.hold is not None:
             changes["hold"] = worker_holds.after_start(row.hold)  # a drain-and-stop ends with the restart
-        if worker_states.releases_sessions(row.status, status):
-            # A (re)started or stopped worker holds nothing: whatever it had goes back to READY.
+        if worker_states.releases_sessions(row.status, status) and row.open_sessions:
+            # A (re)started or stopped worker holds nothing: whatever it had goes back to READY. The
+            # row marked seen counted its open sessions (under its lock): with none, nothing to read.
             release_worker_sessions(ctx.changes, row.worker_id)
     host_configuration = _host_configuration(ctx, row) if status == UpdatedWorkerStatus.STARTED else None
     if host_configuration is not None:

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from farmstead.store import farms, identity
 from farmstead.store.migrations.runner import upgrade
 from farmstead.store.schema import made_on, metadata
+from farmstead.testing.waiting import wait_until
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -147,11 +148,36 @@ def test_pooled_connections_the_database_dropped_are_replaced_without_an_error(s
     finally:
         admin.dispose()
     assert dropped >= 2
+    # pg_terminate_backend only signals: wait until the backends have ended (each has then said goodbye
+    # on its socket, which the next BEGIN looks for) rather than race their exit.
+    admin = sa.create_engine(admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            wait_until(lambda: not conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": store.engine.url.database}).scalar(), 10, "the terminated backends to end")
+    finally:
+        admin.dispose()
     with store.write() as conn:
         farms.insert(conn, farm_id="farm-" + "4" * 32, display_name="after", cost_scale_factor=1.0,
                      created_at=NOW, created_by="me")
     with store.read() as conn:
         assert farms.get(conn, "farm-" + "4" * 32).display_name == "after"
+
+
+def test_a_write_whose_connection_died_under_it_raises_its_own_error_not_the_rollbacks(store):
+    """A connection that dies inside a write (a backend terminated as the transaction began) is
+    invalidated; the rollback must not touch it again (its statements sent later are dropped with it),
+    so the caller sees the write's own error."""
+    import sqlalchemy as sa
+
+    with pytest.raises(RuntimeError, match="the block's own error"):
+        with store.write() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            conn.invalidate()
+            raise RuntimeError("the block's own error")
+    with store.read() as conn:  # the pool replaced the connection
+        assert conn.scalar(sa.text("SELECT 1")) == 1
 
 
 def test_a_write_that_fails_after_begin_rolls_back_on_postgresql_too(store):

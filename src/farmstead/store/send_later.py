@@ -32,6 +32,10 @@ Later = tuple[str, Any, bool]
 
 def take_later(conn: Connection) -> list[Later]:
     """The statements this transaction sends later and has not sent yet (none kept after this)."""
+    if conn.invalidated:
+        # Its pooled connection died (the statements died with it): the pool clears the record's
+        # info when it connects again, and touching it now raises instead of the caller's error.
+        return []
     return conn.info.pop(LATER_KEY, None) or []
 
 

@@ -27,12 +27,10 @@ LONG_RUNNING = (
     "tests/e2e/test_ssh_scaler.py",
     "tests/e2e/test_worker_schedules.py",
     "tests/cli/test_up.py",
-    # 15-25 s each, mostly waiting (sweeper passes, held calls, a killed worker's timeout): not the tail.
+    # 15-25 s each, mostly waiting (sweeper passes, held calls, a directory that hangs): not the tail.
     "tests/background/test_event_types.py",
-    "tests/e2e/test_farmstead_worker.py",
     "tests/api/test_held_schedule_herd.py",
     "tests/e2e/test_job_attachments_step_dependencies.py",
-    "tests/e2e/test_bad_worker_blocklist.py",
     "tests/web/test_monitor_directory_signin.py",
 )
 

@@ -94,9 +94,14 @@ class Farm:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        # Tasks a SIGKILLed worker left behind wrote their pid: don't leave them running.
+        # Tasks a SIGKILLed worker left behind wrote their pid: don't leave them running. Only a process
+        # that is still that task: pids wrap (pid_max is 32,768 here) and one a finished task had may be
+        # another test's server or worker by now.
         for pid_file in self.out.glob("pid-*"):
+            mark = f"DEADLINE_SESSIONACTION_ID={pid_file.name[len('pid-'):]}".encode()
             try:
-                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+                pid = int(pid_file.read_text().strip())
+                if mark in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                    os.kill(pid, signal.SIGKILL)
             except (ValueError, OSError):
                 pass

@@ -8,22 +8,15 @@ from farmstead.api.executor import Executor
 from farmstead.clock import SystemClock
 from farmstead.config import Settings
 from farmstead.store.engine import Store
-from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
+from support.store_databases import fresh_database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def executor(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'farmstead.db'}"
-    if request.param == "postgresql":
-        reason = postgres_available()
-        if reason:
-            pytest.skip(reason)
-        url = create_postgres_database()
-    store = Store.open(url)
-    yield Executor(store, Settings(data_dir=tmp_path, database_url=url), SystemClock())
-    store.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    with fresh_database_url(request.param, tmp_path) as url:
+        store = Store.open(url)
+        yield Executor(store, Settings(data_dir=tmp_path, database_url=url), SystemClock())
+        store.dispose()
 
 
 def test_on_postgresql_every_handler_runs_in_a_thread_so_the_loop_serves_others_while_it_waits(executor):

@@ -26,8 +26,8 @@ from farmstead.logs.executor import LogsExecutor
 from farmstead.protocol.model import operations
 from farmstead.store import identity
 from farmstead.store.engine import Store
-from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
 from farmstead.web.calls import Api
+from support.store_databases import fresh_database_url
 
 
 class StatementCounter:
@@ -98,22 +98,16 @@ class InProcessClient:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine_room(request, tmp_path):
     """(a client into this process's executor, the statement counter of its store)."""
-    url = f"sqlite:///{tmp_path / 'farmstead.db'}"
-    if request.param == "postgresql":
-        reason = postgres_available()
-        if reason:
-            pytest.skip(reason)
-        url = create_postgres_database()
-    settings = Settings(data_dir=tmp_path, database_url=url)
-    store = Store.open(url)
-    clock = SystemClock()
-    ensure_admin(store, settings, clock)
-    with store.read() as conn:
-        admin = next(p for p in identity.list_principals(conn) if p.is_admin)
-    executor = Executor(store, settings, clock)
-    caller = Caller(admin.principal_id, admin.name, True, f"arn:aws:iam::{settings.account_id}:user/{admin.name}")
-    client = InProcessClient(Api(executor, LogsExecutor(store, settings, clock, executor.tokens)), caller)
-    yield client, StatementCounter(store.engine)
-    store.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    with fresh_database_url(request.param, tmp_path) as url:
+        settings = Settings(data_dir=tmp_path, database_url=url)
+        store = Store.open(url)
+        clock = SystemClock()
+        ensure_admin(store, settings, clock)
+        with store.read() as conn:
+            admin = next(p for p in identity.list_principals(conn) if p.is_admin)
+        executor = Executor(store, settings, clock)
+        caller = Caller(admin.principal_id, admin.name, True,
+                        f"arn:aws:iam::{settings.account_id}:user/{admin.name}")
+        client = InProcessClient(Api(executor, LogsExecutor(store, settings, clock, executor.tokens)), caller)
+        yield client, StatementCounter(store.engine)
+        store.dispose()

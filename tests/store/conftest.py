@@ -5,24 +5,15 @@ from __future__ import annotations
 import pytest
 
 from farmstead.store.engine import Store
-from farmstead.testing.databases import create_postgres_database, drop_postgres_database, postgres_available
+from support.store_databases import fresh_database_url
 
 
 def _opened(request, tmp_path, *, migrate: bool):
     """A store of the test's dialect on a fresh database, disposed of (and dropped) afterwards."""
-    if request.param == "sqlite":
-        opened = Store.open(f"sqlite:///{tmp_path / 'farmstead.db'}", migrate=migrate)
+    with fresh_database_url(request.param, tmp_path) as url:
+        opened = Store.open(url, migrate=migrate)
         yield opened
         opened.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        pytest.skip(reason)
-    url = create_postgres_database()
-    opened = Store.open(url, migrate=migrate)
-    yield opened
-    opened.dispose()
-    drop_postgres_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

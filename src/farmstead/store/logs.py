@@ -9,6 +9,7 @@ Must not: decide rules (domain.log_events) or who may read what (logs.access).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -106,27 +107,22 @@ def create_stream(conn: Connection, group_key: int, name: str, creation_time: in
                                                stored_bytes=0, upload_sequence=0))
 
 
-_ENSURED: dict[str, tuple[Any, Any]] = {}
-
-
+@functools.cache
 def _ensure_statements(dialect_name: str) -> tuple[Any, Any]:
     """(the group unless it exists, the stream in the group of that name unless it exists): two
     statements that need no answer, so on PostgreSQL both go with the call's next statement."""
-    statements = _ENSURED.get(dialect_name)
-    if statements is None:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        name, now_ms = sa.bindparam("b_group", type_=log_groups.c.name.type), sa.bindparam("b_now", type_=sa.BigInteger)
-        group = dialect.insert(log_groups).inline().values(
-            name=name, creation_time=now_ms, log_group_class="STANDARD", deletion_protection=False,
-            tags=None).on_conflict_do_nothing()
-        # WHERE is what lets SQLite read ON CONFLICT after INSERT … SELECT as the upsert clause.
-        stream = dialect.insert(log_streams).from_select(
-            ["group_key", "name", "creation_time", "stored_bytes", "upload_sequence"],
-            sa.select(log_groups.c.group_key, sa.bindparam("b_stream", type_=log_streams.c.name.type),
-                      sa.bindparam("b_now", type_=sa.BigInteger), sa.literal(0), sa.literal(0))
-            .where(log_groups.c.name == name)).on_conflict_do_nothing()
-        statements = _ENSURED[dialect_name] = (group, stream)
-    return statements
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    name, now_ms = sa.bindparam("b_group", type_=log_groups.c.name.type), sa.bindparam("b_now", type_=sa.BigInteger)
+    group = dialect.insert(log_groups).inline().values(
+        name=name, creation_time=now_ms, log_group_class="STANDARD", deletion_protection=False,
+        tags=None).on_conflict_do_nothing()
+    # WHERE is what lets SQLite read ON CONFLICT after INSERT … SELECT as the upsert clause.
+    stream = dialect.insert(log_streams).from_select(
+        ["group_key", "name", "creation_time", "stored_bytes", "upload_sequence"],
+        sa.select(log_groups.c.group_key, sa.bindparam("b_stream", type_=log_streams.c.name.type),
+                  sa.bindparam("b_now", type_=sa.BigInteger), sa.literal(0), sa.literal(0))
+        .where(log_groups.c.name == name)).on_conflict_do_nothing()
+    return group, stream
 
 
 def ensure_stream(conn: Connection, log_group_name: str, log_stream_name: str, now_ms: int) -> None:

@@ -54,6 +54,25 @@ def fleet_of(**capabilities) -> dict:
     return fleet
 
 
+def run_at_once(farm: Farm, name: str, host_name: str, tasks: int, host_requirements: dict) -> list[dict[str, str]]:
+    """A job of one step whose `tasks` tasks each wait until all of them run (barrier_step), run to
+    success; checks every task saw all of them at once, and returns the environment each ran in."""
+    step = barrier_step(farm.out, tasks=tasks, together=tasks, hostRequirements=host_requirements)
+    job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": name, "steps": [step]})
+    job = farm.wait_for_job(job_id, timeout=60)
+    assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output(host_name)
+    frames = range(1, tasks + 1)
+    assert [(farm.out / f"saw-{frame}").read_text().strip() for frame in frames] == [str(tasks)] * tasks
+    return [environment_of(farm.out, frame) for frame in frames]
+
+
+def start_gpu_host(farm: Farm, cards: int) -> None:
+    """The host `gpu-host`, two slots, with `cards` L4s of 23,034 MiB found through the fake NVML."""
+    path = os.pathsep.join(filter(None, [str(FAKE_NVML), os.environ.get("PYTHONPATH")]))
+    farm.start_worker("gpu-host", "--slots", "2", PYTHONPATH=path,
+                      FAKE_NVML_GPUS=json.dumps([["NVIDIA L4", 23034]] * cards))
+
+
 def test_four_slots_are_four_workers_with_a_quarter_of_the_host_each_running_four_tasks_at_once(live, tmp_path):
     # The API shows no worker's capabilities, so the amounts are checked the way the scheduler uses them:
     # the step asks for exactly a quarter of this host (the fleet declares that range), and all four run it.
@@ -70,13 +89,9 @@ def test_four_slots_are_four_workers_with_a_quarter_of_the_host_each_running_fou
                       for n in range(1, 5)}
         assert identities == {worker["workerId"] for worker in workers}
 
-        step = barrier_step(farm.out, tasks=4, together=4, hostRequirements={"amounts": [
+        seen = run_at_once(farm, "four at once", "host", 4, {"amounts": [
             {"name": "amount.worker.vcpu", **vcpu_range}, {"name": "amount.worker.memory", **memory_range}]})
-        job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": "four at once", "steps": [step]})
-        job = farm.wait_for_job(job_id, timeout=60)
-        assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("host")
-        assert [(farm.out / f"saw-{frame}").read_text().strip() for frame in range(1, 5)] == ["4"] * 4
-        assert {environment_of(farm.out, frame)["DEADLINE_WORKER_ID"] for frame in range(1, 5)} == identities
+        assert {env["DEADLINE_WORKER_ID"] for env in seen} == identities
     finally:
         farm.stop_all()
     # SIGTERM to the command stopped every slot: each worker says STOPPED.
@@ -90,23 +105,15 @@ def test_a_two_gpu_step_on_a_four_gpu_host_runs_twice_at_once_on_disjoint_cards(
                      customAttributes=[{"name": "attr.gpu.model", "values": ["l4"]}])
     farm = Farm(live, tmp_path, configuration=fleet)
     try:
-        path = os.pathsep.join(filter(None, [str(FAKE_NVML), os.environ.get("PYTHONPATH")]))
-        farm.start_worker("gpu-host", "--slots", "2", PYTHONPATH=path,
-                          FAKE_NVML_GPUS=json.dumps([["NVIDIA L4", 23034]] * 4))
+        start_gpu_host(farm, cards=4)
         started_workers(farm, 2)
         # Each slot reports two cards, their memory and their model: the step asks for exactly that.
-        step = barrier_step(farm.out, tasks=2, together=2, hostRequirements={
+        seen = run_at_once(farm, "two cards each", "gpu-host", 2, {
             "amounts": [{"name": "amount.worker.gpu", "min": 2, "max": 2},
                         {"name": "amount.worker.gpu.memory", "min": 23034, "max": 23034}],
             "attributes": [{"name": "attr.gpu.model", "anyOf": ["l4"]}]})
-        job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": "two cards each",
-                              "steps": [step]})
-        job = farm.wait_for_job(job_id, timeout=60)
-        assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("gpu-host")
     finally:
         farm.stop_all()
-    assert [(farm.out / f"saw-{frame}").read_text().strip() for frame in (1, 2)] == ["2", "2"]
-    seen = [environment_of(farm.out, frame) for frame in (1, 2)]
     cards = [set(env["CUDA_VISIBLE_DEVICES"].split(",")) for env in seen]
     assert sorted(map(sorted, cards)) == [["0", "1"], ["2", "3"]]  # two cards each, none shared
     assert all(env["GPU_DEVICE_ORDINAL"] == env["CUDA_VISIBLE_DEVICES"] for env in seen)
@@ -119,8 +126,7 @@ def one_gpu_host(live, tmp_path) -> Farm:
     fleet = fleet_of(acceleratorTypes=["gpu"], acceleratorCount={"min": 1, "max": 1},
                      acceleratorTotalMemoryMiB={"min": 23034, "max": 23034})
     farm = Farm(live, tmp_path, configuration=fleet)
-    path = os.pathsep.join(filter(None, [str(FAKE_NVML), os.environ.get("PYTHONPATH")]))
-    farm.start_worker("gpu-host", "--slots", "2", PYTHONPATH=path, FAKE_NVML_GPUS=json.dumps([["NVIDIA L4", 23034]]))
+    start_gpu_host(farm, cards=1)
     started_workers(farm, 2)
     return farm
 
@@ -128,16 +134,10 @@ def one_gpu_host(live, tmp_path) -> Farm:
 def test_two_sessions_of_a_half_gpu_step_on_a_one_gpu_host_run_at_once_on_the_same_card(live, tmp_path):
     farm = one_gpu_host(live, tmp_path)
     try:
-        step = barrier_step(farm.out, tasks=2, together=2, hostRequirements={
-            "amounts": [{"name": "amount.worker.gpu", "min": 0.5}]})
-        job_id = farm.submit({"specificationVersion": "jobtemplate-2023-09", "name": "half a card each",
-                              "steps": [step]})
-        job = farm.wait_for_job(job_id, timeout=60)
-        assert job["taskRunStatus"] == "SUCCEEDED", farm.worker_output("gpu-host")
+        seen = run_at_once(farm, "half a card each", "gpu-host", 2,
+                           {"amounts": [{"name": "amount.worker.gpu", "min": 0.5}]})
     finally:
         farm.stop_all()
-    assert [(farm.out / f"saw-{frame}").read_text().strip() for frame in (1, 2)] == ["2", "2"]  # at once
-    seen = [environment_of(farm.out, frame) for frame in (1, 2)]
     assert [env["CUDA_VISIBLE_DEVICES"] for env in seen] == ["0", "0"]
     assert len({env["DEADLINE_WORKER_ID"] for env in seen}) == 2  # one session in each slot
 

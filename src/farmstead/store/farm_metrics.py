@@ -4,7 +4,9 @@ Owns: one bounded read per family. Task counts are the jobs' per-status counters
 (one pass over the job rows, never over tasks); workers per fleet and status are the counts kept with
 each status change (store/worker_counts.py: a few rows, whatever the number of workers); open sessions
 are counted from the partial index ix_sessions_open alone; the oldest heartbeat is one seek on
-ix_workers_status_seen. bench/metrics_scrape.py measures the lot at 10^6 tasks and 7,500 workers.
+ix_workers_status_seen on SQLite, a scan of the worker rows on PostgreSQL (no index there, so that
+heartbeats stay HOT updates: store/schema.py). bench/metrics_scrape.py measures the lot at 10^6 tasks
+and 7,500 workers.
 Must not: scan tasks or session actions: a scrape's cost must not grow with the work done.
 """
 

@@ -532,6 +532,9 @@ task_fan_outs = sa.Table(
 
 # --- workers, sessions, session actions ----------------------------------------------------------
 
+#: Per cent of a workers page filled by inserts on PostgreSQL: the rest keeps heartbeats' updates HOT.
+WORKERS_FILLFACTOR = 70
+
 workers = sa.Table(
     "workers", metadata,
     sa.Column("worker_id", sa.String(64), primary_key=True),
@@ -552,10 +555,16 @@ workers = sa.Table(
     #: Why the hold was put on when the service did (the fleet's failure rule); NULL for an operator's.
     sa.Column("hold_reason", sa.Text()),
     *_audit(),
-    # The liveness sweep: started workers by how long they have been silent.
-    sa.Index("ix_workers_status_seen", "status", "last_seen_at"),
+    # The liveness sweep (started workers by how long they have been silent) and a metrics scrape's
+    # oldest heartbeat, from the index. SQLite only: every heartbeat writes last_seen_at, and on
+    # PostgreSQL an indexed last_seen_at makes each of them a non-HOT update (a new entry in every index
+    # of the table, and dead row versions the primary-key lookups wade through until a vacuum); its seq
+    # scan of the workers per sweeper pass or scrape costs less than that did per heartbeat.
+    sa.Index("ix_workers_status_seen", "status", "last_seen_at").ddl_if(dialect="sqlite"),
     # A fleet's workers, and dispatch's count of those STARTED, from the index alone.
     sa.Index("ix_workers_fleet_status", "fleet_id", "status"),
+    # Room in each page for a heartbeat's new row version beside the old one (a HOT update).
+    postgresql_with={"fillfactor": WORKERS_FILLFACTOR},
 )
 
 sessions = sa.Table(

@@ -40,9 +40,18 @@ def _place(conn: Connection, worker_id: str) -> tuple[str, str] | None:
     return None if row is None else (row.fleet_id, row.status)
 
 
-_GET = sa.select(workers).where(workers.c.worker_id == sa.bindparam("b_worker_id"),
-                                workers.c.fleet_id == sa.bindparam("b_fleet_id"),
-                                workers.c.farm_id == sa.bindparam("b_farm_id"))
+def _by_key_in() -> sa.ColumnElement[bool]:
+    """The worker by its key, in the farm and fleet it was asked for. The farm and fleet are compared
+    with IS NOT DISTINCT FROM (the columns are NOT NULL: the same as =), which PostgreSQL cannot
+    make an index condition: without statistics (a new database, a burst of new workers, autovacuum
+    off) its planner otherwise rates ix_workers_fleet_status on `fleet_id =` as good as the key, and
+    chose it: every heartbeat then read every worker of its fleet (O(workers) per call)."""
+    return sa.and_(workers.c.worker_id == sa.bindparam("b_worker_id"),
+                   workers.c.fleet_id.is_not_distinct_from(sa.bindparam("b_fleet_id")),
+                   workers.c.farm_id.is_not_distinct_from(sa.bindparam("b_farm_id")))
+
+
+_GET = sa.select(workers).where(_by_key_in())
 
 
 def get(conn: Connection, farm_id: str, fleet_id: str, worker_id: str) -> Row | None:
@@ -55,9 +64,7 @@ _OPEN_SESSION_COUNT = (sa.select(sa.func.count()).select_from(sessions)
                        .where(sessions.c.worker_id == sa.bindparam("b_worker_id"), sessions.c.ended_at.is_(None))
                        .scalar_subquery())
 _MARK_SEEN = (workers.update()
-              .where(workers.c.worker_id == sa.bindparam("b_worker_id"),
-                     workers.c.fleet_id == sa.bindparam("b_fleet_id"),
-                     workers.c.farm_id == sa.bindparam("b_farm_id"))
+              .where(_by_key_in())
               # A call from the worker ends its host configuration: from now on the usual timeout holds.
               .values(last_seen_at=sa.bindparam("b_now", type_=workers.c.last_seen_at.type), configuring_until=None))
 _TOUCH = _MARK_SEEN.returning(*workers.c, _OPEN_SESSION_COUNT.label("open_sessions"))

@@ -1,12 +1,13 @@
-"""When the worker calls UpdateWorkerSchedule: at once when an action finishes, at once again after
-a reporting call came back idle (the server may hold that next call until work comes), and never
-waiting out a held call once it is asked to stop (docs/worker.md)."""
+"""When the worker calls UpdateWorkerSchedule: as soon as an action finishes (after a short linger
+that lets the next completions share the call while every session has more queued), at once again
+after a reporting call came back idle (the server may hold that next call until work comes), and
+never waiting out a held call once it is asked to stop (docs/worker.md)."""
 
 import threading
 import time
 from datetime import UTC, datetime
 
-from farmstead.worker import reports
+from farmstead.worker import reports, schedule
 from farmstead.worker.schedule import Scheduler
 from farmstead.worker.session_logs import SessionLogRouter
 
@@ -87,3 +88,63 @@ def test_a_wake_with_nothing_to_report_makes_no_call_and_a_final_report_then_goe
     thread.join(timeout=5)
     assert [bool(sent) for _, sent in server.calls][:2] == [False, True]
     assert server.calls[1][0] - server.calls[0][0] < 1.0
+
+
+class SessionServer(Server):
+    """Answers that keep listing one open session, "session-1"."""
+
+    def update_worker_schedule(self, **params):
+        answer = super().update_worker_schedule(**params)
+        return {**answer, "assignedSessions": {"session-1": {"queueId": "queue-1", "jobId": "job-1",
+                                                             "sessionActions": []}}}
+
+
+class Runner:
+    """A session's runner as the scheduler sees it: whether actions wait behind the running one."""
+
+    def __init__(self, queued: bool) -> None:
+        self.queued = queued
+
+    def has_queued(self) -> bool:
+        return self.queued
+
+    def replace_queue(self, _actions) -> None:
+        pass
+
+    def stop(self, *_args, **_kwargs) -> None:
+        pass
+
+
+def _completions_after_the_first_call(tmp_path, monkeypatch, queued: bool) -> list[tuple[float, dict]]:
+    """Three completions 50 ms apart in a session with (or without) more queued, once the worker's
+    first call is answered; the calls that carried them, with the time the first was put."""
+    monkeypatch.setattr(schedule, "REPORT_LINGER", 0.5)  # far above the puts' spacing: no timing luck
+    server, stop = SessionServer(), threading.Event()
+    worker = scheduler(tmp_path, server, stop)
+    worker._runners["session-1"] = Runner(queued)  # noqa: SLF001 - the one session the answers list
+    thread = running_in_background(worker)
+    while not server.calls:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    put_at = time.monotonic()
+    for number in range(3):
+        now = datetime.now(UTC)
+        worker.reports.put(f"sessionaction-1-{number}", reports.succeeded_without_process(now, now))
+        time.sleep(0.05)
+    time.sleep(0.8)
+    stop.set()
+    worker.wake.set()
+    thread.join(timeout=5)
+    return [(at - put_at, sent) for at, sent in server.calls[1:] if sent]
+
+
+def test_completions_while_the_session_has_more_queued_share_one_call(tmp_path, monkeypatch):
+    calls = _completions_after_the_first_call(tmp_path, monkeypatch, queued=True)
+    assert [len(sent) for _, sent in calls] == [3]
+    assert calls[0][0] < 0.5 + 0.2  # within the linger
+
+
+def test_a_completion_in_a_session_with_nothing_queued_goes_at_once(tmp_path, monkeypatch):
+    calls = _completions_after_the_first_call(tmp_path, monkeypatch, queued=False)
+    assert [len(sent) for _, sent in calls] == [1, 1, 1]
+    assert calls[0][0] < 0.2

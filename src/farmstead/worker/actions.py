@@ -151,6 +151,11 @@ class SessionRunner:
         with self._cond:
             return self._running is None and not self._queue
 
+    def has_queued(self) -> bool:
+        """Whether an action waits to start after the running one (the server need not be asked yet)."""
+        with self._cond:
+            return bool(self._queue)
+
     # --- the session thread ----------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -21,18 +21,23 @@ HOST = {"hostName": "render-node-0042", "ipAddresses": {"ipV4Addresses": ["10.0.
         "hostProperties": {"attributes": [{"name": f"attr.{n}", "values": ["x" * 20]} for n in range(8)]}}
 
 
-def test_heartbeats_of_many_workers_are_all_heap_only_updates_on_postgresql(store):
-    if store.dialect != "postgresql":
-        pytest.skip("HOT updates are PostgreSQL's; SQLite keeps ix_workers_status_seen for the sweep")
+def _farm_of(store, statuses: list[tuple[WorkerStatus, int]]) -> None:
+    """A farm and fleet with a worker per (status, seconds silent at NOW): worker-0000, worker-0001, ..."""
     with store.write() as conn:
         farms.insert(conn, farm_id=FARM, display_name="f", cost_scale_factor=1.0, created_at=NOW, created_by="me")
         fleets.insert(conn, fleet_id=FLEET, farm_id=FARM, display_name="f", status="ACTIVE", role_arn="r",
-                      min_worker_count=0, max_worker_count=WORKERS, configuration={}, created_at=NOW,
+                      min_worker_count=0, max_worker_count=len(statuses), configuration={}, created_at=NOW,
                       created_by="me")
-        for number in range(WORKERS):
-            workers.insert(conn, worker_id=f"worker-{number:04d}", farm_id=FARM, fleet_id=FLEET,
-                           status=WorkerStatus.STARTED, host_properties=HOST, capabilities={"amounts": []},
-                           last_seen_at=NOW, created_at=NOW, created_by="me")
+        for number, (status, silent_for) in enumerate(statuses):
+            workers.insert(conn, worker_id=f"worker-{number:04d}", farm_id=FARM, fleet_id=FLEET, status=status,
+                           host_properties=HOST, capabilities={"amounts": []},
+                           last_seen_at=NOW - timedelta(seconds=silent_for), created_at=NOW, created_by="me")
+
+
+def test_heartbeats_of_many_workers_are_all_heap_only_updates_on_postgresql(store):
+    if store.dialect != "postgresql":
+        pytest.skip("HOT updates are PostgreSQL's; SQLite keeps ix_workers_status_seen for the sweep")
+    _farm_of(store, [(WorkerStatus.STARTED, 0)] * WORKERS)
     with store.engine.connect() as conn:  # one backend, so its statistics are flushed when asked
         for beat in range(1, ROUNDS + 1):
             for number in range(WORKERS):  # each heartbeat its own transaction, as on the server
@@ -52,17 +57,11 @@ def test_heartbeats_of_many_workers_are_all_heap_only_updates_on_postgresql(stor
 
 
 def test_the_liveness_sweep_still_finds_exactly_the_silent_workers(store):
-    with store.write() as conn:
-        farms.insert(conn, farm_id=FARM, display_name="f", cost_scale_factor=1.0, created_at=NOW, created_by="me")
-        fleets.insert(conn, fleet_id=FLEET, farm_id=FARM, display_name="f", status="ACTIVE", role_arn="r",
-                      min_worker_count=0, max_worker_count=10, configuration={}, created_at=NOW, created_by="me")
-        for number, (status, silent_for) in enumerate([(WorkerStatus.STARTED, 90), (WorkerStatus.STARTED, 10),
-                                                        (WorkerStatus.STOPPED, 90), (WorkerStatus.STOPPING, 120)]):
-            workers.insert(conn, worker_id=f"worker-{number}", farm_id=FARM, fleet_id=FLEET, status=status,
-                           last_seen_at=NOW - timedelta(seconds=silent_for), created_at=NOW, created_by="me")
+    _farm_of(store, [(WorkerStatus.STARTED, 90), (WorkerStatus.STARTED, 10), (WorkerStatus.STOPPED, 90),
+                     (WorkerStatus.STOPPING, 120)])
     with store.read() as conn:
         silent = {row.worker_id for row in workers.silent_since(conn, NOW - timedelta(seconds=60), NOW)}
-    assert silent == {"worker-0", "worker-3"}
+    assert silent == {"worker-0000", "worker-0003"}
 
 
 def test_a_heartbeat_finds_its_worker_by_key_before_any_statistics_exist(store):
@@ -71,15 +70,7 @@ def test_a_heartbeat_finds_its_worker_by_key_before_any_statistics_exist(store):
     and chose it, so each heartbeat read every worker of its fleet."""
     if store.dialect != "postgresql":
         pytest.skip("SQLite's planner takes a unique key's equality over any other index")
-    with store.write() as conn:
-        farms.insert(conn, farm_id=FARM, display_name="f", cost_scale_factor=1.0, created_at=NOW, created_by="me")
-        fleets.insert(conn, fleet_id=FLEET, farm_id=FARM, display_name="f", status="ACTIVE", role_arn="r",
-                      min_worker_count=0, max_worker_count=WORKERS, configuration={}, created_at=NOW,
-                      created_by="me")
-        for number in range(WORKERS):
-            workers.insert(conn, worker_id=f"worker-{number:04d}", farm_id=FARM, fleet_id=FLEET,
-                           status=WorkerStatus.STARTED, host_properties=HOST, last_seen_at=NOW, created_at=NOW,
-                           created_by="me")
+    _farm_of(store, [(WorkerStatus.STARTED, 0)] * WORKERS)
     with store.engine.connect() as conn:
         with conn.begin():
             assert workers.touch(conn, FARM, FLEET, "worker-0199", NOW + timedelta(seconds=15))

@@ -115,9 +115,7 @@ slurm:
 
 # The whole suite on the embedded store (tests/store and tests/scaleout use PostgreSQL there too when
 # one answers), three test processes on the 2 cores (the e2e and CLI suites use ~1.2 cores at two: most of
-# their time is waiting on servers and workers), `--dist worksteal`: xdist's default hands a quarter of
-# the tests out up front and never takes them back, and one process ran alone for the last 3 of 9.4
-# minutes while the other two were done; an idle process now takes queued tests from a busy one. Then every suite that starts a server again on PostgreSQL: each server the tests start,
+# their time is waiting on servers and workers), then every suite that starts a server again on PostgreSQL: each server the tests start,
 # the shared one and those a test starts itself, gets a fresh database (farmstead.testing.databases), and
 # the studio example in tests/testing runs its own pytest on PostgreSQL too.
 # Left out of the second pass: tests/store and tests/scaleout (already on PostgreSQL), the suites that
@@ -141,7 +139,7 @@ PG_TESTS ?= tests/api tests/logs tests/cli tests/web tests/background tests/test
 	tests/e2e/test_deadline_cli.py --ignore=tests/cli/test_up.py --ignore=tests/cli/test_db.py \
 	--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_wrangler.py
 test: install browser render-tools ldap-tools ssh-tools slurm
-	$(BIN)/python -m pytest -n 3 --dist worksteal $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n 3 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
 	@if reason=$$($(BIN)/python -m farmstead.testing.databases); then \
 		echo "== again on PostgreSQL: $(PG_TESTS)"; \

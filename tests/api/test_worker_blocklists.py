@@ -152,6 +152,24 @@ def test_runs_failed_behind_a_failed_run_in_one_session_count_as_one_failure(dea
     assert bad.failures() == 2 and len(bad.failed_sessions) == 2
 
 
+def test_a_failed_run_and_the_run_failed_behind_it_reported_in_one_call_count_as_one_failure(deadline, farm_id,
+                                                                                               server):
+    """Farmstead's worker batches reports that finish close together: the failed run and the run the
+    server had queued behind it (FAILED at once: its session can only wind down) came in one call,
+    and the second was counted as a second failure, since the first was not in the rows yet."""
+    farm = make_farm(deadline, farm_id, **{BLOCKLIST_AFTER: "2"})
+    job_id = submit(deadline, farm, 20)
+    worker = ScriptedWorker(deadline, farm["farm_id"], farm["fleet_id"])
+    (first,) = [action["sessionActionId"] for _, action in worker.pending_actions(worker.poll())]
+    worker.reports[first] = {"startedAt": now()}
+    listed = [action["sessionActionId"] for _, action in worker.pending_actions(worker.poll())]
+    behind = next(action_id for action_id in listed if action_id != first)  # queued ahead while it runs
+    failed = {"completedStatus": "FAILED", "startedAt": now(), "endedAt": now(), "processExitCode": 1}
+    worker.reports = {first: failed, behind: dict(failed)}
+    worker.poll()
+    assert worker.worker_id not in server.cli("blocklist", "list", "--job-id", job_id)
+
+
 def test_the_queue_tag_sets_how_many_failures_blocklist_a_worker(deadline, farm_id):
     farm = make_farm(deadline, farm_id, **{BLOCKLIST_AFTER: "1"})
     job_id = submit(deadline, farm, 4)

@@ -26,11 +26,14 @@ def record_failed_run(changes: TaskChanges, action, worker_id: str) -> bool:
     it blocklists."""
     conn, now = changes.conn, changes.now
     changes.write_task(action.task_id, {"last_failed_worker_id": worker_id})
-    if sessions.task_run_failed_before(conn, action.session_id, action.action_index):
+    if action.session_id in changes.failure_counted_sessions or \
+            sessions.task_run_failed_before(conn, action.session_id, action.action_index):
         # A session counts once: after a failed run the session can only wind down, and the official
         # agent reports the runs it had queued behind it FAILED too ("Session must be in the READY
-        # state"), which says nothing more about the worker.
+        # state"), which says nothing more about the worker. Such a run may come in the same
+        # heartbeat as the failure (a worker batching its reports): then only `changes` knows.
         return False
+    changes.failure_counted_sessions.add(action.session_id)
     counted = blocklists.count_failure(conn, action.job_id, worker_id, now)
     queue_tags, fleet_tags = blocklists.settings_tags(conn, action.session_farm_id, action.session_queue_id,
                                                       action.session_fleet_id)

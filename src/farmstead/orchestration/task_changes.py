@@ -72,6 +72,10 @@ class TaskChanges:
         #: Workers this transaction put a hold on (the fleet's failure rule): the heartbeat that
         #: reported the failure read its worker row before, and must open no session for it.
         self.newly_held: set[str] = set()
+        #: Sessions a failed run was counted against in this transaction (orchestration/bad_workers):
+        #: a session counts once, and a run reported beside it in the same heartbeat does not find
+        #: that failure in the rows, which are written after the reports.
+        self.failure_counted_sessions: set[str] = set()
         self._steps: dict[str, _Moves] = {}
         self._jobs: dict[str, _Moves] = {}
         self._edges: dict[str, list] = {}

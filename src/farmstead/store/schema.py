@@ -532,9 +532,6 @@ task_fan_outs = sa.Table(
 
 # --- workers, sessions, session actions ----------------------------------------------------------
 
-#: Per cent of a workers page filled by inserts on PostgreSQL: the rest keeps heartbeats' updates HOT.
-WORKERS_FILLFACTOR = 70
-
 workers = sa.Table(
     "workers", metadata,
     sa.Column("worker_id", sa.String(64), primary_key=True),
@@ -563,8 +560,9 @@ workers = sa.Table(
     sa.Index("ix_workers_status_seen", "status", "last_seen_at").ddl_if(dialect="sqlite"),
     # A fleet's workers, and dispatch's count of those STARTED, from the index alone.
     sa.Index("ix_workers_fleet_status", "fleet_id", "status"),
-    # Room in each page for a heartbeat's new row version beside the old one (a HOT update).
-    postgresql_with={"fillfactor": WORKERS_FILLFACTOR},
+    # Inserts fill a page to 70 %: the rest is room for a heartbeat's new row version beside the old
+    # one (a HOT update).
+    postgresql_with={"fillfactor": 70},
 )
 
 sessions = sa.Table(

@@ -1,9 +1,9 @@
 """The UpdateWorkerSchedule loop: report what happened, take what the server assigns, wait, repeat.
 
 Owns: one heartbeat per `updateIntervalSeconds` (sooner when an action finishes, so its report
-reaches the server within REPORT_LINGER and the next task follows without waiting a full
-interval; and at once again after a call that reported and came back idle, as the server may hold that next call until
-work comes: docs/worker.md "Held calls"); applying
+reaches the server within REPORT_LINGER and the next task follows without waiting a full interval;
+and at once again after a call that reported and came back idle, as the server may hold that next
+call until work comes: docs/worker.md "Held calls"); applying
 `assignedSessions` (docs/compatibility.md): new sessions start a runner, listed actions replace a
 runner's queue, `cancelSessionActions` cancel the running action, sessions that disappear end;
 retrying through outages (retries.py) without losing a report; the final drain at shutdown; and a
